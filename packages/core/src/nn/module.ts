@@ -1,0 +1,291 @@
+import * as tf from '@tensorflow/tfjs';
+import { sameShape } from './layout.js';
+import { Parameter, type ParameterOptions } from './parameter.js';
+
+/** A module of any signature; use it for trees and collections of heterogeneous modules. */
+// biome-ignore lint/suspicious/noExplicitAny: module signatures vary; method bivariance needs `any` here.
+export type AnyModule = Module<any[], any>;
+
+export interface LoadStateDictOptions {
+  /** Every missing or unexpected key is an error (default true). Shape mismatches always are. */
+  strict?: boolean;
+}
+
+export interface LoadStateDictReport {
+  loaded: string[];
+  missing: string[];
+  unexpected: string[];
+}
+
+const NAME_RE = /^[A-Za-z0-9_]+$/;
+
+/**
+ * A node of the model tree, after PyTorch's `nn.Module`: named children, parameters and buffers,
+ * dotted paths (`encoder.layer.3.attention.self.query`), state dicts, train/eval mode and
+ * submodule replacement, which is how PEFT methods wrap layers.
+ *
+ * Subclasses implement `forward`; callers use `call`, which runs `forward` inside `tf.tidy` so
+ * intermediates are freed and only the outputs survive.
+ */
+export abstract class Module<I extends unknown[] = [tf.Tensor], O extends tf.TensorContainer = tf.Tensor> {
+  private readonly childModules = new Map<string, AnyModule>();
+  private readonly ownParameters = new Map<string, Parameter>();
+  private readonly ownBuffers = new Map<string, Parameter>();
+  private isTraining = true;
+
+  abstract forward(...inputs: I): O;
+
+  /** Runs `forward` in a tidy scope named after the module class. */
+  call(...inputs: I): O {
+    return tf.tidy(this.constructor.name, () => this.forward(...inputs));
+  }
+
+  /** The class name used in error messages and summaries. */
+  get typeName(): string {
+    return this.constructor.name;
+  }
+
+  get training(): boolean {
+    return this.isTraining;
+  }
+
+  // ---- registration -------------------------------------------------------------------------
+
+  protected registerModule<M extends AnyModule>(name: string, module: M): M {
+    this.checkName(name);
+    this.childModules.set(name, module);
+    return module;
+  }
+
+  protected registerParameter(name: string, initial: tf.Tensor, options: ParameterOptions = {}): Parameter {
+    this.checkName(name);
+    const p = new Parameter(initial, options);
+    this.ownParameters.set(name, p);
+    return p;
+  }
+
+  /** Adopts an existing `Parameter` (e.g. one shared between modules). */
+  protected adoptParameter(name: string, p: Parameter): Parameter {
+    this.checkName(name);
+    if (p.kind === 'buffer') this.ownBuffers.set(name, p);
+    else this.ownParameters.set(name, p);
+    return p;
+  }
+
+  protected registerBuffer(
+    name: string,
+    initial: tf.Tensor,
+    options: Omit<ParameterOptions, 'trainable'> = {},
+  ): Parameter {
+    this.checkName(name);
+    const p = new Parameter(initial, { ...options, kind: 'buffer' });
+    this.ownBuffers.set(name, p);
+    return p;
+  }
+
+  private checkName(name: string): void {
+    if (!NAME_RE.test(name))
+      throw new Error(`${this.typeName}: invalid member name '${name}' (use [A-Za-z0-9_])`);
+    if (this.childModules.has(name) || this.ownParameters.has(name) || this.ownBuffers.has(name)) {
+      throw new Error(`${this.typeName}: member '${name}' is already registered`);
+    }
+  }
+
+  // ---- traversal ------------------------------------------------------------------------------
+
+  namedChildren(): [string, AnyModule][] {
+    return [...this.childModules.entries()];
+  }
+
+  children(): AnyModule[] {
+    return [...this.childModules.values()];
+  }
+
+  /** Depth-first, parents before children; the root has path `prefix` (default ''). */
+  *namedModules(prefix = ''): Generator<[string, AnyModule]> {
+    const seen = new Set<AnyModule>();
+    function* walk(m: AnyModule, path: string): Generator<[string, AnyModule]> {
+      if (seen.has(m)) return;
+      seen.add(m);
+      yield [path, m];
+      for (const [name, child] of m.namedChildren()) yield* walk(child, path ? `${path}.${name}` : name);
+    }
+    yield* walk(this, prefix);
+  }
+
+  /** Own parameters (not buffers), keyed by local name. */
+  namedOwnParameters(): [string, Parameter][] {
+    return [...this.ownParameters.entries()];
+  }
+
+  namedOwnBuffers(): [string, Parameter][] {
+    return [...this.ownBuffers.entries()];
+  }
+
+  /** Every parameter in the tree with its dotted path; a shared parameter appears once. */
+  namedParameters(options: { trainableOnly?: boolean } = {}): [string, Parameter][] {
+    return this.collect((m) => m.namedOwnParameters(), options.trainableOnly ?? false);
+  }
+
+  namedBuffers(): [string, Parameter][] {
+    return this.collect((m) => m.namedOwnBuffers(), false);
+  }
+
+  parameters(options: { trainableOnly?: boolean } = {}): Parameter[] {
+    return this.namedParameters(options).map(([, p]) => p);
+  }
+
+  private collect(
+    own: (m: AnyModule) => [string, Parameter][],
+    trainableOnly: boolean,
+  ): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Parameter>();
+    for (const [path, m] of this.namedModules()) {
+      for (const [name, p] of own(m)) {
+        if (seen.has(p) || (trainableOnly && !p.trainable)) continue;
+        seen.add(p);
+        out.push([path ? `${path}.${name}` : name, p]);
+      }
+    }
+    return out;
+  }
+
+  /** Total number of scalars in parameters (buffers excluded). */
+  numParameters(options: { trainableOnly?: boolean } = {}): number {
+    return this.parameters(options).reduce((n, p) => n + p.size, 0);
+  }
+
+  /** Sets `trainable` on every parameter of the tree. */
+  requiresGrad(trainable: boolean): this {
+    for (const p of this.parameters()) p.trainable = trainable;
+    return this;
+  }
+
+  // ---- paths and replacement ------------------------------------------------------------------
+
+  getSubmodule(path: string): AnyModule {
+    if (path === '') return this;
+    let m: AnyModule = this;
+    const walked: string[] = [];
+    for (const part of path.split('.')) {
+      const child = m.childModules.get(part);
+      if (!child) {
+        const where = walked.length ? walked.join('.') : '<root>';
+        const have = [...m.childModules.keys()].join(', ') || 'none';
+        throw new Error(
+          `getSubmodule: '${path}' not found: ${where} (${m.typeName}) has no child '${part}' (children: ${have})`,
+        );
+      }
+      walked.push(part);
+      m = child;
+    }
+    return m;
+  }
+
+  hasSubmodule(path: string): boolean {
+    try {
+      this.getSubmodule(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Replaces the module at `path` (which must exist) and returns the old one, not disposed. */
+  setSubmodule(path: string, module: AnyModule): AnyModule {
+    if (path === '') throw new Error('setSubmodule: cannot replace the root module');
+    const dot = path.lastIndexOf('.');
+    const parent = this.getSubmodule(dot < 0 ? '' : path.slice(0, dot));
+    const name = path.slice(dot + 1);
+    const old = parent.childModules.get(name);
+    if (!old)
+      throw new Error(`setSubmodule: '${path}' does not exist; only existing modules can be replaced`);
+    parent.childModules.set(name, module);
+    return old;
+  }
+
+  // ---- modes ----------------------------------------------------------------------------------
+
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.isTraining = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  // ---- state dicts ----------------------------------------------------------------------------
+
+  /**
+   * Parameters and buffers keyed by dotted path, in memory layout. The tensors are the live
+   * variables: do not dispose them; clone them if you need a snapshot.
+   */
+  stateDict(): Map<string, Parameter> {
+    const out = new Map<string, Parameter>();
+    for (const [path, m] of this.namedModules()) {
+      for (const [name, p] of [...m.namedOwnParameters(), ...m.namedOwnBuffers()]) {
+        const key = path ? `${path}.${name}` : name;
+        if (!out.has(key)) out.set(key, p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Copies tensors into the tree's parameters and buffers. Every problem is gathered first and
+   * reported in one error (nothing is assigned when there is one): shape or dtype mismatches
+   * always; missing and unexpected keys when `strict` (default).
+   */
+  loadStateDict(
+    dict: ReadonlyMap<string, tf.Tensor> | Record<string, tf.Tensor>,
+    options: LoadStateDictOptions = {},
+  ): LoadStateDictReport {
+    const strict = options.strict ?? true;
+    const entries = dict instanceof Map ? dict : new Map(Object.entries(dict));
+    const own = this.stateDict();
+    const missing = [...own.keys()].filter((k) => !entries.has(k));
+    const unexpected = [...entries.keys()].filter((k) => !own.has(k));
+    const mismatched: string[] = [];
+    for (const [k, t] of entries) {
+      const p = own.get(k);
+      if (!p) continue;
+      if (!sameShape(t.shape, p.shape))
+        mismatched.push(`${k}: file has [${t.shape}], model expects [${p.shape}]`);
+      else if (t.dtype !== p.dtype)
+        mismatched.push(`${k}: file has dtype ${t.dtype}, model expects ${p.dtype}`);
+    }
+    const problems: string[] = [];
+    if (mismatched.length)
+      problems.push(`shape/dtype mismatches (${mismatched.length}):\n  ${mismatched.join('\n  ')}`);
+    if (strict && missing.length)
+      problems.push(`missing keys (${missing.length}):\n  ${missing.join('\n  ')}`);
+    if (strict && unexpected.length)
+      problems.push(`unexpected keys (${unexpected.length}):\n  ${unexpected.join('\n  ')}`);
+    if (problems.length) throw new Error(`loadStateDict(${this.typeName}) failed:\n${problems.join('\n')}`);
+    const loaded: string[] = [];
+    for (const [k, t] of entries) {
+      const p = own.get(k);
+      if (!p) continue;
+      p.assign(t);
+      loaded.push(k);
+    }
+    return { loaded, missing, unexpected };
+  }
+
+  /** Disposes every parameter and buffer in the tree. */
+  dispose(): void {
+    for (const p of this.stateDict().values()) p.dispose();
+  }
+
+  /** One line per module: path, type and own parameter count. */
+  summary(): string {
+    const lines: string[] = [];
+    for (const [path, m] of this.namedModules()) {
+      const n = m.namedOwnParameters().reduce((s, [, p]) => s + p.size, 0);
+      lines.push(`${path || '<root>'}  ${m.typeName}${n ? `  ${n}` : ''}`);
+    }
+    return lines.join('\n');
+  }
+}

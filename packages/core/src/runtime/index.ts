@@ -1,0 +1,1 @@
+export { getRng, nextSeed, Rng, type RngState, setSeed } from './random.js';

@@ -1,0 +1,2 @@
+// @peftkit/nlp: domain plugin (not implemented yet; see the nlp issue).
+export {};

@@ -1,0 +1,2 @@
+// @peftkit/robotics: domain plugin (not implemented yet; see the robotics issue).
+export {};

@@ -1,0 +1,2 @@
+// @peftkit/speech: domain plugin (not implemented yet; see the speech issue).
+export {};

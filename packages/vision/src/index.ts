@@ -1,0 +1,2 @@
+// @peftkit/vision: domain plugin (not implemented yet; see the vision issue).
+export {};
