@@ -6,3 +6,5 @@
 export * from './io/index.js';
 export * from './nn/index.js';
 export * from './runtime/index.js';
+export * from './train/index.js';
+export * from './peft/index.js';

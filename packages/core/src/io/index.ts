@@ -1,1 +1,67 @@
-export {};
+export {
+  type FileData,
+  tempSiblingPath,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from './atomic-write.js';
+export {
+  CHECKPOINT_FILES,
+  type LoadCheckpointIntoOptions,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  loadCheckpointInto,
+  type SaveCheckpointOptions,
+  saveCheckpoint,
+} from './checkpoint.js';
+export { type FileSystemHandlerOptions, fileSystemHandler } from './fs-io-handler.js';
+export {
+  decodeBF16,
+  decodeF16,
+  encodeBF16,
+  encodeF16,
+  floatBitsToBFloat16Bits,
+  floatBitsToHalfBits,
+  halfBitsToFloat,
+} from './half-float.js';
+export { readJsonObject } from './read-json.js';
+export {
+  loadSafetensors,
+  type ParsedSafetensors,
+  type ParseSafetensorsOptions,
+  parseSafetensors,
+  parseSafetensorsHeader,
+  readSafetensors,
+  readSafetensorsHeader,
+  type SafetensorsEntry,
+  toTensors,
+} from './safetensors.js';
+export {
+  type DecodedData,
+  type DecodedDtype,
+  SAFETENSORS_ITEM_SIZE,
+  type SafetensorsDtype,
+  type SafetensorsFloatDtype,
+  UNSUPPORTED_SAFETENSORS_DTYPES,
+} from './safetensors-dtypes.js';
+export { SafetensorsError } from './safetensors-error.js';
+export {
+  MAX_SAFETENSORS_HEADER_BYTES,
+  METADATA_KEY,
+  type SafetensorsHeader,
+  type SafetensorsHeaderEntry,
+} from './safetensors-header.js';
+export {
+  type SerializeSafetensorsOptions,
+  saveSafetensors,
+  serializeSafetensors,
+  type TensorDict,
+} from './safetensors-writer.js';
+export * from './tfjs-import/index.js';
+export {
+  disposeAll,
+  type LoadTorchStateDictOptions,
+  loadTorchStateDict,
+  type TorchStateDictOptions,
+  toTorchStateDict,
+} from './torch-state-dict.js';

@@ -1,4 +1,40 @@
 export {
+  ACTIVATION_NAMES,
+  type ActivationName,
+  activationFromName,
+  GELU,
+  type GELUOptions,
+  type GeluApproximate,
+  gelu,
+  Identity,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  silu,
+  Tanh,
+} from './activations.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm.js';
+export type { Pair } from './checks.js';
+export { type ConvMode, type ConvSpec, convNhwc, dilateKernel } from './conv-ops.js';
+export { Conv1d, type Conv1dOptions } from './conv1d.js';
+export { Conv2d, type Conv2dOptions, type Conv2dPadding } from './conv2d.js';
+export { Dropout, dropout } from './dropout.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export {
+  biasBound,
+  computeFans,
+  drawSeed,
+  type Fans,
+  kaimingUniform,
+  normal,
+  ones,
+  uniform,
+  xavierUniform,
+  zeros,
+} from './init.js';
+export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
+export {
   fromTorchLayout,
   sameShape,
   TORCH_LAYOUTS,
@@ -6,5 +42,39 @@ export {
   torchShapeOf,
   toTorchLayout,
 } from './layout.js';
-export { type AnyModule, type LoadStateDictOptions, type LoadStateDictReport, Module } from './module.js';
+export { Linear, type LinearOptions } from './linear.js';
+export {
+  type AnyModule,
+  type LoadStateDictOptions,
+  type LoadStateDictReport,
+  Module,
+  type UnaryModule,
+} from './module.js';
+export { ModuleList } from './module-list.js';
+export {
+  type AttentionCallOptions,
+  type AttentionPrefix,
+  MultiHeadAttention,
+  type MultiHeadAttentionOptions,
+  type PrefixProvider,
+} from './multi-head-attention.js';
 export { Parameter, type ParameterOptions } from './parameter.js';
+export {
+  AvgPool2d,
+  type AvgPool2dOptions,
+  Flatten,
+  GlobalAvgPool2d,
+  MaxPool2d,
+  type Pool2dOptions,
+  type Pool2dPadding,
+} from './pooling.js';
+export { RMSNorm, type RMSNormOptions } from './rms-norm.js';
+export { Sequential } from './sequential.js';
+export { TransformerEncoder, type TransformerEncoderOptions } from './transformer-encoder.js';
+export {
+  type EncoderCallOptions,
+  type EncoderLayerModule,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerOptions,
+} from './transformer-encoder-layer.js';
+export { stopGradient } from './stop-gradient.js';

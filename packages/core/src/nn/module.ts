@@ -6,6 +6,9 @@ import { Parameter, type ParameterOptions } from './parameter.js';
 // biome-ignore lint/suspicious/noExplicitAny: module signatures vary; method bivariance needs `any` here.
 export type AnyModule = Module<any[], any>;
 
+/** A module with one tensor in and one tensor out, as Linear, norms and activations are. */
+export type UnaryModule = Module<[tf.Tensor], tf.Tensor>;
+
 export interface LoadStateDictOptions {
   /** Every missing or unexpected key is an error (default true). Shape mismatches always are. */
   strict?: boolean;
@@ -61,6 +64,62 @@ export abstract class Module<I extends unknown[] = [tf.Tensor], O extends tf.Ten
     this.checkName(name);
     const p = new Parameter(initial, options);
     this.ownParameters.set(name, p);
+    return p;
+  }
+
+  /**
+   * Registers a parameter whose initial value is produced by `make`. The initial tensor is built
+   * in a tidy scope and released once the variable holds its data, so constructors do not leak
+   * one tensor per parameter (`registerParameter` leaves `initial` to the caller).
+   */
+  protected initParameter(name: string, make: () => tf.Tensor, options: ParameterOptions = {}): Parameter {
+    const initial = tf.tidy(make);
+    try {
+      return this.registerParameter(name, initial, options);
+    } finally {
+      initial.dispose();
+    }
+  }
+
+  /** `initParameter` for buffers. */
+  protected initBuffer(
+    name: string,
+    make: () => tf.Tensor,
+    options: Omit<ParameterOptions, 'trainable'> = {},
+  ): Parameter {
+    const initial = tf.tidy(make);
+    try {
+      return this.registerBuffer(name, initial, options);
+    } finally {
+      initial.dispose();
+    }
+  }
+
+  /**
+   * The child registered under `name`, read from the registry on every call. Forward passes use
+   * this rather than a field captured at construction so that `setSubmodule` (how PEFT wraps a
+   * layer) takes effect. The cast is the caller's claim about the child's signature.
+   */
+  protected child<M extends AnyModule = AnyModule>(name: string): M {
+    const m = this.childModules.get(name);
+    if (!m) throw new Error(`${this.typeName}: no child '${name}'`);
+    return m as M;
+  }
+
+  /** Removes and returns a child (not disposed). Containers and adapter layers use it. */
+  protected unregisterModule(name: string): AnyModule {
+    const m = this.childModules.get(name);
+    if (!m) throw new Error(`${this.typeName}: no child '${name}' to remove`);
+    this.childModules.delete(name);
+    return m;
+  }
+
+  /** Removes and returns an own parameter or buffer (not disposed). */
+  protected unregisterParameter(name: string): Parameter {
+    const p = this.ownParameters.get(name) ?? this.ownBuffers.get(name);
+    if (!p) throw new Error(`${this.typeName}: no parameter '${name}' to remove`);
+    this.ownParameters.delete(name);
+    this.ownBuffers.delete(name);
     return p;
   }
 
@@ -274,6 +333,16 @@ export abstract class Module<I extends unknown[] = [tf.Tensor], O extends tf.Ten
     return { loaded, missing, unexpected };
   }
 
+  /**
+   * A deep copy: same classes and configuration, fresh variables holding copies of every
+   * parameter and buffer. Fields that reference modules or parameters of the tree are re-pointed
+   * to their copies; closures that capture the original are not (none of core's layers use one).
+   * Used for per-adapter copies of `modulesToSave`.
+   */
+  clone(): this {
+    return cloneTree(this, new Map()) as this;
+  }
+
   /** Disposes every parameter and buffer in the tree. */
   dispose(): void {
     for (const p of this.stateDict().values()) p.dispose();
@@ -288,4 +357,34 @@ export abstract class Module<I extends unknown[] = [tf.Tensor], O extends tf.Ten
     }
     return lines.join('\n');
   }
+}
+
+/** Copies `m` and its subtree; `seen` maps originals to copies so shared members stay shared. */
+function cloneTree(m: AnyModule, seen: Map<object, object>): AnyModule {
+  const done = seen.get(m);
+  if (done) return done as AnyModule;
+  const copy = Object.create(Object.getPrototypeOf(m)) as AnyModule;
+  Object.assign(copy, m);
+  seen.set(m, copy);
+  const cloneParam = (p: Parameter): Parameter => {
+    const prev = seen.get(p);
+    if (prev) return prev as Parameter;
+    const c = new Parameter(p.value, { trainable: p.trainable, layout: p.layout, kind: p.kind });
+    seen.set(p, c);
+    return c;
+  };
+  const fields = copy as unknown as {
+    childModules: Map<string, AnyModule>;
+    ownParameters: Map<string, Parameter>;
+    ownBuffers: Map<string, Parameter>;
+  };
+  fields.childModules = new Map([...m.namedChildren()].map(([k, c]) => [k, cloneTree(c, seen)]));
+  fields.ownParameters = new Map(m.namedOwnParameters().map(([k, p]) => [k, cloneParam(p)]));
+  fields.ownBuffers = new Map(m.namedOwnBuffers().map(([k, p]) => [k, cloneParam(p)]));
+  const record = copy as unknown as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    if (v && typeof v === 'object' && seen.has(v)) record[key] = seen.get(v);
+  }
+  return copy;
 }

@@ -1,1 +1,19 @@
+export {
+  BACKEND_ENV_VAR,
+  type BackendName,
+  type BackendReport,
+  getBackendReport,
+  type InitBackendOptions,
+  initBackend,
+} from './backend.js';
+export {
+  assertNoTensorLeak,
+  expectNoLeak,
+  type MemorySnapshot,
+  measurePeak,
+  memorySnapshot,
+  type NoLeakOptions,
+  type PeakMeasurement,
+} from './memory.js';
 export { getRng, nextSeed, Rng, type RngState, setSeed } from './random.js';
+export { registerKernelFixes } from './register-fixes.js';

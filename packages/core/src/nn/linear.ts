@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import { assertLastDim, assertPositiveInt } from './checks.js';
+import { biasBound, kaimingUniform, uniform } from './init.js';
+import { Module } from './module.js';
+import type { Parameter } from './parameter.js';
+
+export interface LinearOptions {
+  /** Adds a learnable bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * `y = x @ W + b`, PyTorch's `nn.Linear`.
+ *
+ * The weight is kept as `[in, out]` (layout `'linear'`; PyTorch files hold `[out, in]`) because
+ * the wasm backend's matMul is fast only for plain 2-D, non-transposed operands. Inputs of any
+ * rank >= 1 are flattened to `[-1, in]` for one 2-D matMul and reshaped back.
+ *
+ * Init as PyTorch: weight U(±1/sqrt(in)), bias U(±1/sqrt(in)).
+ *
+ * @example
+ * const fc = new Linear(16, 4);
+ * const y = fc.call(tf.zeros([2, 8, 16])); // [2, 8, 4]
+ */
+export class Linear extends Module<[tf.Tensor], tf.Tensor> {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Parameter;
+  readonly bias: Parameter | undefined;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    this.inFeatures = assertPositiveInt(inFeatures, 'inFeatures', 'Linear');
+    this.outFeatures = assertPositiveInt(outFeatures, 'outFeatures', 'Linear');
+    this.weight = this.initParameter('weight', () => kaimingUniform([inFeatures, outFeatures], inFeatures), {
+      layout: 'linear',
+    });
+    this.bias =
+      (options.bias ?? true)
+        ? this.initParameter('bias', () => uniform([outFeatures], biasBound(inFeatures)))
+        : undefined;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    assertLastDim(x, this.inFeatures, 'x', 'Linear.forward');
+    const w = this.weight.value;
+    const flat = x.rank === 2 ? x : tf.reshape(x, [-1, this.inFeatures]);
+    let y = tf.matMul(flat, w);
+    if (this.bias) y = tf.add(y, this.bias.value);
+    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
+  }
+}

@@ -1,0 +1,134 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadSafetensors, readJsonObject, saveSafetensors, writeJsonAtomic } from '../io/index.js';
+import { fromTorchLayout, type Parameter, sameShape, torchShapeOf, toTorchLayout } from '../nn/index.js';
+
+/** File names of an adapter directory (HF PEFT layout plus peftkit's sidecar). */
+export const ADAPTER_FILES = {
+  config: 'adapter_config.json',
+  weights: 'adapter_model.safetensors',
+  sidecar: 'peftkit.json',
+} as const;
+
+/** HF PEFT prefixes every adapter key with the PeftModel -> tuner -> model path. */
+export const ADAPTER_KEY_PREFIX = 'base_model.model.';
+
+/** What peftkit keeps beside the HF files: roles and resolved targets, versioned. */
+export interface AdapterSidecar {
+  format: 'peftkit-adapter';
+  version: 1;
+  adapterName: string;
+  peftType: string;
+  architecture?: string;
+  targetRoles?: string[];
+  /** Module paths the adapter was injected into. */
+  targets: string[];
+  modulesToSave?: string[];
+}
+
+/** Writes the adapter's parameters in PyTorch layout under HF keys, atomically. */
+export async function writeAdapterWeights(
+  file: string,
+  params: ReadonlyMap<string, Parameter>,
+): Promise<void> {
+  const tensors = new Map<string, tf.Tensor>();
+  try {
+    for (const [key, p] of params)
+      tensors.set(`${ADAPTER_KEY_PREFIX}${key}`, toTorchLayout(p.value, p.layout));
+    await saveSafetensors(file, tensors, { format: 'pt' });
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}
+
+/**
+ * Loads adapter weights into `params` (keyed without the prefix). Checks everything first and
+ * throws one error listing missing keys, unexpected keys and shape mismatches (a sign the
+ * adapter was trained for a different base); nothing is assigned in that case.
+ */
+export async function readAdapterWeights(
+  file: string,
+  params: ReadonlyMap<string, Parameter>,
+): Promise<void> {
+  const { tensors } = await loadSafetensors(file);
+  try {
+    const byKey = new Map<string, tf.Tensor>();
+    const unexpected: string[] = [];
+    for (const [k, t] of tensors) {
+      const key = k.startsWith(ADAPTER_KEY_PREFIX) ? k.slice(ADAPTER_KEY_PREFIX.length) : k;
+      if (params.has(key)) byKey.set(key, t);
+      else unexpected.push(k);
+    }
+    const missing = [...params.keys()].filter((k) => !byKey.has(k)).map((k) => `${ADAPTER_KEY_PREFIX}${k}`);
+    const mismatched: string[] = [];
+    for (const [key, t] of byKey) {
+      const p = params.get(key) as Parameter;
+      const expected = torchShapeOf(p.shape, p.layout);
+      if (!sameShape(t.shape, expected)) {
+        mismatched.push(
+          `${ADAPTER_KEY_PREFIX}${key}: file has [${t.shape}], this model expects [${expected}]`,
+        );
+      }
+    }
+    if (missing.length || unexpected.length || mismatched.length) {
+      const parts = [
+        mismatched.length ? `shape mismatches (${mismatched.length}):\n  ${mismatched.join('\n  ')}` : '',
+        missing.length ? `missing keys (${missing.length}):\n  ${missing.join('\n  ')}` : '',
+        unexpected.length ? `unexpected keys (${unexpected.length}):\n  ${unexpected.join('\n  ')}` : '',
+      ].filter(Boolean);
+      throw new Error(
+        `${file}: adapter does not fit this model (trained for a different base?)\n${parts.join('\n')}`,
+      );
+    }
+    for (const [key, t] of byKey) {
+      const p = params.get(key) as Parameter;
+      const mem = fromTorchLayout(t.dtype === p.dtype ? t : tf.cast(t, p.dtype), p.layout, p.shape);
+      p.assign(mem);
+      mem.dispose();
+    }
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}
+
+/** The directory of one adapter: the root for `default`, else a subdirectory named after it (HF). */
+export function adapterDir(root: string, adapterName: string): string {
+  return adapterName === 'default' ? root : path.join(root, adapterName);
+}
+
+export async function writeAdapterConfig(
+  dir: string,
+  fileConfig: Record<string, unknown>,
+  sidecar: AdapterSidecar,
+): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await writeJsonAtomic(path.join(dir, ADAPTER_FILES.config), fileConfig);
+  await writeJsonAtomic(path.join(dir, ADAPTER_FILES.sidecar), sidecar);
+}
+
+export async function readAdapterConfig(
+  dir: string,
+): Promise<{ fileConfig: Record<string, unknown>; sidecar: AdapterSidecar | undefined }> {
+  const fileConfig = await readJsonObject(path.join(dir, ADAPTER_FILES.config), 'adapter config');
+  if (typeof fileConfig['peft_type'] !== 'string') {
+    throw new Error(
+      `adapter config ${path.join(dir, ADAPTER_FILES.config)}: missing string field 'peft_type'`,
+    );
+  }
+  const sidecarPath = path.join(dir, ADAPTER_FILES.sidecar);
+  let sidecar: AdapterSidecar | undefined;
+  try {
+    await fs.access(sidecarPath);
+    const raw = await readJsonObject(sidecarPath, 'peftkit sidecar');
+    if (raw['format'] !== 'peftkit-adapter' || !Array.isArray(raw['targets'])) {
+      throw new Error(
+        `peftkit sidecar ${sidecarPath}: expected format 'peftkit-adapter' with a 'targets' array`,
+      );
+    }
+    sidecar = raw as unknown as AdapterSidecar;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return { fileConfig, sidecar };
+}

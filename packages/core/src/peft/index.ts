@@ -1,0 +1,65 @@
+export {
+  ADAPTER_FILES,
+  ADAPTER_KEY_PREFIX,
+  type AdapterSidecar,
+  adapterDir,
+  readAdapterConfig,
+  readAdapterWeights,
+  writeAdapterConfig,
+  writeAdapterWeights,
+} from './adapter-file.js';
+export {
+  AdapterContainerLike,
+  AdapterLayer,
+  AdapterModuleDict,
+  AdapterParameterDict,
+  type AdapterRouting,
+  BASE_ADAPTER,
+  validateAdapterName,
+} from './adapter-layer.js';
+export {
+  type ConfigSpec,
+  camelToSnake,
+  commonConfigShape,
+  defineConfig,
+  formatIssues,
+  type PeftConfig,
+  type PeftConfigBase,
+  snakeToCamel,
+} from './config.js';
+export type { InjectContext, InjectReport, PeftMethod } from './method.js';
+// Built-in methods register themselves on import.
+export * from './methods/lora/index.js';
+export { ModulesToSaveWrapper } from './modules-to-save.js';
+export { getPeftModel, PeftModel, type PeftModelOptions } from './peft-model.js';
+export {
+  checkPlacement,
+  countLayers,
+  definePlacement,
+  type Placement,
+  type PlacementSpec,
+  type RoleTarget,
+  resolveRole,
+} from './placement.js';
+export { getPeftMethod, hasPeftMethod, listPeftMethods, registerPeftMethod } from './registry.js';
+export { isRole, ROLE_NAMES, ROLES, type Role } from './roles.js';
+export {
+  candidateModules,
+  layerIndexOf,
+  matchesNameOrSuffix,
+  noTargetsError,
+  resolveTargets,
+  type TargetDecision,
+  type TargetMatch,
+  type TargetResolution,
+  type TargetSpec,
+  unwrapBase,
+} from './targets.js';
+export {
+  adapterLayerParameters,
+  adapterLayers,
+  defineTunerMethod,
+  injectAdapter,
+  type LayerFactory,
+  type TunerMethodSpec,
+} from './tuner.js';

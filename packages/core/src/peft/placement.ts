@@ -1,0 +1,119 @@
+import type { AnyModule } from '../nn/index.js';
+import { isRole, type Role } from './roles.js';
+
+/**
+ * Where an architecture's roles live. Per-layer roles are paths relative to each numbered child
+ * of `layers` (e.g. `layers: 'encoder.layer'`, `'attn.q': 'attention.self.query'`); model roles
+ * are absolute paths that occur once. A role may map to several paths.
+ */
+export interface PlacementSpec {
+  architecture: string;
+  /** Path of the container whose numbered children ('0', '1', ...) are the repeated blocks. */
+  layers?: string;
+  layerRoles?: Partial<Record<Role, string | readonly string[]>>;
+  modelRoles?: Partial<Record<Role, string | readonly string[]>>;
+  /** PEFT types this architecture supports (upper case, e.g. 'LORA'); omitted = all. */
+  supports?: readonly string[];
+}
+
+/** A validated, frozen placement. */
+export interface Placement {
+  readonly architecture: string;
+  readonly layers: string | undefined;
+  readonly layerRoles: Readonly<Partial<Record<Role, readonly string[]>>>;
+  readonly modelRoles: Readonly<Partial<Record<Role, readonly string[]>>>;
+  readonly supports: readonly string[] | undefined;
+  readonly roles: readonly Role[];
+}
+
+/** One module that plays a role. `layerIndex` is set for per-layer roles. */
+export interface RoleTarget {
+  role: Role;
+  path: string;
+  layerIndex: number | undefined;
+  module: AnyModule;
+}
+
+function toList(v: string | readonly string[] | undefined): readonly string[] {
+  if (v === undefined) return [];
+  return typeof v === 'string' ? [v] : [...v];
+}
+
+/**
+ * Validates a placement on construction: known role names, non-empty paths, and never both
+ * separate q/k/v projections and a fused qkv (a method would adapt the same weights twice).
+ */
+export function definePlacement(spec: PlacementSpec): Placement {
+  const where = `placement '${spec.architecture}'`;
+  const layerRoles: Partial<Record<Role, readonly string[]>> = {};
+  const modelRoles: Partial<Record<Role, readonly string[]>> = {};
+  for (const [table, out, field] of [
+    [spec.layerRoles, layerRoles, 'layerRoles'],
+    [spec.modelRoles, modelRoles, 'modelRoles'],
+  ] as const) {
+    for (const [name, value] of Object.entries(table ?? {})) {
+      if (!isRole(name)) throw new Error(`${where}: ${field} has unknown role '${name}'`);
+      const paths = toList(value as string | readonly string[] | undefined);
+      if (paths.some((p) => p === '' && name !== 'block'))
+        throw new Error(`${where}: ${field}.${name} has an empty path`);
+      out[name] = Object.freeze([...paths]);
+    }
+  }
+  if (Object.keys(layerRoles).length && !spec.layers) {
+    throw new Error(`${where}: layerRoles need 'layers' (the path of the repeated blocks)`);
+  }
+  const has = (r: Role) => r in layerRoles || r in modelRoles;
+  if (has('attn.qkv') && (has('attn.q') || has('attn.k') || has('attn.v'))) {
+    throw new Error(`${where}: declare either attn.q/attn.k/attn.v or the fused attn.qkv, not both`);
+  }
+  const roles = [...new Set([...Object.keys(layerRoles), ...Object.keys(modelRoles)])] as Role[];
+  return Object.freeze({
+    architecture: spec.architecture,
+    layers: spec.layers,
+    layerRoles: Object.freeze(layerRoles),
+    modelRoles: Object.freeze(modelRoles),
+    supports: spec.supports ? Object.freeze(spec.supports.map((s) => s.toUpperCase())) : undefined,
+    roles: Object.freeze(roles),
+  });
+}
+
+/** Number of repeated blocks, or 0 when the placement declares none. */
+export function countLayers(model: AnyModule, placement: Placement): number {
+  if (!placement.layers) return 0;
+  return model.getSubmodule(placement.layers).namedChildren().length;
+}
+
+/** Every module that plays `role` in `model`, with its layer index for per-layer roles. */
+export function resolveRole(model: AnyModule, placement: Placement, role: Role): RoleTarget[] {
+  const out: RoleTarget[] = [];
+  for (const path of placement.modelRoles[role] ?? []) {
+    out.push({ role, path, layerIndex: undefined, module: model.getSubmodule(path) });
+  }
+  const rel = placement.layerRoles[role];
+  if (rel && placement.layers) {
+    const container = model.getSubmodule(placement.layers);
+    container.namedChildren().forEach(([name], index) => {
+      for (const r of rel) {
+        const path = r ? `${placement.layers}.${name}.${r}` : `${placement.layers}.${name}`;
+        out.push({ role, path, layerIndex: index, module: model.getSubmodule(path) });
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * Checks that every declared path exists in `model`; returns the problems (empty = valid).
+ * Architectures call this in their tests so a renamed module cannot silently break presets.
+ */
+export function checkPlacement(model: AnyModule, placement: Placement): string[] {
+  const problems: string[] = [];
+  for (const role of placement.roles) {
+    try {
+      resolveRole(model, placement, role);
+    } catch (err) {
+      problems.push(`${role}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,139 @@
+/**
+ * Conv2DBackpropFilter for wasm, which lacks it (so `tf.conv2d` could not be trained on wasm).
+ *
+ * dW[kh,kw,ci,co] = sum over (b,oh,ow) of x[b, oh*sh+kh*dh-pt, ow*sw+kw*dw-pl, ci] * dy[b,oh,ow,co].
+ * We write the transposed im2col matrix colsT [kh*kw*ci, b*oh*ow] directly (a transpose on wasm is
+ * slow) and multiply it by dy viewed as [b*oh*ow, co] with one plain 2-D matMul, the one matMul
+ * shape wasm runs fast (XNNPACK). Large batches go in chunks to bound the im2col memory.
+ */
+
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { dataFormatAttr, input, numberListAttr, padAttr, pairAttr, rank4, roundingAttr } from './attrs.js';
+import { callKernel } from './call-kernel.js';
+import { kernelIo, type NumericArray } from './kernel-io.js';
+
+const KERNEL = 'Conv2DBackpropFilter';
+/** im2col elements per chunk (16 MB of float32). */
+let chunkElements = 4 * 1024 * 1024;
+
+/**
+ * Sets the im2col chunk size in elements and returns the previous one. For tests and tuning: a
+ * smaller chunk bounds memory at the cost of more, smaller matMuls.
+ */
+export function setIm2colChunkElements(elements: number): number {
+  if (!Number.isInteger(elements) || elements < 1)
+    throw new Error(`chunk size must be a positive integer, got ${elements}`);
+  const previous = chunkElements;
+  chunkElements = elements;
+  return previous;
+}
+
+function fillColumns(
+  info: tf.backend_util.Conv2DInfo,
+  xs: NumericArray,
+  cols: NumericArray,
+  firstImage: number,
+  images: number,
+): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const n = images * OH * OW;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  for (let kh = 0; kh < info.filterHeight; kh++) {
+    for (let kw = 0; kw < info.filterWidth; kw++) {
+      const dh = kh * info.dilationHeight - pt;
+      const dw = kw * info.dilationWidth - pl;
+      // First and last output column whose input column is inside the image.
+      const owMin = Math.max(0, Math.ceil(-dw / info.strideWidth));
+      const owEnd = Math.min(OW, Math.floor((W - 1 - dw) / info.strideWidth) + 1);
+      for (let c = 0; c < C; c++) {
+        const row = ((kh * info.filterWidth + kw) * C + c) * n;
+        for (let b = 0; b < images; b++) {
+          const xImage = (firstImage + b) * H;
+          for (let oh = 0; oh < OH; oh++) {
+            const ih = oh * info.strideHeight + dh;
+            // Out-of-image rows stay zero (alloc zero-fills).
+            if (ih < 0 || ih >= H) continue;
+            const xRow = (xImage + ih) * W;
+            const dst = row + (b * OH + oh) * OW;
+            for (let ow = owMin; ow < owEnd; ow++) {
+              cols[dst + ow] = xs[(xRow + ow * info.strideWidth + dw) * C + c] as number;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }): TensorInfo => {
+  const x = input(inputs, 'x', KERNEL);
+  const dy = input(inputs, 'dy', KERNEL);
+  const filterShape = rank4(numberListAttr(attrs, 'filterShape', KERNEL), 'filterShape', KERNEL);
+  if (dataFormatAttr(attrs, KERNEL) !== 'NHWC') {
+    // Like the stock wasm Conv2D, which rejects channelsFirst too.
+    throw new Error(`${KERNEL}: wasm supports only dataFormat 'NHWC'`);
+  }
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`${KERNEL}: expected float32 tensors`);
+  const info = tf.backend_util.computeConv2DInfo(
+    rank4(x.shape, 'x', KERNEL),
+    filterShape,
+    pairAttr(attrs, 'strides', KERNEL),
+    // tfjs passes no dilations to this kernel today; honour them if it ever does.
+    pairAttr(attrs, 'dilations', KERNEL, 1),
+    padAttr(attrs, KERNEL),
+    roundingAttr(attrs),
+    false,
+    'channelsLast',
+  );
+  const io = kernelIo(backend);
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const co = info.outChannels;
+  const perImage = info.outHeight * info.outWidth;
+  const imagesPerChunk = Math.max(1, Math.floor(chunkElements / Math.max(1, k * perImage)));
+
+  let result: TensorInfo | undefined;
+  for (let b0 = 0; b0 < info.batchSize; b0 += imagesPerChunk) {
+    const images = Math.min(imagesPerChunk, info.batchSize - b0);
+    const n = images * perImage;
+    const cols = io.alloc([k, n], 'float32');
+    const whole = images === info.batchSize;
+    // dy is already [b*oh*ow, co] in memory: reuse it whole, copy a chunk of rows otherwise.
+    const dyRows: TensorInfo = whole
+      ? { dataId: dy.dataId, shape: [n, co], dtype: 'float32' }
+      : io.alloc([n, co], 'float32');
+    if (!whole) io.view(dyRows).set(io.view(dy).subarray(b0 * perImage * co, (b0 + images) * perImage * co));
+    fillColumns(info, io.view(x), io.view(cols), b0, images);
+    const part = callKernel(
+      'BatchMatMul',
+      io.backendName,
+      backend,
+      { a: cols, b: dyRows },
+      {
+        transposeA: false,
+        transposeB: false,
+      },
+    );
+    io.free(cols);
+    if (!whole) io.free(dyRows);
+    if (result === undefined) {
+      result = part;
+    } else {
+      const acc = io.view(result);
+      const add = io.view(part);
+      for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (add[i] as number);
+      io.free(part);
+    }
+  }
+  if (result === undefined) return io.alloc(filterShape, 'float32');
+  // Same data, filter-shaped: the stock kernels relabel matMul outputs the same way.
+  return { dataId: result.dataId, shape: filterShape, dtype: 'float32' };
+};
+
+/** im2col + 2-D matMul Conv2DBackpropFilter for wasm. */
+export const conv2DBackpropFilterWasmConfig: KernelConfig = {
+  kernelName: KERNEL,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter,
+};

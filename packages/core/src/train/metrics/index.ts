@@ -1,0 +1,31 @@
+export { accuracy } from './accuracy.js';
+export { auroc, aurocOneVsRest, averageRanks, type OneVsRestAuroc } from './auroc.js';
+export { confusionMatrix } from './confusion-matrix.js';
+export type { Numbers } from './inputs.js';
+export { BufferedMetric, isRows, type Metric, type MetricInput, type MetricValue } from './metric.js';
+export {
+  type Average,
+  type ClassScores,
+  macroF1,
+  type PrecisionRecallF1,
+  type PrecisionRecallF1Options,
+  perClassPrecisionRecallF1,
+  precisionRecallF1,
+} from './precision-recall-f1.js';
+export {
+  argmaxRows,
+  BUILTIN_METRIC_NAMES,
+  BUILTIN_METRICS,
+  type BuiltinMetricName,
+  createMetric,
+  type MetricOptions,
+  toBinaryScores,
+  toClassIds,
+} from './registry.js';
+export { mae, mse } from './regression.js';
+export {
+  type BestThreshold,
+  bestThreshold,
+  type SensitivitySpecificity,
+  sensitivitySpecificity,
+} from './threshold.js';
