@@ -14,6 +14,46 @@ export const ADAPTER_FILES = {
 /** HF PEFT prefixes every adapter key with the PeftModel -> tuner -> model path. */
 export const ADAPTER_KEY_PREFIX = 'base_model.model.';
 
+/** HF keeps a few tensors on the tuner itself, outside the model: VeRA's `base_model.vera_A`. */
+export const TUNER_KEY_PREFIX = 'base_model.';
+
+/**
+ * Marks a key of `PeftMethod.adapterParameters` as tuner-level (written `base_model.<name>`,
+ * not `base_model.model.<name>`). Module paths never contain ':', so it cannot collide.
+ */
+const TUNER_KEY_MARK = 'tuner:';
+
+/** The `adapterParameters` key of a tensor HF stores on the tuner, e.g. `tunerKey('vera_A')`. */
+export function tunerKey(name: string): string {
+  return `${TUNER_KEY_MARK}${name}`;
+}
+
+/**
+ * Marks a key of `PeftMethod.adapterParameters` as top-level: written exactly as given, with no
+ * prefix. HF's prompt-learning methods save `prompt_embeddings` this way.
+ */
+const ROOT_KEY_MARK = 'root:';
+
+/** The `adapterParameters` key of a tensor HF stores at the top level, e.g. `rootKey('prompt_embeddings')`. */
+export function rootKey(name: string): string {
+  return `${ROOT_KEY_MARK}${name}`;
+}
+
+/** The full safetensors key of an `adapterParameters` key. */
+export function adapterFileKey(key: string): string {
+  if (key.startsWith(ROOT_KEY_MARK)) return key.slice(ROOT_KEY_MARK.length);
+  return key.startsWith(TUNER_KEY_MARK)
+    ? `${TUNER_KEY_PREFIX}${key.slice(TUNER_KEY_MARK.length)}`
+    : `${ADAPTER_KEY_PREFIX}${key}`;
+}
+
+/** Inverse of `adapterFileKey`; keys without HF's prefix are kept as they are. */
+function paramKeyOf(fileKey: string): string {
+  if (fileKey.startsWith(ADAPTER_KEY_PREFIX)) return fileKey.slice(ADAPTER_KEY_PREFIX.length);
+  if (fileKey.startsWith(TUNER_KEY_PREFIX)) return tunerKey(fileKey.slice(TUNER_KEY_PREFIX.length));
+  return fileKey;
+}
+
 /** What peftkit keeps beside the HF files: roles and resolved targets, versioned. */
 export interface AdapterSidecar {
   format: 'peftkit-adapter';
@@ -34,8 +74,7 @@ export async function writeAdapterWeights(
 ): Promise<void> {
   const tensors = new Map<string, tf.Tensor>();
   try {
-    for (const [key, p] of params)
-      tensors.set(`${ADAPTER_KEY_PREFIX}${key}`, toTorchLayout(p.value, p.layout));
+    for (const [key, p] of params) tensors.set(adapterFileKey(key), toTorchLayout(p.value, p.layout));
     await saveSafetensors(file, tensors, { format: 'pt' });
   } finally {
     for (const t of tensors.values()) t.dispose();
@@ -56,19 +95,19 @@ export async function readAdapterWeights(
     const byKey = new Map<string, tf.Tensor>();
     const unexpected: string[] = [];
     for (const [k, t] of tensors) {
-      const key = k.startsWith(ADAPTER_KEY_PREFIX) ? k.slice(ADAPTER_KEY_PREFIX.length) : k;
+      const plain = paramKeyOf(k);
+      // A key without HF's prefixes may be a top-level one (`prompt_embeddings`).
+      const key = params.has(plain) || !params.has(rootKey(k)) ? plain : rootKey(k);
       if (params.has(key)) byKey.set(key, t);
       else unexpected.push(k);
     }
-    const missing = [...params.keys()].filter((k) => !byKey.has(k)).map((k) => `${ADAPTER_KEY_PREFIX}${k}`);
+    const missing = [...params.keys()].filter((k) => !byKey.has(k)).map(adapterFileKey);
     const mismatched: string[] = [];
     for (const [key, t] of byKey) {
       const p = params.get(key) as Parameter;
       const expected = torchShapeOf(p.shape, p.layout);
       if (!sameShape(t.shape, expected)) {
-        mismatched.push(
-          `${ADAPTER_KEY_PREFIX}${key}: file has [${t.shape}], this model expects [${expected}]`,
-        );
+        mismatched.push(`${adapterFileKey(key)}: file has [${t.shape}], this model expects [${expected}]`);
       }
     }
     if (missing.length || unexpected.length || mismatched.length) {

@@ -78,7 +78,11 @@ export abstract class AdapterLayer<
     this.active = [...names];
     const trainable = options.trainable ?? true;
     for (const name of this.adapterNames()) {
-      for (const p of this.adapterParameters(name)) p.trainable = trainable && names.includes(name);
+      for (const p of this.adapterParameters(name)) {
+        // Buffers an adapter owns (VeRA's frozen shared projections) never train.
+        if (p.kind === 'buffer') continue;
+        p.trainable = trainable && names.includes(name);
+      }
     }
   }
 

@@ -16,6 +16,13 @@ export interface InjectContext {
 /** What an injection did: the module paths it adapted (reported to users, saved in sidecars). */
 export interface InjectReport {
   targets: string[];
+  /**
+   * Config fields (camelCase) to write to `adapter_config.json` in place of the user's, when the
+   * method resolved something the file must state explicitly for HF PEFT to rebuild the same
+   * adapter (e.g. IA3's feed-forward roles resolved to module paths). Applied after the
+   * resolved `targetModules`.
+   */
+  fileConfig?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -32,6 +39,7 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   /**
    * Parameters of adapter `adapterName` keyed by file key (the module path with the adapter name
    * removed, without the `base_model.model.` prefix). Default for tuner methods: walk adapter layers.
+   * Tensors HF keeps on the tuner rather than in the model use `tunerKey(name)` (`base_model.<name>`).
    */
   adapterParameters(model: AnyModule, adapterName: string, config: Readonly<C>): Map<string, Parameter>;
   /** Removes adapter `adapterName` from the model (disposing its parameters). */
@@ -40,4 +48,81 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   markTrainable?(model: AnyModule, config: Readonly<C>, adapterName: string): void;
   /** Whether `merge()` is meaningful for this method. */
   readonly mergeable: boolean;
+  /**
+   * Builds adapter `request.adapterName` from a weighted combination of existing adapters of this
+   * method (HF's `add_weighted_adapter`); `PeftModel.addWeightedAdapter` validates names and
+   * delegates here. Methods without it reject the call.
+   */
+  addWeightedAdapter?(request: WeightedAdapterRequest<C>): void;
+  /**
+   * HF's `is_prompt_learning` (prompt and prefix tuning): HF's PeftModel then has no tuner
+   * wrapper, so `modulesToSave` copies are saved as `base_model.<path>` rather than
+   * `base_model.model.<path>`.
+   */
+  readonly promptLearning?: boolean;
+  /** False when rows of one batch cannot use different adapters (default true). */
+  readonly perExampleRouting?: boolean;
+  /**
+   * Virtual tokens an active adapter prepends to the `embed` output (prompt tuning), passed to
+   * a `PromptAware` model before each forward.
+   */
+  virtualTokens?(config: Readonly<C>): number;
+  /**
+   * Called after every change of the active adapters (add, set, delete) and around
+   * `disableAdapter`, before trainability is applied. Methods that train base parameters in place
+   * (BitFit, SELECTIVE) swap the right values into the base here; methods that allow one active
+   * adapter check that. Throwing rejects the change (the PeftModel restores its previous state).
+   */
+  syncState?(model: AnyModule, activation: AdapterActivation): void;
+  /**
+   * In-place methods: called once by `unload()` (`keep` false: restore the original base values)
+   * and by `mergeAndUnload()` (`keep` true: leave the active adapter's values in the base); frees
+   * whatever the method kept.
+   */
+  releaseInPlace?(model: AnyModule, keep: boolean): void;
+  /**
+   * The parameters `loadAdapter` writes the file's tensors into (default: `adapterParameters`).
+   * For methods whose saved form differs from their training form (prefix tuning with
+   * projection saves the computed prefix).
+   */
+  loadTargets?(model: AnyModule, adapterName: string, config: Readonly<C>): Map<string, Parameter>;
+}
+
+/** The adapter state `PeftMethod.syncState` sees. */
+export interface AdapterActivation {
+  /** Every active adapter of the model, whatever its method. */
+  active: readonly string[];
+  /** True inside `disableAdapter`. */
+  disabled: boolean;
+}
+
+/**
+ * Implemented by a model whose forward depends on the sequence length beyond the `embed` output
+ * (attention masks, position ids, token types), so prompt tuning can keep those inputs in step:
+ * before each forward with an active prompt adapter, `PeftModel` replaces the call's inputs with
+ * `withVirtualTokens(inputs, count)`. The `count` virtual tokens come first in the sequence, so a
+ * padding mask gets `count` ones prepended. Models that only use the embedding's output need not
+ * implement it; without it a longer sequence meets the old mask and fails with a shape error.
+ */
+export interface PromptAware<I extends unknown[] = unknown[]> {
+  withVirtualTokens(inputs: I, count: number): I;
+}
+
+export function isPromptAware(model: unknown): model is PromptAware {
+  return typeof (model as Partial<PromptAware> | undefined)?.withVirtualTokens === 'function';
+}
+
+/** What `PeftMethod.addWeightedAdapter` receives. */
+export interface WeightedAdapterRequest<C extends PeftConfig = PeftConfig> {
+  model: AnyModule;
+  /** The adapters to combine, in order, with their configs and the module paths they adapted. */
+  sources: readonly { name: string; config: Readonly<C>; targets: readonly string[] }[];
+  weights: readonly number[];
+  adapterName: string;
+  /** Method-specific (`'linear' | 'cat' | 'svd'` for LoRA). */
+  combinationType: string;
+  /** Method-specific options (LoRA: `svdRank`). */
+  options: Readonly<Record<string, unknown>>;
+  /** Adds the new (inactive) adapter through the PeftModel, so it is tracked and saved like any other. */
+  addAdapter(config: Readonly<Record<string, unknown>>): void;
 }

@@ -6,12 +6,13 @@ import {
   adapterDir,
   readAdapterConfig,
   readAdapterWeights,
+  tunerKey,
   writeAdapterConfig,
   writeAdapterWeights,
 } from './adapter-file.js';
-import { AdapterLayer, type AdapterRouting, validateAdapterName } from './adapter-layer.js';
+import { AdapterLayer, type AdapterRouting, BASE_ADAPTER, validateAdapterName } from './adapter-layer.js';
 import type { PeftConfig } from './config.js';
-import type { PeftMethod } from './method.js';
+import { isPromptAware, type PeftMethod } from './method.js';
 import { ModulesToSaveWrapper } from './modules-to-save.js';
 import type { Placement } from './placement.js';
 import { getPeftMethod } from './registry.js';
@@ -29,6 +30,8 @@ interface AdapterEntry {
   config: Readonly<PeftConfig>;
   method: PeftMethod;
   targets: string[];
+  /** Method-resolved fields written to `adapter_config.json` (see `InjectReport.fileConfig`). */
+  fileConfig: Readonly<Record<string, unknown>>;
   modulesToSave: string[];
   extraFileKeys: Record<string, unknown>;
 }
@@ -64,6 +67,8 @@ export class PeftModel<
   private readonly adapters = new Map<string, AdapterEntry>();
   private active: string[] = [];
   private readonly routing: AdapterRouting = { adapterNames: undefined };
+  /** True inside `disableAdapter` (read by methods through `syncState` and by `forward`). */
+  private adaptersDisabled = false;
   readonly placement: Placement | undefined;
   private readonly warn: (message: string) => void;
 
@@ -82,7 +87,24 @@ export class PeftModel<
   }
 
   forward(...inputs: I): O {
-    return this.model.forward(...inputs);
+    const model = this.model;
+    const count = this.virtualTokenCount();
+    // Prompt tuning lengthens the sequence after the embedding; a PromptAware model adjusts its
+    // other per-position inputs (masks, positions) to match.
+    if (count > 0 && isPromptAware(model))
+      return model.forward(...(model.withVirtualTokens(inputs, count) as I));
+    return model.forward(...inputs);
+  }
+
+  /** Virtual tokens the active adapters prepend to the embedding output (0 while disabled). */
+  private virtualTokenCount(): number {
+    if (this.adaptersDisabled) return 0;
+    let count = 0;
+    for (const name of this.active) {
+      const e = this.adapters.get(name);
+      if (e?.method.virtualTokens) count += e.method.virtualTokens(e.config);
+    }
+    return count;
   }
 
   /**
@@ -92,6 +114,15 @@ export class PeftModel<
   callWithAdapterNames(adapterNames: readonly string[], ...inputs: I): O {
     for (const n of adapterNames) {
       if (n !== '__base__' && !this.adapters.has(n)) throw new Error(`adapterNames: unknown adapter '${n}'`);
+    }
+    // Methods that change the base in place or the sequence length cannot serve rows separately.
+    for (const n of new Set([...adapterNames, ...this.active])) {
+      const e = n === BASE_ADAPTER ? undefined : this.adapters.get(n);
+      if (e?.method.perExampleRouting === false) {
+        throw new Error(
+          `adapterNames: ${e.method.peftType} adapter '${n}' cannot be routed per example; run it on its own (setAdapter)`,
+        );
+      }
     }
     this.routing.adapterNames = adapterNames;
     try {
@@ -152,13 +183,13 @@ export class PeftModel<
         `architecture '${this.placement?.architecture}' does not support ${method.peftType} (supports: ${supports.join(', ')})`,
       );
     }
-    const { targets } = method.inject(
+    const { targets, fileConfig = {} } = method.inject(
       { model: this.model, placement: this.placement, routing: this.routing, warn: this.warn },
       parsed,
       name,
     );
     const modulesToSave = this.wrapModulesToSave(parsed.modulesToSave ?? [], name);
-    this.adapters.set(name, { config: parsed, method, targets, modulesToSave, extraFileKeys });
+    this.adapters.set(name, { config: parsed, method, targets, fileConfig, modulesToSave, extraFileKeys });
     if (this.active.length === 0) this.active = [name];
     this.applyTrainability();
     return this;
@@ -190,6 +221,7 @@ export class PeftModel<
    * parameter-name tests.
    */
   private applyTrainability(): void {
+    this.syncMethods();
     for (const p of this.parameters()) p.trainable = false;
     for (const [, layer] of adapterLayers(this.model)) {
       const trainable = this.active.some((n) => !this.adapters.get(n)?.config.inferenceMode);
@@ -201,12 +233,34 @@ export class PeftModel<
     }
   }
 
+  /**
+   * Tells methods with `syncState` (in-place and single-active methods) the active adapters and
+   * the disabled state, once per method.
+   */
+  private syncMethods(): void {
+    const seen = new Set<PeftMethod>();
+    for (const e of this.adapters.values()) {
+      if (!e.method.syncState || seen.has(e.method)) continue;
+      seen.add(e.method);
+      e.method.syncState(this.model, { active: this.active, disabled: this.adaptersDisabled });
+    }
+  }
+
   /** Activates one adapter or several (their outputs add up). */
   setAdapter(names: string | readonly string[]): void {
     const list = typeof names === 'string' ? [names] : [...names];
     if (list.length === 0) throw new Error('setAdapter: give at least one adapter name');
     for (const n of list) this.entry(n);
+    const previous = this.active;
     this.active = list;
+    try {
+      this.syncMethods();
+    } catch (err) {
+      // A method refused (e.g. two in-place adapters at once): go back to the previous state.
+      this.active = previous;
+      this.syncMethods();
+      throw err;
+    }
     this.applyTrainability();
   }
 
@@ -225,8 +279,94 @@ export class PeftModel<
     this.applyTrainability();
   }
 
+  /**
+   * Adds adapter `adapterName` as a weighted combination of existing adapters of one method, as
+   * HF's `add_weighted_adapter` (LoRA: `combinationType` `'linear' | 'cat' | 'svd'`, option
+   * `svdRank`). The new adapter is added inactive; activate it with `setAdapter`. A module kept
+   * whole by `modulesToSave` may belong to at most one of the sources; its trained copy is
+   * carried over to the new adapter.
+   *
+   * @example
+   * peft.addWeightedAdapter(['a', 'b'], [0.7, 0.3], 'mix', 'cat');
+   * peft.setAdapter('mix');
+   */
+  addWeightedAdapter(
+    adapters: readonly string[],
+    weights: readonly number[],
+    adapterName: string,
+    combinationType = 'svd',
+    options: Readonly<Record<string, unknown>> = {},
+  ): void {
+    validateAdapterName(adapterName);
+    if (this.adapters.has(adapterName))
+      throw new Error(`addWeightedAdapter: adapter '${adapterName}' already exists`);
+    if (adapters.length === 0) throw new Error('addWeightedAdapter: give at least one source adapter');
+    if (weights.length !== adapters.length || weights.some((w) => !Number.isFinite(w))) {
+      throw new Error(
+        `addWeightedAdapter: need one finite weight per adapter (${adapters.length} adapters, weights [${weights.join(', ')}])`,
+      );
+    }
+    const entries = adapters.map((n) => this.entry(n));
+    const method = (entries[0] as AdapterEntry).method;
+    const other = entries.find((e) => e.method !== method);
+    if (other) {
+      throw new Error(
+        `addWeightedAdapter: cannot combine ${method.peftType} and ${other.method.peftType} adapters`,
+      );
+    }
+    if (!method.addWeightedAdapter) {
+      throw new Error(`addWeightedAdapter: ${method.peftType} adapters cannot be combined`);
+    }
+    const saved = new Map<ModulesToSaveWrapper, string>();
+    for (const [p, layer] of adapterLayers(this.model)) {
+      if (!(layer instanceof ModulesToSaveWrapper)) continue;
+      const owners = adapters.filter((n) => layer.hasAdapter(n));
+      if (owners.length > 1) {
+        throw new Error(
+          `addWeightedAdapter: '${p}' is saved whole (modulesToSave) by several of the adapters (${owners.join(', ')}); such copies cannot be combined`,
+        );
+      }
+      if (owners.length === 1) saved.set(layer, owners[0] as string);
+    }
+    try {
+      method.addWeightedAdapter({
+        model: this.model,
+        sources: adapters.map((name, i) => ({
+          name,
+          config: (entries[i] as AdapterEntry).config,
+          targets: (entries[i] as AdapterEntry).targets,
+        })),
+        weights,
+        adapterName,
+        combinationType,
+        options,
+        addAdapter: (config) => {
+          this.addAdapter(adapterName, config);
+        },
+      });
+      for (const [layer, owner] of saved) {
+        if (!layer.hasAdapter(adapterName)) continue;
+        const from = layer.copyFor(owner).parameters();
+        const to = layer.copyFor(adapterName).parameters();
+        from.forEach((p, i) => {
+          to[i]?.assign(p.value);
+        });
+      }
+    } catch (err) {
+      if (this.adapters.has(adapterName)) this.deleteAdapter(adapterName);
+      throw err;
+    }
+  }
+
   /** Runs `fn` with every adapter switched off (merged ones are unmerged and re-merged after). */
   disableAdapter<T>(fn: () => T): T {
+    this.adaptersDisabled = true;
+    try {
+      this.syncMethods();
+    } catch (err) {
+      this.adaptersDisabled = false;
+      throw err;
+    }
     const layers = adapterLayers(this.model).map(([, l]) => l);
     const remerge = layers.map((l) => [...l.mergedAdapters]);
     for (const l of layers) {
@@ -241,6 +381,8 @@ export class PeftModel<
         const names = remerge[i] ?? [];
         if (names.length) l.merge(names);
       });
+      this.adaptersDisabled = false;
+      this.syncMethods();
     }
   }
 
@@ -270,11 +412,25 @@ export class PeftModel<
    */
   mergeAndUnload(options: { safeMerge?: boolean } = {}): Module<I, O> {
     this.merge(this.active, options);
-    return this.unload();
+    return this.unloadModel(true);
   }
 
-  /** Returns the plain model without merging; adapter parameters are disposed. */
+  /**
+   * Returns the plain model without merging; adapter parameters are disposed. In-place methods
+   * (BitFit, SELECTIVE) put the original base values back.
+   */
   unload(): Module<I, O> {
+    return this.unloadModel(false);
+  }
+
+  private unloadModel(merged: boolean): Module<I, O> {
+    // First, so a method that cannot restore the base refuses before anything changed.
+    const released = new Set<PeftMethod>();
+    for (const e of this.adapters.values()) {
+      if (!e.method.releaseInPlace || released.has(e.method)) continue;
+      released.add(e.method);
+      e.method.releaseInPlace(this.model, merged);
+    }
     for (const [p, layer] of adapterLayers(this.model)) {
       let replacement = layer.base;
       if (layer instanceof ModulesToSaveWrapper) {
@@ -308,11 +464,23 @@ export class PeftModel<
 
   /** Parameters adapter `name` saves, keyed as in `adapter_model.safetensors` (without the prefix). */
   adapterStateDict(name: string) {
+    return this.adapterTensors(name, false);
+  }
+
+  /** `adapterStateDict`, or with `forLoad` the parameters a file is loaded into (`loadTargets`). */
+  private adapterTensors(name: string, forLoad: boolean) {
     const e = this.entry(name);
-    const out = e.method.adapterParameters(this.model, name, e.config);
+    const out =
+      forLoad && e.method.loadTargets
+        ? e.method.loadTargets(this.model, name, e.config)
+        : e.method.adapterParameters(this.model, name, e.config);
     for (const [p, layer] of adapterLayers(this.model)) {
       if (!(layer instanceof ModulesToSaveWrapper) || !layer.hasAdapter(name)) continue;
-      for (const [k, param] of layer.adapterParametersByKey(name)) out.set(k ? `${p}.${k}` : p, param);
+      for (const [k, param] of layer.adapterParametersByKey(name)) {
+        const key = k ? `${p}.${k}` : p;
+        // HF's prompt-learning PeftModel has no tuner wrapper: its copies live at `base_model.<path>`.
+        out.set(e.method.promptLearning ? tunerKey(key) : key, param);
+      }
     }
     return out;
   }
@@ -331,7 +499,12 @@ export class PeftModel<
         e.config.targetModules === 'all-linear' ||
         e.config.targetModules === undefined;
       const fileConfig = e.method.config.toFile(
-        { ...e.config, ...(usesResolved ? { targetModules: [...e.targets] } : {}), inferenceMode: true },
+        {
+          ...e.config,
+          ...(usesResolved ? { targetModules: [...e.targets] } : {}),
+          ...e.fileConfig,
+          inferenceMode: true,
+        },
         e.extraFileKeys,
       );
       await writeAdapterConfig(out, fileConfig, {
@@ -366,7 +539,7 @@ export class PeftModel<
     const targeting = sidecar ? { targetModules: [...sidecar.targets], targetRoles: undefined } : {};
     this.addAdapter(name, { ...config, ...targeting, inferenceMode: !options.isTrainable }, extraFileKeys);
     try {
-      await readAdapterWeights(path.join(dir, ADAPTER_FILES.weights), this.adapterStateDict(name));
+      await readAdapterWeights(path.join(dir, ADAPTER_FILES.weights), this.adapterTensors(name, true));
     } catch (err) {
       this.deleteAdapter(name);
       throw err;

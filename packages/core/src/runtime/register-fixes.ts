@@ -14,12 +14,13 @@ import { batchMatMulGradConfig } from './gradients/batch-mat-mul-grad.js';
 import { comparisonGradConfigs } from './gradients/comparison-grads.js';
 import { stridedSliceGradConfig } from './gradients/strided-slice-grad.js';
 import { batchMatMulWasmConfig } from './kernels/batch-mat-mul-wasm.js';
-import { conv2DBackpropFilterWasmConfig } from './kernels/conv2d-backprop-filter.js';
+import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
+import { conv2DBackpropInputWasmConfig } from './kernels/conv2d-backprop-input.js';
 import { conv3DBackpropFilterWasmConfig } from './kernels/conv3d-backprop-filter.js';
 import { conv3DBackpropInputWasmConfig } from './kernels/conv3d-backprop-input.js';
-import { depthwiseBackpropFilterWasmConfig } from './kernels/depthwise-backprop-filter.js';
+import { depthwiseBackpropFilterConfig } from './kernels/depthwise-backprop-filter.js';
 import { depthwiseBackpropInputWasmConfig } from './kernels/depthwise-backprop-input.js';
-import { maxPool3DGradWasmConfig, maxPoolGradWasmConfig } from './kernels/max-pool-grad.js';
+import { maxPool3DGradWasmConfig, maxPoolGradConfig } from './kernels/max-pool-grad.js';
 import { stridedSliceWasmConfig } from './kernels/strided-slice-wasm.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.js';
 
@@ -49,10 +50,19 @@ function replaces(config: KernelConfig): KernelFix {
 const KERNEL_FIXES: readonly KernelFix[] = [
   replaces(unsortedSegmentSumConfig('wasm')),
   replaces(unsortedSegmentSumConfig('cpu')),
-  replaces(conv2DBackpropFilterWasmConfig),
+  ...(['wasm', 'cpu'] as const).map(
+    (backendName): KernelFix => ({
+      kernelName: 'Conv2DBackpropFilter',
+      backendName,
+      config: (current) => conv2DBackpropFilterConfig(backendName, current),
+    }),
+  ),
+  wraps('Conv2DBackpropInput', conv2DBackpropInputWasmConfig),
   replaces(depthwiseBackpropInputWasmConfig),
-  replaces(depthwiseBackpropFilterWasmConfig),
-  replaces(maxPoolGradWasmConfig),
+  replaces(depthwiseBackpropFilterConfig('wasm')),
+  replaces(depthwiseBackpropFilterConfig('cpu')),
+  replaces(maxPoolGradConfig('wasm')),
+  replaces(maxPoolGradConfig('cpu')),
   replaces(maxPool3DGradWasmConfig),
   replaces(conv3DBackpropInputWasmConfig),
   replaces(conv3DBackpropFilterWasmConfig),
@@ -70,7 +80,9 @@ function installKernel(fix: KernelFix): boolean {
   const current = tf.getKernel(fix.kernelName, fix.backendName);
   const config = fix.config(current);
   if (config === undefined) return false;
+  if (current?.kernelFunc === config.kernelFunc) return true;
   // registerKernel warns when it overwrites, so remove the stock kernel first.
+  if (current !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
   tf.registerKernel(config);
   return true;
 }

@@ -2,6 +2,8 @@
  * Helpers shared by the runtime's tests: seeded data, cross-backend runs and the tolerance rule
  * (|a - b| <= tol * max(1, |b|)). Not exported from the package.
  */
+
+import type { KernelConfig } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from './random.js';
 
@@ -39,4 +41,36 @@ export async function valuesOn(backend: string, fn: () => tf.Tensor[]): Promise<
  */
 export function weightedSum(y: tf.Tensor, seed: number): tf.Scalar {
   return tf.sum(tf.mul(y, tf.tensor(randomArray(y.size, seed), y.shape)));
+}
+
+/** The kernels registered right now for `backend` under `names` (capture stock ones before fixes). */
+export function captureKernels(names: readonly string[], backend: string): KernelConfig[] {
+  return names.map((name) => {
+    const config = tf.getKernel(name, backend);
+    if (config === undefined) throw new Error(`kernel ${name} is not registered for ${backend}`);
+    return config;
+  });
+}
+
+/** `valuesOn`, with `kernels` temporarily registered in place of whatever is registered now. */
+export async function valuesWithKernels(
+  backend: string,
+  kernels: readonly KernelConfig[],
+  fn: () => tf.Tensor[],
+): Promise<Float32Array[]> {
+  const saved = kernels.map((k) => tf.getKernel(k.kernelName, k.backendName));
+  const swap = (configs: readonly (KernelConfig | undefined)[]) => {
+    kernels.forEach((k, i) => {
+      if (tf.getKernel(k.kernelName, k.backendName) !== undefined)
+        tf.unregisterKernel(k.kernelName, k.backendName);
+      const next = configs[i];
+      if (next !== undefined) tf.registerKernel(next);
+    });
+  };
+  swap(kernels);
+  try {
+    return await valuesOn(backend, fn);
+  } finally {
+    swap(saved);
+  }
 }

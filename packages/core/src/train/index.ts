@@ -1,7 +1,9 @@
 /**
- * Training building blocks: parameter groups, optimizers, LR schedules, gradient utilities,
- * losses and metrics. The `Trainer` composes these; everything here is usable on its own.
+ * Training: data loading, parameter groups, optimizers, LR schedules, gradient utilities,
+ * losses, metrics, the `Trainer` that composes them, and run reporting. Every building block is
+ * usable on its own.
  */
+export * from './data/index.js';
 export {
   accumulateGradients,
   clipGradNorm,
@@ -36,3 +38,5 @@ export {
   type ParamGroup,
   rankAtMostOne,
 } from './param-groups.js';
+export * from './report/index.js';
+export * from './trainer/index.js';

@@ -115,6 +115,8 @@ export const tinyBertPlacement = definePlacement({
     'ffn.up': 'intermediate.dense',
     'ffn.down': 'output.dense',
     block: '',
+    'block.attn': 'attention.output.dense',
+    'block.ffn': 'output.dense',
     norm: ['attention.output.LayerNorm', 'output.LayerNorm'],
   },
   modelRoles: { embed: 'embeddings.word_embeddings', head: 'classifier' },

@@ -105,12 +105,14 @@ const batchMatMul: KernelFunc = (args) => {
   const n = (tB ? b.shape[rb - 2] : b.shape[rb - 1]) as number;
   const batchA = sizeOf(a.shape.slice(0, -2));
   const batchB = sizeOf(b.shape.slice(0, -2));
+  const outBatch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const folds = batchB === 1;
-  const splits = !folds && (batchA === 1 || batchA === batchB) && m * k * n >= minSliceWork;
+  // Only batches that line up slice for slice ([3,1] x [1,3] broadcasts to 9 products).
+  const aligned = sizeOf(outBatch) === Math.max(batchA, batchB) && (batchA === 1 || batchA === batchB);
+  const splits = !folds && aligned && m * k * n >= minSliceWork;
   // Mismatched inner sizes are left to the stock kernel for its error message.
   if (k !== kb || (!folds && !splits)) return base.kernelFunc(args);
 
-  const outBatch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const io = kernelIo(backend);
   const a2 = tA ? transposeLast2(io, a, batchA, k, m) : a;
   const b2 = tB ? transposeLast2(io, b, batchB, n, k) : b;

@@ -1,5 +1,5 @@
 /**
- * DepthwiseConv2dNativeBackpropFilter for wasm, which lacks it: dw[kh,kw,c,m] sums
+ * DepthwiseConv2dNativeBackpropFilter for wasm (missing) and cpu (slow): dw[kh,kw,c,m] sums
  * x[b,ih,iw,c] * dy[b,oh,ow,c*M+m] over every output pixel whose tap (kh, kw) is inside the image.
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
@@ -35,9 +35,10 @@ const backpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   return dw;
 };
 
-/** Direct-loop DepthwiseConv2dNativeBackpropFilter for wasm. */
-export const depthwiseBackpropFilterWasmConfig: KernelConfig = {
-  kernelName: KERNEL,
-  backendName: 'wasm',
-  kernelFunc: backpropFilter,
-};
+/**
+ * Direct-loop DepthwiseConv2dNativeBackpropFilter. wasm lacks the kernel; cpu's stock one reads
+ * element by element through TensorBuffer.get: 2.6 s against 0.11 s here (8x32x32x64, 3x3, x2).
+ */
+export function depthwiseBackpropFilterConfig(backendName: 'wasm' | 'cpu'): KernelConfig {
+  return { kernelName: KERNEL, backendName, kernelFunc: backpropFilter };
+}

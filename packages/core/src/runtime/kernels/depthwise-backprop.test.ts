@@ -1,7 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
-import { maxRelError, randomArray, valuesOn, weightedSum } from '../test-support.js';
+import {
+  captureKernels,
+  maxRelError,
+  randomArray,
+  valuesOn,
+  valuesWithKernels,
+  weightedSum,
+} from '../test-support.js';
+
+// Captured before the fixes replace some of them: the reference is always stock tfjs on cpu.
+const stockCpu = captureKernels(
+  ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'],
+  'cpu',
+);
 
 type Shape4 = [number, number, number, number];
 
@@ -44,20 +57,22 @@ beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
 });
 
-describe('depthwise conv gradients on wasm', () => {
+describe('depthwise conv gradients (wasm kernels; cpu filter kernel)', () => {
   for (const c of CASES) {
-    it(`match cpu: ${c.name}`, async () => {
-      const xv = randomArray(size(c.x), 1);
-      const fv = randomArray(size(c.f), 2, 0.5);
-      const run = () =>
-        tf.grads((x: tf.Tensor, f: tf.Tensor) =>
-          weightedSum(tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad), 3),
-        )([tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.f)]);
-      const [refDx, refDf] = await valuesOn('cpu', run);
-      const [dx, df] = await valuesOn('wasm', run);
-      expect(maxRelError(dx!, refDx!)).toBeLessThanOrEqual(1e-4);
-      expect(maxRelError(df!, refDf!)).toBeLessThanOrEqual(1e-4);
-    });
+    for (const backend of ['wasm', 'cpu']) {
+      it(`match stock cpu on ${backend}: ${c.name}`, async () => {
+        const xv = randomArray(size(c.x), 1);
+        const fv = randomArray(size(c.f), 2, 0.5);
+        const run = () =>
+          tf.grads((x: tf.Tensor, f: tf.Tensor) =>
+            weightedSum(tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad), 3),
+          )([tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.f)]);
+        const [refDx, refDf] = await valuesWithKernels('cpu', stockCpu, run);
+        const [dx, df] = await valuesOn(backend, run);
+        expect(maxRelError(dx!, refDx!)).toBeLessThanOrEqual(1e-4);
+        expect(maxRelError(df!, refDf!)).toBeLessThanOrEqual(1e-4);
+      });
+    }
   }
 
   it('trains through separableConv2d', async () => {
@@ -68,7 +83,7 @@ describe('depthwise conv gradients on wasm', () => {
       tf.grads((x: tf.Tensor, d: tf.Tensor, p: tf.Tensor) =>
         weightedSum(tf.separableConv2d(x as tf.Tensor4D, d as tf.Tensor4D, p as tf.Tensor4D, 2, 'same'), 7),
       )([tf.tensor4d(xv, [2, 7, 13, 3]), tf.tensor4d(dv, [3, 3, 3, 2]), tf.tensor4d(pv, [1, 1, 6, 4])]);
-    const ref = await valuesOn('cpu', run);
+    const ref = await valuesWithKernels('cpu', stockCpu, run);
     const got = await valuesOn('wasm', run);
     for (const [i, r] of ref.entries()) expect(maxRelError(got[i]!, r)).toBeLessThanOrEqual(1e-4);
   });
@@ -76,7 +91,7 @@ describe('depthwise conv gradients on wasm', () => {
   // tfjs' depthwise gradient refuses dilation > 1, so the kernels are called directly. Reference: a
   // dilated filter equals a plain one with zeros between taps, which the stock cpu kernels handle.
   for (const pad of ['same', 'valid'] as const) {
-    it(`honour dilation 2 (${pad}) in both kernels`, async () => {
+    it(`honour dilation 2 (${pad}) in both kernels on wasm, and in the filter kernel on cpu`, async () => {
       const xShape: Shape4 = [2, 9, 11, 3];
       const fShape: Shape4 = [3, 2, 3, 2];
       const dil = 2;
@@ -103,7 +118,7 @@ describe('depthwise conv gradients on wasm', () => {
             tapAt(kh, kw),
           );
 
-      const [refDx, refDfFull] = await valuesOn('cpu', () => [
+      const [refDx, refDfFull] = await valuesWithKernels('cpu', stockCpu, () => [
         tf
           .engine()
           .runKernel(
@@ -142,6 +157,16 @@ describe('depthwise conv gradients on wasm', () => {
       ]);
       expect(maxRelError(dx!, refDx!)).toBeLessThanOrEqual(1e-4);
       expect(maxRelError(df!, refDf)).toBeLessThanOrEqual(1e-4);
+      const [cpuDf] = await valuesOn('cpu', () => [
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
+            { strides: 1, dilations: dil, pad, filterShape: fShape },
+          ) as tf.Tensor,
+      ]);
+      expect(maxRelError(cpuDf!, refDf)).toBeLessThanOrEqual(1e-4);
     });
   }
 });

@@ -65,7 +65,8 @@ function isCpuBackend(backend: unknown): backend is CpuBackendInternals {
   );
 }
 
-function sizeOf(shape: readonly number[]): number {
+/** Number of elements of a shape. */
+export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
@@ -123,6 +124,3 @@ export function kernelIo(backend: unknown): KernelIo {
   }
   throw new Error('peftkit kernel: expected the wasm or cpu backend (tfjs 4.22.0 internals)');
 }
-
-/** Number of elements of a shape. */
-export { sizeOf };

@@ -2,7 +2,17 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
-import { maxRelError, randomArray, valuesOn, weightedSum } from '../test-support.js';
+import {
+  captureKernels,
+  maxRelError,
+  randomArray,
+  valuesOn,
+  valuesWithKernels,
+  weightedSum,
+} from '../test-support.js';
+
+// Captured before the fixes replace some of them: the reference is always stock tfjs on cpu.
+const stockCpu = captureKernels(['MaxPoolGrad'], 'cpu');
 
 type Shape4 = [number, number, number, number];
 
@@ -50,14 +60,16 @@ function maxPoolGrad(c: Case, xv: Float32Array): tf.Tensor[] {
   ];
 }
 
-describe('MaxPoolGrad on wasm', () => {
+describe('MaxPoolGrad (wasm: correctness fix, cpu: speed fix)', () => {
   for (const c of CASES) {
     for (const [kind, xv] of Object.entries(inputs(size(c.x), 1))) {
-      it(`matches cpu: ${c.name}, ${kind} input`, async () => {
-        const [ref] = await valuesOn('cpu', () => maxPoolGrad(c, xv));
-        const [got] = await valuesOn('wasm', () => maxPoolGrad(c, xv));
-        expect(maxRelError(got!, ref!)).toBeLessThanOrEqual(1e-4);
-      });
+      for (const backend of ['wasm', 'cpu']) {
+        it(`matches stock cpu on ${backend}: ${c.name}, ${kind} input`, async () => {
+          const [ref] = await valuesWithKernels('cpu', stockCpu, () => maxPoolGrad(c, xv));
+          const [got] = await valuesOn(backend, () => maxPoolGrad(c, xv));
+          expect(maxRelError(got!, ref!)).toBeLessThanOrEqual(1e-4);
+        });
+      }
     }
   }
 
@@ -66,7 +78,7 @@ describe('MaxPoolGrad on wasm', () => {
     const c: Case = { name: 'all negative', x: [1, 3, 3, 1], filter: 2, strides: 2, pad: 'same' };
     const xv = Float32Array.from([-5, -4, -3, -2, -1, -6, -7, -8, -9]);
     const [got] = await valuesOn('wasm', () => maxPoolGrad(c, xv));
-    const [ref] = await valuesOn('cpu', () => maxPoolGrad(c, xv));
+    const [ref] = await valuesWithKernels('cpu', stockCpu, () => maxPoolGrad(c, xv));
     // Each of the 4 windows sends exactly one dy value to its maximum: -1 (top-left), -3, -7, -9.
     expect(Array.from(got!, (v) => v !== 0)).toEqual([
       false,
@@ -89,7 +101,7 @@ describe('MaxPoolGrad on wasm', () => {
     if (fixed === undefined) throw new Error('fixed MaxPoolGrad missing');
     const c = CASES[0]!;
     const xv = inputs(size(c.x), 1)['all negative']!;
-    const [ref] = await valuesOn('cpu', () => maxPoolGrad(c, xv));
+    const [ref] = await valuesWithKernels('cpu', stockCpu, () => maxPoolGrad(c, xv));
     await tf.setBackend('wasm');
     tf.unregisterKernel('MaxPoolGrad', 'wasm');
     tf.registerKernel(stock);
@@ -114,7 +126,7 @@ describe('MaxPool3DGrad on wasm', () => {
             tf.tensor5d(xv, shape),
           ),
         ];
-        const [ref] = await valuesOn('cpu', run);
+        const [ref] = await valuesWithKernels('cpu', stockCpu, run);
         const [got] = await valuesOn('wasm', run);
         expect(maxRelError(got!, ref!)).toBeLessThanOrEqual(1e-4);
       });
@@ -131,7 +143,7 @@ describe('AvgPoolGrad on wasm (stock kernel, checked)', () => {
           tf.tensor4d(xv, c.x),
         ),
       ];
-      const [ref] = await valuesOn('cpu', run);
+      const [ref] = await valuesWithKernels('cpu', stockCpu, run);
       const [got] = await valuesOn('wasm', run);
       expect(maxRelError(got!, ref!)).toBeLessThanOrEqual(1e-4);
     });

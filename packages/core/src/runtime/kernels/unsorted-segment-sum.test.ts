@@ -94,7 +94,7 @@ describe.each(['cpu', 'wasm'])('UnsortedSegmentSum fix on %s', (backend) => {
     expect(maxRelError(d1!, expected)).toBeLessThanOrEqual(1e-5);
   });
 
-  it('computes an embedding gradient of vocab 8000 x d 256 x 1024 tokens in well under a second', async () => {
+  it('computes an embedding gradient of vocab 8000 x d 256 x 1024 tokens in seconds, not minutes', async () => {
     await tf.setBackend(backend);
     const table = tf.zeros([8000, 256]);
     const ids = tf.tensor1d(randomIds(1024, 8000, 9), 'int32');
@@ -106,7 +106,7 @@ describe.each(['cpu', 'wasm'])('UnsortedSegmentSum fix on %s', (backend) => {
     g.dataSync();
     const ms = performance.now() - start;
     tf.dispose([g, table, ids, dy]);
-    // The stock cpu kernel needs minutes here (one mask per vocabulary row).
-    expect(ms).toBeLessThan(1000);
+    // Typically 50-300 ms; the stock cpu kernel needs minutes (one mask per vocabulary row).
+    expect(ms).toBeLessThan(5000);
   });
 });

@@ -240,8 +240,10 @@ describe('LoRA on Linear', () => {
       /query \(Linear/,
     );
     expect(() =>
-      getPeftModel(new TinyBert(), { peftType: 'LORA', targetModules: ['word_embeddings'] }),
-    ).toThrow(/cannot wrap 'embeddings.word_embeddings' of type Embedding/);
+      getPeftModel(new TinyBert(), { peftType: 'LORA', targetModules: ['attention.output.LayerNorm'] }),
+    ).toThrow(
+      /cannot wrap 'encoder.layer.0.attention.output.LayerNorm' of type LayerNorm; it wraps: Linear, Embedding, Conv1d, Conv2d/,
+    );
     expect(() =>
       getPeftModel(new TinyBert(), { peftType: 'LORA', targetModules: ['query'] }, { adapterName: '../x' }),
     ).toThrow(/invalid adapter name '\.\.\/x'/);

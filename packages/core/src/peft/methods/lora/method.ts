@@ -1,30 +1,65 @@
-import { type AnyModule, Linear, type Parameter } from '../../../nn/index.js';
+import { type AnyModule, Conv1d, Conv2d, Embedding, Linear, type Parameter } from '../../../nn/index.js';
 import type { PeftMethod } from '../../method.js';
+import { resolveTargets, unwrapBase } from '../../targets.js';
 import { adapterLayers, defineTunerMethod } from '../../tuner.js';
 import { type LoraConfig, loraConfig, loraSettingsFor } from './config.js';
+import { LoraConv1d, LoraConv2d } from './conv.js';
+import { LoraEmbedding } from './embedding.js';
+import { LoraLayer } from './layer-common.js';
 import { LoraLinear } from './linear.js';
+import { checkLoraSettings } from './settings-check.js';
+import { addWeightedLoraAdapter } from './weighted-adapter.js';
 
 const tuner = defineTunerMethod<LoraConfig>({
   peftType: 'LORA',
   config: loraConfig,
+  // Ordered dispatch, as HF's dispatch_default: the first factory whose base type matches wins.
   factories: [
     {
       baseType: 'Linear',
       matches: (m) => m instanceof Linear,
       create: (base, routing) => new LoraLinear(base, routing),
     },
+    {
+      baseType: 'Embedding',
+      matches: (m) => m instanceof Embedding,
+      create: (base, routing) => new LoraEmbedding(base, routing),
+    },
+    {
+      baseType: 'Conv1d',
+      matches: (m) => m instanceof Conv1d,
+      create: (base, routing) => new LoraConv1d(base, routing),
+    },
+    {
+      baseType: 'Conv2d',
+      matches: (m) => m instanceof Conv2d,
+      create: (base, routing) => new LoraConv2d(base, routing),
+    },
   ],
-  layerClasses: [LoraLinear],
+  layerClasses: [LoraLayer],
   mergeable: true,
   layerConfig: (config, match) => ({ ...loraSettingsFor(config, match.path) }),
 });
 
 /**
  * LoRA as a `PeftMethod`. `bias: 'all'` trains every bias of the model, `'lora_only'` the biases
- * of adapted layers; both are saved with the adapter, as in HF PEFT.
+ * of adapted layers; both are saved with the adapter under the model's own keys
+ * (`...query.base_layer.bias` for adapted layers), as in HF PEFT.
  */
 export const loraMethod: PeftMethod<LoraConfig> = {
   ...tuner,
+  inject(ctx, config, adapterName) {
+    // Check every target first: PiSSA rewrites base weights, so a failure half-way through the
+    // targets would leave the model changed.
+    for (const match of resolveTargets(ctx.model, config, { placement: ctx.placement }).matched) {
+      try {
+        checkLoraSettings(unwrapBase(match.module), loraSettingsFor(config, match.path));
+      } catch (err) {
+        throw new Error(`${err instanceof Error ? err.message : String(err)} (target '${match.path}')`);
+      }
+    }
+    return tuner.inject(ctx, config, adapterName);
+  },
   markTrainable(model, config) {
     for (const p of loraBiases(model, config).values()) p.trainable = true;
   },
@@ -33,20 +68,24 @@ export const loraMethod: PeftMethod<LoraConfig> = {
     for (const [k, p] of loraBiases(model, config)) out.set(k, p);
     return out;
   },
+  addWeightedAdapter: addWeightedLoraAdapter,
 };
 
 /** Biases that `bias: 'all' | 'lora_only'` trains and saves, keyed by model path. */
 function loraBiases(model: AnyModule, config: LoraConfig): Map<string, Parameter> {
   const out = new Map<string, Parameter>();
   if (config.bias === 'all') {
+    // Adapter-owned parameters (lora_B biases, modulesToSave copies) are not "the model's biases".
+    const owned = new Set<Parameter>();
+    for (const [, layer] of adapterLayers(model))
+      for (const n of layer.adapterNames()) for (const p of layer.adapterParameters(n)) owned.add(p);
     for (const [name, p] of model.namedParameters()) {
-      if ((name === 'bias' || name.endsWith('.bias')) && !name.includes('.modules_to_save.'))
-        out.set(name, p);
+      if ((name === 'bias' || name.endsWith('.bias')) && !owned.has(p)) out.set(name, p);
     }
   } else if (config.bias === 'lora_only') {
     for (const [path, layer] of adapterLayers(model)) {
-      if (layer instanceof LoraLinear && layer.linear.bias)
-        out.set(`${path}.base_layer.bias`, layer.linear.bias);
+      const bias = layer instanceof LoraLayer ? layer.baseBias : undefined;
+      if (bias) out.set(`${path}.base_layer.bias`, bias);
     }
   }
   return out;

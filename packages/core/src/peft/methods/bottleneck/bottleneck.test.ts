@@ -1,0 +1,344 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensorsHeader } from '../../../io/index.js';
+import { Conv2d, type Linear, Module, silu } from '../../../nn/index.js';
+import { setSeed } from '../../../runtime/index.js';
+import { valueAndGrads } from '../../../train/index.js';
+import { crossEntropy } from '../../../train/losses/index.js';
+import { AdamW } from '../../../train/optim/index.js';
+import { getPeftModel, PeftModel } from '../../peft-model.js';
+import { definePlacement } from '../../placement.js';
+import { TinyBert, tinyBertPlacement } from '../../testing/tiny-bert.js';
+import '../../index.js';
+import type { BottleneckLayer } from './layer.js';
+
+const ids = () =>
+  tf.tensor2d(
+    [
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11, 12],
+    ],
+    [3, 4],
+    'int32',
+  );
+const labels = () => tf.tensor1d([0, 1, 2], 'int32');
+const placement = { placement: tinyBertPlacement };
+
+function snapshot(m: { stateDict(): Map<string, { value: tf.Tensor }> }): Map<string, Float32Array> {
+  return new Map([...m.stateDict()].map(([k, p]) => [k, p.value.dataSync().slice() as Float32Array]));
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
+}
+
+function wrappedKey(key: string, wrapped: readonly string[]): string {
+  const dot = key.lastIndexOf('.');
+  const mod = key.slice(0, dot);
+  return wrapped.includes(mod) ? `${mod}.base_layer.${key.slice(dot + 1)}` : key;
+}
+
+function part(
+  peft: PeftModel,
+  layerPath: string,
+  which: 'adapter_down' | 'adapter_up',
+  name = 'default',
+): Linear {
+  return peft.model.getSubmodule(`${layerPath}.${which}.${name}`) as Linear;
+}
+
+function trainSteps(peft: PeftModel<[tf.Tensor], tf.Tensor>, steps: number, lr = 0.05): number[] {
+  const named = peft.namedParameters({ trainableOnly: true });
+  const opt = new AdamW([{ params: named, lr }], { weightDecay: 0 });
+  const losses: number[] = [];
+  const x = ids();
+  const y = labels();
+  for (let i = 0; i < steps; i++) {
+    const { value: loss, grads } = valueAndGrads(named, () => crossEntropy(peft.call(x), y) as tf.Scalar);
+    losses.push(loss.dataSync()[0] as number);
+    opt.step(grads);
+    loss.dispose();
+    for (const g of grads.values()) g.dispose();
+  }
+  opt.dispose();
+  tf.dispose([x, y]);
+  return losses;
+}
+
+const L = 'encoder.layer';
+
+let tmp: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-bottleneck-'));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('bottleneck adapters', () => {
+  it('places each variant by role; a fresh adapter is exactly the identity', () => {
+    const expected = {
+      houlsby: [
+        `${L}.0.attention.output.dense`,
+        `${L}.0.output.dense`,
+        `${L}.1.attention.output.dense`,
+        `${L}.1.output.dense`,
+      ],
+      pfeiffer: [`${L}.0.output.dense`, `${L}.1.output.dense`],
+      parallel: [`${L}.0.output.dense`, `${L}.1.output.dense`],
+    } as const;
+    for (const variant of ['houlsby', 'pfeiffer', 'parallel'] as const) {
+      setSeed(1);
+      const model = new TinyBert();
+      const x = ids();
+      const before = model.call(x);
+      const peft = getPeftModel(model, { peftType: 'BOTTLENECK', variant }, placement);
+      expect(peft.targetsOf('default'), variant).toEqual(expected[variant]);
+      const after = peft.call(x);
+      expect(Array.from(after.dataSync()), variant).toEqual(Array.from(before.dataSync()));
+      tf.dispose([x, before, after]);
+    }
+    // Explicit module paths work without a placement.
+    const peft = getPeftModel(new TinyBert(), {
+      peftType: 'BOTTLENECK',
+      targetModules: ['attention.output.dense'],
+    });
+    expect(peft.targetsOf('default')).toEqual([
+      `${L}.0.attention.output.dense`,
+      `${L}.1.attention.output.dense`,
+    ]);
+  });
+
+  it('trains to lower loss changing only adapter and modulesToSave parameters', () => {
+    setSeed(2);
+    const model = new TinyBert();
+    const baseSnap = snapshot(model);
+    const peft = getPeftModel(
+      model,
+      { peftType: 'BOTTLENECK', variant: 'houlsby', reductionFactor: 4, modulesToSave: ['classifier'] },
+      placement,
+    );
+    const losses = trainSteps(peft, 30);
+    expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) * 0.8);
+    const now = peft.model.stateDict();
+    const wrapped = [...peft.targetsOf('default'), 'classifier'];
+    for (const [k, v] of baseSnap) {
+      const w = wrappedKey(k, wrapped);
+      expect(now.get(w), w).toBeDefined();
+      expect(Array.from(now.get(w)!.value.dataSync()), w).toEqual(Array.from(v));
+    }
+    const up = part(peft, `${L}.0.attention.output.dense`, 'adapter_up').weight.value;
+    expect(tf.tidy(() => tf.max(tf.abs(up)).dataSync()[0])).toBeGreaterThan(0);
+  });
+
+  it('computes the closed forms: sequential h + s*up(act(down(h))), residual-free, parallel, and stacked', () => {
+    setSeed(3);
+    const peft = getPeftModel(
+      new TinyBert(),
+      { peftType: 'BOTTLENECK', variant: 'houlsby', bottleneckSize: 3, scaling: 0.5, initWeights: false },
+      { ...placement, adapterName: 'seq' },
+    );
+    peft.addAdapter('par', { peftType: 'BOTTLENECK', variant: 'parallel', initWeights: false });
+    peft.addAdapter('nores', {
+      peftType: 'BOTTLENECK',
+      targetModules: ['output.dense'],
+      residual: false,
+      nonLinearity: 'tanh',
+      bottleneckSize: 2,
+      initWeights: false,
+    });
+    const p = `${L}.1.output.dense`;
+    const layer = peft.model.getSubmodule(p) as BottleneckLayer;
+    const base = layer.base as Linear;
+    const x = tf.randomNormal([2, 3, 16], 0, 1, 'float32', 11);
+    const lin = (m: Linear, t: tf.Tensor) =>
+      tf.add(tf.matMul(tf.reshape(t, [-1, m.inFeatures]), m.weight.value), m.bias!.value);
+    const adapter = (name: string, t: tf.Tensor, act: (u: tf.Tensor) => tf.Tensor, s: number) =>
+      tf.mul(lin(part(peft, p, 'adapter_up', name), act(lin(part(peft, p, 'adapter_down', name), t))), s);
+    const h = tf.tidy(() => lin(base, x));
+    const seq = tf.tidy(() => tf.add(h, adapter('seq', h, silu, 0.5)));
+    const par = tf.tidy(() => tf.add(h, adapter('par', x, tf.relu, 4)));
+    const nores = tf.tidy(() => adapter('nores', h, tf.tanh, 1));
+    // Parallel adapters first on the base output, then the sequential ones in order.
+    const stacked = tf.tidy(() => {
+      const y = tf.add(h, adapter('par', x, tf.relu, 4));
+      return tf.add(y, adapter('seq', y, silu, 0.5));
+    });
+    expect(layer.bottleneckSize('par')).toBe(4); // floor(8 / 2): the hidden (output) width over the reduction factor
+    expect(part(peft, p, 'adapter_down', 'par').inFeatures).toBe(16); // reads the wrapped module's input
+    const cases: [string[], tf.Tensor][] = [
+      [['seq'], seq],
+      [['par'], par],
+      [['nores'], nores],
+      [['par', 'seq'], stacked],
+    ];
+    for (const [names, want] of cases) {
+      peft.setAdapter(names);
+      const got = layer.call(x);
+      expect(maxAbsDiff(tf.reshape(got, [-1, 8]), want), names.join('+')).toBeLessThan(1e-5);
+      got.dispose();
+    }
+    tf.dispose([x, h, seq, par, nores, stacked]);
+  });
+
+  it('trainable count equals the closed form per adapted module plus the saved head', () => {
+    const model = new TinyBert();
+    const { d, ffn, layers, classes } = model.dims;
+    const seq = (b: number) => d * b + b + b * d + d;
+    const houlsby = getPeftModel(
+      model,
+      { peftType: 'BOTTLENECK', variant: 'houlsby', reductionFactor: 4, modulesToSave: ['classifier'] },
+      placement,
+    );
+    const n = houlsby.getNbTrainableParameters().trainable;
+    expect(n).toBe(layers * 2 * seq(d / 4) + d * classes + classes);
+    expect(n).toBe(houlsby.namedParameters({ trainableOnly: true }).reduce((s, [, p]) => s + p.size, 0));
+    // Parallel at output.dense reads its ffn-wide input: down ffn -> d/2, up d/2 -> d.
+    const par = getPeftModel(new TinyBert(), { peftType: 'BOTTLENECK', variant: 'parallel' }, placement);
+    const b = d / 2;
+    expect(par.getNbTrainableParameters().trainable).toBe(layers * (ffn * b + b + b * d + d));
+  });
+
+  it('is not mergeable: merge and mergeAndUnload fail with a clear error', () => {
+    const peft = getPeftModel(new TinyBert(), { peftType: 'BOTTLENECK' }, placement);
+    expect(() => peft.merge()).toThrow(/BOTTLENECK adapter 'default' cannot be merged into the base weights/);
+    expect(() => peft.mergeAndUnload()).toThrow(/cannot be merged/);
+    const layer = peft.model.getSubmodule(`${L}.0.output.dense`) as BottleneckLayer;
+    expect(() => layer.merge(['default'])).toThrow(/cannot be merged/);
+  });
+
+  it('save -> load reproduces outputs exactly; keys, PyTorch shapes and config are as documented', async () => {
+    setSeed(4);
+    const peft = getPeftModel(
+      new TinyBert(),
+      { peftType: 'BOTTLENECK', variant: 'houlsby', reductionFactor: 4, modulesToSave: ['classifier'] },
+      placement,
+    );
+    trainSteps(peft, 3);
+    const dir = path.join(tmp, 'houlsby');
+    await peft.savePretrained(dir);
+    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
+    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    // Fixture: d=8, bottleneck 8/4=2; Linear weights in PyTorch [out, in].
+    const want: Record<string, number[]> = {
+      'base_model.model.classifier.weight': [3, 8],
+      'base_model.model.classifier.bias': [3],
+    };
+    for (const i of [0, 1]) {
+      for (const m of ['attention.output.dense', 'output.dense']) {
+        const k = `base_model.model.${L}.${i}.${m}`;
+        want[`${k}.adapter_down.weight`] = [2, 8];
+        want[`${k}.adapter_down.bias`] = [2];
+        want[`${k}.adapter_up.weight`] = [8, 2];
+        want[`${k}.adapter_up.bias`] = [8];
+      }
+    }
+    expect(shapes).toEqual(want);
+    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
+    expect(cfg).toMatchObject({
+      peft_type: 'BOTTLENECK',
+      variant: 'houlsby',
+      reduction_factor: 4,
+      non_linearity: 'silu',
+      scaling: 1,
+      residual: true,
+      adapter_dropout: 0,
+      init_weights: true,
+      target_modules: peft.targetsOf('default'),
+      modules_to_save: ['classifier'],
+    });
+
+    const x = ids();
+    const y = peft.call(x);
+    setSeed(4);
+    const reloaded = await PeftModel.fromPretrained(new TinyBert(), dir);
+    const got = reloaded.call(x);
+    expect(Array.from(got.dataSync())).toEqual(Array.from(y.dataSync()));
+    expect(reloaded.getNbTrainableParameters().trainable).toBe(0);
+    tf.dispose([x, y, got]);
+  });
+
+  it('two adapters (sequential and parallel on one layer): per-example routing equals each alone', () => {
+    setSeed(5);
+    const peft = getPeftModel(
+      new TinyBert(),
+      { peftType: 'BOTTLENECK', variant: 'pfeiffer', bottleneckSize: 2 },
+      { ...placement, adapterName: 'a' },
+    );
+    trainSteps(peft, 4);
+    peft.addAdapter('b', { peftType: 'BOTTLENECK', variant: 'parallel' });
+    peft.setAdapter('b');
+    trainSteps(peft, 4);
+    const x = ids();
+    const routed = peft.callWithAdapterNames(['a', 'b', '__base__'], x);
+    peft.setAdapter('a');
+    const ya = peft.call(x);
+    peft.setAdapter('b');
+    const yb = peft.call(x);
+    const y0 = peft.disableAdapter(() => peft.call(x));
+    const row = (t: tf.Tensor, i: number) => tf.slice(t, [i, 0], [1, -1]);
+    expect(maxAbsDiff(row(routed, 0), row(ya, 0))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(row(routed, 1), row(yb, 1))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(row(routed, 2), row(y0, 2))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(ya, yb)).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(ya, y0)).toBeGreaterThan(1e-4);
+    tf.dispose([x, routed, ya, yb, y0]);
+  });
+
+  it('wraps a Conv2d sequentially on its channels; parallel on a Conv2d is refused', () => {
+    class Net extends Module<[tf.Tensor], tf.Tensor> {
+      constructor() {
+        super();
+        this.registerModule('conv', new Conv2d(3, 8, 3, { stride: 2, padding: 1 }));
+      }
+      forward(x: tf.Tensor): tf.Tensor {
+        return this.child('conv').forward(x);
+      }
+    }
+    setSeed(6);
+    const net = new Net();
+    const x = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 3);
+    const before = net.call(x);
+    const peft = getPeftModel(net, { peftType: 'BOTTLENECK', targetModules: ['conv'], reductionFactor: 2 });
+    const after = peft.call(x);
+    expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
+    expect(part(peft, 'conv', 'adapter_down').weight.shape).toEqual([8, 4]);
+    expect(() =>
+      getPeftModel(new Net(), { peftType: 'BOTTLENECK', variant: 'parallel', targetModules: ['conv'] }),
+    ).toThrow(/variant 'parallel' wraps Linear modules only/);
+    tf.dispose([x, before, after]);
+  });
+
+  it('rejects bad input with errors that name the problem', () => {
+    const bad = (extra: Record<string, unknown>, re: RegExp) =>
+      expect(() => getPeftModel(new TinyBert(), { peftType: 'BOTTLENECK', ...extra }, placement)).toThrow(re);
+    bad({ variant: 'serial' }, /variant/);
+    bad({ variant: 'parallel', residual: false }, /residual: false only applies to the sequential variants/);
+    bad({ reductionFactor: 0 }, /reductionFactor/);
+    bad({ bottleneckSize: 1.5 }, /bottleneckSize/);
+    bad({ nonLinearity: 'sigmoid' }, /nonLinearity/);
+    bad({ adapterDropout: 1 }, /adapterDropout/);
+    bad(
+      { targetModules: ['word_embeddings'] },
+      /cannot wrap 'embeddings\.word_embeddings' of type Embedding; it wraps: Linear, Conv2d/,
+    );
+    expect(() => getPeftModel(new TinyBert(), { peftType: 'BOTTLENECK' })).toThrow(
+      /no targets given and the model has no placement.*set targetModules/,
+    );
+    const noBlocks = definePlacement({
+      architecture: 'no-blocks',
+      layers: 'encoder.layer',
+      layerRoles: { 'block.ffn': 'output.dense' },
+    });
+    expect(() =>
+      getPeftModel(new TinyBert(), { peftType: 'BOTTLENECK', variant: 'houlsby' }, { placement: noBlocks }),
+    ).toThrow(
+      /variant 'houlsby' goes at roles block\.attn, block\.ffn, but placement 'no-blocks' does not declare block\.attn/,
+    );
+  });
+});

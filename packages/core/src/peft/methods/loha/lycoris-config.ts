@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Options LoHa and LoKr share, after HF PEFT's `LycorisConfig` and the fields both configs
+ * declare, with HF's names and defaults. `rankPattern` / `alphaPattern` map a module-name pattern
+ * to a rank / alpha that overrides `r` / `alpha` for the modules it matches.
+ */
+export const lycorisConfigShape = {
+  r: z.number().int().positive().default(8),
+  alpha: z.number().positive().default(8),
+  /** Training only: drops output rows of the weight update (not the rank, despite the name). */
+  rankDropout: z.number().min(0).max(1).default(0),
+  /** Training only: skips the whole adapter for a call with this probability. */
+  moduleDropout: z.number().min(0).max(1).default(0),
+  /** Conv2d with a kernel larger than 1x1: factor the kernel as a CP/Tucker core (FedPara Prop. 3). */
+  useEffectiveConv2d: z.boolean().default(false),
+  rankPattern: z.record(z.string(), z.number().int().positive()).default({}),
+  alphaPattern: z.record(z.string(), z.number().positive()).default({}),
+} as const;
+
+/** What every LyCORIS layer needs per adapter, after patterns are applied. */
+export interface LycorisLayerSettings {
+  r: number;
+  alpha: number;
+  rankDropout: number;
+  moduleDropout: number;
+  useEffectiveConv2d: boolean;
+}
+
+/**
+ * The value of the first pattern matching `path`, as HF PEFT's `get_pattern_key`: a pattern
+ * matches when it equals the path, is a dotted suffix of it, or is a regular expression matching
+ * the end of the path at a segment boundary.
+ */
+export function patternValue<T>(patterns: Readonly<Record<string, T>>, path: string): T | undefined {
+  for (const [pattern, value] of Object.entries(patterns)) {
+    if (path === pattern || path.endsWith(`.${pattern}`)) return value;
+    try {
+      if (new RegExp(`(?:^|\\.)(?:${pattern})$`).test(path)) return value;
+    } catch {
+      // Not a valid regex: only the suffix rule applies.
+    }
+  }
+  return undefined;
+}
+
+/** Rank and alpha of one module path after `rankPattern` / `alphaPattern`. */
+export function lycorisRankAlpha(
+  config: {
+    r: number;
+    alpha: number;
+    rankPattern: Readonly<Record<string, number>>;
+    alphaPattern: Readonly<Record<string, number>>;
+  },
+  path: string,
+): { r: number; alpha: number } {
+  return {
+    r: patternValue(config.rankPattern, path) ?? config.r,
+    alpha: patternValue(config.alphaPattern, path) ?? config.alpha,
+  };
+}

@@ -1,0 +1,139 @@
+import type { AnyModule } from '../../../nn/index.js';
+import { rootKey } from '../../adapter-file.js';
+import { AdapterLayer } from '../../adapter-layer.js';
+import type { PeftMethod } from '../../method.js';
+import { unwrapBase } from '../../targets.js';
+import { adapterLayers } from '../../tuner.js';
+import { PROMPT_EMBEDDINGS_KEY } from '../prompt-tuning/method.js';
+import { resolvePromptTargets } from '../prompt-tuning/targets.js';
+import { type PrefixTuningConfig, prefixTuningConfig } from './config.js';
+import { PrefixEncoder } from './encoder.js';
+import { isPrefixHost, PrefixTuningLayer } from './layer.js';
+
+function prefixLayers(model: AnyModule): [string, PrefixTuningLayer][] {
+  return adapterLayers(model).filter(
+    (e): e is [string, PrefixTuningLayer] => e[1] instanceof PrefixTuningLayer,
+  );
+}
+
+function encoderOf(model: AnyModule, adapterName: string): PrefixEncoder {
+  const holder = prefixLayers(model).find(([, l]) => l.hasAdapter(adapterName));
+  if (!holder) throw new Error(`PREFIX_TUNING: the model has no prefix adapter '${adapterName}'`);
+  return holder[1].encoderFor(adapterName);
+}
+
+/** Checks a config value against what the model says; the error names the field. */
+function agree(field: string, given: number | undefined, actual: number, what: string): number {
+  if (given !== undefined && given !== actual) {
+    throw new Error(`PREFIX_TUNING: ${field} is ${given}, but ${what} ${actual}`);
+  }
+  return actual;
+}
+
+/**
+ * Prefix tuning (HF `PREFIX_TUNING`, Li & Liang 2021) as a `PeftMethod`: per-layer key/value
+ * prefixes on every `attention` module (placement role, or `targetModules`), through
+ * `MultiHeadAttention.setPrefixProvider`. The file holds `prompt_embeddings`
+ * `[numVirtualTokens, numLayers * 2 * tokenDim]` at the top level: the prefix itself, and with
+ * `prefixProjection` the prefix the MLP computes (HF saves that too). A loaded adapter therefore
+ * runs as its computed prefix, as HF does in inference mode; loaded trainable, it trains that
+ * prefix directly (HF cannot load it trainable).
+ */
+export const prefixTuningMethod: PeftMethod<PrefixTuningConfig> = {
+  peftType: 'PREFIX_TUNING',
+  config: prefixTuningConfig,
+  mergeable: false,
+  promptLearning: true,
+  perExampleRouting: false,
+
+  inject(ctx, config, adapterName) {
+    const matched = resolvePromptTargets(ctx, config, 'attention', 'PREFIX_TUNING');
+    const hosts = matched.map(({ path, module }) => {
+      if (module instanceof AdapterLayer && !(module instanceof PrefixTuningLayer)) {
+        throw new Error(
+          `PREFIX_TUNING: '${path}' is already wrapped by ${module.typeName}; one module takes one kind of adapter`,
+        );
+      }
+      if (module instanceof PrefixTuningLayer && module.hasAdapter(adapterName)) {
+        throw new Error(`PREFIX_TUNING: '${path}' already has adapter '${adapterName}'`);
+      }
+      const base = unwrapBase(module);
+      if (!isPrefixHost(base)) {
+        throw new Error(
+          `PREFIX_TUNING cannot wrap '${path}' of type ${base.typeName}; it needs an attention module with ` +
+            'setPrefixProvider (MultiHeadAttention)',
+        );
+      }
+      return { path, module, base };
+    });
+    const numLayers = agree(
+      'numLayers',
+      config.numLayers,
+      hosts.length,
+      'the number of attention modules is',
+    );
+    const dims = new Set(hosts.map((h) => h.base.embedDim));
+    const heads = new Set(hosts.map((h) => h.base.numHeads));
+    const known = dims.size === 1 && !dims.has(undefined);
+    if (dims.size > 1) {
+      throw new Error(`PREFIX_TUNING: the attention modules differ in width (${[...dims].join(', ')})`);
+    }
+    const tokenDim = known
+      ? agree('tokenDim', config.tokenDim, [...dims][0] as number, 'the attention modules have embedDim')
+      : config.tokenDim;
+    if (tokenDim === undefined) {
+      throw new Error(
+        'PREFIX_TUNING: tokenDim is required: the attention modules do not state their embedDim',
+      );
+    }
+    if (heads.size === 1 && !heads.has(undefined)) {
+      agree(
+        'numAttentionHeads',
+        config.numAttentionHeads,
+        [...heads][0] as number,
+        'the attention modules have',
+      );
+    }
+    // HF builds the MLP only for training; an inference-mode adapter is its computed prefix.
+    const project = config.prefixProjection && !config.inferenceMode;
+    const encoder = new PrefixEncoder({
+      numVirtualTokens: config.numVirtualTokens,
+      tokenDim,
+      numLayers,
+      projectionHidden: project ? config.encoderHiddenSize : undefined,
+      zeroInit: config.initWeights === 'zero',
+    });
+    hosts.forEach(({ path, module }, layerIndex) => {
+      const layer = module instanceof PrefixTuningLayer ? module : new PrefixTuningLayer(module, ctx.routing);
+      if (layer !== module) ctx.model.setSubmodule(path, layer);
+      layer.addAdapter(adapterName, { encoder, layerIndex });
+    });
+    return { targets: hosts.map((h) => h.path) };
+  },
+
+  adapterParameters(model, adapterName) {
+    return new Map([[rootKey(PROMPT_EMBEDDINGS_KEY), encoderOf(model, adapterName).promptEmbeddings()]]);
+  },
+
+  loadTargets(model, adapterName) {
+    return new Map([[rootKey(PROMPT_EMBEDDINGS_KEY), encoderOf(model, adapterName).flatten()]]);
+  },
+
+  remove(model, adapterName) {
+    for (const [path, layer] of prefixLayers(model)) {
+      if (!layer.hasAdapter(adapterName)) continue;
+      layer.deleteAdapter(adapterName);
+      if (layer.adapterNames().length === 0) model.setSubmodule(path, layer.base);
+    }
+  },
+
+  syncState(model, { active }) {
+    const held = new Set(prefixLayers(model).flatMap(([, l]) => l.adapterNames()));
+    const mine = active.filter((n) => held.has(n));
+    if (mine.length > 1) {
+      throw new Error(
+        `PREFIX_TUNING: only one prefix adapter can be active at a time, got ${mine.join(', ')}`,
+      );
+    }
+  },
+};

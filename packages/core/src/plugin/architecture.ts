@@ -1,0 +1,48 @@
+import type { z } from 'zod';
+import type { AnyModule } from '../nn/module.js';
+import type { Placement } from '../peft/placement.js';
+
+/** Contribution point for model architectures: `bind(Architecture).toConstantValue(myArch)`. */
+export const Architecture = Symbol.for('peftkit.Architecture');
+
+/** A base model read from a checkpoint directory, with its validated config. */
+export interface LoadedBase<C = unknown> {
+  readonly model: AnyModule;
+  readonly config: C;
+}
+
+/**
+ * A family of base models (`bert`, `vit`, an MLP): how to build one from a config, how to read
+ * and write Hugging Face style checkpoint directories (`config.json` + `model.safetensors`), and
+ * where its placement roles live. Module names should follow the family's HF checkpoints so
+ * `target_modules` lists and weights work unchanged.
+ *
+ * @example
+ * const mlp: Architecture<MlpConfig> = {
+ *   id: 'tabular/mlp', description: 'residual MLP', configSchema: mlpConfig,
+ *   build: (c) => new Mlp(c), placement: () => mlpPlacement, outputFeatures: (c) => c.hidden,
+ *   loadCheckpoint: (dir) => ..., saveCheckpoint: (dir, model, c) => saveCheckpoint(dir, model, c),
+ * };
+ */
+export interface Architecture<C = unknown> {
+  /** Unique across plugins; also the `model_type` written to `config.json` unless `modelTypes` says otherwise. */
+  readonly id: string;
+  readonly description: string;
+  /** `model_type` values of `config.json` this architecture reads (default: `[id]`). */
+  readonly modelTypes?: readonly string[];
+  /** Validates `model.config`; errors are reported under `model.config.<path>`. */
+  readonly configSchema: z.ZodType<C>;
+  /** A freshly initialised base (weights drawn from the process RNG, so `setSeed` makes it repeatable). */
+  build(config: C): AnyModule;
+  /**
+   * Reads a checkpoint directory; missing or mis-shaped tensors are errors naming them. Should
+   * accept what `saveCheckpoint` writes and, where the family has them, Hugging Face checkpoints.
+   */
+  loadCheckpoint(dir: string): Promise<LoadedBase<C>>;
+  /** Writes `model` (built by this architecture) as a checkpoint directory `loadCheckpoint` reads. */
+  saveCheckpoint(dir: string, model: AnyModule, config: C): Promise<void>;
+  /** Where the roles (`attn.q`, `ffn.up`, `block`, ...) live in a model built from `config`. */
+  placement(config: C): Placement;
+  /** Width of the features the base outputs (what a head consumes), when it has one. */
+  outputFeatures?(config: C): number;
+}

@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import type { AnyDataset } from '../train/data/dataset.js';
+
+/**
+ * Contribution point for dataset readers: `bind(DatasetReader).toConstantValue(myReader)`.
+ * The symbol and the interface share one name (Theia style), so one import serves both.
+ */
+export const DatasetReader = Symbol.for('peftkit.DatasetReader');
+
+/** What `DatasetReader.read` receives besides the path. */
+export interface ReadOptions<O = Readonly<Record<string, unknown>>> {
+  /** `data.options` of the run config, validated by `optionsSchema` when the reader has one. */
+  readonly options: O;
+  /**
+   * The label set to map labels onto. Given when reading eval data (the training label set) and
+   * when evaluating a trained model (the saved label set); the reader must then keep these indices
+   * and report labels outside the set in `warnings` (or fail), never silently extend the set.
+   */
+  readonly labels?: readonly string[] | undefined;
+  /** Which split is being read (readers may skip work at eval time, e.g. label inference). */
+  readonly split: 'train' | 'eval';
+}
+
+/** What a reader returns. */
+export interface ReadResult<E> {
+  /** The raw examples (map-style when the run must split off eval data). */
+  readonly dataset: AnyDataset<E>;
+  /** Class names, when the task has classes; example labels are indices into this list. */
+  readonly labels?: readonly string[] | undefined;
+  /** The class of an example, for stratified train/eval splits. */
+  labelOf?(example: E): string | number;
+  /** Problems worth telling the user that did not stop the read (unseen labels, skipped rows). */
+  readonly warnings?: readonly string[];
+}
+
+/**
+ * Turns files (or any location string the reader understands) into raw examples. Examples are
+ * whatever the domain's preprocessor understands; core never looks inside them.
+ *
+ * @example
+ * const csvReader: DatasetReader<Row> = {
+ *   id: 'tabular/csv', description: 'CSV with a header row', formats: ['csv', 'tsv'],
+ *   canRead: (p) => /\.(csv|tsv)$/i.test(p),
+ *   read: async (p, { labels }) => ({ dataset: arrayDataset(await parse(p)), labels: ... }),
+ * };
+ */
+export interface DatasetReader<E = unknown, O = Readonly<Record<string, unknown>>> {
+  /** Unique across plugins, conventionally `<domain>/<name>` (`tabular/csv`). */
+  readonly id: string;
+  readonly description: string;
+  /** File formats (extensions or names) for listings and error messages. */
+  readonly formats: readonly string[];
+  /** Validates `data.options`; errors are reported under `data.options.<path>`. */
+  readonly optionsSchema?: z.ZodType<O>;
+  /** Cheap check used to pick a reader when the run config names none. */
+  canRead(path: string): boolean | Promise<boolean>;
+  read(path: string, options: ReadOptions<O>): Promise<ReadResult<E>>;
+}

@@ -1,0 +1,98 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { z } from 'zod';
+import type { Rng } from '../runtime/random.js';
+import type { AnyDataset } from '../train/data/dataset.js';
+import type { JsonValue } from './json.js';
+
+/** Contribution point for preprocessors: `bind(Preprocessor).toConstantValue(myPreprocessor)`. */
+export const Preprocessor = Symbol.for('peftkit.Preprocessor');
+
+/**
+ * One batch as the model, the head and the Trainer see it. Core calls
+ * `model.forward(...batch.inputs)` and hands the outputs and the batch to the head; it never
+ * looks inside `inputs`. Every tensor found in the batch is disposed after use.
+ */
+export interface ModelBatch {
+  /** Arguments of the headed model's `forward`, in order (tensors, masks, options objects). */
+  readonly inputs: readonly unknown[];
+  /** Training targets (class ids, values, token ids); absent when predicting. */
+  readonly targets?: tf.Tensor | undefined;
+  /** Number of examples in the batch. */
+  readonly size: number;
+}
+
+/** What `create` receives. */
+export interface PreprocessorContext {
+  /** The label set of the run (class names), if the task has one. */
+  readonly labels: readonly string[] | undefined;
+}
+
+/** What `fit` receives besides the examples. */
+export interface FitContext {
+  /**
+   * True when state was restored from the base checkpoint before `fit` (`loadState` ran). Keep
+   * what the base model depends on (a vocabulary: its embedding rows are indexed by it) and refit
+   * only what describes the new data (normalisation statistics), or nothing.
+   */
+  readonly restored: boolean;
+}
+
+/** What `encode` and `collate` receive. */
+export interface EncodeContext {
+  /** True while training: random augmentation applies only then. */
+  readonly training: boolean;
+  /**
+   * Seeded per batch from (loader seed, epoch, batch index). Use it for augmentation, never
+   * `Math.random` or the process RNG, so runs replay exactly and resume bit-for-bit.
+   */
+  readonly rng: Rng;
+}
+
+/**
+ * A preprocessor with its fitted state: one per run. The state (`saveState`) is stored next to
+ * the adapter as `preprocessor.json`, so evaluation and prediction preprocess identically.
+ */
+export interface PreprocessorInstance<E = unknown, X = unknown, B extends ModelBatch = ModelBatch> {
+  /** Learns state from the training examples (vocabulary, normalisation statistics). */
+  fit?(train: AnyDataset<E>, context: FitContext): void | Promise<void>;
+  /** One raw example to its model-ready form (host arrays; tensors are made in `collate`). */
+  encode(example: E, context: EncodeContext): X | Promise<X>;
+  /** Encoded examples to one batch of tensors. */
+  collate(encoded: X[], context: EncodeContext): B;
+  /**
+   * Parses one command-line input of `peftkit predict` (a file path, a sentence, a CSV row) into
+   * an example. Without it the preprocessor cannot serve `predict`.
+   */
+  parseInput?(input: string): E | Promise<E>;
+  /**
+   * Architecture config fields implied by the data (input width, vocabulary size). They fill the
+   * fields of `model.config` the run config leaves unset; called after `fit`.
+   */
+  modelConfig?(): Readonly<Record<string, unknown>>;
+  /** JSON state; `loadState(saveState())` must reproduce this instance's behaviour. */
+  saveState(): JsonValue;
+  loadState(state: JsonValue): void;
+}
+
+/**
+ * A named factory of preprocessor instances (`preprocess.id` in the run config).
+ *
+ * @example
+ * bind(Preprocessor).toConstantValue({
+ *   id: 'tabular/standardize', description: 'z-score every feature',
+ *   create: () => new Standardizer(),
+ * });
+ */
+export interface Preprocessor<
+  E = unknown,
+  X = unknown,
+  B extends ModelBatch = ModelBatch,
+  O = Readonly<Record<string, unknown>>,
+> {
+  /** Unique across plugins, conventionally `<domain>/<name>`. */
+  readonly id: string;
+  readonly description: string;
+  /** Validates `preprocess.options`; errors are reported under `preprocess.options.<path>`. */
+  readonly optionsSchema?: z.ZodType<O>;
+  create(options: O, context: PreprocessorContext): PreprocessorInstance<E, X, B>;
+}

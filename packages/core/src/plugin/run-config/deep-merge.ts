@@ -1,0 +1,81 @@
+import { isPlainObject } from '../json.js';
+
+/** A named layer of a run config, lowest precedence first. */
+export interface ConfigLayer {
+  /** Shown in errors: `preset tabular/classification`, `config file run.yaml`, `--set training.lr=0`. */
+  readonly name: string;
+  readonly value: Readonly<Record<string, unknown>>;
+}
+
+/** The merged object and, for each dotted path a layer set, the layer that set it last. */
+export interface MergeResult {
+  readonly value: Record<string, unknown>;
+  readonly origins: ReadonlyMap<string, string>;
+}
+
+/**
+ * Deep-merges layers, later over earlier: plain objects merge key by key; arrays, scalars and
+ * `null` replace. One exception keeps method configs coherent: a `peft` object whose `peftType`
+ * differs from the one below replaces it whole (LoRA's `r` must not leak into an IA3 config),
+ * and so does `peft: 'full'`.
+ *
+ * @example
+ * mergeLayers([{ name: 'preset', value: { training: { lr: 1e-3, epochs: 3 } } },
+ *              { name: 'flags', value: { training: { lr: 5e-4 } } }]).value;
+ * // { training: { lr: 5e-4, epochs: 3 } }
+ */
+export function mergeLayers(layers: readonly ConfigLayer[]): MergeResult {
+  const origins = new Map<string, string>();
+  let value: Record<string, unknown> = {};
+  for (const layer of layers) value = mergeInto(value, layer.value, [], layer.name, origins);
+  return { value, origins };
+}
+
+function mergeInto(
+  base: Record<string, unknown>,
+  over: Readonly<Record<string, unknown>>,
+  at: readonly string[],
+  layer: string,
+  origins: Map<string, string>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const p = [...at, key];
+    const below = out[key];
+    const replacesMethod =
+      p.length === 1 && key === 'peft' && isPlainObject(below) && isPlainObject(v) && 'peftType' in v && v['peftType'] !== below['peftType'];
+    if (isPlainObject(v) && isPlainObject(below) && !replacesMethod) {
+      out[key] = mergeInto(below, v, p, layer, origins);
+    } else {
+      forget(origins, p.join('.'));
+      out[key] = clone(v);
+      record(origins, p, v, layer);
+    }
+  }
+  return out;
+}
+
+function record(origins: Map<string, string>, at: readonly string[], v: unknown, layer: string): void {
+  origins.set(at.join('.'), layer);
+  if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) record(origins, [...at, k], x, layer);
+}
+
+function forget(origins: Map<string, string>, prefix: string): void {
+  for (const k of [...origins.keys()]) if (k === prefix || k.startsWith(`${prefix}.`)) origins.delete(k);
+}
+
+function clone(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(clone);
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
+  return v;
+}
+
+/** The layer that set `path` or its nearest ancestor, for error messages. */
+export function originOf(origins: ReadonlyMap<string, string>, path: readonly (string | number)[]): string | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const o = origins.get(path.slice(0, n).join('.'));
+    if (o) return o;
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+import type { Preset } from '../preset.js';
+import { RunConfigError } from './config-error.js';
+import { type ConfigLayer, mergeLayers, originOf } from './deep-merge.js';
+import { formatZodIssues } from './format-issues.js';
+import { type RunConfig, runConfigSchema } from './schema.js';
+import { schemaKeysAt } from './schema-keys.js';
+
+export interface ResolveRunConfigOptions {
+  /** The lowest layer. Its `domain` and `task` fill those fields, and `preset` records its id. */
+  preset?: Preset;
+  /** Add the preset's `pretrain` layer over its config and force full training (`peftkit pretrain`). */
+  pretrain?: boolean;
+  /** Higher layers, lowest first: config file(s), then CLI flags. */
+  layers?: readonly ConfigLayer[];
+}
+
+/** A resolved run config and where its values came from. */
+export interface ResolvedRunConfig {
+  readonly config: RunConfig;
+  /** For each dotted path set by some layer, the name of the layer that set it last. */
+  readonly origins: ReadonlyMap<string, string>;
+}
+
+/**
+ * Resolves a run config: preset < config file < CLI flags, deep-merged (see `mergeLayers`), then
+ * validated against `runConfigSchema` with defaults applied. Every problem names its path and
+ * the layer that set the value: `training.lr must be > 0 (from --set training.lr=0)`.
+ *
+ * @example
+ * const { config } = resolveRunConfig({ preset, layers: [await loadConfigFile('run.yaml'), ...setFlagLayers(['training.lr=1e-3'])] });
+ */
+export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRunConfig {
+  const layers: ConfigLayer[] = [];
+  const preset = options.preset;
+  if (preset) {
+    layers.push({
+      name: `preset ${preset.id}`,
+      value: { preset: preset.id, domain: preset.domain, task: preset.task, ...(preset.config as Record<string, unknown>) },
+    });
+    if (options.pretrain) {
+      if (!preset.pretrain) {
+        throw new RunConfigError([`preset ${preset.id} has no pretraining recipe; give the source data with --data`]);
+      }
+      layers.push({ name: `preset ${preset.id} (pretrain)`, value: preset.pretrain.config as Record<string, unknown> });
+    }
+  }
+  layers.push(...(options.layers ?? []));
+  if (options.pretrain) layers.push({ name: 'pretrain', value: { peft: 'full' } });
+  const { value, origins } = mergeLayers(layers);
+  const parsed = runConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    const problems = formatZodIssues(parsed.error.issues, value, [], (p) => schemaKeysAt(runConfigSchema, p)).map(
+      ({ path, text }) => {
+        const origin = originOf(origins, path.map(String));
+        return origin ? `${text} (from ${origin})` : text;
+      },
+    );
+    throw new RunConfigError(problems);
+  }
+  return { config: parsed.data, origins };
+}

@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+
+interface Def {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  options?: readonly z.ZodType[];
+}
+
+function defOf(schema: z.ZodType): Def {
+  return (schema as unknown as { _zod: { def: Def } })._zod.def;
+}
+
+/** Strips optional/default/nullable/pipe wrappers. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (let i = 0; i < 16; i++) {
+    const d = defOf(s);
+    const inner = d.innerType ?? (d.type === 'pipe' ? d.in : undefined);
+    if (!inner) return s;
+    s = inner;
+  }
+  return s;
+}
+
+/**
+ * The field names an object schema allows at `path` (through wrappers and union branches), for
+ * "did you mean" hints on unknown keys. Empty when `path` is not an object.
+ */
+export function schemaKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let candidates = [unwrap(schema)];
+  for (const key of path) {
+    const next: z.ZodType[] = [];
+    for (const c of candidates.flatMap(branches)) {
+      const field = defOf(c).shape?.[String(key)];
+      if (field) next.push(unwrap(field));
+    }
+    candidates = next;
+  }
+  return [...new Set(candidates.flatMap(branches).flatMap((c) => Object.keys(defOf(c).shape ?? {})))];
+}
+
+function branches(schema: z.ZodType): z.ZodType[] {
+  const d = defOf(schema);
+  return d.type === 'union' && d.options ? d.options.map(unwrap) : [schema];
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { SCHEDULE_KINDS } from '../../train/lr-schedule.js';
+
+const options = () => z.record(z.string(), z.unknown()).default({});
+const positiveInt = () => z.number().int().positive();
+
+const every = z.union([z.strictObject({ steps: positiveInt() }), z.strictObject({ epochs: positiveInt() })]);
+
+const dataSchema = z.strictObject({
+  /** Training data: a file, folder or any location the reader understands. */
+  train: z.string().min(1).optional(),
+  /** Evaluation data; without it `evalFraction` of the training data is held out (stratified). */
+  eval: z.string().min(1).optional(),
+  /** Reader id; default: the first reader of the run's domain whose `canRead` accepts `train`. */
+  reader: z.string().min(1).optional(),
+  /** Reader options (columns, delimiters, label fields), validated by the reader. */
+  options: options(),
+  evalFraction: z.number().gt(0).lt(1).default(0.1),
+});
+
+const preprocessSchema = z.strictObject({
+  id: z.string().min(1),
+  options: options(),
+});
+
+const modelSchema = z.strictObject({
+  /** Architecture id; may be omitted with `base` when its `config.json` names a known `model_type`. */
+  architecture: z.string().min(1).optional(),
+  /** Architecture config (ignored with `base`: the checkpoint's `config.json` wins). */
+  config: options(),
+  /** A base checkpoint directory (`config.json` + `model.safetensors`). */
+  base: z.string().min(1).optional(),
+});
+
+const headSchema = z.strictObject({
+  id: z.string().min(1),
+  config: options(),
+  /** Train the head whole next to the adapter (HF `modules_to_save`); default true. */
+  trainable: z.boolean().default(true),
+});
+
+/** A PEFT method config in camelCase (`peftType` plus the method's fields), or `'full'`. */
+const peftSchema = z.union([z.literal('full'), z.looseObject({ peftType: z.string().min(1) })]);
+
+const earlyStoppingSchema = z.strictObject({
+  metric: z.string().min(1),
+  mode: z.enum(['min', 'max']),
+  patience: positiveInt(),
+  minDelta: z.number().nonnegative().default(0),
+});
+
+const trainingSchema = z
+  .strictObject({
+    epochs: positiveInt().optional(),
+    maxSteps: positiveInt().optional(),
+    batchSize: positiveInt().default(16),
+    /** Default: `batchSize`. */
+    evalBatchSize: positiveInt().optional(),
+    optimizer: z.enum(['adamw', 'adam', 'sgd']).default('adamw'),
+    lr: z.number().positive().default(1e-3),
+    weightDecay: z.number().nonnegative().default(0.01),
+    /** LoRA+: LoRA B matrices train at `lr * loraplusLrRatio`. */
+    loraplusLrRatio: z.number().positive().optional(),
+    schedule: z.enum(SCHEDULE_KINDS).default('linear'),
+    warmupSteps: z.number().int().nonnegative().optional(),
+    warmupRatio: z.number().min(0).lt(1).optional(),
+    gradientAccumulation: positiveInt().default(1),
+    /** Global-norm clipping; `null` disables it. */
+    maxGradNorm: z.number().positive().nullable().default(1),
+    /** Default: once per epoch. */
+    evalEvery: every.optional(),
+    earlyStopping: earlyStoppingSchema.optional(),
+    seed: z.number().int().nonnegative().default(42),
+    /** Metric names (built-in or contributed); default: the head's `defaultMetrics`. */
+    metrics: z.array(z.string().min(1)).optional(),
+    logEvery: positiveInt().default(10),
+  })
+  .superRefine((t, ctx) => {
+    if (t.epochs === undefined && t.maxSteps === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'or training.maxSteps is required' });
+    }
+    if (t.warmupSteps !== undefined && t.warmupRatio !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['warmupRatio'], message: 'cannot be combined with training.warmupSteps' });
+    }
+  });
+
+const outputSchema = z.strictObject({
+  /** Output directory; default `runs/<preset or architecture>-<timestamp>`. */
+  dir: z.string().min(1).optional(),
+});
+
+/**
+ * The one schema of a run: what to read, how to preprocess, which base and head, which PEFT
+ * method (or `'full'` fine-tuning), how to train and where to write. Presets, config files and
+ * CLI flags are layers of this object (see `resolveRunConfig`). Plugin-owned parts
+ * (`data.options`, `preprocess.options`, `model.config`, `head.config`, the method fields of
+ * `peft`) are validated by the plugin's own schemas once the host is known.
+ */
+export const runConfigSchema = z
+  .strictObject({
+    /** The preset this config started from (informational; set by resolution). */
+    preset: z.string().min(1).optional(),
+    domain: z.string().min(1).optional(),
+    task: z.string().min(1).optional(),
+    data: dataSchema.prefault({}),
+    preprocess: preprocessSchema,
+    model: modelSchema.prefault({}),
+    head: headSchema,
+    peft: peftSchema,
+    training: trainingSchema,
+    output: outputSchema.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.model.architecture && !c.model.base) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'architecture'], message: 'or model.base is required' });
+    }
+  });
+
+/** A validated run config with defaults applied. */
+export type RunConfig = z.output<typeof runConfigSchema>;
+
+/** The input form of a run config (defaults not yet applied). */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/** Partial at every depth, for layers that set only some fields (presets, files, flags). */
+export type DeepPartial<T> = T extends readonly (infer U)[]
+  ? readonly U[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** One layer of a run config: a preset's `config`, a config file, or the CLI flags. */
+export type RunConfigLayer = DeepPartial<RunConfigInput>;

@@ -1,0 +1,21 @@
+export {
+  type BatchSource,
+  type Collate,
+  type CollateContext,
+  DataLoader,
+  type DataLoaderOptions,
+  type DataLoaderState,
+} from './data-loader.js';
+export {
+  type AnyDataset,
+  arrayDataset,
+  type Dataset,
+  datasetName,
+  type IterableDataset,
+  isMapDataset,
+  iterableDataset,
+  subsetDataset,
+} from './dataset.js';
+export { deriveSeed } from './derive-seed.js';
+export { disposeTensorsIn } from './dispose-batch.js';
+export { type TrainEvalSplit, type TrainEvalSplitOptions, trainEvalSplit } from './train-eval-split.js';

@@ -1,0 +1,12 @@
+export { escapeXml, formatDuration, formatNumber } from './format.js';
+export { type ReportInput, renderReportHtml, writeReport } from './html-report.js';
+export { type EvalRecord, MetricsLog, type MetricsRecord, type TrainRecord } from './metrics-log.js';
+export {
+  createProgressReporter,
+  type ProgressOptions,
+  type ProgressReporter,
+  type ProgressStream,
+  type ProgressUpdate,
+} from './progress.js';
+export { type StopReason, type TrainSummary, writeSummary } from './summary.js';
+export { type ChartSeries, type LineChartOptions, niceTicks, svgLineChart } from './svg-line-chart.js';

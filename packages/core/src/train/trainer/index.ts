@@ -1,0 +1,28 @@
+export { buildOptimizer } from './build-optimizer.js';
+export {
+  type StepLogs,
+  StopFlag,
+  type TrainBeginInfo,
+  type TrainerCallback,
+  type TrainerControl,
+} from './callbacks.js';
+export { readTrainerState, resolveCheckpointDir } from './checkpoint-io.js';
+export { TrainingDivergedError } from './errors.js';
+export { type EvaluateOptions, evaluate } from './evaluate.js';
+export type {
+  EarlyStoppingConfig,
+  EvalOutput,
+  Every,
+  FitOptions,
+  OptimizerConfig,
+  ScheduleConfig,
+} from './fit-options.js';
+export { type AccumulatedStep, GradientAccumulator } from './gradient-accumulator.js';
+export { MetricMonitor, type MonitorState } from './metric-monitor.js';
+export { fit, Trainer } from './trainer.js';
+export {
+  TRAINER_CHECKPOINT_FILES,
+  TRAINER_STATE_FORMAT,
+  TRAINER_STATE_VERSION,
+  type TrainerStateFile,
+} from './trainer-state.js';

@@ -1,0 +1,446 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { AnyModule } from '../../nn/module.js';
+import { getRng, setSeed } from '../../runtime/random.js';
+import { disposeGradients } from '../gradients.js';
+import { applySchedule, createSchedule, type Schedule } from '../lr-schedule.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { NamedParameter } from '../param-groups.js';
+import { writeReport } from '../report/html-report.js';
+import { MetricsLog } from '../report/metrics-log.js';
+import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
+import { type StopReason, type TrainSummary, writeSummary } from '../report/summary.js';
+import { buildOptimizer } from './build-optimizer.js';
+import { type StepLogs, StopFlag } from './callbacks.js';
+import {
+  readTrainerState,
+  resolveCheckpointDir,
+  restoreOptimizer,
+  restoreTrainable,
+  writeTrainerCheckpoint,
+} from './checkpoint-io.js';
+import { configDiff, configHash } from './config-hash.js';
+import { TrainingDivergedError } from './errors.js';
+import { evaluate } from './evaluate.js';
+import type { FitOptions } from './fit-options.js';
+import { GradientAccumulator } from './gradient-accumulator.js';
+import { MetricMonitor } from './metric-monitor.js';
+import {
+  firesAtEpochEnd,
+  firesAtStep,
+  type ResolvedFitOptions,
+  resolveFitOptions,
+} from './resolve-options.js';
+import { softConfig, trajectoryConfig } from './run-config.js';
+import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION, type TrainerStateFile } from './trainer-state.js';
+
+type Stop = { reason: StopReason; message: string };
+
+/**
+ * The training loop shared by every domain: micro-batches through `valueAndGrads`, gradient
+ * accumulation, global-norm clipping, scheduled optimizer steps on the trainable parameters only,
+ * evaluation with metrics, early stopping, atomic `last`/`best` checkpoints, exact resume,
+ * progress, `metrics.jsonl`, `summary.json` and `report.html`. See docs/training.md.
+ *
+ * @example
+ * const summary = await new Trainer({
+ *   model: peft, train: trainLoader, eval: evalLoader,
+ *   loss: (m, b) => crossEntropy(m.call(b.ids), b.labels) as tf.Scalar,
+ *   evalStep: (m, b) => ({ predictions: m.call(b.ids), targets: b.labels }),
+ *   metrics: ['accuracy'], optimizer: { lr: 2e-4 }, epochs: 3, outputDir: 'runs/lora',
+ * }).fit();
+ */
+export class Trainer<M extends AnyModule, B> {
+  private readonly o: ResolvedFitOptions<M, B>;
+  private used = false;
+  private readonly control = new StopFlag();
+  private reporter!: ProgressReporter;
+  private named: NamedParameter[] = [];
+  private optimizer!: Optimizer;
+  private schedule!: Schedule;
+  private baseLrs: number[] = [];
+  private monitor: MetricMonitor | undefined;
+  private acc!: GradientAccumulator;
+  private log!: MetricsLog;
+  private step = 0;
+  private stop: Stop | undefined;
+  private resumedFromStep: number | null = null;
+  private elapsedBefore = 0;
+  private sessionStart = 0;
+  private restoredPeak = 0;
+  private lastLoss: number | null = null;
+  private lastEval: { step: number; metrics: Record<string, number> } | undefined;
+  private lastCheckpoint: { dir: string; step: number } | undefined;
+  private bestCheckpoint: string | null = null;
+  private window = { loss: 0, norm: 0, steps: 0, since: 0 };
+  private lastStepEnd = 0;
+  private readonly dirs: { root: string; last: string; best: string } | undefined;
+
+  constructor(options: FitOptions<M, B>) {
+    this.o = resolveFitOptions(options);
+    const root = this.o.outputDir;
+    this.dirs = root
+      ? { root, last: path.join(root, 'checkpoints', 'last'), best: path.join(root, 'checkpoints', 'best') }
+      : undefined;
+  }
+
+  /** Trains until `epochs`/`maxSteps`, early stopping or a stop request; resolves to the summary. */
+  async fit(): Promise<TrainSummary> {
+    if (this.used) throw new Error('Trainer.fit: a Trainer runs once; create a new one');
+    this.used = true;
+    const o = this.o;
+    this.sessionStart = performance.now();
+    this.reporter =
+      typeof o.progress === 'object'
+        ? o.progress
+        : createProgressReporter({ mode: o.progress ?? 'auto', logEvery: o.logInterval });
+    this.named = [...(o.trainableParameters ?? o.model.namedParameters({ trainableOnly: true }))];
+    if (this.named.length === 0) {
+      throw new Error('fit: the model has no trainable parameters (did getPeftModel freeze everything?)');
+    }
+    this.optimizer = buildOptimizer(this.named, o.optimizerConfig);
+    this.acc = new GradientAccumulator(this.named);
+    try {
+      this.baseLrs = this.optimizer.groups.map((g) => g.lr);
+      const s = o.scheduleConfig;
+      this.schedule = createSchedule({
+        kind: s.kind,
+        warmupSteps: s.warmupSteps,
+        ...(o.totalSteps !== undefined ? { totalSteps: o.totalSteps } : {}),
+        ...(s.minLrRatio !== null ? { minLrRatio: s.minLrRatio } : {}),
+      });
+      const es = o.earlyStopping;
+      this.monitor = o.monitor
+        ? new MetricMonitor(
+            o.monitor.metric,
+            o.monitor.mode,
+            es && { patience: es.patience, minDelta: es.minDelta ?? 0 },
+          )
+        : undefined;
+      if (this.dirs) await fs.mkdir(this.dirs.root, { recursive: true });
+      if (o.resumeFrom) await this.restore(o.resumeFrom);
+      else {
+        setSeed(o.seedValue);
+        for (const loader of [o.train, o.eval]) {
+          loader?.reset();
+          loader?.initSeed();
+        }
+      }
+      this.log = await MetricsLog.open(
+        this.dirs && path.join(this.dirs.root, 'metrics.jsonl'),
+        this.resumedFromStep ?? undefined,
+      );
+      o.model.train();
+      const info = {
+        model: o.model,
+        optimizer: this.optimizer,
+        startStep: this.step,
+        totalSteps: o.totalSteps,
+        resumedFrom: o.resumeFrom ?? null,
+        trainableParameters: this.named.reduce((n, [, p]) => n + p.size, 0),
+        totalParameters: o.model.numParameters(),
+      };
+      for (const cb of o.callbacks ?? []) await cb.onTrainBegin?.(info, this.control);
+      this.reporter.start({ startStep: this.step, totalSteps: o.totalSteps });
+      const stop = await this.loop();
+      if (o.eval && this.lastEval?.step !== this.step) await this.runEval(false);
+      if (this.dirs && this.lastCheckpoint?.step !== this.step) await this.saveCheckpoint('last');
+      const summary = this.summary(stop);
+      await this.writeOutputs(summary);
+      for (const cb of o.callbacks ?? []) await cb.onTrainEnd?.(summary);
+      return summary;
+    } catch (err) {
+      if (err instanceof TrainingDivergedError) {
+        // Leave a readable account of the failed run; the checkpoints on disk are untouched.
+        await this.writeOutputs(this.summary({ reason: 'diverged', message: err.message })).catch(
+          () => undefined,
+        );
+      }
+      throw err;
+    } finally {
+      this.acc.dispose();
+      this.optimizer.dispose();
+      this.reporter.end();
+    }
+  }
+
+  private async loop(): Promise<Stop> {
+    const o = this.o;
+    this.lastStepEnd = performance.now();
+    this.window.since = this.lastStepEnd;
+    for (;;) {
+      if (this.stop) return this.stop;
+      if (o.maxSteps !== undefined && this.step >= o.maxSteps)
+        return { reason: 'max_steps', message: `reached maxSteps ${o.maxSteps}` };
+      if (o.epochs !== undefined && o.train.getState().epoch >= o.epochs)
+        return { reason: 'epochs', message: `completed ${o.epochs} epoch(s)` };
+      for await (const batch of o.train) {
+        try {
+          this.acc.add(() => o.loss(o.model, batch));
+        } finally {
+          o.train.disposeBatch(batch);
+        }
+        if (this.acc.size === o.accumulation && (await this.optimizerStep())) break;
+      }
+      if (this.stop) return this.stop;
+      // The epoch is complete (the loader has moved on); a short tail group still makes a step.
+      if (this.acc.size > 0) await this.optimizerStep();
+      const epochsDone = o.train.getState().epoch;
+      if (firesAtEpochEnd(o.evalCadence, epochsDone)) await this.runEval(true);
+      if (this.dirs && firesAtEpochEnd(o.checkpointCadence, epochsDone)) await this.saveCheckpoint('last');
+    }
+  }
+
+  /** One optimizer step from the accumulated micro-batches; true when training should stop. */
+  private async optimizerStep(): Promise<boolean> {
+    const o = this.o;
+    const r = this.acc.finish(o.clipNorm);
+    const bad = !Number.isFinite(r.meanLoss)
+      ? `loss is ${r.meanLoss}`
+      : !Number.isFinite(r.totalNorm)
+        ? `gradient norm is ${r.totalNorm} (loss ${r.meanLoss})`
+        : undefined;
+    if (bad) {
+      disposeGradients(r.grads);
+      throw new TrainingDivergedError(this.step + 1, bad, this.lastCheckpoint?.dir ?? null);
+    }
+    try {
+      applySchedule(this.optimizer, this.baseLrs, this.schedule(this.optimizer.stepCount));
+      this.optimizer.step(r.grads);
+    } finally {
+      disposeGradients(r.grads);
+    }
+    this.step += 1;
+    this.lastLoss = r.meanLoss;
+    const now = performance.now();
+    const lrs = this.optimizer.groups.map((g) => g.lr);
+    const logs: StepLogs = {
+      step: this.step,
+      epoch: this.epochProgress(),
+      loss: r.meanLoss,
+      lr: lrs[0] as number,
+      lrs,
+      gradNorm: r.totalNorm,
+      stepSeconds: (now - this.lastStepEnd) / 1000,
+    };
+    this.window.loss += r.meanLoss;
+    this.window.norm += r.totalNorm;
+    this.window.steps += 1;
+    if (this.step % o.logInterval === 0) await this.logTrain(now);
+    this.reporter.step(logs);
+    for (const cb of o.callbacks ?? []) await cb.onStepEnd?.(this.step, logs, this.control);
+    if (firesAtStep(o.evalCadence, this.step)) await this.runEval(true);
+    if (this.dirs && firesAtStep(o.checkpointCadence, this.step)) await this.saveCheckpoint('last');
+    if (o.maxSteps !== undefined && this.step >= o.maxSteps) {
+      this.stop ??= { reason: 'max_steps', message: `reached maxSteps ${o.maxSteps}` };
+    }
+    if (this.control.reason !== undefined) this.stop ??= { reason: 'callback', message: this.control.reason };
+    this.lastStepEnd = performance.now();
+    return this.stop !== undefined;
+  }
+
+  private async logTrain(now: number): Promise<void> {
+    const w = this.window;
+    await this.log.append({
+      type: 'train',
+      step: this.step,
+      epoch: this.epochProgress(),
+      loss: w.loss / w.steps,
+      lr: this.optimizer.groups[0]?.lr ?? 0,
+      gradNorm: w.norm / w.steps,
+      itPerSec: w.steps / Math.max(1e-9, (now - w.since) / 1000),
+      elapsedSeconds: this.elapsed(),
+      tensorBytes: tf.memory().numBytes,
+    });
+    this.window = { loss: 0, norm: 0, steps: 0, since: now };
+  }
+
+  private async runEval(countForEarlyStopping: boolean): Promise<void> {
+    const o = this.o;
+    if (!o.eval) return;
+    const metrics = await evaluate({
+      model: o.model,
+      loader: o.eval,
+      loss: o.loss,
+      evalStep: o.evalStep,
+      metrics: o.metricObjects,
+    });
+    this.lastEval = { step: this.step, metrics };
+    await this.log.append({ type: 'eval', step: this.step, epoch: this.epochProgress(), metrics });
+    const text = Object.entries(metrics)
+      .map(([k, v]) => `${k} ${Number.isFinite(v) ? Number(v.toPrecision(4)) : v}`)
+      .join(' | ');
+    this.reporter.log(`eval @ step ${this.step}: ${text}`);
+    if (this.monitor) {
+      const { improved, shouldStop } = this.monitor.observe(metrics, this.step, { countForEarlyStopping });
+      if (improved && this.dirs) await this.saveCheckpoint('best');
+      if (shouldStop) {
+        const es = o.earlyStopping;
+        this.stop ??= {
+          reason: 'early_stopping',
+          message: `${es?.metric} did not improve by more than ${es?.minDelta ?? 0} for ${es?.patience} evaluation(s)`,
+        };
+      }
+    }
+    for (const cb of o.callbacks ?? []) await cb.onEvaluate?.(this.step, metrics, this.control);
+  }
+
+  private async saveCheckpoint(kind: 'last' | 'best'): Promise<void> {
+    const dirs = this.dirs;
+    if (!dirs) return;
+    const dir = kind === 'last' ? dirs.last : dirs.best;
+    if (kind === 'best') this.bestCheckpoint = dir;
+    const o = this.o;
+    const model = o.model as AnyModule & { savePretrained?: (dir: string) => Promise<void> };
+    const saveAdapter =
+      o.saveAdapter ??
+      (typeof model.savePretrained === 'function' ? (d: string) => model.savePretrained!(d) : undefined);
+    await writeTrainerCheckpoint(dir, {
+      named: this.named,
+      optimizer: this.optimizer,
+      saveAdapter,
+      state: (optimizerStep, hyper) => this.stateFile(optimizerStep, hyper),
+    });
+    if (kind === 'last') this.lastCheckpoint = { dir, step: this.step };
+    await writeReport(path.join(dirs.root, 'report.html'), {
+      title: this.title(),
+      records: this.log.records,
+    });
+    for (const cb of o.callbacks ?? []) await cb.onCheckpoint?.(dir, { step: this.step, kind }, this.control);
+  }
+
+  private stateFile(optimizerStep: number, hyper: TrainerStateFile['optimizer']['hyper']): TrainerStateFile {
+    const o = this.o;
+    const config = trajectoryConfig(o, this.named);
+    return {
+      format: TRAINER_STATE_FORMAT,
+      version: TRAINER_STATE_VERSION,
+      step: this.step,
+      epoch: this.epochProgress(),
+      dataOrder: { train: o.train.getState(), eval: o.eval?.getState() ?? null },
+      rng: getRng().getState(),
+      scheduleBaseLrs: [...this.baseLrs],
+      optimizer: { step: optimizerStep, hyper },
+      monitor: this.monitor?.getState() ?? null,
+      lastEvalMetrics: this.lastEval ? { ...this.lastEval.metrics } : null,
+      lastEvalStep: this.lastEval?.step ?? null,
+      bestCheckpoint: this.bestCheckpoint,
+      elapsedSeconds: this.elapsed(),
+      peakTensorBytes: this.peakBytes(),
+      trainableParameters: this.named.map(([p, param]) => ({ path: p, shape: [...param.shape] })),
+      configHash: configHash(config),
+      config,
+      softConfig: softConfig(o),
+    };
+  }
+
+  /** Loads a checkpoint into the model, optimizer, loaders, monitor and RNG. */
+  private async restore(resumeFrom: string): Promise<void> {
+    const o = this.o;
+    const dir = await resolveCheckpointDir(resumeFrom);
+    const s = await readTrainerState(dir);
+    const config = trajectoryConfig(o, this.named);
+    if (s.configHash !== configHash(config)) {
+      const msg = `resume: ${dir} was written with different settings (${configDiff(s.config, config).join(', ')})`;
+      if (o.strictResume ?? true) {
+        throw new Error(
+          `${msg}; the run would not continue as it started. Pass strictResume: false to resume anyway`,
+        );
+      }
+      this.reporter.log(`warning: ${msg}`);
+    }
+    const soft = configDiff(s.softConfig ?? {}, softConfig(o));
+    if (soft.length) this.reporter.log(`note: resuming with changed ${soft.join(', ')}`);
+    await restoreTrainable(dir, this.named);
+    await restoreOptimizer(dir, this.optimizer, s.optimizer);
+    if (s.scheduleBaseLrs.length !== this.optimizer.groups.length) {
+      throw new Error(
+        `resume: ${dir} has ${s.scheduleBaseLrs.length} base lr(s) for ${this.optimizer.groups.length} group(s)`,
+      );
+    }
+    this.baseLrs = [...s.scheduleBaseLrs];
+    o.train.setState(s.dataOrder.train);
+    if (o.eval && s.dataOrder.eval) o.eval.setState(s.dataOrder.eval);
+    if (this.monitor && s.monitor) this.monitor.setState(s.monitor);
+    this.step = s.step;
+    this.resumedFromStep = s.step;
+    if (s.lastEvalMetrics && s.lastEvalStep !== null) {
+      const metrics = Object.fromEntries(
+        Object.entries(s.lastEvalMetrics).map(([k, v]) => [k, v ?? Number.NaN]),
+      );
+      this.lastEval = { step: s.lastEvalStep, metrics };
+    }
+    this.bestCheckpoint = s.bestCheckpoint;
+    this.elapsedBefore = s.elapsedSeconds;
+    this.restoredPeak = s.peakTensorBytes;
+    if (this.dirs && path.resolve(dir) === path.resolve(this.dirs.last))
+      this.lastCheckpoint = { dir, step: s.step };
+    // Last, so nothing drawn while restoring shifts the stream the next step will use.
+    getRng().setState(s.rng);
+  }
+
+  private epochProgress(): number {
+    const { epoch, position } = this.o.train.getState();
+    const len = this.o.train.length;
+    return len ? epoch + position / len : epoch;
+  }
+
+  private elapsed(): number {
+    return this.elapsedBefore + (performance.now() - this.sessionStart) / 1000;
+  }
+
+  private peakBytes(): number {
+    return Math.max(this.restoredPeak, this.acc.peakBytes);
+  }
+
+  private title(): string {
+    return this.o.runName ?? (this.dirs ? path.basename(path.resolve(this.dirs.root)) : 'training run');
+  }
+
+  private summary(stop: Stop): TrainSummary {
+    const m = this.monitor;
+    return {
+      trainableParameters: this.named.reduce((n, [, p]) => n + p.size, 0),
+      totalParameters: this.o.model.numParameters(),
+      steps: this.step,
+      epochs: this.epochProgress(),
+      wallTimeSeconds: this.elapsed(),
+      resumedFromStep: this.resumedFromStep,
+      bestMetric:
+        m && m.best !== null && m.bestStep !== null
+          ? { name: m.metric, mode: m.mode, value: m.best, step: m.bestStep }
+          : null,
+      finalMetrics: this.lastEval?.metrics ?? null,
+      finalTrainLoss: this.lastLoss,
+      backend: tf.getBackend(),
+      peakTensorBytes: this.peakBytes(),
+      optimizerStateBytes: this.optimizer.stateBytes(),
+      stoppedEarly: stop.reason === 'early_stopping' || stop.reason === 'callback',
+      reason: stop.reason,
+      message: stop.message,
+      outputDir: this.dirs?.root ?? null,
+      checkpoints: { last: this.lastCheckpoint?.dir ?? null, best: this.bestCheckpoint },
+    };
+  }
+
+  private async writeOutputs(summary: TrainSummary): Promise<void> {
+    if (!this.dirs) return;
+    await writeSummary(path.join(this.dirs.root, 'summary.json'), summary);
+    await writeReport(path.join(this.dirs.root, 'report.html'), {
+      title: this.title(),
+      records: this.log?.records ?? [],
+      summary,
+    });
+  }
+}
+
+/**
+ * Trains `options.model`; shorthand for `new Trainer(options).fit()`.
+ *
+ * @example
+ * const summary = await fit({ model, train, loss, epochs: 1, outputDir: 'runs/a' });
+ */
+export function fit<M extends AnyModule, B>(options: FitOptions<M, B>): Promise<TrainSummary> {
+  return new Trainer(options).fit();
+}
