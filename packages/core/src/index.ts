@@ -3,8 +3,10 @@
  * from here.
  */
 
+export { type RunCliOptions, runCli } from './cli/index.js';
 export * from './io/index.js';
 export * from './nn/index.js';
+export * from './peft/index.js';
+export * from './plugin/index.js';
 export * from './runtime/index.js';
 export * from './train/index.js';
-export * from './peft/index.js';

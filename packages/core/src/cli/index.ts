@@ -1,3 +1,4 @@
+export type { RunCliOptions } from './context.js';
 export { buildProgram, runCli } from './main.js';
-export { formatKeyValues, printJson } from './output.js';
+export { formatKeyValues, formatTable, printJson } from './output.js';
 export { UserError } from './user-error.js';

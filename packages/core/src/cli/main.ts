@@ -1,35 +1,59 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { runDoctor } from './commands/doctor.js';
+import { PEFTKIT_VERSION } from '../plugin/version.js';
+import { registerConfig } from './commands/config.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerEval } from './commands/eval.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerMerge } from './commands/merge.js';
+import { registerPlugins } from './commands/plugins.js';
+import { registerPredict } from './commands/predict.js';
+import { registerPresets } from './commands/presets.js';
+import { registerPretrain } from './commands/pretrain.js';
+import { registerTrain } from './commands/train.js';
+import { CliContext, type GlobalFlags, type RunCliOptions } from './context.js';
 import { UserError } from './user-error.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** Builds the `peftkit` command tree. Exported so tests can drive it without a subprocess. */
-export function buildProgram(): Command {
-  const program = new Command('peftkit')
-    .description('Parameter-efficient fine-tuning for Node.js')
-    .version(pkg.version)
-    .option('--verbose', 'print stack traces for errors')
-    .showHelpAfterError();
-
+/**
+ * Builds the `peftkit` command tree. Exported so tests can drive it without a subprocess.
+ * `exitOverride` is set before the subcommands are added so they inherit it: a parse error or
+ * `--help` then throws a `CommanderError` instead of ending the process.
+ */
+export function buildProgram(options: RunCliOptions = {}): Command {
+  const program = new Command('peftkit');
   program
-    .command('doctor')
-    .description(
-      'report the tensor backend (and why better ones were skipped), versions and installed plugins',
-    )
-    .option('--json', 'print one JSON object')
-    .action(async (opts: { json?: boolean }) => runDoctor(opts, pkg.version));
-
+    .description('Parameter-efficient fine-tuning for Node.js')
+    .version(PEFTKIT_VERSION)
+    .option('--verbose', 'print stack traces for errors')
+    .option('--plugin <path>', 'load a plugin package dir or module file (repeatable)', collect)
+    .option('--no-discover', 'do not look for installed plugins')
+    .showHelpAfterError()
+    .exitOverride();
+  const ctx = new CliContext(options, () => program.opts<GlobalFlags>());
+  registerDoctor(program, ctx, PEFTKIT_VERSION);
+  registerPlugins(program, ctx);
+  registerPresets(program, ctx);
+  registerConfig(program, ctx);
+  registerInspect(program, ctx);
+  registerTrain(program, ctx);
+  registerEval(program, ctx);
+  registerPredict(program, ctx);
+  registerMerge(program, ctx);
+  registerPretrain(program, ctx);
   return program;
 }
 
-/** Runs the CLI; returns the process exit code. */
-export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
-  program.exitOverride();
+/**
+ * Runs the CLI; resolves to the process exit code. User errors (bad flags, invalid configs,
+ * unknown presets, missing files) print one line and exit 2; other errors exit 1. Stack traces
+ * only with `--verbose`. With `--json`, stdout carries exactly one JSON document.
+ *
+ * @example
+ * process.exitCode = await runCli(['train', '--preset', 'tabular/classification', '--data', 'x.csv']);
+ */
+export async function runCli(argv: readonly string[], options: RunCliOptions = {}): Promise<number> {
+  const program = buildProgram(options);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
@@ -37,7 +61,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode;
     const verbose = argv.includes('--verbose');
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`peftkit: ${verbose && err instanceof Error && err.stack ? err.stack : message}\n`);
+    const oneLine = message.replace(/\s*\n\s*/g, '; ');
+    const text =
+      verbose && err instanceof Error && err.stack
+        ? err.stack
+        : err instanceof UserError
+          ? oneLine
+          : `${oneLine} (run with --verbose for the stack trace)`;
+    process.stderr.write(`peftkit: ${text}\n`);
     return err instanceof UserError ? err.exitCode : 1;
   }
 }

@@ -1,13 +1,3 @@
-/**
- * An error caused by the user's input (bad flag, missing file, unknown preset). The CLI prints
- * its message on one line and exits non-zero without a stack trace unless `--verbose`.
- */
-export class UserError extends Error {
-  override readonly name = 'UserError';
-  constructor(
-    message: string,
-    readonly exitCode = 2,
-  ) {
-    super(message);
-  }
-}
+// The class lives with the plugin host, whose errors (unknown ids, invalid configs) are user
+// errors too; the CLI keeps this import path.
+export { UserError } from '../plugin/user-error.js';

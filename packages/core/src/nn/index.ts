@@ -70,6 +70,7 @@ export {
 } from './pooling.js';
 export { RMSNorm, type RMSNormOptions } from './rms-norm.js';
 export { Sequential } from './sequential.js';
+export { stopGradient } from './stop-gradient.js';
 export { TransformerEncoder, type TransformerEncoderOptions } from './transformer-encoder.js';
 export {
   type EncoderCallOptions,
@@ -77,4 +78,3 @@ export {
   TransformerEncoderLayer,
   type TransformerEncoderLayerOptions,
 } from './transformer-encoder-layer.js';
-export { stopGradient } from './stop-gradient.js';

@@ -28,18 +28,18 @@ export {
   snakeToCamel,
 } from './config.js';
 export type { InjectContext, InjectReport, PeftMethod, WeightedAdapterRequest } from './method.js';
-// Built-in methods register themselves on import.
-export * from './methods/lora/index.js';
-export * from './methods/ia3/index.js';
+export * from './methods/bitfit/index.js';
 export * from './methods/bottleneck/index.js';
+export * from './methods/ia3/index.js';
+export * from './methods/ln-tuning/index.js';
 export * from './methods/loha/index.js';
 export * from './methods/lokr/index.js';
-export * from './methods/vera/index.js';
-export * from './methods/prompt-tuning/index.js';
+// Built-in methods register themselves on import.
+export * from './methods/lora/index.js';
 export * from './methods/prefix-tuning/index.js';
-export * from './methods/bitfit/index.js';
-export * from './methods/ln-tuning/index.js';
+export * from './methods/prompt-tuning/index.js';
 export * from './methods/selective/index.js';
+export * from './methods/vera/index.js';
 export { ModulesToSaveWrapper } from './modules-to-save.js';
 export { getPeftModel, PeftModel, type PeftModelOptions } from './peft-model.js';
 export {

@@ -36,9 +36,11 @@ function shape(strings: readonly string[], functions: readonly string[], objects
     if (value === null || typeof value !== 'object') return ['is not an object'];
     const v = value as Record<string, unknown>;
     const out: string[] = [];
-    for (const k of strings) if (typeof v[k] !== 'string' || v[k] === '') out.push(`'${k}' must be a non-empty string`);
+    for (const k of strings)
+      if (typeof v[k] !== 'string' || v[k] === '') out.push(`'${k}' must be a non-empty string`);
     for (const k of functions) if (typeof v[k] !== 'function') out.push(`'${k}' must be a function`);
-    for (const k of objects) if (v[k] === null || typeof v[k] !== 'object') out.push(`'${k}' must be an object`);
+    for (const k of objects)
+      if (v[k] === null || typeof v[k] !== 'object') out.push(`'${k}' must be an object`);
     return out;
   };
 }
@@ -57,39 +59,62 @@ function point<K extends ContributionKind>(
  * The contribution points in the order `peftkit plugins` lists them. Adding a point here is all
  * the host needs to collect, attribute and de-duplicate it.
  */
-export const CONTRIBUTION_POINTS: { readonly [K in ContributionKind]: ContributionPoint<Contributions[K]> } = {
-  presets: point('presets', Preset, 'preset', (c) => c.id, shape(['id', 'domain', 'task', 'description'], [], ['config'])),
-  readers: point(
-    'readers',
-    DatasetReader,
-    'dataset reader',
-    (c) => c.id,
-    shape(['id', 'description'], ['canRead', 'read'], ['formats']),
-  ),
-  preprocessors: point('preprocessors', Preprocessor, 'preprocessor', (c) => c.id, shape(['id', 'description'], ['create'])),
-  architectures: point(
-    'architectures',
-    Architecture,
-    'architecture',
-    (c) => c.id,
-    shape(['id', 'description'], ['build', 'loadCheckpoint', 'saveCheckpoint', 'placement'], ['configSchema']),
-  ),
-  heads: point(
-    'heads',
-    Head,
-    'head',
-    (c) => c.id,
-    shape(['id', 'task', 'description'], ['build', 'loss', 'metricInputs', 'predict'], ['defaultMetrics']),
-  ),
-  placements: point(
-    'placements',
-    PlacementContribution,
-    'placement',
-    (c) => c.architecture,
-    shape(['architecture'], [], ['defaults']),
-  ),
-  metrics: point('metrics', MetricContribution, 'metric', (c) => c.id, shape(['id', 'description'], ['create'])),
-};
+export const CONTRIBUTION_POINTS: { readonly [K in ContributionKind]: ContributionPoint<Contributions[K]> } =
+  {
+    presets: point(
+      'presets',
+      Preset,
+      'preset',
+      (c) => c.id,
+      shape(['id', 'domain', 'task', 'description'], [], ['config']),
+    ),
+    readers: point(
+      'readers',
+      DatasetReader,
+      'dataset reader',
+      (c) => c.id,
+      shape(['id', 'description'], ['canRead', 'read'], ['formats']),
+    ),
+    preprocessors: point(
+      'preprocessors',
+      Preprocessor,
+      'preprocessor',
+      (c) => c.id,
+      shape(['id', 'description'], ['create']),
+    ),
+    architectures: point(
+      'architectures',
+      Architecture,
+      'architecture',
+      (c) => c.id,
+      shape(
+        ['id', 'description'],
+        ['build', 'loadCheckpoint', 'saveCheckpoint', 'placement'],
+        ['configSchema'],
+      ),
+    ),
+    heads: point(
+      'heads',
+      Head,
+      'head',
+      (c) => c.id,
+      shape(['id', 'task', 'description'], ['build', 'loss', 'metricInputs', 'predict'], ['defaultMetrics']),
+    ),
+    placements: point(
+      'placements',
+      PlacementContribution,
+      'placement',
+      (c) => c.architecture,
+      shape(['architecture'], [], ['defaults']),
+    ),
+    metrics: point(
+      'metrics',
+      MetricContribution,
+      'metric',
+      (c) => c.id,
+      shape(['id', 'description'], ['create']),
+    ),
+  };
 
 /** The kinds in listing order. */
 export const CONTRIBUTION_KINDS = Object.keys(CONTRIBUTION_POINTS) as ContributionKind[];

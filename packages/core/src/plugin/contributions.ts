@@ -1,5 +1,10 @@
 import type { Container } from 'inversify';
-import { CONTRIBUTION_KINDS, CONTRIBUTION_POINTS, type ContributionKind, type Contributions } from './contribution-points.js';
+import {
+  CONTRIBUTION_KINDS,
+  CONTRIBUTION_POINTS,
+  type ContributionKind,
+  type Contributions,
+} from './contribution-points.js';
 import { type DomainPlugin, pluginProblems } from './domain-plugin.js';
 import type { PluginFailure, PluginSource } from './plugin-source.js';
 
@@ -63,7 +68,10 @@ export class ContributionCollector {
 
   /** Loads one plugin; resolves to its record, or to a failure (the container is left as before). */
   async add(plugin: DomainPlugin, source?: PluginSource): Promise<LoadedPlugin | PluginFailure> {
-    const name = typeof plugin?.id === 'string' && plugin.id ? plugin.id : (source?.packageName ?? source?.entry ?? '<unnamed>');
+    const name =
+      typeof plugin?.id === 'string' && plugin.id
+        ? plugin.id
+        : (source?.packageName ?? source?.entry ?? '<unnamed>');
     const fail = (error: string, cause?: unknown): PluginFailure => ({
       plugin: name,
       ...(source ? { source } : {}),
@@ -97,7 +105,9 @@ export class ContributionCollector {
         const bad = point.problems(value);
         if (bad.length) {
           const id = (value as { id?: unknown })?.id;
-          issues.push(`${point.noun}${typeof id === 'string' ? ` '${id}'` : ''} is malformed: ${bad.join('; ')}`);
+          issues.push(
+            `${point.noun}${typeof id === 'string' ? ` '${id}'` : ''} is malformed: ${bad.join('; ')}`,
+          );
         }
       }
       (fresh as Record<ContributionKind, unknown[]>)[kind] = added;

@@ -72,7 +72,12 @@ export async function findPluginPackages(options: DiscoverOptions = {}): Promise
     if (byName.has(name)) continue;
     const version = typeof pkg['version'] === 'string' ? pkg['version'] : '0.0.0';
     // A malformed field is kept (with its error) so the failure is reported by package name.
-    byName.set(name, typeof entry === 'string' ? { name, version, dir: real, entry } : { name, version, dir: real, error: entry.error });
+    byName.set(
+      name,
+      typeof entry === 'string'
+        ? { name, version, dir: real, entry }
+        : { name, version, dir: real, error: entry.error },
+    );
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -124,7 +129,10 @@ function strings(v: unknown): string[] {
 
 /** Expands a workspace glob (`packages/*`, `examples`, `libs/**`) to existing directories. */
 async function expandPattern(root: string, pattern: string): Promise<string[]> {
-  const parts = pattern.replace(/\/+$/, '').split('/').filter((p) => p && p !== '.');
+  const parts = pattern
+    .replace(/\/+$/, '')
+    .split('/')
+    .filter((p) => p && p !== '.');
   let current = [root];
   for (const part of parts) {
     const next: string[] = [];
@@ -145,7 +153,9 @@ async function expandPattern(root: string, pattern: string): Promise<string[]> {
 async function subdirs(dir: string): Promise<string[]> {
   const entries: Dirent[] = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries
-    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.') && e.name !== 'node_modules')
+    .filter(
+      (e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.') && e.name !== 'node_modules',
+    )
     .map((e) => path.join(dir, e.name));
 }
 

@@ -36,12 +36,16 @@ export function pluginProblems(value: unknown): string[] {
   const p = value as Record<string, unknown>;
   const problems: string[] = [];
   for (const key of ['id', 'version', 'domain', 'description'] as const) {
-    if (typeof p[key] !== 'string' || (p[key] as string).length === 0) problems.push(`'${key}' must be a non-empty string`);
+    if (typeof p[key] !== 'string' || (p[key] as string).length === 0)
+      problems.push(`'${key}' must be a non-empty string`);
   }
-  if (typeof p['id'] === 'string' && p['id'] && !ID_RE.test(p['id'])) problems.push(`'id' has invalid characters: '${p['id']}'`);
+  if (typeof p['id'] === 'string' && p['id'] && !ID_RE.test(p['id']))
+    problems.push(`'id' has invalid characters: '${p['id']}'`);
   const m = p['module'] as { load?: unknown } | undefined;
   if (!m || typeof m !== 'object' || typeof m.load !== 'function') {
-    problems.push("'module' must be an inversify ContainerModule (import ContainerModule from '@peftkit/core')");
+    problems.push(
+      "'module' must be an inversify ContainerModule (import ContainerModule from '@peftkit/core')",
+    );
   }
   return problems;
 }

@@ -25,13 +25,22 @@ export interface PluginPackage {
  * The plugin module a package.json declares, or an error text when its `peftkit` field is not
  * `{ "plugin": "<relative module path>" }`; undefined when there is no `peftkit` field.
  */
-export function pluginEntryOf(pkg: Record<string, unknown>, dir: string): string | { error: string } | undefined {
+export function pluginEntryOf(
+  pkg: Record<string, unknown>,
+  dir: string,
+): string | { error: string } | undefined {
   const field = pkg['peftkit'];
   if (field === undefined) return undefined;
   const spec =
-    typeof field === 'string' ? field : field && typeof field === 'object' ? (field as { plugin?: unknown }).plugin : undefined;
+    typeof field === 'string'
+      ? field
+      : field && typeof field === 'object'
+        ? (field as { plugin?: unknown }).plugin
+        : undefined;
   if (typeof spec !== 'string' || spec === '') {
-    return { error: `package.json 'peftkit' field must be { "plugin": "<module path>" }, got ${JSON.stringify(field)}` };
+    return {
+      error: `package.json 'peftkit' field must be { "plugin": "<module path>" }, got ${JSON.stringify(field)}`,
+    };
   }
   return path.resolve(dir, spec);
 }
@@ -57,7 +66,8 @@ export async function importPlugin(entry: string): Promise<DomainPlugin> {
     throw new Error(`${entry} has neither a default export nor a 'plugin' export`);
   }
   const problems = pluginProblems(candidate);
-  if (problems.length) throw new Error(`${entry} does not export a valid peftkit plugin: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new Error(`${entry} does not export a valid peftkit plugin: ${problems.join('; ')}`);
   return candidate as DomainPlugin;
 }
 
@@ -65,7 +75,9 @@ export async function importPlugin(entry: string): Promise<DomainPlugin> {
 export async function readPackageJson(dir: string): Promise<Record<string, unknown> | undefined> {
   try {
     const value: unknown = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -73,7 +85,11 @@ export async function readPackageJson(dir: string): Promise<Record<string, unkno
 
 /** Imports a discovered package's plugin; failures are returned, not thrown. */
 export async function loadPluginPackage(pkg: PluginPackage): Promise<DiscoveredPlugin | PluginFailure> {
-  const source: PluginSource = { packageName: pkg.name, packageDir: pkg.dir, ...(pkg.entry ? { entry: pkg.entry } : {}) };
+  const source: PluginSource = {
+    packageName: pkg.name,
+    packageDir: pkg.dir,
+    ...(pkg.entry ? { entry: pkg.entry } : {}),
+  };
   if (pkg.entry === undefined) return { plugin: pkg.name, source, error: pkg.error ?? 'no plugin entry' };
   try {
     return { plugin: await importPlugin(pkg.entry), source };
@@ -94,18 +110,28 @@ export async function loadPluginFrom(target: string, cwd: string): Promise<Disco
     const pkg = await readPackageJson(abs);
     const entry = pkg && pluginEntryOf(pkg, abs);
     if (!pkg || entry === undefined) {
-      return { plugin: target, error: `--plugin ${target}: ${abs} has no package.json with a 'peftkit' field` };
+      return {
+        plugin: target,
+        error: `--plugin ${target}: ${abs} has no package.json with a 'peftkit' field`,
+      };
     }
     const name = typeof pkg['name'] === 'string' ? pkg['name'] : target;
     const version = typeof pkg['version'] === 'string' ? pkg['version'] : '0.0.0';
     return loadPluginPackage(
-      typeof entry === 'string' ? { name, version, dir: abs, entry } : { name, version, dir: abs, error: entry.error },
+      typeof entry === 'string'
+        ? { name, version, dir: abs, entry }
+        : { name, version, dir: abs, error: entry.error },
     );
   }
   try {
     return { plugin: await importPlugin(abs), source: { entry: abs } };
   } catch (err) {
-    return { plugin: target, source: { entry: abs }, error: err instanceof Error ? err.message : String(err), cause: err };
+    return {
+      plugin: target,
+      source: { entry: abs },
+      error: err instanceof Error ? err.message : String(err),
+      cause: err,
+    };
   }
 }
 

@@ -18,7 +18,8 @@ function unknownMessage(noun: string, id: string, known: readonly string[]): str
   if (known.length === 0) {
     return `unknown ${noun} '${id}': no ${noun}s are installed (install a domain plugin or pass --plugin <path>)`;
   }
-  const shown = known.length > 12 ? `${known.slice(0, 12).join(', ')}, ... (${known.length} in all)` : known.join(', ');
+  const shown =
+    known.length > 12 ? `${known.slice(0, 12).join(', ')}, ... (${known.length} in all)` : known.join(', ');
   return `unknown ${noun} '${id}'${didYouMean(id, known)}; known ${noun}s: ${shown}`;
 }
 

@@ -1,18 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Command } from 'commander';
+import type { PeftkitHost } from '../../plugin/peftkit-host.js';
 import { type BackendReport, initBackend } from '../../runtime/index.js';
-import { formatKeyValues, printJson } from '../output.js';
+import type { CliContext } from '../context.js';
+import { formatKeyValues, printJson, printText } from '../output.js';
 
 export interface DoctorReport extends BackendReport {
   node: string;
   platform: string;
   peftkitVersion: string;
   tfjsBackends: string[];
-  plugins: { id: string; version: string }[];
+  plugins: { id: string; version: string; domain: string; source: string | null }[];
+  /** Plugins that were found but not loaded, with the reason. */
+  pluginFailures: { plugin: string; error: string }[];
   presets: number;
 }
 
 /** Gathers what `peftkit doctor` reports: the backend choice and why, versions, plugins. */
-export async function collectDoctorReport(version: string): Promise<DoctorReport> {
+export async function collectDoctorReport(version: string, host: PeftkitHost): Promise<DoctorReport> {
   const backend = await initBackend();
   return {
     ...backend,
@@ -20,29 +25,40 @@ export async function collectDoctorReport(version: string): Promise<DoctorReport
     platform: `${process.platform}-${process.arch}`,
     peftkitVersion: version,
     tfjsBackends: Object.keys(tf.engine().registryFactory),
-    // The plugin host (issue 5) fills these; until then no plugin is loaded.
-    plugins: [],
-    presets: 0,
+    plugins: host.plugins.map((p) => ({
+      id: p.plugin.id,
+      version: p.plugin.version,
+      domain: p.plugin.domain,
+      source: p.source?.packageName ?? p.source?.entry ?? null,
+    })),
+    pluginFailures: host.failures.map((f) => ({ plugin: f.plugin, error: f.error })),
+    presets: host.presets.size,
   };
 }
 
-export async function runDoctor(options: { json?: boolean }, version: string): Promise<void> {
-  const report = await collectDoctorReport(version);
-  if (options.json) {
-    printJson(report);
-    return;
-  }
-  const rows: [string, string][] = [
-    ['peftkit', report.peftkitVersion],
-    ['node', `${report.node} (${report.platform})`],
-    ['tfjs', report.tfjsVersion],
-    ['backend', `${report.backend} (${report.reason})`],
-    ['simd', String(report.simd)],
-    ['threads', String(report.threads)],
-    ['kernel fixes', report.fixes.join(', ') || 'none'],
-    ['plugins', report.plugins.map((p) => `${p.id}@${p.version}`).join(', ') || 'none'],
-    ['presets', String(report.presets)],
-  ];
-  for (const s of report.skipped) rows.push([`skipped ${s.backend}`, s.reason]);
-  process.stdout.write(`${formatKeyValues(rows)}\n`);
+export function registerDoctor(program: Command, ctx: CliContext, version: string): void {
+  program
+    .command('doctor')
+    .description(
+      'report the tensor backend (and why better ones were skipped), versions and installed plugins',
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const report = await collectDoctorReport(version, await ctx.getHost());
+      if (opts.json) return printJson(report);
+      const rows: [string, string][] = [
+        ['peftkit', report.peftkitVersion],
+        ['node', `${report.node} (${report.platform})`],
+        ['tfjs', report.tfjsVersion],
+        ['backend', `${report.backend} (${report.reason})`],
+        ['simd', String(report.simd)],
+        ['threads', String(report.threads)],
+        ['kernel fixes', report.fixes.join(', ') || 'none'],
+        ['plugins', report.plugins.map((p) => `${p.id}@${p.version}`).join(', ') || 'none'],
+        ['presets', String(report.presets)],
+      ];
+      for (const s of report.skipped) rows.push([`skipped ${s.backend}`, s.reason]);
+      for (const f of report.pluginFailures) rows.push([`failed plugin ${f.plugin}`, f.error]);
+      printText(formatKeyValues(rows));
+    });
 }

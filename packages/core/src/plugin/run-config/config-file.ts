@@ -19,19 +19,26 @@ export async function loadConfigFile(file: string): Promise<ConfigLayer> {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${name}: ${code === 'ENOENT' ? 'not found' : (err as Error).message}`, 2, { cause: err });
+    throw new UserError(`${name}: ${code === 'ENOENT' ? 'not found' : (err as Error).message}`, 2, {
+      cause: err,
+    });
   }
   let value: unknown;
   try {
     value = path.extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
     const where =
-      err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '';
+      err instanceof YAMLParseError && err.linePos
+        ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}`
+        : '';
     const first = ((err as Error).message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw new UserError(`${name}: cannot parse${where}: ${first}`, 2, { cause: err });
   }
   if (value === null || value === undefined) value = {};
-  if (!isPlainObject(value)) throw new UserError(`${name}: must hold a mapping of fields, got ${Array.isArray(value) ? 'a list' : typeof value}`);
+  if (!isPlainObject(value))
+    throw new UserError(
+      `${name}: must hold a mapping of fields, got ${Array.isArray(value) ? 'a list' : typeof value}`,
+    );
   return { name, value };
 }
 

@@ -44,7 +44,12 @@ function mergeInto(
     const p = [...at, key];
     const below = out[key];
     const replacesMethod =
-      p.length === 1 && key === 'peft' && isPlainObject(below) && isPlainObject(v) && 'peftType' in v && v['peftType'] !== below['peftType'];
+      p.length === 1 &&
+      key === 'peft' &&
+      isPlainObject(below) &&
+      isPlainObject(v) &&
+      'peftType' in v &&
+      v['peftType'] !== below['peftType'];
     if (isPlainObject(v) && isPlainObject(below) && !replacesMethod) {
       out[key] = mergeInto(below, v, p, layer, origins);
     } else {
@@ -72,7 +77,10 @@ function clone(v: unknown): unknown {
 }
 
 /** The layer that set `path` or its nearest ancestor, for error messages. */
-export function originOf(origins: ReadonlyMap<string, string>, path: readonly (string | number)[]): string | undefined {
+export function originOf(
+  origins: ReadonlyMap<string, string>,
+  path: readonly (string | number)[],
+): string | undefined {
   for (let n = path.length; n > 0; n--) {
     const o = origins.get(path.slice(0, n).join('.'));
     if (o) return o;

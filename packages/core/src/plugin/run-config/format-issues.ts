@@ -22,10 +22,15 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function bound(issue: { minimum?: unknown; maximum?: unknown; inclusive?: boolean; origin?: string }, small: boolean): string {
+function bound(
+  issue: { minimum?: unknown; maximum?: unknown; inclusive?: boolean; origin?: string },
+  small: boolean,
+): string {
   const n = String(small ? issue.minimum : issue.maximum);
-  if (issue.origin === 'string') return small ? `must have at least ${n} character(s)` : `must have at most ${n} character(s)`;
-  if (issue.origin === 'array') return small ? `must have at least ${n} item(s)` : `must have at most ${n} item(s)`;
+  if (issue.origin === 'string')
+    return small ? `must have at least ${n} character(s)` : `must have at most ${n} character(s)`;
+  if (issue.origin === 'array')
+    return small ? `must have at least ${n} item(s)` : `must have at most ${n} item(s)`;
   const op = small ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
   return `must be ${op} ${n}`;
 }
@@ -80,7 +85,10 @@ export function formatZodIssues(
     if (issue.code === 'unrecognized_keys') {
       const allowed = knownKeys?.(path) ?? [];
       for (const key of issue.keys) {
-        out.push({ path: [...path, key], text: `${name === '(config)' ? '' : `${name}.`}${key} is not a known field${didYouMean(key, allowed)}` });
+        out.push({
+          path: [...path, key],
+          text: `${name === '(config)' ? '' : `${name}.`}${key} is not a known field${didYouMean(key, allowed)}`,
+        });
       }
       continue;
     }

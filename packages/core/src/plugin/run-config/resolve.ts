@@ -8,7 +8,10 @@ import { schemaKeysAt } from './schema-keys.js';
 export interface ResolveRunConfigOptions {
   /** The lowest layer. Its `domain` and `task` fill those fields, and `preset` records its id. */
   preset?: Preset;
-  /** Add the preset's `pretrain` layer over its config and force full training (`peftkit pretrain`). */
+  /**
+   * Add the preset's `pretrain` layer (when it has one) over its config and force full training
+   * (`peftkit pretrain`).
+   */
   pretrain?: boolean;
   /** Higher layers, lowest first: config file(s), then CLI flags. */
   layers?: readonly ConfigLayer[];
@@ -35,13 +38,18 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRunC
   if (preset) {
     layers.push({
       name: `preset ${preset.id}`,
-      value: { preset: preset.id, domain: preset.domain, task: preset.task, ...(preset.config as Record<string, unknown>) },
+      value: {
+        preset: preset.id,
+        domain: preset.domain,
+        task: preset.task,
+        ...(preset.config as Record<string, unknown>),
+      },
     });
-    if (options.pretrain) {
-      if (!preset.pretrain) {
-        throw new RunConfigError([`preset ${preset.id} has no pretraining recipe; give the source data with --data`]);
-      }
-      layers.push({ name: `preset ${preset.id} (pretrain)`, value: preset.pretrain.config as Record<string, unknown> });
+    if (options.pretrain && preset.pretrain) {
+      layers.push({
+        name: `preset ${preset.id} (pretrain)`,
+        value: preset.pretrain.config as Record<string, unknown>,
+      });
     }
   }
   layers.push(...(options.layers ?? []));
@@ -49,12 +57,12 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRunC
   const { value, origins } = mergeLayers(layers);
   const parsed = runConfigSchema.safeParse(value);
   if (!parsed.success) {
-    const problems = formatZodIssues(parsed.error.issues, value, [], (p) => schemaKeysAt(runConfigSchema, p)).map(
-      ({ path, text }) => {
-        const origin = originOf(origins, path.map(String));
-        return origin ? `${text} (from ${origin})` : text;
-      },
-    );
+    const problems = formatZodIssues(parsed.error.issues, value, [], (p) =>
+      schemaKeysAt(runConfigSchema, p),
+    ).map(({ path, text }) => {
+      const origin = originOf(origins, path.map(String));
+      return origin ? `${text} (from ${origin})` : text;
+    });
     throw new RunConfigError(problems);
   }
   return { config: parsed.data, origins };

@@ -80,7 +80,11 @@ const trainingSchema = z
       ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'or training.maxSteps is required' });
     }
     if (t.warmupSteps !== undefined && t.warmupRatio !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['warmupRatio'], message: 'cannot be combined with training.warmupSteps' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warmupRatio'],
+        message: 'cannot be combined with training.warmupSteps',
+      });
     }
   });
 

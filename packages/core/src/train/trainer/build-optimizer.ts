@@ -1,9 +1,11 @@
+import type { AnyModule } from '../../nn/module.js';
+import { createSchedule, type Schedule } from '../lr-schedule.js';
 import { Adam } from '../optim/adam.js';
 import { AdamW } from '../optim/adamw.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { defaultParamGroups, loraPlusParamGroups, type NamedParameter } from '../param-groups.js';
-import type { ResolvedOptimizerConfig } from './resolve-options.js';
+import type { ResolvedFitOptions, ResolvedOptimizerConfig } from './resolve-options.js';
 
 /**
  * The optimizer a run config describes: parameter groups without weight decay on biases and norms,
@@ -34,4 +36,15 @@ export function buildOptimizer(named: readonly NamedParameter[], c: ResolvedOpti
         nesterov: c.nesterov,
       });
   }
+}
+
+/** The run's learning-rate multiplier function (`totalSteps` as resolved from epochs/maxSteps). */
+export function buildSchedule<M extends AnyModule, B>(o: ResolvedFitOptions<M, B>): Schedule {
+  const s = o.scheduleConfig;
+  return createSchedule({
+    kind: s.kind,
+    warmupSteps: s.warmupSteps,
+    ...(o.totalSteps !== undefined ? { totalSteps: o.totalSteps } : {}),
+    ...(s.minLrRatio !== null ? { minLrRatio: s.minLrRatio } : {}),
+  });
 }

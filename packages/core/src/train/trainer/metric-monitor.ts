@@ -1,3 +1,6 @@
+import type { AnyModule } from '../../nn/module.js';
+import type { ResolvedFitOptions } from './resolve-options.js';
+
 /** JSON form of the monitor, saved in `trainer_state.json`. */
 export interface MonitorState {
   metric: string;
@@ -23,6 +26,17 @@ export class MetricMonitor {
     private readonly earlyStopping?: { patience: number; minDelta: number },
   ) {
     this.state = { metric, mode, best: null, bestStep: null, badEvals: 0 };
+  }
+
+  /** The monitor a run needs: none without an eval loader. */
+  static forRun<M extends AnyModule, B>(o: ResolvedFitOptions<M, B>): MetricMonitor | undefined {
+    if (!o.monitor) return undefined;
+    const es = o.earlyStopping;
+    return new MetricMonitor(
+      o.monitor.metric,
+      o.monitor.mode,
+      es && { patience: es.patience, minDelta: es.minDelta ?? 0 },
+    );
   }
 
   get metric(): string {

@@ -16,20 +16,24 @@ export function trajectoryConfig<M extends AnyModule, B>(
     gradientAccumulationSteps: o.accumulation,
     maxGradNorm: o.clipNorm,
     train: o.train.describe(),
-    eval: o.eval?.describe() ?? null,
     trainable: named.map(([p, param]) => `${p}:[${param.shape.join(',')}]`),
-    seed: o.seedValue,
   };
 }
 
-/** Settings a resumed run may change (training longer, evaluating more often); changes are reported. */
+/**
+ * Settings a resumed run may change without leaving the trajectory (training longer, evaluating
+ * differently; the seed only matters for a fresh start since resume restores the RNG). Changes
+ * are reported. `totalSteps` does move linear/cosine schedules, which is what training longer means.
+ */
 export function softConfig<M extends AnyModule, B>(o: ResolvedFitOptions<M, B>): Record<string, unknown> {
   return {
     epochs: o.epochs ?? null,
     maxSteps: o.maxSteps ?? null,
     totalSteps: o.totalSteps ?? null,
+    eval: o.eval?.describe() ?? null,
     evalEvery: o.evalCadence ?? null,
     checkpointEvery: o.checkpointCadence,
     monitor: o.monitor ?? null,
+    seed: o.seedValue,
   };
 }

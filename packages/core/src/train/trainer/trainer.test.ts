@@ -202,21 +202,26 @@ describe('fit', () => {
       const moved = Array.from(after.get(p)!).some((v, i) => v !== before.get(p)![i]);
       expect(moved).toBe(p.includes('classifier'));
     }
-    expect(() => fit({ model, train, loss: lossFn })).toThrow(/give epochs or maxSteps/);
-    expect(() =>
+    await expect(fit({ model, train, loss: lossFn })).rejects.toThrow(/give epochs or maxSteps/);
+    await expect(
       fit({ model, train, loss: lossFn, epochs: 1, schedule: { kind: 'linear' }, maxGradNorm: 0 }),
-    ).toThrow(/maxGradNorm/);
-    expect(() => fit({ model, train, loss: lossFn, epochs: 1, metrics: ['accuracy'] })).toThrow(/evalStep/);
-    expect(() =>
+    ).rejects.toThrow(/maxGradNorm/);
+    await expect(fit({ model, train, loss: lossFn, epochs: 1, metrics: ['accuracy'] })).rejects.toThrow(
+      /evalStep/,
+    );
+    await expect(
+      fit({ model, train, loss: lossFn, epochs: 1, gradientAccumulationSteps: 0 }),
+    ).rejects.toThrow(/gradientAccumulationSteps must be an integer >= 1/);
+    await expect(
       fit({
         model,
         train,
         loss: lossFn,
-        epochs: 1,
-        optimizer: { loraplusLrRatio: 16 },
-        gradientAccumulationSteps: 0,
+        maxSteps: 1,
+        optimizer: { loraplusLrRatio: 4 },
+        trainableParameters: onlyHead,
       }),
-    ).toThrow(/gradientAccumulationSteps/);
+    ).rejects.toThrow(/no parameter matched the LoRA B test/);
   });
 
   it('applies the LoRA+ learning rate to B matrices', async () => {

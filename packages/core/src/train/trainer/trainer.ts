@@ -4,23 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { AnyModule } from '../../nn/module.js';
 import { getRng, setSeed } from '../../runtime/random.js';
 import { disposeGradients } from '../gradients.js';
-import { applySchedule, createSchedule, type Schedule } from '../lr-schedule.js';
+import { applySchedule, type Schedule } from '../lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { NamedParameter } from '../param-groups.js';
 import { writeReport } from '../report/html-report.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
 import { type StopReason, type TrainSummary, writeSummary } from '../report/summary.js';
-import { buildOptimizer } from './build-optimizer.js';
+import { buildOptimizer, buildSchedule } from './build-optimizer.js';
 import { type StepLogs, StopFlag } from './callbacks.js';
-import {
-  readTrainerState,
-  resolveCheckpointDir,
-  restoreOptimizer,
-  restoreTrainable,
-  writeTrainerCheckpoint,
-} from './checkpoint-io.js';
-import { configDiff, configHash } from './config-hash.js';
+import { writeTrainerCheckpoint } from './checkpoint-io.js';
+import { configHash } from './config-hash.js';
 import { TrainingDivergedError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import type { FitOptions } from './fit-options.js';
@@ -32,6 +26,7 @@ import {
   type ResolvedFitOptions,
   resolveFitOptions,
 } from './resolve-options.js';
+import { restoreSession } from './resume-session.js';
 import { softConfig, trajectoryConfig } from './run-config.js';
 import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION, type TrainerStateFile } from './trainer-state.js';
 
@@ -103,21 +98,8 @@ export class Trainer<M extends AnyModule, B> {
     this.acc = new GradientAccumulator(this.named);
     try {
       this.baseLrs = this.optimizer.groups.map((g) => g.lr);
-      const s = o.scheduleConfig;
-      this.schedule = createSchedule({
-        kind: s.kind,
-        warmupSteps: s.warmupSteps,
-        ...(o.totalSteps !== undefined ? { totalSteps: o.totalSteps } : {}),
-        ...(s.minLrRatio !== null ? { minLrRatio: s.minLrRatio } : {}),
-      });
-      const es = o.earlyStopping;
-      this.monitor = o.monitor
-        ? new MetricMonitor(
-            o.monitor.metric,
-            o.monitor.mode,
-            es && { patience: es.patience, minDelta: es.minDelta ?? 0 },
-          )
-        : undefined;
+      this.schedule = buildSchedule(o);
+      this.monitor = MetricMonitor.forRun(o);
       if (this.dirs) await fs.mkdir(this.dirs.root, { recursive: true });
       if (o.resumeFrom) await this.restore(o.resumeFrom);
       else {
@@ -170,6 +152,8 @@ export class Trainer<M extends AnyModule, B> {
     this.lastStepEnd = performance.now();
     this.window.since = this.lastStepEnd;
     for (;;) {
+      if (this.control.reason !== undefined)
+        this.stop ??= { reason: 'callback', message: this.control.reason };
       if (this.stop) return this.stop;
       if (o.maxSteps !== undefined && this.step >= o.maxSteps)
         return { reason: 'max_steps', message: `reached maxSteps ${o.maxSteps}` };
@@ -338,38 +322,23 @@ export class Trainer<M extends AnyModule, B> {
   /** Loads a checkpoint into the model, optimizer, loaders, monitor and RNG. */
   private async restore(resumeFrom: string): Promise<void> {
     const o = this.o;
-    const dir = await resolveCheckpointDir(resumeFrom);
-    const s = await readTrainerState(dir);
-    const config = trajectoryConfig(o, this.named);
-    if (s.configHash !== configHash(config)) {
-      const msg = `resume: ${dir} was written with different settings (${configDiff(s.config, config).join(', ')})`;
-      if (o.strictResume ?? true) {
-        throw new Error(
-          `${msg}; the run would not continue as it started. Pass strictResume: false to resume anyway`,
-        );
-      }
-      this.reporter.log(`warning: ${msg}`);
-    }
-    const soft = configDiff(s.softConfig ?? {}, softConfig(o));
-    if (soft.length) this.reporter.log(`note: resuming with changed ${soft.join(', ')}`);
-    await restoreTrainable(dir, this.named);
-    await restoreOptimizer(dir, this.optimizer, s.optimizer);
-    if (s.scheduleBaseLrs.length !== this.optimizer.groups.length) {
-      throw new Error(
-        `resume: ${dir} has ${s.scheduleBaseLrs.length} base lr(s) for ${this.optimizer.groups.length} group(s)`,
-      );
-    }
+    const { dir, state: s } = await restoreSession(resumeFrom, {
+      named: this.named,
+      optimizer: this.optimizer,
+      train: o.train,
+      eval: o.eval,
+      monitor: this.monitor,
+      config: trajectoryConfig(o, this.named),
+      softConfig: softConfig(o),
+      strict: o.strictResume ?? true,
+      log: (line) => this.reporter.log(line),
+    });
     this.baseLrs = [...s.scheduleBaseLrs];
-    o.train.setState(s.dataOrder.train);
-    if (o.eval && s.dataOrder.eval) o.eval.setState(s.dataOrder.eval);
-    if (this.monitor && s.monitor) this.monitor.setState(s.monitor);
     this.step = s.step;
     this.resumedFromStep = s.step;
     if (s.lastEvalMetrics && s.lastEvalStep !== null) {
-      const metrics = Object.fromEntries(
-        Object.entries(s.lastEvalMetrics).map(([k, v]) => [k, v ?? Number.NaN]),
-      );
-      this.lastEval = { step: s.lastEvalStep, metrics };
+      const metrics = Object.entries(s.lastEvalMetrics).map(([k, v]) => [k, v ?? Number.NaN] as const);
+      this.lastEval = { step: s.lastEvalStep, metrics: Object.fromEntries(metrics) };
     }
     this.bestCheckpoint = s.bestCheckpoint;
     this.elapsedBefore = s.elapsedSeconds;
@@ -441,6 +410,7 @@ export class Trainer<M extends AnyModule, B> {
  * @example
  * const summary = await fit({ model, train, loss, epochs: 1, outputDir: 'runs/a' });
  */
-export function fit<M extends AnyModule, B>(options: FitOptions<M, B>): Promise<TrainSummary> {
+export async function fit<M extends AnyModule, B>(options: FitOptions<M, B>): Promise<TrainSummary> {
+  // async, so invalid options reject like every other failure instead of throwing synchronously.
   return new Trainer(options).fit();
 }

@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, type Dropout, type Parameter, stopGradient } from '../../../nn/index.js';
-import {
-  AdapterContainerLike,
-  AdapterLayer,
-  type AdapterModuleDict,
-  type AdapterRouting,
-} from '../../adapter-layer.js';
+import { AdapterContainerLike, AdapterLayer, type AdapterModuleDict } from '../../adapter-layer.js';
 import type { LoraLayerSettings } from './config.js';
 import { DoraMagnitude, outputNorm } from './dora.js';
 import { checkLoraSettings } from './settings-check.js';
@@ -42,10 +37,6 @@ export abstract class LoraLayer extends AdapterLayer<[tf.Tensor], tf.Tensor> {
   private readonly states = new Map<string, LoraAdapterState>();
   /** DoRA's scale at merge time, needed to undo a merge exactly. */
   private readonly doraMergeScales = new Map<string, tf.Tensor>();
-
-  constructor(base: AnyModule, routing: AdapterRouting) {
-    super(base, routing);
-  }
 
   protected dict<M extends AnyModule>(name: string): AdapterModuleDict<M> {
     return this.child<AdapterModuleDict<M>>(name);

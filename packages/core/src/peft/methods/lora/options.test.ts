@@ -228,7 +228,7 @@ describe('LoRA options', () => {
 });
 
 describe('adapter_config.json', () => {
-  /** What HF PEFT 0.17 writes for a LoRA adapter (every key, including ones peftkit ignores). */
+  /** A LoRA adapter_config.json as recent HF PEFT writes it (every key, including ones peftkit ignores). */
   const hfFile = {
     alpha_pattern: {},
     auto_mapping: null,

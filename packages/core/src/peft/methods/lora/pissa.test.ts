@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Linear } from '../../../nn/index.js';
+import { Linear } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
 import { TinyBert } from '../../testing/tiny-bert.js';
@@ -197,7 +197,11 @@ describe('LoRA initLoraWeights: pissa', () => {
     const w = (model.getSubmodule(query) as Linear).weight;
     const w0 = w.value.dataSync().slice();
     expect(() =>
-      getPeftModel(model, { peftType: 'LORA', initLoraWeights: 'pissa', targetModules: ['query', 'word_embeddings'] }),
+      getPeftModel(model, {
+        peftType: 'LORA',
+        initLoraWeights: 'pissa',
+        targetModules: ['query', 'word_embeddings'],
+      }),
     ).toThrow(/not Embedding/);
     expect(Array.from(w.value.dataSync())).toEqual(Array.from(w0));
     expect(model.getSubmodule(query)).toBeInstanceOf(Linear);

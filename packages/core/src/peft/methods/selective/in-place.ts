@@ -18,7 +18,7 @@ import type { AdapterActivation, InjectContext, PeftMethod } from '../../method.
  * All in-place methods of one model share this bookkeeping, so a BITFIT and a SELECTIVE adapter
  * over the same biases cannot both be active (an error says so).
  */
-interface Record {
+interface AdapterRecord {
   method: string;
   params: Parameter[];
   keepOriginals: boolean;
@@ -29,7 +29,7 @@ interface Record {
 interface ModelState {
   /** Original value of every touched parameter; `undefined` when `keepOriginals` was false. */
   originals: Map<Parameter, Parameter | undefined>;
-  adapters: Map<string, Record>;
+  adapters: Map<string, AdapterRecord>;
   loaded: string | undefined;
 }
 
@@ -70,7 +70,7 @@ function cannotRestore(state: ModelState, name: string, action: string): Error {
 function unloadCurrent(state: ModelState, stash: boolean): void {
   const name = state.loaded;
   if (name === undefined) return;
-  const rec = state.adapters.get(name) as Record;
+  const rec = state.adapters.get(name) as AdapterRecord;
   if (stash) rec.values = new Map(rec.params.map((p) => [p, snapshot(p)]));
   for (const p of rec.params) copyInto(p, (state.originals.get(p) as Parameter).value);
   state.loaded = undefined;
@@ -78,7 +78,7 @@ function unloadCurrent(state: ModelState, stash: boolean): void {
 }
 
 function loadAdapter(state: ModelState, name: string): void {
-  const rec = state.adapters.get(name) as Record;
+  const rec = state.adapters.get(name) as AdapterRecord;
   if (rec.values instanceof Map) {
     for (const p of rec.params) copyInto(p, (rec.values.get(p) as Parameter).value);
     for (const s of rec.values.values()) s.dispose();
@@ -112,7 +112,7 @@ function pathsOf(model: AnyModule): Map<Parameter, string> {
 export function defineInPlaceMethod<C extends PeftConfig & { keepOriginals: boolean }>(
   spec: InPlaceMethodSpec<C>,
 ): PeftMethod<C> {
-  const record = (model: AnyModule, name: string): { state: ModelState; rec: Record } => {
+  const record = (model: AnyModule, name: string): { state: ModelState; rec: AdapterRecord } => {
     const state = states.get(model);
     const rec = state?.adapters.get(name);
     if (!state || !rec || rec.method !== spec.peftType)

@@ -1,0 +1,62 @@
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { TrainRunResult } from '../../plugin/run/train-run.js';
+import { trainRun } from '../../plugin/run/train-run.js';
+import { initBackend } from '../../runtime/index.js';
+import type { CliContext } from '../context.js';
+import { fmt, formatKeyValues, printJson, printText } from '../output.js';
+import {
+  addConfigFlags,
+  addTrainingFlags,
+  defaultOutDir,
+  type RunFlags,
+  resolveCliConfig,
+  runRootOf,
+} from '../run-options.js';
+
+/** The human summary of a finished run (shared with `pretrain`). */
+export function printRunResult(r: TrainRunResult): void {
+  const s = r.summary;
+  const rows: [string, string][] = [
+    ['output', r.outputDir],
+    ['kind', r.kind],
+    ['steps', `${s.steps} (${fmt(s.epochs)} epochs, ${s.reason}: ${s.message})`],
+    ['parameters', `${fmt(s.trainableParameters)} trainable of ${fmt(s.totalParameters)}`],
+    ['train loss', fmt(s.finalTrainLoss)],
+  ];
+  for (const [k, v] of Object.entries(s.finalMetrics ?? {})) rows.push([`eval ${k}`, fmt(v)]);
+  rows.push(['time', `${fmt(s.wallTimeSeconds)} s on ${s.backend}`], ['files', r.files.join(', ')]);
+  printText(formatKeyValues(rows));
+}
+
+export function registerTrain(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('train')
+    .description('train an adapter (or the full model with peft: full) from a preset or config file')
+    .option('--out <dir>', 'output directory (default runs/<preset>-<timestamp>)')
+    .option('--resume <dir>', 'continue a run from its checkpoints/last (or from this checkpoint dir)');
+  addTrainingFlags(addConfigFlags(cmd))
+    .option('--json', 'print one JSON object (progress goes to stderr)')
+    .action(async (opts: RunFlags) => {
+      const host = await ctx.getHost();
+      const resumeDir = opts.resume ? runRootOf(path.resolve(ctx.cwd, opts.resume)) : undefined;
+      const { config, origins, preset } = await resolveCliConfig(host, opts, resumeDir ? { resumeDir } : {});
+      const outDir =
+        resumeDir && !opts.out
+          ? resumeDir
+          : path.resolve(
+              ctx.cwd,
+              config.output.dir ?? defaultOutDir(ctx.cwd, preset?.id ?? config.model.architecture ?? 'run'),
+            );
+      await initBackend();
+      const result = await trainRun(host, {
+        config,
+        origins,
+        outDir,
+        ...(opts.resume ? { resumeFrom: path.resolve(ctx.cwd, opts.resume) } : {}),
+        log: (l) => ctx.log(l),
+      });
+      if (opts.json) return printJson(result);
+      printRunResult(result);
+    });
+}

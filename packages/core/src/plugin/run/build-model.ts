@@ -1,0 +1,139 @@
+import * as path from 'node:path';
+import { readJsonObject } from '../../io/read-json.js';
+import type { AnyModule } from '../../nn/module.js';
+import { getPeftModel, type PeftModel, type Placement } from '../../peft/index.js';
+import type { Architecture } from '../architecture.js';
+import type { Head, HeadedModel } from '../head.js';
+import type { PeftkitHost } from '../peftkit-host.js';
+import { parseModelConfig } from '../run-config/plugin-parts.js';
+import type { RunConfig } from '../run-config/schema.js';
+import { UserError } from '../user-error.js';
+import { rootPlacement } from './root-placement.js';
+
+/** A base with its head, and the role map of the combined model. */
+export interface BuiltModel {
+  readonly architecture: Architecture;
+  readonly archConfig: unknown;
+  readonly headed: HeadedModel;
+  readonly placement: Placement;
+}
+
+/**
+ * The architecture of a run: `model.architecture` when set, else the one whose `modelTypes`
+ * (default: its id) include the `model_type` in the base checkpoint's `config.json`.
+ */
+export async function resolveArchitecture(
+  host: PeftkitHost,
+  id: string | undefined,
+  baseDir: string | undefined,
+): Promise<Architecture> {
+  if (id !== undefined) return host.architectures.get(id);
+  if (baseDir === undefined) throw new UserError('model.architecture or model.base is required');
+  let modelType: unknown;
+  try {
+    modelType = (await readJsonObject(path.join(baseDir, 'config.json'), 'base checkpoint config'))[
+      'model_type'
+    ];
+  } catch (err) {
+    throw new UserError(`model.base ${baseDir}: ${(err as Error).message}`, 2, { cause: err });
+  }
+  const match = host.architectures.values().find((a) => (a.modelTypes ?? [a.id]).includes(String(modelType)));
+  if (!match) {
+    throw new UserError(
+      `model.base ${baseDir}: no installed architecture reads model_type '${String(modelType)}'; set model.architecture (known: ${host.architectures.ids().join(', ') || 'none'})`,
+    );
+  }
+  return match;
+}
+
+export interface BuildModelArgs {
+  readonly architecture: Architecture;
+  readonly head: Head;
+  readonly headId: string;
+  readonly headConfig: unknown;
+  readonly labels: readonly string[] | undefined;
+  /** Load the base from this checkpoint dir; else build it from `modelConfig`. */
+  readonly baseDir?: string | undefined;
+  /** `model.config` with the preprocessor's hints filled in (ignored with `baseDir`). */
+  readonly modelConfig?: Readonly<Record<string, unknown>>;
+  readonly origins?: ReadonlyMap<string, string>;
+}
+
+/** Loads or builds the base, puts the head on it and re-roots the placement under the head. */
+export async function buildModel(a: BuildModelArgs): Promise<BuiltModel> {
+  let base: AnyModule;
+  let archConfig: unknown;
+  if (a.baseDir !== undefined) {
+    try {
+      ({ model: base, config: archConfig } = await a.architecture.loadCheckpoint(a.baseDir));
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw new UserError(`loading base ${a.baseDir} as ${a.architecture.id}: ${(err as Error).message}`, 2, {
+        cause: err,
+      });
+    }
+  } else {
+    archConfig = parseModelConfig(a.architecture, a.modelConfig ?? {}, a.origins);
+    base = a.architecture.build(archConfig);
+  }
+  const headed = a.head.build({
+    base,
+    architecture: a.architecture.id,
+    baseConfig: archConfig,
+    features: a.architecture.outputFeatures?.(archConfig),
+    config: a.headConfig,
+    labels: a.labels,
+  });
+  if (!headed.basePath) throw new Error(`head '${a.headId}': build() must return a non-empty basePath`);
+  if (headed.model.getSubmodule(headed.basePath) !== base) {
+    throw new Error(
+      `head '${a.headId}': the base must be the child at '${headed.basePath}' of the headed model`,
+    );
+  }
+  const placement = rootPlacement(a.architecture.placement(archConfig), headed);
+  return { architecture: a.architecture, archConfig, headed, placement };
+}
+
+/**
+ * The PEFT config of a run, completed: default targets from the architecture's placement
+ * contribution when the config names none, and the head's modules trained whole
+ * (`modulesToSave`) unless `head.trainable` is false or the head is itself a target role.
+ */
+export function completePeftConfig(
+  host: PeftkitHost,
+  config: RunConfig,
+  built: BuiltModel,
+): Readonly<Record<string, unknown>> {
+  if (config.peft === 'full') throw new Error('completePeftConfig: full fine-tuning has no PEFT config');
+  const peft: Record<string, unknown> = { ...config.peft };
+  const type = String(peft['peftType']).toUpperCase();
+  if (peft['targetRoles'] === undefined && peft['targetModules'] === undefined) {
+    const defaults = host.placements.find(built.architecture.id)?.defaults;
+    const d = defaults?.[type] ?? defaults?.['*'];
+    if (d?.targetRoles) peft['targetRoles'] = [...d.targetRoles];
+    if (d?.targetModules)
+      peft['targetModules'] = typeof d.targetModules === 'string' ? d.targetModules : [...d.targetModules];
+  }
+  const roles = (peft['targetRoles'] as readonly string[] | undefined) ?? [];
+  if (config.head.trainable && !roles.includes('head')) {
+    const saved = (peft['modulesToSave'] as readonly string[] | undefined) ?? [];
+    peft['modulesToSave'] = [...new Set([...saved, ...built.headed.headPaths])];
+  }
+  return peft;
+}
+
+/** Wraps the headed model with the run's adapter (`getPeftModel` with the re-rooted placement). */
+export function applyPeft(
+  host: PeftkitHost,
+  config: RunConfig,
+  built: BuiltModel,
+  warn: (message: string) => void,
+): PeftModel {
+  const peftConfig = completePeftConfig(host, config, built);
+  try {
+    return getPeftModel(built.headed.model, peftConfig, { placement: built.placement, warn });
+  } catch (err) {
+    // Target and config problems are the user's to fix: no stack trace for them.
+    throw new UserError(`peft: ${(err as Error).message.replace(/\n\s*/g, '; ')}`, 2, { cause: err });
+  }
+}

@@ -1,0 +1,61 @@
+import type { AnyModule } from '../../nn/module.js';
+import { evaluate } from '../../train/trainer/evaluate.js';
+import type { PeftkitHost } from '../peftkit-host.js';
+import type { ModelBatch } from '../preprocessor.js';
+import type { RunConfig } from '../run-config/schema.js';
+import { batchLoader } from './batches.js';
+import type { LoadedRun } from './load-run.js';
+import { pickReader, readEvalData } from './read-data.js';
+
+export interface EvaluateRunOptions {
+  /** Data to evaluate on (any location the run's reader understands). */
+  readonly data: string;
+  /** Metric names (default: the run's `training.metrics`, else the head's defaults). */
+  readonly metrics?: readonly string[];
+  readonly batchSize?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface EvaluateRunResult {
+  /** `loss` plus each metric (record-valued metrics flattened to `<name>.<key>`). */
+  readonly metrics: Record<string, number>;
+  readonly examples: number | null;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Evaluates a loaded run on new data, preprocessed with the run's saved state and read with its
+ * reader and label set (labels it never saw are reported by the reader).
+ *
+ * @example
+ * const run = await loadRun(host, 'runs/demo');
+ * const { metrics } = await evaluateRun(host, run, { data: 'test.csv' });
+ */
+export async function evaluateRun(
+  host: PeftkitHost,
+  run: LoadedRun,
+  o: EvaluateRunOptions,
+): Promise<EvaluateRunResult> {
+  const config = run.manifest.config as RunConfig;
+  const reader = await pickReader(host, config, o.data, run.manifest.reader ?? undefined);
+  const read = await readEvalData(reader, o.data, config.data.options, run.labels);
+  for (const w of read.warnings ?? []) o.log?.(`warning: ${w}`);
+  const head = run.head;
+  const metrics = await evaluate<AnyModule, ModelBatch>({
+    model: run.model,
+    loader: batchLoader(read.dataset, run.instance, {
+      batchSize: o.batchSize ?? config.training.evalBatchSize ?? config.training.batchSize,
+      training: false,
+      seed: config.training.seed,
+      name: o.data,
+    }),
+    loss: (m, b) => head.loss(m.forward(...b.inputs), b),
+    evalStep: (m, b) => head.metricInputs(m.forward(...b.inputs), b),
+    metrics: (o.metrics ?? config.training.metrics ?? head.defaultMetrics).map((n) => host.createMetric(n)),
+  });
+  return {
+    metrics,
+    examples: typeof read.dataset.length === 'number' ? read.dataset.length : null,
+    warnings: read.warnings ?? [],
+  };
+}

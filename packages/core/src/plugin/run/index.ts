@@ -1,0 +1,28 @@
+export { type BatchLoaderOptions, batchLoader } from './batches.js';
+export {
+  applyPeft,
+  type BuildModelArgs,
+  type BuiltModel,
+  buildModel,
+  completePeftConfig,
+  resolveArchitecture,
+} from './build-model.js';
+export { type EvaluateRunOptions, type EvaluateRunResult, evaluateRun } from './evaluate-run.js';
+export { loadHeadWeights, saveHeadWeights } from './head-weights.js';
+export { type InspectReport, inspectRun } from './inspect-run.js';
+export { type LoadedRun, loadRun } from './load-run.js';
+export { mergeRun } from './merge-run.js';
+export { type InputPrediction, predictRun } from './predict-run.js';
+export { type PreparedRun, type PrepareRunOptions, prepareRun } from './prepare-run.js';
+export { type PreprocessorFile, readPreprocessorFile, writePreprocessorFile } from './preprocessor-file.js';
+export { pickReader, type RunData, readEvalData, readRunData } from './read-data.js';
+export { rootPlacement } from './root-placement.js';
+export { RUN_FILES } from './run-files.js';
+export {
+  baseDirOf,
+  type RunKind,
+  type RunManifest,
+  readRunManifest,
+  writeRunManifest,
+} from './run-manifest.js';
+export { type TrainRunOptions, type TrainRunResult, trainRun } from './train-run.js';

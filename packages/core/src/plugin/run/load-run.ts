@@ -1,0 +1,116 @@
+import * as path from 'node:path';
+import type { AnyModule } from '../../nn/module.js';
+import { PeftModel } from '../../peft/index.js';
+import type { Architecture } from '../architecture.js';
+import type { Head, HeadedModel } from '../head.js';
+import type { PeftkitHost } from '../peftkit-host.js';
+import type { Preprocessor, PreprocessorInstance } from '../preprocessor.js';
+import { UserError } from '../user-error.js';
+import { type BuiltModel, buildModel } from './build-model.js';
+import { loadHeadWeights } from './head-weights.js';
+import { readPreprocessorFile } from './preprocessor-file.js';
+import { RUN_FILES } from './run-files.js';
+import { baseDirOf, type RunManifest, readRunManifest } from './run-manifest.js';
+
+/** A trained run loaded back for evaluation, prediction or merging. */
+export interface LoadedRun {
+  readonly dir: string;
+  readonly manifest: RunManifest;
+  readonly architecture: Architecture;
+  readonly head: Head;
+  readonly preprocessor: Preprocessor;
+  readonly instance: PreprocessorInstance;
+  /** The preprocessor options the run was trained with. */
+  readonly preprocessOptions: Readonly<Record<string, unknown>>;
+  readonly built: BuiltModel;
+  /** The model to run: a `PeftModel` for adapter runs, else the headed model. In eval mode. */
+  readonly model: AnyModule;
+  readonly labels: readonly string[] | undefined;
+  /** Where the base weights came from. */
+  readonly baseDir: string;
+}
+
+/**
+ * Loads a run directory written by `trainRun` (or `mergeRun`): the base (from `base`, the
+ * manifest's base, or the run directory itself for full/merged runs), the head with its weights,
+ * the adapter for adapter runs, and the preprocessor with its saved state.
+ *
+ * @example
+ * const run = await loadRun(host, 'runs/demo');
+ * run.model.forward(...batch.inputs);
+ */
+export async function loadRun(
+  host: PeftkitHost,
+  dir: string,
+  options: { base?: string } = {},
+): Promise<LoadedRun> {
+  const runDir = path.resolve(dir);
+  const manifest = await readRunManifest(runDir);
+  if (manifest.status !== 'complete') {
+    throw new UserError(
+      `${dir}: the run did not finish (status '${manifest.status}'); resume it with 'peftkit train --resume ${dir}'`,
+    );
+  }
+  const architecture = host.architectures.get(manifest.architecture.id);
+  const head = host.heads.get(manifest.head.id);
+  const saved = await readPreprocessorFile(runDir);
+  if (!saved) throw new UserError(`${dir}: missing ${RUN_FILES.preprocessor}`);
+  const preprocessor = host.preprocessors.get(saved.id);
+  const labels = manifest.labels ?? undefined;
+  const instance = preprocessor.create(saved.options, { labels });
+  instance.loadState(saved.state);
+
+  const baseDir =
+    manifest.kind === 'adapter'
+      ? options.base
+        ? path.resolve(options.base)
+        : baseDirOf(runDir, manifest)
+      : options.base
+        ? path.resolve(options.base)
+        : runDir;
+  if (!baseDir) throw new UserError(`${dir}: the run records no base checkpoint; pass --base <dir>`);
+  const built = await buildModel({
+    architecture,
+    head,
+    headId: head.id,
+    headConfig: manifest.head.config,
+    labels,
+    baseDir,
+  });
+  checkHeadLayout(built.headed, manifest, dir);
+  await loadHeadWeights(path.join(runDir, RUN_FILES.head), built.headed);
+  let model: AnyModule = built.headed.model;
+  if (manifest.kind === 'adapter') {
+    try {
+      model = await PeftModel.fromPretrained(built.headed.model, runDir, { placement: built.placement });
+    } catch (err) {
+      throw new UserError(`${dir}: loading the adapter failed: ${(err as Error).message}`, 2, { cause: err });
+    }
+  }
+  model.eval();
+  return {
+    dir: runDir,
+    manifest,
+    architecture,
+    head,
+    preprocessor,
+    instance,
+    preprocessOptions: saved.options,
+    built,
+    model,
+    labels,
+    baseDir,
+  };
+}
+
+function checkHeadLayout(headed: HeadedModel, manifest: RunManifest, dir: string): void {
+  const same =
+    headed.basePath === manifest.head.basePath &&
+    headed.headPaths.length === manifest.head.headPaths.length &&
+    headed.headPaths.every((p, i) => p === manifest.head.headPaths[i]);
+  if (!same) {
+    throw new UserError(
+      `${dir}: head '${manifest.head.id}' now builds a different layout (base at '${headed.basePath}', head [${headed.headPaths.join(', ')}]) than when trained; the installed plugin version differs`,
+    );
+  }
+}

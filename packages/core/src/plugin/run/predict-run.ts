@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../runtime/random.js';
+import { disposeTensorsIn } from '../../train/data/dispose-batch.js';
+import type { Prediction } from '../head.js';
+import type { EncodeContext } from '../preprocessor.js';
+import { UserError } from '../user-error.js';
+import type { LoadedRun } from './load-run.js';
+
+/** One input and what the model made of it. */
+export interface InputPrediction extends Prediction {
+  readonly input: string;
+}
+
+/**
+ * Predicts for command-line style inputs (file paths, text, table rows): each is parsed by the
+ * preprocessor's `parseInput`, encoded as at evaluation time, run through the model in batches,
+ * and decoded by the head.
+ *
+ * @example
+ * const [p] = await predictRun(run, ['0.3,1.2,-0.5,2.0']);
+ * p.label; p.probabilities;
+ */
+export async function predictRun(
+  run: LoadedRun,
+  inputs: readonly string[],
+  options: { batchSize?: number } = {},
+): Promise<InputPrediction[]> {
+  const inst = run.instance;
+  if (!inst.parseInput) {
+    throw new UserError(
+      `preprocessor '${run.preprocessor.id}' cannot read command-line inputs (it has no parseInput); use 'peftkit eval --data'`,
+    );
+  }
+  const parse = inst.parseInput.bind(inst);
+  const batchSize = options.batchSize ?? 32;
+  const context: EncodeContext = { training: false, rng: new Rng(0) };
+  const out: InputPrediction[] = [];
+  for (let start = 0; start < inputs.length; start += batchSize) {
+    const chunk = inputs.slice(start, start + batchSize);
+    const encoded = [];
+    for (const input of chunk) {
+      try {
+        encoded.push(await inst.encode(await parse(input), context));
+      } catch (err) {
+        throw new UserError(`input '${input}': ${(err as Error).message}`, 2, { cause: err });
+      }
+    }
+    const batch = inst.collate(encoded, context);
+    let outputs: tf.TensorContainer | undefined;
+    try {
+      outputs = tf.tidy(() => run.model.forward(...batch.inputs) as tf.TensorContainer);
+      const predictions = await run.head.predict(outputs, { labels: run.labels });
+      predictions.forEach((p, i) => out.push({ input: chunk[i] as string, ...p }));
+    } finally {
+      disposeTensorsIn(outputs);
+      disposeTensorsIn(batch);
+    }
+  }
+  return out;
+}

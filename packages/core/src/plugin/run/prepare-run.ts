@@ -1,0 +1,72 @@
+import * as path from 'node:path';
+import { setSeed } from '../../runtime/random.js';
+import type { PeftkitHost } from '../peftkit-host.js';
+import type { PreprocessorInstance } from '../preprocessor.js';
+import { type RunParts, validatePluginParts } from '../run-config/plugin-parts.js';
+import type { RunConfig } from '../run-config/schema.js';
+import { type BuiltModel, buildModel, resolveArchitecture } from './build-model.js';
+import { readPreprocessorFile } from './preprocessor-file.js';
+import { type RunData, readRunData } from './read-data.js';
+
+export interface PrepareRunOptions {
+  readonly origins?: ReadonlyMap<string, string>;
+  /** Read `data.train` (needed for training; optional for `inspect`). */
+  readonly readData: boolean;
+  /** A run directory being resumed: its preprocessor state is reused instead of fitting again. */
+  readonly resumeDir?: string;
+  /** Base checkpoint to load instead of `model.base` (a resumed run's saved base). */
+  readonly baseDir?: string;
+  readonly log: (line: string) => void;
+}
+
+/** Everything a run needs before training: contributions, data, fitted preprocessor, model. */
+export interface PreparedRun {
+  readonly parts: RunParts;
+  readonly data: RunData | undefined;
+  readonly instance: PreprocessorInstance;
+  readonly built: BuiltModel;
+  /** The checkpoint the base was loaded from, or undefined when it was built fresh. */
+  readonly baseDir: string | undefined;
+}
+
+/**
+ * Validates the plugin parts of `config`, seeds the process RNG, reads the data, fits the
+ * preprocessor (restoring the base checkpoint's or the resumed run's state first), and builds
+ * base + head with the re-rooted placement.
+ */
+export async function prepareRun(
+  host: PeftkitHost,
+  config: RunConfig,
+  o: PrepareRunOptions,
+): Promise<PreparedRun> {
+  const parts = validatePluginParts(host, config, o.origins);
+  const baseDir = o.baseDir ?? (config.model.base ? path.resolve(config.model.base) : undefined);
+  const architecture = parts.architecture ?? (await resolveArchitecture(host, undefined, baseDir));
+  setSeed(config.training.seed);
+  const data =
+    o.readData || config.data.train
+      ? await readRunData(host, config, parts.readerOptions, parts.reader?.id)
+      : undefined;
+  for (const w of data?.warnings ?? []) o.log(`warning: ${w}`);
+  const labels = data?.labels;
+  const instance = parts.preprocessor.create(parts.preprocessOptions, { labels });
+  const resumed = o.resumeDir ? await readPreprocessorFile(o.resumeDir) : undefined;
+  if (resumed) instance.loadState(resumed.state);
+  else {
+    const fromBase = baseDir ? await readPreprocessorFile(baseDir) : undefined;
+    const restored = fromBase !== undefined && fromBase.id === parts.preprocessor.id;
+    if (restored) instance.loadState(fromBase.state);
+    if (data) await instance.fit?.(data.train, { restored });
+  }
+  const built = await buildModel({
+    architecture,
+    head: parts.head,
+    headId: config.head.id,
+    headConfig: parts.headConfig,
+    labels,
+    baseDir,
+    modelConfig: { ...instance.modelConfig?.(), ...config.model.config },
+    ...(o.origins ? { origins: o.origins } : {}),
+  });
+  return { parts, data, instance, built, baseDir };
+}

@@ -1,0 +1,106 @@
+import * as fs from 'node:fs/promises';
+import { type AnyDataset, isMapDataset, trainEvalSplit } from '../../train/data/index.js';
+import type { DatasetReader, ReadResult } from '../dataset-reader.js';
+import type { PeftkitHost } from '../peftkit-host.js';
+import type { RunConfig } from '../run-config/schema.js';
+import { UserError } from '../user-error.js';
+
+/** Train and eval examples of a run, with the label set. */
+export interface RunData {
+  readonly reader: DatasetReader;
+  readonly train: AnyDataset<unknown>;
+  readonly eval: AnyDataset<unknown> | undefined;
+  readonly labels: readonly string[] | undefined;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The reader for `location`: `data.reader` when set; else the first reader (by id) of the run's
+ * domain, then of any domain, whose `canRead` accepts it.
+ */
+export async function pickReader(
+  host: PeftkitHost,
+  config: RunConfig,
+  location: string,
+  readerId: string | undefined = config.data.reader,
+): Promise<DatasetReader> {
+  if (readerId !== undefined) return host.readers.get(readerId);
+  const all = host.readers.list();
+  const inDomain = all.filter(
+    (e) => host.plugins.find((p) => p.plugin.id === e.plugin)?.plugin.domain === config.domain,
+  );
+  for (const e of [...inDomain, ...all.filter((x) => !inDomain.includes(x))]) {
+    if (await e.value.canRead(location)) return e.value;
+  }
+  const known =
+    all.map((e) => `${e.value.id} (${e.value.formats.join(', ')})`).join('; ') || 'none installed';
+  throw new UserError(`no dataset reader accepts '${location}'; set data.reader (readers: ${known})`);
+}
+
+async function readOne(
+  reader: DatasetReader,
+  location: string,
+  options: Readonly<Record<string, unknown>>,
+  split: 'train' | 'eval',
+  labels: readonly string[] | undefined,
+): Promise<ReadResult<unknown>> {
+  // A plain path that does not exist is the common mistake; readers of other locations (URLs,
+  // package data) see the string unchanged.
+  if (/^[./]|^[A-Za-z]:\\/.test(location) && !(await fs.stat(location).catch(() => undefined))) {
+    throw new UserError(`data.${split}: '${location}' does not exist`);
+  }
+  try {
+    return await reader.read(location, { options, labels, split });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`reading ${location} with ${reader.id} failed: ${(err as Error).message}`, 2, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Reads the training data and the eval data of a run. Without `data.eval`, `data.evalFraction`
+ * of the training examples is held out, stratified by label when the reader says how
+ * (`labelOf`), with the run seed.
+ */
+export async function readRunData(
+  host: PeftkitHost,
+  config: RunConfig,
+  options: Readonly<Record<string, unknown>>,
+  readerId?: string,
+): Promise<RunData> {
+  const trainPath = config.data.train;
+  if (!trainPath) throw new UserError('data.train is required: set it in the config or pass --data <path>');
+  const reader = await pickReader(host, config, trainPath, readerId);
+  const train = await readOne(reader, trainPath, options, 'train', undefined);
+  const warnings = [...(train.warnings ?? [])];
+  const evalPath = config.data.eval;
+  if (evalPath) {
+    const held = await readOne(reader, evalPath, options, 'eval', train.labels);
+    warnings.push(...(held.warnings ?? []));
+    return { reader, train: train.dataset, eval: held.dataset, labels: train.labels, warnings };
+  }
+  if (!isMapDataset(train.dataset)) {
+    throw new UserError(
+      `data.eval is required: ${reader.id} streams ${trainPath}, so no eval split can be held out`,
+    );
+  }
+  const labelOf = train.labelOf?.bind(train);
+  const split = await trainEvalSplit(train.dataset, {
+    evalFraction: config.data.evalFraction,
+    seed: config.training.seed,
+    ...(labelOf ? { stratifyBy: (e: unknown) => labelOf(e) } : {}),
+  });
+  return { reader, train: split.train, eval: split.eval, labels: train.labels, warnings };
+}
+
+/** Reads evaluation data for a trained model, mapping labels onto its saved label set. */
+export async function readEvalData(
+  reader: DatasetReader,
+  location: string,
+  options: Readonly<Record<string, unknown>>,
+  labels: readonly string[] | undefined,
+): Promise<ReadResult<unknown>> {
+  return readOne(reader, location, options, 'eval', labels);
+}

@@ -1,0 +1,87 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { writeJsonAtomic } from '../../io/atomic-write.js';
+import type { RunConfig } from '../run-config/schema.js';
+import { UserError } from '../user-error.js';
+import { RUN_FILES } from './run-files.js';
+
+/**
+ * What a run directory holds:
+ * - `adapter`: adapter files at the root; the base checkpoint lives at `base` (relative to the
+ *   run directory, or absolute).
+ * - `full` (full fine-tuning or pretraining) and `merged`: the root is itself a base checkpoint
+ *   (`config.json` + `model.safetensors`), usable as `--base` for a later PEFT run.
+ */
+export type RunKind = 'adapter' | 'full' | 'merged';
+
+const manifestSchema = z.object({
+  format: z.literal('peftkit-run'),
+  version: z.literal(1),
+  kind: z.enum(['adapter', 'full', 'merged']),
+  status: z.enum(['running', 'complete']),
+  config: z.record(z.string(), z.unknown()),
+  architecture: z.object({ id: z.string(), config: z.unknown() }),
+  base: z.string().nullable(),
+  head: z.object({
+    id: z.string(),
+    config: z.unknown(),
+    basePath: z.string(),
+    headPaths: z.array(z.string()),
+  }),
+  reader: z.string().nullable(),
+  labels: z.array(z.string()).nullable(),
+  peftkitVersion: z.string(),
+});
+
+/** `peftkit-run.json`. */
+export interface RunManifest {
+  format: 'peftkit-run';
+  version: 1;
+  kind: RunKind;
+  /** `running` from the start of training, `complete` once the final files are written. */
+  status: 'running' | 'complete';
+  /** The resolved run config. */
+  config: RunConfig;
+  architecture: { id: string; config: unknown };
+  /** Base checkpoint dir for `adapter` runs (relative to the run dir when inside it); null otherwise. */
+  base: string | null;
+  head: { id: string; config: unknown; basePath: string; headPaths: string[] };
+  /** Id of the reader that read the training data. */
+  reader: string | null;
+  labels: string[] | null;
+  peftkitVersion: string;
+}
+
+export async function writeRunManifest(dir: string, manifest: RunManifest): Promise<void> {
+  await writeJsonAtomic(path.join(dir, RUN_FILES.manifest), manifest);
+}
+
+/** Reads `dir/peftkit-run.json`; a missing or malformed file is a user error naming the dir. */
+export async function readRunManifest(dir: string): Promise<RunManifest> {
+  const file = path.join(dir, RUN_FILES.manifest);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new UserError(
+      missing
+        ? `${dir} is not a peftkit run directory (no ${RUN_FILES.manifest}); point at the --out of 'peftkit train', 'pretrain' or 'merge'`
+        : `${file}: ${(err as Error).message}`,
+      2,
+      { cause: err },
+    );
+  }
+  const r = manifestSchema.safeParse(raw);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new UserError(`${file}: malformed (${first?.path.join('.') || 'root'}: ${first?.message})`);
+  }
+  return r.data as unknown as RunManifest;
+}
+
+/** Absolute base checkpoint dir of an `adapter` run, or undefined. */
+export function baseDirOf(runDir: string, manifest: RunManifest): string | undefined {
+  return manifest.base === null ? undefined : path.resolve(runDir, manifest.base);
+}

@@ -1,0 +1,60 @@
+import type { DataLoaderState } from '../data/data-loader.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { NamedParameter } from '../param-groups.js';
+import {
+  readTrainerState,
+  resolveCheckpointDir,
+  restoreOptimizer,
+  restoreTrainable,
+} from './checkpoint-io.js';
+import { configDiff, configHash } from './config-hash.js';
+import type { MetricMonitor } from './metric-monitor.js';
+import type { TrainerStateFile } from './trainer-state.js';
+
+/** What a resume restores into. */
+export interface ResumeTargets {
+  named: readonly NamedParameter[];
+  optimizer: Optimizer;
+  train: { setState(s: DataLoaderState): void };
+  eval: { setState(s: DataLoaderState): void } | undefined;
+  monitor: MetricMonitor | undefined;
+  config: Record<string, unknown>;
+  softConfig: Record<string, unknown>;
+  strict: boolean;
+  log: (line: string) => void;
+}
+
+/**
+ * Checks a checkpoint against this run's settings, then copies its trainable parameters,
+ * optimizer state, loader states and monitor into `t`. The process RNG is left to the caller to
+ * restore last, so nothing drawn in between can shift the stream.
+ */
+export async function restoreSession(
+  resumeFrom: string,
+  t: ResumeTargets,
+): Promise<{ dir: string; state: TrainerStateFile }> {
+  const dir = await resolveCheckpointDir(resumeFrom);
+  const s = await readTrainerState(dir);
+  if (s.configHash !== configHash(t.config)) {
+    const msg = `resume: ${dir} was written with different settings (${configDiff(s.config, t.config).join(', ')})`;
+    if (t.strict) {
+      throw new Error(
+        `${msg}; the run would not continue as it started. Pass strictResume: false to resume anyway`,
+      );
+    }
+    t.log(`warning: ${msg}`);
+  }
+  const soft = configDiff(s.softConfig ?? {}, t.softConfig);
+  if (soft.length) t.log(`note: resuming with changed ${soft.join(', ')}`);
+  if (s.scheduleBaseLrs.length !== t.optimizer.groups.length) {
+    throw new Error(
+      `resume: ${dir} has ${s.scheduleBaseLrs.length} base lr(s) for ${t.optimizer.groups.length} group(s)`,
+    );
+  }
+  await restoreTrainable(dir, t.named);
+  await restoreOptimizer(dir, t.optimizer, s.optimizer);
+  t.train.setState(s.dataOrder.train);
+  if (t.eval && s.dataOrder.eval) t.eval.setState(s.dataOrder.eval);
+  if (t.monitor && s.monitor) t.monitor.setState(s.monitor);
+  return { dir, state: s };
+}
