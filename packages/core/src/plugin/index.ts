@@ -56,3 +56,8 @@ export * from './run/index.js';
 export * from './run-config/index.js';
 export { UserError } from './user-error.js';
 export { PEFTKIT_VERSION } from './version.js';
+/**
+ * The schema library of the contract (`configSchema`, `optionsSchema`). Plugins import it from
+ * here so their schemas come from the same zod as core's, whatever zod they may also install.
+ */
+export { z } from 'zod';

@@ -2,7 +2,7 @@ export { RunConfigError } from './config-error.js';
 export { loadConfigFile, nest, setFlagLayers } from './config-file.js';
 export { type ConfigLayer, type MergeResult, mergeLayers, originOf } from './deep-merge.js';
 export { formatZodIssues } from './format-issues.js';
-export { parseModelConfig, type RunParts, validatePluginParts } from './plugin-parts.js';
+export { parseModelConfig, parseReaderOptions, type RunParts, validatePluginParts } from './plugin-parts.js';
 export { type ResolvedRunConfig, type ResolveRunConfigOptions, resolveRunConfig } from './resolve.js';
 export {
   type DeepPartial,

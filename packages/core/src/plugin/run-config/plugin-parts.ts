@@ -119,6 +119,28 @@ function nestedValue(path: readonly string[], value: unknown): unknown {
   return out;
 }
 
+/**
+ * `data.options` parsed with `reader`'s schema (defaults applied), for a reader picked from the
+ * data path rather than named in `data.reader`.
+ */
+export function parseReaderOptions(
+  reader: DatasetReader,
+  raw: Readonly<Record<string, unknown>>,
+  origins: ReadonlyMap<string, string> = new Map(),
+): Readonly<Record<string, unknown>> {
+  if (!reader.optionsSchema) return raw;
+  const r = reader.optionsSchema.safeParse(raw);
+  if (r.success) return r.data as Readonly<Record<string, unknown>>;
+  const schema = reader.optionsSchema;
+  const problems = formatZodIssues(r.error.issues, { data: { options: raw } }, ['data', 'options'], (q) =>
+    schemaKeysAt(schema, q.slice(2)),
+  ).map(({ path, text }) => {
+    const origin = originOf(origins, path.map(String));
+    return `${text} (reader ${reader.id}${origin ? `; from ${origin}` : ''})`;
+  });
+  throw new RunConfigError(problems);
+}
+
 /** Validates `model.config` (after data hints filled it) with the architecture's schema. */
 export function parseModelConfig(
   architecture: Architecture,

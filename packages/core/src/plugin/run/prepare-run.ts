@@ -45,7 +45,7 @@ export async function prepareRun(
   setSeed(config.training.seed);
   const data =
     o.readData || config.data.train
-      ? await readRunData(host, config, parts.readerOptions, parts.reader?.id)
+      ? await readRunData(host, config, o.origins)
       : undefined;
   for (const w of data?.warnings ?? []) o.log(`warning: ${w}`);
   const labels = data?.labels;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import { type AnyDataset, isMapDataset, trainEvalSplit } from '../../train/data/index.js';
 import type { DatasetReader, ReadResult } from '../dataset-reader.js';
 import type { PeftkitHost } from '../peftkit-host.js';
+import { parseReaderOptions } from '../run-config/plugin-parts.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 
@@ -67,12 +68,12 @@ async function readOne(
 export async function readRunData(
   host: PeftkitHost,
   config: RunConfig,
-  options: Readonly<Record<string, unknown>>,
-  readerId?: string,
+  origins?: ReadonlyMap<string, string>,
 ): Promise<RunData> {
   const trainPath = config.data.train;
   if (!trainPath) throw new UserError('data.train is required: set it in the config or pass --data <path>');
-  const reader = await pickReader(host, config, trainPath, readerId);
+  const reader = await pickReader(host, config, trainPath);
+  const options = parseReaderOptions(reader, config.data.options, origins);
   const train = await readOne(reader, trainPath, options, 'train', undefined);
   const warnings = [...(train.warnings ?? [])];
   const evalPath = config.data.eval;
@@ -95,12 +96,15 @@ export async function readRunData(
   return { reader, train: split.train, eval: split.eval, labels: train.labels, warnings };
 }
 
-/** Reads evaluation data for a trained model, mapping labels onto its saved label set. */
+/**
+ * Reads evaluation data for a trained model with its reader options, mapping labels onto its
+ * saved label set.
+ */
 export async function readEvalData(
   reader: DatasetReader,
   location: string,
-  options: Readonly<Record<string, unknown>>,
+  rawOptions: Readonly<Record<string, unknown>>,
   labels: readonly string[] | undefined,
 ): Promise<ReadResult<unknown>> {
-  return readOne(reader, location, options, 'eval', labels);
+  return readOne(reader, location, parseReaderOptions(reader, rawOptions), 'eval', labels);
 }

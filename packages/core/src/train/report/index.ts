@@ -1,4 +1,3 @@
-export { escapeXml, formatDuration, formatNumber } from './format.js';
 export { type ReportInput, renderReportHtml, writeReport } from './html-report.js';
 export { type EvalRecord, MetricsLog, type MetricsRecord, type TrainRecord } from './metrics-log.js';
 export {

@@ -345,6 +345,9 @@ export class Trainer<M extends AnyModule, B> {
     this.restoredPeak = s.peakTensorBytes;
     if (this.dirs && path.resolve(dir) === path.resolve(this.dirs.last))
       this.lastCheckpoint = { dir, step: s.step };
+    // A loader the checkpoint did not know (eval added on resume) draws its seed now, before the
+    // RNG is restored, rather than in the middle of training where it would shift the stream.
+    o.eval?.initSeed();
     // Last, so nothing drawn while restoring shifts the stream the next step will use.
     getRng().setState(s.rng);
   }

@@ -1,0 +1,104 @@
+/** A parsed CSV: header, data rows, and the 1-based line each row starts on (for messages). */
+export interface CsvTable {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  readonly lines: readonly number[];
+}
+
+/**
+ * Parses CSV text after RFC 4180: fields separated by `delimiter`, optionally quoted with `"`;
+ * inside quotes a doubled `""` is a quote and delimiters and line breaks are literal. Accepts
+ * LF and CRLF, a UTF-8 BOM and a missing final line break; skips blank lines. The first row is
+ * the header; every row must have as many fields as the header.
+ *
+ * @example
+ * parseCsv('a,b\n1,"x, ""y"""\n').rows; // [['1', 'x, "y"']]
+ */
+export function parseCsv(text: string, options: { delimiter?: string; source?: string } = {}): CsvTable {
+  const delimiter = options.delimiter ?? ',';
+  const where = options.source ?? 'csv';
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new Error(`${where}: the delimiter must be one character other than a quote or line break`);
+  }
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const records: { fields: string[]; line: number }[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let line = 1;
+  let recordLine = 1;
+  let i = 0;
+  let quoted = false;
+  // Whether the current field / record had quotes: `""` is an empty value, not a blank line.
+  let wasQuoted = false;
+  let wasQuotedRecord = false;
+  const endField = () => {
+    fields.push(field);
+    field = '';
+    wasQuoted = false;
+  };
+  const endRecord = () => {
+    endField();
+    // A blank line is one empty unquoted field: skip it.
+    if (!(fields.length === 1 && fields[0] === '' && !wasQuotedRecord)) records.push({ fields, line: recordLine });
+    fields = [];
+    wasQuotedRecord = false;
+  };
+  while (i < src.length) {
+    const c = src[i] as string;
+    if (quoted) {
+      if (c === '"') {
+        if (src[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i += 1;
+        const next = src[i];
+        if (next !== undefined && next !== delimiter && next !== '\n' && next !== '\r') {
+          throw new Error(`${where}:${line}: unexpected '${next}' after a closing quote`);
+        }
+        continue;
+      }
+      if (c === '\n') line += 1;
+      field += c;
+      i += 1;
+      continue;
+    }
+    if (c === '"') {
+      if (field !== '' || wasQuoted) throw new Error(`${where}:${line}: a quote may only start a field`);
+      quoted = true;
+      wasQuoted = true;
+      wasQuotedRecord = true;
+      i += 1;
+    } else if (c === delimiter) {
+      endField();
+      i += 1;
+    } else if (c === '\r' || c === '\n') {
+      endRecord();
+      i += c === '\r' && src[i + 1] === '\n' ? 2 : 1;
+      line += 1;
+      recordLine = line;
+    } else {
+      field += c;
+      i += 1;
+    }
+  }
+  if (quoted) throw new Error(`${where}:${recordLine}: unterminated quoted field`);
+  if (field !== '' || fields.length > 0 || wasQuoted) endRecord();
+  const [head, ...body] = records;
+  if (!head) throw new Error(`${where}: empty file (a header row is required)`);
+  const header = head.fields.map((h) => h.trim());
+  const seen = new Set<string>();
+  for (const h of header) {
+    if (!h) throw new Error(`${where}:${head.line}: empty column name in the header`);
+    if (seen.has(h)) throw new Error(`${where}:${head.line}: duplicate column '${h}'`);
+    seen.add(h);
+  }
+  for (const r of body) {
+    if (r.fields.length !== header.length) {
+      throw new Error(`${where}:${r.line}: ${r.fields.length} fields, the header has ${header.length}`);
+    }
+  }
+  return { header, rows: body.map((r) => r.fields), lines: body.map((r) => r.line) };
+}

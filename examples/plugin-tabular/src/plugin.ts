@@ -1,0 +1,30 @@
+import { Architecture, ContainerModule, DatasetReader, definePlugin, Head, PlacementContribution, Preprocessor, Preset } from '@peftkit/core';
+import { csvReader } from './data/csv-reader.js';
+import { syntheticReader } from './data/synthetic-reader.js';
+import { classificationHead } from './heads/classification.js';
+import { mlpArchitecture } from './models/mlp/architecture.js';
+import { classificationPreset } from './presets/classification.js';
+import { standardize } from './preprocess/standardize.js';
+
+/**
+ * The tabular plugin: everything it contributes, bound under core's identifiers. Plain objects,
+ * no classes to construct, so one `toConstantValue` per contribution.
+ */
+export default definePlugin({
+  id: 'tabular',
+  version: '0.1.0',
+  domain: 'tabular',
+  description: 'CSV tables: reader, standardisation, residual MLP, classification head and preset',
+  module: new ContainerModule(({ bind }) => {
+    bind(DatasetReader).toConstantValue(csvReader);
+    bind(DatasetReader).toConstantValue(syntheticReader);
+    bind(Preprocessor).toConstantValue(standardize);
+    bind(Architecture).toConstantValue(mlpArchitecture);
+    bind(Head).toConstantValue(classificationHead);
+    bind(PlacementContribution).toConstantValue({
+      architecture: 'tabular/mlp',
+      defaults: { LORA: { targetRoles: ['ffn.up', 'ffn.down'] } },
+    });
+    bind(Preset).toConstantValue(classificationPreset);
+  }),
+});

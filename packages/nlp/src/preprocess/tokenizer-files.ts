@@ -1,0 +1,158 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '@peftkit/core';
+import { formatMerges, parseMerges } from './bpe.js';
+import { ByteLevelBpeTokenizer } from './bpe-tokenizer.js';
+import { isRecord, type JsonRecord, numberMap } from './json-fields.js';
+import type { TextTokenizer } from './tokenizer.js';
+import { readTokenizerConfig, specialTokensMap, type TokenizerConfigFields } from './tokenizer-config.js';
+import { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.js';
+import { Vocab } from './vocab.js';
+import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
+
+/** File names of a Hugging Face tokenizer directory. */
+export const TOKENIZER_FILES = {
+  json: 'tokenizer.json',
+  config: 'tokenizer_config.json',
+  specialTokens: 'special_tokens_map.json',
+  vocabTxt: 'vocab.txt',
+  vocabJson: 'vocab.json',
+  merges: 'merges.txt',
+} as const;
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function readJson(file: string): Promise<JsonRecord | undefined> {
+  const text = await readText(file);
+  if (text === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: invalid JSON: ${(err as Error).message}`);
+  }
+  if (!isRecord(v)) throw new Error(`${file}: expected a JSON object`);
+  return v;
+}
+
+/**
+ * Reads a Hugging Face tokenizer directory (offline): `tokenizer.json` when present, else
+ * `vocab.txt` (BERT WordPiece), else `vocab.json` + `merges.txt` (GPT-2 byte-level BPE).
+ * `tokenizer_config.json` and `special_tokens_map.json` supply casing, special tokens and the
+ * length limit.
+ *
+ * @example const tok = await loadTokenizer('models/bert-base-uncased');
+ */
+export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
+  const configJson = {
+    ...(await readJson(path.join(dir, TOKENIZER_FILES.config))),
+    ...(await readJson(path.join(dir, TOKENIZER_FILES.specialTokens))),
+  };
+  const config = readTokenizerConfig(configJson, path.join(dir, TOKENIZER_FILES.config));
+  const json = await readJson(path.join(dir, TOKENIZER_FILES.json));
+  if (json) return tokenizerFromJson(json, config, path.join(dir, TOKENIZER_FILES.json));
+
+  const vocabTxtPath = path.join(dir, TOKENIZER_FILES.vocabTxt);
+  const vocabTxt = await readText(vocabTxtPath);
+  if (vocabTxt !== undefined) return wordPieceFromFiles(Vocab.parseVocabTxt(vocabTxt, vocabTxtPath), config);
+
+  const vocabJsonPath = path.join(dir, TOKENIZER_FILES.vocabJson);
+  const vocabJson = await readJson(vocabJsonPath);
+  const mergesPath = path.join(dir, TOKENIZER_FILES.merges);
+  const merges = await readText(mergesPath);
+  if (vocabJson && merges !== undefined) {
+    const vocab = Vocab.fromObject(numberMap({ vocab: vocabJson }, 'vocab', vocabJsonPath), vocabJsonPath);
+    return new ByteLevelBpeTokenizer(vocab, parseMerges(merges, mergesPath), {
+      ...(Object.keys(config.special).length ? { special: config.special } : {}),
+      addPrefixSpace: config.addPrefixSpace ?? false,
+      ...lengthAndSide(config),
+    });
+  }
+  throw new Error(
+    `${dir}: no tokenizer found: expected ${TOKENIZER_FILES.json}, ${TOKENIZER_FILES.vocabTxt}, or ${TOKENIZER_FILES.vocabJson} + ${TOKENIZER_FILES.merges}`,
+  );
+}
+
+function lengthAndSide(config: TokenizerConfigFields) {
+  return {
+    ...(config.modelMaxLength !== undefined ? { modelMaxLength: config.modelMaxLength } : {}),
+    ...(config.paddingSide !== undefined ? { paddingSide: config.paddingSide } : {}),
+  };
+}
+
+function wordPieceFromFiles(vocab: Vocab, config: TokenizerConfigFields): WordPieceTokenizer {
+  return new WordPieceTokenizer(vocab, {
+    ...(Object.keys(config.special).length ? { special: config.special } : {}),
+    normalizer: {
+      ...(config.doLowerCase !== undefined ? { lowercase: config.doLowerCase } : {}),
+      ...(config.stripAccents !== undefined ? { stripAccents: config.stripAccents } : {}),
+      ...(config.tokenizeChineseChars !== undefined ? { handleChineseChars: config.tokenizeChineseChars } : {}),
+    },
+    ...lengthAndSide(config),
+  });
+}
+
+/** `tokenizer_config.json` content for `tok`. */
+export function tokenizerConfigJson(tok: TextTokenizer): Record<string, unknown> {
+  const common = {
+    ...specialTokensMap(tok.special),
+    model_max_length: tok.modelMaxLength ?? 1e30,
+    padding_side: tok.paddingSide,
+    clean_up_tokenization_spaces: tok instanceof WordPieceTokenizer,
+  };
+  if (tok instanceof WordPieceTokenizer) {
+    return {
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: tok.normalizer.lowercase,
+      strip_accents: tok.normalizer.stripAccents,
+      tokenize_chinese_chars: tok.normalizer.handleChineseChars,
+      ...common,
+    };
+  }
+  if (tok instanceof ByteLevelBpeTokenizer) {
+    return { tokenizer_class: 'GPT2Tokenizer', add_prefix_space: tok.addPrefixSpace, ...common };
+  }
+  throw new Error(`tokenizerConfigJson: unsupported tokenizer kind '${tok.kind}'`);
+}
+
+/**
+ * Writes `tok` as a Hugging Face tokenizer directory: `tokenizer.json`, `tokenizer_config.json`,
+ * `special_tokens_map.json`, and the family's slow-tokenizer files (`vocab.txt`, or `vocab.json`
+ * + `merges.txt`). Each file is written atomically; other files in `dir` are left alone.
+ */
+export async function saveTokenizer(dir: string, tok: TextTokenizer): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await writeJsonAtomic(path.join(dir, TOKENIZER_FILES.json), tokenizerToJson(tok));
+  await writeJsonAtomic(path.join(dir, TOKENIZER_FILES.config), tokenizerConfigJson(tok));
+  await writeJsonAtomic(path.join(dir, TOKENIZER_FILES.specialTokens), specialTokensMap(tok.special));
+  if (tok instanceof WordPieceTokenizer) {
+    await writeFileAtomic(path.join(dir, TOKENIZER_FILES.vocabTxt), tok.vocab.toVocabTxt());
+  } else if (tok instanceof ByteLevelBpeTokenizer) {
+    await writeJsonAtomic(path.join(dir, TOKENIZER_FILES.vocabJson), tok.vocab.toObject());
+    await writeFileAtomic(path.join(dir, TOKENIZER_FILES.merges), formatMerges(tok.model.merges));
+  }
+}
+
+/** A tokenizer as one JSON value (`tokenizer.json` + `tokenizer_config.json`), for preprocessor state. */
+export interface TokenizerState {
+  readonly tokenizer: JsonRecord;
+  readonly config: JsonRecord;
+}
+
+export function tokenizerState(tok: TextTokenizer): TokenizerState {
+  return { tokenizer: tokenizerToJson(tok), config: tokenizerConfigJson(tok) };
+}
+
+export function tokenizerFromState(state: unknown, where = 'tokenizer state'): TextTokenizer {
+  if (!isRecord(state) || !isRecord(state['tokenizer']) || !isRecord(state['config'])) {
+    throw new Error(`${where}: expected { tokenizer, config } objects`);
+  }
+  return tokenizerFromJson(state['tokenizer'], readTokenizerConfig(state['config'], where), where);
+}
