@@ -14,11 +14,12 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidates that look like a mistyped `name`, best first: small edit distance (relative to
- * length), the same last path segment (`sentiment` for `nlp/sentiment`), or a shared prefix.
+ * The candidates that look like a mistyped `name`, best first: a small edit distance (relative
+ * to length) on the whole id or on its last path segment (`sentimnt` for `nlp/sentiment`), or
+ * containing `name`. Only the nearest tier is kept, so one clear match is not drowned by others.
  *
  * @example
- * closeMatches('nlp/sentimnt', ['nlp/sentiment', 'vision/classification']); // ['nlp/sentiment']
+ * closeMatches('nlp/sentimnt', ['nlp/sentiment', 'nlp/topic']); // ['nlp/sentiment']
  */
 export function closeMatches(name: string, candidates: readonly string[], limit = 3): string[] {
   const needle = name.toLowerCase();
@@ -28,12 +29,16 @@ export function closeMatches(name: string, candidates: readonly string[], limit 
     const hay = c.toLowerCase();
     const d = Math.min(editDistance(needle, hay), editDistance(tail(needle), tail(hay)) + 1);
     const budget = Math.max(2, Math.floor(Math.max(needle.length, hay.length) / 3));
-    const related = hay.includes(needle) || (needle.length >= 3 && hay.startsWith(needle.slice(0, 3)));
     if (d <= budget) scored.push([c, d]);
-    else if (related) scored.push([c, budget + 1]);
+    else if (needle.length >= 3 && hay.includes(needle)) scored.push([c, budget]);
   }
-  scored.sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0]));
-  return scored.slice(0, limit).map(([c]) => c);
+  if (scored.length === 0) return [];
+  const best = Math.min(...scored.map(([, d]) => d));
+  return scored
+    .filter(([, d]) => d <= best + 1)
+    .sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0]))
+    .slice(0, limit)
+    .map(([c]) => c);
 }
 
 /** ` (did you mean a or b?)`, or '' when nothing is close. */

@@ -7,8 +7,8 @@ export type SpecialTokens = Readonly<Partial<Record<SpecialTokenRole, string>>>;
 
 /** BERT's defaults. */
 export const BERT_SPECIAL_TOKENS: SpecialTokens = Object.freeze({
-  unk: '[UNK]',
   pad: '[PAD]',
+  unk: '[UNK]',
   cls: '[CLS]',
   sep: '[SEP]',
   mask: '[MASK]',

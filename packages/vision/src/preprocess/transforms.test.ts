@@ -28,13 +28,14 @@ describe('resize', () => {
     expect(Array.from(resize(img, 4).data)).toEqual(Array.from(img.data));
   });
 
-  it('averages 2x2 blocks when halving (antialiased)', () => {
-    // Triangle filter of radius 2 centred between two pixels: weights 1/8, 3/8, 3/8, 1/8.
-    const out = resize(grey([[0, 0, 8, 8]]), [1, 2]);
-    expect(Array.from(out.data)).toEqual([1, 7]);
-    const half = resize(img, 2);
-    expect(half.height).toBe(2);
-    expect(half.data[0]).toBeCloseTo(0 * 0.75 + 4 * 0.25 + (1 * 0.75 + 5 * 0.25 - (0 * 0.75 + 4 * 0.25)) * 0.25 + 0.75, 5);
+  it('averages with a widened triangle filter when halving (antialiased)', () => {
+    // Radius-2 triangle between two pixels: taps 1/8, 3/8, 3/8, 1/8; edge taps renormalised (as PIL).
+    const out = resize(grey([[0, 0, 0, 8, 8, 8, 16, 16]]), [1, 4]);
+    expect(out.data[0]).toBeCloseTo(0, 6);
+    expect(out.data[1]).toBeCloseTo((0 * 1 + 0 * 3 + 8 * 3 + 8 * 1) / 8, 5);
+    expect(out.data[2]).toBeCloseTo((8 * 1 + 8 * 3 + 8 * 3 + 16 * 1) / 8, 5);
+    expect(out.data[3]).toBeCloseTo((8 * 1 + 16 * 3 + 16 * 3) / 7, 5);
+    expect(resize(img, 2).height).toBe(2);
   });
 
   it('is bilinear with half-pixel centres when enlarging', () => {

@@ -69,6 +69,8 @@ export function registerPresets(program: Command, ctx: CliContext): void {
     .description('describe one preset and print its config')
     .option('--json', 'print one JSON object')
     .action(async (id: string, opts: { json?: boolean }) => {
+      // `presets --json show x` puts the flag on the parent command.
+      const asJson = opts.json || presets.opts<{ json?: boolean }>().json;
       const host = await ctx.getHost();
       const preset = host.presets.get(id);
       const resolved = resolvePresetAlone(host, id);
@@ -82,7 +84,7 @@ export function registerPresets(program: Command, ctx: CliContext): void {
         pretrain: preset.pretrain ?? null,
         ...resolved,
       };
-      if (opts.json) return printJson(report);
+      if (asJson) return printJson(report);
       const rows: [string, string][] = [
         ['preset', preset.id],
         ['domain', preset.domain],

@@ -23,14 +23,22 @@ const preprocessSchema = z.strictObject({
   options: options(),
 });
 
-const modelSchema = z.strictObject({
-  /** Architecture id; may be omitted with `base` when its `config.json` names a known `model_type`. */
-  architecture: z.string().min(1).optional(),
-  /** Architecture config (ignored with `base`: the checkpoint's `config.json` wins). */
-  config: options(),
-  /** A base checkpoint directory (`config.json` + `model.safetensors`). */
-  base: z.string().min(1).optional(),
-});
+const modelSchema = z
+  .strictObject({
+    /** Architecture id; may be omitted with `base` when its `config.json` names a known `model_type`. */
+    architecture: z.string().min(1).optional(),
+    /** Architecture config (ignored with `base`: the checkpoint's `config.json` wins). */
+    config: options(),
+    /** A base checkpoint directory (`config.json` + `model.safetensors`). */
+    base: z.string().min(1).optional(),
+  })
+  // Here rather than on the whole config: zod skips a refinement while its object has issues,
+  // and this problem should be reported together with the others.
+  .superRefine((m, ctx) => {
+    if (!m.architecture && !m.base) {
+      ctx.addIssue({ code: 'custom', path: ['architecture'], message: 'or model.base is required' });
+    }
+  });
 
 const headSchema = z.strictObject({
   id: z.string().min(1),
@@ -100,25 +108,19 @@ const outputSchema = z.strictObject({
  * (`data.options`, `preprocess.options`, `model.config`, `head.config`, the method fields of
  * `peft`) are validated by the plugin's own schemas once the host is known.
  */
-export const runConfigSchema = z
-  .strictObject({
-    /** The preset this config started from (informational; set by resolution). */
-    preset: z.string().min(1).optional(),
-    domain: z.string().min(1).optional(),
-    task: z.string().min(1).optional(),
-    data: dataSchema.prefault({}),
-    preprocess: preprocessSchema,
-    model: modelSchema.prefault({}),
-    head: headSchema,
-    peft: peftSchema,
-    training: trainingSchema,
-    output: outputSchema.prefault({}),
-  })
-  .superRefine((c, ctx) => {
-    if (!c.model.architecture && !c.model.base) {
-      ctx.addIssue({ code: 'custom', path: ['model', 'architecture'], message: 'or model.base is required' });
-    }
-  });
+export const runConfigSchema = z.strictObject({
+  /** The preset this config started from (informational; set by resolution). */
+  preset: z.string().min(1).optional(),
+  domain: z.string().min(1).optional(),
+  task: z.string().min(1).optional(),
+  data: dataSchema.prefault({}),
+  preprocess: preprocessSchema,
+  model: modelSchema.prefault({}),
+  head: headSchema,
+  peft: peftSchema,
+  training: trainingSchema,
+  output: outputSchema.prefault({}),
+});
 
 /** A validated run config with defaults applied. */
 export type RunConfig = z.output<typeof runConfigSchema>;

@@ -1,0 +1,132 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '@peftkit/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { syntheticCsv } from './data/synthetic.js';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** `peftkit <argv> --json` in-process, loading this package as a plugin the way a user would. */
+async function peftkit(argv: string[]): Promise<{ code: number; result: Record<string, unknown>; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const text = (c: string | Uint8Array) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'));
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    stdout += text(c);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
+    stderr += text(c);
+    return true;
+  });
+  let code: number;
+  try {
+    code = await runCli(['--plugin', packageDir, '--no-discover', argv[0] as string, '--json', ...argv.slice(1)]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  if (code !== 0) throw new Error(`peftkit ${argv.join(' ')} exited ${code}: ${stderr}`);
+  // --json: stdout is exactly one JSON document.
+  return { code, result: JSON.parse(stdout), stderr };
+}
+
+let dir: string;
+beforeAll(async () => {
+  process.env['PEFTKIT_BACKEND'] = 'cpu';
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-tabular-'));
+  await fs.writeFile(path.join(dir, 'train.csv'), syntheticCsv('target', 600, 2));
+  // The test table has one row with a label the model never saw: it is skipped and reported.
+  await fs.writeFile(path.join(dir, 'test.csv'), `${syntheticCsv('target', 300, 3)}0,0,0,0,0,0,unheard\n`);
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('tabular plugin through the peftkit CLI', () => {
+  it('pretrains a base, trains a LoRA adapter on a CSV, evaluates, predicts and merges', async () => {
+    const base = path.join(dir, 'base');
+    const pre = await peftkit([
+      'pretrain',
+      '--preset',
+      'tabular/classification',
+      '--data',
+      'synthetic:source?rows=800&seed=1',
+      '--epochs',
+      '3',
+      '--out',
+      base,
+    ]);
+    expect(pre.result['kind']).toBe('full');
+    expect(pre.result['files']).toEqual(expect.arrayContaining(['config.json', 'model.safetensors']));
+
+    const out = path.join(dir, 'lora');
+    const { result } = await peftkit([
+      'train',
+      '--preset',
+      'tabular/classification',
+      '--data',
+      path.join(dir, 'train.csv'),
+      '--base',
+      base,
+      '--epochs',
+      '8',
+      '--out',
+      out,
+    ]);
+    const files = await fs.readdir(out);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'adapter_config.json',
+        'adapter_model.safetensors',
+        'peftkit.json',
+        'preprocessor.json',
+        'peftkit-run.json',
+        'head.safetensors',
+        'metrics.jsonl',
+        'summary.json',
+        'report.html',
+      ]),
+    );
+    const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.finalMetrics.accuracy).toBeGreaterThan(0.7); // three classes: chance is 1/3
+    expect((result['summary'] as { trainableParameters: number }).trainableParameters).toBeLessThan(summary.totalParameters);
+    const adapterConfig = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8'));
+    expect(adapterConfig.target_modules).toEqual(['mlp.layers.0.up', 'mlp.layers.0.down', 'mlp.layers.1.up', 'mlp.layers.1.down']);
+    const preprocessor = JSON.parse(await fs.readFile(path.join(out, 'preprocessor.json'), 'utf8'));
+    expect(preprocessor.state.columns).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
+
+    const evaluated = await peftkit(['eval', '--adapter', out, '--data', path.join(dir, 'test.csv')]);
+    const metrics = evaluated.result['metrics'] as { accuracy: number };
+    expect(metrics.accuracy).toBeGreaterThan(0.7);
+    expect(evaluated.result['examples']).toBe(300);
+    expect(evaluated.stderr).toContain("labels the model was not trained on: 'unheard' (1 row)");
+
+    const predicted = await peftkit(['predict', '--adapter', out, '--', '-0.5,5,-3,10,0,2', 'f0=1,f1=5,f2=-3,f3=10,f4=0,f5=2']);
+    const predictions = predicted.result['predictions'] as { label: string; probabilities: Record<string, number> }[];
+    expect(predictions).toHaveLength(2);
+    for (const p of predictions) {
+      expect(['low', 'mid', 'high']).toContain(p.label);
+      const total = Object.values(p.probabilities).reduce((a, b) => a + b, 0);
+      expect(total).toBeCloseTo(1, 5);
+      expect(p.probabilities[p.label]).toBe(Math.max(...Object.values(p.probabilities)));
+    }
+
+    const merged = path.join(dir, 'merged');
+    await peftkit(['merge', '--adapter', out, '--out', merged]);
+    const again = await peftkit(['eval', '--adapter', merged, '--data', path.join(dir, 'test.csv')]);
+    expect((again.result['metrics'] as { accuracy: number }).accuracy).toBe(metrics.accuracy);
+  });
+
+  it('inspect shows the LoRA targets per role', async () => {
+    const { result } = await peftkit(['inspect', '--preset', 'tabular/classification', '--data', path.join(dir, 'train.csv')]);
+    const roles = Object.fromEntries((result['roles'] as { role: string; targeted: string[] }[]).map((r) => [r.role, r.targeted]));
+    expect(roles['ffn.up']).toEqual(['mlp.layers.0.up', 'mlp.layers.1.up']);
+    expect(roles['ffn.down']).toEqual(['mlp.layers.0.down', 'mlp.layers.1.down']);
+    expect(roles['embed']).toEqual([]);
+    expect(result['modulesToSave']).toEqual(['classifier']);
+    expect(result['labels']).toEqual(['high', 'low', 'mid']);
+  });
+});

@@ -1,0 +1,55 @@
+export { type BertNormalizerOptions, normalizeBert, resolveBertNormalizer, splitBertWords } from './basic-tokenizer.js';
+export { Bpe, formatMerges, type Merge, parseMerges } from './bpe.js';
+export { ByteLevelBpeTokenizer, type ByteLevelBpeTokenizerOptions } from './bpe-tokenizer.js';
+export {
+  BYTE_DECODER,
+  BYTE_ENCODER,
+  bytesToUnicode,
+  GPT2_SPLIT_PATTERN,
+  splitGpt2,
+  unicodeToBytes,
+} from './byte-level.js';
+export {
+  type BatchEncoding,
+  type Encoding,
+  type PaddingSide,
+  type PaddingStrategy,
+  padEncoding,
+  stackEncodings,
+  type TokenSpan,
+  type TruncationStrategy,
+  truncateSpans,
+} from './encoding.js';
+export {
+  BERT_SPECIAL_TOKENS,
+  GPT2_SPECIAL_TOKENS,
+  SPECIAL_TOKEN_ROLES,
+  type SpecialTokenRole,
+  type SpecialTokens,
+  splitAddedTokens,
+} from './special-tokens.js';
+export {
+  type BatchInput,
+  type EncodeOptions,
+  plainEncoding,
+  type SegmentStart,
+  type TextInput,
+  TextTokenizer,
+  type TokenizerCommonOptions,
+} from './tokenizer.js';
+export { readTokenizerConfig, type TokenizerConfigFields } from './tokenizer-config.js';
+export {
+  loadTokenizer,
+  saveTokenizer,
+  TOKENIZER_FILES,
+  type TokenizerState,
+  tokenizerConfigJson,
+  tokenizerFromState,
+  tokenizerState,
+} from './tokenizer-files.js';
+export { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.js';
+export { isCjk, isControl, isPunctuation, isWhitespace, stripAccents } from './unicode.js';
+export { Vocab } from './vocab.js';
+export { WordPiece, type WordPieceOptions } from './wordpiece.js';
+export { cleanUpTokenization, WordPieceTokenizer, type WordPieceTokenizerOptions } from './wordpiece-tokenizer.js';
+export { trainWordPiece, type WordPieceTrainerOptions } from './wordpiece-trainer.js';

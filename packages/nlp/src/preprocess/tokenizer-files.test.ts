@@ -1,0 +1,81 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMerges } from './bpe.js';
+import { ByteLevelBpeTokenizer } from './bpe-tokenizer.js';
+import { BYTE_ENCODER } from './byte-level.js';
+import { loadTokenizer, saveTokenizer, tokenizerFromState, tokenizerState } from './tokenizer-files.js';
+import { Vocab } from './vocab.js';
+import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
+
+const BERT_VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'Hello', 'world', '##s', 'é'];
+const TEXTS = ['Hello worlds', 'hello é world', 'HELLO [MASK]'];
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-tok-'));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('loadTokenizer / saveTokenizer', () => {
+  it('reads a BERT vocab.txt with tokenizer_config.json (cased) and writes it back', async () => {
+    const dir = path.join(tmp, 'bert-cased');
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'vocab.txt'), `${BERT_VOCAB.join('\n')}\n`);
+    await fs.writeFile(
+      path.join(dir, 'tokenizer_config.json'),
+      JSON.stringify({ do_lower_case: false, model_max_length: 512 }),
+    );
+    const tok = await loadTokenizer(dir);
+    expect(tok).toBeInstanceOf(WordPieceTokenizer);
+    expect(tok.encode('Hello hello é').tokens).toEqual(['[CLS]', 'Hello', 'hello', 'é', '[SEP]']);
+    expect(tok.modelMaxLength).toBe(512);
+
+    const out = path.join(tmp, 'bert-saved');
+    await saveTokenizer(out, tok);
+    expect((await fs.readdir(out)).sort()).toEqual([
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.txt',
+    ]);
+    expect(await fs.readFile(path.join(out, 'vocab.txt'), 'utf8')).toBe(`${BERT_VOCAB.join('\n')}\n`);
+    const again = await loadTokenizer(out);
+    for (const t of TEXTS) expect(again.encode(t)).toEqual(tok.encode(t));
+    // Without tokenizer.json the slow files alone give the same tokenizer.
+    await fs.rm(path.join(out, 'tokenizer.json'));
+    const slow = await loadTokenizer(out);
+    for (const t of TEXTS) expect(slow.encode(t)).toEqual(tok.encode(t));
+  });
+
+  it('reads GPT-2 vocab.json + merges.txt', async () => {
+    const dir = path.join(tmp, 'gpt2');
+    await fs.mkdir(dir);
+    const tokens = [...BYTE_ENCODER, 'Ġw', '<|endoftext|>'];
+    await fs.writeFile(path.join(dir, 'vocab.json'), JSON.stringify(Vocab.fromLines(tokens).toObject()));
+    await fs.writeFile(path.join(dir, 'merges.txt'), formatMerges([['Ġ', 'w']]));
+    const tok = await loadTokenizer(dir);
+    expect(tok).toBeInstanceOf(ByteLevelBpeTokenizer);
+    expect(tok.encode('a w').ids).toEqual([97, 256]);
+    expect(tok.specialId('eos')).toBe(257);
+    const out = path.join(tmp, 'gpt2-saved');
+    await saveTokenizer(out, tok);
+    const again = await loadTokenizer(out);
+    expect(again.encode('a w<|endoftext|>').ids).toEqual([97, 256, 257]);
+  });
+
+  it('round-trips through the JSON state kept in preprocessor.json', () => {
+    const tok = new WordPieceTokenizer(Vocab.fromLines(BERT_VOCAB), { modelMaxLength: 8 });
+    const state = JSON.parse(JSON.stringify(tokenizerState(tok)));
+    const back = tokenizerFromState(state);
+    for (const t of TEXTS) expect(back.encode(t)).toEqual(tok.encode(t));
+    expect(back.modelMaxLength).toBe(8);
+  });
+
+  it('names the expected files when a directory has no tokenizer', async () => {
+    await expect(loadTokenizer(tmp)).rejects.toThrow(/tokenizer.json, vocab.txt, or vocab.json \+ merges.txt/);
+  });
+});

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs/promises';
+import { gunzipSync } from 'fflate';
+
+/** An IDX array (the MNIST/Fashion-MNIST file format): shape and C-order values. */
+export interface IdxArray {
+  readonly shape: readonly number[];
+  readonly data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+}
+
+/** IDX type codes: size and big-endian reader. */
+const TYPES: Record<number, { name: string; size: number; make: (n: number) => IdxArray['data']; get: (v: DataView, o: number) => number }> = {
+  0x08: { name: 'u8', size: 1, make: (n) => new Uint8Array(n), get: (v, o) => v.getUint8(o) },
+  0x09: { name: 'i8', size: 1, make: (n) => new Int8Array(n), get: (v, o) => v.getInt8(o) },
+  0x0b: { name: 'i16', size: 2, make: (n) => new Int16Array(n), get: (v, o) => v.getInt16(o) },
+  0x0c: { name: 'i32', size: 4, make: (n) => new Int32Array(n), get: (v, o) => v.getInt32(o) },
+  0x0d: { name: 'f32', size: 4, make: (n) => new Float32Array(n), get: (v, o) => v.getFloat32(o) },
+  0x0e: { name: 'f64', size: 8, make: (n) => new Float64Array(n), get: (v, o) => v.getFloat64(o) },
+};
+
+/**
+ * Parses IDX bytes (gzipped or not): magic `00 00 <type> <ndims>`, big-endian 32-bit dimension
+ * sizes, then big-endian values. Errors are prefixed with `name`.
+ *
+ * @example
+ * const images = parseIdx(await fs.readFile('train-images-idx3-ubyte.gz'), 'train-images'); // [60000, 28, 28]
+ */
+export function parseIdx(input: Uint8Array, name = '<idx>'): IdxArray {
+  const fail = (why: string): never => {
+    throw new Error(`${name}: ${why}`);
+  };
+  let bytes = input;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      fail(`corrupt gzip data: ${(err as Error).message}`);
+    }
+  }
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) fail('not an IDX file (bad magic)');
+  const type = TYPES[bytes[2] as number];
+  if (!type) return fail(`unknown IDX type code 0x${(bytes[2] as number).toString(16)}`);
+  const ndims = bytes[3] as number;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const head = 4 + 4 * ndims;
+  if (bytes.length < head) fail('truncated header');
+  const shape = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (bytes.length - head < count * type.size) {
+    fail(`truncated data: shape [${shape}] of ${type.name} needs ${count * type.size} bytes, file has ${bytes.length - head}`);
+  }
+  const data = type.make(count);
+  if (type.size === 1) data.set(bytes.subarray(head, head + count));
+  else for (let i = 0; i < count; i++) data[i] = type.get(view, head + i * type.size);
+  return { shape, data };
+}
+
+/** Reads and parses an IDX file; errors name the path. */
+export async function readIdx(path: string): Promise<IdxArray> {
+  const bytes = await fs.readFile(path).catch((err: Error) => {
+    throw new Error(`cannot read ${path}: ${err.message}`, { cause: err });
+  });
+  return parseIdx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+}
+
+/** IDX bytes (uncompressed) for unsigned bytes; used by tests and demos. */
+export function encodeIdxU8(shape: readonly number[], values: ArrayLike<number>): Uint8Array {
+  const head = 4 + 4 * shape.length;
+  const out = new Uint8Array(head + values.length);
+  const view = new DataView(out.buffer);
+  out[2] = 0x08;
+  out[3] = shape.length;
+  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  out.set(Uint8Array.from(values), head);
+  return out;
+}

@@ -1,0 +1,99 @@
+import { type DatasetReader, type ReadResult, z } from '@peftkit/core';
+import { arrayImageDataset } from './array-images.js';
+import type { ImageExample } from './image-example.js';
+import type { NpyArray } from './npy.js';
+import { readNpz } from './npz.js';
+
+export const MEDMNIST_SPLITS = ['train', 'val', 'test'] as const;
+export type MedMnistSplit = (typeof MEDMNIST_SPLITS)[number];
+
+export const medMnistOptions = z.strictObject({
+  /** Split read for training data (default `train`). */
+  trainSplit: z.enum(MEDMNIST_SPLITS).default('train'),
+  /** Split read for eval data (default `val`; use `test` for the final report). */
+  evalSplit: z.enum(MEDMNIST_SPLITS).default('val'),
+  /** Class names in label order (default '0', '1', ...). */
+  labelNames: z.array(z.string().min(1)).optional(),
+});
+
+export type MedMnistOptions = z.output<typeof medMnistOptions>;
+
+/** One split of a MedMNIST archive. */
+export interface MedMnistData {
+  readonly examples: ReturnType<typeof arrayImageDataset>;
+  readonly labels: readonly string[];
+  /** True for `[N, K]` 0/1 labels (e.g. ChestMNIST's 14 findings). */
+  readonly multiLabel: boolean;
+}
+
+const MAX_BY_DTYPE: Record<string, number> = { '|u1': 255, '<u2': 65535 };
+
+/**
+ * Reads one split of a MedMNIST `.npz` (`<split>_images` `[N, H, W]` or `[N, H, W, 3]`, and
+ * `<split>_labels` `[N, 1]` or `[N]` class ids, or `[N, K]` multi-label 0/1). Images stay in
+ * the archive's arrays; examples are created on demand.
+ *
+ * @example
+ * const { examples, labels } = await readMedMnist('pneumoniamnist.npz', 'train');
+ */
+export async function readMedMnist(
+  file: string,
+  split: MedMnistSplit,
+  options: { labelNames?: readonly string[] | undefined } = {},
+): Promise<MedMnistData> {
+  const arrays = await readNpz(file);
+  const get = (key: string): NpyArray => {
+    const a = arrays.get(key);
+    if (!a) throw new Error(`${file}: no '${key}' array (has: ${[...arrays.keys()].join(', ') || 'none'})`);
+    return a;
+  };
+  const images = get(`${split}_images`);
+  const labels = get(`${split}_labels`);
+  const n = images.shape[0];
+  if (labels.shape[0] !== n) {
+    throw new Error(`${file}: ${split}_images has ${n} examples but ${split}_labels has ${labels.shape[0]}`);
+  }
+  const width = labels.shape.length === 1 ? 1 : labels.shape.length === 2 ? (labels.shape[1] as number) : -1;
+  if (width < 1) throw new Error(`${file}: ${split}_labels must be [N], [N, 1] or [N, K], got [${labels.shape}]`);
+  const name = `${file}:${split}`;
+  const image = { data: images.data, shape: images.shape, maxValue: MAX_BY_DTYPE[images.dtype] };
+  if (width > 1) {
+    const names = options.labelNames ?? Array.from({ length: width }, (_, i) => String(i));
+    if (names.length !== width) throw new Error(`${file}: ${width} label columns but ${names.length} labelNames`);
+    const multi = (i: number) => Array.from(labels.data.subarray(i * width, (i + 1) * width), Number);
+    return { examples: arrayImageDataset(image, multi, name), labels: names, multiLabel: true };
+  }
+  let max = 0;
+  for (const v of labels.data) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${file}: ${split}_labels must hold class ids >= 0, got ${v}`);
+    max = Math.max(max, v);
+  }
+  const names = options.labelNames ?? Array.from({ length: max + 1 }, (_, i) => String(i));
+  if (max >= names.length) throw new Error(`${file}: label ${max} has no name (labelNames has ${names.length})`);
+  return {
+    examples: arrayImageDataset(image, (i) => labels.data[i] as number, name),
+    labels: names,
+    multiLabel: false,
+  };
+}
+
+/** `vision/medmnist`: MedMNIST `.npz` archives (train/val/test splits). */
+export const medMnistReader: DatasetReader<ImageExample, MedMnistOptions> = {
+  id: 'vision/medmnist',
+  description: 'MedMNIST .npz archive: <split>_images and <split>_labels (train, val, test)',
+  formats: ['npz'],
+  optionsSchema: medMnistOptions,
+  canRead: (p) => /\.npz$/i.test(p),
+  async read(p, { options, labels, split }): Promise<ReadResult<ImageExample>> {
+    const which = split === 'train' ? options.trainSplit : options.evalSplit;
+    const data = await readMedMnist(p, which, { labelNames: options.labelNames ?? labels });
+    if (labels && labels.join('\u0000') !== data.labels.join('\u0000')) {
+      throw new Error(`${p}: labels [${data.labels.join(', ')}] differ from the model's [${labels.join(', ')}]`);
+    }
+    return {
+      dataset: data.examples,
+      labels: data.labels,
+      ...(data.multiLabel ? {} : { labelOf: (e: ImageExample) => e.label as number }),
+    };
+  },
+};
