@@ -5,7 +5,6 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
     // tfjs backends are process-global; forks keep test files isolated from each other.
     pool: 'forks',
-    setupFiles: ['./scripts/vitest-setup.ts'],
     reporters: ['default', './scripts/plain-summary-reporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

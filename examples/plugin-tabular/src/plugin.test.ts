@@ -9,7 +9,9 @@ import { syntheticCsv } from './data/synthetic.js';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** `peftkit <argv> --json` in-process, loading this package as a plugin the way a user would. */
-async function peftkit(argv: string[]): Promise<{ code: number; result: Record<string, unknown>; stderr: string }> {
+async function peftkit(
+  argv: string[],
+): Promise<{ code: number; result: Record<string, unknown>; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const text = (c: string | Uint8Array) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'));
@@ -23,7 +25,14 @@ async function peftkit(argv: string[]): Promise<{ code: number; result: Record<s
   });
   let code: number;
   try {
-    code = await runCli(['--plugin', packageDir, '--no-discover', argv[0] as string, '--json', ...argv.slice(1)]);
+    code = await runCli([
+      '--plugin',
+      packageDir,
+      '--no-discover',
+      argv[0] as string,
+      '--json',
+      ...argv.slice(1),
+    ]);
   } finally {
     out.mockRestore();
     err.mockRestore();
@@ -92,9 +101,16 @@ describe('tabular plugin through the peftkit CLI', () => {
     );
     const summary = JSON.parse(await fs.readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.finalMetrics.accuracy).toBeGreaterThan(0.7); // three classes: chance is 1/3
-    expect((result['summary'] as { trainableParameters: number }).trainableParameters).toBeLessThan(summary.totalParameters);
+    expect((result['summary'] as { trainableParameters: number }).trainableParameters).toBeLessThan(
+      summary.totalParameters,
+    );
     const adapterConfig = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8'));
-    expect(adapterConfig.target_modules).toEqual(['mlp.layers.0.up', 'mlp.layers.0.down', 'mlp.layers.1.up', 'mlp.layers.1.down']);
+    expect(adapterConfig.target_modules).toEqual([
+      'mlp.layers.0.up',
+      'mlp.layers.0.down',
+      'mlp.layers.1.up',
+      'mlp.layers.1.down',
+    ]);
     const preprocessor = JSON.parse(await fs.readFile(path.join(out, 'preprocessor.json'), 'utf8'));
     expect(preprocessor.state.columns).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
 
@@ -104,8 +120,18 @@ describe('tabular plugin through the peftkit CLI', () => {
     expect(evaluated.result['examples']).toBe(300);
     expect(evaluated.stderr).toContain("labels the model was not trained on: 'unheard' (1 row)");
 
-    const predicted = await peftkit(['predict', '--adapter', out, '--', '-0.5,5,-3,10,0,2', 'f0=1,f1=5,f2=-3,f3=10,f4=0,f5=2']);
-    const predictions = predicted.result['predictions'] as { label: string; probabilities: Record<string, number> }[];
+    const predicted = await peftkit([
+      'predict',
+      '--adapter',
+      out,
+      '--',
+      '-0.5,5,-3,10,0,2',
+      'f0=1,f1=5,f2=-3,f3=10,f4=0,f5=2',
+    ]);
+    const predictions = predicted.result['predictions'] as {
+      label: string;
+      probabilities: Record<string, number>;
+    }[];
     expect(predictions).toHaveLength(2);
     for (const p of predictions) {
       expect(['low', 'mid', 'high']).toContain(p.label);
@@ -121,8 +147,16 @@ describe('tabular plugin through the peftkit CLI', () => {
   });
 
   it('inspect shows the LoRA targets per role', async () => {
-    const { result } = await peftkit(['inspect', '--preset', 'tabular/classification', '--data', path.join(dir, 'train.csv')]);
-    const roles = Object.fromEntries((result['roles'] as { role: string; targeted: string[] }[]).map((r) => [r.role, r.targeted]));
+    const { result } = await peftkit([
+      'inspect',
+      '--preset',
+      'tabular/classification',
+      '--data',
+      path.join(dir, 'train.csv'),
+    ]);
+    const roles = Object.fromEntries(
+      (result['roles'] as { role: string; targeted: string[] }[]).map((r) => [r.role, r.targeted]),
+    );
     expect(roles['ffn.up']).toEqual(['mlp.layers.0.up', 'mlp.layers.1.up']);
     expect(roles['ffn.down']).toEqual(['mlp.layers.0.down', 'mlp.layers.1.down']);
     expect(roles['embed']).toEqual([]);

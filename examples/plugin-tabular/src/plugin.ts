@@ -1,10 +1,19 @@
-import { Architecture, ContainerModule, DatasetReader, definePlugin, Head, PlacementContribution, Preprocessor, Preset } from '@peftkit/core';
+import {
+  Architecture,
+  ContainerModule,
+  DatasetReader,
+  definePlugin,
+  Head,
+  PlacementContribution,
+  Preprocessor,
+  Preset,
+} from '@peftkit/core';
 import { csvReader } from './data/csv-reader.js';
 import { syntheticReader } from './data/synthetic-reader.js';
 import { classificationHead } from './heads/classification.js';
 import { mlpArchitecture } from './models/mlp/architecture.js';
-import { classificationPreset } from './presets/classification.js';
 import { standardize } from './preprocess/standardize.js';
+import { classificationPreset } from './presets/classification.js';
 
 /**
  * The tabular plugin: everything it contributes, bound under core's identifiers. Plain objects,

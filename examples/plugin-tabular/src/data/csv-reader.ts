@@ -32,7 +32,9 @@ export const csvReader: DatasetReader<TabularRow, CsvOptions> = {
     const table = parseCsv(text, { delimiter, source: file });
     const labelAt = table.header.indexOf(options.labelColumn);
     if (labelAt < 0) {
-      throw new Error(`${file}: no label column '${options.labelColumn}' (columns: ${table.header.join(', ')}); set data.options.labelColumn`);
+      throw new Error(
+        `${file}: no label column '${options.labelColumn}' (columns: ${table.header.join(', ')}); set data.options.labelColumn`,
+      );
     }
     const columns = options.featureColumns ?? table.header.filter((_, i) => i !== labelAt);
     const at = columns.map((c) => {

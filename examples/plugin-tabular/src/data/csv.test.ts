@@ -22,9 +22,15 @@ describe('parseCsv', () => {
   });
 
   it('names the file and line of malformed input', () => {
-    expect(() => parseCsv('a,b\n1,2,3\n', { source: 't.csv' })).toThrow('t.csv:2: 3 fields, the header has 2');
-    expect(() => parseCsv('a,b\n"open,2\n', { source: 't.csv' })).toThrow('t.csv:2: unterminated quoted field');
-    expect(() => parseCsv('a,b\n"x"y,2\n', { source: 't.csv' })).toThrow("t.csv:2: unexpected 'y' after a closing quote");
+    expect(() => parseCsv('a,b\n1,2,3\n', { source: 't.csv' })).toThrow(
+      't.csv:2: 3 fields, the header has 2',
+    );
+    expect(() => parseCsv('a,b\n"open,2\n', { source: 't.csv' })).toThrow(
+      't.csv:2: unterminated quoted field',
+    );
+    expect(() => parseCsv('a,b\n"x"y,2\n', { source: 't.csv' })).toThrow(
+      "t.csv:2: unexpected 'y' after a closing quote",
+    );
     expect(() => parseCsv('a,a\n1,2\n', { source: 't.csv' })).toThrow("duplicate column 'a'");
     expect(() => parseCsv('', { source: 't.csv' })).toThrow('empty file');
   });

@@ -39,7 +39,8 @@ export function parseCsv(text: string, options: { delimiter?: string; source?: s
   const endRecord = () => {
     endField();
     // A blank line is one empty unquoted field: skip it.
-    if (!(fields.length === 1 && fields[0] === '' && !wasQuotedRecord)) records.push({ fields, line: recordLine });
+    if (!(fields.length === 1 && fields[0] === '' && !wasQuotedRecord))
+      records.push({ fields, line: recordLine });
     fields = [];
     wasQuotedRecord = false;
   };

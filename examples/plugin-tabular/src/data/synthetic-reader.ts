@@ -22,7 +22,11 @@ export const syntheticReader: DatasetReader<TabularRow> = {
       raw.map((r) => r.label),
       labels,
     );
-    const rows = raw.map((r, i) => ({ features: r.features, label: mapped.indices[i] as number, columns: SYNTHETIC_COLUMNS }));
+    const rows = raw.map((r, i) => ({
+      features: r.features,
+      label: mapped.indices[i] as number,
+      columns: SYNTHETIC_COLUMNS,
+    }));
     return { dataset: arrayDataset(rows, location), labels: mapped.labels, labelOf: (e) => e.label };
   },
 };

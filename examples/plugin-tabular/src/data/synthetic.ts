@@ -11,12 +11,17 @@ export const SYNTHETIC_LABELS = ['low', 'mid', 'high'];
  * fixed linear map of the standardised features. The target's map is the source's plus a
  * shift, a small domain change an adapter can learn on top of a base pretrained on the source.
  */
-export function syntheticRows(task: 'source' | 'target', n: number, seed: number): { features: number[]; label: string }[] {
+export function syntheticRows(
+  task: 'source' | 'target',
+  n: number,
+  seed: number,
+): { features: number[]; label: string }[] {
   const w = new Rng(7);
   const weights = SYNTHETIC_LABELS.map(() => MEANS.map(() => w.normal(0, 1)));
   if (task === 'target') {
     const shift = new Rng(11);
-    for (const row of weights) for (let j = 0; j < row.length; j++) row[j] = (row[j] as number) + shift.normal(0, 0.8);
+    for (const row of weights)
+      for (let j = 0; j < row.length; j++) row[j] = (row[j] as number) + shift.normal(0, 0.8);
   }
   const rng = new Rng(seed);
   return Array.from({ length: n }, () => {

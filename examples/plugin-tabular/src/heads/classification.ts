@@ -1,5 +1,14 @@
+import {
+  type AnyModule,
+  crossEntropy,
+  Dropout,
+  type Head,
+  Linear,
+  type ModelBatch,
+  Module,
+  z,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { type AnyModule, crossEntropy, Dropout, type Head, Linear, type ModelBatch, Module, z } from '@peftkit/core';
 
 export const classificationConfig = z.strictObject({
   /** Dropout on the features before the classifier. */
@@ -36,8 +45,10 @@ export const classificationHead: Head<ClassificationConfig, tf.Tensor> = {
   configSchema: classificationConfig,
   defaultMetrics: ['accuracy', 'macro_f1'],
   build({ base, features, config, labels }) {
-    if (features === undefined) throw new Error('tabular/classification: the architecture does not declare outputFeatures');
-    if (!labels || labels.length < 2) throw new Error('tabular/classification: needs a label set with at least 2 classes');
+    if (features === undefined)
+      throw new Error('tabular/classification: the architecture does not declare outputFeatures');
+    if (!labels || labels.length < 2)
+      throw new Error('tabular/classification: needs a label set with at least 2 classes');
     return {
       model: new TabularClassifier(base, features, labels.length, config.dropout),
       basePath: 'mlp',

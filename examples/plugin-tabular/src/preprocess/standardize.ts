@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import {
   type AnyDataset,
   type FitContext,
@@ -9,6 +8,7 @@ import {
   type PreprocessorInstance,
   z,
 } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import type { TabularRow } from '../data/row.js';
 
 export const standardizeOptions = z.strictObject({
@@ -71,7 +71,9 @@ export class Standardizer implements PreprocessorInstance<TabularRow, EncodedRow
       );
     }
     const mean = sum.map((s) => s / n);
-    const std = sq.map((s, j) => Math.max(this.options.minStd, Math.sqrt(Math.max(0, s / n - (mean[j] as number) ** 2))));
+    const std = sq.map((s, j) =>
+      Math.max(this.options.minStd, Math.sqrt(Math.max(0, s / n - (mean[j] as number) ** 2))),
+    );
     this.state = { columns: [...columns], mean, std };
   }
 
@@ -83,7 +85,9 @@ export class Standardizer implements PreprocessorInstance<TabularRow, EncodedRow
   encode(row: TabularRow): EncodedRow {
     const s = this.fitted();
     if (row.features.length !== s.columns.length) {
-      throw new Error(`expected ${s.columns.length} features (${s.columns.join(', ')}), got ${row.features.length}`);
+      throw new Error(
+        `expected ${s.columns.length} features (${s.columns.join(', ')}), got ${row.features.length}`,
+      );
     }
     const x = Float32Array.from(row.features, (v, j) => (v - (s.mean[j] as number)) / (s.std[j] as number));
     return { x, label: row.label };
@@ -93,11 +97,18 @@ export class Standardizer implements PreprocessorInstance<TabularRow, EncodedRow
   collate(encoded: EncodedRow[]): ModelBatch {
     const width = this.fitted().columns.length;
     const flat = new Float32Array(encoded.length * width);
-    encoded.forEach((e, i) => flat.set(e.x, i * width));
+    for (const [i, e] of encoded.entries()) flat.set(e.x, i * width);
     const labelled = encoded.every((e) => e.label >= 0);
     return {
       inputs: [tf.tensor2d(flat, [encoded.length, width])],
-      ...(labelled ? { targets: tf.tensor1d(encoded.map((e) => e.label), 'int32') } : {}),
+      ...(labelled
+        ? {
+            targets: tf.tensor1d(
+              encoded.map((e) => e.label),
+              'int32',
+            ),
+          }
+        : {}),
       size: encoded.length,
     };
   }

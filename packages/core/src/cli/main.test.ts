@@ -15,7 +15,8 @@ interface Captured {
 async function cli(argv: string[]): Promise<Captured> {
   let stdout = '';
   let stderr = '';
-  const text = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+  const text = (chunk: string | Uint8Array) =>
+    typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout += text(chunk);
     return true;
@@ -63,14 +64,23 @@ describe('peftkit CLI --json', () => {
 
   it('presets, presets show, plugins and config parse as JSON', async () => {
     expect(await json(['presets'])).toEqual([
-      { id: 'toy/basic', domain: 'toy', task: 'classification', description: 'LoRA r=2 on a tiny MLP', plugin: 'toy', pretrain: false },
+      {
+        id: 'toy/basic',
+        domain: 'toy',
+        task: 'classification',
+        description: 'LoRA r=2 on a tiny MLP',
+        plugin: 'toy',
+        pretrain: false,
+      },
     ]);
     expect(await json(['presets', '--domain', 'nlp'])).toEqual([]);
     const shown = await json(['presets', 'show', 'toy/basic']);
     expect(shown['plugin']).toBe('toy');
     expect((shown['config'] as { training: { maxSteps: number } }).training.maxSteps).toBe(4);
     const plugins = await json(['plugins']);
-    expect((plugins['plugins'] as { contributes: Record<string, string[]> }[])[0]?.contributes['architectures']).toEqual(['toy/mlp']);
+    expect(
+      (plugins['plugins'] as { contributes: Record<string, string[]> }[])[0]?.contributes['architectures'],
+    ).toEqual(['toy/mlp']);
     const config = await json(['config', '--preset', 'toy/basic', '--set', 'training.lr=0.5', '--seed', '3']);
     const training = config['training'] as { lr: number; seed: number; batchSize: number };
     expect([training.lr, training.seed, training.batchSize]).toEqual([0.5, 3, 16]);
@@ -82,7 +92,10 @@ describe('peftkit CLI --json', () => {
     const report = await json(['inspect', '--preset', 'toy/basic']);
     expect(report['method']).toBe('LORA');
     const roles = report['roles'] as { role: string; targeted: string[] }[];
-    expect(roles.find((r) => r.role === 'ffn.up')?.targeted).toEqual(['body.layers.0.up', 'body.layers.1.up']);
+    expect(roles.find((r) => r.role === 'ffn.up')?.targeted).toEqual([
+      'body.layers.0.up',
+      'body.layers.1.up',
+    ]);
     expect(roles.find((r) => r.role === 'head')?.targeted).toEqual([]);
     expect(report['modulesToSave']).toEqual(['score']);
     const p = report['parameters'] as { trainable: number; total: number; fraction: number };
@@ -95,7 +108,16 @@ describe('peftkit CLI --json', () => {
     const first = await json(['train', '--preset', 'toy/basic', '--out', out, '--max-steps', '2']);
     expect(first['kind']).toBe('adapter');
     expect(first['files']).toEqual(
-      expect.arrayContaining(['adapter_config.json', 'adapter_model.safetensors', 'preprocessor.json', 'peftkit-run.json', 'base', 'summary.json', 'metrics.jsonl', 'report.html']),
+      expect.arrayContaining([
+        'adapter_config.json',
+        'adapter_model.safetensors',
+        'preprocessor.json',
+        'peftkit-run.json',
+        'base',
+        'summary.json',
+        'metrics.jsonl',
+        'report.html',
+      ]),
     );
     // A second train into the same directory must be an explicit resume.
     const again = await cli(['train', '--preset', 'toy/basic', '--out', out]);
@@ -108,15 +130,29 @@ describe('peftkit CLI --json', () => {
     const evaluated = await json(['eval', '--adapter', out, '--data', 'toy:32?9']);
     expect(Object.keys(evaluated['metrics'] as object).sort()).toEqual(['accuracy', 'loss']);
     const predicted = await json(['predict', '--adapter', out, '--', '1,2', '-3,-1']);
-    const preds = predicted['predictions'] as { input: string; label: string; probabilities: Record<string, number> }[];
+    const preds = predicted['predictions'] as {
+      input: string;
+      label: string;
+      probabilities: Record<string, number>;
+    }[];
     expect(preds.map((p) => p.input)).toEqual(['1,2', '-3,-1']);
-    for (const p of preds) expect((p.probabilities['neg'] ?? 0) + (p.probabilities['pos'] ?? 0)).toBeCloseTo(1, 5);
+    for (const p of preds)
+      expect((p.probabilities['neg'] ?? 0) + (p.probabilities['pos'] ?? 0)).toBeCloseTo(1, 5);
 
     const merged = path.join(tmp, 'merged');
     const m = await json(['merge', '--adapter', out, '--out', merged]);
-    expect(m['files']).toEqual(['config.json', 'head.safetensors', 'model.safetensors', 'peftkit-run.json', 'preprocessor.json']);
+    expect(m['files']).toEqual([
+      'config.json',
+      'head.safetensors',
+      'model.safetensors',
+      'peftkit-run.json',
+      'preprocessor.json',
+    ]);
     const after = await json(['eval', '--adapter', merged, '--data', 'toy:32?9']);
-    expect((after['metrics'] as { loss: number }).loss).toBeCloseTo((evaluated['metrics'] as { loss: number }).loss, 5);
+    expect((after['metrics'] as { loss: number }).loss).toBeCloseTo(
+      (evaluated['metrics'] as { loss: number }).loss,
+      5,
+    );
   });
 });
 
@@ -125,13 +161,17 @@ describe('peftkit CLI errors', () => {
     const r = await cli(['train', '--preset', 'toy/basik', '--json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe("peftkit: unknown preset 'toy/basik' (did you mean 'toy/basic'?); known presets: toy/basic\n");
+    expect(r.stderr).toBe(
+      "peftkit: unknown preset 'toy/basik' (did you mean 'toy/basic'?); known presets: toy/basic\n",
+    );
   });
 
   it('an invalid config names the path; --verbose adds the stack', async () => {
     const r = await cli(['config', '--preset', 'toy/basic', '--set', 'training.lr=-1']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('peftkit: invalid run config: training.lr must be > 0 (from --set training.lr=-1)\n');
+    expect(r.stderr).toBe(
+      'peftkit: invalid run config: training.lr must be > 0 (from --set training.lr=-1)\n',
+    );
     const v = await cli(['config', '--preset', 'toy/basic', '--set', 'training.lr=-1', '--verbose']);
     expect(v.stderr).toMatch(/RunConfigError: invalid run config[\s\S]*\n\s+at /);
     const bad = await cli(['config', '--preset', 'toy/basic', '--set', 'head.id=toy/clasify']);
@@ -144,11 +184,24 @@ describe('peftkit CLI errors', () => {
     const r = await cli(['presets', '--json', '--plugin', broken]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toHaveLength(1);
-    expect(r.stderr).toContain(`peftkit: warning: plugin '${broken}' was not loaded: importing ${broken} failed: broken plugin`);
+    expect(r.stderr).toContain(
+      `peftkit: warning: plugin '${broken}' was not loaded: importing ${broken} failed: broken plugin`,
+    );
   });
 
   it('every command has --help; unknown commands exit non-zero', async () => {
-    for (const command of ['doctor', 'presets', 'plugins', 'config', 'inspect', 'train', 'eval', 'predict', 'merge', 'pretrain']) {
+    for (const command of [
+      'doctor',
+      'presets',
+      'plugins',
+      'config',
+      'inspect',
+      'train',
+      'eval',
+      'predict',
+      'merge',
+      'pretrain',
+    ]) {
       const r = await cli([command, '--help']);
       expect(r.code, command).toBe(0);
       expect(r.stdout).toContain(`Usage: peftkit ${command}`);

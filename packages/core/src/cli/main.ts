@@ -28,7 +28,7 @@ export function buildProgram(options: RunCliOptions = {}): Command {
     .option('--verbose', 'print stack traces for errors')
     .option('--plugin <path>', 'load a plugin package dir or module file (repeatable)', collect)
     .option('--no-discover', 'do not look for installed plugins')
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   const ctx = new CliContext(options, () => program.opts<GlobalFlags>());
   registerDoctor(program, ctx, PEFTKIT_VERSION);
@@ -58,7 +58,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // Commander already printed its message; a bad flag or command is a user error (2).
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const verbose = argv.includes('--verbose');
     const message = err instanceof Error ? err.message : String(err);
     const oneLine = message.replace(/\s*\n\s*/g, '; ');

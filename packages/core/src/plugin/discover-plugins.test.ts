@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverPlugins, findPluginPackages } from './discover-plugins.js';
 import { isPluginFailure, loadPluginFrom } from './load-plugin.js';
 import { createPeftkit } from './peftkit-host.js';
+import { fakePlugin } from './testing/fake-plugins.js';
 
 /** A plugin module in plain ESM that binds one preset. */
 function pluginSource(id: string, exportName: 'default' | 'plugin' = 'default'): string {
@@ -36,16 +37,29 @@ beforeAll(async () => {
   await fs.symlink(inversify, path.join(root, 'node_modules', 'inversify'), 'dir');
   await write('package.json', { name: 'app', private: true });
   await write('pnpm-workspace.yaml', 'packages:\n  - libs/*\n  - "!libs/ignored"\n');
-  await write('libs/good/package.json', { name: '@x/good', version: '2.0.0', peftkit: { plugin: './plugin.mjs' } });
+  await write('libs/good/package.json', {
+    name: '@x/good',
+    version: '2.0.0',
+    peftkit: { plugin: './plugin.mjs' },
+  });
   await write('libs/good/plugin.mjs', pluginSource('good'));
   await write('libs/plain/package.json', { name: 'plain' });
   await write('libs/ignored/package.json', { name: 'ignored', peftkit: { plugin: './nope.mjs' } });
-  await write('node_modules/@scope/named/package.json', { name: '@scope/named', peftkit: { plugin: './p.mjs' } });
+  await write('node_modules/@scope/named/package.json', {
+    name: '@scope/named',
+    peftkit: { plugin: './p.mjs' },
+  });
   await write('node_modules/@scope/named/p.mjs', pluginSource('named', 'plugin'));
-  await write('node_modules/broken-plugin/package.json', { name: 'broken-plugin', peftkit: { plugin: './index.mjs' } });
+  await write('node_modules/broken-plugin/package.json', {
+    name: 'broken-plugin',
+    peftkit: { plugin: './index.mjs' },
+  });
   await write('node_modules/broken-plugin/index.mjs', "throw new Error('kaboom at import');\n");
   await write('node_modules/bad-field/package.json', { name: 'bad-field', peftkit: true });
-  await write('node_modules/not-a-plugin/package.json', { name: 'not-a-plugin', peftkit: { plugin: './x.mjs' } });
+  await write('node_modules/not-a-plugin/package.json', {
+    name: 'not-a-plugin',
+    peftkit: { plugin: './x.mjs' },
+  });
   await write('node_modules/not-a-plugin/x.mjs', 'export default { id: 42 };\n');
 });
 
@@ -56,7 +70,13 @@ afterAll(async () => {
 describe('discoverPlugins', () => {
   it('finds packages with a peftkit field in the workspace and node_modules', async () => {
     const found = await findPluginPackages({ cwd: path.join(root, 'libs', 'plain') });
-    expect(found.map((p) => p.name)).toEqual(['@scope/named', '@x/good', 'bad-field', 'broken-plugin', 'not-a-plugin']);
+    expect(found.map((p) => p.name)).toEqual([
+      '@scope/named',
+      '@x/good',
+      'bad-field',
+      'broken-plugin',
+      'not-a-plugin',
+    ]);
   });
 
   it('imports the good ones and reports each failure by package name; the rest still load', async () => {
@@ -69,11 +89,22 @@ describe('discoverPlugins', () => {
     expect(Object.keys(byName).sort()).toEqual(['bad-field', 'broken-plugin', 'not-a-plugin']);
     expect(byName['broken-plugin']).toMatch(/importing .*index\.mjs failed: kaboom at import/);
     expect(byName['bad-field']).toContain(`'peftkit' field must be { "plugin": "<module path>" }`);
-    expect(byName['not-a-plugin']).toContain("does not export a valid peftkit plugin: 'id' must be a non-empty string");
+    expect(byName['not-a-plugin']).toContain(
+      "does not export a valid peftkit plugin: 'id' must be a non-empty string",
+    );
 
     const host = await createPeftkit({ discover: { cwd: root } });
     expect(host.presets.ids()).toEqual(['good/p', 'named/p']);
     expect(host.failures.map((f) => f.plugin).sort()).toEqual(['bad-field', 'broken-plugin', 'not-a-plugin']);
+  });
+
+  it('lets an explicit plugin shadow an installed one with the same id', async () => {
+    const host = await createPeftkit({
+      plugins: [fakePlugin('good', { presets: ['dev/p'] })],
+      discover: { cwd: root },
+    });
+    expect(host.presets.ids()).toEqual(['dev/p', 'named/p']);
+    expect(host.failures.map((f) => f.plugin)).not.toContain('good');
   });
 
   it('loads a --plugin given as a package dir or a module file', async () => {
@@ -82,6 +113,8 @@ describe('discoverPlugins', () => {
     const fromFile = await loadPluginFrom(path.join(root, 'node_modules/@scope/named/p.mjs'), root);
     expect(isPluginFailure(fromFile) ? fromFile.error : fromFile.plugin.id).toBe('named');
     const missing = await loadPluginFrom('nowhere', root);
-    expect(isPluginFailure(missing) && missing.error).toContain('--plugin nowhere: no such file or directory');
+    expect(isPluginFailure(missing) && missing.error).toContain(
+      '--plugin nowhere: no such file or directory',
+    );
   });
 });

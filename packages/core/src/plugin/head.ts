@@ -41,7 +41,7 @@ export interface HeadBuildArgs<C = unknown> {
 
 /**
  * One decoded prediction. Classification fills `label` and `probabilities`; other tasks may put
- * their result in `value` (a number, generated text, an action vector).
+ * their result in `value` (a number, a generated sequence, an action vector).
  */
 export interface Prediction {
   readonly label?: string;
@@ -64,10 +64,38 @@ export interface Head<C = unknown, O = unknown, B extends ModelBatch = ModelBatc
   /** Metric names used when the run config lists none (built-in or contributed). */
   readonly defaultMetrics: readonly string[];
   build(args: HeadBuildArgs<C>): HeadedModel;
+  /**
+   * How a batch goes through the model; default `model.forward(...batch.inputs)`. Override it
+   * for test-time augmentation (average over flips when `!training`) or models whose call needs
+   * more than the batch inputs. Runs inside `tf.tidy` (and under the gradient tape when training).
+   */
+  forward?(model: AnyModule, batch: B, context: { training: boolean }): O;
   /** Mean loss of one batch; built from `outputs` so gradients reach the parameters. */
   loss(outputs: O, batch: B): tf.Scalar;
   /** Predictions and targets of one eval batch for the metrics (inside `tf.tidy`). */
   metricInputs(outputs: O, batch: B): EvalOutput;
-  /** Decodes the outputs of a batch, one prediction per example. */
-  predict(outputs: O, context: { labels: readonly string[] | undefined }): Promise<Prediction[]>;
+  /**
+   * Decodes one batch, one prediction per example. `outputs` is the eval-mode forward; `model`
+   * and `batch` are there for heads that decode by running the model again (autoregressive
+   * generation with a cache, beam search). The caller disposes `outputs` and the batch.
+   */
+  predict(outputs: O, context: PredictContext<B>): Promise<Prediction[]>;
+}
+
+/** What `Head.predict` receives besides the outputs. */
+export interface PredictContext<B extends ModelBatch = ModelBatch> {
+  readonly labels: readonly string[] | undefined;
+  /** The model in eval mode (a `PeftModel` for adapter runs). */
+  readonly model: AnyModule;
+  readonly batch: B;
+}
+
+/** Runs a batch through `model` the way `head` wants (its `forward`, else the batch inputs). */
+export function headForward<O, B extends ModelBatch>(
+  head: Head<unknown, O, B>,
+  model: AnyModule,
+  batch: B,
+  training: boolean,
+): O {
+  return head.forward ? head.forward(model, batch, { training }) : (model.forward(...batch.inputs) as O);
 }

@@ -5,6 +5,12 @@
  * evaluation, prediction, merging and inspection. Core stays domain-free: it never looks inside
  * examples, batches or model outputs.
  */
+
+/**
+ * The schema library of the contract (`configSchema`, `optionsSchema`). Plugins import it from
+ * here so their schemas come from the same zod as core's, whatever zod they may also install.
+ */
+export { z } from 'zod';
 export { Architecture, type LoadedBase } from './architecture.js';
 export { closeMatches, didYouMean, editDistance } from './close-matches.js';
 export {
@@ -23,7 +29,14 @@ export {
   findPluginPackages,
 } from './discover-plugins.js';
 export { ContainerModule, type DomainPlugin, definePlugin, pluginProblems } from './domain-plugin.js';
-export { Head, type HeadBuildArgs, type HeadedModel, type Prediction } from './head.js';
+export {
+  Head,
+  type HeadBuildArgs,
+  type HeadedModel,
+  headForward,
+  type PredictContext,
+  type Prediction,
+} from './head.js';
 export { isPlainObject, type JsonObject, type JsonValue } from './json.js';
 export {
   type DiscoveredPlugin,
@@ -56,8 +69,3 @@ export * from './run/index.js';
 export * from './run-config/index.js';
 export { UserError } from './user-error.js';
 export { PEFTKIT_VERSION } from './version.js';
-/**
- * The schema library of the contract (`configSchema`, `optionsSchema`). Plugins import it from
- * here so their schemas come from the same zod as core's, whatever zod they may also install.
- */
-export { z } from 'zod';

@@ -30,11 +30,16 @@ describe('createPeftkit', () => {
 
   it('reports a duplicate id naming both plugins and keeps the first plugin', async () => {
     const host = await createPeftkit({
-      plugins: [fakePlugin('alpha', { presets: ['shared/p'] }), fakePlugin('beta', { presets: ['shared/p', 'beta/q'] })],
+      plugins: [
+        fakePlugin('alpha', { presets: ['shared/p'] }),
+        fakePlugin('beta', { presets: ['shared/p', 'beta/q'] }),
+      ],
     });
     expect(host.failures).toHaveLength(1);
     expect(host.failures[0]?.plugin).toBe('beta');
-    expect(host.failures[0]?.error).toContain("preset 'shared/p' is contributed by both plugin 'alpha' and plugin 'beta'");
+    expect(host.failures[0]?.error).toContain(
+      "preset 'shared/p' is contributed by both plugin 'alpha' and plugin 'beta'",
+    );
     // The clashing plugin is left out entirely, including its other contributions.
     expect(host.presets.ids()).toEqual(['shared/p']);
     expect(host.presets.pluginOf('shared/p')).toBe('alpha');
@@ -48,15 +53,24 @@ describe('createPeftkit', () => {
     });
     await expect(run).rejects.toBeInstanceOf(PluginLoadError);
     await expect(
-      createPeftkit({ strict: true, plugins: [fakePlugin('alpha', { readers: ['r'] }), fakePlugin('beta', { readers: ['r'] })] }),
+      createPeftkit({
+        strict: true,
+        plugins: [fakePlugin('alpha', { readers: ['r'] }), fakePlugin('beta', { readers: ['r'] })],
+      }),
     ).rejects.toThrow(/dataset reader 'r' is contributed by both plugin 'alpha' and plugin 'beta'/);
   });
 
   it('reports a plugin that throws while loading; the others keep working', async () => {
     const host = await createPeftkit({
-      plugins: [fakePlugin('alpha', { presets: ['alpha/one'] }), throwingPlugin('boom'), fakePlugin('gamma', { presets: ['gamma/one'] })],
+      plugins: [
+        fakePlugin('alpha', { presets: ['alpha/one'] }),
+        throwingPlugin('boom'),
+        fakePlugin('gamma', { presets: ['gamma/one'] }),
+      ],
     });
-    expect(host.failures.map((f) => [f.plugin, f.error])).toEqual([['boom', 'its ContainerModule threw: boom exploded']]);
+    expect(host.failures.map((f) => [f.plugin, f.error])).toEqual([
+      ['boom', 'its ContainerModule threw: boom exploded'],
+    ]);
     // What the failing module bound before it threw is unloaded again.
     expect(host.presets.ids()).toEqual(['alpha/one', 'gamma/one']);
     expect(host.plugins.map((p) => p.plugin.id)).toEqual(['alpha', 'gamma']);
@@ -69,7 +83,12 @@ describe('createPeftkit', () => {
       domain: 'bad',
       description: 'binds a preset without config',
       module: new ContainerModule(({ bind }) => {
-        bind(Preset).toConstantValue({ id: 'bad/p', domain: 'bad', task: 't', description: 'd' } as unknown as Preset);
+        bind(Preset).toConstantValue({
+          id: 'bad/p',
+          domain: 'bad',
+          task: 't',
+          description: 'd',
+        } as unknown as Preset);
       }),
     });
     const host = await createPeftkit({
@@ -109,9 +128,9 @@ describe('createPeftkit', () => {
   });
 
   it('validates descriptors in definePlugin', () => {
-    expect(() => definePlugin({ id: '', version: '1', domain: 'd', description: 'x', module: {} } as never)).toThrow(
-      /'id' must be a non-empty string; 'module' must be an inversify ContainerModule/,
-    );
+    expect(() =>
+      definePlugin({ id: '', version: '1', domain: 'd', description: 'x', module: {} } as never),
+    ).toThrow(/'id' must be a non-empty string; 'module' must be an inversify ContainerModule/);
     expect(fakePreset('a/b').domain).toBe('a');
   });
 });

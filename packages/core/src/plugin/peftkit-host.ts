@@ -21,7 +21,10 @@ export type PluginInput = DomainPlugin | DiscoveredPlugin;
 export interface CreatePeftkitOptions {
   /** Plugins to load, in order (the first to claim an id keeps it). */
   plugins?: readonly PluginInput[];
-  /** Also load installed plugins (`discoverPlugins`), after the explicit ones. */
+  /**
+   * Also load installed plugins (`discoverPlugins`), after the explicit ones; an installed plugin
+   * with the id of an explicit one is skipped.
+   */
   discover?: boolean | DiscoverOptions;
   /** Failures found before the host was created (e.g. `--plugin` paths that did not import). */
   failures?: readonly PluginFailure[];
@@ -107,9 +110,10 @@ export async function createPeftkit(options: CreatePeftkitOptions = {}): Promise
   if (options.discover) {
     const found = await discoverPlugins(options.discover === true ? {} : options.discover);
     failures.push(...found.failures);
-    // A plugin passed explicitly and also installed is loaded once.
-    const explicit = new Set(inputs.map((p) => (isDiscovered(p) ? p.plugin : p)));
-    inputs.push(...found.plugins.filter((p) => !explicit.has(p.plugin)));
+    // An explicit plugin wins over an installed one with the same id (a development copy
+    // passed with --plugin shadows the installed release) instead of clashing with it.
+    const explicit = new Set(inputs.map((p) => (isDiscovered(p) ? p.plugin.id : p.id)));
+    inputs.push(...found.plugins.filter((p) => !explicit.has(p.plugin.id)));
   }
   for (const input of inputs) {
     const [plugin, source] = isDiscovered(input) ? [input.plugin, input.source] : [input, undefined];

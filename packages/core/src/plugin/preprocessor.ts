@@ -15,7 +15,7 @@ export const Preprocessor = Symbol.for('peftkit.Preprocessor');
 export interface ModelBatch {
   /** Arguments of the headed model's `forward`, in order (tensors, masks, options objects). */
   readonly inputs: readonly unknown[];
-  /** Training targets (class ids, values, token ids); absent when predicting. */
+  /** Training targets (class ids, values, sequence ids); absent when predicting. */
   readonly targets?: tf.Tensor | undefined;
   /** Number of examples in the batch. */
   readonly size: number;
@@ -60,7 +60,7 @@ export interface PreprocessorInstance<E = unknown, X = unknown, B extends ModelB
   /** Encoded examples to one batch of tensors. */
   collate(encoded: X[], context: EncodeContext): B;
   /**
-   * Parses one command-line input of `peftkit predict` (a file path, a sentence, a CSV row) into
+   * Parses one command-line input of `peftkit predict` (a file path, a table row, a literal value) into
    * an example. Without it the preprocessor cannot serve `predict`.
    */
   parseInput?(input: string): E | Promise<E>;

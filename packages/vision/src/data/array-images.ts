@@ -13,10 +13,20 @@ export interface ImageArray {
 /** The `[H, W, C]` of one image of an array, checking its rank. */
 export function imageDims(a: ImageArray, name: string): [number, number, number, number] {
   const [n, h, w, c = 1] = a.shape;
-  if ((a.shape.length !== 3 && a.shape.length !== 4) || n === undefined || h === undefined || w === undefined) {
+  if (
+    (a.shape.length !== 3 && a.shape.length !== 4) ||
+    n === undefined ||
+    h === undefined ||
+    w === undefined
+  ) {
     throw new Error(`${name}: images must have shape [N, H, W] or [N, H, W, C], got [${a.shape}]`);
   }
   return [n, h, w, c];
+}
+
+/** A map-style dataset whose examples are available synchronously. */
+export interface ArrayImageDataset extends Dataset<ImageExample> {
+  get(index: number): ImageExample;
 }
 
 /**
@@ -27,19 +37,23 @@ export function arrayImageDataset(
   images: ImageArray,
   labels: (i: number) => number | readonly number[] | undefined,
   name: string,
-): Dataset<ImageExample> {
+): ArrayImageDataset {
   const [n, h, w, c] = imageDims(images, name);
   const size = h * w * c;
   return {
     name,
     length: n,
     get(i: number): ImageExample {
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`${name}: index ${i} out of range [0, ${n})`);
+      if (!Number.isInteger(i) || i < 0 || i >= n)
+        throw new RangeError(`${name}: index ${i} out of range [0, ${n})`);
       const data = new Float32Array(size);
       for (let k = 0; k < size; k++) data[k] = images.data[i * size + k] as number;
       const image: RawImage = { data, height: h, width: w, channels: c, maxValue: images.maxValue };
       const label = labels(i);
-      return { source: { kind: 'pixels', image, name: `${name}[${i}]` }, ...(label === undefined ? {} : { label }) };
+      return {
+        source: { kind: 'pixels', image, name: `${name}[${i}]` },
+        ...(label === undefined ? {} : { label }),
+      };
     },
   };
 }

@@ -18,7 +18,9 @@ export const csvManifestOptions = z
     /** Folder relative paths are resolved against (default: the CSV's folder). */
     root: z.string().min(1).optional(),
   })
-  .refine((o) => !(o.labelColumn && o.labelColumns), { message: 'set labelColumn or labelColumns, not both' });
+  .refine((o) => !(o.labelColumn && o.labelColumns), {
+    message: 'set labelColumn or labelColumns, not both',
+  });
 
 export type CsvManifestOptions = z.output<typeof csvManifestOptions>;
 
@@ -66,7 +68,9 @@ export async function readCsvManifest(
   if (options.labelColumns) {
     const cols = options.labelColumns;
     if (labels && labels.join('\u0000') !== cols.join('\u0000')) {
-      throw new Error(`${file}: label columns [${cols.join(', ')}] differ from the model's labels [${labels.join(', ')}]`);
+      throw new Error(
+        `${file}: label columns [${cols.join(', ')}] differ from the model's labels [${labels.join(', ')}]`,
+      );
     }
     const at = cols.map(col);
     const examples = table.rows.map((r, k) => {
@@ -99,7 +103,10 @@ export async function readCsvManifest(
     const label = indexed.indices[k] as number;
     if (label >= 0) examples.push({ source: sourceForPath(resolve(cell(r, pathAt))), label });
   });
-  if (indexed.unseen.size) warnings.push(`${file}: skipped rows with labels the model was not trained on: ${describeUnseen(indexed.unseen)}`);
+  if (indexed.unseen.size)
+    warnings.push(
+      `${file}: skipped rows with labels the model was not trained on: ${describeUnseen(indexed.unseen)}`,
+    );
   return { examples, labels: indexed.labels, multiLabel: false, warnings };
 }
 

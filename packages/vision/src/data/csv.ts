@@ -63,7 +63,9 @@ export function parseCsv(text: string, options: { delimiter?: string; source?: s
   const header = head.fields.map((h) => h.trim());
   for (const r of rest) {
     if (r.fields.length !== header.length) {
-      throw new Error(`${source}:${r.line}: expected ${header.length} fields (${header.join(', ')}), got ${r.fields.length}`);
+      throw new Error(
+        `${source}:${r.line}: expected ${header.length} fields (${header.join(', ')}), got ${r.fields.length}`,
+      );
     }
   }
   return { header, rows: rest.map((r) => r.fields), lines: rest.map((r) => r.line) };

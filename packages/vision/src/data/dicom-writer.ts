@@ -115,7 +115,12 @@ export function encodeDicom(spec: DicomSpec): Uint8Array {
     { group: 0x0008, element: 0x0018, vr: 'UI', value: text(sopInstance, '\0') },
     { group: 0x0008, element: 0x0060, vr: 'CS', value: ds(spec.modality ?? 'OT') },
     { group: 0x0028, element: 0x0002, vr: 'US', value: us(spp, little) },
-    { group: 0x0028, element: 0x0004, vr: 'CS', value: ds(spec.photometric ?? (spp === 3 ? 'RGB' : 'MONOCHROME2')) },
+    {
+      group: 0x0028,
+      element: 0x0004,
+      vr: 'CS',
+      value: ds(spec.photometric ?? (spp === 3 ? 'RGB' : 'MONOCHROME2')),
+    },
     ...(spp === 3 ? [{ group: 0x0028, element: 0x0006, vr: 'US', value: us(0, little) }] : []),
     { group: 0x0028, element: 0x0010, vr: 'US', value: us(spec.rows, little) },
     { group: 0x0028, element: 0x0011, vr: 'US', value: us(spec.columns, little) },
@@ -124,10 +129,14 @@ export function encodeDicom(spec: DicomSpec): Uint8Array {
     { group: 0x0028, element: 0x0102, vr: 'US', value: us((spec.bitsStored ?? bits) - 1, little) },
     { group: 0x0028, element: 0x0103, vr: 'US', value: us(spec.signed ? 1 : 0, little) },
   ];
-  if (spec.windowCenter !== undefined) data.push({ group: 0x0028, element: 0x1050, vr: 'DS', value: ds(String(spec.windowCenter)) });
-  if (spec.windowWidth !== undefined) data.push({ group: 0x0028, element: 0x1051, vr: 'DS', value: ds(String(spec.windowWidth)) });
-  if (spec.rescaleIntercept !== undefined) data.push({ group: 0x0028, element: 0x1052, vr: 'DS', value: ds(String(spec.rescaleIntercept)) });
-  if (spec.rescaleSlope !== undefined) data.push({ group: 0x0028, element: 0x1053, vr: 'DS', value: ds(String(spec.rescaleSlope)) });
+  if (spec.windowCenter !== undefined)
+    data.push({ group: 0x0028, element: 0x1050, vr: 'DS', value: ds(String(spec.windowCenter)) });
+  if (spec.windowWidth !== undefined)
+    data.push({ group: 0x0028, element: 0x1051, vr: 'DS', value: ds(String(spec.windowWidth)) });
+  if (spec.rescaleIntercept !== undefined)
+    data.push({ group: 0x0028, element: 0x1052, vr: 'DS', value: ds(String(spec.rescaleIntercept)) });
+  if (spec.rescaleSlope !== undefined)
+    data.push({ group: 0x0028, element: 0x1053, vr: 'DS', value: ds(String(spec.rescaleSlope)) });
   const body = encodeElements(data, explicit, little);
   if (spec.encapsulated) {
     // Undefined-length OB: empty basic offset table item, one fragment, sequence delimiter.
@@ -149,7 +158,13 @@ export function encodeDicom(spec: DicomSpec): Uint8Array {
     hv.setUint32(8, 0xffffffff, true);
     body.push(head, item(0xe000, new Uint8Array(0)), item(0xe000, frag), item(0xe0dd, new Uint8Array(0)));
   } else {
-    body.push(...encodeElements([{ group: 0x7fe0, element: 0x0010, vr: bits === 8 ? 'OB' : 'OW', value: pixels }], explicit, little));
+    body.push(
+      ...encodeElements(
+        [{ group: 0x7fe0, element: 0x0010, vr: bits === 8 ? 'OB' : 'OW', value: pixels }],
+        explicit,
+        little,
+      ),
+    );
   }
   return concat([new Uint8Array(128), new TextEncoder().encode('DICM'), metaAll, ...body]);
 }

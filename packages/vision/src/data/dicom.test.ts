@@ -47,18 +47,38 @@ describe('decodeDicom', () => {
     expect(img.window).toEqual({ center: 40, width: 401 });
     expect(img.maxValue).toBe(1);
     const expected = [0, (0 - 39.5) / 400 + 0.5, (80 - 39.5) / 400 + 0.5, 1];
-    Array.from(img.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 6));
+    Array.from(img.data).forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i] as number, 6);
+    });
     const raw = decodeDicom(bytes, 'w.dcm', { window: 'none' });
     expect(Array.from(raw.data)).toEqual([-1000, 0, 80, 3000]);
   });
 
   it('reads signed data with Bits Stored < Bits Allocated, MONOCHROME1 and 8-bit RGB', () => {
-    const signed = encodeDicom({ rows: 1, columns: 3, pixels: [0x0fff, 0x0800, 5], bitsStored: 12, signed: true });
+    const signed = encodeDicom({
+      rows: 1,
+      columns: 3,
+      pixels: [0x0fff, 0x0800, 5],
+      bitsStored: 12,
+      signed: true,
+    });
     expect(Array.from(decodeDicom(signed).data)).toEqual([-1, -2048, 5]);
-    const mono1 = encodeDicom({ rows: 1, columns: 2, pixels: [0, 255], bitsAllocated: 8, photometric: 'MONOCHROME1' });
+    const mono1 = encodeDicom({
+      rows: 1,
+      columns: 2,
+      pixels: [0, 255],
+      bitsAllocated: 8,
+      photometric: 'MONOCHROME1',
+    });
     const m = decodeDicom(mono1);
     expect([Array.from(m.data), m.maxValue]).toEqual([[255, 0], 255]);
-    const rgb = encodeDicom({ rows: 1, columns: 2, pixels: [1, 2, 3, 4, 5, 6], bitsAllocated: 8, samplesPerPixel: 3 });
+    const rgb = encodeDicom({
+      rows: 1,
+      columns: 2,
+      pixels: [1, 2, 3, 4, 5, 6],
+      bitsAllocated: 8,
+      samplesPerPixel: 3,
+    });
     const c = decodeDicom(rgb);
     expect([c.channels, Array.from(c.data)]).toEqual([3, [1, 2, 3, 4, 5, 6]]);
   });
@@ -72,7 +92,9 @@ describe('decodeDicom', () => {
       transferSyntax: '1.2.840.10008.1.2.4.50',
       encapsulated: true,
     });
-    expect(() => decodeDicom(jpeg, 'scan.dcm')).toThrow('unsupported transfer syntax 1.2.840.10008.1.2.4.50 in scan.dcm');
+    expect(() => decodeDicom(jpeg, 'scan.dcm')).toThrow(
+      'unsupported transfer syntax 1.2.840.10008.1.2.4.50 in scan.dcm',
+    );
     expect(() => decodeDicom(new Uint8Array(200), 'empty.dcm')).toThrow('cannot read DICOM empty.dcm');
     const good = encodeDicom({ rows: 4, columns: 4, pixels: new Array(16).fill(7) });
     expect(() => decodeDicom(good.subarray(0, good.length - 10), 'cut.dcm')).toThrow(/cut\.dcm/);

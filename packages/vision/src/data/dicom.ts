@@ -65,7 +65,11 @@ function messageOf(err: unknown): string {
  * @throws DicomError `unsupported transfer syntax <uid> in <file>` for compressed data, and
  *   `cannot read DICOM <file>: ...` for anything malformed.
  */
-export function decodeDicom(bytes: Uint8Array, name = '<dicom>', options: DicomDecodeOptions = {}): DicomImage {
+export function decodeDicom(
+  bytes: Uint8Array,
+  name = '<dicom>',
+  options: DicomDecodeOptions = {},
+): DicomImage {
   const fail = (why: string): never => {
     throw new DicomError(name, `cannot read DICOM ${name}: ${why}`);
   };
@@ -92,17 +96,22 @@ export function decodeDicom(bytes: Uint8Array, name = '<dicom>', options: DicomD
   const photometric = (ds.string('x00280004') ?? (spp === 3 ? 'RGB' : 'MONOCHROME2')).trim();
   const frames = ds.intString('x00280008') ?? 1;
   if (!['MONOCHROME1', 'MONOCHROME2', 'RGB'].includes(photometric)) {
-    fail(`unsupported photometric interpretation '${photometric}' (MONOCHROME1, MONOCHROME2 and RGB are read)`);
+    fail(
+      `unsupported photometric interpretation '${photometric}' (MONOCHROME1, MONOCHROME2 and RGB are read)`,
+    );
   }
   if ((photometric === 'RGB') !== (spp === 3) || (spp !== 1 && spp !== 3)) {
     fail(`${spp} samples per pixel do not fit photometric interpretation '${photometric}'`);
   }
   if (![8, 16, 32].includes(bitsAllocated)) fail(`unsupported Bits Allocated ${bitsAllocated}`);
-  if (!(bitsStored >= 1 && bitsStored <= bitsAllocated)) fail(`Bits Stored ${bitsStored} exceeds Bits Allocated ${bitsAllocated}`);
+  if (!(bitsStored >= 1 && bitsStored <= bitsAllocated))
+    fail(`Bits Stored ${bitsStored} exceeds Bits Allocated ${bitsAllocated}`);
   const frame = options.frame ?? 0;
-  if (!Number.isInteger(frame) || frame < 0 || frame >= frames) fail(`frame ${frame} out of range (file has ${frames})`);
+  if (!Number.isInteger(frame) || frame < 0 || frame >= frames)
+    fail(`frame ${frame} out of range (file has ${frames})`);
   const pixel = ds.elements['x7fe00010'] ?? fail('no Pixel Data (7FE0,0010)');
-  if (pixel.encapsulatedPixelData) fail('encapsulated (compressed) pixel data in an uncompressed transfer syntax');
+  if (pixel.encapsulatedPixelData)
+    fail('encapsulated (compressed) pixel data in an uncompressed transfer syntax');
   const count = rows * cols * spp;
   const bytesPer = bitsAllocated / 8;
   const start = pixel.dataOffset + frame * count * bytesPer;
@@ -115,7 +124,12 @@ export function decodeDicom(bytes: Uint8Array, name = '<dicom>', options: DicomD
   const mask = bitsStored === 32 ? 0xffffffff : 2 ** bitsStored - 1;
   const read = (i: number): number => {
     const o = start + i * bytesPer;
-    const v = bytesPer === 1 ? view.getUint8(o) : bytesPer === 2 ? view.getUint16(o, little) : view.getUint32(o, little);
+    const v =
+      bytesPer === 1
+        ? view.getUint8(o)
+        : bytesPer === 2
+          ? view.getUint16(o, little)
+          : view.getUint32(o, little);
     const u = bitsStored === 32 ? v : v & mask;
     return signed && u >= 2 ** (bitsStored - 1) ? u - 2 ** bitsStored : u;
   };
@@ -140,7 +154,14 @@ export function decodeDicom(bytes: Uint8Array, name = '<dicom>', options: DicomD
     const hi = window.center - 0.5 + (window.width - 1) / 2;
     for (let i = 0; i < count; i++) {
       const x = data[i] as number;
-      data[i] = x <= lo ? 0 : x > hi ? 1 : window.width === 1 ? 1 : (x - (window.center - 0.5)) / (window.width - 1) + 0.5;
+      data[i] =
+        x <= lo
+          ? 0
+          : x > hi
+            ? 1
+            : window.width === 1
+              ? 1
+              : (x - (window.center - 0.5)) / (window.width - 1) + 0.5;
     }
     maxValue = 1;
   } else if (!signed && slope === 1 && intercept === 0) {

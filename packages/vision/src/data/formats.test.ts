@@ -11,7 +11,10 @@ describe('parseNpy', () => {
     const u1 = parseNpy(encodeNpy('|u1', [2, 3], [0, 1, 2, 253, 254, 255]));
     expect([u1.dtype, u1.shape, Array.from(u1.data)]).toEqual(['|u1', [2, 3], [0, 1, 2, 253, 254, 255]]);
     const i8 = parseNpy(encodeNpy('<i8', [3, 1], [0, 5, -2]));
-    expect([i8.shape, Array.from(i8.data)]).toEqual([[3, 1], [0, 5, -2]]);
+    expect([i8.shape, Array.from(i8.data)]).toEqual([
+      [3, 1],
+      [0, 5, -2],
+    ]);
     const f4 = parseNpy(encodeNpy('<f4', [2], [0.5, -1.25]));
     expect(Array.from(f4.data)).toEqual([0.5, -1.25]);
     expect(parseNpy(encodeNpy('<f4', [], [3])).shape).toEqual([]);
@@ -33,7 +36,10 @@ describe('parseNpy', () => {
 
 describe('parseNpz', () => {
   it('reads every .npy member (deflated or stored) by name', () => {
-    const npz = encodeNpz({ train_images: encodeNpy('|u1', [1, 2, 2], [1, 2, 3, 4]), train_labels: encodeNpy('<i8', [1, 1], [7]) });
+    const npz = encodeNpz({
+      train_images: encodeNpy('|u1', [1, 2, 2], [1, 2, 3, 4]),
+      train_labels: encodeNpy('<i8', [1, 1], [7]),
+    });
     const arrays = parseNpz(npz, 'x.npz');
     expect([...arrays.keys()].sort()).toEqual(['train_images', 'train_labels']);
     expect(Array.from(arrays.get('train_labels')!.data)).toEqual([7]);
@@ -52,7 +58,10 @@ describe('parseIdx', () => {
   it('reads IDX u8 images and labels, gzipped or not', () => {
     const raw = encodeIdxU8([2, 2, 3], [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);
     const a = parseIdx(raw);
-    expect([a.shape, Array.from(a.data).slice(-2)]).toEqual([[2, 2, 3], [254, 255]]);
+    expect([a.shape, Array.from(a.data).slice(-2)]).toEqual([
+      [2, 2, 3],
+      [254, 255],
+    ]);
     const b = parseIdx(gzipSync(raw));
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
   });

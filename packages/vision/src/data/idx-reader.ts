@@ -18,7 +18,13 @@ const STEMS = { train: 'train', eval: 't10k' } as const;
 async function findFile(dir: string, stem: string): Promise<string> {
   for (const name of [stem, `${stem}.gz`]) {
     const p = path.join(dir, name);
-    if (await fs.stat(p).then((s) => s.isFile(), () => false)) return p;
+    if (
+      await fs.stat(p).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return p;
   }
   throw new Error(`${dir}: no ${stem} or ${stem}.gz`);
 }
@@ -28,7 +34,10 @@ async function findFile(dir: string, stem: string): Promise<string> {
  * whose labels file is found by name) or a folder in the MNIST layout (`train-*` for training,
  * `t10k-*` for eval).
  */
-export async function idxFiles(location: string, split: 'train' | 'eval'): Promise<{ images: string; labels: string }> {
+export async function idxFiles(
+  location: string,
+  split: 'train' | 'eval',
+): Promise<{ images: string; labels: string }> {
   const stat = await fs.stat(location).catch(() => undefined);
   if (stat?.isDirectory()) {
     const stem = STEMS[split];
@@ -54,14 +63,21 @@ export async function readIdxPair(imagesFile: string, labelsFile: string, labelN
   const [images, labels] = await Promise.all([readIdx(imagesFile), readIdx(labelsFile)]);
   if (labels.shape.length !== 1) throw new Error(`${labelsFile}: labels must be 1-D, got [${labels.shape}]`);
   if (labels.shape[0] !== images.shape[0]) {
-    throw new Error(`${imagesFile} has ${images.shape[0]} images but ${labelsFile} has ${labels.shape[0]} labels`);
+    throw new Error(
+      `${imagesFile} has ${images.shape[0]} images but ${labelsFile} has ${labels.shape[0]} labels`,
+    );
   }
   let max = 0;
   for (const v of labels.data) max = Math.max(max, v);
   const names = labelNames ?? Array.from({ length: max + 1 }, (_, i) => String(i));
-  if (max >= names.length) throw new Error(`${labelsFile}: label ${max} has no name (labelNames has ${names.length})`);
+  if (max >= names.length)
+    throw new Error(`${labelsFile}: label ${max} has no name (labelNames has ${names.length})`);
   const maxValue = images.data instanceof Uint8Array ? 255 : undefined;
-  const examples = arrayImageDataset({ data: images.data, shape: images.shape, maxValue }, (i) => labels.data[i] as number, imagesFile);
+  const examples = arrayImageDataset(
+    { data: images.data, shape: images.shape, maxValue },
+    (i) => labels.data[i] as number,
+    imagesFile,
+  );
   return { examples, labels: names };
 }
 

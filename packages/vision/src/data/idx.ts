@@ -8,13 +8,21 @@ export interface IdxArray {
 }
 
 /** IDX type codes: size and big-endian reader. */
-const TYPES: Record<number, { name: string; size: number; make: (n: number) => IdxArray['data']; get: (v: DataView, o: number) => number }> = {
-  0x08: { name: 'u8', size: 1, make: (n) => new Uint8Array(n), get: (v, o) => v.getUint8(o) },
-  0x09: { name: 'i8', size: 1, make: (n) => new Int8Array(n), get: (v, o) => v.getInt8(o) },
-  0x0b: { name: 'i16', size: 2, make: (n) => new Int16Array(n), get: (v, o) => v.getInt16(o) },
-  0x0c: { name: 'i32', size: 4, make: (n) => new Int32Array(n), get: (v, o) => v.getInt32(o) },
-  0x0d: { name: 'f32', size: 4, make: (n) => new Float32Array(n), get: (v, o) => v.getFloat32(o) },
-  0x0e: { name: 'f64', size: 8, make: (n) => new Float64Array(n), get: (v, o) => v.getFloat64(o) },
+const TYPES: Record<
+  number,
+  {
+    name: string;
+    size: number;
+    make: (n: number) => IdxArray['data'];
+    get: (v: DataView, o: number) => number;
+  }
+> = {
+  8: { name: 'u8', size: 1, make: (n) => new Uint8Array(n), get: (v, o) => v.getUint8(o) },
+  9: { name: 'i8', size: 1, make: (n) => new Int8Array(n), get: (v, o) => v.getInt8(o) },
+  11: { name: 'i16', size: 2, make: (n) => new Int16Array(n), get: (v, o) => v.getInt16(o) },
+  12: { name: 'i32', size: 4, make: (n) => new Int32Array(n), get: (v, o) => v.getInt32(o) },
+  13: { name: 'f32', size: 4, make: (n) => new Float32Array(n), get: (v, o) => v.getFloat32(o) },
+  14: { name: 'f64', size: 8, make: (n) => new Float64Array(n), get: (v, o) => v.getFloat64(o) },
 };
 
 /**
@@ -46,7 +54,9 @@ export function parseIdx(input: Uint8Array, name = '<idx>'): IdxArray {
   const shape = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - head < count * type.size) {
-    fail(`truncated data: shape [${shape}] of ${type.name} needs ${count * type.size} bytes, file has ${bytes.length - head}`);
+    fail(
+      `truncated data: shape [${shape}] of ${type.name} needs ${count * type.size} bytes, file has ${bytes.length - head}`,
+    );
   }
   const data = type.make(count);
   if (type.size === 1) data.set(bytes.subarray(head, head + count));
@@ -69,7 +79,9 @@ export function encodeIdxU8(shape: readonly number[], values: ArrayLike<number>)
   const view = new DataView(out.buffer);
   out[2] = 0x08;
   out[3] = shape.length;
-  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  shape.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d);
+  });
   out.set(Uint8Array.from(values), head);
   return out;
 }

@@ -28,13 +28,18 @@ export const DICOM_EXTENSIONS = ['.dcm', '.dicom'] as const;
 /** True when the extension is one the plugin decodes (image or DICOM). */
 export function isImagePath(p: string): boolean {
   const ext = path.extname(p).toLowerCase();
-  return (IMAGE_EXTENSIONS as readonly string[]).includes(ext) || (DICOM_EXTENSIONS as readonly string[]).includes(ext);
+  return (
+    (IMAGE_EXTENSIONS as readonly string[]).includes(ext) ||
+    (DICOM_EXTENSIONS as readonly string[]).includes(ext)
+  );
 }
 
 /** The source for a path: DICOM by extension, otherwise an image file. */
 export function sourceForPath(p: string): ImageSource {
   const ext = path.extname(p).toLowerCase();
-  return (DICOM_EXTENSIONS as readonly string[]).includes(ext) ? { kind: 'dicom', path: p } : { kind: 'file', path: p };
+  return (DICOM_EXTENSIONS as readonly string[]).includes(ext)
+    ? { kind: 'dicom', path: p }
+    : { kind: 'file', path: p };
 }
 
 /** A name for messages: the path, or the in-memory name. */

@@ -47,14 +47,20 @@ export async function readImageFolder(
     throw new Error(`cannot read image folder ${root}: ${err.message}`, { cause: err });
   });
   const classes = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-  if (!classes.length) throw new Error(`${root}: no class subfolders (expected ${root}/<class>/<image files>)`);
+  if (!classes.length)
+    throw new Error(`${root}: no class subfolders (expected ${root}/<class>/<image files>)`);
   const exts = options.extensions?.map((e) => e.toLowerCase());
   const accept = (p: string) => (exts ? exts.includes(path.extname(p).toLowerCase()) : isImagePath(p));
   const indexed = indexLabels(classes, labels);
   const warnings: string[] = [];
-  if (indexed.unseen.size) warnings.push(`${root}: skipped class folders the model was not trained on: ${describeUnseen(indexed.unseen)}`);
+  if (indexed.unseen.size)
+    warnings.push(
+      `${root}: skipped class folders the model was not trained on: ${describeUnseen(indexed.unseen)}`,
+    );
   const examples: ImageExample[] = [];
-  const order = classes.map((c, i) => ({ c, label: indexed.indices[i] as number })).sort((a, b) => a.label - b.label);
+  const order = classes
+    .map((c, i) => ({ c, label: indexed.indices[i] as number }))
+    .sort((a, b) => a.label - b.label);
   for (const { c, label } of order) {
     if (label < 0) continue;
     const files = (await listFiles(path.join(root, c))).filter(accept);

@@ -1,5 +1,5 @@
 import { type DatasetReader, type ReadResult, z } from '@peftkit/core';
-import { arrayImageDataset } from './array-images.js';
+import { type ArrayImageDataset, arrayImageDataset } from './array-images.js';
 import type { ImageExample } from './image-example.js';
 import type { NpyArray } from './npy.js';
 import { readNpz } from './npz.js';
@@ -20,7 +20,7 @@ export type MedMnistOptions = z.output<typeof medMnistOptions>;
 
 /** One split of a MedMNIST archive. */
 export interface MedMnistData {
-  readonly examples: ReturnType<typeof arrayImageDataset>;
+  readonly examples: ArrayImageDataset;
   readonly labels: readonly string[];
   /** True for `[N, K]` 0/1 labels (e.g. ChestMNIST's 14 findings). */
   readonly multiLabel: boolean;
@@ -54,22 +54,26 @@ export async function readMedMnist(
     throw new Error(`${file}: ${split}_images has ${n} examples but ${split}_labels has ${labels.shape[0]}`);
   }
   const width = labels.shape.length === 1 ? 1 : labels.shape.length === 2 ? (labels.shape[1] as number) : -1;
-  if (width < 1) throw new Error(`${file}: ${split}_labels must be [N], [N, 1] or [N, K], got [${labels.shape}]`);
+  if (width < 1)
+    throw new Error(`${file}: ${split}_labels must be [N], [N, 1] or [N, K], got [${labels.shape}]`);
   const name = `${file}:${split}`;
   const image = { data: images.data, shape: images.shape, maxValue: MAX_BY_DTYPE[images.dtype] };
   if (width > 1) {
     const names = options.labelNames ?? Array.from({ length: width }, (_, i) => String(i));
-    if (names.length !== width) throw new Error(`${file}: ${width} label columns but ${names.length} labelNames`);
+    if (names.length !== width)
+      throw new Error(`${file}: ${width} label columns but ${names.length} labelNames`);
     const multi = (i: number) => Array.from(labels.data.subarray(i * width, (i + 1) * width), Number);
     return { examples: arrayImageDataset(image, multi, name), labels: names, multiLabel: true };
   }
   let max = 0;
   for (const v of labels.data) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`${file}: ${split}_labels must hold class ids >= 0, got ${v}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new Error(`${file}: ${split}_labels must hold class ids >= 0, got ${v}`);
     max = Math.max(max, v);
   }
   const names = options.labelNames ?? Array.from({ length: max + 1 }, (_, i) => String(i));
-  if (max >= names.length) throw new Error(`${file}: label ${max} has no name (labelNames has ${names.length})`);
+  if (max >= names.length)
+    throw new Error(`${file}: label ${max} has no name (labelNames has ${names.length})`);
   return {
     examples: arrayImageDataset(image, (i) => labels.data[i] as number, name),
     labels: names,
@@ -88,7 +92,9 @@ export const medMnistReader: DatasetReader<ImageExample, MedMnistOptions> = {
     const which = split === 'train' ? options.trainSplit : options.evalSplit;
     const data = await readMedMnist(p, which, { labelNames: options.labelNames ?? labels });
     if (labels && labels.join('\u0000') !== data.labels.join('\u0000')) {
-      throw new Error(`${p}: labels [${data.labels.join(', ')}] differ from the model's [${labels.join(', ')}]`);
+      throw new Error(
+        `${p}: labels [${data.labels.join(', ')}] differ from the model's [${labels.join(', ')}]`,
+      );
     }
     return {
       dataset: data.examples,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { type DatasetReader, type Dataset, type ReadResult, z } from '@peftkit/core';
+import { type Dataset, type DatasetReader, type ReadResult, z } from '@peftkit/core';
 import { arrayImageDataset } from './array-images.js';
 import type { ImageExample } from './image-example.js';
 
@@ -25,7 +25,11 @@ let cache: Promise<Float32Array[]> | undefined;
 /** Each digit's samples (values in [0, 1]) from the `mnist` package's JSON files, read once. */
 function digitArrays(): Promise<Float32Array[]> {
   cache ??= (async () => {
-    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+    const dir = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('mnist/package.json')),
+      'src',
+      'digits',
+    );
     return Promise.all(
       Array.from({ length: DIGITS }, async (_, d) => {
         const json = JSON.parse(await fs.readFile(path.join(dir, `${d}.json`), 'utf8')) as { data: number[] };
@@ -89,7 +93,10 @@ export const mnistPackageReader: DatasetReader<ImageExample, MnistPackageOptions
   canRead: (p) => /^mnist(:(train|test|all))?$/.test(p),
   async read(p, { options, split }): Promise<ReadResult<ImageExample>> {
     const named = p.split(':')[1] as MnistSplit | undefined;
-    const { examples, labels } = await loadMnistDigits(named ?? (split === 'train' ? 'train' : 'test'), options);
+    const { examples, labels } = await loadMnistDigits(
+      named ?? (split === 'train' ? 'train' : 'test'),
+      options,
+    );
     return { dataset: examples, labels, labelOf: (e) => e.label as number };
   },
 };

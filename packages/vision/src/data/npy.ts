@@ -7,7 +7,15 @@ export interface NpyArray {
    * The values. 64-bit integers are converted to numbers (exact up to 2^53, far beyond any
    * label or pixel value) so every dtype reads as one numeric array type.
    */
-  readonly data: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+  readonly data:
+    | Uint8Array
+    | Int8Array
+    | Uint16Array
+    | Int16Array
+    | Uint32Array
+    | Int32Array
+    | Float32Array
+    | Float64Array;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -62,7 +70,9 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
     offset = 12;
   } else return fail(`unsupported .npy format version ${major}`);
   if (offset + headerLen > bytes.length) fail('truncated header');
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(offset, offset + headerLen));
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
+    bytes.subarray(offset, offset + headerLen),
+  );
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
@@ -70,7 +80,9 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
     return fail(`malformed header: ${header.trim()}`);
   }
   if (fortran === 'True') {
-    fail('Fortran-order (column-major) arrays are not supported; re-save with np.save(f, np.ascontiguousarray(a))');
+    fail(
+      'Fortran-order (column-major) arrays are not supported; re-save with np.save(f, np.ascontiguousarray(a))',
+    );
   }
   const shape = shapeText
     .split(',')
@@ -94,7 +106,9 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
   const start = offset + headerLen;
   const need = count * spec.size;
   if (bytes.length - start < need) {
-    fail(`truncated data: shape (${shape.join(', ')}) of ${descr} needs ${need} bytes, file has ${bytes.length - start}`);
+    fail(
+      `truncated data: shape (${shape.join(', ')}) of ${descr} needs ${need} bytes, file has ${bytes.length - start}`,
+    );
   }
   return { dtype: descr, shape, data: spec.read(bytes.subarray(start), count) };
 }
@@ -103,9 +117,14 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
  * Writes `.npy` (version 1.0) bytes for a C-order array; used by tests and by demos that write
  * MedMNIST-format files.
  */
-export function encodeNpy(dtype: '|u1' | '<i8' | '<f4' | '<u2', shape: readonly number[], values: ArrayLike<number>): Uint8Array {
+export function encodeNpy(
+  dtype: '|u1' | '<i8' | '<f4' | '<u2',
+  shape: readonly number[],
+  values: ArrayLike<number>,
+): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (values.length !== count) throw new Error(`encodeNpy: shape (${shape}) needs ${count} values, got ${values.length}`);
+  if (values.length !== count)
+    throw new Error(`encodeNpy: shape (${shape}) needs ${count} values, got ${values.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // Pad with spaces so magic + 4 + header + '\n' is a multiple of 64, as NumPy does.

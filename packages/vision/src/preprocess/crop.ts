@@ -1,6 +1,6 @@
 import type { Rng } from '@peftkit/core';
-import { cropWithPadding } from './resize.js';
 import { type ImageSize, type RawImage, toSize } from './raw-image.js';
+import { cropWithPadding } from './resize.js';
 
 /** A crop window: top-left corner and size. */
 export interface CropBox {
@@ -51,13 +51,21 @@ export function randomBox(
   const spanH = height + 2 * padding - h;
   const spanW = width + 2 * padding - w;
   if (spanH < 0 || spanW < 0) {
-    throw new Error(`randomBox: crop ${h}x${w} is larger than the ${height}x${width} image (padding ${padding})`);
+    throw new Error(
+      `randomBox: crop ${h}x${w} is larger than the ${height}x${width} image (padding ${padding})`,
+    );
   }
   return { top: rng.int(spanH + 1) - padding, left: rng.int(spanW + 1) - padding, height: h, width: w };
 }
 
 /** Crops a window chosen by `randomBox`; padded parts get `padValue`. */
-export function randomCrop(image: RawImage, size: number | ImageSize, rng: Rng, padding = 0, padValue = 0): RawImage {
+export function randomCrop(
+  image: RawImage,
+  size: number | ImageSize,
+  rng: Rng,
+  padding = 0,
+  padValue = 0,
+): RawImage {
   const b = randomBox(image.height, image.width, size, rng, padding);
   return cropWithPadding(image, b.top, b.left, b.height, b.width, padValue);
 }

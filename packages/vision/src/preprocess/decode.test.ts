@@ -32,7 +32,7 @@ function ramp8(channels: number): Uint8Array {
   return a;
 }
 
-async function write(name: string, image: sharp.Sharp): Promise<string> {
+async function write(name: string, image: ReturnType<typeof sharp>): Promise<string> {
   const p = path.join(dir, name);
   await image.toFile(p);
   return p;
@@ -45,7 +45,14 @@ describe('decodeImage', () => {
   it('decodes 8-bit grey and RGB PNG exactly', async () => {
     const grey = ramp8(1);
     const g = await decodeImage(await write('g8.png', raw(grey, 1).toColourspace('b-w').png()));
-    expect([g.height, g.width, g.channels, g.bitDepth, g.maxValue, g.format]).toEqual([H, W, 1, 8, 255, 'png']);
+    expect([g.height, g.width, g.channels, g.bitDepth, g.maxValue, g.format]).toEqual([
+      H,
+      W,
+      1,
+      8,
+      255,
+      'png',
+    ]);
     expect(Array.from(g.data)).toEqual(Array.from(grey));
 
     const rgb = ramp8(3);
@@ -74,7 +81,9 @@ describe('decodeImage', () => {
 
   it('keeps 16-bit TIFF values (lossless compression) and 8-bit TIFF', async () => {
     const v = ramp16(1);
-    const t16 = await decodeImage(await write('g16.tif', raw(v, 1).toColourspace('grey16').tiff({ compression: 'lzw' })));
+    const t16 = await decodeImage(
+      await write('g16.tif', raw(v, 1).toColourspace('grey16').tiff({ compression: 'lzw' })),
+    );
     expect([t16.bitDepth, t16.format]).toEqual([16, 'tiff']);
     expect(Array.from(t16.data)).toEqual(Array.from(v));
     const rgb = ramp8(3);
@@ -101,7 +110,9 @@ describe('decodeImage', () => {
     const z = zScore(img);
     const mean = Array.from(v).reduce((a, b) => a + b, 0) / v.length;
     const std = Math.sqrt(Array.from(v).reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
-    Array.from(v).forEach((x, i) => expect(z.data[i]).toBeCloseTo((x - mean) / std, 5));
+    Array.from(v).forEach((x, i) => {
+      expect(z.data[i]).toBeCloseTo((x - mean) / std, 5);
+    });
   });
 
   it('names the file of a corrupt or truncated image', async () => {
@@ -113,7 +124,9 @@ describe('decodeImage', () => {
     const truncated = path.join(dir, 'truncated.png');
     await fs.writeFile(truncated, good.subarray(0, good.length - 20));
     await expect(decodeImage(truncated)).rejects.toThrow(truncated);
-    await expect(decodeImage(new Uint8Array([1, 2, 3]), { name: 'upload.png' })).rejects.toThrow('upload.png');
+    await expect(decodeImage(new Uint8Array([1, 2, 3]), { name: 'upload.png' })).rejects.toThrow(
+      'upload.png',
+    );
   });
 });
 
@@ -121,7 +134,14 @@ describe('decodeImages', () => {
   it('decodes concurrently in input order and skips corrupt files when asked', async () => {
     const paths: string[] = [];
     for (let i = 0; i < 6; i++) {
-      paths.push(await write(`b${i}.png`, raw(new Uint8Array(W * H).fill(i * 10), 1).toColourspace('b-w').png()));
+      paths.push(
+        await write(
+          `b${i}.png`,
+          raw(new Uint8Array(W * H).fill(i * 10), 1)
+            .toColourspace('b-w')
+            .png(),
+        ),
+      );
     }
     const bad = path.join(dir, 'b-bad.png');
     await fs.writeFile(bad, 'garbage');

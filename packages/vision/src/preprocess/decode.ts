@@ -49,14 +49,20 @@ const GREY_SPACES = new Set(['b-w', 'grey16']);
  * @example
  * const img = await decodeImage('scans/0001.png'); // { height, width, channels, data, bitDepth }
  */
-export async function decodeImage(source: string | Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+export async function decodeImage(
+  source: string | Uint8Array,
+  options: DecodeOptions = {},
+): Promise<DecodedImage> {
   const name = typeof source === 'string' ? source : (options.name ?? '<buffer>');
-  const input = typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  const input =
+    typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   try {
     const open = () => sharp(input, { failOn: 'error', autoOrient: options.autoOrient ?? true });
     const meta = await open().metadata();
     if (meta.depth !== 'uchar' && meta.depth !== 'ushort') {
-      throw new Error(`unsupported sample format '${meta.depth}' (8- and 16-bit unsigned integers are supported)`);
+      throw new Error(
+        `unsupported sample format '${meta.depth}' (8- and 16-bit unsigned integers are supported)`,
+      );
     }
     const sixteen = meta.depth === 'ushort';
     const grey = GREY_SPACES.has(meta.space) || meta.channels <= 2;

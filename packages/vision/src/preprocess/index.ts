@@ -4,8 +4,20 @@ export { adjustBrightness, adjustContrast, meanGrey, type ValueRange } from './c
 export { ConcurrencyLimit, mapConcurrent } from './concurrency.js';
 export { type CropBox, centerBox, centerCrop, crop, randomBox, randomCrop } from './crop.js';
 export { type DecodedImage, type DecodeOptions, decodeImage, ImageDecodeError } from './decode.js';
-export { type DecodeBatchOptions, type DecodeBatchResult, decodeImages, type SkippedImage } from './decode-batch.js';
+export {
+  type DecodeBatchOptions,
+  type DecodeBatchResult,
+  decodeImages,
+  type SkippedImage,
+} from './decode-batch.js';
 export { flipHorizontal, flipVertical } from './flip.js';
+export {
+  type EncodedImage,
+  ImagePreprocessor,
+  type ImagePreprocessorOptions,
+  imagePreprocessor,
+  imagePreprocessorOptions,
+} from './image-preprocessor.js';
 export { affineIntensity, applyWindow, type IntensityWindow, scaleToUnit } from './intensity.js';
 export { IMAGENET_MEAN, IMAGENET_STD, minMax, normalizeMeanStd, zScore } from './normalize.js';
 export { type AugmentDraw, drawAugmentation, ImagePipeline } from './pipeline.js';
@@ -20,3 +32,4 @@ export { type ImageSize, type RawImage, rawImage, toSize, valueRange, withData }
 export { cropWithPadding, type ResizeFit, type ResizeOptions, resize } from './resize.js';
 export { rotate } from './rotate.js';
 export { fromBatchTensor, toBatchTensor } from './to-tensor.js';
+export type { VisionBatch } from './vision-batch.js';

@@ -35,11 +35,14 @@ describe('ImagePipeline', () => {
     expect(d1).toEqual(d2);
     expect(Array.from(p.apply(img, d1).data)).toEqual(Array.from(p.apply(img, d2).data));
     const evalOut = p.apply(img);
-    const outs = new Set([1, 2, 3, 4, 5].map((s) => Array.from(p.apply(img, p.draw(new Rng(s))).data).join()));
+    const outs = new Set(
+      [1, 2, 3, 4, 5].map((s) => Array.from(p.apply(img, p.draw(new Rng(s))).data).join()),
+    );
     expect(outs.size).toBeGreaterThan(1);
     expect(outs.has(Array.from(evalOut.data).join())).toBe(false);
     // Unit-range images stay in [0, 1] after jitter.
-    for (const s of [1, 2, 3]) for (const v of p.apply(img, p.draw(new Rng(s))).data) expect(v).toBeLessThanOrEqual(1);
+    for (const s of [1, 2, 3])
+      for (const v of p.apply(img, p.draw(new Rng(s))).data) expect(v).toBeLessThanOrEqual(1);
   });
 
   it('maps intensity: auto (nominal range or min-max), window, none', () => {
@@ -59,6 +62,8 @@ describe('ImagePipeline', () => {
     expect(g.channels).toBe(1);
     expect(g.data[0]).toBeCloseTo(1, 5);
     expect(() => new ImagePipeline({ augment: { hflip: 2 } })).toThrow();
-    expect(() => new ImagePipeline({ normalize: 'imagenet' }).apply(ramp(2, 2, 1, 255))).toThrow('channels: 3');
+    expect(() => new ImagePipeline({ normalize: 'imagenet' }).apply(ramp(2, 2, 1, 255))).toThrow(
+      'channels: 3',
+    );
   });
 });

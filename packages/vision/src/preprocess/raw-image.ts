@@ -34,14 +34,17 @@ export function rawImage(
     ['width', width],
     ['channels', channels],
   ] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`rawImage: ${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v <= 0)
+      throw new Error(`rawImage: ${name} must be a positive integer, got ${v}`);
   }
   if (data.length !== height * width * channels) {
     throw new Error(
       `rawImage: expected ${height}x${width}x${channels} = ${height * width * channels} values, got ${data.length}`,
     );
   }
-  return maxValue === undefined ? { data, height, width, channels } : { data, height, width, channels, maxValue };
+  return maxValue === undefined
+    ? { data, height, width, channels }
+    : { data, height, width, channels, maxValue };
 }
 
 /** A copy of `image` with new pixel data of the same shape (keeps `maxValue`). */

@@ -14,7 +14,9 @@ import { rotate } from './rotate.js';
 const grey = (rows: number[][], maxValue?: number): RawImage =>
   rawImage(Float32Array.from(rows.flat()), rows.length, rows[0]!.length, 1, maxValue);
 const rows = (img: RawImage): number[][] =>
-  Array.from({ length: img.height }, (_, y) => Array.from(img.data.subarray(y * img.width, (y + 1) * img.width)));
+  Array.from({ length: img.height }, (_, y) =>
+    Array.from(img.data.subarray(y * img.width, (y + 1) * img.width)),
+  );
 
 describe('resize', () => {
   const img = grey([
@@ -139,7 +141,9 @@ describe('channels, intensity, jitter, normalisation', () => {
   it('normalises by mean/std, z-score and min-max', () => {
     const rgb = rawImage(Float32Array.from([0.485, 0.456, 0.406, 0.714, 0.68, 0.631]), 1, 2, 3);
     const n = normalizeMeanStd(rgb, IMAGENET_MEAN, IMAGENET_STD);
-    Array.from(n.data).forEach((v, i) => expect(v).toBeCloseTo(i < 3 ? 0 : 1, 5));
+    Array.from(n.data).forEach((v, i) => {
+      expect(v).toBeCloseTo(i < 3 ? 0 : 1, 5);
+    });
     expect(() => normalizeMeanStd(grey([[1]]), IMAGENET_MEAN, IMAGENET_STD)).toThrow('channels: 3');
     const z = zScore(grey([[1, 3]]));
     expect(Array.from(z.data)).toEqual([-1, 1]);

@@ -17,7 +17,10 @@ export const mlpArchitecture: Architecture<MlpConfig> = {
       throw new Error(`${dir}: model_type is '${String(json['model_type'])}', expected 'tabular-mlp'`);
     }
     const parsed = mlpConfig.safeParse(fromFileConfig(json));
-    if (!parsed.success) throw new Error(`${dir}/config.json: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new Error(
+        `${dir}/config.json: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+      );
     const model = new Mlp(parsed.data);
     await loadCheckpointInto(dir, model);
     return { model, config: parsed.data };

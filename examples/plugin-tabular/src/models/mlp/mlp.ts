@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
 import { Dropout, GELU, LayerNorm, Linear, Module, ModuleList } from '@peftkit/core';
+import type * as tf from '@tensorflow/tfjs';
 import type { MlpConfig } from './config.js';
 
 /** Pre-norm residual feed-forward block: `x + down(drop(gelu(up(norm(x)))))`. */
@@ -31,7 +31,10 @@ export class Mlp extends Module<[tf.Tensor], tf.Tensor> {
   constructor(readonly config: MlpConfig) {
     super();
     this.registerModule('input', new Linear(config.inFeatures, config.hidden));
-    this.registerModule('layers', new ModuleList(Array.from({ length: config.layers }, () => new MlpBlock(config))));
+    this.registerModule(
+      'layers',
+      new ModuleList(Array.from({ length: config.layers }, () => new MlpBlock(config))),
+    );
     this.registerModule('norm', new LayerNorm(config.hidden));
   }
 

@@ -10,7 +10,9 @@ import { printJson, printText } from '../output.js';
 export function registerPredict(program: Command, ctx: CliContext): void {
   program
     .command('predict')
-    .description('predict with a trained run: each input is a file path, text or row, as the domain reads it')
+    .description(
+      'predict with a trained run: each input is what the domain parses (a file path, a row, a literal)',
+    )
     .argument('<inputs...>', 'inputs to predict for')
     .requiredOption('--adapter <dir>', 'a run directory written by train, pretrain or merge')
     .option('--base <dir>', 'base checkpoint to use instead of the one the run records')

@@ -29,14 +29,17 @@ export function listPresets(host: PeftkitHost, domain?: string): PresetSummary[]
     }));
 }
 
-/** Resolves a preset alone (defaults applied), or explains why it is incomplete without data. */
-function resolvePresetAlone(host: PeftkitHost, id: string): { config: unknown } | { incomplete: string } {
+/**
+ * The config a preset resolves to on its own (defaults applied), or why it cannot yet (most
+ * presets need data, which only the user can give).
+ */
+function resolvePresetAlone(host: PeftkitHost, id: string): { resolved: unknown; incomplete: string | null } {
   try {
     const { config, origins } = resolveRunConfig({ preset: host.presets.get(id) });
     validatePluginParts(host, config, origins);
-    return { config };
+    return { resolved: config, incomplete: config.data.train ? null : 'data.train (pass --data <path>)' };
   } catch (err) {
-    return { incomplete: (err as Error).message };
+    return { resolved: null, incomplete: (err as Error).message };
   }
 }
 
@@ -94,7 +97,7 @@ export function registerPresets(program: Command, ctx: CliContext): void {
       ];
       if (preset.pretrain) rows.push(['pretrain', preset.pretrain.description]);
       printText(`${formatKeyValues(rows)}\n\nconfig:\n${indent(formatYaml(preset.config))}`);
-      if ('incomplete' in resolved) printText(`\nnote: needs more before it runs: ${resolved.incomplete}`);
+      if (resolved.incomplete) printText(`\nnote: needs more before it runs: ${resolved.incomplete}`);
     });
 }
 

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakePreset } from '../testing/fake-plugins.js';
-import { loadConfigFile, setFlagLayers } from './config-file.js';
 import { RunConfigError } from './config-error.js';
+import { loadConfigFile, setFlagLayers } from './config-file.js';
 import { mergeLayers } from './deep-merge.js';
 import { resolveRunConfig } from './resolve.js';
 
@@ -37,7 +37,10 @@ function problemsOf(fn: () => unknown): readonly string[] {
 describe('resolveRunConfig', () => {
   it('applies preset < config file < flags, deep-merged, with defaults', async () => {
     const file = path.join(dir, 'run.yaml');
-    await fs.writeFile(file, 'training:\n  lr: 0.005\n  epochs: 5\nmodel:\n  config:\n    hidden: 16\npeft:\n  r: 4\n');
+    await fs.writeFile(
+      file,
+      'training:\n  lr: 0.005\n  epochs: 5\nmodel:\n  config:\n    hidden: 16\npeft:\n  r: 4\n',
+    );
     const { config, origins } = resolveRunConfig({
       preset,
       layers: [await loadConfigFile(file), ...setFlagLayers(['training.lr=2e-4', 'data.train=rows.csv'])],
@@ -62,7 +65,9 @@ describe('resolveRunConfig', () => {
     const { config } = resolveRunConfig({ preset, layers: [await loadConfigFile(file)] });
     expect(config.training.maxSteps).toBe(7);
     await fs.writeFile(path.join(dir, 'bad.yaml'), 'training: [1,\n');
-    await expect(loadConfigFile(path.join(dir, 'bad.yaml'))).rejects.toThrow(/bad\.yaml: cannot parse at line/);
+    await expect(loadConfigFile(path.join(dir, 'bad.yaml'))).rejects.toThrow(
+      /bad\.yaml: cannot parse at line/,
+    );
     await expect(loadConfigFile(path.join(dir, 'none.yaml'))).rejects.toThrow(/none\.yaml: not found/);
   });
 
@@ -77,7 +82,12 @@ describe('resolveRunConfig', () => {
     const problems = problemsOf(() =>
       resolveRunConfig({
         preset,
-        layers: setFlagLayers(['training.lr=0', 'training.batchSize=2.5', 'training.schedule=cosin', 'training.batchsize=3']),
+        layers: setFlagLayers([
+          'training.lr=0',
+          'training.batchSize=2.5',
+          'training.schedule=cosin',
+          'training.batchsize=3',
+        ]),
       }),
     );
     expect(problems).toEqual([
@@ -89,7 +99,9 @@ describe('resolveRunConfig', () => {
   });
 
   it('reports missing sections and cross-field rules by path', () => {
-    const problems = problemsOf(() => resolveRunConfig({ layers: [{ name: 'f', value: { peft: {}, training: {} } }] }));
+    const problems = problemsOf(() =>
+      resolveRunConfig({ layers: [{ name: 'f', value: { peft: {}, training: {} } }] }),
+    );
     expect(problems).toEqual([
       'preprocess is required',
       'model.architecture or model.base is required',

@@ -74,16 +74,18 @@ export async function buildModel(a: BuildModelArgs): Promise<BuiltModel> {
     }
   } else {
     archConfig = parseModelConfig(a.architecture, a.modelConfig ?? {}, a.origins);
-    base = a.architecture.build(archConfig);
+    base = asUserError(`architecture '${a.architecture.id}'`, () => a.architecture.build(archConfig));
   }
-  const headed = a.head.build({
-    base,
-    architecture: a.architecture.id,
-    baseConfig: archConfig,
-    features: a.architecture.outputFeatures?.(archConfig),
-    config: a.headConfig,
-    labels: a.labels,
-  });
+  const headed = asUserError(`head '${a.headId}'`, () =>
+    a.head.build({
+      base,
+      architecture: a.architecture.id,
+      baseConfig: archConfig,
+      features: a.architecture.outputFeatures?.(archConfig),
+      config: a.headConfig,
+      labels: a.labels,
+    }),
+  );
   if (!headed.basePath) throw new Error(`head '${a.headId}': build() must return a non-empty basePath`);
   if (headed.model.getSubmodule(headed.basePath) !== base) {
     throw new Error(
@@ -92,6 +94,20 @@ export async function buildModel(a: BuildModelArgs): Promise<BuiltModel> {
   }
   const placement = rootPlacement(a.architecture.placement(archConfig), headed);
   return { architecture: a.architecture, archConfig, headed, placement };
+}
+
+/**
+ * Runs a plugin's `build`: what fails there is almost always the run's config or data (a label
+ * set too small, a width that does not fit), so it is reported as a user error naming the part.
+ */
+function asUserError<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const message = (err as Error).message;
+    throw new UserError(message.startsWith(what) ? message : `${what}: ${message}`, 2, { cause: err });
+  }
 }
 
 /**

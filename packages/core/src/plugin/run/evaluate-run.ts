@@ -1,5 +1,6 @@
 import type { AnyModule } from '../../nn/module.js';
 import { evaluate } from '../../train/trainer/evaluate.js';
+import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
@@ -49,8 +50,8 @@ export async function evaluateRun(
       seed: config.training.seed,
       name: o.data,
     }),
-    loss: (m, b) => head.loss(m.forward(...b.inputs), b),
-    evalStep: (m, b) => head.metricInputs(m.forward(...b.inputs), b),
+    loss: (m, b) => head.loss(headForward(head, m, b, false), b),
+    evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false), b),
     metrics: (o.metrics ?? config.training.metrics ?? head.defaultMetrics).map((n) => host.createMetric(n)),
   });
   return {

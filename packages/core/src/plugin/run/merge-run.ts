@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
 import type { HeadedModel } from '../head.js';
 import { UserError } from '../user-error.js';
@@ -29,7 +30,7 @@ export async function mergeRun(
   }
   const out = path.resolve(outDir);
   if (out === run.dir) throw new UserError('merge: --out must differ from the adapter directory');
-  let merged;
+  let merged: AnyModule;
   try {
     merged = run.model.mergeAndUnload({ safeMerge: true });
   } catch (err) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../runtime/random.js';
 import { disposeTensorsIn } from '../../train/data/dispose-batch.js';
-import type { Prediction } from '../head.js';
+import { headForward, type Prediction } from '../head.js';
 import type { EncodeContext } from '../preprocessor.js';
 import { UserError } from '../user-error.js';
 import type { LoadedRun } from './load-run.js';
@@ -12,7 +12,7 @@ export interface InputPrediction extends Prediction {
 }
 
 /**
- * Predicts for command-line style inputs (file paths, text, table rows): each is parsed by the
+ * Predicts for command-line style inputs (file paths, table rows, literal values): each is parsed by the
  * preprocessor's `parseInput`, encoded as at evaluation time, run through the model in batches,
  * and decoded by the head.
  *
@@ -48,9 +48,9 @@ export async function predictRun(
     const batch = inst.collate(encoded, context);
     let outputs: tf.TensorContainer | undefined;
     try {
-      outputs = tf.tidy(() => run.model.forward(...batch.inputs) as tf.TensorContainer);
-      const predictions = await run.head.predict(outputs, { labels: run.labels });
-      predictions.forEach((p, i) => out.push({ input: chunk[i] as string, ...p }));
+      outputs = tf.tidy(() => headForward(run.head, run.model, batch, false) as tf.TensorContainer);
+      const predictions = await run.head.predict(outputs, { labels: run.labels, model: run.model, batch });
+      for (const [i, p] of predictions.entries()) out.push({ input: chunk[i] as string, ...p });
     } finally {
       disposeTensorsIn(outputs);
       disposeTensorsIn(batch);

@@ -43,10 +43,7 @@ export async function prepareRun(
   const baseDir = o.baseDir ?? (config.model.base ? path.resolve(config.model.base) : undefined);
   const architecture = parts.architecture ?? (await resolveArchitecture(host, undefined, baseDir));
   setSeed(config.training.seed);
-  const data =
-    o.readData || config.data.train
-      ? await readRunData(host, config, o.origins)
-      : undefined;
+  const data = o.readData || config.data.train ? await readRunData(host, config, o.origins) : undefined;
   for (const w of data?.warnings ?? []) o.log(`warning: ${w}`);
   const labels = data?.labels;
   const instance = parts.preprocessor.create(parts.preprocessOptions, { labels });

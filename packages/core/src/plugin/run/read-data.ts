@@ -45,10 +45,12 @@ async function readOne(
   split: 'train' | 'eval',
   labels: readonly string[] | undefined,
 ): Promise<ReadResult<unknown>> {
-  // A plain path that does not exist is the common mistake; readers of other locations (URLs,
-  // package data) see the string unchanged.
-  if (/^[./]|^[A-Za-z]:\\/.test(location) && !(await fs.stat(location).catch(() => undefined))) {
-    throw new UserError(`data.${split}: '${location}' does not exist`);
+  // A missing file is the common mistake; locations with a scheme (`synthetic:`, `https:`) are
+  // the reader's to interpret and pass through unchecked.
+  if (!/^[A-Za-z][A-Za-z0-9+.-]+:/.test(location) && !(await fs.stat(location).catch(() => undefined))) {
+    throw new UserError(
+      `${split === 'train' ? 'data.train' : 'evaluation data'}: '${location}' does not exist`,
+    );
   }
   try {
     return await reader.read(location, { options, labels, split });

@@ -5,6 +5,7 @@ import { PeftModel } from '../../peft/index.js';
 import type { TrainSummary } from '../../train/report/summary.js';
 import type { FitOptions } from '../../train/trainer/fit-options.js';
 import { Trainer } from '../../train/trainer/trainer.js';
+import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
@@ -141,8 +142,8 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
             }),
           }
         : {}),
-      loss: (m, b) => head.loss(m.forward(...b.inputs), b),
-      evalStep: (m, b) => head.metricInputs(m.forward(...b.inputs), b),
+      loss: (m, b) => head.loss(headForward(head, m, b, true), b),
+      evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false), b),
       metrics: (t.metrics ?? head.defaultMetrics).map((name) => host.createMetric(name)),
       optimizer: {
         name: t.optimizer,

@@ -59,7 +59,14 @@ const preprocessor: Preprocessor<Row, Row, ModelBatch> = {
       encode: (r) => r,
       collate: (rows) => ({
         inputs: [tf.tensor2d(rows.map((r) => r.x))],
-        ...(rows.every((r) => r.label >= 0) ? { targets: tf.tensor1d(rows.map((r) => r.label), 'int32') } : {}),
+        ...(rows.every((r) => r.label >= 0)
+          ? {
+              targets: tf.tensor1d(
+                rows.map((r) => r.label),
+                'int32',
+              ),
+            }
+          : {}),
         size: rows.length,
       }),
       parseInput: (s) => {
@@ -96,7 +103,10 @@ class ToyMlp extends Module<[tf.Tensor], tf.Tensor> {
   constructor(c: ToyConfig) {
     super();
     this.registerModule('input', new Linear(c.inFeatures, c.hidden));
-    this.registerModule('layers', new ModuleList(Array.from({ length: c.layers }, () => new Block(c.hidden))));
+    this.registerModule(
+      'layers',
+      new ModuleList(Array.from({ length: c.layers }, () => new Block(c.hidden))),
+    );
   }
   forward(x: tf.Tensor): tf.Tensor {
     let h = this.child('input').forward(x);
@@ -113,15 +123,29 @@ const architecture: Architecture<ToyConfig> = {
   build: (c) => new ToyMlp(c),
   async loadCheckpoint(dir) {
     const json = await readJsonObject(`${dir}/config.json`);
-    const config = toyConfig.parse({ inFeatures: json['in_features'], hidden: json['hidden'], layers: json['layers'] });
+    const config = toyConfig.parse({
+      inFeatures: json['in_features'],
+      hidden: json['hidden'],
+      layers: json['layers'],
+    });
     const model = new ToyMlp(config);
     await loadCheckpointInto(dir, model);
     return { model, config };
   },
   saveCheckpoint: (dir, model, c) =>
-    saveCheckpoint(dir, model, { model_type: 'toy-mlp', in_features: c.inFeatures, hidden: c.hidden, layers: c.layers }),
+    saveCheckpoint(dir, model, {
+      model_type: 'toy-mlp',
+      in_features: c.inFeatures,
+      hidden: c.hidden,
+      layers: c.layers,
+    }),
   placement: () =>
-    definePlacement({ architecture: 'toy/mlp', layers: 'layers', layerRoles: { 'ffn.up': 'up' }, modelRoles: { embed: 'input' } }),
+    definePlacement({
+      architecture: 'toy/mlp',
+      layers: 'layers',
+      layerRoles: { 'ffn.up': 'up' },
+      modelRoles: { embed: 'input' },
+    }),
   outputFeatures: (c) => c.hidden,
 };
 
@@ -185,7 +209,10 @@ export const toyPlugin = definePlugin({
     bind(Preprocessor).toConstantValue(preprocessor);
     bind(Architecture).toConstantValue(architecture);
     bind(Head).toConstantValue(head);
-    bind(PlacementContribution).toConstantValue({ architecture: 'toy/mlp', defaults: { LORA: { targetRoles: ['ffn.up'] } } });
+    bind(PlacementContribution).toConstantValue({
+      architecture: 'toy/mlp',
+      defaults: { LORA: { targetRoles: ['ffn.up'] } },
+    });
     bind(Preset).toConstantValue(preset);
   }),
 });

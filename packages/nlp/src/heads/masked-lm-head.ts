@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy, type Head, type ModelBatch, type Prediction } from '@peftkit/core';
+import { z } from 'zod';
+import { BertModel } from '../models/bert/model.js';
+import { MaskedLmModel } from '../models/task/masked-lm.js';
+import { targetsOf } from './head-support.js';
+import { IGNORE_INDEX } from './token-classification-head.js';
+
+export const maskedLmHeadConfig = z.strictObject({});
+
+/**
+ * `nlp/masked-lm`: BERT's masked-language-model pretraining head (HF `BertForMaskedLM`), used to
+ * pretrain a base and for continued (domain-adaptive) pretraining. Targets are the original ids
+ * at masked positions and -100 elsewhere (masking happens in the preprocessor); the metric is
+ * the accuracy on masked tokens. Predictions are the arg-max token id of every position.
+ */
+export const maskedLmHead: Head<Record<string, never>, tf.Tensor> = {
+  id: 'nlp/masked-lm',
+  task: 'masked-lm',
+  description: 'BERT masked-LM head (decoder tied to the word embeddings), cross-entropy on masked tokens',
+  configSchema: maskedLmHeadConfig,
+  defaultMetrics: ['accuracy'],
+  build({ base, architecture }) {
+    if (!(base instanceof BertModel)) {
+      throw new Error(`nlp/masked-lm needs a BERT base (got ${architecture}); for GPT-2 use nlp/causal-lm`);
+    }
+    const model = new MaskedLmModel(base);
+    return { model, basePath: model.basePath, headPaths: [...model.headPaths] };
+  },
+  loss(logits: tf.Tensor, batch: ModelBatch): tf.Scalar {
+    return crossEntropy(logits, targetsOf(batch, 'nlp/masked-lm'), { ignoreIndex: IGNORE_INDEX }) as tf.Scalar;
+  },
+  metricInputs(logits: tf.Tensor, batch: ModelBatch) {
+    const pred = tf.argMax(logits, -1).dataSync();
+    const t = targetsOf(batch, 'nlp/masked-lm').dataSync();
+    const predictions: number[] = [];
+    const targets: number[] = [];
+    t.forEach((y, i) => {
+      if (y === IGNORE_INDEX) return;
+      predictions.push(pred[i] as number);
+      targets.push(y);
+    });
+    return { predictions, targets };
+  },
+  async predict(logits: tf.Tensor): Promise<Prediction[]> {
+    const ids = tf.argMax(logits, -1);
+    const rows = (await ids.array()) as number[][];
+    ids.dispose();
+    return rows.map((value) => ({ value }));
+  },
+};

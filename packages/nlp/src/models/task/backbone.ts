@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import type { AnyModule } from '@peftkit/core';
+import { BERT_BASE_PREFIX } from '../bert/checkpoint.js';
+import { BertModel } from '../bert/model.js';
+import { GPT2_BASE_PREFIX } from '../gpt2/checkpoint.js';
+import { Gpt2Model } from '../gpt2/model.js';
+
+/** The text base models the task models wrap. */
+export type TextBackbone = BertModel | Gpt2Model;
+
+/** What every text task model's forward takes besides the token ids. */
+export type TextInputs = {
+  /** `[B, T]`, 1 = token, 0 = padding. */
+  attentionMask?: tf.Tensor;
+  /** int32 `[B, T]` segment ids (BERT only; ignored by GPT-2). */
+  tokenTypeIds?: tf.Tensor;
+  /** `[B, T]`, 1 where a token starts a word (token classification reports one label per word). */
+  wordStarts?: tf.Tensor;
+};
+
+/** The family of a base module, or an error naming what was given. */
+export function textBackbone(base: AnyModule, caller: string): TextBackbone {
+  if (base instanceof BertModel || base instanceof Gpt2Model) return base;
+  throw new Error(`${caller}: expected a BertModel or Gpt2Model base, got ${base.typeName}`);
+}
+
+/** HF's child name of the base in task models: `bert` or `transformer`. */
+export function basePrefixOf(base: TextBackbone): string {
+  return base instanceof BertModel ? BERT_BASE_PREFIX : GPT2_BASE_PREFIX;
+}
+
+export function hiddenSizeOf(base: TextBackbone): number {
+  return base instanceof BertModel ? base.config.hidden_size : base.config.n_embd;
+}
+
+/** Runs the base: last hidden states `[B, T, H]` and (BERT with a pooler) the pooled `[B, H]`. */
+export function runBackbone(
+  base: TextBackbone,
+  inputIds: tf.Tensor,
+  inputs: TextInputs,
+): { hidden: tf.Tensor; pooled: tf.Tensor | undefined } {
+  if (base instanceof BertModel) {
+    const out = base.forward(inputIds, {
+      ...(inputs.attentionMask ? { attentionMask: inputs.attentionMask } : {}),
+      ...(inputs.tokenTypeIds ? { tokenTypeIds: inputs.tokenTypeIds } : {}),
+    });
+    return { hidden: out.lastHiddenState, pooled: out.poolerOutput };
+  }
+  const out = base.forward(inputIds, inputs.attentionMask ? { attentionMask: inputs.attentionMask } : {});
+  return { hidden: out.lastHiddenState, pooled: undefined };
+}
+
+/**
+ * Inputs with `count` virtual tokens in front (prompt tuning): the padding mask gets ones, the
+ * token types and word starts zeros. Task models implement core's `PromptAware` with it.
+ */
+export function withVirtualTokens(args: [tf.Tensor, TextInputs?], count: number): [tf.Tensor, TextInputs?] {
+  const [ids, inputs] = args;
+  if (!inputs) return args;
+  const b = ids.shape[0] as number;
+  const front = (t: tf.Tensor | undefined, fill: number) =>
+    t ? tf.concat([tf.fill([b, count], fill, t.dtype), t], 1) : undefined;
+  const out: TextInputs = {};
+  const mask = front(inputs.attentionMask, 1);
+  const types = front(inputs.tokenTypeIds, 0);
+  const starts = front(inputs.wordStarts, 0);
+  if (mask) out.attentionMask = mask;
+  if (types) out.tokenTypeIds = types;
+  if (starts) out.wordStarts = starts;
+  return [ids, out];
+}
+
+/** Mean of `hidden [B, T, H]` over the positions where `mask [B, T]` is 1 (all when no mask). */
+export function meanPool(hidden: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor {
+  if (!mask) return tf.mean(hidden, 1);
+  const m = tf.expandDims(tf.cast(mask, 'float32'), 2);
+  return tf.div(tf.sum(tf.mul(hidden, m), 1), tf.maximum(tf.sum(m, 1), 1));
+}
+
+/** `hidden[b, index[b]]` for int32 `index [B]`: `[B, H]`, as a one-hot contraction (no gather gradient). */
+export function pickPositions(hidden: tf.Tensor, index: tf.Tensor): tf.Tensor {
+  const t = hidden.shape[1] as number;
+  const oneHot = tf.expandDims(tf.oneHot(tf.cast(index, 'int32'), t), 2); // [B, T, 1]
+  return tf.sum(tf.mul(hidden, oneHot), 1);
+}
+
+/** Index of the last non-padding token of each row (`T - 1` without a mask). */
+export function lastTokenIndex(mask: tf.Tensor | undefined, batch: number, length: number): tf.Tensor {
+  if (!mask) return tf.fill([batch], length - 1, 'int32');
+  // Position of the last 1: max over t of (t + 1) * mask, minus 1 (right or left padding alike).
+  const pos = tf.mul(tf.cast(mask, 'float32'), tf.range(1, length + 1).reshape([1, length]));
+  return tf.cast(tf.sub(tf.max(pos, 1), 1), 'int32');
+}

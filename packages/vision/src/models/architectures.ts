@@ -1,0 +1,86 @@
+import { type Architecture, saveCheckpoint } from '@peftkit/core';
+import { loadResNet, resnetConfigJson } from './resnet/checkpoint.js';
+import { type ResNetConfig, resnetConfigSchema, resnetFeatures } from './resnet/config.js';
+import { ResNet } from './resnet/model.js';
+import { resnetPlacement } from './resnet/placement.js';
+import {
+  loadTfjsCheckpoint,
+  saveTfjsCheckpoint,
+  type TfjsModelConfig,
+  tfjsModelConfigSchema,
+  tfjsPlacement,
+} from './tfjs/imported.js';
+import { loadViT, vitConfigJson } from './vit/checkpoint.js';
+import { type ViTConfig, vitConfigSchema } from './vit/config.js';
+import { ViTModel } from './vit/model.js';
+import { vitPlacement } from './vit/placement.js';
+
+/** `vit`: HF ViTModel names; outputs the pooled class token for a head. */
+export const vitArchitecture: Architecture<ViTConfig> = {
+  id: 'vit',
+  description:
+    'Vision Transformer with Hugging Face ViTModel names (loads ViTModel / ViTForImageClassification checkpoints)',
+  modelTypes: ['vit'],
+  configSchema: vitConfigSchema,
+  build: (config) => new ViTModel(config),
+  async loadCheckpoint(dir) {
+    const { model, config } = await loadViT(dir);
+    return { model, config };
+  },
+  saveCheckpoint: (dir, model, config) => saveCheckpoint(dir, model, vitConfigJson(config)),
+  placement: () => vitPlacement(),
+  outputFeatures: (config) => config.hiddenSize,
+};
+
+/**
+ * `resnet`: torchvision names. As a base under a head it has no `fc`: a checkpoint's classifier
+ * is dropped (the head brings a new one) and `numClasses` is forced to 0.
+ */
+export const resnetArchitecture: Architecture<ResNetConfig> = {
+  id: 'resnet',
+  description:
+    'ResNet (BasicBlock/Bottleneck) with torchvision names; BatchNorm statistics freeze with the base',
+  modelTypes: ['resnet'],
+  configSchema: resnetConfigSchema,
+  build: (config) => new ResNet({ ...config, numClasses: 0 }),
+  async loadCheckpoint(dir) {
+    const { model, config } = await loadResNet(dir, { dropClassifier: true });
+    return { model, config };
+  },
+  saveCheckpoint: (dir, model, config) =>
+    saveCheckpoint(dir, model, resnetConfigJson({ ...config, numClasses: 0 })),
+  placement: (config) => resnetPlacement({ ...config, numClasses: 0 }),
+  outputFeatures: (config) => resnetFeatures(config),
+};
+
+/**
+ * `tfjs-layers`: a tfjs LayersModel (`model.json` + shards) imported layer by layer; roles from
+ * layer types (`conv`, `head`, `norm`). Set `model.base` to its folder; a `config.json` there
+ * with `output_layer` cuts the model at its feature layer.
+ */
+export const tfjsArchitecture: Architecture<TfjsModelConfig> = {
+  id: 'tfjs-layers',
+  description: 'an imported tfjs LayersModel (model.json); LoRA on its Conv2D layers',
+  modelTypes: ['tfjs-layers'],
+  configSchema: tfjsModelConfigSchema,
+  build() {
+    throw new Error(
+      'tfjs-layers models are imported, not built: set model.base to the folder holding model.json',
+    );
+  },
+  loadCheckpoint: (dir) => loadTfjsCheckpoint(dir),
+  saveCheckpoint: (dir, model, config) => saveTfjsCheckpoint(dir, model, config),
+  placement(config) {
+    if (!config.roles)
+      throw new Error('tfjs-layers: the config has no roles (load the model with loadTfjsModel)');
+    return tfjsPlacement(config.roles);
+  },
+  outputFeatures(config) {
+    if (config.features === undefined) {
+      throw new Error(
+        'tfjs-layers: the model output is not a feature vector [B, F]; set output_layer in config.json',
+      );
+    }
+    return config.features;
+  },
+};

@@ -1,0 +1,33 @@
+import type { Preset } from '@peftkit/core';
+
+/** `vision/classification`: LoRA r=8 (ViT: attn.q/attn.v; CNNs: every conv), head trained whole. */
+export const classificationPreset: Preset = {
+  id: 'vision/classification',
+  domain: 'vision',
+  task: 'classification',
+  description:
+    'image classification: RGB 224x224 with ImageNet normalisation and flips; LoRA r=8 (ViT attn.q/attn.v, CNN convs), head trained whole. Bring a base with --base.',
+  config: {
+    preprocess: {
+      id: 'vision/image',
+      options: {
+        channels: 3,
+        resize: { size: 256, fit: 'cover' },
+        crop: 224,
+        normalize: 'imagenet',
+        augment: { randomCrop: true, hflip: 0.5 },
+      },
+    },
+    model: { architecture: 'vit' },
+    head: { id: 'vision/classification' },
+    peft: { peftType: 'LORA', r: 8, loraAlpha: 16, loraDropout: 0.1 },
+    training: {
+      epochs: 5,
+      batchSize: 32,
+      lr: 5e-4,
+      weightDecay: 0.01,
+      warmupRatio: 0.1,
+      metrics: ['accuracy', 'macro_f1'],
+    },
+  },
+};

@@ -1,0 +1,3 @@
+export { classificationPreset } from './classification.js';
+export { MEDICAL_VIT, medicalImagingPreset } from './medical-imaging.js';
+export { multilabelPreset } from './multilabel.js';
