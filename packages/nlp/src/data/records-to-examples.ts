@@ -31,6 +31,24 @@ function wordList(r: SourceRecord, field: string): string[] {
  * the given one: records with unseen labels are skipped and reported in `warnings`).
  */
 export function recordsToExamples(
+  all: readonly SourceRecord[],
+  fields: RecordFields,
+  known: readonly string[] | undefined,
+  source: string,
+): ReadResult<TextExample> {
+  // Records with empty text carry nothing to learn (the UCI fixtures end with one): skip, report.
+  const records =
+    fields.target === 'tags' ? all : all.filter((r) => !(typeof r.get(fields.textField) === 'string' && (r.get(fields.textField) as string).trim() === ''));
+  const skipped = all.length - records.length;
+  const result = build(records, fields, known, source);
+  if (skipped === 0) return result;
+  return {
+    ...result,
+    warnings: [...(result.warnings ?? []), `${source}: skipped ${skipped} record${skipped === 1 ? '' : 's'} with empty text`],
+  };
+}
+
+function build(
   records: readonly SourceRecord[],
   fields: RecordFields,
   known: readonly string[] | undefined,

@@ -7,7 +7,7 @@ import { gpt2Config } from '../models/gpt2/config.js';
 import { Gpt2Model } from '../models/gpt2/model.js';
 import type { CausalLmModel } from '../models/task/causal-lm.js';
 import type { TokenClassifierOutput } from '../models/task/token-classification.js';
-import { causalLmHead } from './causal-lm-head.js';
+import { causalLmHead, causalLmHeadConfig } from './causal-lm-head.js';
 import { generate } from './generation.js';
 import { maskedLmHead } from './masked-lm-head.js';
 import { chooseToken } from './sampling.js';
@@ -32,7 +32,7 @@ describe('nlp/token-classification', () => {
     setSeed(1);
     const headed = tokenClassificationHead.build({
       base: new BertModel(BERT, { addPoolingLayer: false }),
-      architecture: 'nlp/bert',
+      architecture: 'bert',
       baseConfig: BERT,
       features: 8,
       config: {},
@@ -66,7 +66,7 @@ describe('nlp/masked-lm', () => {
     setSeed(2);
     const headed = maskedLmHead.build({
       base: new BertModel(BERT, { addPoolingLayer: false }),
-      architecture: 'nlp/bert',
+      architecture: 'bert',
       baseConfig: BERT,
       features: 8,
       config: {},
@@ -92,7 +92,7 @@ describe('nlp/masked-lm', () => {
     expect(() =>
       maskedLmHead.build({
         base: new Gpt2Model(GPT),
-        architecture: 'nlp/gpt2',
+        architecture: 'gpt2',
         baseConfig: GPT,
         features: 8,
         config: {},
@@ -107,10 +107,10 @@ describe('nlp/causal-lm and generate', () => {
     setSeed(3);
     return causalLmHead.build({
       base: new Gpt2Model(GPT),
-      architecture: 'nlp/gpt2',
+      architecture: 'gpt2',
       baseConfig: GPT,
       features: 8,
-      config: {},
+      config: causalLmHeadConfig.parse({}),
       labels: undefined,
     }).model as CausalLmModel;
   }

@@ -3,6 +3,7 @@ import { crossEntropy, type Head, type ModelBatch, type Prediction } from '@peft
 import { z } from 'zod';
 import { BertModel } from '../models/bert/model.js';
 import { MaskedLmModel } from '../models/task/masked-lm.js';
+import { isTextBatch } from '../preprocess/text-batch.js';
 import { targetsOf } from './head-support.js';
 import { IGNORE_INDEX } from './token-classification-head.js';
 
@@ -12,7 +13,8 @@ export const maskedLmHeadConfig = z.strictObject({});
  * `nlp/masked-lm`: BERT's masked-language-model pretraining head (HF `BertForMaskedLM`), used to
  * pretrain a base and for continued (domain-adaptive) pretraining. Targets are the original ids
  * at masked positions and -100 elsewhere (masking happens in the preprocessor); the metric is
- * the accuracy on masked tokens. Predictions are the arg-max token id of every position.
+ * the accuracy on masked tokens. Predictions fill the `[MASK]` tokens of the input text with the
+ * most likely tokens and decode it.
  */
 export const maskedLmHead: Head<Record<string, never>, tf.Tensor> = {
   id: 'nlp/masked-lm',
@@ -42,10 +44,18 @@ export const maskedLmHead: Head<Record<string, never>, tf.Tensor> = {
     });
     return { predictions, targets };
   },
-  async predict(logits: tf.Tensor): Promise<Prediction[]> {
+  async predict(logits: tf.Tensor, { batch }): Promise<Prediction[]> {
     const ids = tf.argMax(logits, -1);
-    const rows = (await ids.array()) as number[][];
+    const best = (await ids.array()) as number[][];
     ids.dispose();
-    return rows.map((value) => ({ value }));
+    if (!isTextBatch(batch)) return best.map((value) => ({ value }));
+    const tok = batch.tokenizer;
+    const mask = tok.maybeSpecialId('mask');
+    const length = batch.inputs[0].shape[1] as number;
+    return batch.rows.map((row, b) => {
+      const at = tok.paddingSide === 'left' ? length - row.length : 0;
+      const filled = row.map((id, t) => (id === mask ? (best[b]?.[at + t] as number) : id));
+      return { value: tok.decode(filled, { skipSpecialTokens: true }) };
+    });
   },
 };

@@ -37,7 +37,7 @@ function buildBert(labels = ['neg', 'pos']) {
   setSeed(1);
   return head.build({
     base: new BertModel(BERT),
-    architecture: 'nlp/bert',
+    architecture: 'bert',
     baseConfig: BERT,
     features: 16,
     config: { labelSmoothing: 0 },
@@ -140,7 +140,7 @@ describe('nlp/sequence-classification', () => {
     const config = gpt2Config({ vocab_size: 20, n_positions: 8, n_embd: 8, n_layer: 1, n_head: 2 });
     const headed = head.build({
       base: new Gpt2Model(config),
-      architecture: 'nlp/gpt2',
+      architecture: 'gpt2',
       baseConfig: config,
       features: 8,
       config: { labelSmoothing: 0 },
@@ -163,7 +163,7 @@ describe('nlp/sequence-classification', () => {
     setSeed(5);
     const headed = head.build({
       base: new BertModel(BERT),
-      architecture: 'nlp/bert',
+      architecture: 'bert',
       baseConfig: BERT,
       features: 16,
       config: { pooling: 'mean', labelSmoothing: 0 },
@@ -180,7 +180,7 @@ describe('nlp/sequence-classification', () => {
     expect(() =>
       head.build({
         base: new BertModel(BERT),
-        architecture: 'nlp/bert',
+        architecture: 'bert',
         baseConfig: BERT,
         features: 16,
         config: { labelSmoothing: 0 },

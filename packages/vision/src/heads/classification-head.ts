@@ -29,7 +29,7 @@ export function buildClassifier(
   architecture: string,
   features: number | undefined,
   numClasses: number,
-  options: { dropout: number; tta: 'none' | 'hflip' | 'hvflip' },
+  options: { dropout: number; tta: 'none' | 'hflip' | 'hvflip'; thresholds?: number | readonly number[] },
   head: string,
 ): HeadedModel {
   const layout = headLayout(architecture);
@@ -37,6 +37,7 @@ export function buildClassifier(
     ...layout,
     dropout: options.dropout,
     tta: options.tta,
+    ...(options.thresholds !== undefined ? { thresholds: options.thresholds } : {}),
   });
   return { model, basePath: layout.basePath, headPaths: [layout.headPath] };
 }

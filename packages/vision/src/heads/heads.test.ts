@@ -80,7 +80,8 @@ describe('classification heads', () => {
     const loss = classificationHead.loss(logits, { inputs: [], targets, sampleWeights, size: 3 });
     const expected = crossEntropy(logits, targets, { classWeights: w });
     expect(loss.dataSync()[0]).toBeCloseTo(expected.dataSync()[0]!, 6);
-    const [p] = await classificationHead.predict(logits, { labels: ['normal', 'pneumonia'] });
+    const ctx = { model: new FlatBase(), batch: { inputs: [], size: 3 } };
+    const [p] = await classificationHead.predict(logits, { labels: ['normal', 'pneumonia'], ...ctx });
     expect(p?.label).toBe('normal');
     expect(p?.probabilities?.['normal']).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
     const m = classificationHead.metricInputs(logits, { inputs: [], targets, size: 3 });
@@ -91,7 +92,7 @@ describe('classification heads', () => {
   it('multi-label: BCE with positive weights, thresholds, flattened metric inputs', async () => {
     const logits = tf.tensor2d([
       [3, -3],
-      [0, 0.5],
+      [-0.5, 0.5],
     ]);
     const targets = tf.tensor2d([
       [1, 0],
@@ -101,9 +102,36 @@ describe('classification heads', () => {
     expect(loss.dataSync()[0]).toBeGreaterThan(0);
     const m = multilabelHead.metricInputs(logits, { inputs: [], targets, size: 2 });
     expect((m.predictions as tf.Tensor).shape).toEqual([4]);
-    const [a, b] = await multilabelHead.predict(logits, { labels: ['effusion', 'nodule'] });
+    const batch = { inputs: [], size: 2 };
+    const [a, b] = await multilabelHead.predict(logits, {
+      labels: ['effusion', 'nodule'],
+      model: new FlatBase(),
+      batch,
+    });
     expect(a?.value).toEqual(['effusion']);
     expect(b?.value).toEqual(['nodule']);
+    // Thresholds from the head config travel on the model.
+    const built = multilabelHead.build({
+      base: new FlatBase(),
+      architecture: 'x',
+      baseConfig: {},
+      features: 4,
+      config: { dropout: 0, tta: 'none', thresholds: [0.9, 0.9] },
+      labels: ['effusion', 'nodule'],
+    });
+    const [c] = await multilabelHead.predict(logits, {
+      labels: ['effusion', 'nodule'],
+      model: built.model,
+      batch,
+    });
+    expect(c?.value).toEqual(['effusion']);
+    const [, d] = await multilabelHead.predict(logits, {
+      labels: ['effusion', 'nodule'],
+      model: built.model,
+      batch,
+    });
+    expect(d?.value).toEqual([]);
+    built.model.dispose();
     expect(decodeMultilabel([0.3, 0.45], ['x', 'y'], [0.2, 0.5]).value).toEqual(['x']);
     expect(decodeMultilabel([0.3, 0.45], ['x', 'y']).label).toBe('y');
     expect(tuneThresholds([[0.1], [0.8], [0.6], [0.3]], [[0], [1], [1], [0]])).toEqual([0.6]);

@@ -2,9 +2,12 @@ import { bestThreshold, binaryCrossEntropyWithLogits, type Head, type Prediction
 import * as tf from '@tensorflow/tfjs';
 import type { VisionBatch } from '../preprocess/vision-batch.js';
 import { buildClassifier } from './classification-head.js';
+import { ImageClassifier } from './image-classifier.js';
 
 export const multilabelHeadOptions = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0),
+  /** Decision threshold for every label, or one per label (e.g. from `tuneThresholds`). */
+  thresholds: z.union([z.number().min(0).max(1), z.array(z.number().min(0).max(1)).min(1)]).default(0.5),
   tta: z.enum(['none', 'hflip', 'hvflip']).default('none'),
 });
 
@@ -58,9 +61,9 @@ export function decodeMultilabel(
  * `vision/multilabel`: one sigmoid per label (findings that co-occur, e.g. ChestX-ray14).
  * Binary cross-entropy with per-class positive weights when the batch carries them; metrics
  * receive every (example, label) score and target flattened, so the built-in `auroc` and
- * `sensitivity_specificity` report micro-averaged values. Predictions use a 0.5 threshold: core
- * hands `predict` no head config, so tuned per-label thresholds (`tuneThresholds`) are applied
- * with `decodeMultilabel` in code.
+ * `sensitivity_specificity` report micro-averaged values. Predictions apply the per-label
+ * `thresholds` of the head config (kept on the `ImageClassifier`); `tuneThresholds` finds them
+ * on validation scores.
  */
 export const multilabelHead: Head<MultilabelHeadOptions, tf.Tensor, VisionBatch> = {
   id: 'vision/multilabel',
@@ -71,6 +74,11 @@ export const multilabelHead: Head<MultilabelHeadOptions, tf.Tensor, VisionBatch>
   defaultMetrics: ['auroc'],
   build({ base, architecture, features, config, labels }) {
     if (!labels?.length) throw new Error('vision/multilabel needs the label names');
+    if (typeof config.thresholds !== 'number' && config.thresholds.length !== labels.length) {
+      throw new Error(
+        `vision/multilabel: ${config.thresholds.length} thresholds for ${labels.length} labels`,
+      );
+    }
     return buildClassifier(base, architecture, features, labels.length, config, 'vision/multilabel');
   },
   loss(logits, batch) {
@@ -87,10 +95,13 @@ export const multilabelHead: Head<MultilabelHeadOptions, tf.Tensor, VisionBatch>
     if (!batch.targets) throw new Error('vision/multilabel: the batch has no targets');
     return { predictions: tf.reshape(tf.sigmoid(logits), [-1]), targets: tf.reshape(batch.targets, [-1]) };
   },
-  async predict(logits, { labels }) {
+  async predict(logits, { labels, model }) {
     const probs = tf.tidy(() => tf.sigmoid(logits));
     const rows = (await probs.array()) as number[][];
     probs.dispose();
-    return rows.map((row) => decodeMultilabel(row, labels));
+    let thresholds: Thresholds = 0.5;
+    for (const [, m] of model.namedModules())
+      if (m instanceof ImageClassifier && m.thresholds !== undefined) thresholds = m.thresholds;
+    return rows.map((row) => decodeMultilabel(row, labels, thresholds));
   },
 };

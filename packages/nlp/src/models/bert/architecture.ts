@@ -5,11 +5,11 @@ import { BertModel } from './model.js';
 import { bertPlacement } from './placement.js';
 
 /**
- * The `nlp/bert` architecture contribution: builds `BertModel` from a config, reads and writes
+ * The `bert` architecture contribution: builds `BertModel` from a config, reads and writes
  * HF checkpoint directories (model_type `bert`), and declares BERT's placement.
  */
 export const bertArchitecture: Architecture<BertConfig> = {
-  id: 'nlp/bert',
+  id: 'bert',
   description: 'BERT encoder (HF BertModel names; reads bert-* checkpoints with config.json + model.safetensors)',
   modelTypes: ['bert'],
   configSchema: bertConfigSchema,

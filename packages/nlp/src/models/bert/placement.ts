@@ -6,7 +6,7 @@ import { definePlacement, type Placement } from '@peftkit/core';
  * Houlsby/Pfeiffer adapters go; `attention` is the self-attention with the prefix hook.
  */
 export const bertPlacement: Placement = definePlacement({
-  architecture: 'nlp/bert',
+  architecture: 'bert',
   layers: 'encoder.layer',
   layerRoles: {
     'attn.q': 'attention.self.query',

@@ -5,11 +5,11 @@ import { Gpt2Model } from './model.js';
 import { gpt2Placement } from './placement.js';
 
 /**
- * The `nlp/gpt2` architecture contribution: builds `Gpt2Model`, reads and writes HF checkpoint
+ * The `gpt2` architecture contribution: builds `Gpt2Model`, reads and writes HF checkpoint
  * directories (model_type `gpt2`), and declares GPT-2's placement (fused `attn.qkv`).
  */
 export const gpt2Architecture: Architecture<Gpt2Config> = {
-  id: 'nlp/gpt2',
+  id: 'gpt2',
   description: 'GPT-2 decoder (HF GPT2Model names, Conv1D weights; reads gpt2 checkpoints)',
   modelTypes: ['gpt2'],
   configSchema: gpt2ConfigSchema,

@@ -5,7 +5,7 @@ import { definePlacement, type Placement } from '@peftkit/core';
  * and v live in one fused `c_attn`, so the placement declares `attn.qkv` and not `attn.q/k/v`.
  */
 export const gpt2Placement: Placement = definePlacement({
-  architecture: 'nlp/gpt2',
+  architecture: 'gpt2',
   layers: 'h',
   layerRoles: {
     'attn.qkv': 'attn.c_attn',

@@ -3,6 +3,7 @@ import { Module, type PromptAware, type UnaryModule } from '@peftkit/core';
 import type { KvCache } from '../gpt2/kv-cache.js';
 import type { Gpt2Model } from '../gpt2/model.js';
 import { type TextInputs, withVirtualTokens } from './backbone.js';
+import type { GenerateOptions } from '../../heads/generation.js';
 import { TiedLinear } from './tied-linear.js';
 
 /** One incremental step of a causal LM. */
@@ -25,6 +26,8 @@ export class CausalLmModel
   readonly basePath = 'transformer';
   /** Nothing to train whole: the LM head is the token embedding. */
   readonly headPaths: readonly string[] = [];
+  /** Decoding settings used when predicting (set by the `nlp/causal-lm` head from its config). */
+  generation: Omit<GenerateOptions, 'padTokenId'> = { maxNewTokens: 40 };
 
   constructor(base: Gpt2Model) {
     super();

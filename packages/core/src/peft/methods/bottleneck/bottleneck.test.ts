@@ -1,46 +1,30 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import { Conv2d, type Linear, Module, silu } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
-import { valueAndGrads } from '../../../train/index.js';
-import { crossEntropy } from '../../../train/losses/index.js';
-import { AdamW } from '../../../train/optim/index.js';
-import { getPeftModel, PeftModel } from '../../peft-model.js';
+import { getPeftModel, type PeftModel } from '../../peft-model.js';
 import { definePlacement } from '../../placement.js';
-import { TinyBert, tinyBertPlacement } from '../../testing/tiny-bert.js';
+import {
+  baseLayerKey,
+  expectBaseUnchanged,
+  expectReloadsExactly,
+  expectRoutingMatchesEachAlone,
+  ids,
+  maxAbsDiff,
+  readAdapterConfig,
+  readAdapterShapes,
+  snapshot,
+  TinyBert,
+  tinyBertPlacement,
+  trainableSize,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
 import type { BottleneckLayer } from './layer.js';
 
-const ids = () =>
-  tf.tensor2d(
-    [
-      [1, 2, 3, 4],
-      [5, 6, 7, 8],
-      [9, 10, 11, 12],
-    ],
-    [3, 4],
-    'int32',
-  );
-const labels = () => tf.tensor1d([0, 1, 2], 'int32');
 const placement = { placement: tinyBertPlacement };
-
-function snapshot(m: { stateDict(): Map<string, { value: tf.Tensor }> }): Map<string, Float32Array> {
-  return new Map([...m.stateDict()].map(([k, p]) => [k, p.value.dataSync().slice() as Float32Array]));
-}
-
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
-}
-
-function wrappedKey(key: string, wrapped: readonly string[]): string {
-  const dot = key.lastIndexOf('.');
-  const mod = key.slice(0, dot);
-  return wrapped.includes(mod) ? `${mod}.base_layer.${key.slice(dot + 1)}` : key;
-}
+const tmp = useCpuAndTmpDir('bottleneck');
 
 function part(
   peft: PeftModel,
@@ -51,34 +35,7 @@ function part(
   return peft.model.getSubmodule(`${layerPath}.${which}.${name}`) as Linear;
 }
 
-function trainSteps(peft: PeftModel<[tf.Tensor], tf.Tensor>, steps: number, lr = 0.05): number[] {
-  const named = peft.namedParameters({ trainableOnly: true });
-  const opt = new AdamW([{ params: named, lr }], { weightDecay: 0 });
-  const losses: number[] = [];
-  const x = ids();
-  const y = labels();
-  for (let i = 0; i < steps; i++) {
-    const { value: loss, grads } = valueAndGrads(named, () => crossEntropy(peft.call(x), y) as tf.Scalar);
-    losses.push(loss.dataSync()[0] as number);
-    opt.step(grads);
-    loss.dispose();
-    for (const g of grads.values()) g.dispose();
-  }
-  opt.dispose();
-  tf.dispose([x, y]);
-  return losses;
-}
-
 const L = 'encoder.layer';
-
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-bottleneck-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
 
 describe('bottleneck adapters', () => {
   it('places each variant by role; a fresh adapter is exactly the identity', () => {
@@ -125,13 +82,7 @@ describe('bottleneck adapters', () => {
     );
     const losses = trainSteps(peft, 30);
     expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) * 0.8);
-    const now = peft.model.stateDict();
-    const wrapped = [...peft.targetsOf('default'), 'classifier'];
-    for (const [k, v] of baseSnap) {
-      const w = wrappedKey(k, wrapped);
-      expect(now.get(w), w).toBeDefined();
-      expect(Array.from(now.get(w)!.value.dataSync()), w).toEqual(Array.from(v));
-    }
+    expectBaseUnchanged(peft.model, baseSnap, baseLayerKey([...peft.targetsOf('default'), 'classifier']));
     const up = part(peft, `${L}.0.attention.output.dense`, 'adapter_up').weight.value;
     expect(tf.tidy(() => tf.max(tf.abs(up)).dataSync()[0])).toBeGreaterThan(0);
   });
@@ -197,7 +148,7 @@ describe('bottleneck adapters', () => {
     );
     const n = houlsby.getNbTrainableParameters().trainable;
     expect(n).toBe(layers * 2 * seq(d / 4) + d * classes + classes);
-    expect(n).toBe(houlsby.namedParameters({ trainableOnly: true }).reduce((s, [, p]) => s + p.size, 0));
+    expect(n).toBe(trainableSize(houlsby));
     // Parallel at output.dense reads its ffn-wide input: down ffn -> d/2, up d/2 -> d.
     const par = getPeftModel(new TinyBert(), { peftType: 'BOTTLENECK', variant: 'parallel' }, placement);
     const b = d / 2;
@@ -220,10 +171,9 @@ describe('bottleneck adapters', () => {
       placement,
     );
     trainSteps(peft, 3);
-    const dir = path.join(tmp, 'houlsby');
+    const dir = tmp('houlsby');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     // Fixture: d=8, bottleneck 8/4=2; Linear weights in PyTorch [out, in].
     const want: Record<string, number[]> = {
       'base_model.model.classifier.weight': [3, 8],
@@ -239,8 +189,7 @@ describe('bottleneck adapters', () => {
       }
     }
     expect(shapes).toEqual(want);
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg).toMatchObject({
+    expect(await readAdapterConfig(dir)).toMatchObject({
       peft_type: 'BOTTLENECK',
       variant: 'houlsby',
       reduction_factor: 4,
@@ -253,14 +202,8 @@ describe('bottleneck adapters', () => {
       modules_to_save: ['classifier'],
     });
 
-    const x = ids();
-    const y = peft.call(x);
-    setSeed(4);
-    const reloaded = await PeftModel.fromPretrained(new TinyBert(), dir);
-    const got = reloaded.call(x);
-    expect(Array.from(got.dataSync())).toEqual(Array.from(y.dataSync()));
+    const reloaded = await expectReloadsExactly(peft, dir, 4);
     expect(reloaded.getNbTrainableParameters().trainable).toBe(0);
-    tf.dispose([x, y, got]);
   });
 
   it('two adapters (sequential and parallel on one layer): per-example routing equals each alone', () => {
@@ -275,19 +218,10 @@ describe('bottleneck adapters', () => {
     peft.setAdapter('b');
     trainSteps(peft, 4);
     const x = ids();
-    const routed = peft.callWithAdapterNames(['a', 'b', '__base__'], x);
-    peft.setAdapter('a');
-    const ya = peft.call(x);
-    peft.setAdapter('b');
-    const yb = peft.call(x);
-    const y0 = peft.disableAdapter(() => peft.call(x));
-    const row = (t: tf.Tensor, i: number) => tf.slice(t, [i, 0], [1, -1]);
-    expect(maxAbsDiff(row(routed, 0), row(ya, 0))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 1), row(yb, 1))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 2), row(y0, 2))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(ya, yb)).toBeGreaterThan(1e-4);
-    expect(maxAbsDiff(ya, y0)).toBeGreaterThan(1e-4);
-    tf.dispose([x, routed, ya, yb, y0]);
+    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
+    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(y.a, y.__base__)).toBeGreaterThan(1e-4);
+    tf.dispose([x, y.a, y.b, y.__base__]);
   });
 
   it('wraps a Conv2d sequentially on its channels; parallel on a Conv2d is refused', () => {

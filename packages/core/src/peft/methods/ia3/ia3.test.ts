@@ -1,68 +1,35 @@
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import { Conv2d, Linear, Module } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
-import { valueAndGrads } from '../../../train/index.js';
-import { crossEntropy } from '../../../train/losses/index.js';
-import { AdamW } from '../../../train/optim/index.js';
 import type { AdapterParameterDict } from '../../adapter-layer.js';
-import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert, tinyBertPlacement } from '../../testing/tiny-bert.js';
+import { getPeftModel, type PeftModel } from '../../peft-model.js';
+import {
+  baseLayerKey,
+  expectBaseUnchanged,
+  expectReloadsExactly,
+  expectRoutingMatchesEachAlone,
+  ids,
+  maxAbsDiff,
+  readAdapterConfig,
+  readAdapterShapes,
+  snapshot,
+  TinyBert,
+  tinyBertPlacement,
+  trainableSize,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
 import type { Ia3Layer } from './layer.js';
 
-const ids = () =>
-  tf.tensor2d(
-    [
-      [1, 2, 3, 4],
-      [5, 6, 7, 8],
-      [9, 10, 11, 12],
-    ],
-    [3, 4],
-    'int32',
-  );
-const labels = () => tf.tensor1d([0, 1, 2], 'int32');
 const placement = { placement: tinyBertPlacement };
-
-function snapshot(m: { stateDict(): Map<string, { value: tf.Tensor }> }): Map<string, Float32Array> {
-  return new Map([...m.stateDict()].map(([k, p]) => [k, p.value.dataSync().slice() as Float32Array]));
-}
-
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
-}
+const tmp = useCpuAndTmpDir('ia3');
 
 function vector(peft: PeftModel, layerPath: string, name = 'default'): tf.Variable {
   return (peft.model.getSubmodule(`${layerPath}.ia3_l`) as AdapterParameterDict).get(name).value;
-}
-
-/** Where a base parameter lives once its module is wrapped (`<module>.base_layer.<leaf>`). */
-function wrappedKey(key: string, wrapped: readonly string[]): string {
-  const dot = key.lastIndexOf('.');
-  const mod = key.slice(0, dot);
-  return wrapped.includes(mod) ? `${mod}.base_layer.${key.slice(dot + 1)}` : key;
-}
-
-function trainSteps(peft: PeftModel<[tf.Tensor], tf.Tensor>, steps: number, lr = 0.05): number[] {
-  const named = peft.namedParameters({ trainableOnly: true });
-  const opt = new AdamW([{ params: named, lr }], { weightDecay: 0 });
-  const losses: number[] = [];
-  const x = ids();
-  const y = labels();
-  for (let i = 0; i < steps; i++) {
-    const { value: loss, grads } = valueAndGrads(named, () => crossEntropy(peft.call(x), y) as tf.Scalar);
-    losses.push(loss.dataSync()[0] as number);
-    opt.step(grads);
-    loss.dispose();
-    for (const g of grads.values()) g.dispose();
-  }
-  opt.dispose();
-  tf.dispose([x, y]);
-  return losses;
 }
 
 /** Three convolutions, one per weight layout IA3 merges into: dense, depthwise and grouped. */
@@ -78,15 +45,6 @@ class ConvNet extends Module<[tf.Tensor], tf.Tensor> {
     return this.child('grp').forward(tf.relu(this.child('dw').forward(a)));
   }
 }
-
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-ia3-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
 
 describe('IA3', () => {
   it('defaults to attn.k, attn.v and ffn.down (feed-forward) from the placement; identity at init; trains only vectors', () => {
@@ -113,13 +71,7 @@ describe('IA3', () => {
 
     const losses = trainSteps(peft, 30);
     expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) * 0.8);
-    const now = peft.model.stateDict();
-    const wrapped = [...peft.targetsOf('default'), 'classifier'];
-    for (const [k, v] of baseSnap) {
-      const w = wrappedKey(k, wrapped);
-      expect(now.get(w), w).toBeDefined();
-      expect(Array.from(now.get(w)!.value.dataSync()), w).toEqual(Array.from(v));
-    }
+    expectBaseUnchanged(peft.model, baseSnap, baseLayerKey([...peft.targetsOf('default'), 'classifier']));
     const moved = tf.tidy(() =>
       tf.max(tf.abs(tf.sub(vector(peft, 'encoder.layer.0.attention.self.key'), 1))),
     );
@@ -165,9 +117,7 @@ describe('IA3', () => {
     const expected = layers * (d + d + ffn) + (d * classes + classes);
     const counts = peft.getNbTrainableParameters();
     expect(counts.trainable).toBe(expected);
-    expect(counts.trainable).toBe(
-      peft.namedParameters({ trainableOnly: true }).reduce((n, [, p]) => n + p.size, 0),
-    );
+    expect(counts.trainable).toBe(trainableSize(peft));
   });
 
   it('merge equals unmerged output; unmerge restores weights and biases; mergeAndUnload is a plain model', () => {
@@ -247,10 +197,9 @@ describe('IA3', () => {
     setSeed(8);
     const peft = getPeftModel(new TinyBert(), { peftType: 'IA3', modulesToSave: ['classifier'] }, placement);
     trainSteps(peft, 3);
-    const dir = path.join(tmp, 'default-roles');
+    const dir = tmp('default-roles');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     // Fixture: HF PEFT's IA3 keys (adapter name removed) and shapes for the tiny BERT (d=8, ffn=16).
     const p = 'base_model.model.encoder.layer';
     expect(shapes).toEqual({
@@ -263,8 +212,7 @@ describe('IA3', () => {
       'base_model.model.classifier.weight': [3, 8],
       'base_model.model.classifier.bias': [3],
     });
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg).toMatchObject({
+    expect(await readAdapterConfig(dir)).toMatchObject({
       peft_type: 'IA3',
       target_modules: peft.targetsOf('default'),
       feedforward_modules: ['encoder.layer.0.output.dense', 'encoder.layer.1.output.dense'],
@@ -273,21 +221,12 @@ describe('IA3', () => {
       modules_to_save: ['classifier'],
     });
 
-    const x = ids();
-    const want = peft.call(x);
-    setSeed(8);
-    const reloaded = await PeftModel.fromPretrained(new TinyBert(), dir);
-    const got = reloaded.call(x);
-    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+    const reloaded = await expectReloadsExactly(peft, dir, 8);
     const down = reloaded.model.getSubmodule('encoder.layer.0.output.dense') as Ia3Layer;
     expect(down.isFeedforward('default')).toBe(true);
     // Without peftkit's sidecar (as a file written by HF PEFT), adapter_config.json alone suffices.
     await fs.rm(path.join(dir, 'peftkit.json'));
-    setSeed(8);
-    const hfStyle = await PeftModel.fromPretrained(new TinyBert(), dir);
-    const got2 = hfStyle.call(x);
-    expect(Array.from(got2.dataSync())).toEqual(Array.from(want.dataSync()));
-    tf.dispose([x, want, got, got2]);
+    await expectReloadsExactly(peft, dir, 8);
   });
 
   it("keeps the user's plain lists in the file (HF semantics: 'output.dense' also matches attention.output.dense)", async () => {
@@ -303,19 +242,17 @@ describe('IA3', () => {
         'default',
       ),
     ).toBe(true);
-    const dir = path.join(tmp, 'plain');
+    const dir = tmp('plain');
     await peft.savePretrained(dir);
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
+    const cfg = await readAdapterConfig(dir);
     expect(cfg.target_modules).toEqual(['key', 'value', 'output.dense']);
     expect(cfg.feedforward_modules).toEqual(['output.dense']);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     expect(shapes['base_model.model.encoder.layer.0.attention.output.dense.ia3_l']).toEqual([1, 8]);
     // Targets without feed-forward modules: the file says so explicitly (HF would otherwise use its BERT default).
     const noFf = getPeftModel(new TinyBert(), { peftType: 'IA3', targetModules: ['key'] });
-    await noFf.savePretrained(path.join(tmp, 'no-ff'));
-    const cfg2 = JSON.parse(await fs.readFile(path.join(tmp, 'no-ff', 'adapter_config.json'), 'utf8'));
-    expect(cfg2.feedforward_modules).toEqual([]);
+    await noFf.savePretrained(tmp('no-ff'));
+    expect((await readAdapterConfig(tmp('no-ff'))).feedforward_modules).toEqual([]);
   });
 
   it('two adapters: per-example routing equals running each alone; __base__ equals disabled', () => {
@@ -330,18 +267,9 @@ describe('IA3', () => {
     peft.setAdapter('b');
     trainSteps(peft, 4);
     const x = ids();
-    const routed = peft.callWithAdapterNames(['a', 'b', '__base__'], x);
-    peft.setAdapter('a');
-    const ya = peft.call(x);
-    peft.setAdapter('b');
-    const yb = peft.call(x);
-    const y0 = peft.disableAdapter(() => peft.call(x));
-    const row = (t: tf.Tensor, i: number) => tf.slice(t, [i, 0], [1, -1]);
-    expect(maxAbsDiff(row(routed, 0), row(ya, 0))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 1), row(yb, 1))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 2), row(y0, 2))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(ya, yb)).toBeGreaterThan(1e-4);
-    tf.dispose([x, routed, ya, yb, y0]);
+    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
+    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
+    tf.dispose([x, y.a, y.b, y.__base__]);
   });
 
   it('rejects bad input with errors that name the problem', () => {

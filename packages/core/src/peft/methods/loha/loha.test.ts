@@ -1,24 +1,32 @@
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert, tinyBertPlacement } from '../../testing/tiny-bert.js';
+import {
+  adapterConfigPath,
+  expectBaseUnchanged,
+  expectMergeRoundTrip,
+  expectReloadsExactly,
+  expectRoutingMatchesEachAlone,
+  ids,
+  maxAbsDiff,
+  readAdapterConfig,
+  readAdapterShapes,
+  rows,
+  sineImages,
+  snapshot,
+  TinyBert,
+  TinyConvNet,
+  tinyBertPlacement,
+  trainableSize,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
 import type { LohaLayer } from './layer.js';
-import { ids, images, maxAbsDiff, rows, snapshot, TinyConvNet, trainSteps } from './method-test-kit.js';
 
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-loha-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('loha');
 
 const QUERY = 'encoder.layer.0.attention.self.query';
 
@@ -90,13 +98,11 @@ describe('LoHa', () => {
 
     const losses = trainSteps(peft, 20);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
-    const state = peft.model.stateDict();
-    for (const [k, v] of baseSnap) {
-      const wrapped = k
+    expectBaseUnchanged(peft.model, baseSnap, (k) =>
+      k
         .replace(/\.(query|value)\.(weight|bias)$/, '.$1.base_layer.$2')
-        .replace(/^classifier\./, 'classifier.base_layer.');
-      expect(Array.from(state.get(wrapped)!.value.dataSync()), wrapped).toEqual(Array.from(v));
-    }
+        .replace(/^classifier\./, 'classifier.base_layer.'),
+    );
     const w2b = layer.adapterParametersByKey('default').get('hada_w2_b')!;
     expect(tf.tidy(() => tf.sum(tf.abs(w2b.value)).dataSync()[0])).toBeGreaterThan(0);
     tf.dispose([x, before, after]);
@@ -114,9 +120,7 @@ describe('LoHa', () => {
     );
     const expected = layers * (2 * r * (d + d) + 2 * r * (d + ffn)) + (d * classes + classes);
     expect(peft.getNbTrainableParameters().trainable).toBe(expected);
-    expect(peft.getNbTrainableParameters().trainable).toBe(
-      peft.namedParameters({ trainableOnly: true }).reduce((n, [, p]) => n + p.size, 0),
-    );
+    expect(peft.getNbTrainableParameters().trainable).toBe(trainableSize(peft));
   });
 
   it('deltaWeight is (w1a@w1b)⊙(w2a@w2b)·alpha/r, transposed to [in, out]; patterns set r and alpha', () => {
@@ -156,19 +160,9 @@ describe('LoHa', () => {
     trainSteps(peft, 5);
     const x = ids();
     const q = peft.model.getSubmodule(`${QUERY}.base_layer`).parameters()[0]!;
-    const w0 = q.value.clone();
-    const unmerged = peft.call(x);
-    peft.merge(undefined, { safeMerge: true });
-    expect(maxAbsDiff(q.value, w0)).toBeGreaterThan(0);
-    const merged = peft.call(x);
-    expect(maxAbsDiff(merged, unmerged)).toBeLessThan(1e-5);
-    peft.unmerge();
-    expect(maxAbsDiff(q.value, w0)).toBeLessThan(1e-6);
-    const plain = peft.mergeAndUnload();
-    const fromPlain = plain.call(x);
-    expect(maxAbsDiff(fromPlain, unmerged)).toBeLessThan(1e-5);
+    const plain = expectMergeRoundTrip(peft, x, q);
     expect(plain.hasSubmodule(`${QUERY}.hada_w1_a`)).toBe(false);
-    tf.dispose([x, w0, unmerged, merged, fromPlain]);
+    x.dispose();
   });
 
   it('save -> load reproduces outputs exactly with HF key names and PyTorch shapes', async () => {
@@ -180,10 +174,9 @@ describe('LoHa', () => {
       modulesToSave: ['classifier'],
     });
     trainSteps(peft, 3);
-    const dir = path.join(tmp, 'save-load');
+    const dir = tmp('save-load');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     // Fixture: HF LoHa Linear factors are w1_a/w2_a [out, r], w1_b/w2_b [r, in].
     const q = `base_model.model.${QUERY}`;
     const up = 'base_model.model.encoder.layer.1.intermediate.dense';
@@ -200,8 +193,7 @@ describe('LoHa', () => {
       'base_model.model.classifier.bias': [3],
     });
     expect(Object.keys(shapes)).toHaveLength(2 * 2 * 4 + 2);
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg).toMatchObject({
+    expect(await readAdapterConfig(dir)).toMatchObject({
       peft_type: 'LOHA',
       r: 2,
       alpha: 8,
@@ -214,14 +206,8 @@ describe('LoHa', () => {
       target_modules: ['query', 'intermediate.dense'],
     });
 
-    const x = ids();
-    const want = peft.call(x);
-    setSeed(5);
-    const reloaded = await PeftModel.fromPretrained(new TinyBert(), dir);
-    const got = reloaded.call(x);
-    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+    const reloaded = await expectReloadsExactly(peft, dir, 5);
     expect(reloaded.getNbTrainableParameters().trainable).toBe(0);
-    tf.dispose([x, want, got]);
   });
 
   it('two adapters: per-example routing equals running each alone; __base__ equals disabled', () => {
@@ -233,18 +219,9 @@ describe('LoHa', () => {
     );
     peft.addAdapter('b', { peftType: 'LOHA', r: 3, initWeights: false, targetModules: ['query'] });
     const x = ids();
-    const routed = peft.callWithAdapterNames(['a', 'b', '__base__'], x);
-    peft.setAdapter('a');
-    const ya = peft.call(x);
-    peft.setAdapter('b');
-    const yb = peft.call(x);
-    const y0 = peft.disableAdapter(() => peft.call(x));
-    const row = (t: tf.Tensor, i: number) => tf.slice(t, [i, 0], [1, -1]);
-    expect(maxAbsDiff(row(routed, 0), row(ya, 0))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 1), row(yb, 1))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 2), row(y0, 2))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(ya, yb)).toBeGreaterThan(1e-4);
-    tf.dispose([x, routed, ya, yb, y0]);
+    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
+    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
+    tf.dispose([x, y.a, y.b, y.__base__]);
   });
 
   it('module and rank dropout act in training only', () => {
@@ -274,7 +251,7 @@ describe('LoHa', () => {
   it('Conv2d: identity at init, HF shapes (plain and effective), closed-form ΔW, merge, training', () => {
     for (const useEffectiveConv2d of [false, true]) {
       setSeed(8);
-      const x = images();
+      const x = sineImages();
       const model = new TinyConvNet();
       const y0 = model.call(x);
       const peft = getPeftModel(model, {
@@ -286,7 +263,7 @@ describe('LoHa', () => {
       });
       const y1 = peft.call(x);
       expect(Array.from(y1.dataSync())).toEqual(Array.from(y0.dataSync()));
-      const losses = trainSteps(peft, 8, { x: images, y: () => tf.tensor1d([0, 1, 2], 'int32') });
+      const losses = trainSteps(peft, 8, { x });
       expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
 
       const conv = peft.model.getSubmodule('conv') as LohaLayer;
@@ -366,11 +343,10 @@ describe('LoHa', () => {
     );
     // An HF file using ABBA options is refused rather than loaded with other math.
     const peft = getPeftModel(new TinyBert(), { peftType: 'LOHA', r: 2, targetModules: ['query'] });
-    const dir = path.join(tmp, 'abba');
+    const dir = tmp('abba');
     await peft.savePretrained(dir);
-    const cfgPath = path.join(dir, 'adapter_config.json');
-    const cfg = JSON.parse(await fs.readFile(cfgPath, 'utf8'));
-    await fs.writeFile(cfgPath, JSON.stringify({ ...cfg, use_khatri_rao: true, r2: 4 }));
+    const cfg = await readAdapterConfig(dir);
+    await fs.writeFile(adapterConfigPath(dir), JSON.stringify({ ...cfg, use_khatri_rao: true, r2: 4 }));
     await expect(PeftModel.fromPretrained(new TinyBert(), dir)).rejects.toThrow(
       /LOHA options peftkit does not support: use_khatri_rao: true.*r2: 4/,
     );

@@ -1,25 +1,30 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../../runtime/index.js';
-import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert } from '../../testing/tiny-bert.js';
+import { getPeftModel } from '../../peft-model.js';
+import {
+  expectBaseUnchanged,
+  expectMergeRoundTrip,
+  expectReloadsExactly,
+  expectRoutingMatchesEachAlone,
+  ids,
+  maxAbsDiff,
+  readAdapterConfig,
+  readAdapterShapes,
+  rows,
+  sineImages,
+  snapshot,
+  TinyBert,
+  TinyConvNet,
+  trainableSize,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
-import { ids, images, maxAbsDiff, rows, snapshot, TinyConvNet, trainSteps } from '../loha/method-test-kit.js';
 import { factorization } from './factorization.js';
 import type { LokrLayer } from './layer.js';
 
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-lokr-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('lokr');
 
 const QUERY = 'encoder.layer.0.attention.self.query';
 
@@ -116,11 +121,9 @@ describe('LoKr', () => {
 
       const losses = trainSteps(peft, 20);
       expect(losses[losses.length - 1], String(initWeights)).toBeLessThan(losses[0] as number);
-      const state = peft.model.stateDict();
-      for (const [k, v] of baseSnap) {
-        const wrapped = k.replace(/\.(query|value)\.(weight|bias)$/, '.$1.base_layer.$2');
-        expect(Array.from(state.get(wrapped)!.value.dataSync()), wrapped).toEqual(Array.from(v));
-      }
+      expectBaseUnchanged(peft.model, baseSnap, (k) =>
+        k.replace(/\.(query|value)\.(weight|bias)$/, '.$1.base_layer.$2'),
+      );
       tf.dispose([x, before, after]);
     }
   });
@@ -138,9 +141,7 @@ describe('LoKr', () => {
     });
     const perLayer = 2 * 2 + 4 * 1 + 1 * 4;
     expect(peft.getNbTrainableParameters().trainable).toBe(layers * 2 * perLayer + d * classes + classes);
-    expect(peft.getNbTrainableParameters().trainable).toBe(
-      peft.namedParameters({ trainableOnly: true }).reduce((n, [, p]) => n + p.size, 0),
-    );
+    expect(peft.getNbTrainableParameters().trainable).toBe(trainableSize(peft));
     // r = 2 reaches max(4, 4)/2: w2 is a full [4, 4] matrix.
     const full = getPeftModel(new TinyBert(), { peftType: 'LOKR', r: 2, targetModules: ['query'] });
     expect(full.getNbTrainableParameters().trainable).toBe(layers * (2 * 2 + 4 * 4));
@@ -186,25 +187,15 @@ describe('LoKr', () => {
     trainSteps(peft, 5);
     const x = ids();
     const q = peft.model.getSubmodule(`${QUERY}.base_layer`).parameters()[0]!;
-    const w0 = q.value.clone();
-    const unmerged = peft.call(x);
-    peft.merge(undefined, { safeMerge: true });
-    expect(maxAbsDiff(q.value, w0)).toBeGreaterThan(0);
-    const merged = peft.call(x);
-    expect(maxAbsDiff(merged, unmerged)).toBeLessThan(1e-5);
-    peft.unmerge();
-    expect(maxAbsDiff(q.value, w0)).toBeLessThan(1e-6);
-    const plain = peft.mergeAndUnload();
-    const fromPlain = plain.call(x);
-    expect(maxAbsDiff(fromPlain, unmerged)).toBeLessThan(1e-5);
+    const plain = expectMergeRoundTrip(peft, x, q);
     expect(plain.hasSubmodule(`${QUERY}.lokr_w1`)).toBe(false);
-    tf.dispose([x, w0, unmerged, merged, fromPlain]);
+    x.dispose();
   });
 
   it('Conv2d (plain, grouped, 1x1; with and without the effective form): shapes, ΔW, merge', () => {
     for (const useEffectiveConv2d of [false, true]) {
       setSeed(6);
-      const x = images();
+      const x = sineImages();
       const model = new TinyConvNet();
       const y0 = model.call(x);
       const peft = getPeftModel(model, {
@@ -228,7 +219,7 @@ describe('LoKr', () => {
       // proj 4 -> 6 (1x1): never effective; out (2, 3).
       expect(shapesOf(layer('proj'))).toEqual({ lokr_w1: [2, 2], lokr_w2_a: [3, 1], lokr_w2_b: [1, 2] });
 
-      trainSteps(peft, 6, { x: images, y: () => tf.tensor1d([0, 1, 2], 'int32') });
+      trainSteps(peft, 6, { x });
       // Closed form for `conv`, non-effective: ΔW[o = i·2 + k, c = j·3 + l, h, w] = s·w1[i, j]·w2[k, l·9 + h·3 + w].
       if (!useEffectiveConv2d) {
         const conv = layer('conv');
@@ -263,10 +254,9 @@ describe('LoKr', () => {
       targetModules: ['query', 'intermediate.dense'],
     });
     trainSteps(peft, 3);
-    const dir = path.join(tmp, 'save-load');
+    const dir = tmp('save-load');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     // Fixture: query 8 -> 8 = (2·4) x (2·4); intermediate 8 -> 16: in (2, 4), out (4, 4).
     // decompose_both with r = 1: query keeps w1 full (1 < max(2, 2)/2 is false), intermediate
     // splits it (1 < max(4, 2)/2); both split w2 (1 < max(4, 4)/2).
@@ -288,8 +278,7 @@ describe('LoKr', () => {
       [`${up.replace('layer.1', 'layer.0')}.lokr_w2_a`]: [4, 1],
       [`${up.replace('layer.1', 'layer.0')}.lokr_w2_b`]: [1, 4],
     });
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg).toMatchObject({
+    expect(await readAdapterConfig(dir)).toMatchObject({
       peft_type: 'LOKR',
       r: 1,
       alpha: 8,
@@ -299,13 +288,7 @@ describe('LoKr', () => {
       use_effective_conv2d: false,
       init_weights: true,
     });
-    const x = ids();
-    const want = peft.call(x);
-    setSeed(7);
-    const reloaded = await PeftModel.fromPretrained(new TinyBert(), dir);
-    const got = reloaded.call(x);
-    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
-    tf.dispose([x, want, got]);
+    await expectReloadsExactly(peft, dir, 7);
   });
 
   it('two adapters: per-example routing equals running each alone', () => {
@@ -317,18 +300,9 @@ describe('LoKr', () => {
     );
     peft.addAdapter('b', { peftType: 'LOKR', r: 4, initWeights: false, targetModules: ['value'] });
     const x = ids();
-    const routed = peft.callWithAdapterNames(['b', '__base__', 'a'], x);
-    peft.setAdapter('a');
-    const ya = peft.call(x);
-    peft.setAdapter('b');
-    const yb = peft.call(x);
-    const y0 = peft.disableAdapter(() => peft.call(x));
-    const row = (t: tf.Tensor, i: number) => tf.slice(t, [i, 0], [1, -1]);
-    expect(maxAbsDiff(row(routed, 0), row(yb, 0))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 1), row(y0, 1))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 2), row(ya, 2))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(ya, yb)).toBeGreaterThan(1e-4);
-    tf.dispose([x, routed, ya, yb, y0]);
+    const y = expectRoutingMatchesEachAlone(peft, x, ['b', '__base__', 'a']);
+    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
+    tf.dispose([x, y.a, y.b, y.__base__]);
   });
 
   it('rejects bad configs and module types with errors naming the problem', () => {

@@ -1,26 +1,24 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import { Linear, Module } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert } from '../../testing/tiny-bert.js';
+import {
+  ids,
+  maxAbsDiff,
+  readAdapterConfig,
+  readAdapterKeys,
+  readAdapterShapes,
+  snapshot,
+  TinyBert,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
 import { loraConfig } from './config.js';
 import type { LoraLayer } from './layer-common.js';
-import { classLabels, maxAbsDiff, snapshot, tokenIds, trainSteps } from './testing.js';
 
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-lora-opt-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('lora-opt');
 
 const layerAt = (peft: PeftModel, p: string) => peft.model.getSubmodule(p) as LoraLayer;
 const q = (i: number) => `encoder.layer.${i}.attention.self.query`;
@@ -68,16 +66,14 @@ describe('LoRA options', () => {
     }
     const d = 8;
     expect(peft.getNbTrainableParameters().trainable).toBe(want.reduce((n, [, r]) => n + r * (d + d), 0));
-    const x = tokenIds();
-    const y = classLabels();
-    trainSteps(peft, x, y, 3);
-    const dir = path.join(tmp, 'patterns');
+    const x = ids();
+    trainSteps(peft, 3, { x });
+    const dir = tmp('patterns');
     await peft.savePretrained(dir);
-    const file = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
+    const file = await readAdapterConfig(dir);
     expect(file.rank_pattern).toEqual(config.rankPattern);
     expect(file.alpha_pattern).toEqual(config.alphaPattern);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     expect(shapes[`base_model.model.${q(1)}.lora_A.weight`]).toEqual([3, 8]);
     expect(shapes[`base_model.model.${v(0)}.lora_B.weight`]).toEqual([8, 4]);
     const out = peft.call(x);
@@ -89,7 +85,7 @@ describe('LoRA options', () => {
     }
     const got = loaded.call(x);
     expect(Array.from(got.dataSync())).toEqual(Array.from(out.dataSync()));
-    tf.dispose([x, y, out, got]);
+    tf.dispose([x, out, got]);
     peft.dispose();
     loaded.dispose();
   });
@@ -166,9 +162,8 @@ describe('LoRA options', () => {
         .namedParameters({ trainableOnly: true })
         .filter(([k]) => k.endsWith('.bias'));
       expect(trainableBiases.length).toBe(bias === 'all' ? biasCount : 4);
-      const x = tokenIds();
-      const y = classLabels();
-      trainSteps(peft, x, y, 3);
+      const x = ids();
+      trainSteps(peft, 3, { x });
       const after = peft.model.stateDict();
       const moved = (k: string) => {
         const now = after.get(k)?.value.dataSync() as Float32Array;
@@ -179,10 +174,9 @@ describe('LoRA options', () => {
       expect(moved('encoder.layer.0.attention.self.key.bias')).toBe(bias === 'all');
       expect(moved('classifier.bias')).toBe(bias === 'all');
       expect(moved(`${q(0)}.base_layer.weight`)).toBe(false);
-      const dir = path.join(tmp, `bias-${bias}`);
+      const dir = tmp(`bias-${bias}`);
       await peft.savePretrained(dir);
-      const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-      const keys = header.entries.map((e) => e.name);
+      const keys = await readAdapterKeys(dir);
       expect(keys).toContain(`base_model.model.${q(0)}.base_layer.bias`);
       expect(keys).toContain(`base_model.model.${v(1)}.base_layer.bias`);
       expect(keys.includes('base_model.model.encoder.layer.0.attention.self.key.bias')).toBe(bias === 'all');
@@ -193,7 +187,7 @@ describe('LoRA options', () => {
       const loaded = await PeftModel.fromPretrained(new TinyBert(), dir);
       const got = loaded.call(x);
       expect(Array.from(got.dataSync())).toEqual(Array.from(out.dataSync()));
-      tf.dispose([x, y, out, got]);
+      tf.dispose([x, out, got]);
       peft.dispose();
       loaded.dispose();
     }
@@ -207,13 +201,11 @@ describe('LoRA options', () => {
       loraBias: true,
       targetModules: ['query'],
     });
-    const x = tokenIds();
-    const y = classLabels();
-    trainSteps(peft, x, y, 4);
-    const dir = path.join(tmp, 'lora-bias');
+    const x = ids();
+    trainSteps(peft, 4, { x });
+    const dir = tmp('lora-bias');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     expect(shapes[`base_model.model.${q(0)}.lora_B.bias`]).toEqual([8]);
     const unmerged = peft.call(x);
     const b0 = layerAt(peft, q(0)).baseBias?.value.clone() as tf.Tensor;
@@ -222,7 +214,7 @@ describe('LoRA options', () => {
     expect(maxAbsDiff(merged, unmerged)).toBeLessThan(1e-5);
     peft.unmerge();
     expect(maxAbsDiff(layerAt(peft, q(0)).baseBias?.value as tf.Tensor, b0)).toBeLessThan(1e-6);
-    tf.dispose([x, y, unmerged, merged, b0]);
+    tf.dispose([x, unmerged, merged, b0]);
     peft.dispose();
   });
 });

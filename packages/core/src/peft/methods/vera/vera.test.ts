@@ -1,25 +1,32 @@
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../../runtime/index.js';
-import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert } from '../../testing/tiny-bert.js';
+import { getPeftModel, type PeftModel } from '../../peft-model.js';
+import {
+  adapterConfigPath,
+  expectBaseUnchanged,
+  expectMergeRoundTrip,
+  expectReloadsExactly,
+  expectRoutingMatchesEachAlone,
+  ids,
+  maxAbsDiff,
+  readAdapterConfig,
+  readAdapterKeys,
+  readAdapterShapes,
+  rows,
+  snapshot,
+  TinyBert,
+  TinyConvNet,
+  trainableSize,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
-import { ids, maxAbsDiff, rows, snapshot, TinyConvNet, trainSteps } from '../loha/method-test-kit.js';
 import { VeraLinear } from './layer.js';
 import { makeVeraProjections } from './projections.js';
 
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-vera-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('vera');
 
 const QUERY = 'encoder.layer.0.attention.self.query';
 const quiet = { warn: () => {} };
@@ -53,15 +60,13 @@ describe('VeRA', () => {
     const a0 = A.value.dataSync().slice();
     const b0 = B.value.dataSync().slice();
 
-    const losses = trainSteps(peft, 25, undefined, 0.1);
+    const losses = trainSteps(peft, 25, { lr: 0.1 });
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
-    const state = peft.model.stateDict();
-    for (const [k, v] of baseSnap) {
-      const wrapped = k
+    expectBaseUnchanged(peft.model, baseSnap, (k) =>
+      k
         .replace(/\.(query|value)\.(weight|bias)$/, '.$1.base_layer.$2')
-        .replace(/^classifier\./, 'classifier.base_layer.');
-      expect(Array.from(state.get(wrapped)!.value.dataSync()), wrapped).toEqual(Array.from(v));
-    }
+        .replace(/^classifier\./, 'classifier.base_layer.'),
+    );
     // The shared projections are frozen; the lambdas moved.
     expect(Array.from(A.value.dataSync())).toEqual(Array.from(a0));
     expect(Array.from(B.value.dataSync())).toEqual(Array.from(b0));
@@ -85,9 +90,7 @@ describe('VeRA', () => {
     const expected = layers * outs.reduce((n, out) => n + r + out, 0);
     const counts = peft.getNbTrainableParameters();
     expect(counts.trainable).toBe(expected);
-    expect(counts.trainable).toBe(
-      peft.namedParameters({ trainableOnly: true }).reduce((n, [, p]) => n + p.size, 0),
-    );
+    expect(counts.trainable).toBe(trainableSize(peft));
     expect(counts.total).toBe(baseTotal + expected);
     const all = veraLayers(peft);
     expect(all).toHaveLength(layers * 4);
@@ -148,20 +151,11 @@ describe('VeRA', () => {
     }
     const x = ids();
     const q = peft.model.getSubmodule(`${QUERY}.base_layer`).parameters()[0]!;
-    const w0 = q.value.clone();
-    const unmerged = peft.call(x);
-    peft.merge(undefined, { safeMerge: true });
-    const merged = peft.call(x);
-    expect(maxAbsDiff(merged, unmerged)).toBeLessThan(1e-5);
-    peft.unmerge();
-    expect(maxAbsDiff(q.value, w0)).toBeLessThan(1e-6);
     const { A } = (peft.model.getSubmodule(QUERY) as VeraLinear).projections('default');
-    const plain = peft.mergeAndUnload();
-    const fromPlain = plain.call(x);
-    expect(maxAbsDiff(fromPlain, unmerged)).toBeLessThan(1e-5);
+    const plain = expectMergeRoundTrip(peft, x, q);
     expect(plain.hasSubmodule(`${QUERY}.vera_A`)).toBe(false);
     expect(A.isDisposed).toBe(true);
-    tf.dispose([x, w0, unmerged, merged, fromPlain]);
+    x.dispose();
   });
 
   it('save -> load reproduces outputs exactly; HF keys incl. base_model.vera_A / vera_B', async () => {
@@ -173,10 +167,9 @@ describe('VeRA', () => {
       targetModules: ['query', 'value'],
     });
     trainSteps(peft, 3);
-    const dir = path.join(tmp, 'save-load');
+    const dir = tmp('save-load');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     const q = `base_model.model.${QUERY}`;
     // Fixture: HF saves the projections once on the tuner, lambdas per layer.
     expect(shapes).toMatchObject({
@@ -186,8 +179,7 @@ describe('VeRA', () => {
       [`${q}.vera_lambda_d`]: [4],
     });
     expect(Object.keys(shapes)).toHaveLength(2 * 2 * 2 + 2);
-    const cfgPath = path.join(dir, 'adapter_config.json');
-    const cfg = JSON.parse(await fs.readFile(cfgPath, 'utf8'));
+    const cfg = await readAdapterConfig(dir);
     expect(cfg).toMatchObject({
       peft_type: 'VERA',
       r: 4,
@@ -200,16 +192,10 @@ describe('VeRA', () => {
       init_weights: true,
     });
 
-    const x = ids();
-    const want = peft.call(x);
     // The saved projections win over the key: change the key, still the same outputs.
-    await fs.writeFile(cfgPath, JSON.stringify({ ...cfg, projection_prng_key: 11 }));
-    setSeed(5);
-    const reloaded = await PeftModel.fromPretrained(new TinyBert(), dir);
-    const got = reloaded.call(x);
-    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+    await fs.writeFile(adapterConfigPath(dir), JSON.stringify({ ...cfg, projection_prng_key: 11 }));
+    const reloaded = await expectReloadsExactly(peft, dir, 5);
     expect(reloaded.getNbTrainableParameters().trainable).toBe(0);
-    tf.dispose([x, want, got]);
   });
 
   it('saveProjection false: projections left out of the file, rebuilt from the key, with a warning', async () => {
@@ -222,23 +208,16 @@ describe('VeRA', () => {
     );
     expect(warnings.join('\n')).toMatch(/saveProjection is false.*do not move between peftkit and HF PEFT/s);
     trainSteps(peft, 3);
-    const dir = path.join(tmp, 'no-projection');
+    const dir = tmp('no-projection');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    expect(header.entries.map((e) => e.name).sort()).toEqual(
+    expect((await readAdapterKeys(dir)).sort()).toEqual(
       [0, 1].flatMap((l) =>
         ['vera_lambda_b', 'vera_lambda_d'].map(
           (k) => `base_model.model.encoder.layer.${l}.attention.self.query.${k}`,
         ),
       ),
     );
-    const x = ids();
-    const want = peft.call(x);
-    setSeed(6);
-    const reloaded = await PeftModel.fromPretrained(new TinyBert(), dir, quiet);
-    const got = reloaded.call(x);
-    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
-    tf.dispose([x, want, got]);
+    await expectReloadsExactly(peft, dir, 6, quiet);
   });
 
   it('two adapters: routing equals each alone; deleting one frees only its projections', () => {
@@ -256,17 +235,8 @@ describe('VeRA', () => {
       targetModules: ['value'],
     });
     const x = ids();
-    const routed = peft.callWithAdapterNames(['a', 'b', '__base__'], x);
-    peft.setAdapter('a');
-    const ya = peft.call(x);
-    peft.setAdapter('b');
-    const yb = peft.call(x);
-    const y0 = peft.disableAdapter(() => peft.call(x));
-    const row = (t: tf.Tensor, i: number) => tf.slice(t, [i, 0], [1, -1]);
-    expect(maxAbsDiff(row(routed, 0), row(ya, 0))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 1), row(yb, 1))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(row(routed, 2), row(y0, 2))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(ya, yb)).toBeGreaterThan(1e-4);
+    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
+    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
 
     const value = peft.model.getSubmodule('encoder.layer.0.attention.self.value') as VeraLinear;
     const pa = value.projections('a');
@@ -275,7 +245,7 @@ describe('VeRA', () => {
     peft.deleteAdapter('b');
     expect([pb.A.isDisposed, pb.B.isDisposed, pa.A.isDisposed]).toEqual([true, true, false]);
     expect(value.hasSubmodule('vera_A.b')).toBe(false);
-    tf.dispose([x, routed, ya, yb, y0]);
+    tf.dispose([x, y.a, y.b, y.__base__]);
   });
 
   it("bias 'vera_only' trains and saves the adapted layers' biases", async () => {
@@ -284,10 +254,9 @@ describe('VeRA', () => {
     const { d, layers } = model.dims;
     const peft = getPeftModel(model, { peftType: 'VERA', r: 2, bias: 'vera_only', targetModules: ['query'] });
     expect(peft.getNbTrainableParameters().trainable).toBe(layers * (2 + d + d));
-    const dir = path.join(tmp, 'bias');
+    const dir = tmp('bias');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    expect(header.entries.map((e) => e.name)).toContain(`base_model.model.${QUERY}.base_layer.bias`);
+    expect(await readAdapterKeys(dir)).toContain(`base_model.model.${QUERY}.base_layer.bias`);
   });
 
   it('rejects bad configs and module types with errors naming the problem', () => {

@@ -6,9 +6,9 @@ import {
   Module,
   TransformerEncoder,
   TransformerEncoderLayer,
-} from '../../../nn/index.js';
-import type { PromptAware } from '../../method.js';
-import { definePlacement } from '../../placement.js';
+} from '../../nn/index.js';
+import type { PromptAware } from '../method.js';
+import { definePlacement } from '../placement.js';
 
 export interface TinyEncoderCall {
   /** `[B, T]` padding mask, 1 = token, 0 = padding. */

@@ -1,0 +1,30 @@
+import type { PlacementContribution } from '@peftkit/core';
+
+/**
+ * Default targets per PEFT method for BERT, as HF PEFT's BERT examples: LoRA on query/value,
+ * IA3 on key/value and the feed-forward output, Pfeiffer adapters after the feed-forward block.
+ */
+export const bertPlacementDefaults: PlacementContribution = {
+  architecture: 'bert',
+  defaults: {
+    LORA: { targetRoles: ['attn.q', 'attn.v'] },
+    IA3: { targetRoles: ['attn.k', 'attn.v', 'ffn.down'] },
+    BOTTLENECK: { targetRoles: ['block.ffn'] },
+    PREFIX_TUNING: { targetRoles: ['attention'] },
+    PROMPT_TUNING: { targetRoles: ['embed'] },
+    '*': { targetRoles: ['attn.q', 'attn.v'] },
+  },
+};
+
+/** GPT-2: the fused `c_attn` (HF PEFT's default for gpt2), IA3 also on `mlp.c_proj`. */
+export const gpt2PlacementDefaults: PlacementContribution = {
+  architecture: 'gpt2',
+  defaults: {
+    LORA: { targetRoles: ['attn.qkv'] },
+    IA3: { targetRoles: ['attn.qkv', 'ffn.down'] },
+    BOTTLENECK: { targetRoles: ['block.ffn'] },
+    PREFIX_TUNING: { targetRoles: ['attention'] },
+    PROMPT_TUNING: { targetRoles: ['embed'] },
+    '*': { targetRoles: ['attn.qkv'] },
+  },
+};

@@ -1,0 +1,62 @@
+import {
+  Architecture,
+  ContainerModule,
+  DatasetReader,
+  definePlugin,
+  Head,
+  MetricContribution,
+  PlacementContribution,
+  Preprocessor,
+  Preset,
+} from '@peftkit/core';
+import { corpusReader } from './data/corpus-reader.js';
+import { csvTextReader } from './data/csv-reader.js';
+import { folderReader } from './data/folder-reader.js';
+import { jsonTextReader } from './data/json-reader.js';
+import { causalLmHead } from './heads/causal-lm-head.js';
+import { maskedLmHead } from './heads/masked-lm-head.js';
+import { perplexityMetric } from './heads/perplexity-metric.js';
+import { regressionHead } from './heads/regression-head.js';
+import { sequenceClassificationHead } from './heads/sequence-classification-head.js';
+import { tokenClassificationHead } from './heads/token-classification-head.js';
+import { bertArchitecture } from './models/bert/architecture.js';
+import { gpt2Architecture } from './models/gpt2/architecture.js';
+import { bertPlacementDefaults, gpt2PlacementDefaults } from './models/placement-defaults.js';
+import { textPreprocessor } from './preprocess/text-preprocessor.js';
+import {
+  causalLmPreset,
+  domainMlmPreset,
+  sentimentPreset,
+  tokenClassificationPreset,
+  topicPreset,
+} from './presets/index.js';
+
+/**
+ * The `@peftkit/nlp` plugin: text readers (CSV/TSV, JSONL, label folders, plain-text corpora),
+ * the `nlp/tokenizer` preprocessor (WordPiece / byte-level BPE), the `bert` and `gpt2`
+ * architectures with their placements, the sequence/token classification, regression, masked-
+ * and causal-LM heads, the `perplexity` metric, and the `nlp/*` presets.
+ */
+export const nlpPlugin = definePlugin({
+  id: 'nlp',
+  version: '0.1.0',
+  domain: 'nlp',
+  description: 'text: WordPiece/BPE tokenizers, BERT and GPT-2 (HF checkpoints), classification, tagging and LM heads',
+  module: new ContainerModule(({ bind }) => {
+    for (const r of [csvTextReader, jsonTextReader, folderReader, corpusReader]) bind(DatasetReader).toConstantValue(r);
+    bind(Preprocessor).toConstantValue(textPreprocessor);
+    bind(Architecture).toConstantValue(bertArchitecture);
+    bind(Architecture).toConstantValue(gpt2Architecture);
+    bind(PlacementContribution).toConstantValue(bertPlacementDefaults);
+    bind(PlacementContribution).toConstantValue(gpt2PlacementDefaults);
+    for (const h of [sequenceClassificationHead, regressionHead, tokenClassificationHead, maskedLmHead, causalLmHead]) {
+      bind(Head).toConstantValue(h);
+    }
+    bind(MetricContribution).toConstantValue(perplexityMetric);
+    for (const p of [sentimentPreset, topicPreset, tokenClassificationPreset, causalLmPreset, domainMlmPreset]) {
+      bind(Preset).toConstantValue(p);
+    }
+  }),
+});
+
+export default nlpPlugin;

@@ -1,0 +1,63 @@
+import type { Preset } from '@peftkit/core';
+import { sentimentFixture } from './fixtures.js';
+
+/** A small BERT for presets used without `--base` (and the shape the demo pretrains). */
+export const SMALL_BERT = {
+  hidden_size: 128,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 512,
+  max_position_embeddings: 128,
+} as const;
+
+const yelp = sentimentFixture('yelp');
+const imdb = sentimentFixture('imdb');
+
+/**
+ * `nlp/sentiment`: binary (or multi-class) sequence classification with LoRA r=8 on attn.q and
+ * attn.v and the classifier trained whole (`modulesToSave`). Defaults to the UCI Yelp sentences
+ * shipped with the `sentiment` package; point `--data` at a CSV/JSONL of your own (set
+ * `data.options.labelField`) and `--base` at a BERT checkpoint.
+ */
+export const sentimentPreset: Preset = {
+  id: 'nlp/sentiment',
+  domain: 'nlp',
+  task: 'classification',
+  description:
+    'text sentiment: LoRA r=8 on attn.q/attn.v of BERT, [CLS] classifier trained whole. Defaults to the UCI Yelp sentences; bring a base with --base.',
+  config: {
+    data: {
+      ...(yelp ? { train: yelp } : {}),
+      reader: 'nlp/jsonl',
+      options: { textField: 'text', labelField: 'class' },
+      evalFraction: 0.2,
+    },
+    preprocess: { id: 'nlp/tokenizer', options: { maxLength: 64 } },
+    model: { architecture: 'bert', config: { ...SMALL_BERT } },
+    head: { id: 'nlp/sequence-classification' },
+    peft: { peftType: 'LORA', r: 8, loraAlpha: 16, loraDropout: 0.1, targetRoles: ['attn.q', 'attn.v'] },
+    training: {
+      epochs: 3,
+      batchSize: 16,
+      lr: 1e-3,
+      weightDecay: 0.01,
+      warmupRatio: 0.06,
+      metrics: ['accuracy', 'macro_f1'],
+    },
+  },
+  pretrain: {
+    description:
+      'masked-LM pretraining of the small BERT on the IMDB sentences of the UCI set (unlabelled), with a WordPiece vocabulary trained on them',
+    config: {
+      data: {
+        ...(imdb ? { train: imdb } : {}),
+        reader: 'nlp/jsonl',
+        options: { textField: 'text', target: 'none' },
+      },
+      preprocess: { id: 'nlp/tokenizer', options: { maxLength: 64, vocabSize: 4000 } },
+      head: { id: 'nlp/masked-lm' },
+      peft: 'full',
+      training: { epochs: 10, lr: 5e-4, metrics: ['accuracy'] },
+    },
+  },
+};

@@ -1,0 +1,30 @@
+import type { Preset } from '@peftkit/core';
+import { SMALL_BERT } from './sentiment.js';
+
+/**
+ * `nlp/topic`: multi-class topic classification, scored by macro-F1 (classes are rarely
+ * balanced). Mean pooling over tokens, LoRA r=8 on attn.q/attn.v, classifier trained whole.
+ * Bring data (`--data topics.csv`, columns `text,label`) and a base (`--base`).
+ */
+export const topicPreset: Preset = {
+  id: 'nlp/topic',
+  domain: 'nlp',
+  task: 'classification',
+  description:
+    'multi-class topic classification (macro-F1): mean-pooled BERT, LoRA r=8 on attn.q/attn.v, classifier trained whole',
+  config: {
+    data: { options: { textField: 'text', labelField: 'label' }, evalFraction: 0.1 },
+    preprocess: { id: 'nlp/tokenizer', options: { maxLength: 128 } },
+    model: { architecture: 'bert', config: { ...SMALL_BERT } },
+    head: { id: 'nlp/sequence-classification', config: { pooling: 'mean' } },
+    peft: { peftType: 'LORA', r: 8, loraAlpha: 16, loraDropout: 0.1, targetRoles: ['attn.q', 'attn.v'] },
+    training: {
+      epochs: 5,
+      batchSize: 16,
+      lr: 1e-3,
+      warmupRatio: 0.06,
+      metrics: ['macro_f1', 'accuracy'],
+      earlyStopping: { metric: 'macro_f1', mode: 'max', patience: 2 },
+    },
+  },
+};
