@@ -1,9 +1,22 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  AdamW,
+  crossEntropy,
+  getPeftModel,
+  measurePeak,
+  saveCheckpoint,
+  setSeed,
+  valueAndGrads,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { AdamW, crossEntropy, getPeftModel, measurePeak, saveCheckpoint, setSeed, valueAndGrads } from '@peftkit/core';
-import { type ReferenceShape, ReferenceEncoder, forwardFlops, referencePlacement } from './reference-model.js';
+import {
+  forwardFlops,
+  ReferenceEncoder,
+  type ReferenceShape,
+  referencePlacement,
+} from './reference-model.js';
 
 /** One benchmarked configuration: a name and the PEFT config applied to the reference model. */
 export interface MethodCase {
@@ -13,9 +26,21 @@ export interface MethodCase {
 
 export const METHOD_CASES: MethodCase[] = [
   { name: 'full', peft: { peftType: 'SELECTIVE', trainableModules: 'full', keepOriginals: false } },
-  { name: 'lora-r8-qv', peft: { peftType: 'LORA', r: 8, loraAlpha: 16, targetRoles: ['attn.q', 'attn.v'], modulesToSave: ['classifier'] } },
+  {
+    name: 'lora-r8-qv',
+    peft: {
+      peftType: 'LORA',
+      r: 8,
+      loraAlpha: 16,
+      targetRoles: ['attn.q', 'attn.v'],
+      modulesToSave: ['classifier'],
+    },
+  },
   { name: 'ia3', peft: { peftType: 'IA3', modulesToSave: ['classifier'] } },
-  { name: 'bottleneck-pfeiffer', peft: { peftType: 'BOTTLENECK', variant: 'pfeiffer', modulesToSave: ['classifier'] } },
+  {
+    name: 'bottleneck-pfeiffer',
+    peft: { peftType: 'BOTTLENECK', variant: 'pfeiffer', modulesToSave: ['classifier'] },
+  },
   { name: 'bitfit', peft: { peftType: 'BITFIT', modulesToSave: ['classifier'] } },
 ];
 
@@ -48,7 +73,11 @@ async function dirBytes(dir: string): Promise<number> {
  * (the data pipeline is not part of what is measured). Peak bytes come from one profiled step
  * outside the timed ones, because profiling reads every kernel's output back.
  */
-export async function benchMethod(shape: ReferenceShape, c: MethodCase, options: { warmup: number; steps: number }): Promise<MethodResult> {
+export async function benchMethod(
+  shape: ReferenceShape,
+  c: MethodCase,
+  options: { warmup: number; steps: number },
+): Promise<MethodResult> {
   setSeed(0);
   const model = new ReferenceEncoder(shape);
   const peft = getPeftModel(model, c.peft, { placement: referencePlacement, warn: () => {} });

@@ -1,5 +1,12 @@
+import {
+  definePlacement,
+  Embedding,
+  Linear,
+  Module,
+  ModuleList,
+  TransformerEncoderLayer,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { Embedding, Linear, Module, ModuleList, TransformerEncoderLayer, definePlacement } from '@peftkit/core';
 
 /** The reference model of the design brief: 4-layer encoder, d=256, 4 heads, ffn 1024. */
 export interface ReferenceShape {
@@ -35,7 +42,12 @@ export class ReferenceEncoder extends Module<[tf.Tensor], tf.Tensor> {
     this.registerModule('positions', new Embedding(shape.seq, shape.dModel));
     const layers = Array.from(
       { length: shape.layers },
-      () => new TransformerEncoderLayer(shape.dModel, shape.heads, { dimFeedforward: shape.ffn, dropout: 0.1, activation: 'gelu' }),
+      () =>
+        new TransformerEncoderLayer(shape.dModel, shape.heads, {
+          dimFeedforward: shape.ffn,
+          dropout: 0.1,
+          activation: 'gelu',
+        }),
     );
     this.registerModule('layers', new ModuleList(layers));
     this.registerModule('classifier', new Linear(shape.dModel, shape.classes));

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@peftkit/core';
-import { METHOD_CASES, type MethodResult, benchMethod } from './method-step.js';
+import * as tf from '@tensorflow/tfjs';
+import { benchMethod, METHOD_CASES, type MethodResult } from './method-step.js';
 import { REFERENCE_SHAPE } from './reference-model.js';
 
 // `pnpm bench [--quick] [--json] [--only name,name]`: trains the reference model of the design
@@ -46,7 +46,10 @@ const doc = {
   results: withRatios,
 };
 mkdirSync(resultsDir, { recursive: true });
-const file = join(resultsDir, quick ? 'reference-step-methods.quick.local.json' : 'reference-step-methods.json');
+const file = join(
+  resultsDir,
+  quick ? 'reference-step-methods.quick.local.json' : 'reference-step-methods.json',
+);
 writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
 
 if (json) {
@@ -55,7 +58,19 @@ if (json) {
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   const rows = [
-    ['method', 'step ms', 'vs full', 'GFLOP/s', 'peak step MiB', 'vs full', 'opt state MiB', 'vs full', 'trainable', 'file MiB', 'leak/step'],
+    [
+      'method',
+      'step ms',
+      'vs full',
+      'GFLOP/s',
+      'peak step MiB',
+      'vs full',
+      'opt state MiB',
+      'vs full',
+      'trainable',
+      'file MiB',
+      'leak/step',
+    ],
     ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
     ...withRatios.map((r) => [
       r.method,
@@ -71,5 +86,7 @@ if (json) {
       String(r.tensorLeakPerStep),
     ]),
   ];
-  process.stdout.write(`${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n\nbackend ${backend.backend}, written ${file}\n`);
+  process.stdout.write(
+    `${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n\nbackend ${backend.backend}, written ${file}\n`,
+  );
 }

@@ -1,40 +1,33 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import { Embedding, Module } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { valueAndGrads } from '../../../train/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert } from '../../testing/tiny-bert.js';
+import {
+  expectBaseUnchanged,
+  ids,
+  maxAbsDiff,
+  normalImages,
+  readAdapterShapes,
+  snapshot,
+  TinyBert,
+  TinyConvSeqNet,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
 import type { LoraLayer } from './layer-common.js';
-import { classLabels, images, maxAbsDiff, snapshot, TinyConvNet, tokenIds, trainSteps } from './testing.js';
 
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-lora-conv-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
-
-async function fileShapes(dir: string): Promise<Record<string, number[]>> {
-  const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-  return Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
-}
+const tmp = useCpuAndTmpDir('lora-conv');
 
 const P = 'base_model.model.';
 
 describe('LoRA on Conv1d / Conv2d', () => {
   it('is the identity at init, trains only adapters, and counts parameters in closed form', () => {
     setSeed(41);
-    const model = new TinyConvNet();
-    const x = images();
-    const y = classLabels();
+    const model = new TinyConvSeqNet();
+    const x = normalImages();
     const before = model.call(x);
     const base = snapshot(model);
     const peft = getPeftModel(model, { peftType: 'LORA', r: 2, targetModules: ['conv1', 'conv2', 'seq'] });
@@ -43,28 +36,24 @@ describe('LoRA on Conv1d / Conv2d', () => {
     // A: kh*kw*in*r (k*in*r for Conv1d); B: out * r/groups.
     const expected = 3 * 3 * 3 * 2 + 4 * 2 + (3 * 3 * 4 * 2 + 4 * (2 / 2)) + (2 * 4 * 2 + 6 * 2);
     expect(peft.getNbTrainableParameters().trainable).toBe(expected);
-    const losses = trainSteps(peft, x, y, 15);
+    const losses = trainSteps(peft, 15, { x });
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
-    const now = peft.model.stateDict();
-    for (const [k, v] of base) {
-      const wrapped = k.replace(/^(conv1|conv2|seq)\./, '$1.base_layer.');
-      expect(Array.from(now.get(wrapped)?.value.dataSync() ?? []), wrapped).toEqual(Array.from(v));
-    }
-    tf.dispose([x, y, before, at0]);
+    expectBaseUnchanged(peft.model, base, (k) => k.replace(/^(conv1|conv2|seq)\./, '$1.base_layer.'));
+    tf.dispose([x, before, at0]);
     peft.dispose();
   });
 
   it('merge equals unmerged (LoRA and DoRA, dilated conv included); grouped convs refuse to merge', () => {
     for (const useDora of [false, true]) {
       setSeed(42);
-      const peft = getPeftModel(new TinyConvNet(), {
+      const peft = getPeftModel(new TinyConvSeqNet(), {
         peftType: 'LORA',
         r: 2,
         useDora,
         initLoraWeights: false,
         targetModules: ['conv1', 'seq'],
       });
-      const x = images();
+      const x = normalImages();
       const w = (peft.model.getSubmodule('conv1') as LoraLayer).baseWeight;
       const w0 = w.value.clone();
       const unmerged = peft.call(x);
@@ -80,7 +69,7 @@ describe('LoRA on Conv1d / Conv2d', () => {
       tf.dispose([x, w0, unmerged, merged, fromPlain]);
       plain.dispose();
     }
-    const grouped = getPeftModel(new TinyConvNet(), { peftType: 'LORA', r: 2, targetModules: ['conv2'] });
+    const grouped = getPeftModel(new TinyConvSeqNet(), { peftType: 'LORA', r: 2, targetModules: ['conv2'] });
     expect(() => grouped.merge()).toThrow(
       /LoraConv2d: merging .* not supported for convolutions with groups > 1 \(groups=2\)/,
     );
@@ -89,20 +78,19 @@ describe('LoRA on Conv1d / Conv2d', () => {
 
   it('save -> load: HF keys and PyTorch shapes (incl. DoRA magnitudes) and exact outputs', async () => {
     setSeed(43);
-    const peft = getPeftModel(new TinyConvNet(), {
+    const peft = getPeftModel(new TinyConvSeqNet(), {
       peftType: 'LORA',
       r: 2,
       useDora: true,
       targetModules: ['conv1', 'seq'],
     });
     peft.addAdapter('g', { peftType: 'LORA', r: 2, targetModules: ['conv2'] });
-    const x = images();
-    const y = classLabels();
-    trainSteps(peft, x, y, 3);
-    const dir = path.join(tmp, 'conv');
+    const x = normalImages();
+    trainSteps(peft, 3, { x });
+    const dir = tmp('conv');
     await peft.savePretrained(dir);
     // Fixture: HF LoRA conv keys; A = Conv(in, r, k) -> [r, in, kh, kw], B = 1x1 Conv(r, out, groups).
-    expect(await fileShapes(dir)).toEqual({
+    expect(await readAdapterShapes(dir)).toEqual({
       [`${P}conv1.lora_A.weight`]: [2, 3, 3, 3],
       [`${P}conv1.lora_B.weight`]: [4, 2, 1, 1],
       [`${P}conv1.lora_magnitude_vector.weight`]: [1, 4, 1, 1],
@@ -110,15 +98,15 @@ describe('LoRA on Conv1d / Conv2d', () => {
       [`${P}seq.lora_B.weight`]: [6, 2, 1],
       [`${P}seq.lora_magnitude_vector.weight`]: [1, 6, 1],
     });
-    expect(await fileShapes(path.join(dir, 'g'))).toEqual({
+    expect(await readAdapterShapes(tmp('conv', 'g'))).toEqual({
       [`${P}conv2.lora_A.weight`]: [2, 4, 3, 3],
       [`${P}conv2.lora_B.weight`]: [4, 1, 1, 1],
     });
     peft.setAdapter(['default', 'g']);
     const want = peft.call(x);
     setSeed(43);
-    const loaded = await PeftModel.fromPretrained(new TinyConvNet(), dir);
-    await loaded.loadAdapter(path.join(dir, 'g'), 'g');
+    const loaded = await PeftModel.fromPretrained(new TinyConvSeqNet(), dir);
+    await loaded.loadAdapter(tmp('conv', 'g'), 'g');
     loaded.setAdapter(['default', 'g']);
     const got = loaded.call(x);
     expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
@@ -130,20 +118,20 @@ describe('LoRA on Conv1d / Conv2d', () => {
     const row = (t: tf.Tensor, i: number) => tf.slice(t, [i, 0], [1, -1]);
     expect(maxAbsDiff(row(routed, 0), row(yg, 0))).toBeLessThan(1e-6);
     expect(maxAbsDiff(row(routed, 2), row(y0, 2))).toBeLessThan(1e-6);
-    tf.dispose([x, y, want, got, routed, yg, y0]);
+    tf.dispose([x, want, got, routed, yg, y0]);
     peft.dispose();
     loaded.dispose();
   });
 
   it('rejects unsupported conv settings with errors naming the layer', () => {
     expect(() =>
-      getPeftModel(new TinyConvNet(), { peftType: 'LORA', r: 3, targetModules: ['conv2'] }),
+      getPeftModel(new TinyConvSeqNet(), { peftType: 'LORA', r: 3, targetModules: ['conv2'] }),
     ).toThrow(/Conv2d has groups=2; r must be divisible by groups, got r=3/);
     expect(() =>
-      getPeftModel(new TinyConvNet(), { peftType: 'LORA', r: 2, useDora: true, targetModules: ['conv2'] }),
+      getPeftModel(new TinyConvSeqNet(), { peftType: 'LORA', r: 2, useDora: true, targetModules: ['conv2'] }),
     ).toThrow(/useDora is not supported for Conv2d layers with groups > 1/);
     expect(() =>
-      getPeftModel(new TinyConvNet(), {
+      getPeftModel(new TinyConvSeqNet(), {
         peftType: 'LORA',
         initLoraWeights: 'pissa_niter_2',
         targetModules: ['seq'],
@@ -157,8 +145,7 @@ describe('LoRA on Embedding', () => {
     for (const useDora of [false, true]) {
       setSeed(51);
       const model = new TinyBert();
-      const x = tokenIds();
-      const y = classLabels();
+      const x = ids();
       const before = model.call(x);
       const peft = getPeftModel(model, {
         peftType: 'LORA',
@@ -170,7 +157,7 @@ describe('LoRA on Embedding', () => {
       expect(Array.from(at0.dataSync())).toEqual(Array.from(before.dataSync()));
       const { vocab, d } = model.dims;
       expect(peft.getNbTrainableParameters().trainable).toBe(3 * vocab + d * 3 + (useDora ? d : 0));
-      const losses = trainSteps(peft, x, y, 12);
+      const losses = trainSteps(peft, 12, { x });
       expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
       const w = (peft.model.getSubmodule('embeddings.word_embeddings') as LoraLayer).baseWeight;
       const w0 = w.value.clone();
@@ -180,7 +167,7 @@ describe('LoRA on Embedding', () => {
       expect(maxAbsDiff(merged, unmerged), `dora=${useDora}`).toBeLessThan(1e-5);
       peft.unmerge();
       expect(maxAbsDiff(w.value, w0)).toBeLessThan(1e-6);
-      tf.dispose([x, y, before, at0, w0, unmerged, merged]);
+      tf.dispose([x, before, at0, w0, unmerged, merged]);
       peft.dispose();
     }
   });
@@ -193,12 +180,11 @@ describe('LoRA on Embedding', () => {
       useDora: true,
       targetModules: ['word_embeddings', 'query'],
     });
-    const x = tokenIds();
-    const y = classLabels();
-    trainSteps(peft, x, y, 3);
-    const dir = path.join(tmp, 'emb');
+    const x = ids();
+    trainSteps(peft, 3, { x });
+    const dir = tmp('emb');
     await peft.savePretrained(dir);
-    const shapes = await fileShapes(dir);
+    const shapes = await readAdapterShapes(dir);
     const e = `${P}embeddings.word_embeddings`;
     expect(shapes[`${e}.lora_embedding_A`]).toEqual([2, 20]);
     expect(shapes[`${e}.lora_embedding_B`]).toEqual([8, 2]);
@@ -216,7 +202,7 @@ describe('LoRA on Embedding', () => {
     const y0 = loaded.disableAdapter(() => loaded.call(x));
     expect(maxAbsDiff(tf.slice(routed, [0, 0], [1, -1]), tf.slice(want, [0, 0], [1, -1]))).toBeLessThan(1e-6);
     expect(maxAbsDiff(tf.slice(routed, [1, 0], [2, -1]), tf.slice(y0, [1, 0], [2, -1]))).toBeLessThan(1e-6);
-    tf.dispose([x, y, want, got, routed, y0]);
+    tf.dispose([x, want, got, routed, y0]);
     peft.dispose();
     loaded.dispose();
   });
