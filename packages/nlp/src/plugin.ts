@@ -41,19 +41,33 @@ export const nlpPlugin = definePlugin({
   id: 'nlp',
   version: '0.1.0',
   domain: 'nlp',
-  description: 'text: WordPiece/BPE tokenizers, BERT and GPT-2 (HF checkpoints), classification, tagging and LM heads',
+  description:
+    'text: WordPiece/BPE tokenizers, BERT and GPT-2 (HF checkpoints), classification, tagging and LM heads',
   module: new ContainerModule(({ bind }) => {
-    for (const r of [csvTextReader, jsonTextReader, folderReader, corpusReader]) bind(DatasetReader).toConstantValue(r);
+    for (const r of [csvTextReader, jsonTextReader, folderReader, corpusReader])
+      bind(DatasetReader).toConstantValue(r);
     bind(Preprocessor).toConstantValue(textPreprocessor);
     bind(Architecture).toConstantValue(bertArchitecture);
     bind(Architecture).toConstantValue(gpt2Architecture);
     bind(PlacementContribution).toConstantValue(bertPlacementDefaults);
     bind(PlacementContribution).toConstantValue(gpt2PlacementDefaults);
-    for (const h of [sequenceClassificationHead, regressionHead, tokenClassificationHead, maskedLmHead, causalLmHead]) {
+    for (const h of [
+      sequenceClassificationHead,
+      regressionHead,
+      tokenClassificationHead,
+      maskedLmHead,
+      causalLmHead,
+    ]) {
       bind(Head).toConstantValue(h);
     }
     bind(MetricContribution).toConstantValue(perplexityMetric);
-    for (const p of [sentimentPreset, topicPreset, tokenClassificationPreset, causalLmPreset, domainMlmPreset]) {
+    for (const p of [
+      sentimentPreset,
+      topicPreset,
+      tokenClassificationPreset,
+      causalLmPreset,
+      domainMlmPreset,
+    ]) {
       bind(Preset).toConstantValue(p);
     }
   }),

@@ -12,6 +12,23 @@ export interface LayerFactory {
   create(base: AnyModule, routing: AdapterRouting): AdapterLayer;
 }
 
+/**
+ * The usual factory: wraps instances of `type` (those `accept` takes, if given) in `new Layer(base,
+ * routing)`; `baseType` names them in errors.
+ */
+export function layerFactory<B extends AnyModule>(
+  baseType: string,
+  type: abstract new (...args: never[]) => B,
+  Layer: new (base: AnyModule, routing: AdapterRouting) => AdapterLayer,
+  accept: (base: B) => boolean = () => true,
+): LayerFactory {
+  return {
+    baseType,
+    matches: (m) => m instanceof type && accept(m),
+    create: (base, routing) => new Layer(base, routing),
+  };
+}
+
 export interface TunerMethodSpec<C extends PeftConfig> {
   peftType: string;
   config: ConfigSpec<C>;

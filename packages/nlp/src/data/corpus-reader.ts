@@ -10,14 +10,18 @@ export const corpusOptions = z.strictObject({
   /** Shorter pieces (after trimming) are dropped (default 1). */
   minChars: z.number().int().nonnegative().default(1),
   /** For directories: file extensions to read (default `.txt`). */
-  extensions: z.array(z.string().regex(/^\.[A-Za-z0-9]+$/)).min(1).default(['.txt']),
+  extensions: z
+    .array(z.string().regex(/^\.[A-Za-z0-9]+$/))
+    .min(1)
+    .default(['.txt']),
 });
 
 export type CorpusOptions = z.output<typeof corpusOptions>;
 
 /** Splits one file's text into example texts. */
 export function splitCorpus(text: string, split: CorpusOptions['split'], minChars: number): string[] {
-  const pieces = split === 'file' ? [text] : split === 'line' ? text.split(/\r?\n/) : text.split(/\r?\n\s*\r?\n/);
+  const pieces =
+    split === 'file' ? [text] : split === 'line' ? text.split(/\r?\n/) : text.split(/\r?\n\s*\r?\n/);
   return pieces.map((p) => p.trim()).filter((p) => p.length >= Math.max(1, minChars));
 }
 
@@ -29,7 +33,8 @@ export function splitCorpus(text: string, split: CorpusOptions['split'], minChar
  */
 export const corpusReader: DatasetReader<TextExample, CorpusOptions> = {
   id: 'nlp/corpus',
-  description: 'plain text (.txt file or directory) for language modelling, one example per line/paragraph/file',
+  description:
+    'plain text (.txt file or directory) for language modelling, one example per line/paragraph/file',
   formats: ['txt', 'directory of *.txt'],
   optionsSchema: corpusOptions,
   canRead: (p) => /\.txt$/i.test(p),
@@ -40,7 +45,10 @@ export const corpusReader: DatasetReader<TextExample, CorpusOptions> = {
     if (stat.isDirectory()) {
       const entries = await fs.readdir(location, { recursive: true, withFileTypes: true });
       for (const e of entries) {
-        if (e.isFile() && options.extensions.some((ext) => e.name.toLowerCase().endsWith(ext.toLowerCase()))) {
+        if (
+          e.isFile() &&
+          options.extensions.some((ext) => e.name.toLowerCase().endsWith(ext.toLowerCase()))
+        ) {
           files.push(path.join(e.parentPath, e.name));
         }
       }

@@ -31,12 +31,17 @@ export const csvTextReader: DatasetReader<TextExample, CsvTextOptions> = {
     const text = await fs.readFile(file, 'utf8');
     const delimiter = options.delimiter ?? (/\.tsv$/i.test(file) ? '\t' : ',');
     const table = parseCsv(text, { delimiter, source: file });
-    for (const f of [options.textField, options.pairField, options.target === 'none' ? undefined : options.labelField]) {
+    for (const f of [
+      options.textField,
+      options.pairField,
+      options.target === 'none' ? undefined : options.labelField,
+    ]) {
       if (f !== undefined && !table.header.includes(f)) {
         throw new Error(`${file}: no column '${f}' (columns: ${table.header.join(', ')}); set data.options`);
       }
     }
-    if (options.target === 'tags') throw new Error(`${file}: target 'tags' needs JSON records (word and tag lists)`);
+    if (options.target === 'tags')
+      throw new Error(`${file}: target 'tags' needs JSON records (word and tag lists)`);
     const records = table.rows.map((row, i) => ({
       get: (field: string) => row[table.header.indexOf(field)],
       where: `${file}:${table.lines[i]}`,

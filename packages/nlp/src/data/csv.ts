@@ -65,5 +65,9 @@ export function parseCsv(text: string, options: { delimiter: string; source: str
       throw new Error(`${source}:${r.line}: ${r.fields.length} fields, the header has ${head.fields.length}`);
     }
   }
-  return { header: head.fields.map((h) => h.trim()), rows: body.map((r) => r.fields), lines: body.map((r) => r.line) };
+  return {
+    header: head.fields.map((h) => h.trim()),
+    rows: body.map((r) => r.fields),
+    lines: body.map((r) => r.line),
+  };
 }

@@ -7,7 +7,10 @@ import type { TextExample } from './text-example.js';
 
 export const folderOptions = z.strictObject({
   /** File extensions read as examples (default `.txt`). */
-  extensions: z.array(z.string().regex(/^\.[A-Za-z0-9]+$/)).min(1).default(['.txt']),
+  extensions: z
+    .array(z.string().regex(/^\.[A-Za-z0-9]+$/))
+    .min(1)
+    .default(['.txt']),
 });
 
 export type FolderOptions = z.output<typeof folderOptions>;
@@ -30,7 +33,9 @@ export const folderReader: DatasetReader<TextExample, FolderOptions> = {
   async canRead(p) {
     if (!(await isDirectory(p))) return false;
     const entries = await fs.readdir(p, { withFileTypes: true });
-    return entries.some((e) => e.isDirectory()) && !entries.some((e) => e.isFile() && /\.(txt)$/i.test(e.name));
+    return (
+      entries.some((e) => e.isDirectory()) && !entries.some((e) => e.isFile() && /\.(txt)$/i.test(e.name))
+    );
   },
   async read(dir, { options, labels }) {
     if (!(await isDirectory(dir))) throw new Error(`${dir}: not a directory`);
@@ -57,7 +62,9 @@ export const folderReader: DatasetReader<TextExample, FolderOptions> = {
       examples.push({ text: (await fs.readFile(f.file, 'utf8')).trim(), label });
     }
     const warnings = mapped.unseen.size
-      ? [`${dir}: skipped files in label directories the model was not trained on: ${describeUnseen(mapped.unseen, 'file')}`]
+      ? [
+          `${dir}: skipped files in label directories the model was not trained on: ${describeUnseen(mapped.unseen, 'file')}`,
+        ]
       : [];
     return {
       dataset: arrayDataset(examples, dir),

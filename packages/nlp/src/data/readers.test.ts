@@ -33,7 +33,10 @@ async function write(name: string, text: string): Promise<string> {
 
 describe('CSV parsing', () => {
   it('handles quotes, doubled quotes, embedded newlines, CRLF and a BOM', () => {
-    const t = parseCsv('\ufefftext,label\r\n"Great, ""fun""\nmovie",pos\r\nmeh,neg\r\n', { delimiter: ',', source: 'x' });
+    const t = parseCsv('\ufefftext,label\r\n"Great, ""fun""\nmovie",pos\r\nmeh,neg\r\n', {
+      delimiter: ',',
+      source: 'x',
+    });
     expect(t.header).toEqual(['text', 'label']);
     expect(t.rows).toEqual([
       ['Great, "fun"\nmovie', 'pos'],
@@ -64,15 +67,20 @@ describe('nlp/csv', () => {
 
   it('reads regression values and text pairs; names a missing column', async () => {
     const f = await write('pairs.csv', 'premise,hypothesis,score\nA man,A person,4.5\nA dog,A cat,0.5\n');
-    const options = csvTextOptions.parse({ textField: 'premise', pairField: 'hypothesis', labelField: 'score', target: 'value' });
+    const options = csvTextOptions.parse({
+      textField: 'premise',
+      pairField: 'hypothesis',
+      labelField: 'score',
+      target: 'value',
+    });
     const r = await csvTextReader.read(f, { options, split: 'train' });
     expect(await all(r.dataset)).toEqual([
       { text: 'A man', pair: 'A person', value: 4.5 },
       { text: 'A dog', pair: 'A cat', value: 0.5 },
     ]);
-    await expect(csvTextReader.read(f, { options: csvTextOptions.parse({}), split: 'train' })).rejects.toThrow(
-      /no column 'text' \(columns: premise, hypothesis, score\)/,
-    );
+    await expect(
+      csvTextReader.read(f, { options: csvTextOptions.parse({}), split: 'train' }),
+    ).rejects.toThrow(/no column 'text' \(columns: premise, hypothesis, score\)/);
   });
 });
 
@@ -89,19 +97,32 @@ describe('nlp/jsonl', () => {
       'ner.jsonl',
       '{"tokens":["Ada","lives","in","Paris"],"tags":["B-PER","O","O","B-LOC"]}\n{"tokens":["Hi"],"tags":["O"]}\n',
     );
-    const n = await jsonTextReader.read(ner, { options: jsonTextOptions.parse({ target: 'tags' }), split: 'train' });
+    const n = await jsonTextReader.read(ner, {
+      options: jsonTextOptions.parse({ target: 'tags' }),
+      split: 'train',
+    });
     expect(n.labels).toEqual(['B-LOC', 'B-PER', 'O']);
-    expect((await all(n.dataset))[0]).toEqual({ text: 'Ada lives in Paris', words: ['Ada', 'lives', 'in', 'Paris'], tags: [1, 2, 2, 0] });
+    expect((await all(n.dataset))[0]).toEqual({
+      text: 'Ada lives in Paris',
+      words: ['Ada', 'lives', 'in', 'Paris'],
+      tags: [1, 2, 2, 0],
+    });
     const bad = await write('bad.jsonl', '{"text":"x","label":"a"}\n{oops\n');
-    await expect(jsonTextReader.read(bad, { options: jsonTextOptions.parse({}), split: 'train' })).rejects.toThrow(
-      /bad.jsonl:2: invalid JSON/,
-    );
+    await expect(
+      jsonTextReader.read(bad, { options: jsonTextOptions.parse({}), split: 'train' }),
+    ).rejects.toThrow(/bad.jsonl:2: invalid JSON/);
   });
 
   it("reads the sentiment package's UCI fixtures (a JSON array, numeric 'class')", async () => {
     const require = createRequire(import.meta.url);
-    const file = path.join(path.dirname(require.resolve('sentiment/package.json')), 'test/fixtures/yelp.json');
-    const r = await jsonTextReader.read(file, { options: jsonTextOptions.parse({ labelField: 'class' }), split: 'train' });
+    const file = path.join(
+      path.dirname(require.resolve('sentiment/package.json')),
+      'test/fixtures/yelp.json',
+    );
+    const r = await jsonTextReader.read(file, {
+      options: jsonTextOptions.parse({ labelField: 'class' }),
+      split: 'train',
+    });
     expect(r.labels).toEqual(['0', '1']);
     const examples = await all(r.dataset);
     expect(examples).toHaveLength(1000);
@@ -125,16 +146,30 @@ describe('nlp/folder and nlp/corpus', () => {
       { text: 'great fun', label: 1 },
     ]);
     await write('imdb/unsup/d.txt', 'whatever');
-    const e = await folderReader.read(root, { options: folderOptions.parse({}), labels: r.labels, split: 'eval' });
+    const e = await folderReader.read(root, {
+      options: folderOptions.parse({}),
+      labels: r.labels,
+      split: 'eval',
+    });
     expect(e.warnings?.[0]).toMatch(/'unsup' \(1 file\)/);
   });
 
   it('splits a plain-text corpus into paragraphs, lines or files', async () => {
     const f = await write('corpus/a.txt', 'First para\nstill first.\n\n  \nSecond.\n');
     await write('corpus/sub/b.txt', 'Third.');
-    const paras = await corpusReader.read(path.join(tmp, 'corpus'), { options: corpusOptions.parse({}), split: 'train' });
-    expect((await all(paras.dataset)).map((e) => e.text)).toEqual(['First para\nstill first.', 'Second.', 'Third.']);
-    const lines = await corpusReader.read(f, { options: corpusOptions.parse({ split: 'line', minChars: 8 }), split: 'train' });
+    const paras = await corpusReader.read(path.join(tmp, 'corpus'), {
+      options: corpusOptions.parse({}),
+      split: 'train',
+    });
+    expect((await all(paras.dataset)).map((e) => e.text)).toEqual([
+      'First para\nstill first.',
+      'Second.',
+      'Third.',
+    ]);
+    const lines = await corpusReader.read(f, {
+      options: corpusOptions.parse({ split: 'line', minChars: 8 }),
+      split: 'train',
+    });
     expect((await all(lines.dataset)).map((e) => e.text)).toEqual(['First para', 'still first.']);
   });
 });

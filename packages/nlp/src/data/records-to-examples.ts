@@ -13,7 +13,9 @@ export interface SourceRecord {
 function str(r: SourceRecord, field: string, what: string): string {
   const v = r.get(field);
   if (typeof v !== 'string') {
-    throw new Error(`${r.where}: ${what} field '${field}' is ${v === undefined ? 'missing' : `not text (${JSON.stringify(v)})`}`);
+    throw new Error(
+      `${r.where}: ${what} field '${field}' is ${v === undefined ? 'missing' : `not text (${JSON.stringify(v)})`}`,
+    );
   }
   return v;
 }
@@ -38,13 +40,23 @@ export function recordsToExamples(
 ): ReadResult<TextExample> {
   // Records with empty text carry nothing to learn (the UCI fixtures end with one): skip, report.
   const records =
-    fields.target === 'tags' ? all : all.filter((r) => !(typeof r.get(fields.textField) === 'string' && (r.get(fields.textField) as string).trim() === ''));
+    fields.target === 'tags'
+      ? all
+      : all.filter(
+          (r) =>
+            !(
+              typeof r.get(fields.textField) === 'string' && (r.get(fields.textField) as string).trim() === ''
+            ),
+        );
   const skipped = all.length - records.length;
   const result = build(records, fields, known, source);
   if (skipped === 0) return result;
   return {
     ...result,
-    warnings: [...(result.warnings ?? []), `${source}: skipped ${skipped} record${skipped === 1 ? '' : 's'} with empty text`],
+    warnings: [
+      ...(result.warnings ?? []),
+      `${source}: skipped ${skipped} record${skipped === 1 ? '' : 's'} with empty text`,
+    ],
   };
 }
 
@@ -90,7 +102,9 @@ function build(
       examples.push({ text: w.join(' '), words: w, tags: ids });
     });
     const warnings = mapped.unseen.size
-      ? [`${source}: skipped sentences with tags the model was not trained on: ${describeUnseen(mapped.unseen, 'word')}`]
+      ? [
+          `${source}: skipped sentences with tags the model was not trained on: ${describeUnseen(mapped.unseen, 'word')}`,
+        ]
       : [];
     return { dataset: arrayDataset(examples, source), labels: mapped.labels, warnings };
   }
@@ -106,7 +120,9 @@ function build(
     if (label >= 0) examples.push({ ...b, label });
   });
   const warnings = mapped.unseen.size
-    ? [`${source}: skipped examples with labels the model was not trained on: ${describeUnseen(mapped.unseen)}`]
+    ? [
+        `${source}: skipped examples with labels the model was not trained on: ${describeUnseen(mapped.unseen)}`,
+      ]
     : [];
   return {
     dataset: arrayDataset(examples, source),

@@ -1,11 +1,18 @@
+import {
+  type AnyModule,
+  crossEntropy,
+  type Head,
+  type ModelBatch,
+  PeftModel,
+  type Prediction,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { type AnyModule, crossEntropy, type Head, type ModelBatch, PeftModel, type Prediction } from '@peftkit/core';
 import { z } from 'zod';
 import { Gpt2Model } from '../models/gpt2/model.js';
 import { CausalLmModel } from '../models/task/causal-lm.js';
 import { isTextBatch } from '../preprocess/text-batch.js';
 import { generate } from './generation.js';
-import { targetsOf } from './head-support.js';
+import { alignToTargets, targetsOf } from './head-support.js';
 import { IGNORE_INDEX } from './token-classification-head.js';
 
 export const causalLmHeadConfig = z.strictObject({
@@ -29,7 +36,8 @@ function causalModel(model: AnyModule): CausalLmModel | undefined {
 }
 
 /** Logits of positions 0..T-2 and targets of positions 1..T-1: each token predicts the next. */
-function shifted(logits: tf.Tensor, targets: tf.Tensor): [tf.Tensor, tf.Tensor] {
+function shifted(all: tf.Tensor, targets: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const logits = alignToTargets(all, targets.shape[1] as number);
   const [b, t, v] = logits.shape as [number, number, number];
   return [tf.slice(logits, [0, 0, 0], [b, t - 1, v]), tf.slice(targets, [0, 1], [b, t - 1])];
 }

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { getRng, Rng } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { disposeKvCache, type KvCache } from '../models/gpt2/kv-cache.js';
 import type { CausalLmModel } from '../models/task/causal-lm.js';
 import { chooseToken, type SamplingOptions } from './sampling.js';
@@ -25,9 +25,14 @@ export interface GenerateOptions extends SamplingOptions {
  * const out = generate(lm, [tok.encodeIds('Once upon')], { maxNewTokens: 10, padTokenId: tok.padId });
  * tok.decode(out[0]);
  */
-export function generate(model: CausalLmModel, prompts: readonly (readonly number[])[], options: GenerateOptions): number[][] {
+export function generate(
+  model: CausalLmModel,
+  prompts: readonly (readonly number[])[],
+  options: GenerateOptions,
+): number[][] {
   const maxNew = options.maxNewTokens ?? 20;
-  if (!Number.isInteger(maxNew) || maxNew < 0) throw new Error(`generate: maxNewTokens must be >= 0, got ${maxNew}`);
+  if (!Number.isInteger(maxNew) || maxNew < 0)
+    throw new Error(`generate: maxNewTokens must be >= 0, got ${maxNew}`);
   if (prompts.length === 0) return [];
   if (prompts.some((p) => p.length === 0)) throw new Error('generate: every prompt needs at least one token');
   const rng = options.seed !== undefined ? new Rng(options.seed) : getRng();
@@ -35,8 +40,13 @@ export function generate(model: CausalLmModel, prompts: readonly (readonly numbe
   const b = prompts.length;
   const len = Math.max(...prompts.map((p) => p.length));
   const ids = new Int32Array(b * len).fill(options.padTokenId);
-  const mask: number[][] = prompts.map((p) => [...new Array<number>(len - p.length).fill(0), ...p.map(() => 1)]);
-  prompts.forEach((p, i) => ids.set(p, i * len + len - p.length));
+  const mask: number[][] = prompts.map((p) => [
+    ...new Array<number>(len - p.length).fill(0),
+    ...p.map(() => 1),
+  ]);
+  prompts.forEach((p, i) => {
+    ids.set(p, i * len + len - p.length);
+  });
   // Positions count real tokens only, so a left-padded row starts at 0 like an unpadded one.
   const nextPos = prompts.map((p) => p.length);
   const positions = mask.map((row) => {
@@ -82,7 +92,7 @@ export function generate(model: CausalLmModel, prompts: readonly (readonly numbe
         [b, 1],
         'int32',
       );
-      mask.forEach((row) => row.push(1));
+      for (const row of mask) row.push(1);
     }
   } finally {
     input.dispose();

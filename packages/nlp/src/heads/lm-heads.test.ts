@@ -1,10 +1,11 @@
+import { getPeftModel, Rng, rootPlacement, setSeed } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { Rng, setSeed } from '@peftkit/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bertConfig } from '../models/bert/config.js';
 import { BertModel } from '../models/bert/model.js';
 import { gpt2Config } from '../models/gpt2/config.js';
 import { Gpt2Model } from '../models/gpt2/model.js';
+import { gpt2Placement } from '../models/gpt2/placement.js';
 import type { CausalLmModel } from '../models/task/causal-lm.js';
 import type { TokenClassifierOutput } from '../models/task/token-classification.js';
 import { causalLmHead, causalLmHeadConfig } from './causal-lm-head.js';
@@ -123,10 +124,29 @@ describe('nlp/causal-lm and generate', () => {
     const logp = tf.logSoftmax(logits).arraySync() as number[][][];
     const expected = -((logp[0]?.[0]?.[2] as number) + (logp[0]?.[1]?.[3] as number)) / 2;
     expect(loss).toBeCloseTo(expected, 4);
-    const nll = causalLmHead.metricInputs(logits, { inputs: [], targets: ids, size: 1 }).predictions as number[];
+    const nll = causalLmHead.metricInputs(logits, { inputs: [], targets: ids, size: 1 })
+      .predictions as number[];
     expect(nll).toHaveLength(2);
     tf.dispose([ids, logits]);
     model.dispose();
+  });
+
+  it('drops the virtual tokens of prompt tuning before the loss (HF pads their labels with -100)', () => {
+    const model = lm();
+    const peft = getPeftModel(
+      model,
+      { peftType: 'PROMPT_TUNING', numVirtualTokens: 3 },
+      {
+        placement: rootPlacement(gpt2Placement, { model, basePath: 'transformer', headPaths: [] }),
+      },
+    );
+    const ids = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
+    const logits = peft.call(ids, { attentionMask: tf.ones([1, 4], 'int32') }) as tf.Tensor;
+    expect(logits.shape).toEqual([1, 7, 25]);
+    const loss = causalLmHead.loss(logits, { inputs: [], targets: ids, size: 1 }).dataSync()[0] as number;
+    expect(Number.isFinite(loss)).toBe(true);
+    tf.dispose([ids, logits]);
+    peft.dispose();
   });
 
   it('greedy generation with the KV cache equals re-running the full sequence each step', () => {
@@ -136,7 +156,9 @@ describe('nlp/causal-lm and generate', () => {
     const seq = [...prompt];
     for (let i = 0; i < 6; i++) {
       const logits = model.call(tf.tensor2d([seq], [1, seq.length], 'int32'));
-      const last = tf.argMax(tf.slice(logits, [0, seq.length - 1, 0], [1, 1, -1]).reshape([-1])).dataSync()[0];
+      const last = tf
+        .argMax(tf.slice(logits, [0, seq.length - 1, 0], [1, 1, -1]).reshape([-1]))
+        .dataSync()[0];
       seq.push(last as number);
       logits.dispose();
     }
@@ -160,7 +182,15 @@ describe('nlp/causal-lm and generate', () => {
 
   it('samples reproducibly from a seed with temperature, top-k and top-p', () => {
     const model = lm().eval();
-    const opts = { maxNewTokens: 8, padTokenId: 0, doSample: true, temperature: 1.5, topK: 10, topP: 0.9, seed: 42 };
+    const opts = {
+      maxNewTokens: 8,
+      padTokenId: 0,
+      doSample: true,
+      temperature: 1.5,
+      topK: 10,
+      topP: 0.9,
+      seed: 42,
+    };
     const [x] = generate(model, [[1, 2]], opts);
     const [y] = generate(model, [[1, 2]], opts);
     expect(x).toEqual(y);

@@ -1,10 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, type Head, type ModelBatch, type Prediction } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BertModel } from '../models/bert/model.js';
 import { MaskedLmModel } from '../models/task/masked-lm.js';
 import { isTextBatch } from '../preprocess/text-batch.js';
-import { targetsOf } from './head-support.js';
+import { alignToTargets, targetsOf } from './head-support.js';
 import { IGNORE_INDEX } from './token-classification-head.js';
 
 export const maskedLmHeadConfig = z.strictObject({});
@@ -30,11 +30,15 @@ export const maskedLmHead: Head<Record<string, never>, tf.Tensor> = {
     return { model, basePath: model.basePath, headPaths: [...model.headPaths] };
   },
   loss(logits: tf.Tensor, batch: ModelBatch): tf.Scalar {
-    return crossEntropy(logits, targetsOf(batch, 'nlp/masked-lm'), { ignoreIndex: IGNORE_INDEX }) as tf.Scalar;
+    const targets = targetsOf(batch, 'nlp/masked-lm');
+    return crossEntropy(alignToTargets(logits, targets.shape[1] as number), targets, {
+      ignoreIndex: IGNORE_INDEX,
+    }) as tf.Scalar;
   },
   metricInputs(logits: tf.Tensor, batch: ModelBatch) {
-    const pred = tf.argMax(logits, -1).dataSync();
-    const t = targetsOf(batch, 'nlp/masked-lm').dataSync();
+    const all = targetsOf(batch, 'nlp/masked-lm');
+    const pred = tf.argMax(alignToTargets(logits, all.shape[1] as number), -1).dataSync();
+    const t = all.dataSync();
     const predictions: number[] = [];
     const targets: number[] = [];
     t.forEach((y, i) => {
@@ -45,7 +49,11 @@ export const maskedLmHead: Head<Record<string, never>, tf.Tensor> = {
     return { predictions, targets };
   },
   async predict(logits: tf.Tensor, { batch }): Promise<Prediction[]> {
-    const ids = tf.argMax(logits, -1);
+    const input = batch.inputs[0];
+    const ids = tf.argMax(
+      input instanceof tf.Tensor ? alignToTargets(logits, input.shape[1] as number) : logits,
+      -1,
+    );
     const best = (await ids.array()) as number[][];
     ids.dispose();
     if (!isTextBatch(batch)) return best.map((value) => ({ value }));

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { type Head, type ModelBatch, mseLoss, type Prediction } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { textBackbone } from '../models/task/backbone.js';
 import { POOLINGS, SequenceClassificationModel } from '../models/task/sequence-classification.js';
@@ -31,10 +31,16 @@ export const regressionHead: Head<RegressionHeadConfig, tf.Tensor> = {
     return { model, basePath: model.basePath, headPaths: [model.headPath] };
   },
   loss(outputs: tf.Tensor, batch: ModelBatch): tf.Scalar {
-    return mseLoss(tf.reshape(outputs, [-1]), tf.cast(targetsOf(batch, 'nlp/regression'), 'float32')) as tf.Scalar;
+    return mseLoss(
+      tf.reshape(outputs, [-1]),
+      tf.cast(targetsOf(batch, 'nlp/regression'), 'float32'),
+    ) as tf.Scalar;
   },
   metricInputs(outputs: tf.Tensor, batch: ModelBatch) {
-    return { predictions: tf.reshape(outputs, [-1]), targets: tf.cast(targetsOf(batch, 'nlp/regression'), 'float32') };
+    return {
+      predictions: tf.reshape(outputs, [-1]),
+      targets: tf.cast(targetsOf(batch, 'nlp/regression'), 'float32'),
+    };
   },
   async predict(outputs: tf.Tensor): Promise<Prediction[]> {
     return Array.from(await outputs.data()).map((value) => ({ value }));

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import {
   AdamW,
   getPeftModel,
@@ -11,6 +10,7 @@ import {
   setSeed,
   valueAndGrads,
 } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bertConfig } from '../models/bert/config.js';
 import { BertModel } from '../models/bert/model.js';
@@ -54,7 +54,11 @@ function toyBatch(seed: number): ModelBatch {
   for (let i = 0; i < b; i++) {
     const label = (i + seed) % 2;
     const len = 3 + ((i + seed) % 3);
-    const row = [2, ...Array.from({ length: len - 2 }, (_, k) => (k === 0 ? 5 + label : 10 + ((i * 7 + k + seed) % 15))), 3];
+    const row = [
+      2,
+      ...Array.from({ length: len - 2 }, (_, k) => (k === 0 ? 5 + label : 10 + ((i * 7 + k + seed) % 15))),
+      3,
+    ];
     ids.push(...row, ...new Array(6 - row.length).fill(0));
     mask.push(...row.map(() => 1), ...new Array(6 - row.length).fill(0));
     y.push(label);
@@ -87,7 +91,13 @@ describe('nlp/sequence-classification', () => {
     const placement = rootPlacement(bertPlacement, headed);
     const peft = getPeftModel(
       headed.model,
-      { peftType: 'LORA', r: 4, loraAlpha: 8, targetRoles: ['attn.q', 'attn.v'], modulesToSave: ['classifier'] },
+      {
+        peftType: 'LORA',
+        r: 4,
+        loraAlpha: 8,
+        targetRoles: ['attn.q', 'attn.v'],
+        modulesToSave: ['classifier'],
+      },
       { placement },
     );
     peft.train();
@@ -118,7 +128,9 @@ describe('nlp/sequence-classification', () => {
     const logits = peft.call(...(batch.inputs as [tf.Tensor, TextInputs])) as tf.Tensor;
     const preds = await head.predict(logits, { labels: ['neg', 'pos'], model: peft, batch });
     const truth = Array.from(batch.targets!.dataSync());
-    expect(preds.filter((p, i) => p.label === ['neg', 'pos'][truth[i] as number]).length).toBeGreaterThanOrEqual(7);
+    expect(
+      preds.filter((p, i) => p.label === ['neg', 'pos'][truth[i] as number]).length,
+    ).toBeGreaterThanOrEqual(7);
     const sum = Object.values(preds[0]?.probabilities ?? {}).reduce((s, p) => s + p, 0);
     expect(sum).toBeCloseTo(1, 5);
 
@@ -126,9 +138,15 @@ describe('nlp/sequence-classification', () => {
     await peft.savePretrained(dir);
     const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
     const shapes = new Map(header.entries.map((e) => [e.name, e.shape]));
-    expect(shapes.get('base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight')).toEqual([4, 16]);
-    expect(shapes.get('base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight')).toEqual([16, 4]);
-    expect([...shapes.keys()].some((k) => k.startsWith('base_model.model.classifier.'))).toBe(true);
+    expect(shapes.get('base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight')).toEqual([
+      4, 16,
+    ]);
+    expect(shapes.get('base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight')).toEqual([
+      16, 4,
+    ]);
+    // modules_to_save as HF writes them: the adapter name and `modules_to_save.` are dropped.
+    expect(shapes.get('base_model.model.classifier.weight')).toEqual([2, 16]);
+    expect(shapes.get('base_model.model.classifier.bias')).toEqual([2]);
     await fs.rm(dir, { recursive: true, force: true });
     tf.dispose(logits);
     disposeBatch(batch);

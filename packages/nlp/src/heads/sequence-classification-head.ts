@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, type Head, type ModelBatch, type Prediction } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { textBackbone } from '../models/task/backbone.js';
 import { POOLINGS, SequenceClassificationModel } from '../models/task/sequence-classification.js';

@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, type Head, type ModelBatch, type Prediction } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { textBackbone } from '../models/task/backbone.js';
 import { TokenClassificationModel, type TokenClassifierOutput } from '../models/task/token-classification.js';
-import { requireLabels, targetsOf } from './head-support.js';
+import { alignToTargets, requireLabels, targetsOf } from './head-support.js';
 
 /** Targets equal to this (special tokens, padding, non-initial word pieces) carry no loss. */
 export const IGNORE_INDEX = -100;
@@ -15,7 +15,10 @@ export const tokenClassificationHeadConfig = z.strictObject({
 export type TokenClassificationHeadConfig = z.output<typeof tokenClassificationHeadConfig>;
 
 /** Arg-max class and target of every position whose target is not ignored (host arrays). */
-function labelledPositions(logits: tf.Tensor, targets: tf.Tensor): { predictions: number[]; targets: number[] } {
+function labelledPositions(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+): { predictions: number[]; targets: number[] } {
   const pred = tf.argMax(logits, -1);
   const p = pred.dataSync();
   const t = targets.dataSync();
@@ -49,12 +52,14 @@ export const tokenClassificationHead: Head<TokenClassificationHeadConfig, TokenC
     return { model, basePath: model.basePath, headPaths: [model.headPath] };
   },
   loss(outputs: TokenClassifierOutput, batch: ModelBatch): tf.Scalar {
-    return crossEntropy(outputs.logits, targetsOf(batch, 'nlp/token-classification'), {
+    const targets = targetsOf(batch, 'nlp/token-classification');
+    return crossEntropy(alignToTargets(outputs.logits, targets.shape[1] as number), targets, {
       ignoreIndex: IGNORE_INDEX,
     }) as tf.Scalar;
   },
   metricInputs(outputs: TokenClassifierOutput, batch: ModelBatch) {
-    return labelledPositions(outputs.logits, targetsOf(batch, 'nlp/token-classification'));
+    const targets = targetsOf(batch, 'nlp/token-classification');
+    return labelledPositions(alignToTargets(outputs.logits, targets.shape[1] as number), targets);
   },
   async predict(outputs: TokenClassifierOutput, { labels }): Promise<Prediction[]> {
     const ids = tf.argMax(outputs.logits, -1);
@@ -62,7 +67,9 @@ export const tokenClassificationHead: Head<TokenClassificationHeadConfig, TokenC
     ids.dispose();
     const starts = outputs.wordStarts ? ((await outputs.wordStarts.array()) as number[][]) : undefined;
     return rows.map((row, b) => ({
-      value: row.filter((_, t) => (starts ? starts[b]?.[t] === 1 : true)).map((c) => labels?.[c] ?? String(c)),
+      value: row
+        .filter((_, t) => (starts ? starts[b]?.[t] === 1 : true))
+        .map((c) => labels?.[c] ?? String(c)),
     }));
   },
 };

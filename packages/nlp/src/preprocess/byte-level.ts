@@ -59,7 +59,8 @@ export function unicodeToBytes(spelled: string): string {
  * other symbols (each with an optional leading space), and whitespace (trailing spaces stay
  * apart from the following word).
  */
-export const GPT2_SPLIT_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+export const GPT2_SPLIT_PATTERN =
+  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 /** Splits `text` with GPT-2's pattern. */
 export function splitGpt2(text: string): string[] {

@@ -83,11 +83,17 @@ export function truncateSpans(
 }
 
 /** Pads `e` to `length` with `padId` (no-op when already that long). */
-export function padEncoding(e: Encoding, length: number, padId: number, side: PaddingSide = 'right'): Encoding {
+export function padEncoding(
+  e: Encoding,
+  length: number,
+  padId: number,
+  side: PaddingSide = 'right',
+): Encoding {
   const n = length - e.ids.length;
   if (n <= 0) return e;
   const fill = <T>(v: T) => new Array<T>(n).fill(v);
-  const join = <T>(xs: readonly T[], v: T): T[] => (side === 'right' ? [...xs, ...fill(v)] : [...fill(v), ...xs]);
+  const join = <T>(xs: readonly T[], v: T): T[] =>
+    side === 'right' ? [...xs, ...fill(v)] : [...fill(v), ...xs];
   return {
     ids: join(e.ids, padId),
     tokens: join(e.tokens, '<pad>'),
@@ -122,7 +128,9 @@ export function stackEncodings(encodings: readonly Encoding[]): BatchEncoding {
   const tokenTypeIds = new Int32Array(n * t);
   encodings.forEach((e, i) => {
     if (e.ids.length !== t) {
-      throw new Error(`stackEncodings: encoding ${i} has ${e.ids.length} tokens, encoding 0 has ${t}; pad first`);
+      throw new Error(
+        `stackEncodings: encoding ${i} has ${e.ids.length} tokens, encoding 0 has ${t}; pad first`,
+      );
     }
     inputIds.set(e.ids, i * t);
     attentionMask.set(e.attentionMask, i * t);

@@ -1,4 +1,9 @@
-export { type BertNormalizerOptions, normalizeBert, resolveBertNormalizer, splitBertWords } from './basic-tokenizer.js';
+export {
+  type BertNormalizerOptions,
+  normalizeBert,
+  resolveBertNormalizer,
+  splitBertWords,
+} from './basic-tokenizer.js';
 export { Bpe, formatMerges, type Merge, parseMerges } from './bpe.js';
 export { ByteLevelBpeTokenizer, type ByteLevelBpeTokenizerOptions } from './bpe-tokenizer.js';
 export {
@@ -20,6 +25,7 @@ export {
   type TruncationStrategy,
   truncateSpans,
 } from './encoding.js';
+export { type MlmMaskingOptions, maskTokens } from './mlm-masking.js';
 export {
   BERT_SPECIAL_TOKENS,
   GPT2_SPECIAL_TOKENS,
@@ -28,6 +34,15 @@ export {
   type SpecialTokens,
   splitAddedTokens,
 } from './special-tokens.js';
+export { isTextBatch, type TextBatch } from './text-batch.js';
+export {
+  type EncodedText,
+  OBJECTIVES,
+  TextPreprocessor,
+  type TextPreprocessorOptions,
+  textPreprocessor,
+  textPreprocessorOptions,
+} from './text-preprocessor.js';
 export {
   type BatchInput,
   type EncodeOptions,
@@ -50,6 +65,11 @@ export {
 export { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.js';
 export { isCjk, isControl, isPunctuation, isWhitespace, stripAccents } from './unicode.js';
 export { Vocab } from './vocab.js';
+export { createWordNormalizer, type WordNormalizer, type WordNormalizerOptions } from './word-normalizer.js';
 export { WordPiece, type WordPieceOptions } from './wordpiece.js';
-export { cleanUpTokenization, WordPieceTokenizer, type WordPieceTokenizerOptions } from './wordpiece-tokenizer.js';
+export {
+  cleanUpTokenization,
+  WordPieceTokenizer,
+  type WordPieceTokenizerOptions,
+} from './wordpiece-tokenizer.js';
 export { trainWordPiece, type WordPieceTrainerOptions } from './wordpiece-trainer.js';

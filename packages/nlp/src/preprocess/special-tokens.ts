@@ -33,10 +33,7 @@ export function specialTokenKey(role: SpecialTokenRole): string {
  *
  * @example splitAddedTokens('a [MASK] b', ['[MASK]']) // [{text:'a ',added:false},{text:'[MASK]',added:true},{text:' b',added:false}]
  */
-export function splitAddedTokens(
-  text: string,
-  added: readonly string[],
-): { text: string; added: boolean }[] {
+export function splitAddedTokens(text: string, added: readonly string[]): { text: string; added: boolean }[] {
   const tokens = added.filter((t) => t.length > 0);
   if (tokens.length === 0) return text ? [{ text, added: false }] : [];
   const sorted = [...new Set(tokens)].sort((a, b) => b.length - a.length);

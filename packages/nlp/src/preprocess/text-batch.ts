@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
 import type { ModelBatch } from '@peftkit/core';
+import type * as tf from '@tensorflow/tfjs';
 import type { TextInputs } from '../models/task/backbone.js';
 import type { TextTokenizer } from './tokenizer.js';
 

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import {
   type AnyDataset,
   type EncodeContext,
@@ -8,9 +7,10 @@ import {
   type Preprocessor,
   type PreprocessorInstance,
 } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { TextExample } from '../data/text-example.js';
-import { padEncoding, stackEncodings, type Encoding } from './encoding.js';
+import { type Encoding, padEncoding, stackEncodings } from './encoding.js';
 import { maskTokens } from './mlm-masking.js';
 import type { TextBatch } from './text-batch.js';
 import type { TextTokenizer } from './tokenizer.js';
@@ -139,36 +139,65 @@ export class TextPreprocessor implements PreprocessorInstance<TextExample, Encod
     let targets: tf.Tensor | undefined;
     let ids = padded.map((e) => [...e.ids]);
     const pad = (xs: number[], fill: number) =>
-      tok.paddingSide === 'right' ? [...xs, ...new Array<number>(length - xs.length).fill(fill)] : [...new Array<number>(length - xs.length).fill(fill), ...xs];
+      tok.paddingSide === 'right'
+        ? [...xs, ...new Array<number>(length - xs.length).fill(fill)]
+        : [...new Array<number>(length - xs.length).fill(fill), ...xs];
     if (encoded.every((e) => e.tokenTargets)) {
-      targets = tf.tensor2d(encoded.flatMap((e) => pad(e.tokenTargets as number[], -100)), shape, 'int32');
+      targets = tf.tensor2d(
+        encoded.flatMap((e) => pad(e.tokenTargets as number[], -100)),
+        shape,
+        'int32',
+      );
     } else if (encoded.every((e) => e.label !== undefined)) {
-      targets = tf.tensor1d(encoded.map((e) => e.label as number), 'int32');
+      targets = tf.tensor1d(
+        encoded.map((e) => e.label as number),
+        'int32',
+      );
     } else if (encoded.every((e) => e.value !== undefined)) {
-      targets = tf.tensor1d(encoded.map((e) => e.value as number), 'float32');
+      targets = tf.tensor1d(
+        encoded.map((e) => e.value as number),
+        'float32',
+      );
     } else if (encoded.every((e) => e.label === undefined && e.value === undefined && !e.tokenTargets)) {
       if (this.objective() === 'causal-lm') {
-        targets = tf.tensor2d(padded.flatMap((e) => e.ids.map((id, t) => (e.attentionMask[t] ? id : -100))), shape, 'int32');
+        targets = tf.tensor2d(
+          padded.flatMap((e) => e.ids.map((id, t) => (e.attentionMask[t] ? id : -100))),
+          shape,
+          'int32',
+        );
       } else {
         const maskId = tok.specialId('mask');
         const corrupted = padded.map((e) => {
           const row = [...e.ids];
           // A text that already has [MASK] tokens is a fill-mask query: keep it as written.
           if (row.includes(maskId)) return { row, t: row.map(() => -100) };
-          const t = maskTokens(row, e.specialTokensMask.map((s) => s === 0), {
-            probability: this.options.mlmProbability,
-            maskId,
-            vocabSize: tok.vocabSize,
-          }, context.rng);
+          const t = maskTokens(
+            row,
+            e.specialTokensMask.map((s) => s === 0),
+            {
+              probability: this.options.mlmProbability,
+              maskId,
+              vocabSize: tok.vocabSize,
+            },
+            context.rng,
+          );
           return { row, t };
         });
         ids = corrupted.map((c) => c.row);
-        targets = tf.tensor2d(corrupted.flatMap((c) => c.t), shape, 'int32');
+        targets = tf.tensor2d(
+          corrupted.flatMap((c) => c.t),
+          shape,
+          'int32',
+        );
       }
     }
     const stacked = stackEncodings(padded);
     const wordStarts = encoded.every((e) => e.tokenTargets)
-      ? tf.tensor2d(encoded.flatMap((e) => pad(e.tokenTargets?.map((t) => (t === -100 ? 0 : 1)) ?? [], 0)), shape, 'int32')
+      ? tf.tensor2d(
+          encoded.flatMap((e) => pad(e.tokenTargets?.map((t) => (t === -100 ? 0 : 1)) ?? [], 0)),
+          shape,
+          'int32',
+        )
       : undefined;
     return {
       inputs: [
@@ -211,7 +240,8 @@ export class TextPreprocessor implements PreprocessorInstance<TextExample, Encod
  */
 export const textPreprocessor: Preprocessor<TextExample, EncodedText, TextBatch, TextPreprocessorOptions> = {
   id: 'nlp/tokenizer',
-  description: 'WordPiece / byte-level BPE tokenisation (HF tokenizer files, or a vocabulary trained on the data)',
+  description:
+    'WordPiece / byte-level BPE tokenisation (HF tokenizer files, or a vocabulary trained on the data)',
   optionsSchema: textPreprocessorOptions,
   create: (options) => new TextPreprocessor(options),
 };

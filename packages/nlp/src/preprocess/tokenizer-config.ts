@@ -1,5 +1,5 @@
-import { isRecord, type JsonRecord, optionalBoolean, optionalNumber, optionalString } from './json-fields.js';
 import type { PaddingSide } from './encoding.js';
+import { isRecord, type JsonRecord, optionalBoolean, optionalNumber, optionalString } from './json-fields.js';
 import { SPECIAL_TOKEN_ROLES, type SpecialTokens, specialTokenKey } from './special-tokens.js';
 
 /** What peftkit reads from `tokenizer_config.json` / `special_tokens_map.json`. */

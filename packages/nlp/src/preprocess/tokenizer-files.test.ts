@@ -76,6 +76,8 @@ describe('loadTokenizer / saveTokenizer', () => {
   });
 
   it('names the expected files when a directory has no tokenizer', async () => {
-    await expect(loadTokenizer(tmp)).rejects.toThrow(/tokenizer.json, vocab.txt, or vocab.json \+ merges.txt/);
+    await expect(loadTokenizer(tmp)).rejects.toThrow(
+      /tokenizer.json, vocab.txt, or vocab.json \+ merges.txt/,
+    );
   });
 });

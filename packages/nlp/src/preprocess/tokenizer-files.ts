@@ -93,7 +93,9 @@ function wordPieceFromFiles(vocab: Vocab, config: TokenizerConfigFields): WordPi
     normalizer: {
       ...(config.doLowerCase !== undefined ? { lowercase: config.doLowerCase } : {}),
       ...(config.stripAccents !== undefined ? { stripAccents: config.stripAccents } : {}),
-      ...(config.tokenizeChineseChars !== undefined ? { handleChineseChars: config.tokenizeChineseChars } : {}),
+      ...(config.tokenizeChineseChars !== undefined
+        ? { handleChineseChars: config.tokenizeChineseChars }
+        : {}),
     },
     ...lengthAndSide(config),
   });

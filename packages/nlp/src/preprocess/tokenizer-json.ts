@@ -51,7 +51,11 @@ function withAddedTokens(vocab: Vocab, added: readonly AddedTokenEntry[], where:
 }
 
 /** Special tokens from the config, else guessed from the added tokens' names. */
-function specialsFrom(config: TokenizerConfigFields | undefined, added: readonly AddedTokenEntry[], bert: boolean) {
+function specialsFrom(
+  config: TokenizerConfigFields | undefined,
+  added: readonly AddedTokenEntry[],
+  bert: boolean,
+) {
   const given = config?.special ?? {};
   if (Object.keys(given).length > 0) return given;
   const names = new Set(added.map((t) => t.content));
@@ -106,10 +110,16 @@ export function tokenizerFromJson(
   };
   if (type === 'WordPiece') {
     const unk = optionalString(model, 'unk_token', where) ?? '[UNK]';
-    const vocab = withAddedTokens(Vocab.fromObject(numberMap(model, 'vocab', where), `${where} model.vocab`), added, where);
+    const vocab = withAddedTokens(
+      Vocab.fromObject(numberMap(model, 'vocab', where), `${where} model.vocab`),
+      added,
+      where,
+    );
     const norm = isRecord(json['normalizer']) ? json['normalizer'] : undefined;
     if (norm && norm['type'] !== 'BertNormalizer') {
-      throw new Error(`${where}: normalizer '${String(norm['type'])}' is not supported (only BertNormalizer)`);
+      throw new Error(
+        `${where}: normalizer '${String(norm['type'])}' is not supported (only BertNormalizer)`,
+      );
     }
     const special = { unk, ...specialsFrom(config, added, true) };
     const prefix = optionalString(model, 'continuing_subword_prefix', where);
@@ -129,10 +139,14 @@ export function tokenizerFromJson(
   }
   if (type === 'BPE') {
     const pre = isRecord(json['pre_tokenizer']) ? json['pre_tokenizer'] : undefined;
-    if (!pre || pre['type'] !== 'ByteLevel') {
+    if (pre?.['type'] !== 'ByteLevel') {
       throw new Error(`${where}: only byte-level BPE is supported (pre_tokenizer type ByteLevel)`);
     }
-    const vocab = withAddedTokens(Vocab.fromObject(numberMap(model, 'vocab', where), `${where} model.vocab`), added, where);
+    const vocab = withAddedTokens(
+      Vocab.fromObject(numberMap(model, 'vocab', where), `${where} model.vocab`),
+      added,
+      where,
+    );
     const special = specialsFrom(config, added, false);
     const unk = optionalString(model, 'unk_token', where);
     return new ByteLevelBpeTokenizer(vocab, parseMergeList(model, where), {

@@ -151,7 +151,11 @@ export abstract class TextTokenizer {
       }
     };
     if (typeof input === 'string') segments(input, 'text');
-    else input.forEach((word, i) => segments(word, i === 0 ? 'first-word' : 'next-word', i));
+    else {
+      input.forEach((word, i) => {
+        segments(word, i === 0 ? 'first-word' : 'next-word', i);
+      });
+    }
     return { ids, tokens, wordIds };
   }
 
@@ -200,7 +204,8 @@ export abstract class TextTokenizer {
     for (const id of ids) {
       if (options.skipSpecialTokens && this.specialIds.has(id)) continue;
       const t = this.vocab.token(id);
-      if (t === undefined) throw new Error(`tokenizer.decode: id ${id} is outside the vocabulary (${this.vocab.size})`);
+      if (t === undefined)
+        throw new Error(`tokenizer.decode: id ${id} is outside the vocabulary (${this.vocab.size})`);
       tokens.push(t);
     }
     return this.detokenize(tokens);

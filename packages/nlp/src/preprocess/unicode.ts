@@ -25,7 +25,12 @@ export function isControl(ch: string): boolean {
  */
 export function isPunctuation(ch: string): boolean {
   const cp = ch.codePointAt(0) as number;
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
+  if (
+    (cp >= 33 && cp <= 47) ||
+    (cp >= 58 && cp <= 64) ||
+    (cp >= 91 && cp <= 96) ||
+    (cp >= 123 && cp <= 126)
+  ) {
     return true;
   }
   return PUNCT_RE.test(ch);

@@ -14,7 +14,8 @@ export class Vocab {
     this.byId = tokens;
     this.byToken = new Map();
     tokens.forEach((t, i) => {
-      if (this.byToken.has(t)) throw new Error(`Vocab: token '${t}' appears twice (ids ${this.byToken.get(t)} and ${i})`);
+      if (this.byToken.has(t))
+        throw new Error(`Vocab: token '${t}' appears twice (ids ${this.byToken.get(t)} and ${i})`);
       this.byToken.set(t, i);
     });
   }
@@ -47,7 +48,8 @@ export class Vocab {
       if (!Number.isInteger(id) || id < 0 || id >= entries.length) {
         throw new Error(`${source}: token '${token}' has id ${id}, outside [0, ${entries.length})`);
       }
-      if (tokens[id] !== undefined) throw new Error(`${source}: id ${id} is used by '${tokens[id]}' and '${token}'`);
+      if (tokens[id] !== undefined)
+        throw new Error(`${source}: id ${id} is used by '${tokens[id]}' and '${token}'`);
       tokens[id] = token;
     }
     return new Vocab(tokens as string[]);

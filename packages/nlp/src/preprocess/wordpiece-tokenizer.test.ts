@@ -4,7 +4,8 @@ import { tokenizerToJson } from './tokenizer-json.js';
 import { Vocab } from './vocab.js';
 import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
 
-// A tiny uncased BERT vocabulary; ids are line numbers, as in vocab.txt.
+// A tiny uncased BERT vocabulary; ids are line numbers, as in vocab.txt (five per row).
+// biome-ignore format: one row per five ids
 const VOCAB = [
   '[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', // 0-4
   'the', 'cafe', '##s', 'un', '##aff', // 5-9
@@ -12,7 +13,7 @@ const VOCAB = [
   't', 'don', 'hello', 'world', '中', // 15-19
   '国', '##x', 'x', 'resume', '$', // 20-24
   '5', '-', '?', // 25-27
-]; // biome-ignore format: one row per five ids
+];
 
 const vocabTxt = `${VOCAB.join('\n')}\n`;
 const tok = new WordPieceTokenizer(Vocab.parseVocabTxt(vocabTxt));
@@ -81,7 +82,10 @@ describe('WordPieceTokenizer', () => {
     expect([b.batchSize, b.seqLength]).toEqual([2, 5]);
     expect([...b.inputIds]).toEqual([2, 17, 3, 0, 0, 2, 5, 5, 5, 3]);
     expect([...b.attentionMask]).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 1, 1]);
-    const m = tok.encodeBatch(['hello', { text: 'the', pair: 'world' }], { padding: 'max_length', maxLength: 8 });
+    const m = tok.encodeBatch(['hello', { text: 'the', pair: 'world' }], {
+      padding: 'max_length',
+      maxLength: 8,
+    });
     expect(m.seqLength).toBe(8);
     expect([...m.tokenTypeIds.slice(8)]).toEqual([0, 0, 0, 1, 1, 0, 0, 0]);
     const single = tok.encode('hello', { padding: 'max_length', maxLength: 4 });

@@ -43,7 +43,9 @@ export class WordPieceTokenizer extends TextTokenizer {
       ...(options.continuingSubwordPrefix !== undefined
         ? { continuingSubwordPrefix: options.continuingSubwordPrefix }
         : {}),
-      ...(options.maxInputCharsPerWord !== undefined ? { maxInputCharsPerWord: options.maxInputCharsPerWord } : {}),
+      ...(options.maxInputCharsPerWord !== undefined
+        ? { maxInputCharsPerWord: options.maxInputCharsPerWord }
+        : {}),
     });
   }
 

@@ -74,7 +74,10 @@ const SEP = '\u0000';
  * @example
  * const tok = trainWordPiece(['the cat sat', 'the dog sat'], { vocabSize: 100 });
  */
-export function trainWordPiece(corpus: Iterable<string>, options: WordPieceTrainerOptions): WordPieceTokenizer {
+export function trainWordPiece(
+  corpus: Iterable<string>,
+  options: WordPieceTrainerOptions,
+): WordPieceTokenizer {
   const special = options.special ?? BERT_SPECIAL_TOKENS;
   const prefix = options.continuingSubwordPrefix ?? '##';
   const minFrequency = options.minFrequency ?? 2;
@@ -83,7 +86,8 @@ export function trainWordPiece(corpus: Iterable<string>, options: WordPieceTrain
 
   const wordCounts = new Map<string, number>();
   for (const text of corpus) {
-    for (const w of splitBertWords(normalizeBert(text, normalizer))) wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1);
+    for (const w of splitBertWords(normalizeBert(text, normalizer)))
+      wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1);
   }
   const charCounts = new Map<string, number>();
   for (const [w, n] of wordCounts) for (const ch of w) charCounts.set(ch, (charCounts.get(ch) ?? 0) + n);
@@ -118,13 +122,13 @@ export function trainWordPiece(corpus: Iterable<string>, options: WordPieceTrain
       const key = `${symbols[i]}${SEP}${symbols[i + 1]}`;
       pairCounts.set(key, (pairCounts.get(key) ?? 0) + sign * count);
       if (sign > 0) {
-        let set = pairWords.get(key);
-        if (!set) pairWords.set(key, (set = new Set()));
+        const set = pairWords.get(key) ?? new Set<number>();
+        pairWords.set(key, set);
         set.add(wi);
       }
     }
   };
-  words.forEach((_, wi) => addPairs(wi, 1));
+  for (let wi = 0; wi < words.length; wi++) addPairs(wi, 1);
   const heap = new PairHeap();
   for (const [key, n] of pairCounts) heap.push(n, key);
 

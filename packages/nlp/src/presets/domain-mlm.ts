@@ -14,7 +14,10 @@ export const domainMlmPreset: Preset = {
     'continued masked-LM pretraining on in-domain text: LoRA r=8 on attention and feed-forward, masked-token accuracy',
   config: {
     data: { reader: 'nlp/corpus', options: { split: 'paragraph' }, evalFraction: 0.1 },
-    preprocess: { id: 'nlp/tokenizer', options: { maxLength: 128, objective: 'masked-lm', mlmProbability: 0.15 } },
+    preprocess: {
+      id: 'nlp/tokenizer',
+      options: { maxLength: 128, objective: 'masked-lm', mlmProbability: 0.15 },
+    },
     model: { architecture: 'bert', config: { ...SMALL_BERT } },
     head: { id: 'nlp/masked-lm' },
     peft: {

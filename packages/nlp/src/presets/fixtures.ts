@@ -12,7 +12,12 @@ export type SentimentDomain = (typeof SENTIMENT_DOMAINS)[number];
 export function sentimentFixture(domain: SentimentDomain): string | undefined {
   try {
     const require = createRequire(import.meta.url);
-    return path.join(path.dirname(require.resolve('sentiment/package.json')), 'test', 'fixtures', `${domain}.json`);
+    return path.join(
+      path.dirname(require.resolve('sentiment/package.json')),
+      'test',
+      'fixtures',
+      `${domain}.json`,
+    );
   } catch {
     return undefined;
   }

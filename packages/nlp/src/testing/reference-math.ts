@@ -38,7 +38,9 @@ export function layerNorm(x: Matrix, gamma: readonly number[], beta: readonly nu
   return x.map((row) => {
     const mean = row.reduce((s, v) => s + v, 0) / row.length;
     const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / row.length;
-    return row.map((v, j) => ((v - mean) / Math.sqrt(variance + eps)) * (gamma[j] as number) + (beta[j] as number));
+    return row.map(
+      (v, j) => ((v - mean) / Math.sqrt(variance + eps)) * (gamma[j] as number) + (beta[j] as number),
+    );
   });
 }
 
@@ -53,7 +55,10 @@ export function softmaxRow(row: readonly number[]): number[] {
 export function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
   const y =
-    1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-x * x);
   return x >= 0 ? y : -y;
 }
 
@@ -78,7 +83,13 @@ export function cols(a: Matrix, from: number, to: number): Matrix {
  * Multi-head attention on already-projected `q, k, v` `[T, E]` with `heads` heads: per head,
  * `softmax(q k^T / sqrt(d) + mask) v`. `allowed(i, j)` says whether query i may see key j.
  */
-export function attention(q: Matrix, k: Matrix, v: Matrix, heads: number, allowed: (i: number, j: number) => boolean): Matrix {
+export function attention(
+  q: Matrix,
+  k: Matrix,
+  v: Matrix,
+  heads: number,
+  allowed: (i: number, j: number) => boolean,
+): Matrix {
   const e = q[0]?.length ?? 0;
   const d = e / heads;
   const out: Matrix = q.map(() => new Array<number>(e).fill(0));
@@ -90,7 +101,11 @@ export function attention(q: Matrix, k: Matrix, v: Matrix, heads: number, allowe
       row.map((s, j) => (allowed(i, j) ? s / Math.sqrt(d) : Number.NEGATIVE_INFINITY)),
     );
     const ctx = matmul(scores.map(softmaxRow), vh);
-    ctx.forEach((row, i) => row.forEach((val, j) => ((out[i] as number[])[h * d + j] = val)));
+    ctx.forEach((row, i) => {
+      row.forEach((val, j) => {
+        (out[i] as number[])[h * d + j] = val;
+      });
+    });
   }
   return out;
 }

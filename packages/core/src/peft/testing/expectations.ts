@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import type { AnyModule, Module, Parameter } from '../../nn/index.js';
 import { setSeed } from '../../runtime/index.js';
-import { PeftModel, type PeftModelOptions } from '../peft-model.js';
-import { ids, maxAbsDiff } from './fixtures.js';
+import { getPeftModel, PeftModel, type PeftModelOptions } from '../peft-model.js';
+import { ids, maxAbsDiff, snapshot } from './fixtures.js';
 import { TinyBert } from './tiny-bert.js';
 
 /** Assertions the PEFT method tests share (test-only; not exported from the package). */
@@ -28,6 +28,27 @@ export function baseLayerKey(wrapped: readonly string[]): (key: string) => strin
 }
 
 /**
+ * Snapshots `model`, adapts it with `getPeftModel(model, config, options)` and checks the adapted
+ * output on `x` (default `ids()`) equals the base's exactly: a fresh adapter starts as the
+ * identity. Returns the adapted model and the snapshot of the base.
+ */
+export function adaptAndExpectUnchanged(
+  model: Module<[tf.Tensor], tf.Tensor>,
+  config: Readonly<Record<string, unknown>>,
+  options: PeftModelOptions & { adapterName?: string } = {},
+  x?: tf.Tensor,
+): { peft: TensorModel; baseSnap: Map<string, Float32Array> } {
+  const input = x ?? ids();
+  const before = model.call(input);
+  const baseSnap = snapshot(model);
+  const peft = getPeftModel(model, config, options);
+  const after = peft.call(input);
+  expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
+  tf.dispose(x === undefined ? [input, before, after] : [before, after]);
+  return { peft, baseSnap };
+}
+
+/**
  * Every value of `before` (a `snapshot` of the base) is still in `model`, bit for bit, under
  * `keyNow(key)` (where wrapping moved it).
  */
@@ -46,34 +67,57 @@ export function expectBaseUnchanged(
 }
 
 /**
- * Runs `x` with one adapter per row (`names`, `'__base__'` = none), then every named adapter
+ * Runs `ids()` with one adapter per row (`names`, `'__base__'` = none), then every named adapter
  * alone (in the order they were added; the last stays active) and with adapters disabled. Each
- * routed row must equal the same row of its adapter's own output. Returns those outputs by name
- * (the caller disposes them).
+ * routed row must equal the same row of its adapter's own output, and the adapters' outputs must
+ * differ (else the routing proves nothing). `more` may check the outputs further, by name.
  */
 export function expectRoutingMatchesEachAlone<const N extends string>(
   peft: TensorModel,
-  x: tf.Tensor,
   names: readonly N[],
-): Record<N, tf.Tensor> {
+  more?: (outputs: Readonly<Record<N, tf.Tensor>>) => void,
+): void {
+  const x = ids();
   const routed = peft.callWithAdapterNames(names, x);
   const alone = new Map<string, tf.Tensor>();
-  for (const name of peft.adapterNames()) {
-    if (!names.includes(name as N)) continue;
+  const adapters = peft.adapterNames().filter((n) => names.includes(n as N));
+  for (const name of adapters) {
     peft.setAdapter(name);
     alone.set(name, peft.call(x));
   }
-  alone.set('__base__', peft.disableAdapter(() => peft.call(x)));
+  alone.set(
+    '__base__',
+    peft.disableAdapter(() => peft.call(x)),
+  );
   const row = (t: tf.Tensor, i: number) => tf.slice(t, [i, 0], [1, -1]);
   names.forEach((name, i) => {
     const diff = tf.tidy(() => maxAbsDiff(row(routed, i), row(alone.get(name)!, i)));
     expect(diff, `row ${i} (${name})`).toBeLessThan(1e-6);
   });
-  routed.dispose();
-  const out = {} as Record<N, tf.Tensor>;
-  for (const name of names) out[name] = alone.get(name)!;
-  for (const [name, t] of alone) if (!names.includes(name as N)) t.dispose();
-  return out;
+  adapters.forEach((a, i) => {
+    for (const b of adapters.slice(i + 1)) {
+      expect(maxAbsDiff(alone.get(a)!, alone.get(b)!), `${a} vs ${b}`).toBeGreaterThan(1e-4);
+    }
+  });
+  more?.(Object.fromEntries(alone) as Record<N, tf.Tensor>);
+  tf.dispose([x, routed, ...alone.values()]);
+}
+
+/**
+ * Each case's config (`base` with the case's fields) is refused with an error matching its
+ * pattern, on a fresh model from `makeModel`.
+ */
+export function expectConfigsRejected(
+  base: Readonly<Record<string, unknown>>,
+  cases: readonly (readonly [Record<string, unknown>, RegExp])[],
+  makeModel: () => Module<[tf.Tensor], tf.Tensor> = () => new TinyBert(),
+  options: PeftModelOptions = {},
+): void {
+  for (const [fields, re] of cases) {
+    expect(() => getPeftModel(makeModel(), { ...base, ...fields }, options), JSON.stringify(fields)).toThrow(
+      re,
+    );
+  }
 }
 
 /**

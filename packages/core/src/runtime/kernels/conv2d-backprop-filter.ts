@@ -9,11 +9,12 @@
  * NHWC only: NCHW goes to the stock kernel where there is one (cpu); wasm's conv rejects NCHW.
  */
 
+import type * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import * as tf from '@tensorflow/tfjs';
-import { dataFormatAttr, input, numberListAttr, padAttr, pairAttr, rank4, roundingAttr } from './attrs.js';
+import { dataFormatAttr, input, numberListAttr, rank4 } from './attrs.js';
 import { callKernel } from './call-kernel.js';
-import { imagesPerChunk } from './im2col-chunk.js';
+import { conv2dInfo } from './conv-geometry.js';
+import { dyChunk, imagesPerChunk } from './im2col-chunk.js';
 import { kernelIo, type NumericArray } from './kernel-io.js';
 import { stockBehind, wrapperConfig } from './wrap-stock.js';
 
@@ -72,17 +73,8 @@ const conv2DBackpropFilter: KernelFunc = (args): TensorInfo | TensorInfo[] => {
   const dy = input(inputs, 'dy', KERNEL);
   const filterShape = rank4(numberListAttr(attrs, 'filterShape', KERNEL), 'filterShape', KERNEL);
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`${KERNEL}: expected float32 tensors`);
-  const info = tf.backend_util.computeConv2DInfo(
-    rank4(x.shape, 'x', KERNEL),
-    filterShape,
-    pairAttr(attrs, 'strides', KERNEL),
-    // tfjs passes no dilations to this kernel today; honour them if it ever does.
-    pairAttr(attrs, 'dilations', KERNEL, 1),
-    padAttr(attrs, KERNEL),
-    roundingAttr(attrs),
-    false,
-    'channelsLast',
-  );
+  // tfjs passes no dilations to this kernel today; they are honoured if it ever does.
+  const info = conv2dInfo(rank4(x.shape, 'x', KERNEL), filterShape, attrs, KERNEL);
   const io = kernelIo(backend);
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const co = info.outChannels;
@@ -95,11 +87,7 @@ const conv2DBackpropFilter: KernelFunc = (args): TensorInfo | TensorInfo[] => {
     const n = images * perImage;
     const cols = io.alloc([k, n], 'float32');
     const whole = images === info.batchSize;
-    // dy is already [b*oh*ow, co] in memory: reuse it whole, copy a chunk of rows otherwise.
-    const dyRows: TensorInfo = whole
-      ? { dataId: dy.dataId, shape: [n, co], dtype: 'float32' }
-      : io.alloc([n, co], 'float32');
-    if (!whole) io.view(dyRows).set(io.view(dy).subarray(b0 * perImage * co, (b0 + images) * perImage * co));
+    const dyRows = dyChunk(io, dy, b0, images, perImage, co, whole);
     fillColumns(info, io.view(x), io.view(cols), b0, images);
     const part = callKernel(
       'BatchMatMul',

@@ -7,11 +7,12 @@
  * stock kernel unchanged.
  */
 
+import type * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import * as tf from '@tensorflow/tfjs';
-import { dataFormatAttr, input, numberListAttr, padAttr, pairAttr, rank4, roundingAttr } from './attrs.js';
+import { dataFormatAttr, input, numberListAttr, rank4 } from './attrs.js';
 import { callKernel } from './call-kernel.js';
-import { imagesPerChunk } from './im2col-chunk.js';
+import { conv2dInfo } from './conv-geometry.js';
+import { dyChunk, imagesPerChunk } from './im2col-chunk.js';
 import { type KernelIo, kernelIo, type NumericArray } from './kernel-io.js';
 import { stockBehind, wrapperConfig } from './wrap-stock.js';
 
@@ -71,16 +72,7 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32')
     throw new Error(`${KERNEL}: expected float32 tensors`);
   const inputShape = rank4(numberListAttr(attrs, 'inputShape', KERNEL), 'inputShape', KERNEL);
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    rank4(filter.shape, 'filter', KERNEL),
-    pairAttr(attrs, 'strides', KERNEL),
-    pairAttr(attrs, 'dilations', KERNEL, 1),
-    padAttr(attrs, KERNEL),
-    roundingAttr(attrs),
-    false,
-    'channelsLast',
-  );
+  const info = conv2dInfo(inputShape, rank4(filter.shape, 'filter', KERNEL), attrs, KERNEL);
   const io = kernelIo(backend);
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const co = info.outChannels;
@@ -91,12 +83,8 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   const wT = transposedFilter(io, filter, k, co);
   for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
     const images = Math.min(chunk, info.batchSize - b0);
-    const n = images * perImage;
     const whole = images === info.batchSize;
-    const dyRows: TensorInfo = whole
-      ? { dataId: dy.dataId, shape: [n, co], dtype: 'float32' }
-      : io.alloc([n, co], 'float32', false);
-    if (!whole) io.view(dyRows).set(io.view(dy).subarray(b0 * perImage * co, (b0 + images) * perImage * co));
+    const dyRows = dyChunk(io, dy, b0, images, perImage, co, whole);
     const cols = callKernel(
       'BatchMatMul',
       io.backendName,

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend.js';
+import { describe, expect, it } from 'vitest';
 import {
   captureKernels,
   maxRelError,
@@ -10,11 +9,20 @@ import {
   weightedSum,
 } from '../test-support.js';
 import { setIm2colChunkElements } from './im2col-chunk.js';
+import { sizeOf as size } from './kernel-io.js';
+import {
+  convGrads,
+  dilatedFilter,
+  expectMatchesStockCpu,
+  filterTaps,
+  kernelCall,
+  type Shape4,
+  useWasmBackend,
+} from './kernel-test-kit.js';
 
 // Captured before the fixes replace some of them: the reference is always stock tfjs on cpu.
 const stockCpu = captureKernels(['Conv2DBackpropFilter', 'Conv2DBackpropInput'], 'cpu');
 
-type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 
 interface Case {
@@ -45,34 +53,44 @@ const CASES: Case[] = [
   { name: '1x1 kernel', x: [2, 5, 5, 6], f: [1, 1, 6, 7], strides: 1, pad: 'valid' },
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+useWasmBackend();
 
-function kernelCall(
-  name: string,
-  inputs: Record<string, tf.Tensor>,
-  attrs: Record<string, unknown>,
-): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+interface Data {
+  values: Float32Array;
+  shape: Shape4;
 }
 
-beforeAll(async () => {
-  await initBackend({ prefer: 'wasm' });
-});
+const seeded = (shape: Shape4, seed: number): Data => ({ values: randomArray(size(shape), seed), shape });
+
+/** A Conv2DBackpropFilter call on `x` and `dy`. */
+function filterGradCall(x: Data, dy: Data, attrs: Record<string, unknown>): tf.Tensor {
+  return kernelCall(
+    'Conv2DBackpropFilter',
+    { x: tf.tensor4d(x.values, x.shape), dy: tf.tensor4d(dy.values, dy.shape) },
+    attrs,
+  );
+}
+
+/** A Conv2DBackpropInput call on `dy` and `filter`. */
+function inputGradCall(dy: Data, filter: Data, attrs: Record<string, unknown>): tf.Tensor {
+  return kernelCall(
+    'Conv2DBackpropInput',
+    { dy: tf.tensor4d(dy.values, dy.shape), filter: tf.tensor4d(filter.values, filter.shape) },
+    attrs,
+  );
+}
 
 describe('Conv2D gradients (Conv2DBackpropFilter on wasm and cpu, Conv2DBackpropInput on wasm)', () => {
   for (const c of CASES) {
     for (const backend of ['wasm', 'cpu']) {
       it(`match stock cpu on ${backend}: ${c.name}`, async () => {
-        const xv = randomArray(size(c.x), 11);
-        const fv = randomArray(size(c.f), 12, 0.5);
-        const run = () =>
-          tf.grads((x: tf.Tensor, f: tf.Tensor) =>
-            weightedSum(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad), 13),
-          )([tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.f)]);
-        const [refDx, refDf] = await valuesWithKernels('cpu', stockCpu, run);
-        const [dx, df] = await valuesOn(backend, run);
-        expect(maxRelError(df!, refDf!)).toBeLessThanOrEqual(1e-4);
-        expect(maxRelError(dx!, refDx!)).toBeLessThanOrEqual(1e-4);
+        const run = convGrads(
+          (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad),
+          c.x,
+          c.f,
+          [11, 12, 13],
+        );
+        await expectMatchesStockCpu(backend, run, stockCpu);
       });
     }
   }
@@ -80,28 +98,14 @@ describe('Conv2D gradients (Conv2DBackpropFilter on wasm and cpu, Conv2DBackprop
   it('gives the same results when the batch is processed in chunks', async () => {
     const c = CASES[0]!;
     const xShape: Shape4 = [c.x[0] * 3, c.x[1], c.x[2], c.x[3]];
-    const xv = randomArray(size(xShape), 14);
-    const fv = randomArray(size(c.f), 16);
+    const x = seeded(xShape, 14);
+    const f = seeded(c.f, 16);
     const dyShape = tf.backend_util.computeConv2DInfo(xShape, c.f, c.strides, 1, c.pad).outShape;
-    const dyv = randomArray(size(dyShape), 15);
+    const dy = seeded(dyShape, 15);
     const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
     const run = () => [
-      kernelCall(
-        'Conv2DBackpropFilter',
-        { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
-        {
-          ...attrs,
-          filterShape: c.f,
-        },
-      ),
-      kernelCall(
-        'Conv2DBackpropInput',
-        { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(fv, c.f) },
-        {
-          ...attrs,
-          inputShape: xShape,
-        },
-      ),
+      filterGradCall(x, dy, { ...attrs, filterShape: c.f }),
+      inputGradCall(dy, f, { ...attrs, inputShape: xShape }),
     ];
     const ref = await valuesWithKernels('cpu', stockCpu, run);
     // 2 of the 6 images per chunk: three matMuls per kernel.
@@ -147,9 +151,7 @@ describe('Conv2D gradients (Conv2DBackpropFilter on wasm and cpu, Conv2DBackprop
       )([tf.tensor4d(xv.subarray(0, 2 * 9 * 9 * 4), [2, 9, 9, 4]), tf.tensor4d(fv, [3, 3, 3, 4])]);
       return [...fused, conv1d, ...transposed];
     };
-    const ref = await valuesWithKernels('cpu', stockCpu, run);
-    const got = await valuesOn('wasm', run);
-    for (const [i, r] of ref.entries()) expect(maxRelError(got[i]!, r)).toBeLessThanOrEqual(1e-4);
+    await expectMatchesStockCpu('wasm', run, stockCpu);
   });
 
   // tfjs never passes dilations to these kernels; they honour them anyway. Reference: a dilated
@@ -159,61 +161,21 @@ describe('Conv2D gradients (Conv2DBackpropFilter on wasm and cpu, Conv2DBackprop
       const xShape: Shape4 = [2, 9, 11, 3];
       const fShape: Shape4 = [2, 3, 3, 2];
       const dil = 2;
-      const eff: Shape4 = [(fShape[0] - 1) * dil + 1, (fShape[1] - 1) * dil + 1, 3, 2];
-      const tapAt = (kh: number, kw: number) => (kh * dil * eff[1] + kw * dil) * 6;
-      const xv = randomArray(size(xShape), 31);
-      const fv = randomArray(size(fShape), 33);
-      const fEff = new Float32Array(size(eff));
-      for (let kh = 0; kh < fShape[0]; kh++)
-        for (let kw = 0; kw < fShape[1]; kw++)
-          fEff.set(fv.subarray((kh * fShape[1] + kw) * 6, (kh * fShape[1] + kw + 1) * 6), tapAt(kh, kw));
+      const x = seeded(xShape, 31);
+      const f = seeded(fShape, 33);
+      const fEff = dilatedFilter(f.values, fShape, dil);
       const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, 1, dil, 'same').outShape;
-      const dyv = randomArray(size(dyShape), 32);
+      const dy = seeded(dyShape, 32);
       const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC' };
       const [refDfFull, refDx] = await valuesWithKernels('cpu', stockCpu, () => [
-        kernelCall(
-          'Conv2DBackpropFilter',
-          { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
-          {
-            ...attrs,
-            filterShape: eff,
-          },
-        ),
-        kernelCall(
-          'Conv2DBackpropInput',
-          { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(fEff, eff) },
-          {
-            ...attrs,
-            inputShape: xShape,
-          },
-        ),
+        filterGradCall(x, dy, { ...attrs, filterShape: fEff.shape }),
+        inputGradCall(dy, fEff, { ...attrs, inputShape: xShape }),
       ]);
-      const refDf = new Float32Array(size(fShape));
-      for (let kh = 0; kh < fShape[0]; kh++)
-        for (let kw = 0; kw < fShape[1]; kw++)
-          refDf.set(refDfFull!.subarray(tapAt(kh, kw), tapAt(kh, kw) + 6), (kh * fShape[1] + kw) * 6);
+      const refDf = filterTaps(refDfFull!, fShape, dil);
       const got = await valuesOn(backend, () => [
-        kernelCall(
-          'Conv2DBackpropFilter',
-          { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
-          {
-            ...attrs,
-            filterShape: fShape,
-            dilations: dil,
-          },
-        ),
+        filterGradCall(x, dy, { ...attrs, filterShape: fShape, dilations: dil }),
         ...(backend === 'wasm'
-          ? [
-              kernelCall(
-                'Conv2DBackpropInput',
-                { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(fv, fShape) },
-                {
-                  ...attrs,
-                  inputShape: xShape,
-                  dilations: dil,
-                },
-              ),
-            ]
+          ? [inputGradCall(dy, f, { ...attrs, inputShape: xShape, dilations: dil })]
           : []),
       ]);
       expect(maxRelError(got[0]!, refDf)).toBeLessThanOrEqual(1e-4);
@@ -222,33 +184,12 @@ describe('Conv2D gradients (Conv2DBackpropFilter on wasm and cpu, Conv2DBackprop
   }
 
   it('hands NCHW to the stock kernels where they exist, and rejects it on wasm otherwise', async () => {
-    const x: Shape4 = [2, 3, 7, 6];
-    const f: Shape4 = [3, 3, 3, 4];
-    const dyShape: Shape4 = [2, 4, 4, 3];
-    const xv = randomArray(size(x), 41);
-    const fv = randomArray(size(f), 42);
-    const dyv = randomArray(size(dyShape), 43);
+    const x = seeded([2, 3, 7, 6], 41);
+    const f = seeded([3, 3, 3, 4], 42);
+    const dy = seeded([2, 4, 4, 3], 43);
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW' };
-    const filterGrad = () => [
-      kernelCall(
-        'Conv2DBackpropFilter',
-        { x: tf.tensor4d(xv, x), dy: tf.tensor4d(dyv, dyShape) },
-        {
-          ...attrs,
-          filterShape: f,
-        },
-      ),
-    ];
-    const inputGrad = () => [
-      kernelCall(
-        'Conv2DBackpropInput',
-        { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(fv, f) },
-        {
-          ...attrs,
-          inputShape: x,
-        },
-      ),
-    ];
+    const filterGrad = () => [filterGradCall(x, dy, { ...attrs, filterShape: f.shape })];
+    const inputGrad = () => [inputGradCall(dy, f, { ...attrs, inputShape: x.shape })];
     const [refDf] = await valuesWithKernels('cpu', stockCpu, filterGrad);
     const [refDx] = await valuesWithKernels('cpu', stockCpu, inputGrad);
     expect(maxRelError((await valuesOn('cpu', filterGrad))[0]!, refDf!)).toBeLessThanOrEqual(1e-6);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend.js';
-import { maxRelError, randomArray, valuesOn, weightedSum } from '../test-support.js';
+import { describe, it } from 'vitest';
+import { convGrads, expectMatchesStockCpu, useWasmBackend } from './kernel-test-kit.js';
 
 type Shape5 = [number, number, number, number, number];
 
@@ -25,25 +24,19 @@ const CASES: Case[] = [
   },
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
-beforeAll(async () => {
-  await initBackend({ prefer: 'wasm' });
-});
+useWasmBackend();
 
 describe('Conv3D gradients on wasm (Conv3DBackpropInputV2 and Conv3DBackpropFilterV2 fixes)', () => {
   for (const c of CASES) {
     it(`match cpu: ${c.name}`, async () => {
-      const xv = randomArray(size(c.x), 1);
-      const fv = randomArray(size(c.f), 2, 0.5);
-      const run = () =>
-        tf.grads((x: tf.Tensor, f: tf.Tensor) =>
-          weightedSum(tf.conv3d(x as tf.Tensor5D, f as tf.Tensor5D, c.strides, c.pad), 3),
-        )([tf.tensor5d(xv, c.x), tf.tensor5d(fv, c.f)]);
-      const [refDx, refDf] = await valuesOn('cpu', run);
-      const [dx, df] = await valuesOn('wasm', run);
-      expect(maxRelError(dx!, refDx!)).toBeLessThanOrEqual(1e-4);
-      expect(maxRelError(df!, refDf!)).toBeLessThanOrEqual(1e-4);
+      const run = convGrads(
+        (x, f) => tf.conv3d(x as tf.Tensor5D, f as tf.Tensor5D, c.strides, c.pad),
+        c.x,
+        c.f,
+        [1, 2, 3],
+      );
+      // The cpu kernels are stock tfjs here: the fixes are wasm-only.
+      await expectMatchesStockCpu('wasm', run, []);
     });
   }
 });

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend.js';
+import { describe, expect, it } from 'vitest';
 import {
   captureKernels,
   maxRelError,
@@ -9,14 +8,22 @@ import {
   valuesWithKernels,
   weightedSum,
 } from '../test-support.js';
+import { sizeOf as size } from './kernel-io.js';
+import {
+  convGrads,
+  dilatedFilter,
+  expectMatchesStockCpu,
+  filterTaps,
+  kernelCall,
+  type Shape4,
+  useWasmBackend,
+} from './kernel-test-kit.js';
 
 // Captured before the fixes replace some of them: the reference is always stock tfjs on cpu.
 const stockCpu = captureKernels(
   ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'],
   'cpu',
 );
-
-type Shape4 = [number, number, number, number];
 
 interface Case {
   name: string;
@@ -51,26 +58,19 @@ const CASES: Case[] = [
   },
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
-beforeAll(async () => {
-  await initBackend({ prefer: 'wasm' });
-});
+useWasmBackend();
 
 describe('depthwise conv gradients (wasm kernels; cpu filter kernel)', () => {
   for (const c of CASES) {
     for (const backend of ['wasm', 'cpu']) {
       it(`match stock cpu on ${backend}: ${c.name}`, async () => {
-        const xv = randomArray(size(c.x), 1);
-        const fv = randomArray(size(c.f), 2, 0.5);
-        const run = () =>
-          tf.grads((x: tf.Tensor, f: tf.Tensor) =>
-            weightedSum(tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad), 3),
-          )([tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.f)]);
-        const [refDx, refDf] = await valuesWithKernels('cpu', stockCpu, run);
-        const [dx, df] = await valuesOn(backend, run);
-        expect(maxRelError(dx!, refDx!)).toBeLessThanOrEqual(1e-4);
-        expect(maxRelError(df!, refDf!)).toBeLessThanOrEqual(1e-4);
+        const run = convGrads(
+          (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad),
+          c.x,
+          c.f,
+          [1, 2, 3],
+        );
+        await expectMatchesStockCpu(backend, run, stockCpu);
       });
     }
   }
@@ -83,9 +83,7 @@ describe('depthwise conv gradients (wasm kernels; cpu filter kernel)', () => {
       tf.grads((x: tf.Tensor, d: tf.Tensor, p: tf.Tensor) =>
         weightedSum(tf.separableConv2d(x as tf.Tensor4D, d as tf.Tensor4D, p as tf.Tensor4D, 2, 'same'), 7),
       )([tf.tensor4d(xv, [2, 7, 13, 3]), tf.tensor4d(dv, [3, 3, 3, 2]), tf.tensor4d(pv, [1, 1, 6, 4])]);
-    const ref = await valuesWithKernels('cpu', stockCpu, run);
-    const got = await valuesOn('wasm', run);
-    for (const [i, r] of ref.entries()) expect(maxRelError(got[i]!, r)).toBeLessThanOrEqual(1e-4);
+    await expectMatchesStockCpu('wasm', run, stockCpu);
   });
 
   // tfjs' depthwise gradient refuses dilation > 1, so the kernels are called directly. Reference: a
@@ -95,9 +93,6 @@ describe('depthwise conv gradients (wasm kernels; cpu filter kernel)', () => {
       const xShape: Shape4 = [2, 9, 11, 3];
       const fShape: Shape4 = [3, 2, 3, 2];
       const dil = 2;
-      const eff: Shape4 = [(fShape[0] - 1) * dil + 1, (fShape[1] - 1) * dil + 1, fShape[2], fShape[3]];
-      const inner = fShape[2] * fShape[3];
-      const tapAt = (kh: number, kw: number) => (kh * dil * eff[1] + kw * dil) * inner;
       const xv = randomArray(size(xShape), 8);
       const fv = randomArray(size(fShape), 9);
       const dyShape = tf.backend_util.computeConv2DInfo(
@@ -110,62 +105,30 @@ describe('depthwise conv gradients (wasm kernels; cpu filter kernel)', () => {
         true,
       ).outShape;
       const dyv = randomArray(size(dyShape), 10);
-      const fEff = new Float32Array(size(eff));
-      for (let kh = 0; kh < fShape[0]; kh++)
-        for (let kw = 0; kw < fShape[1]; kw++)
-          fEff.set(
-            fv.subarray((kh * fShape[1] + kw) * inner, (kh * fShape[1] + kw + 1) * inner),
-            tapAt(kh, kw),
-          );
+      const fEff = dilatedFilter(fv, fShape, dil);
+      const inputGrad = (filter: Float32Array, shape: Shape4, dilations: number) =>
+        kernelCall(
+          'DepthwiseConv2dNativeBackpropInput',
+          { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(filter, shape) },
+          { strides: 1, dilations, pad, inputShape: xShape },
+        );
+      const filterGrad = (shape: Shape4, dilations: number) =>
+        kernelCall(
+          'DepthwiseConv2dNativeBackpropFilter',
+          { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
+          { strides: 1, dilations, pad, filterShape: shape },
+        );
 
       const [refDx, refDfFull] = await valuesWithKernels('cpu', stockCpu, () => [
-        tf
-          .engine()
-          .runKernel(
-            'DepthwiseConv2dNativeBackpropInput',
-            { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(fEff, eff) },
-            { strides: 1, dilations: 1, pad, inputShape: xShape },
-          ) as tf.Tensor,
-        tf
-          .engine()
-          .runKernel(
-            'DepthwiseConv2dNativeBackpropFilter',
-            { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
-            { strides: 1, dilations: 1, pad, filterShape: eff },
-          ) as tf.Tensor,
+        inputGrad(fEff.values, fEff.shape, 1),
+        filterGrad(fEff.shape, 1),
       ]);
-      const refDf = new Float32Array(size(fShape));
-      for (let kh = 0; kh < fShape[0]; kh++)
-        for (let kw = 0; kw < fShape[1]; kw++)
-          refDf.set(refDfFull!.subarray(tapAt(kh, kw), tapAt(kh, kw) + inner), (kh * fShape[1] + kw) * inner);
+      const refDf = filterTaps(refDfFull!, fShape, dil);
 
-      const [dx, df] = await valuesOn('wasm', () => [
-        tf
-          .engine()
-          .runKernel(
-            'DepthwiseConv2dNativeBackpropInput',
-            { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(fv, fShape) },
-            { strides: 1, dilations: dil, pad, inputShape: xShape },
-          ) as tf.Tensor,
-        tf
-          .engine()
-          .runKernel(
-            'DepthwiseConv2dNativeBackpropFilter',
-            { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
-            { strides: 1, dilations: dil, pad, filterShape: fShape },
-          ) as tf.Tensor,
-      ]);
+      const [dx, df] = await valuesOn('wasm', () => [inputGrad(fv, fShape, dil), filterGrad(fShape, dil)]);
       expect(maxRelError(dx!, refDx!)).toBeLessThanOrEqual(1e-4);
       expect(maxRelError(df!, refDf)).toBeLessThanOrEqual(1e-4);
-      const [cpuDf] = await valuesOn('cpu', () => [
-        tf
-          .engine()
-          .runKernel(
-            'DepthwiseConv2dNativeBackpropFilter',
-            { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
-            { strides: 1, dilations: dil, pad, filterShape: fShape },
-          ) as tf.Tensor,
-      ]);
+      const [cpuDf] = await valuesOn('cpu', () => [filterGrad(fShape, dil)]);
       expect(maxRelError(cpuDf!, refDf)).toBeLessThanOrEqual(1e-4);
     });
   }

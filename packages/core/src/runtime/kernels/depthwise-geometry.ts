@@ -7,9 +7,10 @@
  * honoured.
  */
 
+import type * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import * as tf from '@tensorflow/tfjs';
-import { padAttr, pairAttr, rank4, roundingAttr } from './attrs.js';
+import { rank4 } from './attrs.js';
+import { conv2dInfo } from './conv-geometry.js';
 
 /** Geometry of one depthwise convolution. */
 export type DepthwiseInfo = tf.backend_util.Conv2DInfo;
@@ -21,13 +22,11 @@ export function depthwiseInfo(
   attrs: NamedAttrMap | undefined,
   kernel: string,
 ): DepthwiseInfo {
-  return tf.backend_util.computeConv2DInfo(
+  return conv2dInfo(
     rank4(inShape, 'input', kernel),
     rank4(filterShape, 'filter', kernel),
-    pairAttr(attrs, 'strides', kernel),
-    pairAttr(attrs, 'dilations', kernel, 1),
-    padAttr(attrs, kernel),
-    roundingAttr(attrs),
+    attrs,
+    kernel,
     true,
   );
 }

@@ -1,3 +1,6 @@
+import type { TensorInfo } from '@tensorflow/tfjs';
+import type { KernelIo } from './kernel-io.js';
+
 /**
  * How many im2col elements the conv gradient kernels materialise at once (16 MB of float32 by
  * default). Larger batches are processed in chunks of whole images.
@@ -19,4 +22,26 @@ export function setIm2colChunkElements(elements: number): number {
   const previous = chunkElements;
   chunkElements = elements;
   return previous;
+}
+
+/**
+ * Images `[first, first + count)` of `dy` (NHWC float32, `perImage` pixels of `co` channels each)
+ * as `[count * perImage, co]` rows: `dy` itself when the chunk is the `whole` batch, else a copy
+ * that the caller frees.
+ */
+export function dyChunk(
+  io: KernelIo,
+  dy: TensorInfo,
+  first: number,
+  count: number,
+  perImage: number,
+  co: number,
+  whole: boolean,
+): TensorInfo {
+  const n = count * perImage;
+  if (whole) return { dataId: dy.dataId, shape: [n, co], dtype: 'float32' };
+  // Every element is written below, so no zero-fill.
+  const rows = io.alloc([n, co], 'float32', false);
+  io.view(rows).set(io.view(dy).subarray(first * perImage * co, (first + count) * perImage * co));
+  return rows;
 }

@@ -10,11 +10,11 @@ import {
   valuesWithKernels,
   weightedSum,
 } from '../test-support.js';
+import { sizeOf as size } from './kernel-io.js';
+import { expectMatchesStockCpu, type Shape4 } from './kernel-test-kit.js';
 
 // Captured before the fixes replace some of them: the reference is always stock tfjs on cpu.
 const stockCpu = captureKernels(['MaxPoolGrad'], 'cpu');
-
-type Shape4 = [number, number, number, number];
 
 interface Case {
   name: string;
@@ -31,8 +31,6 @@ const CASES: Case[] = [
   { name: 'k [3,2], stride [1,2], same', x: [2, 6, 7, 2], filter: [3, 2], strides: [1, 2], pad: 'same' },
   { name: 'k3 stride 1 pad 1', x: [1, 5, 6, 3], filter: 3, strides: 1, pad: 1 },
 ];
-
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Three kinds of input: mixed signs, all negative (the stock wasm bug) and many ties. */
 function inputs(n: number, seed: number): Record<string, Float32Array> {
@@ -65,9 +63,7 @@ describe('MaxPoolGrad (wasm: correctness fix, cpu: speed fix)', () => {
     for (const [kind, xv] of Object.entries(inputs(size(c.x), 1))) {
       for (const backend of ['wasm', 'cpu']) {
         it(`matches stock cpu on ${backend}: ${c.name}, ${kind} input`, async () => {
-          const [ref] = await valuesWithKernels('cpu', stockCpu, () => maxPoolGrad(c, xv));
-          const [got] = await valuesOn(backend, () => maxPoolGrad(c, xv));
-          expect(maxRelError(got!, ref!)).toBeLessThanOrEqual(1e-4);
+          await expectMatchesStockCpu(backend, () => maxPoolGrad(c, xv), stockCpu);
         });
       }
     }
@@ -126,9 +122,7 @@ describe('MaxPool3DGrad on wasm', () => {
             tf.tensor5d(xv, shape),
           ),
         ];
-        const [ref] = await valuesWithKernels('cpu', stockCpu, run);
-        const [got] = await valuesOn('wasm', run);
-        expect(maxRelError(got!, ref!)).toBeLessThanOrEqual(1e-4);
+        await expectMatchesStockCpu('wasm', run, stockCpu);
       });
     }
   }
@@ -143,9 +137,7 @@ describe('AvgPoolGrad on wasm (stock kernel, checked)', () => {
           tf.tensor4d(xv, c.x),
         ),
       ];
-      const [ref] = await valuesWithKernels('cpu', stockCpu, run);
-      const [got] = await valuesOn('wasm', run);
-      expect(maxRelError(got!, ref!)).toBeLessThanOrEqual(1e-4);
+      await expectMatchesStockCpu('wasm', run, stockCpu);
     });
   }
 });

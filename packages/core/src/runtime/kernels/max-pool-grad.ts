@@ -6,7 +6,7 @@
  * for 2-D pooling, the last one in (depth, row, column) order for 3-D pooling.
  */
 
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { input, pad3dAttr, padAttr, pairAttr, rank4, rank5, roundingAttr, tripleAttr } from './attrs.js';
 import { kernelIo, type NumericArray } from './kernel-io.js';
@@ -81,93 +81,81 @@ function scatterToArgMax(g: PoolGeometry, xs: NumericArray, dys: NumericArray, d
   }
 }
 
-function run(backend: unknown, x: TensorInfo, dy: TensorInfo, g: PoolGeometry, kernel: string): TensorInfo {
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`${kernel}: expected float32 tensors`);
-  const io = kernelIo(backend);
-  const dx = io.alloc(x.shape, 'float32');
-  scatterToArgMax(g, io.view(x), io.view(dy), io.view(dx));
-  return dx;
+/** The height/width part of a pooling geometry, from tfjs' 2-D or 3-D pool info. */
+function planeGeometry(info: tf.backend_util.Conv2DInfo | tf.backend_util.Conv3DInfo) {
+  return {
+    batch: info.batchSize,
+    channels: info.inChannels,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    filterHeight: info.effectiveFilterHeight,
+    filterWidth: info.effectiveFilterWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
 }
 
-const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
-  const kernel = 'MaxPoolGrad';
-  const x = input(inputs, 'input', kernel);
-  const dy = input(inputs, 'dy', kernel);
+/** A pooling-gradient kernel: the geometry comes from `x`'s shape and the attributes. */
+function poolGradKernel(
+  kernel: string,
+  geometry: (xShape: readonly number[], attrs: NamedAttrMap | undefined, kernel: string) => PoolGeometry,
+): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = input(inputs, 'input', kernel);
+    const dy = input(inputs, 'dy', kernel);
+    const g = geometry(x.shape, attrs, kernel);
+    if (x.dtype !== 'float32' || dy.dtype !== 'float32')
+      throw new Error(`${kernel}: expected float32 tensors`);
+    const io = kernelIo(backend);
+    const dx = io.alloc(x.shape, 'float32');
+    scatterToArgMax(g, io.view(x), io.view(dy), io.view(dx));
+    return dx;
+  };
+}
+
+const maxPoolGrad = poolGradKernel('MaxPoolGrad', (xShape, attrs, kernel) => {
   const info = tf.backend_util.computePool2DInfo(
-    rank4(x.shape, 'input', kernel),
+    rank4(xShape, 'input', kernel),
     pairAttr(attrs, 'filterSize', kernel),
     pairAttr(attrs, 'strides', kernel),
     1,
     padAttr(attrs, kernel),
     roundingAttr(attrs),
   );
-  return run(
-    backend,
-    x,
-    dy,
-    {
-      batch: info.batchSize,
-      channels: info.inChannels,
-      inDepth: 1,
-      inHeight: info.inHeight,
-      inWidth: info.inWidth,
-      outDepth: 1,
-      outHeight: info.outHeight,
-      outWidth: info.outWidth,
-      strideDepth: 1,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      filterDepth: 1,
-      filterHeight: info.effectiveFilterHeight,
-      filterWidth: info.effectiveFilterWidth,
-      padFront: 0,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-      lastMaxWins: false,
-    },
-    kernel,
-  );
-};
+  return {
+    ...planeGeometry(info),
+    inDepth: 1,
+    outDepth: 1,
+    strideDepth: 1,
+    filterDepth: 1,
+    padFront: 0,
+    lastMaxWins: false,
+  };
+});
 
-const maxPool3DGrad: KernelFunc = ({ inputs, backend, attrs }) => {
-  const kernel = 'MaxPool3DGrad';
-  const x = input(inputs, 'input', kernel);
-  const dy = input(inputs, 'dy', kernel);
+const maxPool3DGrad = poolGradKernel('MaxPool3DGrad', (xShape, attrs, kernel) => {
   const info = tf.backend_util.computePool3DInfo(
-    rank5(x.shape, 'input', kernel),
+    rank5(xShape, 'input', kernel),
     tripleAttr(attrs, 'filterSize', kernel),
     tripleAttr(attrs, 'strides', kernel),
     1,
     pad3dAttr(attrs, kernel),
     roundingAttr(attrs),
   );
-  return run(
-    backend,
-    x,
-    dy,
-    {
-      batch: info.batchSize,
-      channels: info.inChannels,
-      inDepth: info.inDepth,
-      inHeight: info.inHeight,
-      inWidth: info.inWidth,
-      outDepth: info.outDepth,
-      outHeight: info.outHeight,
-      outWidth: info.outWidth,
-      strideDepth: info.strideDepth,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      filterDepth: info.effectiveFilterDepth,
-      filterHeight: info.effectiveFilterHeight,
-      filterWidth: info.effectiveFilterWidth,
-      padFront: info.padInfo.front,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-      lastMaxWins: true,
-    },
-    kernel,
-  );
-};
+  return {
+    ...planeGeometry(info),
+    inDepth: info.inDepth,
+    outDepth: info.outDepth,
+    strideDepth: info.strideDepth,
+    filterDepth: info.effectiveFilterDepth,
+    padFront: info.padInfo.front,
+    lastMaxWins: true,
+  };
+});
 
 /**
  * MaxPoolGrad: correct on wasm, and on cpu 14x faster than the stock per-element loop (same

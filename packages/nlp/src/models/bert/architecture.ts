@@ -1,5 +1,5 @@
 import { type Architecture, disposeAll } from '@peftkit/core';
-import { saveBertCheckpoint, loadBertCheckpoint } from './checkpoint.js';
+import { loadBertCheckpoint, saveBertCheckpoint } from './checkpoint.js';
 import { type BertConfig, bertConfigSchema } from './config.js';
 import { BertModel } from './model.js';
 import { bertPlacement } from './placement.js';
@@ -10,7 +10,8 @@ import { bertPlacement } from './placement.js';
  */
 export const bertArchitecture: Architecture<BertConfig> = {
   id: 'bert',
-  description: 'BERT encoder (HF BertModel names; reads bert-* checkpoints with config.json + model.safetensors)',
+  description:
+    'BERT encoder (HF BertModel names; reads bert-* checkpoints with config.json + model.safetensors)',
   modelTypes: ['bert'],
   configSchema: bertConfigSchema,
   build: (config) => new BertModel(config),

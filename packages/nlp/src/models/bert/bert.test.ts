@@ -1,18 +1,17 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { checkPlacement, getPeftModel, readSafetensorsHeader, saveSafetensors, setSeed } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   add,
   attention,
-  cols,
   geluErf,
   layerNorm,
   linearTorch,
-  mapM,
   type Matrix,
+  mapM,
   seededMatrix,
 } from '../../testing/reference-math.js';
 import { bertArchitecture } from './architecture.js';
@@ -115,11 +114,19 @@ function referenceBert(w: Record<string, Matrix>, ids: number[], types: number[]
     v(`${p}output.LayerNorm.bias`),
     eps,
   );
-  const pooled = mapM(linearTorch([out[0] as number[]], g('pooler.dense.weight'), v('pooler.dense.bias')), Math.tanh);
+  const pooled = mapM(
+    linearTorch([out[0] as number[]], g('pooler.dense.weight'), v('pooler.dense.bias')),
+    Math.tanh,
+  );
   return { hidden: out, pooled: pooled[0] as number[] };
 }
 
-async function writeTorchCheckpoint(dir: string, weights: Record<string, Matrix>, prefix: string, extra = {}) {
+async function writeTorchCheckpoint(
+  dir: string,
+  weights: Record<string, Matrix>,
+  prefix: string,
+  extra = {},
+) {
   await fs.mkdir(dir, { recursive: true });
   const tensors = new Map<string, tf.Tensor>();
   for (const [k, m] of Object.entries(weights)) {
@@ -131,12 +138,18 @@ async function writeTorchCheckpoint(dir: string, weights: Record<string, Matrix>
   for (const t of tensors.values()) t.dispose();
   await fs.writeFile(
     path.join(dir, 'config.json'),
-    JSON.stringify({ ...TINY, architectures: ['BertForSequenceClassification'], transformers_version: '4.46.0' }),
+    JSON.stringify({
+      ...TINY,
+      architectures: ['BertForSequenceClassification'],
+      transformers_version: '4.46.0',
+    }),
   );
 }
 
 function maxAbsDiff(a: Matrix, b: Matrix): number {
-  return Math.max(...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - ((b[i] as number[])[j] as number)))));
+  return Math.max(
+    ...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - ((b[i] as number[])[j] as number)))),
+  );
 }
 
 describe('BertModel', () => {
@@ -183,8 +196,22 @@ describe('BertModel', () => {
     expect(config).toMatchObject({ model_type: 'bert', architectures: ['BertModel'], hidden_size: 8 });
     const { model: back } = await bertArchitecture.loadCheckpoint(dir);
     back.eval();
-    const ids = tf.tensor2d([[1, 2, 3, 4], [5, 6, 0, 0]], [2, 4], 'int32');
-    const mask = tf.tensor2d([[1, 1, 1, 1], [1, 1, 0, 0]], [2, 4], 'int32');
+    const ids = tf.tensor2d(
+      [
+        [1, 2, 3, 4],
+        [5, 6, 0, 0],
+      ],
+      [2, 4],
+      'int32',
+    );
+    const mask = tf.tensor2d(
+      [
+        [1, 1, 1, 1],
+        [1, 1, 0, 0],
+      ],
+      [2, 4],
+      'int32',
+    );
     const a = model.call(ids, { attentionMask: mask });
     const b = (back as BertModel).call(ids, { attentionMask: mask });
     expect(await a.lastHiddenState.data()).toEqual(await b.lastHiddenState.data());
@@ -215,9 +242,13 @@ describe('BertModel', () => {
 
   it('takes LoRA on attn.q + attn.v at exactly the query/value paths, with HF adapter keys', async () => {
     const model = new BertModel(bertConfig({ ...TINY, num_hidden_layers: 2 }));
-    const peft = getPeftModel(model, { peftType: 'LORA', r: 2, targetRoles: ['attn.q', 'attn.v'] }, {
-      placement: bertPlacement,
-    });
+    const peft = getPeftModel(
+      model,
+      { peftType: 'LORA', r: 2, targetRoles: ['attn.q', 'attn.v'] },
+      {
+        placement: bertPlacement,
+      },
+    );
     const wrapped = [...peft.model.namedModules()]
       .filter(([, m]) => m.typeName === 'LoraLinear')
       .map(([p]) => p)
@@ -245,7 +276,11 @@ describe('BertModel', () => {
     const model = new BertModel(TINY).eval();
     const ids = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
     const base = model.call(ids).lastHiddenState;
-    const peft = getPeftModel(model, { peftType: 'PREFIX_TUNING', numVirtualTokens: 4 }, { placement: bertPlacement });
+    const peft = getPeftModel(
+      model,
+      { peftType: 'PREFIX_TUNING', numVirtualTokens: 4 },
+      { placement: bertPlacement },
+    );
     peft.eval();
     const out = peft.call(ids, { attentionMask: tf.ones([1, 3], 'int32') }) as { lastHiddenState: tf.Tensor };
     expect(out.lastHiddenState.shape).toEqual([1, 3, 8]);

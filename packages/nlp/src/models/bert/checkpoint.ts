@@ -26,6 +26,7 @@ export function loadBertCheckpoint(dir: string): Promise<LoadedBaseCheckpoint<Be
 
 /** Writes `model` as HF's `BertModel.save_pretrained` does: unprefixed keys, PyTorch layout. */
 export async function saveBertCheckpoint(dir: string, model: AnyModule, config: BertConfig): Promise<void> {
-  if (!(model instanceof BertModel)) throw new Error(`saveBertCheckpoint: expected a BertModel, got ${model.typeName}`);
+  if (!(model instanceof BertModel))
+    throw new Error(`saveBertCheckpoint: expected a BertModel, got ${model.typeName}`);
   await saveCheckpoint(dir, model, { ...config, architectures: ['BertModel'] });
 }

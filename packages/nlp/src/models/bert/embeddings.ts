@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { Dropout, Embedding, LayerNorm, Module, type UnaryModule } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config.js';
 
 /**
@@ -16,7 +16,10 @@ export class BertEmbeddings extends Module<[tf.Tensor, tf.Tensor | undefined], t
       'word_embeddings',
       new Embedding(config.vocab_size, config.hidden_size, { paddingIdx: config.pad_token_id }),
     );
-    this.registerModule('position_embeddings', new Embedding(config.max_position_embeddings, config.hidden_size));
+    this.registerModule(
+      'position_embeddings',
+      new Embedding(config.max_position_embeddings, config.hidden_size),
+    );
     this.registerModule('token_type_embeddings', new Embedding(config.type_vocab_size, config.hidden_size));
     this.registerModule('LayerNorm', new LayerNorm(config.hidden_size, { eps: config.layer_norm_eps }));
     this.registerModule('dropout', new Dropout(config.hidden_dropout_prob));
@@ -28,7 +31,9 @@ export class BertEmbeddings extends Module<[tf.Tensor, tf.Tensor | undefined], t
     const words = this.child<UnaryModule>('word_embeddings').forward(inputIds);
     const [b, t] = words.shape as [number, number, number];
     if (t > this.maxPositions) {
-      throw new Error(`BertEmbeddings: sequence length ${t} exceeds max_position_embeddings ${this.maxPositions}`);
+      throw new Error(
+        `BertEmbeddings: sequence length ${t} exceeds max_position_embeddings ${this.maxPositions}`,
+      );
     }
     const positions = this.child<UnaryModule>('position_embeddings').forward(tf.range(0, t, 1, 'int32'));
     const types = tokenTypeIds ?? tf.zeros([b, t], 'int32');

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { activationFromName, Dropout, LayerNorm, Linear, Module, type UnaryModule } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config.js';
 import { BertSelfAttention } from './self-attention.js';
 

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { Linear, Module, ModuleList, type UnaryModule } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { additivePaddingMask } from '../common/attention-mask.js';
 import { initTransformerWeights } from '../common/init-weights.js';
 import type { BertConfig } from './config.js';
@@ -85,9 +85,12 @@ export class BertModel extends Module<[tf.Tensor, BertInputs?], BertOutputs> {
   }
 
   forward(inputIds: tf.Tensor, inputs: BertInputs = {}): BertOutputs {
-    if (inputIds.rank !== 2) throw new Error(`BertModel.forward: inputIds must be [B, T], got [${inputIds.shape}]`);
+    if (inputIds.rank !== 2)
+      throw new Error(`BertModel.forward: inputIds must be [B, T], got [${inputIds.shape}]`);
     const emb = this.child<BertEmbeddings>('embeddings').forward(inputIds, inputs.tokenTypeIds);
-    const mask = inputs.attentionMask ? additivePaddingMask(inputs.attentionMask, 'BertModel.forward') : undefined;
+    const mask = inputs.attentionMask
+      ? additivePaddingMask(inputs.attentionMask, 'BertModel.forward')
+      : undefined;
     if (mask && mask.shape[3] !== emb.shape[1]) {
       throw new Error(
         `BertModel.forward: attentionMask covers ${mask.shape[3]} positions, the embeddings ${emb.shape[1]}`,

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { Dropout, Linear, Module, type PrefixProvider, type UnaryModule } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { extendMaskForPrefix, PrefixHook } from '../common/prefix-hook.js';
 import type { BertConfig } from './config.js';
 

@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
 import { type AnyModule, disposeAll, loadCheckpoint, loadTorchStateDict } from '@peftkit/core';
+import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 
 /** How a family's base model sits inside Hugging Face checkpoint files. */
@@ -28,7 +28,10 @@ export interface LoadedBaseCheckpoint<C> {
  * `embeddings...`) and a task model (keys `bert.embeddings...` plus head keys, which are
  * returned separately). Missing, unexpected or mis-shaped base tensors are one error naming them.
  */
-export async function loadBaseCheckpoint<C>(dir: string, spec: BaseCheckpointSpec<C>): Promise<LoadedBaseCheckpoint<C>> {
+export async function loadBaseCheckpoint<C>(
+  dir: string,
+  spec: BaseCheckpointSpec<C>,
+): Promise<LoadedBaseCheckpoint<C>> {
   const { config: raw, tensors } = await loadCheckpoint(dir);
   const headTensors = new Map<string, tf.Tensor>();
   try {
@@ -44,8 +47,12 @@ export async function loadBaseCheckpoint<C>(dir: string, spec: BaseCheckpointSpe
     }
     const prefix = `${spec.basePrefix}.`;
     const prefixed = [...tensors.keys()].some((k) => k.startsWith(prefix));
-    const relative = (k: string) => (prefixed ? (k.startsWith(prefix) ? k.slice(prefix.length) : undefined) : k);
-    const model = spec.build(parsed.data, new Set([...tensors.keys()].map(relative).filter((k) => k !== undefined)));
+    const relative = (k: string) =>
+      prefixed ? (k.startsWith(prefix) ? k.slice(prefix.length) : undefined) : k;
+    const model = spec.build(
+      parsed.data,
+      new Set([...tensors.keys()].map(relative).filter((k) => k !== undefined)),
+    );
     const top = new Set(model.namedChildren().map(([n]) => n));
     const base = new Map<string, tf.Tensor>();
     for (const [key, t] of tensors) {

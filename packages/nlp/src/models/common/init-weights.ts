@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Embedding, LayerNorm, Linear, normal, type Parameter } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 
 /** Overwrites `p` with N(0, std^2) drawn from peftkit's seeded generator. */
 export function resetNormal(p: Parameter, std: number): void {

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import type { AttentionPrefix, PrefixProvider } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 
 /**
  * Prefix-tuning support for a self-attention module: the same `setPrefixProvider` hook core's
@@ -31,7 +31,9 @@ export class PrefixHook {
       }
     }
     if (pre.key.shape[1] !== pre.value.shape[1]) {
-      throw new Error(`${caller}: prefix key [${pre.key.shape}] and value [${pre.value.shape}] differ in length`);
+      throw new Error(
+        `${caller}: prefix key [${pre.key.shape}] and value [${pre.value.shape}] differ in length`,
+      );
     }
     return pre;
   }

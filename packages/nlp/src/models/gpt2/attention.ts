@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { Dropout, Module, type PrefixProvider, type UnaryModule } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { causalMask } from '../common/attention-mask.js';
 import { extendMaskForPrefix, PrefixHook } from '../common/prefix-hook.js';
 import type { Gpt2Config } from './config.js';
@@ -88,7 +88,9 @@ export class Gpt2Attention extends Module<[tf.Tensor, Gpt2AttentionCall], Gpt2At
     scores = tf.add(scores, extendMaskForPrefix(mask, p) as tf.Tensor);
     const probs = this.child<UnaryModule>('attn_dropout').forward(tf.softmax(scores, -1));
     const ctx = tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [b, t, e]);
-    const output = this.child<UnaryModule>('resid_dropout').forward(this.child<UnaryModule>('c_proj').forward(ctx));
+    const output = this.child<UnaryModule>('resid_dropout').forward(
+      this.child<UnaryModule>('c_proj').forward(ctx),
+    );
     return { output, kv };
   }
 }

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
 import { activationFromName, Dropout, LayerNorm, Module, type UnaryModule } from '@peftkit/core';
-import { type Gpt2AttentionCall, Gpt2Attention, type Gpt2AttentionOutput } from './attention.js';
+import * as tf from '@tensorflow/tfjs';
+import { Gpt2Attention, type Gpt2AttentionCall, type Gpt2AttentionOutput } from './attention.js';
 import { type Gpt2Config, gpt2Inner } from './config.js';
 import { Conv1D } from './conv1d.js';
 
@@ -35,7 +35,10 @@ export class Gpt2Block extends Module<[tf.Tensor, Gpt2AttentionCall], Gpt2Attent
   }
 
   forward(hidden: tf.Tensor, call: Gpt2AttentionCall): Gpt2AttentionOutput {
-    const a = this.child<Gpt2Attention>('attn').forward(this.child<UnaryModule>('ln_1').forward(hidden), call);
+    const a = this.child<Gpt2Attention>('attn').forward(
+      this.child<UnaryModule>('ln_1').forward(hidden),
+      call,
+    );
     const h = tf.add(hidden, a.output);
     const m = this.child<UnaryModule>('mlp').forward(this.child<UnaryModule>('ln_2').forward(h));
     return { output: tf.add(h, m), kv: a.kv };

@@ -26,6 +26,7 @@ export function loadGpt2Checkpoint(dir: string): Promise<LoadedBaseCheckpoint<Gp
 
 /** Writes `model` as HF's `GPT2Model.save_pretrained` does: unprefixed keys, Conv1D `[in, out]`. */
 export async function saveGpt2Checkpoint(dir: string, model: AnyModule, config: Gpt2Config): Promise<void> {
-  if (!(model instanceof Gpt2Model)) throw new Error(`saveGpt2Checkpoint: expected a Gpt2Model, got ${model.typeName}`);
+  if (!(model instanceof Gpt2Model))
+    throw new Error(`saveGpt2Checkpoint: expected a Gpt2Model, got ${model.typeName}`);
   await saveCheckpoint(dir, model, { ...config, architectures: ['GPT2Model'] });
 }

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { checkPlacement, getPeftModel, readSafetensorsHeader, saveSafetensors, setSeed } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   add,
+  addRow,
   attention,
   cols,
   geluTanh,
@@ -13,7 +14,6 @@ import {
   type Matrix,
   mapM,
   matmul,
-  addRow,
   seededMatrix,
 } from '../../testing/reference-math.js';
 import { gpt2Architecture } from './architecture.js';
@@ -81,7 +81,10 @@ function referenceGpt2(w: Record<string, Matrix>, ids: number[]): Matrix {
   const qkv = conv(layerNorm(h0, v('h.0.ln_1.weight'), v('h.0.ln_1.bias'), eps), 'h.0.attn.c_attn');
   const ctx = attention(cols(qkv, 0, 8), cols(qkv, 8, 16), cols(qkv, 16, 24), 2, (i, j) => j <= i);
   const h1 = add(h0, conv(ctx, 'h.0.attn.c_proj'));
-  const m = conv(mapM(conv(layerNorm(h1, v('h.0.ln_2.weight'), v('h.0.ln_2.bias'), eps), 'h.0.mlp.c_fc'), geluTanh), 'h.0.mlp.c_proj');
+  const m = conv(
+    mapM(conv(layerNorm(h1, v('h.0.ln_2.weight'), v('h.0.ln_2.bias'), eps), 'h.0.mlp.c_fc'), geluTanh),
+    'h.0.mlp.c_proj',
+  );
   return layerNorm(add(h1, m), v('ln_f.weight'), v('ln_f.bias'), eps);
 }
 
@@ -94,7 +97,10 @@ async function writeHub(dir: string, weights: Record<string, Matrix>, extra: Rec
   for (const [k, t] of Object.entries(extra)) tensors.set(k, t);
   await saveSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
   tf.dispose([...tensors.values()]);
-  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify({ ...TINY, architectures: ['GPT2LMHeadModel'] }));
+  await fs.writeFile(
+    path.join(dir, 'config.json'),
+    JSON.stringify({ ...TINY, architectures: ['GPT2LMHeadModel'] }),
+  );
 }
 
 describe('Gpt2Model', () => {
@@ -118,7 +124,9 @@ describe('Gpt2Model', () => {
     const out = (model as Gpt2Model).call(tf.tensor2d([ids], [1, 6], 'int32'));
     const got = (await out.lastHiddenState.array()) as number[][][];
     const ref = referenceGpt2(weights, ids);
-    const diff = Math.max(...ref.flatMap((row, i) => row.map((x, j) => Math.abs(x - ((got[0] as Matrix)[i] as number[])[j]!))));
+    const diff = Math.max(
+      ...ref.flatMap((row, i) => row.map((x, j) => Math.abs(x - ((got[0] as Matrix)[i] as number[])[j]!))),
+    );
     expect(diff).toBeLessThan(1e-4);
     out.lastHiddenState.dispose();
     model.dispose();
@@ -140,7 +148,9 @@ describe('Gpt2Model', () => {
     const partial = hubWeights();
     delete partial['h.0.mlp.c_fc.bias'];
     await writeHub(path.join(tmp, 'partial'), partial);
-    await expect(loadGpt2Checkpoint(path.join(tmp, 'partial'))).rejects.toThrow(/missing keys \(1\):\s+h\.0\.mlp\.c_fc\.bias/);
+    await expect(loadGpt2Checkpoint(path.join(tmp, 'partial'))).rejects.toThrow(
+      /missing keys \(1\):\s+h\.0\.mlp\.c_fc\.bias/,
+    );
   });
 
   it('generates incrementally with the KV cache exactly as a full forward', () => {
@@ -161,10 +171,16 @@ describe('Gpt2Model', () => {
   it('takes LoRA on the fused attn.qkv (Conv1D) with HF keys and shapes; merge keeps outputs', async () => {
     setSeed(2);
     const model = new Gpt2Model(gpt2Config({ ...TINY, n_layer: 2 })).eval();
-    const peft = getPeftModel(model, { peftType: 'LORA', r: 2, targetRoles: ['attn.qkv'], fanInFanOut: true }, {
-      placement: gpt2Placement,
-    });
-    const wrapped = [...peft.model.namedModules()].filter(([, m]) => m.typeName === 'LoraLinear').map(([p]) => p);
+    const peft = getPeftModel(
+      model,
+      { peftType: 'LORA', r: 2, targetRoles: ['attn.qkv'], fanInFanOut: true },
+      {
+        placement: gpt2Placement,
+      },
+    );
+    const wrapped = [...peft.model.namedModules()]
+      .filter(([, m]) => m.typeName === 'LoraLinear')
+      .map(([p]) => p);
     expect(wrapped).toEqual(['h.0.attn.c_attn', 'h.1.attn.c_attn']);
     // Give B non-zero values so the adapter changes the output.
     for (const [name, p] of peft.namedParameters({ trainableOnly: true })) {

@@ -1,5 +1,13 @@
+import {
+  Dropout,
+  Embedding,
+  LayerNorm,
+  type Linear,
+  Module,
+  ModuleList,
+  type UnaryModule,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, type UnaryModule } from '@peftkit/core';
 import { additivePaddingMask } from '../common/attention-mask.js';
 import { initTransformerWeights, resetNormal } from '../common/init-weights.js';
 import { Gpt2Block } from './block.js';
@@ -53,7 +61,8 @@ export class Gpt2Model extends Module<[tf.Tensor, Gpt2Inputs?], Gpt2Outputs> {
     initTransformerWeights(this, config.initializer_range);
     const residualStd = config.initializer_range / Math.sqrt(2 * config.n_layer);
     for (const block of this.child<ModuleList<Gpt2Block>>('h')) {
-      for (const path of ['attn.c_proj', 'mlp.c_proj']) resetNormal((block.getSubmodule(path) as Linear).weight, residualStd);
+      for (const path of ['attn.c_proj', 'mlp.c_proj'])
+        resetNormal((block.getSubmodule(path) as Linear).weight, residualStd);
     }
   }
 
@@ -78,7 +87,9 @@ export class Gpt2Model extends Module<[tf.Tensor, Gpt2Inputs?], Gpt2Outputs> {
     if (inputs.attentionMask) {
       mask = additivePaddingMask(inputs.attentionMask, caller);
       if (mask.shape[0] !== b || mask.shape[3] !== past + t) {
-        throw new Error(`${caller}: attentionMask must be [${b}, ${past + t}] (past + new), got [${inputs.attentionMask.shape}]`);
+        throw new Error(
+          `${caller}: attentionMask must be [${b}, ${past + t}] (past + new), got [${inputs.attentionMask.shape}]`,
+        );
       }
     }
     const keys: tf.Tensor[] = [];

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import type { AnyModule } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { BERT_BASE_PREFIX } from '../bert/checkpoint.js';
 import { BertModel } from '../bert/model.js';
 import { GPT2_BASE_PREFIX } from '../gpt2/checkpoint.js';

@@ -1,9 +1,9 @@
-import type * as tf from '@tensorflow/tfjs';
 import { Module, type PromptAware, type UnaryModule } from '@peftkit/core';
+import type * as tf from '@tensorflow/tfjs';
+import type { GenerateOptions } from '../../heads/generation.js';
 import type { KvCache } from '../gpt2/kv-cache.js';
 import type { Gpt2Model } from '../gpt2/model.js';
 import { type TextInputs, withVirtualTokens } from './backbone.js';
-import type { GenerateOptions } from '../../heads/generation.js';
 import { TiedLinear } from './tied-linear.js';
 
 /** One incremental step of a causal LM. */
@@ -44,7 +44,10 @@ export class CausalLmModel
   }
 
   forward(inputIds: tf.Tensor, inputs: TextInputs = {}): tf.Tensor {
-    const out = this.base.forward(inputIds, inputs.attentionMask ? { attentionMask: inputs.attentionMask } : {});
+    const out = this.base.forward(
+      inputIds,
+      inputs.attentionMask ? { attentionMask: inputs.attentionMask } : {},
+    );
     return this.child<UnaryModule>('lm_head').forward(out.lastHiddenState);
   }
 

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import {
   activationFromName,
   type Embedding,
@@ -9,6 +8,7 @@ import {
   type PromptAware,
   type UnaryModule,
 } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from '../bert/config.js';
 import type { BertModel } from '../bert/model.js';
 import { resetFill, resetNormal } from '../common/init-weights.js';
@@ -29,7 +29,9 @@ export class BertPredictionHeadTransform extends Module<[tf.Tensor], tf.Tensor> 
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return this.child<UnaryModule>('LayerNorm').forward(this.act.forward(this.child<UnaryModule>('dense').forward(x)));
+    return this.child<UnaryModule>('LayerNorm').forward(
+      this.act.forward(this.child<UnaryModule>('dense').forward(x)),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { Dropout, Linear, Module, type PromptAware, type UnaryModule } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { BertModel } from '../bert/model.js';
 import { resetFill, resetNormal } from '../common/init-weights.js';
 import {
@@ -64,7 +64,10 @@ export class SequenceClassificationModel
     } else {
       this.registerModule('dropout', new Dropout(options.dropout ?? 0));
       this.headPath = 'score';
-      resetNormal(this.registerModule('score', new Linear(h, options.numLabels, { bias: false })).weight, std);
+      resetNormal(
+        this.registerModule('score', new Linear(h, options.numLabels, { bias: false })).weight,
+        std,
+      );
     }
   }
 

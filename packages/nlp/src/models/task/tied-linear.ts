@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { type Embedding, Module, type Parameter } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 
 /**
  * An output projection that shares its weight with an input embedding (weight tying, HF's

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { Dropout, Linear, Module, type PromptAware, type UnaryModule } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
 import { BertModel } from '../bert/model.js';
 import { resetFill, resetNormal } from '../common/init-weights.js';
 import {
@@ -52,7 +52,9 @@ export class TokenClassificationModel
 
   forward(inputIds: tf.Tensor, inputs: TextInputs = {}): TokenClassifierOutput {
     const { hidden } = runBackbone(this.base, inputIds, inputs);
-    const logits = this.child<UnaryModule>('classifier').forward(this.child<UnaryModule>('dropout').forward(hidden));
+    const logits = this.child<UnaryModule>('classifier').forward(
+      this.child<UnaryModule>('dropout').forward(hidden),
+    );
     return inputs.wordStarts ? { logits, wordStarts: tf.clone(inputs.wordStarts) } : { logits };
   }
 }

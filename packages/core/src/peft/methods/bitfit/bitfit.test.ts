@@ -1,31 +1,25 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import type { Parameter } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert, tinyBertPlacement } from '../../testing/tiny-bert.js';
-import { ids, sameValues, snapshot, trainSteps } from '../selective/test-helpers.js';
+import {
+  changedKeys,
+  ids,
+  readAdapterConfig,
+  readAdapterShapes,
+  sameValues,
+  snapshot,
+  TinyBert,
+  tinyBertPlacement,
+  trainableSize,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
 
 const isBias = (k: string) => k.endsWith('.bias');
-
-/** Keys whose values differ between two snapshots. */
-function changed(a: Map<string, Float32Array>, b: Map<string, Float32Array>): string[] {
-  return [...a].filter(([k, v]) => !b.get(k)!.every((x, i) => x === v[i])).map(([k]) => k);
-}
-
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-bitfit-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('bitfit');
 
 describe('BitFit', () => {
   it('leaves outputs unchanged at init, trains only biases, in place', () => {
@@ -36,12 +30,12 @@ describe('BitFit', () => {
     const snap0 = snapshot(model);
     const peft = getPeftModel(model, { peftType: 'BITFIT' });
     expect(sameValues(peft.call(x), before)).toBe(true);
-    const losses = trainSteps(peft, 15, () => peft.call(x));
+    const losses = trainSteps(peft, 15, { x });
     expect(losses[14]).toBeLessThan(losses[0] as number);
     // Same tree (no wrappers): every bias moved, every other parameter is bit-identical.
     const snap1 = snapshot(peft.model);
     expect([...snap1.keys()]).toEqual([...snap0.keys()]);
-    const moved = changed(snap0, snap1);
+    const moved = changedKeys(snap0, snap1);
     expect(moved.length).toBeGreaterThan(0);
     expect(moved.every(isBias)).toBe(true);
     expect(moved.sort()).toEqual([...snap0.keys()].filter(isBias).sort());
@@ -58,9 +52,7 @@ describe('BitFit', () => {
     const peft = getPeftModel(model, { peftType: 'BITFIT' });
     const counts = peft.getNbTrainableParameters();
     expect(counts.trainable).toBe(all);
-    expect(counts.trainable).toBe(
-      peft.namedParameters({ trainableOnly: true }).reduce((n, [, p]) => n + p.size, 0),
-    );
+    expect(counts.trainable).toBe(trainableSize(peft));
     expect(counts.total).toBe(model.numParameters());
     const q = getPeftModel(new TinyBert(), { peftType: 'BITFIT', targetModules: ['query'] });
     expect(q.getNbTrainableParameters().trainable).toBe(layers * d);
@@ -86,11 +78,10 @@ describe('BitFit', () => {
     setSeed(3);
     const peft = getPeftModel(new TinyBert(), { peftType: 'BITFIT' });
     const x = ids();
-    trainSteps(peft, 3, () => peft.call(x));
-    const dir = path.join(tmp, 'save-load');
+    trainSteps(peft, 3, { x });
+    const dir = tmp('save-load');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
+    const shapes = await readAdapterShapes(dir);
     const L = 'base_model.model.encoder.layer';
     expect(shapes[`${L}.0.attention.self.query.bias`]).toEqual([8]);
     expect(shapes[`${L}.1.attention.output.LayerNorm.bias`]).toEqual([8]);
@@ -100,8 +91,11 @@ describe('BitFit', () => {
     expect(Object.keys(shapes).every((k) => k.startsWith('base_model.model.') && k.endsWith('.bias'))).toBe(
       true,
     );
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ peft_type: 'BITFIT', keep_originals: true, inference_mode: true });
+    expect(await readAdapterConfig(dir)).toMatchObject({
+      peft_type: 'BITFIT',
+      keep_originals: true,
+      inference_mode: true,
+    });
     const want = peft.call(x);
     setSeed(3);
     const fresh = new TinyBert();
@@ -117,7 +111,7 @@ describe('BitFit', () => {
     const x = ids();
     const base = model.call(x);
     const peft = getPeftModel(model, { peftType: 'BITFIT' }, { adapterName: 'a' });
-    trainSteps(peft, 5, () => peft.call(x));
+    trainSteps(peft, 5, { x });
     const ya = peft.call(x);
     expect(sameValues(ya, base)).toBe(false);
     expect(
@@ -132,7 +126,7 @@ describe('BitFit', () => {
     peft.addAdapter('b', { peftType: 'BITFIT', targetModules: ['query', 'value'] });
     peft.setAdapter('b');
     expect(sameValues(peft.call(x), base)).toBe(true);
-    trainSteps(peft, 5, () => peft.call(x));
+    trainSteps(peft, 5, { x });
     const yb = peft.call(x);
     expect(sameValues(yb, base) || sameValues(yb, ya)).toBe(false);
     peft.setAdapter('a');
@@ -157,7 +151,7 @@ describe('BitFit', () => {
     setSeed(5);
     const x = ids();
     const peft = getPeftModel(new TinyBert(), { peftType: 'BITFIT', keepOriginals: false });
-    trainSteps(peft, 3, () => peft.call(x));
+    trainSteps(peft, 3, { x });
     const want = peft.call(x);
     expect(() => peft.disableAdapter(() => 0)).toThrow(/keepOriginals: false.*disableAdapter is impossible/);
     expect(() => peft.addAdapter('b', { peftType: 'BITFIT' })).toThrow(/created with keepOriginals: false/);

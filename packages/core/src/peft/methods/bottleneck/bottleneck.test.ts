@@ -217,11 +217,9 @@ describe('bottleneck adapters', () => {
     peft.addAdapter('b', { peftType: 'BOTTLENECK', variant: 'parallel' });
     peft.setAdapter('b');
     trainSteps(peft, 4);
-    const x = ids();
-    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
-    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
-    expect(maxAbsDiff(y.a, y.__base__)).toBeGreaterThan(1e-4);
-    tf.dispose([x, y.a, y.b, y.__base__]);
+    expectRoutingMatchesEachAlone(peft, ['a', 'b', '__base__'], (y) => {
+      expect(maxAbsDiff(y.a, y.__base__)).toBeGreaterThan(1e-4);
+    });
   });
 
   it('wraps a Conv2d sequentially on its channels; parallel on a Conv2d is refused', () => {

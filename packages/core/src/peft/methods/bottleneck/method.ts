@@ -2,7 +2,7 @@ import { Conv2d, Linear } from '../../../nn/index.js';
 import type { PeftMethod } from '../../method.js';
 import type { Placement } from '../../placement.js';
 import type { Role } from '../../roles.js';
-import { defineTunerMethod, injectAdapter, type TunerMethodSpec } from '../../tuner.js';
+import { defineTunerMethod, injectAdapter, layerFactory, type TunerMethodSpec } from '../../tuner.js';
 import {
   type BottleneckConfig,
   type BottleneckVariant,
@@ -25,16 +25,8 @@ const spec: TunerMethodSpec<BottleneckConfig> = {
   peftType: 'BOTTLENECK',
   config: bottleneckConfig,
   factories: [
-    {
-      baseType: 'Linear',
-      matches: (m) => m instanceof Linear,
-      create: (base, routing) => new BottleneckLayer(base, routing),
-    },
-    {
-      baseType: 'Conv2d',
-      matches: (m) => m instanceof Conv2d,
-      create: (base, routing) => new BottleneckLayer(base, routing),
-    },
+    layerFactory('Linear', Linear, BottleneckLayer),
+    layerFactory('Conv2d', Conv2d, BottleneckLayer),
   ],
   layerClasses: [BottleneckLayer],
   mergeable: false,

@@ -7,6 +7,7 @@ import { setSeed } from '../../../runtime/index.js';
 import type { AdapterParameterDict } from '../../adapter-layer.js';
 import { getPeftModel, type PeftModel } from '../../peft-model.js';
 import {
+  adaptAndExpectUnchanged,
   baseLayerKey,
   expectBaseUnchanged,
   expectReloadsExactly,
@@ -15,7 +16,6 @@ import {
   maxAbsDiff,
   readAdapterConfig,
   readAdapterShapes,
-  snapshot,
   TinyBert,
   tinyBertPlacement,
   trainableSize,
@@ -49,11 +49,11 @@ class ConvNet extends Module<[tf.Tensor], tf.Tensor> {
 describe('IA3', () => {
   it('defaults to attn.k, attn.v and ffn.down (feed-forward) from the placement; identity at init; trains only vectors', () => {
     setSeed(1);
-    const model = new TinyBert();
-    const x = ids();
-    const before = model.call(x);
-    const baseSnap = snapshot(model);
-    const peft = getPeftModel(model, { peftType: 'IA3', modulesToSave: ['classifier'] }, placement);
+    const { peft, baseSnap } = adaptAndExpectUnchanged(
+      new TinyBert(),
+      { peftType: 'IA3', modulesToSave: ['classifier'] },
+      placement,
+    );
     expect(peft.targetsOf('default')).toEqual([
       'encoder.layer.0.attention.self.key',
       'encoder.layer.0.attention.self.value',
@@ -66,8 +66,6 @@ describe('IA3', () => {
     const down = peft.model.getSubmodule('encoder.layer.1.output.dense') as Ia3Layer;
     expect(key.isFeedforward('default')).toBe(false);
     expect(down.isFeedforward('default')).toBe(true);
-    const after = peft.call(x);
-    expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
 
     const losses = trainSteps(peft, 30);
     expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) * 0.8);
@@ -76,7 +74,7 @@ describe('IA3', () => {
       tf.max(tf.abs(tf.sub(vector(peft, 'encoder.layer.0.attention.self.key'), 1))),
     );
     expect(moved.dataSync()[0]).toBeGreaterThan(0);
-    tf.dispose([x, before, after, moved]);
+    moved.dispose();
   });
 
   it('rescales the output ([out,1]) or, feed-forward, the input ([1,in]) exactly as the closed form', () => {
@@ -266,10 +264,7 @@ describe('IA3', () => {
     });
     peft.setAdapter('b');
     trainSteps(peft, 4);
-    const x = ids();
-    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
-    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
-    tf.dispose([x, y.a, y.b, y.__base__]);
+    expectRoutingMatchesEachAlone(peft, ['a', 'b', '__base__']);
   });
 
   it('rejects bad input with errors that name the problem', () => {

@@ -3,25 +3,14 @@ import type { InjectContext, PeftMethod } from '../../method.js';
 import { type Placement, resolveRole } from '../../placement.js';
 import { isRole, type Role } from '../../roles.js';
 import { matchesNameOrSuffix, resolveTargets } from '../../targets.js';
-import { defineTunerMethod, injectAdapter, type TunerMethodSpec } from '../../tuner.js';
+import { defineTunerMethod, injectAdapter, layerFactory, type TunerMethodSpec } from '../../tuner.js';
 import { type Ia3Config, type Ia3LayerSettings, ia3Config } from './config.js';
 import { Ia3Layer } from './layer.js';
 
 const spec: TunerMethodSpec<Ia3Config> = {
   peftType: 'IA3',
   config: ia3Config,
-  factories: [
-    {
-      baseType: 'Linear',
-      matches: (m) => m instanceof Linear,
-      create: (base, routing) => new Ia3Layer(base, routing),
-    },
-    {
-      baseType: 'Conv2d',
-      matches: (m) => m instanceof Conv2d,
-      create: (base, routing) => new Ia3Layer(base, routing),
-    },
-  ],
+  factories: [layerFactory('Linear', Linear, Ia3Layer), layerFactory('Conv2d', Conv2d, Ia3Layer)],
   layerClasses: [Ia3Layer],
   mergeable: true,
 };

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
 import {
+  adaptAndExpectUnchanged,
   adapterConfigPath,
   expectBaseUnchanged,
+  expectConfigsRejected,
   expectMergeRoundTrip,
   expectReloadsExactly,
   expectRoutingMatchesEachAlone,
@@ -15,7 +17,6 @@ import {
   readAdapterShapes,
   rows,
   sineImages,
-  snapshot,
   TinyBert,
   TinyConvNet,
   tinyBertPlacement,
@@ -76,19 +77,13 @@ function cpRef(core: number[][][][], wa: number[][], wb: number[][]): number[][]
 describe('LoHa', () => {
   it('a fresh adapter leaves outputs exactly unchanged; training changes only adapter and modulesToSave', () => {
     setSeed(1);
-    const model = new TinyBert();
-    const x = ids();
-    const before = model.call(x);
-    const baseSnap = snapshot(model);
-    const peft = getPeftModel(model, {
+    const { peft, baseSnap } = adaptAndExpectUnchanged(new TinyBert(), {
       peftType: 'LOHA',
       r: 2,
       alpha: 4,
       targetModules: ['query', 'value'],
       modulesToSave: ['classifier'],
     });
-    const after = peft.call(x);
-    expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
     // HF's init: only hada_w2_b starts at zero.
     const layer = peft.model.getSubmodule(QUERY) as LohaLayer;
     const zeroed = [...layer.adapterParametersByKey('default')].filter(([, p]) =>
@@ -105,7 +100,6 @@ describe('LoHa', () => {
     );
     const w2b = layer.adapterParametersByKey('default').get('hada_w2_b')!;
     expect(tf.tidy(() => tf.sum(tf.abs(w2b.value)).dataSync()[0])).toBeGreaterThan(0);
-    tf.dispose([x, before, after]);
   });
 
   it('trainable count is 2r(in+out) per adapted Linear plus the saved head', () => {
@@ -218,10 +212,7 @@ describe('LoHa', () => {
       { adapterName: 'a' },
     );
     peft.addAdapter('b', { peftType: 'LOHA', r: 3, initWeights: false, targetModules: ['query'] });
-    const x = ids();
-    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
-    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
-    tf.dispose([x, y.a, y.b, y.__base__]);
+    expectRoutingMatchesEachAlone(peft, ['a', 'b', '__base__']);
   });
 
   it('module and rank dropout act in training only', () => {
@@ -330,11 +321,7 @@ describe('LoHa', () => {
       [{ rankPattern: { query: 1.5 } }, /rankPattern\.query: /],
       [{ useKhatriRao: true }, /useKhatriRao/],
     ];
-    for (const [cfg, re] of bad) {
-      expect(() =>
-        getPeftModel(new TinyBert(), { peftType: 'LOHA', targetModules: ['query'], ...cfg }),
-      ).toThrow(re);
-    }
+    expectConfigsRejected({ peftType: 'LOHA', targetModules: ['query'] }, bad);
     expect(() =>
       getPeftModel(new TinyBert(), { peftType: 'LOHA', targetModules: ['word_embeddings'] }),
     ).toThrow(/LOHA cannot wrap 'embeddings.word_embeddings' of type Embedding; it wraps: Linear, Conv2d/);

@@ -1,6 +1,6 @@
 import { Conv2d, Linear } from '../../../nn/index.js';
 import type { PeftMethod } from '../../method.js';
-import { defineTunerMethod } from '../../tuner.js';
+import { defineTunerMethod, layerFactory } from '../../tuner.js';
 import { type LohaConfig, lohaConfig, lohaSettingsFor } from './config.js';
 import { LohaLayer } from './layer.js';
 
@@ -12,16 +12,8 @@ export const lohaMethod: PeftMethod<LohaConfig> = defineTunerMethod<LohaConfig>(
   peftType: 'LOHA',
   config: lohaConfig,
   factories: [
-    {
-      baseType: 'Linear',
-      matches: (m) => m instanceof Linear,
-      create: (base, routing) => new LohaLayer(base, routing),
-    },
-    {
-      baseType: 'Conv2d (groups = 1)',
-      matches: (m) => m instanceof Conv2d && m.groups === 1,
-      create: (base, routing) => new LohaLayer(base, routing),
-    },
+    layerFactory('Linear', Linear, LohaLayer),
+    layerFactory('Conv2d (groups = 1)', Conv2d, LohaLayer, (m) => m.groups === 1),
   ],
   layerClasses: [LohaLayer],
   mergeable: true,

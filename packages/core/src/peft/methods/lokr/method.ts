@@ -1,6 +1,6 @@
 import { Conv2d, Linear } from '../../../nn/index.js';
 import type { PeftMethod } from '../../method.js';
-import { defineTunerMethod } from '../../tuner.js';
+import { defineTunerMethod, layerFactory } from '../../tuner.js';
 import { type LokrConfig, lokrConfig, lokrSettingsFor } from './config.js';
 import { LokrLayer } from './layer.js';
 
@@ -11,18 +11,7 @@ import { LokrLayer } from './layer.js';
 export const lokrMethod: PeftMethod<LokrConfig> = defineTunerMethod<LokrConfig>({
   peftType: 'LOKR',
   config: lokrConfig,
-  factories: [
-    {
-      baseType: 'Linear',
-      matches: (m) => m instanceof Linear,
-      create: (base, routing) => new LokrLayer(base, routing),
-    },
-    {
-      baseType: 'Conv2d',
-      matches: (m) => m instanceof Conv2d,
-      create: (base, routing) => new LokrLayer(base, routing),
-    },
-  ],
+  factories: [layerFactory('Linear', Linear, LokrLayer), layerFactory('Conv2d', Conv2d, LokrLayer)],
   layerClasses: [LokrLayer],
   mergeable: true,
   layerConfig: (config, match) => ({ ...lokrSettingsFor(config, match.path) }),

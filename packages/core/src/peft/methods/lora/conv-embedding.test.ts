@@ -5,12 +5,13 @@ import { setSeed } from '../../../runtime/index.js';
 import { valueAndGrads } from '../../../train/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
 import {
+  adaptAndExpectUnchanged,
   expectBaseUnchanged,
+  expectMergeRoundTrip,
   ids,
   maxAbsDiff,
   normalImages,
   readAdapterShapes,
-  snapshot,
   TinyBert,
   TinyConvSeqNet,
   trainSteps,
@@ -26,20 +27,20 @@ const P = 'base_model.model.';
 describe('LoRA on Conv1d / Conv2d', () => {
   it('is the identity at init, trains only adapters, and counts parameters in closed form', () => {
     setSeed(41);
-    const model = new TinyConvSeqNet();
     const x = normalImages();
-    const before = model.call(x);
-    const base = snapshot(model);
-    const peft = getPeftModel(model, { peftType: 'LORA', r: 2, targetModules: ['conv1', 'conv2', 'seq'] });
-    const at0 = peft.call(x);
-    expect(Array.from(at0.dataSync())).toEqual(Array.from(before.dataSync()));
+    const { peft, baseSnap: base } = adaptAndExpectUnchanged(
+      new TinyConvSeqNet(),
+      { peftType: 'LORA', r: 2, targetModules: ['conv1', 'conv2', 'seq'] },
+      {},
+      x,
+    );
     // A: kh*kw*in*r (k*in*r for Conv1d); B: out * r/groups.
     const expected = 3 * 3 * 3 * 2 + 4 * 2 + (3 * 3 * 4 * 2 + 4 * (2 / 2)) + (2 * 4 * 2 + 6 * 2);
     expect(peft.getNbTrainableParameters().trainable).toBe(expected);
     const losses = trainSteps(peft, 15, { x });
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
     expectBaseUnchanged(peft.model, base, (k) => k.replace(/^(conv1|conv2|seq)\./, '$1.base_layer.'));
-    tf.dispose([x, before, at0]);
+    x.dispose();
     peft.dispose();
   });
 
@@ -55,19 +56,8 @@ describe('LoRA on Conv1d / Conv2d', () => {
       });
       const x = normalImages();
       const w = (peft.model.getSubmodule('conv1') as LoraLayer).baseWeight;
-      const w0 = w.value.clone();
-      const unmerged = peft.call(x);
-      peft.merge(undefined, { safeMerge: true });
-      expect(maxAbsDiff(w.value, w0)).toBeGreaterThan(0);
-      const merged = peft.call(x);
-      expect(maxAbsDiff(merged, unmerged), `dora=${useDora}`).toBeLessThan(1e-5);
-      peft.unmerge();
-      expect(maxAbsDiff(w.value, w0), `dora=${useDora}`).toBeLessThan(1e-6);
-      const plain = peft.mergeAndUnload();
-      const fromPlain = plain.call(x);
-      expect(maxAbsDiff(fromPlain, unmerged)).toBeLessThan(1e-5);
-      tf.dispose([x, w0, unmerged, merged, fromPlain]);
-      plain.dispose();
+      expectMergeRoundTrip(peft, x, w, `dora=${useDora}`).dispose();
+      x.dispose();
     }
     const grouped = getPeftModel(new TinyConvSeqNet(), { peftType: 'LORA', r: 2, targetModules: ['conv2'] });
     expect(() => grouped.merge()).toThrow(

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
 import {
+  adaptAndExpectUnchanged,
   expectBaseUnchanged,
   expectMergeRoundTrip,
   expectReloadsExactly,
@@ -13,7 +14,6 @@ import {
   maxAbsDiff,
   readAdapterConfig,
   readAdapterShapes,
-  snapshot,
   TinyBert,
   tinyBertPlacement,
   trainableSize,
@@ -27,19 +27,13 @@ const tmp = useCpuAndTmpDir('lora');
 describe('LoRA on Linear', () => {
   it('a fresh adapter leaves outputs exactly unchanged; training changes only adapter and modulesToSave', () => {
     setSeed(1);
-    const model = new TinyBert();
-    const x = ids();
-    const before = model.call(x);
-    const baseSnap = snapshot(model);
-    const peft = getPeftModel(model, {
+    const { peft, baseSnap } = adaptAndExpectUnchanged(new TinyBert(), {
       peftType: 'LORA',
       r: 2,
       loraAlpha: 4,
       targetModules: ['query', 'value'],
       modulesToSave: ['classifier'],
     });
-    const after = peft.call(x);
-    expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
 
     const losses = trainSteps(peft, 15);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
@@ -55,7 +49,6 @@ describe('LoRA on Linear', () => {
     const headCopy = peft.model.getSubmodule('classifier.modules_to_save.default');
     const orig = peft.model.getSubmodule('classifier.base_layer');
     expect(maxAbsDiff(headCopy.parameters()[0]!.value, orig.parameters()[0]!.value)).toBeGreaterThan(0);
-    tf.dispose([x, before, after]);
   });
 
   it('trainable count equals r*(in+out) per adapted Linear plus the saved head', () => {
@@ -144,15 +137,12 @@ describe('LoRA on Linear', () => {
     peft.addAdapter('b', { peftType: 'LORA', r: 3, targetModules: ['query', 'value'] });
     peft.setAdapter('b');
     trainSteps(peft, 4);
-    const x = ids();
-    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
-    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
+    expectRoutingMatchesEachAlone(peft, ['a', 'b', '__base__']);
     // The non-default adapter is saved in a subdirectory named after it.
     const dir = tmp('multi');
     await peft.savePretrained(dir);
     await expect(fs.stat(path.join(dir, 'b', 'adapter_model.safetensors'))).resolves.toBeTruthy();
     await expect(fs.stat(path.join(dir, 'a', 'adapter_config.json'))).resolves.toBeTruthy();
-    tf.dispose([x, y.a, y.b, y.__base__]);
   });
 
   it('rejects bad input with errors that name the problem', async () => {

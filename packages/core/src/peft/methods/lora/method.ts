@@ -1,7 +1,7 @@
 import { type AnyModule, Conv1d, Conv2d, Embedding, Linear, type Parameter } from '../../../nn/index.js';
 import type { PeftMethod } from '../../method.js';
 import { resolveTargets, unwrapBase } from '../../targets.js';
-import { adapterLayers, defineTunerMethod } from '../../tuner.js';
+import { adapterLayers, defineTunerMethod, layerFactory } from '../../tuner.js';
 import { type LoraConfig, loraConfig, loraSettingsFor } from './config.js';
 import { LoraConv1d, LoraConv2d } from './conv.js';
 import { LoraEmbedding } from './embedding.js';
@@ -15,26 +15,10 @@ const tuner = defineTunerMethod<LoraConfig>({
   config: loraConfig,
   // Ordered dispatch, as HF's dispatch_default: the first factory whose base type matches wins.
   factories: [
-    {
-      baseType: 'Linear',
-      matches: (m) => m instanceof Linear,
-      create: (base, routing) => new LoraLinear(base, routing),
-    },
-    {
-      baseType: 'Embedding',
-      matches: (m) => m instanceof Embedding,
-      create: (base, routing) => new LoraEmbedding(base, routing),
-    },
-    {
-      baseType: 'Conv1d',
-      matches: (m) => m instanceof Conv1d,
-      create: (base, routing) => new LoraConv1d(base, routing),
-    },
-    {
-      baseType: 'Conv2d',
-      matches: (m) => m instanceof Conv2d,
-      create: (base, routing) => new LoraConv2d(base, routing),
-    },
+    layerFactory('Linear', Linear, LoraLinear),
+    layerFactory('Embedding', Embedding, LoraEmbedding),
+    layerFactory('Conv1d', Conv1d, LoraConv1d),
+    layerFactory('Conv2d', Conv2d, LoraConv2d),
   ],
   layerClasses: [LoraLayer],
   mergeable: true,

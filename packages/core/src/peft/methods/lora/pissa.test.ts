@@ -1,15 +1,18 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Linear } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert } from '../../testing/tiny-bert.js';
+import {
+  ids,
+  maxAbsDiff,
+  readAdapterConfig,
+  TinyBert,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
 import { convertPissaToLora } from './pissa-convert.js';
-import { classLabels, maxAbsDiff, tokenIds, trainSteps } from './testing.js';
 
 /** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations (a reference written for the test). */
 function symmetricEigenvalues(a: number[][]): number[] {
@@ -51,14 +54,7 @@ function singularValues(w: tf.Tensor): number[] {
   return symmetricEigenvalues(g).map((x) => Math.sqrt(Math.max(x, 0)));
 }
 
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-pissa-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('pissa');
 
 const query = 'encoder.layer.0.attention.self.query';
 
@@ -67,7 +63,7 @@ describe('LoRA initLoraWeights: pissa', () => {
     for (const init of ['pissa', 'pissa_niter_4'] as const) {
       setSeed(21);
       const model = new TinyBert();
-      const x = tokenIds();
+      const x = ids();
       const before = model.call(x);
       const w0 = (model.getSubmodule(query) as Linear).weight.value.clone();
       const sv = singularValues(w0);
@@ -135,12 +131,9 @@ describe('LoRA initLoraWeights: pissa', () => {
     const res = (p1.model.getSubmodule('encoder.layer.1.attention.self.value.base_layer') as Linear).weight
       .value;
     const resBefore = res.dataSync().slice();
-    const x = tokenIds();
-    const y = classLabels();
-    const losses = trainSteps(p1, x, y, 12);
+    const losses = trainSteps(p1, 12);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] as number);
     expect(Array.from(res.dataSync())).toEqual(Array.from(resBefore));
-    tf.dispose([x, y]);
     p1.dispose();
     p2.dispose();
   });
@@ -155,19 +148,22 @@ describe('LoRA initLoraWeights: pissa', () => {
       targetModules: ['query', 'value'],
       modulesToSave: ['classifier'],
     });
-    const initDir = path.join(tmp, 'pissa-init');
+    const initDir = tmp('pissa-init');
     await peft.savePretrained(initDir);
-    const x = tokenIds();
-    const y = classLabels();
-    trainSteps(peft, x, y, 8);
+    const x = ids();
+    trainSteps(peft, 8, { x });
     const want = peft.call(x);
-    const native = path.join(tmp, 'pissa-native');
+    const native = tmp('pissa-native');
     await peft.savePretrained(native);
-    const converted = path.join(tmp, 'pissa-as-lora');
+    const converted = tmp('pissa-as-lora');
     await convertPissaToLora(peft, converted, { initialDir: initDir });
 
-    const cfg = JSON.parse(await fs.readFile(path.join(converted, 'adapter_config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ r: 4, lora_alpha: 8, init_lora_weights: true, peft_type: 'LORA' });
+    expect(await readAdapterConfig(converted)).toMatchObject({
+      r: 4,
+      lora_alpha: 8,
+      init_lora_weights: true,
+      peft_type: 'LORA',
+    });
     // The original (un-decomposed) base: same seed, same construction.
     setSeed(31);
     const asLora = await PeftModel.fromPretrained(new TinyBert(), converted);
@@ -179,7 +175,7 @@ describe('LoRA initLoraWeights: pissa', () => {
     const again = await PeftModel.fromPretrained(new TinyBert(), native);
     const got2 = again.call(x);
     expect(maxAbsDiff(got2, want)).toBeLessThan(1e-4);
-    tf.dispose([x, y, want, got, got2]);
+    tf.dispose([x, want, got, got2]);
     for (const m of [peft, asLora, again]) m.dispose();
   });
 
@@ -217,7 +213,7 @@ describe('LoRA initLoraWeights: pissa', () => {
       getPeftModel(new TinyBert(), { peftType: 'LORA', initLoraWeights: 'olora', targetModules: ['query'] }),
     ).toThrow(/initLoraWeights: expected .*'pissa_niter_<n>', got 'olora' \('olora' is not implemented/);
     const plain = getPeftModel(new TinyBert(), { peftType: 'LORA', targetModules: ['query'] });
-    await expect(convertPissaToLora(plain, path.join(tmp, 'x'), { initialDir: tmp })).rejects.toThrow(
+    await expect(convertPissaToLora(plain, tmp('x'), { initialDir: tmp() })).rejects.toThrow(
       /not initialised with PiSSA/,
     );
     plain.dispose();

@@ -1,24 +1,20 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert } from '../../testing/tiny-bert.js';
+import {
+  ids,
+  maxAbsDiff,
+  normalImages,
+  TinyBert,
+  TinyConvSeqNet,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import '../../index.js';
 import type { LoraLayer } from './layer-common.js';
 import { matrixFromTensor, reconstruct, svdJacobi } from './svd.js';
-import { images, maxAbsDiff, TinyConvNet, tokenIds } from './testing.js';
 
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-lora-mix-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('lora-mix');
 
 const TARGETS = ['query', 'value', 'word_embeddings'];
 const PATHS = [
@@ -63,7 +59,7 @@ describe('addWeightedAdapter (LoRA)', () => {
     const peft = twoAdapters();
     peft.addWeightedAdapter(['a', 'b'], [1, 0], 'lin', 'linear');
     expect(peft.activeAdapters).toEqual(['a']);
-    const x = tokenIds();
+    const x = ids();
     const ya = peft.call(x);
     peft.setAdapter('lin');
     const ylin = peft.call(x);
@@ -92,12 +88,12 @@ describe('addWeightedAdapter (LoRA)', () => {
       tf.dispose([want, got]);
     }
     peft.setAdapter('cat');
-    const x = tokenIds();
+    const x = ids();
     const want = peft.call(x);
-    const dir = path.join(tmp, 'cat');
+    const dir = tmp('cat');
     await peft.savePretrained(dir, { selectedAdapters: ['cat'] });
     setSeed(71);
-    const loaded = await PeftModel.fromPretrained(new TinyBert(), path.join(dir, 'cat'));
+    const loaded = await PeftModel.fromPretrained(new TinyBert(), tmp('cat', 'cat'));
     const got = loaded.call(x);
     expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
     tf.dispose([x, want, got]);
@@ -126,7 +122,7 @@ describe('addWeightedAdapter (LoRA)', () => {
   it('combines conv adapters and carries a single trained modulesToSave copy over', () => {
     setSeed(72);
     const peft = getPeftModel(
-      new TinyConvNet(),
+      new TinyConvSeqNet(),
       {
         peftType: 'LORA',
         r: 2,
@@ -160,7 +156,7 @@ describe('addWeightedAdapter (LoRA)', () => {
     }
     const headMix = peft.model.getSubmodule('head.modules_to_save.mix').parameters()[0]!;
     expect(maxAbsDiff(headMix.value, headA.value)).toBe(0);
-    const x = images();
+    const x = normalImages();
     peft.setAdapter('mix');
     expect(peft.call(x).shape).toEqual([3, 3]);
     x.dispose();
@@ -189,7 +185,7 @@ describe('addWeightedAdapter (LoRA)', () => {
     expect(() => peft.addWeightedAdapter(['a', 'd'], [1, 1], 'x', 'cat')).toThrow(/adapter 'd' uses DoRA/);
     expect(peft.adapterNames()).toEqual(['a', 'b', 'd']);
     peft.dispose();
-    const conv = getPeftModel(new TinyConvNet(), { peftType: 'LORA', r: 2, targetModules: ['conv2'] });
+    const conv = getPeftModel(new TinyConvSeqNet(), { peftType: 'LORA', r: 2, targetModules: ['conv2'] });
     conv.addAdapter('b', { peftType: 'LORA', r: 2, targetModules: ['conv2'] });
     expect(() => conv.addWeightedAdapter(['default', 'b'], [1, 1], 'x', 'cat')).toThrow(/groups > 1/);
     expect(conv.adapterNames()).toEqual(['default', 'b']);

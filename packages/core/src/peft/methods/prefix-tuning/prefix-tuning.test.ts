@@ -1,30 +1,31 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import { type Linear, MultiHeadAttention } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert, tinyBertPlacement } from '../../testing/tiny-bert.js';
-import { ids, maxAbsDiff, sameValues, snapshot, trainSteps } from '../selective/test-helpers.js';
+import {
+  attentionMask,
+  expectBaseUnchanged,
+  ids,
+  maxAbsDiff,
+  tinyEncoderPlacement as placement,
+  readAdapterConfig,
+  readAdapterShapes,
+  sameValues,
+  snapshot,
+  TinyBert,
+  TinyEncoder,
+  tinyBertPlacement,
+  trainableSize,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import { PrefixEncoder } from './encoder.js';
 import { PrefixTuningLayer } from './layer.js';
-import { tinyEncoderPlacement as placement, TinyEncoder } from './tiny-encoder.js';
 import '../../index.js';
 
 const P = 3;
-const mask = () =>
-  tf.tensor2d(
-    [
-      [1, 1, 1, 1],
-      [1, 1, 1, 0],
-      [1, 1, 0, 0],
-    ],
-    [3, 4],
-    'int32',
-  );
+const tmp = useCpuAndTmpDir('prefix');
 
 /**
  * The model's output with the prefix `flat` ([P, L*2*D], HF's layout) set by hand on each
@@ -62,21 +63,12 @@ function projectedByHand(peft: PeftModel): tf.Tensor2D {
   );
 }
 
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-prefix-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
-
 describe('prefix tuning', () => {
   it('injects per-layer keys/values in HF layout; disabling gives the base output exactly', () => {
     setSeed(1);
     const model = new TinyEncoder();
     const x = ids();
-    const m = mask();
+    const m = attentionMask();
     const before = model.call(x, { attentionMask: m });
     const peft = getPeftModel(model, { peftType: 'PREFIX_TUNING', numVirtualTokens: P }, { placement });
     expect(peft.targetsOf('default')).toEqual(['encoder.layers.0.self_attn', 'encoder.layers.1.self_attn']);
@@ -102,7 +94,7 @@ describe('prefix tuning', () => {
       { placement },
     );
     const x = ids();
-    const m = mask();
+    const m = attentionMask();
     const y = peft.call(x, { attentionMask: m });
     const flat = projectedByHand(peft);
     const byHand = withPrefixByHand(2, flat, x, m);
@@ -124,25 +116,18 @@ describe('prefix tuning', () => {
         { placement },
       );
       const x = ids();
-      const m = mask();
+      const m = attentionMask();
       const counts: number[] = [];
       const start = tf.memory().numTensors;
-      const losses = trainSteps(
-        peft,
-        21,
-        () => peft.call(x, { attentionMask: m }),
-        0.05,
-        () => counts.push(tf.memory().numTensors),
-      );
+      const losses = trainSteps(peft, 21, {
+        forward: () => peft.call(x, { attentionMask: m }),
+        onStep: () => counts.push(tf.memory().numTensors),
+      });
       expect(tf.memory().numTensors, `projection=${prefixProjection}`).toBe(start);
       // After the first step (optimizer state created), the count never grows.
       expect(counts[20]).toBe(counts[0]);
       expect(losses[20]).toBeLessThan(losses[0] as number);
-      for (const [k, v] of baseSnap) {
-        const now = peft.model.stateDict().get(k.replace(/self_attn\./, 'self_attn.base_layer.'));
-        expect(now, k).toBeDefined();
-        expect(Array.from(now!.value.dataSync()), k).toEqual(Array.from(v));
-      }
+      expectBaseUnchanged(peft.model, baseSnap, (k) => k.replace(/self_attn\./, 'self_attn.base_layer.'));
       tf.dispose([x, m]);
     }
   });
@@ -165,9 +150,7 @@ describe('prefix tuning', () => {
     const expected = P * d + (d * h + h) + (h * layers * 2 * d + layers * 2 * d);
     const counts = proj.getNbTrainableParameters();
     expect(counts.trainable).toBe(expected);
-    expect(counts.trainable).toBe(
-      proj.namedParameters({ trainableOnly: true }).reduce((n, [, p]) => n + p.size, 0),
-    );
+    expect(counts.trainable).toBe(trainableSize(proj));
   });
 
   it('save -> load reproduces outputs; HF keys at the file root; projection loads as its computed prefix', async () => {
@@ -185,19 +168,17 @@ describe('prefix tuning', () => {
         { placement },
       );
       const x = ids();
-      const m = mask();
-      trainSteps(peft, 3, () => peft.call(x, { attentionMask: m }));
-      const dir = path.join(tmp, `save-${prefixProjection}`);
+      const m = attentionMask();
+      trainSteps(peft, 3, { forward: () => peft.call(x, { attentionMask: m }) });
+      const dir = tmp(`save-${prefixProjection}`);
       await peft.savePretrained(dir);
-      const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-      const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
       // HF prompt learning: the prefix at the top level, modules_to_save under base_model.<path>.
-      expect(shapes).toEqual({
+      expect(await readAdapterShapes(dir)).toEqual({
         prompt_embeddings: [P, 32],
         'base_model.classifier.weight': [3, 8],
         'base_model.classifier.bias': [3],
       });
-      const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
+      const cfg = await readAdapterConfig(dir);
       expect(cfg).toMatchObject({
         peft_type: 'PREFIX_TUNING',
         num_virtual_tokens: P,
@@ -216,7 +197,7 @@ describe('prefix tuning', () => {
       setSeed(5);
       const again = await PeftModel.fromPretrained(new TinyEncoder(), dir, { placement, isTrainable: true });
       expect(again.getNbTrainableParameters().trainable).toBe(P * 32 + 3 * 8 + 3);
-      const losses = trainSteps(again, 5, () => again.call(x, { attentionMask: m }));
+      const losses = trainSteps(again, 5, { forward: () => again.call(x, { attentionMask: m }) });
       expect(losses[4]).toBeLessThan(losses[0] as number);
       tf.dispose([x, m, want, got]);
     }
@@ -231,7 +212,7 @@ describe('prefix tuning', () => {
     );
     peft.addAdapter('b', { peftType: 'PREFIX_TUNING', numVirtualTokens: 2 });
     const x = ids();
-    const m = mask();
+    const m = attentionMask();
     const ya = peft.call(x, { attentionMask: m });
     peft.setAdapter('b');
     const yb = peft.call(x, { attentionMask: m });

@@ -1,46 +1,40 @@
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import type { Embedding, Linear, Module } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
 import { definePlacement } from '../../placement.js';
-import { TinyBert, tinyBertPlacement } from '../../testing/tiny-bert.js';
-import { TinyEncoder, tinyEncoderPlacement } from '../prefix-tuning/tiny-encoder.js';
-import { ids, maxAbsDiff, sameValues, snapshot, trainSteps } from '../selective/test-helpers.js';
+import {
+  attentionMask,
+  expectBaseUnchanged,
+  ids,
+  maxAbsDiff,
+  readAdapterConfig,
+  readAdapterShapes,
+  sameValues,
+  snapshot,
+  TinyBert,
+  TinyEncoder,
+  tinyBertPlacement,
+  tinyEncoderPlacement,
+  trainableSize,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import { promptTuningConfig } from './config.js';
 import '../../index.js';
 
 const P = 3;
-const mask = () =>
-  tf.tensor2d(
-    [
-      [1, 1, 1, 1],
-      [1, 1, 1, 0],
-      [1, 1, 0, 0],
-    ],
-    [3, 4],
-    'int32',
-  );
-
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-prompt-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('prompt');
 
 describe('prompt tuning', () => {
   it('prepends the prompt to the embedding output; PromptAware extends the mask; disabling restores the base', () => {
     setSeed(1);
     const model = new TinyEncoder();
     const x = ids();
-    const m = mask();
+    const m = attentionMask();
     const before = model.call(x, { attentionMask: m });
     const peft = getPeftModel(
       model,
@@ -92,21 +86,14 @@ describe('prompt tuning', () => {
     const { d, classes } = model.dims;
     const counts = peft.getNbTrainableParameters();
     expect(counts.trainable).toBe(P * d + d * classes + classes);
-    expect(counts.trainable).toBe(
-      peft.namedParameters({ trainableOnly: true }).reduce((n, [, p]) => n + p.size, 0),
-    );
-    const x = ids();
-    const losses = trainSteps(peft, 15, () => peft.call(x));
+    expect(counts.trainable).toBe(trainableSize(peft));
+    const losses = trainSteps(peft, 15);
     expect(losses[14]).toBeLessThan(losses[0] as number);
-    for (const [k, v] of baseSnap) {
-      const key = k
+    expectBaseUnchanged(peft.model, baseSnap, (k) =>
+      k
         .replace(/^embeddings\.word_embeddings\./, 'embeddings.word_embeddings.base_layer.')
-        .replace(/^classifier\./, 'classifier.base_layer.');
-      const now = peft.model.stateDict().get(key);
-      expect(now, key).toBeDefined();
-      expect(Array.from(now!.value.dataSync()), key).toEqual(Array.from(v));
-    }
-    x.dispose();
+        .replace(/^classifier\./, 'classifier.base_layer.'),
+    );
   });
 
   it('save -> load reproduces outputs exactly, with HF keys (prompt_embeddings at the root)', async () => {
@@ -117,18 +104,16 @@ describe('prompt tuning', () => {
       { placement: tinyBertPlacement },
     );
     const x = ids();
-    trainSteps(peft, 3, () => peft.call(x));
-    const dir = path.join(tmp, 'save-load');
+    trainSteps(peft, 3, { x });
+    const dir = tmp('save-load');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
     // Fixture: HF's prompt-learning layout for the tiny BERT.
-    expect(shapes).toEqual({
+    expect(await readAdapterShapes(dir)).toEqual({
       prompt_embeddings: [P, 8],
       'base_model.classifier.weight': [3, 8],
       'base_model.classifier.bias': [3],
     });
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
+    const cfg = await readAdapterConfig(dir);
     expect(cfg).toMatchObject({
       peft_type: 'PROMPT_TUNING',
       num_virtual_tokens: P,
@@ -174,9 +159,9 @@ describe('prompt tuning', () => {
       expect(sameValues(r, want[i]!), `row ${i}`).toBe(true);
     });
     tf.dispose([...rows, ...want]);
-    const dir = path.join(tmp, 'tokens');
+    const dir = tmp('tokens');
     await peft.savePretrained(dir);
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
+    const cfg = await readAdapterConfig(dir);
     expect(cfg.prompt_tuning_init).toBe('RANDOM');
     expect(cfg.prompt_tuning_init_token_ids).toEqual([7, 2]);
     expect(promptTuningConfig.fromFile(cfg).config.promptTuningInit).toBe('tokens');

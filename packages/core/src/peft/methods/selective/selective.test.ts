@@ -1,29 +1,24 @@
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensorsHeader } from '../../../io/index.js';
+import { describe, expect, it } from 'vitest';
 import type { Linear } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
-import { TinyBert, tinyBertPlacement } from '../../testing/tiny-bert.js';
+import {
+  changedKeys,
+  ids,
+  readAdapterConfig,
+  readAdapterShapes,
+  sameValues,
+  snapshot,
+  TinyBert,
+  tinyBertPlacement,
+  trainSteps,
+  useCpuAndTmpDir,
+} from '../../testing/index.js';
 import { FULL_FINE_TUNING } from './config.js';
-import { ids, sameValues, snapshot, trainSteps } from './test-helpers.js';
 import '../../index.js';
 
-function changed(a: Map<string, Float32Array>, b: Map<string, Float32Array>): string[] {
-  return [...a].filter(([k, v]) => !b.get(k)!.every((x, i) => x === v[i])).map(([k]) => k);
-}
-
-let tmp: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-selective-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDir('selective');
 
 describe('SELECTIVE / full fine-tuning', () => {
   it("'full' trains every parameter in place: trainable = total = the model's size", () => {
@@ -36,12 +31,12 @@ describe('SELECTIVE / full fine-tuning', () => {
     const size = model.numParameters();
     expect(peft.getNbTrainableParameters()).toEqual({ trainable: size, total: size });
     expect(sameValues(peft.call(x), base)).toBe(true);
-    const losses = trainSteps(peft, 10, () => peft.call(x), 0.02);
+    const losses = trainSteps(peft, 10, { x, lr: 0.02 });
     expect(losses[9]).toBeLessThan(losses[0] as number);
     const snap1 = snapshot(peft.model);
     expect([...snap1.keys()]).toEqual([...snap0.keys()]);
     // Every parameter that takes part in the loss moved (all of TinyBert's do).
-    expect(changed(snap0, snap1).sort()).toEqual([...snap0.keys()].sort());
+    expect(changedKeys(snap0, snap1).sort()).toEqual([...snap0.keys()].sort());
     const trained = peft.call(x);
     expect(
       sameValues(
@@ -87,9 +82,9 @@ describe('SELECTIVE / full fine-tuning', () => {
       trainableModules: ['classifier', 'output.dense'],
     });
     const x = ids();
-    const losses = trainSteps(peft, 10, () => peft.call(x));
+    const losses = trainSteps(peft, 10, { x });
     expect(losses[9]).toBeLessThan(losses[0] as number);
-    const moved = changed(snap0, snapshot(peft.model)).sort();
+    const moved = changedKeys(snap0, snapshot(peft.model)).sort();
     expect(moved).toEqual(
       [
         'classifier.bias',
@@ -114,12 +109,10 @@ describe('SELECTIVE / full fine-tuning', () => {
       trainableModules: ['classifier', 'query'],
     });
     const x = ids();
-    trainSteps(peft, 3, () => peft.call(x));
-    const dir = path.join(tmp, 'save-load');
+    trainSteps(peft, 3, { x });
+    const dir = tmp('save-load');
     await peft.savePretrained(dir);
-    const header = await readSafetensorsHeader(path.join(dir, 'adapter_model.safetensors'));
-    const shapes = Object.fromEntries(header.entries.map((e) => [e.name, e.shape]));
-    expect(shapes).toEqual({
+    expect(await readAdapterShapes(dir)).toEqual({
       'base_model.model.classifier.weight': [3, 8],
       'base_model.model.classifier.bias': [3],
       'base_model.model.encoder.layer.0.attention.self.query.weight': [8, 8],
@@ -127,8 +120,10 @@ describe('SELECTIVE / full fine-tuning', () => {
       'base_model.model.encoder.layer.1.attention.self.query.weight': [8, 8],
       'base_model.model.encoder.layer.1.attention.self.query.bias': [8],
     });
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ peft_type: 'SELECTIVE', trainable_modules: ['classifier', 'query'] });
+    expect(await readAdapterConfig(dir)).toMatchObject({
+      peft_type: 'SELECTIVE',
+      trainable_modules: ['classifier', 'query'],
+    });
     const want = peft.call(x);
     setSeed(4);
     const fresh = new TinyBert();
@@ -139,8 +134,8 @@ describe('SELECTIVE / full fine-tuning', () => {
     expect(w.shape).toEqual([8, 3]);
     // 'full' round-trips too.
     const full = getPeftModel(new TinyBert(), FULL_FINE_TUNING);
-    trainSteps(full, 2, () => full.call(x), 0.02);
-    const fullDir = path.join(tmp, 'full');
+    trainSteps(full, 2, { x, lr: 0.02 });
+    const fullDir = tmp('full');
     await full.savePretrained(fullDir);
     const fullWant = full.call(x);
     const fullLoaded = await PeftModel.fromPretrained(new TinyBert(), fullDir);
@@ -158,7 +153,7 @@ describe('SELECTIVE / full fine-tuning', () => {
       { peftType: 'SELECTIVE', trainableModules: ['classifier'] },
       { adapterName: 'sel' },
     );
-    trainSteps(peft, 3, () => peft.call(x));
+    trainSteps(peft, 3, { x });
     const ySel = peft.call(x);
     peft.addAdapter('lora', { peftType: 'LORA', r: 2, targetModules: ['query'] });
     peft.setAdapter('lora');

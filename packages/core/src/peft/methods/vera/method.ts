@@ -2,7 +2,7 @@ import { type AnyModule, Linear, type Parameter } from '../../../nn/index.js';
 import { tunerKey } from '../../adapter-file.js';
 import type { AdapterLayer } from '../../adapter-layer.js';
 import type { PeftMethod } from '../../method.js';
-import { adapterLayers, defineTunerMethod } from '../../tuner.js';
+import { adapterLayers, defineTunerMethod, layerFactory } from '../../tuner.js';
 import { type VeraConfig, veraConfig, veraSettingsFor } from './config.js';
 import { VeraLinear } from './layer.js';
 import { makeVeraProjections, type VeraPair } from './projections.js';
@@ -45,13 +45,7 @@ function sharedProjections(model: AnyModule, name: string): VeraPair | undefined
 const tuner = defineTunerMethod<VeraConfig>({
   peftType: 'VERA',
   config: veraConfig,
-  factories: [
-    {
-      baseType: 'Linear',
-      matches: (m) => m instanceof Linear,
-      create: (base, routing) => new VeraLinear(base, routing),
-    },
-  ],
+  factories: [layerFactory('Linear', Linear, VeraLinear)],
   layerClasses: [VeraLinear],
   mergeable: true,
   layerConfig: (config) => ({ ...veraSettingsFor(config) }),

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, type PeftModel } from '../../peft-model.js';
 import {
+  adaptAndExpectUnchanged,
   adapterConfigPath,
   expectBaseUnchanged,
+  expectConfigsRejected,
   expectMergeRoundTrip,
   expectReloadsExactly,
   expectRoutingMatchesEachAlone,
@@ -15,7 +17,6 @@ import {
   readAdapterKeys,
   readAdapterShapes,
   rows,
-  snapshot,
   TinyBert,
   TinyConvNet,
   trainableSize,
@@ -38,18 +39,12 @@ function veraLayers(peft: PeftModel<[tf.Tensor], tf.Tensor>): [string, VeraLinea
 describe('VeRA', () => {
   it('a fresh adapter leaves outputs exactly unchanged; training changes only the lambdas and modulesToSave', () => {
     setSeed(1);
-    const model = new TinyBert();
-    const x = ids();
-    const before = model.call(x);
-    const baseSnap = snapshot(model);
-    const peft = getPeftModel(model, {
+    const { peft, baseSnap } = adaptAndExpectUnchanged(new TinyBert(), {
       peftType: 'VERA',
       r: 4,
       targetModules: ['query', 'value'],
       modulesToSave: ['classifier'],
     });
-    const after = peft.call(x);
-    expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
     const layer = peft.model.getSubmodule(QUERY) as VeraLinear;
     const byKey = layer.adapterParametersByKey('default');
     expect(Array.from(byKey.get('vera_lambda_b')!.value.dataSync())).toEqual(new Array(8).fill(0));
@@ -71,7 +66,6 @@ describe('VeRA', () => {
     expect(Array.from(A.value.dataSync())).toEqual(Array.from(a0));
     expect(Array.from(B.value.dataSync())).toEqual(Array.from(b0));
     expect(tf.tidy(() => tf.sum(tf.abs(byKey.get('vera_lambda_b')!.value)).dataSync()[0])).toBeGreaterThan(0);
-    tf.dispose([x, before, after]);
   });
 
   it('trainable count is layers·(r + out); the shared projections are one frozen buffer pair, not counted', () => {
@@ -234,9 +228,7 @@ describe('VeRA', () => {
       projectionPrngKey: 5,
       targetModules: ['value'],
     });
-    const x = ids();
-    const y = expectRoutingMatchesEachAlone(peft, x, ['a', 'b', '__base__']);
-    expect(maxAbsDiff(y.a, y.b)).toBeGreaterThan(1e-4);
+    expectRoutingMatchesEachAlone(peft, ['a', 'b', '__base__']);
 
     const value = peft.model.getSubmodule('encoder.layer.0.attention.self.value') as VeraLinear;
     const pa = value.projections('a');
@@ -245,7 +237,6 @@ describe('VeRA', () => {
     peft.deleteAdapter('b');
     expect([pb.A.isDisposed, pb.B.isDisposed, pa.A.isDisposed]).toEqual([true, true, false]);
     expect(value.hasSubmodule('vera_A.b')).toBe(false);
-    tf.dispose([x, y.a, y.b, y.__base__]);
   });
 
   it("bias 'vera_only' trains and saves the adapted layers' biases", async () => {
@@ -268,11 +259,7 @@ describe('VeRA', () => {
       [{ layersPattern: 'layer' }, /layersPattern: layersPattern needs layersToTransform/],
       [{ dInitial: 'big' }, /dInitial: /],
     ];
-    for (const [cfg, re] of bad) {
-      expect(() =>
-        getPeftModel(new TinyBert(), { peftType: 'VERA', targetModules: ['query'], ...cfg }),
-      ).toThrow(re);
-    }
+    expectConfigsRejected({ peftType: 'VERA', targetModules: ['query'] }, bad);
     expect(() =>
       getPeftModel(new TinyConvNet(), { peftType: 'VERA', r: 2, targetModules: ['conv'] }),
     ).toThrow(/VERA cannot wrap 'conv' of type Conv2d; it wraps: Linear/);

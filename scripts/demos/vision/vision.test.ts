@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPeftkit, runCli } from '@peftkit/core';
+import { visionPlugin } from '@peftkit/vision';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runDemo } from '../dispatch.js';
+import { writeResultsSection } from '../results-file.js';
+import { type CliStep, resolveStep, stepArgv } from './cli-step.js';
+import type { VisionDemoBudget } from './config.js';
+import { DEMO_METHODS } from './methods.js';
+import { runVisionDemo, type VisionDemoReport } from './pipeline.js';
+import { renderMarkdown, renderText } from './render.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const RESULTS = path.join(ROOT, 'docs', 'results.md');
+
+/** A few steps per method on a few hundred digits: the whole pipeline, not the numbers. */
+const TINY: VisionDemoBudget = {
+  pretrainSteps: 6,
+  adaptSteps: 4,
+  batchSize: 16,
+  limitPerDigit: 30,
+  targetTrain: 0.4,
+  targetVal: 0.2,
+  seed: 7,
+};
+
+const fingerprint = async (file: string) => {
+  const bytes = await fs.readFile(file).catch(() => null);
+  return bytes ? createHash('sha256').update(bytes).digest('hex') : 'missing';
+};
+
+let tmp: string;
+let before: string;
+let report: VisionDemoReport;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-demo-vision-'));
+  before = await fingerprint(RESULTS);
+  report = await runVisionDemo({
+    workDir: path.join(tmp, 'work'),
+    budget: TINY,
+    cwd: ROOT,
+    progress: 'none',
+    log: (line) => logs.push(line),
+  });
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+async function capture(fn: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const text = (c: string | Uint8Array) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'));
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    stdout += text(c);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
+    stderr += text(c);
+    return true;
+  });
+  try {
+    return { code: await fn(), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('pnpm demo vision (tiny budget)', () => {
+  it('scores every method on the held-out target test split', () => {
+    expect(report.results.map((r) => r.id)).toEqual(DEMO_METHODS.map((m) => m.id));
+    for (const r of report.results) {
+      // The ResNet hosts every method, so nothing may be skipped here.
+      expect(r.status, `${r.id}: ${r.reason ?? ''}`).toBe('ok');
+      expect(Number.isFinite(r.accuracy)).toBe(true);
+      expect(r.accuracy).toBeGreaterThanOrEqual(0);
+      expect(r.accuracy).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(r.macroF1)).toBe(true);
+      expect(r.weightBytes).toBeGreaterThan(0);
+    }
+    const byId = new Map(report.results.map((r) => [r.id, r]));
+    expect(byId.get('zero-shot')?.trainableParameters).toBe(0);
+    expect(byId.get('full')?.trainableParameters).toBe(byId.get('full')?.totalParameters);
+    // Adapters ship far less than the whole model.
+    expect(byId.get('lora')?.weightBytes).toBeLessThan(byId.get('full')?.weightBytes ?? 0);
+    expect(report.target.counts.test).toBeGreaterThan(0);
+    expect(Number.isFinite(report.source.accuracy)).toBe(true);
+  });
+
+  it('prints a table with a row per method, and markdown with the CLI commands', () => {
+    const text = renderText(report);
+    for (const m of DEMO_METHODS) expect(text).toContain(m.label);
+    const md = renderMarkdown(report, 'pnpm demo vision');
+    expect(md).toContain('| method | test accuracy |');
+    expect(md).toContain('pnpm peftkit pretrain --preset vision/classification');
+    expect(md.match(/pnpm peftkit train /g)).toHaveLength(DEMO_METHODS.length - 1);
+  });
+
+  it('resolves each step exactly as the printed peftkit command does', async () => {
+    const host = await createPeftkit({ plugins: [visionPlugin] });
+    const step: CliStep = {
+      command: 'train',
+      preset: 'vision/classification',
+      config: path.join(tmp, 'work', 'demo-config.json'),
+      set: ['peft={peftType: IA3}', 'training.evalEvery.steps=4'],
+      data: report.target.file,
+      base: report.source.runDir,
+      out: path.join(tmp, 'work', 'adapt', 'ia3-check'),
+      maxSteps: 4,
+      seed: 7,
+    };
+    const ours = await resolveStep(host, step);
+    const printed = await capture(() =>
+      runCli(['config', '--json', ...stepArgv(step, ROOT).slice(1)], {
+        plugins: [visionPlugin],
+        discover: false,
+        cwd: ROOT,
+      }),
+    );
+    expect(printed.code, printed.stderr).toBe(0);
+    const cli = JSON.parse(printed.stdout) as typeof ours;
+    expect(cli.training).toEqual(JSON.parse(JSON.stringify(ours.training)));
+    expect(cli.training.epochs).toBeUndefined();
+    expect(cli.peft === 'full' ? 'full' : cli.peft.peftType).toBe('IA3');
+    expect(path.resolve(ROOT, cli.model.base ?? '')).toBe(ours.model.base);
+  });
+
+  it('leaves docs/results.md alone; the results writer replaces only its own section', async () => {
+    expect(await fingerprint(RESULTS)).toBe(before);
+    const file = path.join(tmp, 'results.md');
+    await fs.writeFile(file, '# Results\n\n<!-- demo:nlp:start -->\nnlp\n<!-- demo:nlp:end -->\n');
+    await writeResultsSection(file, 'vision', 'first');
+    await writeResultsSection(file, 'vision', 'second');
+    const text = await fs.readFile(file, 'utf8');
+    expect(text).toContain('<!-- demo:nlp:start -->\nnlp\n<!-- demo:nlp:end -->');
+    expect(text).toContain('<!-- demo:vision:start -->\nsecond\n<!-- demo:vision:end -->');
+    expect(text).not.toContain('first');
+  });
+
+  it('refuses an unknown demo name and lists the demos', async () => {
+    const r = await capture(() => runDemo(['nope']));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown demo 'nope' (demos: vision)");
+  });
+});
