@@ -187,7 +187,10 @@ async function runMethod(host: PeftkitHost, method: DemoMethod, c: MethodContext
     preset: DEMO_PRESET,
     config: c.configFile,
     set: [...method.set, `training.evalEvery.steps=${c.budget.adaptSteps}`],
+    // The archive's own val split (the reader's `evalSplit`) scores training; without
+    // --eval-data the CLI would hold out 10% of the train split instead.
     data: c.target.file,
+    evalData: c.target.file,
     base: c.base,
     out: path.join(path.dirname(c.base), 'adapt', method.id),
     maxSteps: c.budget.adaptSteps,

@@ -501,7 +501,7 @@ export class PeftModel<
       const fileConfig = e.method.config.toFile(
         {
           ...e.config,
-          ...(usesResolved ? { targetModules: [...e.targets] } : {}),
+          ...(usesResolved ? { targetModules: compactTargets(this.model, e.targets) } : {}),
           ...e.fileConfig,
           inferenceMode: true,
         },
@@ -567,4 +567,19 @@ export function getPeftModel<I extends unknown[], O extends tf.TensorContainer>(
   options: PeftModelOptions & { adapterName?: string } = {},
 ): PeftModel<I, O> {
   return new PeftModel(model, options).addAdapter(options.adapterName ?? 'default', config);
+}
+
+/**
+ * The shortest portable form of resolved targets: their last path segments (`["query",
+ * "value"]`) when suffix-matching those names selects exactly the same modules, as HF PEFT users
+ * write them; otherwise the full paths.
+ */
+export function compactTargets(model: AnyModule, targets: readonly string[]): string[] {
+  const names = [...new Set(targets.map((t) => t.split('.').pop() ?? t))].sort();
+  const selected = candidateModules(model)
+    .map(([p]) => p)
+    .filter((p) => names.some((n) => matchesNameOrSuffix(p, n)));
+  const wanted = new Set(targets);
+  const same = selected.length === wanted.size && selected.every((p) => wanted.has(p));
+  return same ? names : [...targets];
 }

@@ -125,6 +125,29 @@ describe('LoRA on Linear', () => {
     expect(reloaded.getNbTrainableParameters().trainable).toBe(0);
   });
 
+  it('role-based targets are written as HF-style short names when they select exactly the same modules', async () => {
+    setSeed(7);
+    const peft = getPeftModel(
+      new TinyBert(),
+      { peftType: 'LORA', r: 2, targetRoles: ['attn.q', 'attn.v'] },
+      { placement: tinyBertPlacement },
+    );
+    const dir = tmp('roles-short');
+    await peft.savePretrained(dir);
+    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
+    expect(cfg.target_modules).toEqual(['query', 'value']);
+    // One layer only: the short names would also select layer 0, so full paths are kept.
+    const one = getPeftModel(
+      new TinyBert(),
+      { peftType: 'LORA', r: 2, targetRoles: ['attn.q'], layersToTransform: [1] },
+      { placement: tinyBertPlacement },
+    );
+    const dir1 = tmp('roles-full');
+    await one.savePretrained(dir1);
+    const cfg1 = JSON.parse(await fs.readFile(path.join(dir1, 'adapter_config.json'), 'utf8'));
+    expect(cfg1.target_modules).toEqual(['encoder.layer.1.attention.self.query']);
+  });
+
   it('two adapters: per-example routing equals running each alone; __base__ equals disabled', async () => {
     setSeed(5);
     const model = new TinyBert();
