@@ -105,12 +105,8 @@ describe('tabular plugin through the peftkit CLI', () => {
       summary.totalParameters,
     );
     const adapterConfig = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8'));
-    expect(adapterConfig.target_modules).toEqual([
-      'mlp.layers.0.up',
-      'mlp.layers.0.down',
-      'mlp.layers.1.up',
-      'mlp.layers.1.down',
-    ]);
+    // Roles resolved to every up/down projection, written in HF's short form.
+    expect(adapterConfig.target_modules).toEqual(['down', 'up']);
     const preprocessor = JSON.parse(await fs.readFile(path.join(out, 'preprocessor.json'), 'utf8'));
     expect(preprocessor.state.columns).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
 

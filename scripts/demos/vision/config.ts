@@ -30,13 +30,16 @@ export const DEFAULT_BUDGET: VisionDemoBudget = {
 /** The preset every step starts from: 10-class classification, LoRA r=8 on a CNN's convs. */
 export const DEMO_PRESET = 'vision/classification';
 
+/** Pretraining from scratch wants a gentler rate than adapting (1e-2 is the adaptation rate). */
+export const PRETRAIN_LR = 2e-3;
+
 /**
  * The demo's `--config` layer over `vision/classification`. The preset targets RGB 224 px
  * photos; the scans here are grey 28 px, so the preprocessing changes (no crop, per-image
  * z-score as in `vision/medical-imaging`, small rotations, no flips: a mirrored 2 is not a 2).
  * The base is a tiny ResNet (3 stages of one basic block, width 32, ImageNet stem): it reaches
- * ~97% on the source digits in 300 steps (~45 s), where the 28 px ViT of
- * `vision/medical-imaging` is below 70% after the same time.
+ * ~97% on the source digits in 300 steps (~40 s on 2 cores), where the 28 px ViT of
+ * `vision/medical-imaging` reached 67% after 300 steps, in twice the time.
  */
 export function demoConfig(budget: VisionDemoBudget): Record<string, unknown> {
   return {
@@ -56,7 +59,10 @@ export function demoConfig(budget: VisionDemoBudget): Record<string, unknown> {
     training: {
       batchSize: budget.batchSize,
       evalBatchSize: 250,
-      lr: 2e-3,
+      // One learning rate for every adaptation method: of 2e-3, 5e-3 and 1e-2, 1e-2 was best on
+      // scanner B's val split for all five trained methods (IA3 and bottleneck adapters most
+      // of all). The test split played no part in the choice.
+      lr: 1e-2,
       warmupRatio: 0.1,
       metrics: ['accuracy', 'macro_f1'],
       logEvery: 25,

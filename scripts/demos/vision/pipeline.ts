@@ -11,7 +11,7 @@ import {
 import { visionPlugin } from '@peftkit/vision';
 import { machineInfo, type MachineInfo } from '../machine.js';
 import { type CliStep, resolveStep, stepCommand } from './cli-step.js';
-import { DEMO_PRESET, demoConfig, type VisionDemoBudget } from './config.js';
+import { DEMO_PRESET, demoConfig, PRETRAIN_LR, type VisionDemoBudget } from './config.js';
 import { evaluateSplit } from './evaluate-split.js';
 import { DEMO_METHODS, type DemoMethod } from './methods.js';
 import { bytesOf, type MethodResult } from './report.js';
@@ -98,7 +98,7 @@ export async function runVisionDemo(o: VisionDemoOptions): Promise<VisionDemoRep
     command: 'pretrain',
     preset: DEMO_PRESET,
     config: configFile,
-    set: [`training.evalEvery.steps=${budget.pretrainSteps}`, ...limit],
+    set: [`training.lr=${PRETRAIN_LR}`, `training.evalEvery.steps=${budget.pretrainSteps}`, ...limit],
     data: 'mnist:train',
     evalData: 'mnist:test',
     out: path.join(work, 'base'),

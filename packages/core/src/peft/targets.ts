@@ -37,6 +37,23 @@ export function matchesNameOrSuffix(path: string, name: string): boolean {
   return path === name || path.endsWith(`.${name}`);
 }
 
+/**
+ * The value of the first pattern matching `path`, as HF PEFT's `get_pattern_key` (for
+ * `rank_pattern` / `alpha_pattern`): a pattern matches when it equals the path, is a dotted
+ * suffix of it, or is a regular expression matching the end of the path at a segment boundary.
+ */
+export function patternValue<T>(patterns: Readonly<Record<string, T>>, path: string): T | undefined {
+  for (const [pattern, value] of Object.entries(patterns)) {
+    if (path === pattern || path.endsWith(`.${pattern}`)) return value;
+    try {
+      if (new RegExp(`(?:^|\\.)(?:${pattern})$`).test(path)) return value;
+    } catch {
+      // Not a valid regex: only the suffix rule applies.
+    }
+  }
+  return undefined;
+}
+
 function fullMatch(pattern: string, path: string): boolean {
   return new RegExp(`^(?:${pattern})$`).test(path);
 }

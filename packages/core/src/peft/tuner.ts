@@ -51,6 +51,27 @@ export interface TunerMethodSpec<C extends PeftConfig> {
 }
 
 /**
+ * Rejects target `module` (at `path`) when another method's adapter layer wraps it, or when it is
+ * already one of `layerClasses` holding adapter `adapterName`: one module takes one kind of adapter.
+ */
+export function checkTarget(
+  peftType: string,
+  path: string,
+  module: AnyModule,
+  layerClasses: TunerMethodSpec<PeftConfig>['layerClasses'],
+  adapterName: string,
+): void {
+  if (!(module instanceof AdapterLayer)) return;
+  if (!layerClasses.some((cls) => module instanceof cls)) {
+    throw new Error(
+      `${peftType}: '${path}' is already wrapped by ${module.typeName}; one module takes one kind of adapter`,
+    );
+  }
+  if (module.hasAdapter(adapterName))
+    throw new Error(`${peftType}: '${path}' already has adapter '${adapterName}'`);
+}
+
+/**
  * The one walker every tuner method shares: resolve targets, then for each match either add the
  * adapter to an existing layer of this method or wrap the base module with the first factory
  * that accepts it. Nothing matched is an error listing the closest names; patterns or roles
@@ -73,16 +94,8 @@ export function injectAdapter<C extends PeftConfig>(
   // Check every target before changing anything, so a bad target leaves the model untouched.
   const plan = resolution.matched.map((match) => {
     const existing = match.module;
-    if (existing instanceof AdapterLayer) {
-      if (!spec.layerClasses.some((cls) => existing instanceof cls)) {
-        throw new Error(
-          `${spec.peftType}: '${match.path}' is already wrapped by ${existing.typeName}; one module takes one kind of adapter`,
-        );
-      }
-      if (existing.hasAdapter(adapterName))
-        throw new Error(`${spec.peftType}: '${match.path}' already has adapter '${adapterName}'`);
-      return { match, factory: undefined };
-    }
+    checkTarget(spec.peftType, match.path, existing, spec.layerClasses, adapterName);
+    if (existing instanceof AdapterLayer) return { match, factory: undefined };
     const base = unwrapBase(existing);
     const factory = spec.factories.find((f) => f.matches(base));
     if (!factory) {

@@ -28,3 +28,8 @@ export function callKernel(
   }
   return out;
 }
+
+/** `a @ b` for 2-D `a` and `b` through the backend's own BatchMatMul (XNNPACK on wasm). */
+export function matMul2d(backendName: string, backend: unknown, a: TensorInfo, b: TensorInfo): TensorInfo {
+  return callKernel('BatchMatMul', backendName, backend, { a, b }, { transposeA: false, transposeB: false });
+}

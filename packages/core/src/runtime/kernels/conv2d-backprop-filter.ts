@@ -12,7 +12,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { dataFormatAttr, input, numberListAttr, rank4 } from './attrs.js';
-import { callKernel } from './call-kernel.js';
+import { matMul2d } from './call-kernel.js';
 import { conv2dInfo } from './conv-geometry.js';
 import { dyChunk, imagesPerChunk } from './im2col-chunk.js';
 import { kernelIo, type NumericArray } from './kernel-io.js';
@@ -89,16 +89,7 @@ const conv2DBackpropFilter: KernelFunc = (args): TensorInfo | TensorInfo[] => {
     const whole = images === info.batchSize;
     const dyRows = dyChunk(io, dy, b0, images, perImage, co, whole);
     fillColumns(info, io.view(x), io.view(cols), b0, images);
-    const part = callKernel(
-      'BatchMatMul',
-      io.backendName,
-      backend,
-      { a: cols, b: dyRows },
-      {
-        transposeA: false,
-        transposeB: false,
-      },
-    );
+    const part = matMul2d(io.backendName, backend, cols, dyRows);
     io.free(cols);
     if (!whole) io.free(dyRows);
     if (result === undefined) {

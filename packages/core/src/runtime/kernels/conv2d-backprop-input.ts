@@ -10,7 +10,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { dataFormatAttr, input, numberListAttr, rank4 } from './attrs.js';
-import { callKernel } from './call-kernel.js';
+import { matMul2d } from './call-kernel.js';
 import { conv2dInfo } from './conv-geometry.js';
 import { dyChunk, imagesPerChunk } from './im2col-chunk.js';
 import { type KernelIo, kernelIo, type NumericArray } from './kernel-io.js';
@@ -85,16 +85,7 @@ const conv2DBackpropInput: KernelFunc = (args) => {
     const images = Math.min(chunk, info.batchSize - b0);
     const whole = images === info.batchSize;
     const dyRows = dyChunk(io, dy, b0, images, perImage, co, whole);
-    const cols = callKernel(
-      'BatchMatMul',
-      io.backendName,
-      backend,
-      { a: dyRows, b: wT },
-      {
-        transposeA: false,
-        transposeB: false,
-      },
-    );
+    const cols = matMul2d(io.backendName, backend, dyRows, wT);
     if (!whole) io.free(dyRows);
     col2im(info, io.view(cols), io.view(dx), b0, images);
     io.free(cols);

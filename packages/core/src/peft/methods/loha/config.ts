@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type ConfigSpec, defineConfig } from '../../config.js';
-import { type LycorisLayerSettings, lycorisConfigShape, lycorisRankAlpha } from './lycoris-config.js';
+import { type LycorisLayerSettings, lycorisConfigShape, lycorisSettingsFor } from './lycoris-config.js';
 
 const spec = defineConfig('LOHA', {
   ...lycorisConfigShape,
@@ -44,10 +44,7 @@ export interface LohaLayerSettings extends LycorisLayerSettings {
 
 export function lohaSettingsFor(config: LohaConfig, path: string): LohaLayerSettings {
   return {
-    ...lycorisRankAlpha(config, path),
-    rankDropout: config.rankDropout,
-    moduleDropout: config.moduleDropout,
-    useEffectiveConv2d: config.useEffectiveConv2d,
+    ...lycorisSettingsFor(config, path),
     initWeights: config.initWeights,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { patternValue } from '../../targets.js';
 
 /**
  * Options LoHa and LoKr share, after HF PEFT's `LycorisConfig` and the fields both configs
@@ -27,35 +28,19 @@ export interface LycorisLayerSettings {
   useEffectiveConv2d: boolean;
 }
 
-/**
- * The value of the first pattern matching `path`, as HF PEFT's `get_pattern_key`: a pattern
- * matches when it equals the path, is a dotted suffix of it, or is a regular expression matching
- * the end of the path at a segment boundary.
- */
-export function patternValue<T>(patterns: Readonly<Record<string, T>>, path: string): T | undefined {
-  for (const [pattern, value] of Object.entries(patterns)) {
-    if (path === pattern || path.endsWith(`.${pattern}`)) return value;
-    try {
-      if (new RegExp(`(?:^|\\.)(?:${pattern})$`).test(path)) return value;
-    } catch {
-      // Not a valid regex: only the suffix rule applies.
-    }
-  }
-  return undefined;
-}
-
-/** Rank and alpha of one module path after `rankPattern` / `alphaPattern`. */
-export function lycorisRankAlpha(
-  config: {
-    r: number;
-    alpha: number;
+/** The shared settings of one module path: rank and alpha after `rankPattern` / `alphaPattern`. */
+export function lycorisSettingsFor(
+  config: LycorisLayerSettings & {
     rankPattern: Readonly<Record<string, number>>;
     alphaPattern: Readonly<Record<string, number>>;
   },
   path: string,
-): { r: number; alpha: number } {
+): LycorisLayerSettings {
   return {
     r: patternValue(config.rankPattern, path) ?? config.r,
     alpha: patternValue(config.alphaPattern, path) ?? config.alpha,
+    rankDropout: config.rankDropout,
+    moduleDropout: config.moduleDropout,
+    useEffectiveConv2d: config.useEffectiveConv2d,
   };
 }

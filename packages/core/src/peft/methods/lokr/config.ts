@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineConfig } from '../../config.js';
-import { type LycorisLayerSettings, lycorisConfigShape, lycorisRankAlpha } from '../loha/lycoris-config.js';
+import { type LycorisLayerSettings, lycorisConfigShape, lycorisSettingsFor } from '../loha/lycoris-config.js';
 
 /**
  * LoKr options with HF PEFT's names and defaults (`r=8`, `alpha=8`, `rank_dropout=0`,
@@ -38,10 +38,7 @@ export interface LokrLayerSettings extends LycorisLayerSettings {
 
 export function lokrSettingsFor(config: LokrConfig, path: string): LokrLayerSettings {
   return {
-    ...lycorisRankAlpha(config, path),
-    rankDropout: config.rankDropout,
-    moduleDropout: config.moduleDropout,
-    useEffectiveConv2d: config.useEffectiveConv2d,
+    ...lycorisSettingsFor(config, path),
     decomposeBoth: config.decomposeBoth,
     decomposeFactor: config.decomposeFactor,
     rankDropoutScale: config.rankDropoutScale,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineConfig } from '../../config.js';
+import { patternValue } from '../../targets.js';
 
 /**
  * How a fresh adapter's `A` / `B` start, as HF PEFT's `init_lora_weights`:
@@ -138,16 +139,4 @@ export function loraSettingsFor(config: LoraConfig, path: string): LoraLayerSett
     initLoraWeights: config.initLoraWeights as LoraInit,
     loraBias: config.loraBias,
   };
-}
-
-function patternValue(patterns: Readonly<Record<string, number>>, path: string): number | undefined {
-  for (const [pattern, value] of Object.entries(patterns)) {
-    if (path === pattern || path.endsWith(`.${pattern}`)) return value;
-    try {
-      if (new RegExp(`(?:^|\\.)(?:${pattern})$`).test(path)) return value;
-    } catch {
-      // Not a valid regex: only the suffix rule applies.
-    }
-  }
-  return undefined;
 }

@@ -134,8 +134,7 @@ describe('LoRA on Linear', () => {
     );
     const dir = tmp('roles-short');
     await peft.savePretrained(dir);
-    const cfg = JSON.parse(await fs.readFile(path.join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg.target_modules).toEqual(['query', 'value']);
+    expect((await readAdapterConfig(dir)).target_modules).toEqual(['query', 'value']);
     // One layer only: the short names would also select layer 0, so full paths are kept.
     const one = getPeftModel(
       new TinyBert(),
@@ -144,8 +143,7 @@ describe('LoRA on Linear', () => {
     );
     const dir1 = tmp('roles-full');
     await one.savePretrained(dir1);
-    const cfg1 = JSON.parse(await fs.readFile(path.join(dir1, 'adapter_config.json'), 'utf8'));
-    expect(cfg1.target_modules).toEqual(['encoder.layer.1.attention.self.query']);
+    expect((await readAdapterConfig(dir1)).target_modules).toEqual(['encoder.layer.1.attention.self.query']);
   });
 
   it('two adapters: per-example routing equals running each alone; __base__ equals disabled', async () => {

@@ -1,9 +1,8 @@
 import type { AnyModule } from '../../../nn/index.js';
 import { rootKey } from '../../adapter-file.js';
-import { AdapterLayer } from '../../adapter-layer.js';
 import type { PeftMethod } from '../../method.js';
 import { unwrapBase } from '../../targets.js';
-import { adapterLayers } from '../../tuner.js';
+import { adapterLayers, checkTarget } from '../../tuner.js';
 import { PROMPT_EMBEDDINGS_KEY } from '../prompt-tuning/method.js';
 import { resolvePromptTargets } from '../prompt-tuning/targets.js';
 import { type PrefixTuningConfig, prefixTuningConfig } from './config.js';
@@ -49,14 +48,7 @@ export const prefixTuningMethod: PeftMethod<PrefixTuningConfig> = {
   inject(ctx, config, adapterName) {
     const matched = resolvePromptTargets(ctx, config, 'attention', 'PREFIX_TUNING');
     const hosts = matched.map(({ path, module }) => {
-      if (module instanceof AdapterLayer && !(module instanceof PrefixTuningLayer)) {
-        throw new Error(
-          `PREFIX_TUNING: '${path}' is already wrapped by ${module.typeName}; one module takes one kind of adapter`,
-        );
-      }
-      if (module instanceof PrefixTuningLayer && module.hasAdapter(adapterName)) {
-        throw new Error(`PREFIX_TUNING: '${path}' already has adapter '${adapterName}'`);
-      }
+      checkTarget('PREFIX_TUNING', path, module, [PrefixTuningLayer], adapterName);
       const base = unwrapBase(module);
       if (!isPrefixHost(base)) {
         throw new Error(

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Embedding, Linear } from '../../../nn/index.js';
 import { rootKey } from '../../adapter-file.js';
-import { AdapterLayer } from '../../adapter-layer.js';
 import type { PeftMethod } from '../../method.js';
 import { unwrapBase } from '../../targets.js';
-import { adapterLayers } from '../../tuner.js';
+import { adapterLayers, checkTarget } from '../../tuner.js';
 import { type PromptTuningConfig, promptTuningConfig } from './config.js';
 import { PromptTuningLayer } from './layer.js';
 import { resolvePromptTargets } from './targets.js';
@@ -64,14 +63,7 @@ export const promptTuningMethod: PeftMethod<PromptTuningConfig> = {
       );
     }
     const { path, module } = matched[0] as (typeof matched)[number];
-    if (module instanceof AdapterLayer && !(module instanceof PromptTuningLayer)) {
-      throw new Error(
-        `PROMPT_TUNING: '${path}' is already wrapped by ${module.typeName}; one module takes one kind of adapter`,
-      );
-    }
-    if (module instanceof PromptTuningLayer && module.hasAdapter(adapterName)) {
-      throw new Error(`PROMPT_TUNING: '${path}' already has adapter '${adapterName}'`);
-    }
+    checkTarget('PROMPT_TUNING', path, module, [PromptTuningLayer], adapterName);
     const base = unwrapBase(module);
     const inferred = inferTokenDim(base);
     const tokenDim = config.tokenDim ?? inferred;
