@@ -7,7 +7,8 @@ export interface Demo {
 /** Every demo by name. Add `nlp` here when it lands (and make it the default in `DEFAULT_DEMO`). */
 export const DEMOS: Readonly<Record<string, Demo>> = {
   vision: {
-    summary: 'a hospital adapts a digit classifier to its new scanner: zero-shot vs linear probe, LoRA, IA3, bottleneck, full',
+    summary:
+      'a hospital adapts a digit classifier to its new scanner: zero-shot vs linear probe, LoRA, IA3, bottleneck, full',
     run: async (args) => (await import('./vision/main.js')).visionDemoMain(args),
   },
 };

@@ -54,7 +54,14 @@ export function demoConfig(budget: VisionDemoBudget): Record<string, unknown> {
     },
     model: {
       architecture: 'resnet',
-      config: { block: 'basic', layers: [1, 1, 1], width: 32, stem: 'imagenet', numChannels: 1, imageSize: 28 },
+      config: {
+        block: 'basic',
+        layers: [1, 1, 1],
+        width: 32,
+        stem: 'imagenet',
+        numChannels: 1,
+        imageSize: 28,
+      },
     },
     training: {
       batchSize: budget.batchSize,

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeResultsSection } from '../results-file.js';
 import { DEFAULT_BUDGET } from './config.js';
-import { runVisionDemo } from './pipeline.js';
+import { runVisionDemo, type VisionDemoOptions } from './pipeline.js';
 import { renderMarkdown, renderText } from './render.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -15,8 +15,14 @@ export const VISION_USAGE = `pnpm demo vision [--json] [--work <dir>] [--results
   --results <file>  the markdown file whose vision section is rewritten (default docs/results.md)
   --no-results      do not write a results file`;
 
+/** What tests change besides flags: a tiny budget, extra rows, no progress output. */
+export type VisionDemoOverrides = Partial<Pick<VisionDemoOptions, 'budget' | 'methods' | 'progress'>>;
+
 /** `pnpm demo vision [...]`: runs the demo, prints the table (or JSON), updates docs/results.md. */
-export async function visionDemoMain(args: readonly string[]): Promise<number> {
+export async function visionDemoMain(
+  args: readonly string[],
+  overrides: VisionDemoOverrides = {},
+): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -33,7 +39,12 @@ export async function visionDemoMain(args: readonly string[]): Promise<number> {
     process.stdout.write(`${VISION_USAGE}\n`);
     return 0;
   }
-  const report = await runVisionDemo({ workDir: values.work, budget: DEFAULT_BUDGET, cwd: ROOT });
+  const report = await runVisionDemo({
+    workDir: values.work,
+    budget: DEFAULT_BUDGET,
+    cwd: ROOT,
+    ...overrides,
+  });
   const resultsFile = values['no-results'] ? null : path.resolve(values.results);
   if (resultsFile) {
     const command = ['pnpm demo vision', ...args.filter((a) => a !== '--json')].join(' ');

@@ -13,7 +13,11 @@ export interface DemoMethod {
 export const DEMO_METHODS: readonly DemoMethod[] = [
   { id: 'zero-shot', label: 'zero-shot (source model as is)' },
   // SELECTIVE on the `head` role trains the classifier in place and nothing else.
-  { id: 'linear-probe', label: 'linear probe (head only)', set: ['peft={peftType: SELECTIVE, targetRoles: [head]}'] },
+  {
+    id: 'linear-probe',
+    label: 'linear probe (head only)',
+    set: ['peft={peftType: SELECTIVE, targetRoles: [head]}'],
+  },
   // The preset's own method: LoRA r=8 on the `conv` role (every convolution of the ResNet).
   { id: 'lora', label: 'LoRA r=8 (convs) + head', set: [] },
   { id: 'ia3', label: 'IA3 (convs) + head', set: ['peft={peftType: IA3}'] },

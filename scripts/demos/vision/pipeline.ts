@@ -1,20 +1,13 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  createPeftkit,
-  initBackend,
-  type PeftkitHost,
-  type TrainRunResult,
-  trainRun,
-  UserError,
-} from '@peftkit/core';
+import { createPeftkit, initBackend, trainRun, UserError } from '@peftkit/core';
 import { visionPlugin } from '@peftkit/vision';
-import { machineInfo, type MachineInfo } from '../machine.js';
+import { type MachineInfo, machineInfo } from '../machine.js';
 import { type CliStep, resolveStep, stepCommand } from './cli-step.js';
 import { DEMO_PRESET, demoConfig, PRETRAIN_LR, type VisionDemoBudget } from './config.js';
-import { evaluateSplit } from './evaluate-split.js';
 import { DEMO_METHODS, type DemoMethod } from './methods.js';
-import { bytesOf, type MethodResult } from './report.js';
+import type { MethodResult } from './report.js';
+import { runMethod, seconds, type Train } from './run-method.js';
 import { SCANNER_B, type ScannerProfile } from './scanner.js';
 import { type TargetData, writeTargetData } from './target-data.js';
 
@@ -50,7 +43,6 @@ export interface VisionDemoReport {
   readonly wallTimeSeconds: number;
 }
 
-const METRICS = ['accuracy', 'macro_f1'] as const;
 /** Marks a work dir as the demo's own, so a rerun may wipe it and nothing else. */
 const MARKER = '.peftkit-demo';
 
@@ -63,8 +55,6 @@ async function prepareWorkDir(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, MARKER), 'written by `pnpm demo vision`; safe to delete\n');
 }
-
-const seconds = (from: number) => (performance.now() - from) / 1000;
 
 /**
  * The "a hospital adapts a classifier to its new scanner" demo: pretrain a tiny ResNet on the
@@ -83,7 +73,8 @@ export async function runVisionDemo(o: VisionDemoOptions): Promise<VisionDemoRep
   await prepareWorkDir(work);
   const configFile = path.join(work, 'demo-config.json');
   await fs.writeFile(configFile, `${JSON.stringify(demoConfig(budget), null, 2)}\n`);
-  const limit = budget.limitPerDigit === undefined ? [] : [`data.options.limitPerDigit=${budget.limitPerDigit}`];
+  const limit =
+    budget.limitPerDigit === undefined ? [] : [`data.options.limitPerDigit=${budget.limitPerDigit}`];
   const train: Train = async (step) => {
     const command = stepCommand(step, cwd);
     log(`demo: ${command}`);
@@ -122,7 +113,9 @@ export async function runVisionDemo(o: VisionDemoOptions): Promise<VisionDemoRep
   log(`demo: [3/3] adapting to scanner B (${budget.adaptSteps} steps each), scoring the test split`);
   const results: MethodResult[] = [];
   for (const method of o.methods ?? DEMO_METHODS) {
-    results.push(await runMethod(host, method, { base: base.result.outputDir, target, budget, configFile, train }));
+    results.push(
+      await runMethod(host, method, { base: base.result.outputDir, target, budget, configFile, train }),
+    );
     const r = results.at(-1);
     if (r?.status === 'ok') log(`demo: ${method.id}: test accuracy ${r.accuracy?.toFixed(4)}`);
     else log(`demo: ${method.id}: skipped (${r?.reason})`);
@@ -146,93 +139,3 @@ export async function runVisionDemo(o: VisionDemoOptions): Promise<VisionDemoRep
     wallTimeSeconds: seconds(started),
   };
 }
-
-interface MethodContext {
-  readonly base: string;
-  readonly target: TargetData;
-  readonly budget: VisionDemoBudget;
-  readonly configFile: string;
-  readonly train: Train;
-}
-
-type Train = (step: CliStep) => Promise<{ result: TrainRunResult; seconds: number; command: string }>;
-
-const FULL_FILES = ['model.safetensors', 'head.safetensors'] as const;
-const ADAPTER_FILES = ['adapter_model.safetensors'] as const;
-
-async function runMethod(host: PeftkitHost, method: DemoMethod, c: MethodContext): Promise<MethodResult> {
-  const common = { id: method.id, label: method.label };
-  // Zero-shot ships the base as is: its size and parameter count are the base's.
-  if (!method.set) {
-    const metrics = await evaluateSplit(host, c.base, c.target.file, 'test', METRICS);
-    const summary = JSON.parse(await fs.readFile(path.join(c.base, 'summary.json'), 'utf8')) as {
-      totalParameters: number;
-    };
-    return {
-      ...common,
-      status: 'ok',
-      accuracy: metrics['accuracy'] ?? null,
-      macroF1: metrics['macro_f1'] ?? null,
-      trainableParameters: 0,
-      totalParameters: summary.totalParameters,
-      weightBytes: await bytesOf(c.base, FULL_FILES),
-      weightFiles: FULL_FILES,
-      trainSeconds: 0,
-      runDir: c.base,
-      command: null,
-    };
-  }
-  const step: CliStep = {
-    command: 'train',
-    preset: DEMO_PRESET,
-    config: c.configFile,
-    set: [...method.set, `training.evalEvery.steps=${c.budget.adaptSteps}`],
-    // The archive's own val split (the reader's `evalSplit`) scores training; without
-    // --eval-data the CLI would hold out 10% of the train split instead.
-    data: c.target.file,
-    evalData: c.target.file,
-    base: c.base,
-    out: path.join(path.dirname(c.base), 'adapt', method.id),
-    maxSteps: c.budget.adaptSteps,
-    seed: c.budget.seed,
-  };
-  let trained: Awaited<ReturnType<Train>>;
-  try {
-    trained = await c.train(step);
-  } catch (err) {
-    // A method the architecture cannot host (no matching roles or module types) is reported
-    // as `peft: ...` before any training: skip the row and say why.
-    if (err instanceof UserError && err.message.startsWith('peft:')) {
-      return { ...common, ...EMPTY, status: 'skipped', reason: err.message.replace(/^peft:\s*/, '') };
-    }
-    throw err;
-  }
-  const { result } = trained;
-  const files = result.kind === 'full' ? FULL_FILES : ADAPTER_FILES;
-  const metrics = await evaluateSplit(host, result.outputDir, c.target.file, 'test', METRICS);
-  return {
-    ...common,
-    status: 'ok',
-    accuracy: metrics['accuracy'] ?? null,
-    macroF1: metrics['macro_f1'] ?? null,
-    trainableParameters: result.summary.trainableParameters,
-    totalParameters: result.summary.totalParameters,
-    weightBytes: await bytesOf(result.outputDir, files),
-    weightFiles: files,
-    trainSeconds: trained.seconds,
-    runDir: result.outputDir,
-    command: trained.command,
-  };
-}
-
-const EMPTY = {
-  accuracy: null,
-  macroF1: null,
-  trainableParameters: null,
-  totalParameters: null,
-  weightBytes: null,
-  weightFiles: [],
-  trainSeconds: null,
-  runDir: null,
-  command: null,
-} as const;

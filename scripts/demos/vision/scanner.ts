@@ -59,7 +59,9 @@ function rotate(src: Float32Array, h: number, w: number, degrees: number): Float
 function blur(src: Float32Array, h: number, w: number, sigma: number): Float32Array {
   if (sigma <= 0) return src;
   const radius = Math.max(1, Math.ceil(2.5 * sigma));
-  const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma ** 2)));
+  const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) =>
+    Math.exp(-((i - radius) ** 2) / (2 * sigma ** 2)),
+  );
   const sum = kernel.reduce((s, k) => s + k, 0);
   const k = kernel.map((v) => v / sum);
   const pass = (input: Float32Array, horizontal: boolean) => {

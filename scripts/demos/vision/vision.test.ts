@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -10,8 +11,9 @@ import { runDemo } from '../dispatch.js';
 import { writeResultsSection } from '../results-file.js';
 import { type CliStep, resolveStep, stepArgv } from './cli-step.js';
 import type { VisionDemoBudget } from './config.js';
-import { DEMO_METHODS } from './methods.js';
-import { runVisionDemo, type VisionDemoReport } from './pipeline.js';
+import { visionDemoMain } from './main.js';
+import { DEMO_METHODS, type DemoMethod } from './methods.js';
+import type { VisionDemoReport } from './pipeline.js';
 import { renderMarkdown, renderText } from './render.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -33,21 +35,31 @@ const fingerprint = async (file: string) => {
   return bytes ? createHash('sha256').update(bytes).digest('hex') : 'missing';
 };
 
+const PREFIX: DemoMethod = {
+  id: 'prefix',
+  label: 'prefix tuning',
+  set: ['peft={peftType: PREFIX_TUNING, numVirtualTokens: 4}'],
+};
+
 let tmp: string;
 let before: string;
-let report: VisionDemoReport;
-const logs: string[] = [];
+let report: VisionDemoReport & { resultsFile: string | null };
+let stderr: string;
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-demo-vision-'));
   before = await fingerprint(RESULTS);
-  report = await runVisionDemo({
-    workDir: path.join(tmp, 'work'),
-    budget: TINY,
-    cwd: ROOT,
-    progress: 'none',
-    log: (line) => logs.push(line),
-  });
+  // The real entry point with --json, a temp work dir and a temp results file.
+  const run = await capture(() =>
+    visionDemoMain(
+      ['--json', '--work', path.join(tmp, 'work'), '--results', path.join(tmp, 'results.md')],
+      // A ResNet has no attention for prefix tuning to attach to: that row must be skipped, not fail.
+      { budget: TINY, methods: [...DEMO_METHODS, PREFIX], progress: 'none' },
+    ),
+  );
+  expect(run.code, run.stderr).toBe(0);
+  report = JSON.parse(run.stdout);
+  stderr = run.stderr;
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
@@ -75,8 +87,8 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; stdou
 
 describe('pnpm demo vision (tiny budget)', () => {
   it('scores every method on the held-out target test split', () => {
-    expect(report.results.map((r) => r.id)).toEqual(DEMO_METHODS.map((m) => m.id));
-    for (const r of report.results) {
+    expect(report.results.map((r) => r.id)).toEqual([...DEMO_METHODS.map((m) => m.id), 'prefix']);
+    for (const r of report.results.filter((x) => x.id !== 'prefix')) {
       // The ResNet hosts every method, so nothing may be skipped here.
       expect(r.status, `${r.id}: ${r.reason ?? ''}`).toBe('ok');
       expect(Number.isFinite(r.accuracy)).toBe(true);
@@ -91,15 +103,31 @@ describe('pnpm demo vision (tiny budget)', () => {
     // Adapters ship far less than the whole model.
     expect(byId.get('lora')?.weightBytes).toBeLessThan(byId.get('full')?.weightBytes ?? 0);
     expect(report.target.counts.test).toBeGreaterThan(0);
+    const prefix = byId.get('prefix');
+    expect(prefix?.status).toBe('skipped');
+    expect(prefix?.reason).toContain('PREFIX_TUNING');
+    expect(stderr).toContain('demo: prefix: skipped (PREFIX_TUNING');
     expect(Number.isFinite(report.source.accuracy)).toBe(true);
   });
 
   it('prints a table with a row per method, and markdown with the CLI commands', () => {
     const text = renderText(report);
     for (const m of DEMO_METHODS) expect(text).toContain(m.label);
+    expect(text).toMatch(/prefix tuning +skipped: PREFIX_TUNING/);
     const md = renderMarkdown(report, 'pnpm demo vision');
-    expect(md).toContain('| method | test accuracy |');
+    expect(md).toMatch(/^\| method +\| test accuracy +\|/m);
+    // `pnpm lint` formats markdown: a freshly written results file must already be formatted.
+    const biome = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'biome'),
+      ['format', '--stdin-file-path=docs/results.md'],
+      {
+        input: `# Results\n\n${md}\n`,
+        encoding: 'utf8',
+      },
+    );
+    expect(biome.stdout).toBe(`# Results\n\n${md}\n`);
     expect(md).toContain('pnpm peftkit pretrain --preset vision/classification');
+    // One command per trained row; zero-shot and the skipped row train nothing.
     expect(md.match(/pnpm peftkit train /g)).toHaveLength(DEMO_METHODS.length - 1);
   });
 
@@ -132,9 +160,16 @@ describe('pnpm demo vision (tiny budget)', () => {
     expect(path.resolve(ROOT, cli.model.base ?? '')).toBe(ours.model.base);
   });
 
-  it('leaves docs/results.md alone; the results writer replaces only its own section', async () => {
+  it('writes its section to the results file it is given and leaves docs/results.md alone', async () => {
     expect(await fingerprint(RESULTS)).toBe(before);
-    const file = path.join(tmp, 'results.md');
+    expect(report.resultsFile).toBe(path.join(tmp, 'results.md'));
+    const written = await fs.readFile(path.join(tmp, 'results.md'), 'utf8');
+    expect(written).toContain('<!-- demo:vision:start -->\n## Vision');
+    for (const m of DEMO_METHODS) expect(written).toContain(`| ${m.label} `);
+  });
+
+  it('replaces only its own section of a results file', async () => {
+    const file = path.join(tmp, 'sections.md');
     await fs.writeFile(file, '# Results\n\n<!-- demo:nlp:start -->\nnlp\n<!-- demo:nlp:end -->\n');
     await writeResultsSection(file, 'vision', 'first');
     await writeResultsSection(file, 'vision', 'second');
