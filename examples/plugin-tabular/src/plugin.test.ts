@@ -136,6 +136,11 @@ describe('tabular plugin through the peftkit CLI', () => {
       expect(p.probabilities[p.label]).toBe(Math.max(...Object.values(p.probabilities)));
     }
 
+    // The pretrained base was read with the synthetic reader; evaluating it on a CSV must use
+    // the CSV reader, not the run's own reader (which would ignore the path).
+    const baseEval = await peftkit(['eval', '--adapter', base, '--data', path.join(dir, 'test.csv')]);
+    expect(baseEval.result['examples']).toBe(300);
+
     const merged = path.join(dir, 'merged');
     await peftkit(['merge', '--adapter', out, '--out', merged]);
     const again = await peftkit(['eval', '--adapter', merged, '--data', path.join(dir, 'test.csv')]);

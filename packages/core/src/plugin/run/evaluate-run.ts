@@ -38,7 +38,13 @@ export async function evaluateRun(
   o: EvaluateRunOptions,
 ): Promise<EvaluateRunResult> {
   const config = run.manifest.config as RunConfig;
-  const reader = await pickReader(host, config, o.data, run.manifest.reader ?? undefined);
+  // The run's own reader only if it accepts this location: a reader that ignores paths (a
+  // package-backed dataset) would otherwise silently evaluate its own data instead of o.data.
+  const own = run.manifest.reader ? host.readers.get(run.manifest.reader) : undefined;
+  const reader =
+    own && (await own.canRead(o.data))
+      ? own
+      : await pickReader(host, { ...config, data: { ...config.data, reader: undefined } }, o.data);
   const read = await readEvalData(reader, o.data, config.data.options, run.labels);
   for (const w of read.warnings ?? []) o.log?.(`warning: ${w}`);
   const head = run.head;
