@@ -54,4 +54,14 @@ describe('Linear', () => {
     expect(() => new Linear(0, 2)).toThrow(/inFeatures must be a positive integer/);
     lin.dispose();
   });
+
+  it("weightLayout 'identity' keeps [in, out] in files too (GPT-2 Conv1D)", () => {
+    const lin = new Linear(3, 5, { weightLayout: 'identity' });
+    expect(lin.weight.layout).toBe('identity');
+    const file = toTorchLayout(lin.weight.value, lin.weight.layout);
+    expect(file.shape).toEqual([3, 5]);
+    expect(Array.from(file.dataSync())).toEqual(Array.from(lin.weight.value.dataSync()));
+    file.dispose();
+    lin.dispose();
+  });
 });

@@ -7,6 +7,12 @@ import type { Parameter } from './parameter.js';
 export interface LinearOptions {
   /** Adds a learnable bias (default true). */
   bias?: boolean;
+  /**
+   * How the weight is stored in PyTorch files: `'linear'` (default) = `[out, in]` as `nn.Linear`;
+   * `'identity'` = `[in, out]` as HF's GPT-2 `Conv1D` ("fan_in_fan_out"). Memory is `[in, out]`
+   * either way, so PEFT methods treat both alike.
+   */
+  weightLayout?: 'linear' | 'identity';
 }
 
 /**
@@ -33,7 +39,7 @@ export class Linear extends Module<[tf.Tensor], tf.Tensor> {
     this.inFeatures = assertPositiveInt(inFeatures, 'inFeatures', 'Linear');
     this.outFeatures = assertPositiveInt(outFeatures, 'outFeatures', 'Linear');
     this.weight = this.initParameter('weight', () => kaimingUniform([inFeatures, outFeatures], inFeatures), {
-      layout: 'linear',
+      layout: options.weightLayout ?? 'linear',
     });
     this.bias =
       (options.bias ?? true)

@@ -1,4 +1,4 @@
-import { Linear, type Parameter } from '@peftkit/core';
+import { Linear } from '@peftkit/core';
 
 /**
  * GPT-2's `Conv1D` (HF `pytorch_utils.Conv1D`): a Linear whose weight is stored `[in, out]` in
@@ -6,17 +6,10 @@ import { Linear, type Parameter } from '@peftkit/core';
  * weights `[in, out]`), so LoRA, IA3, bottleneck adapters and merging treat it as one; only the
  * file layout differs: `identity` instead of `linear`, so no transpose at the file boundary.
  *
- * Core's `Linear` takes no layout option, so the constructor swaps the weight parameter for one
- * with the `identity` layout (same values) and re-points the `weight` field.
- *
  * @example const cAttn = new Conv1D(768, 3 * 768); // file key c_attn.weight: [768, 2304]
  */
 export class Conv1D extends Linear {
   constructor(inFeatures: number, outFeatures: number) {
-    super(inFeatures, outFeatures);
-    const linearLayout = this.unregisterParameter('weight');
-    const identity = this.initParameter('weight', () => linearLayout.value.clone(), { layout: 'identity' });
-    linearLayout.dispose();
-    (this as { weight: Parameter }).weight = identity;
+    super(inFeatures, outFeatures, { weightLayout: 'identity' });
   }
 }
