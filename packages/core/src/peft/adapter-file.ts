@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadSafetensors, readJsonObject, saveSafetensors, writeJsonAtomic } from '../io/index.js';
+import { exists } from '../io/read-json.js';
 import { fromTorchLayout, type Parameter, sameShape, torchShapeOf, toTorchLayout } from '../nn/index.js';
 
 /** File names of an adapter directory (HF PEFT layout plus peftkit's sidecar). */
@@ -156,18 +157,12 @@ export async function readAdapterConfig(
     );
   }
   const sidecarPath = path.join(dir, ADAPTER_FILES.sidecar);
-  let sidecar: AdapterSidecar | undefined;
-  try {
-    await fs.access(sidecarPath);
-    const raw = await readJsonObject(sidecarPath, 'peftkit sidecar');
-    if (raw['format'] !== 'peftkit-adapter' || !Array.isArray(raw['targets'])) {
-      throw new Error(
-        `peftkit sidecar ${sidecarPath}: expected format 'peftkit-adapter' with a 'targets' array`,
-      );
-    }
-    sidecar = raw as unknown as AdapterSidecar;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  if (!(await exists(sidecarPath))) return { fileConfig, sidecar: undefined };
+  const raw = await readJsonObject(sidecarPath, 'peftkit sidecar');
+  if (raw['format'] !== 'peftkit-adapter' || !Array.isArray(raw['targets'])) {
+    throw new Error(
+      `peftkit sidecar ${sidecarPath}: expected format 'peftkit-adapter' with a 'targets' array`,
+    );
   }
-  return { fileConfig, sidecar };
+  return { fileConfig, sidecar: raw as unknown as AdapterSidecar };
 }

@@ -59,7 +59,6 @@ export {
   matchesNameOrSuffix,
   noTargetsError,
   resolveTargets,
-  type TargetDecision,
   type TargetMatch,
   type TargetResolution,
   type TargetSpec,

@@ -4,12 +4,6 @@ import type { PeftConfigBase } from './config.js';
 import { type Placement, resolveRole } from './placement.js';
 import type { Role } from './roles.js';
 
-/** How one module path relates to a config's targets. */
-export type TargetDecision =
-  | { kind: 'matched'; by: string[] }
-  | { kind: 'excluded'; by: string }
-  | { kind: 'unmatched' };
-
 export interface TargetMatch {
   path: string;
   module: AnyModule;

@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { exists } from '../io/read-json.js';
 import {
   type DiscoveredPlugin,
   isPluginFailure,
@@ -174,11 +175,4 @@ async function nodeModulesPackageDirs(nodeModules: string): Promise<string[]> {
     else out.push(d);
   }
   return out;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
 }

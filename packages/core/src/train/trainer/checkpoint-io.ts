@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { writeDirAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
+import { exists } from '../../io/read-json.js';
 import { loadSafetensors } from '../../io/safetensors.js';
 import { saveSafetensors } from '../../io/safetensors-writer.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -102,11 +103,4 @@ export async function restoreOptimizer(
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.stat(p).then(
-    () => true,
-    () => false,
-  );
 }
