@@ -1,10 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import {
   createPeftkit,
   evaluateRun,
   loadRun,
+  mergeRun,
   predictRun,
   Rng,
   readSafetensorsHeader,
@@ -14,6 +16,8 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nlpPlugin } from './plugin.js';
+import type { TextPreprocessor } from './preprocess/text-preprocessor.js';
+import { loadTokenizer } from './preprocess/tokenizer-files.js';
 import { sentimentPreset } from './presets/sentiment.js';
 
 let dir: string;
@@ -42,6 +46,9 @@ function sentences(n: number, seed: number): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** What `saveFiles` writes for a WordPiece tokenizer. */
+const TOKENIZER_DIR = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
 
 const TINY_BERT = {
   hidden_size: 32,
@@ -109,6 +116,8 @@ describe('@peftkit/nlp plugin', () => {
     const pre0 = JSON.parse(await fs.readFile(path.join(baseDir, 'preprocessor.json'), 'utf8'));
     // The vocabulary trained on the data sets the embedding size.
     expect(Object.keys(pre0.state.tokenizer.tokenizer.model.vocab)).toHaveLength(baseConfig.vocab_size);
+    // A pretrained checkpoint is also a Hugging Face tokenizer directory.
+    expect(await fs.readdir(baseDir)).toEqual(expect.arrayContaining(TOKENIZER_DIR));
 
     // 2. Adapt with the sentiment preset: LoRA on attn.q/attn.v, classifier trained whole.
     const { config } = resolveRunConfig({
@@ -146,6 +155,20 @@ describe('@peftkit/nlp plugin', () => {
     const run = await loadRun(host, out);
     const evaluated = await evaluateRun(host, run, { data: test });
     expect(evaluated.metrics['accuracy']).toBeCloseTo(accuracy, 6);
+
+    // The adapter directory holds the run's tokenizer as HF files: our reader and
+    // @huggingface/tokenizers both read them back and tokenise exactly as the run does.
+    expect(await fs.readdir(out)).toEqual(expect.arrayContaining(TOKENIZER_DIR));
+    const runTokenizer = (run.instance as TextPreprocessor).tokenizer;
+    const ours = await loadTokenizer(out);
+    const hf = new HfTokenizer(JSON.parse(await fs.readFile(path.join(out, 'tokenizer.json'), 'utf8')), {});
+    for (const text of ['The food was really superb!', 'Crème brûlée, zxqv... and 42 emojis 🙂', 'movie']) {
+      const want = runTokenizer.encode(text);
+      expect(ours.encode(text)).toEqual(want);
+      expect(hf.encode(text).ids).toEqual(want.ids);
+    }
+    const merged = await mergeRun(run, path.join(dir, 'merged'));
+    expect(merged.files).toEqual(expect.arrayContaining(TOKENIZER_DIR));
     const [p] = await predictRun(run, ['the food was really superb and lovely.']);
     expect(p?.label).toBe('1');
     expect(Object.values(p?.probabilities ?? {}).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);

@@ -5,10 +5,8 @@ import { createPeftkit, loadRun, predictRun, Rng, resolveRunConfig, trainRun } f
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeNpy } from './data/npy.js';
-import { encodeNpz } from './data/npz.js';
 import { visionPlugin } from './plugin.js';
-import { medicalImagingPreset } from './presets/medical-imaging.js';
+import { multilabelPreset } from './presets/multilabel.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -19,21 +17,34 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** Bright-centre (class 1) vs dark-centre (class 0) 28x28 images, imbalanced 3:1. */
-function split(n: number, rng: Rng): { images: number[]; labels: number[] } {
-  const images: number[] = [];
-  const labels: number[] = [];
+/**
+ * 16x16 RGB images with two independent findings: a bright left half (`left`) and a bright right
+ * half (`right`), plus noise. Returns the CSV manifest rows (`path,left,right`).
+ */
+async function writeHalves(n: number, rng: Rng, prefix: string): Promise<string[]> {
+  const rows: string[] = [];
   for (let i = 0; i < n; i++) {
-    const y = i % 4 === 0 ? 1 : 0;
-    labels.push(y);
-    for (let r = 0; r < 28; r++) {
-      for (let c = 0; c < 28; c++) {
-        const centre = Math.abs(r - 13.5) < 6 && Math.abs(c - 13.5) < 6;
-        images.push(Math.max(0, Math.min(255, Math.round((centre && y ? 200 : 60) + rng.normal(0, 20)))));
+    const left = i % 2;
+    const right = Math.floor(i / 2) % 2;
+    const pixels = new Uint8Array(16 * 16 * 3);
+    for (let r = 0; r < 16; r++) {
+      for (let c = 0; c < 16; c++) {
+        const on = c < 8 ? left : right;
+        for (let k = 0; k < 3; k++) {
+          pixels[(r * 16 + c) * 3 + k] = Math.max(
+            0,
+            Math.min(255, Math.round((on ? 190 : 60) + rng.normal(0, 25))),
+          );
+        }
       }
     }
+    const file = `${prefix}-${i}.png`;
+    await sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } })
+      .png()
+      .toFile(path.join(dir, file));
+    rows.push(`${file},${left},${right}`);
   }
-  return { images, labels };
+  return rows;
 }
 
 describe('@peftkit/vision plugin', () => {
@@ -54,65 +65,100 @@ describe('@peftkit/vision plugin', () => {
     );
   });
 
-  it('trains vision/medical-imaging on a MedMNIST npz, reports AUROC and sensitivity/specificity, predicts a PNG', async () => {
+  it('trains vision/multilabel from a CSV manifest and reports the multi-label metrics', async () => {
     const rng = new Rng(5);
-    const train = split(48, rng);
-    const val = split(16, rng);
-    const file = path.join(dir, 'tinymnist.npz');
-    await fs.writeFile(
-      file,
-      encodeNpz({
-        train_images: encodeNpy('|u1', [48, 28, 28], train.images),
-        train_labels: encodeNpy('<i8', [48, 1], train.labels),
-        val_images: encodeNpy('|u1', [16, 28, 28], val.images),
-        val_labels: encodeNpy('<i8', [16, 1], val.labels),
-      }),
-    );
+    const header = 'path,left,right';
+    const trainCsv = path.join(dir, 'train.csv');
+    const evalCsv = path.join(dir, 'eval.csv');
+    await fs.writeFile(trainCsv, [header, ...(await writeHalves(32, rng, 'train'))].join('\n'));
+    await fs.writeFile(evalCsv, [header, ...(await writeHalves(16, rng, 'eval'))].join('\n'));
     const host = await createPeftkit({ plugins: [visionPlugin] });
     const { config } = resolveRunConfig({
-      preset: medicalImagingPreset,
+      preset: multilabelPreset,
       layers: [
         {
           name: 'test',
           value: {
-            data: { train: file, eval: file },
+            data: { train: trainCsv, eval: evalCsv, options: { labelColumns: ['left', 'right'] } },
+            preprocess: { options: { resize: { size: 16 } } },
             model: {
-              config: { hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32 },
+              config: {
+                patchSize: 8,
+                hiddenSize: 16,
+                numHiddenLayers: 1,
+                numAttentionHeads: 2,
+                intermediateSize: 32,
+              },
             },
-            training: { epochs: 1, maxSteps: 6, batchSize: 8, lr: 1e-2, earlyStopping: undefined },
+            head: { config: { thresholds: [0.4, 0.6] } },
+            training: { maxSteps: 8, batchSize: 8, lr: 1e-2 },
           },
         },
       ],
     });
-    const out = path.join(dir, 'run');
+    expect(config.training.metrics).toEqual([
+      'multilabel_auroc',
+      'multilabel_f1',
+      'subset_accuracy',
+      'hamming_loss',
+    ]);
+    const out = path.join(dir, 'multilabel');
     const result = await trainRun(host, { config, outDir: out, progress: 'none', log: () => {} });
-    const metrics = result.summary.finalMetrics ?? {};
-    expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['auroc', 'accuracy']));
-    expect(Object.keys(metrics).some((k) => k.startsWith('best_threshold'))).toBe(true);
-    expect(result.files).toEqual(
-      expect.arrayContaining([
-        'adapter_config.json',
-        'adapter_model.safetensors',
-        'preprocessor.json',
-        'summary.json',
-      ]),
-    );
-    const pre = JSON.parse(await fs.readFile(path.join(out, 'preprocessor.json'), 'utf8'));
-    expect(JSON.stringify(pre)).toContain('classWeights');
+    const m = result.summary.finalMetrics ?? {};
+    for (const key of [
+      'multilabel_auroc.macro',
+      'multilabel_auroc.micro',
+      'multilabel_f1',
+      'subset_accuracy',
+      'hamming_loss',
+    ]) {
+      expect(m[key], key).toBeGreaterThanOrEqual(0);
+      expect(m[key], key).toBeLessThanOrEqual(1);
+    }
+    expect(m['multilabel_auroc.evaluated']).toBe(2);
+    expect(m['multilabel_auroc.skipped']).toBe(0);
+    expect(result.labels).toEqual(['left', 'right']);
 
-    const png = path.join(dir, 'scan.png');
-    await sharp(Uint8Array.from(val.images.slice(0, 28 * 28)), {
-      raw: { width: 28, height: 28, channels: 1 },
-    })
-      .toColourspace('b-w')
-      .png()
-      .toFile(png);
+    // Predictions decide at the configured thresholds, which the saved run carries.
     const run = await loadRun(host, out);
-    const [p] = await predictRun(run, [png]);
-    expect(p?.input).toBe(png);
-    expect(Object.keys(p?.probabilities ?? {})).toEqual(['0', '1']);
-    const total = Object.values(p?.probabilities ?? {}).reduce((a, b) => a + b, 0);
-    expect(total).toBeCloseTo(1, 5);
+    const [p] = await predictRun(run, [path.join(dir, 'eval-3.png')]);
+    const probs = p?.probabilities ?? {};
+    const expected = (['left', 'right'] as const).filter((l, i) => (probs[l] as number) >= [0.4, 0.6][i]!);
+    expect(p?.value).toEqual(expected);
     run.model.dispose();
+  });
+
+  it('refuses class-balanced sampling for multi-label data, naming the setting', async () => {
+    const host = await createPeftkit({ plugins: [visionPlugin] });
+    const { config } = resolveRunConfig({
+      preset: multilabelPreset,
+      layers: [
+        {
+          name: 'test',
+          value: {
+            data: {
+              train: path.join(dir, 'train.csv'),
+              eval: path.join(dir, 'eval.csv'),
+              options: { labelColumns: ['left', 'right'] },
+              sampling: 'class-balanced',
+            },
+            preprocess: { options: { resize: { size: 16 } } },
+            model: {
+              config: {
+                patchSize: 8,
+                hiddenSize: 8,
+                numHiddenLayers: 1,
+                numAttentionHeads: 2,
+                intermediateSize: 8,
+              },
+            },
+            training: { maxSteps: 1, batchSize: 8 },
+          },
+        },
+      ],
+    });
+    await expect(
+      trainRun(host, { config, outDir: path.join(dir, 'balanced'), progress: 'none', log: () => {} }),
+    ).rejects.toThrow("data.sampling 'class-balanced' needs the class of every training example");
   });
 });

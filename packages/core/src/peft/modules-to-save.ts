@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AnyModule } from '../nn/index.js';
 import { AdapterLayer, AdapterModuleDict, type AdapterRouting } from './adapter-layer.js';
+import { candidateModules, matchesNameOrSuffix } from './targets.js';
 
 /**
  * Keeps the original module frozen and one fully trainable copy per adapter, as HF PEFT's
@@ -54,4 +55,35 @@ export class ModulesToSaveWrapper extends AdapterLayer<unknown[], tf.TensorConta
   /** Merging has no meaning for a full copy; `mergeAndUnload` swaps the active copy in instead. */
   override merge(): void {}
   override unmerge(): void {}
+}
+
+/**
+ * Wraps every module of `model` matching `patterns` (name or suffix) in a `ModulesToSaveWrapper`
+ * (reusing an existing wrapper) and gives it a copy for adapter `name`. Returns the wrapped
+ * paths; unmatched patterns are reported through `warn`.
+ */
+export function wrapModulesToSave(
+  model: AnyModule,
+  routing: AdapterRouting,
+  patterns: readonly string[],
+  name: string,
+  warn: (message: string) => void,
+): string[] {
+  if (patterns.length === 0) return [];
+  const wrapped: string[] = [];
+  for (const [p, m] of candidateModules(model)) {
+    if (!patterns.some((pat) => matchesNameOrSuffix(p, pat))) continue;
+    if (m instanceof AdapterLayer && !(m instanceof ModulesToSaveWrapper)) {
+      throw new Error(
+        `modulesToSave: '${p}' is already adapted by ${m.typeName}; a module is either adapted or saved whole`,
+      );
+    }
+    const wrapper = m instanceof ModulesToSaveWrapper ? m : new ModulesToSaveWrapper(m, routing);
+    if (wrapper !== m) model.setSubmodule(p, wrapper);
+    wrapper.addAdapter(name);
+    wrapped.push(p);
+  }
+  const unmatched = patterns.filter((pat) => !wrapped.some((p) => matchesNameOrSuffix(p, pat)));
+  if (unmatched.length) warn(`modulesToSave: no module matched ${unmatched.join(', ')}`);
+  return wrapped;
 }

@@ -1,39 +1,23 @@
-import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Module } from '../nn/index.js';
-import {
-  ADAPTER_FILES,
-  adapterDir,
-  readAdapterConfig,
-  readAdapterWeights,
-  tunerKey,
-  writeAdapterConfig,
-  writeAdapterWeights,
-} from './adapter-file.js';
-import { AdapterLayer, type AdapterRouting, BASE_ADAPTER, validateAdapterName } from './adapter-layer.js';
+import type { AdapterEntry } from './adapter-entry.js';
+import { type AdapterRouting, validateAdapterName } from './adapter-layer.js';
+import { withAdapterNames } from './adapter-routing.js';
 import type { PeftConfig } from './config.js';
 import { isPromptAware, type PeftMethod } from './method.js';
-import { ModulesToSaveWrapper } from './modules-to-save.js';
+import { ModulesToSaveWrapper, wrapModulesToSave } from './modules-to-save.js';
 import type { Placement } from './placement.js';
 import { getPeftMethod } from './registry.js';
-import { candidateModules, matchesNameOrSuffix } from './targets.js';
+import { type AdapterStore, adapterTensors, loadAdapter, saveAdapters } from './save-load.js';
 import { adapterLayers } from './tuner.js';
+import { unloadAdapters } from './unload.js';
+import { addWeightedAdapter } from './weighted-adapter.js';
 
 export interface PeftModelOptions {
   /** The architecture's role map; needed for `targetRoles`. */
   placement?: Placement;
   /** Receives warnings (unmatched targets, ...). Default: `console.warn`. */
   warn?: (message: string) => void;
-}
-
-interface AdapterEntry {
-  config: Readonly<PeftConfig>;
-  method: PeftMethod;
-  targets: string[];
-  /** Method-resolved fields written to `adapter_config.json` (see `InjectReport.fileConfig`). */
-  fileConfig: Readonly<Record<string, unknown>>;
-  modulesToSave: string[];
-  extraFileKeys: Record<string, unknown>;
 }
 
 /** Holds the adapted model under `model`, so full state-dict keys read `base_model.model.<path>` as in HF. */
@@ -112,24 +96,13 @@ export class PeftModel<
    * `adapter_names` argument. Inference only: rows are combined by masks.
    */
   callWithAdapterNames(adapterNames: readonly string[], ...inputs: I): O {
-    for (const n of adapterNames) {
-      if (n !== '__base__' && !this.adapters.has(n)) throw new Error(`adapterNames: unknown adapter '${n}'`);
-    }
-    // Methods that change the base in place or the sequence length cannot serve rows separately.
-    for (const n of new Set([...adapterNames, ...this.active])) {
-      const e = n === BASE_ADAPTER ? undefined : this.adapters.get(n);
-      if (e?.method.perExampleRouting === false) {
-        throw new Error(
-          `adapterNames: ${e.method.peftType} adapter '${n}' cannot be routed per example; run it on its own (setAdapter)`,
-        );
-      }
-    }
-    this.routing.adapterNames = adapterNames;
-    try {
-      return this.call(...inputs);
-    } finally {
-      this.routing.adapterNames = undefined;
-    }
+    return withAdapterNames(
+      this.routing,
+      adapterNames,
+      this.active,
+      (n) => this.adapters.get(n),
+      () => this.call(...inputs),
+    );
   }
 
   get peftConfig(): ReadonlyMap<string, Readonly<PeftConfig>> {
@@ -188,31 +161,17 @@ export class PeftModel<
       parsed,
       name,
     );
-    const modulesToSave = this.wrapModulesToSave(parsed.modulesToSave ?? [], name);
+    const modulesToSave = wrapModulesToSave(
+      this.model,
+      this.routing,
+      parsed.modulesToSave ?? [],
+      name,
+      this.warn,
+    );
     this.adapters.set(name, { config: parsed, method, targets, fileConfig, modulesToSave, extraFileKeys });
     if (this.active.length === 0) this.active = [name];
     this.applyTrainability();
     return this;
-  }
-
-  private wrapModulesToSave(patterns: readonly string[], name: string): string[] {
-    if (patterns.length === 0) return [];
-    const wrapped: string[] = [];
-    for (const [p, m] of candidateModules(this.model)) {
-      if (!patterns.some((pat) => matchesNameOrSuffix(p, pat))) continue;
-      if (m instanceof AdapterLayer && !(m instanceof ModulesToSaveWrapper)) {
-        throw new Error(
-          `modulesToSave: '${p}' is already adapted by ${m.typeName}; a module is either adapted or saved whole`,
-        );
-      }
-      const wrapper = m instanceof ModulesToSaveWrapper ? m : new ModulesToSaveWrapper(m, this.routing);
-      if (wrapper !== m) this.model.setSubmodule(p, wrapper);
-      wrapper.addAdapter(name);
-      wrapped.push(p);
-    }
-    const unmatched = patterns.filter((pat) => !wrapped.some((p) => matchesNameOrSuffix(p, pat)));
-    if (unmatched.length) this.warn(`modulesToSave: no module matched ${unmatched.join(', ')}`);
-    return wrapped;
   }
 
   /**
@@ -297,65 +256,14 @@ export class PeftModel<
     combinationType = 'svd',
     options: Readonly<Record<string, unknown>> = {},
   ): void {
-    validateAdapterName(adapterName);
-    if (this.adapters.has(adapterName))
-      throw new Error(`addWeightedAdapter: adapter '${adapterName}' already exists`);
-    if (adapters.length === 0) throw new Error('addWeightedAdapter: give at least one source adapter');
-    if (weights.length !== adapters.length || weights.some((w) => !Number.isFinite(w))) {
-      throw new Error(
-        `addWeightedAdapter: need one finite weight per adapter (${adapters.length} adapters, weights [${weights.join(', ')}])`,
-      );
-    }
-    const entries = adapters.map((n) => this.entry(n));
-    const method = (entries[0] as AdapterEntry).method;
-    const other = entries.find((e) => e.method !== method);
-    if (other) {
-      throw new Error(
-        `addWeightedAdapter: cannot combine ${method.peftType} and ${other.method.peftType} adapters`,
-      );
-    }
-    if (!method.addWeightedAdapter) {
-      throw new Error(`addWeightedAdapter: ${method.peftType} adapters cannot be combined`);
-    }
-    const saved = new Map<ModulesToSaveWrapper, string>();
-    for (const [p, layer] of adapterLayers(this.model)) {
-      if (!(layer instanceof ModulesToSaveWrapper)) continue;
-      const owners = adapters.filter((n) => layer.hasAdapter(n));
-      if (owners.length > 1) {
-        throw new Error(
-          `addWeightedAdapter: '${p}' is saved whole (modulesToSave) by several of the adapters (${owners.join(', ')}); such copies cannot be combined`,
-        );
-      }
-      if (owners.length === 1) saved.set(layer, owners[0] as string);
-    }
-    try {
-      method.addWeightedAdapter({
-        model: this.model,
-        sources: adapters.map((name, i) => ({
-          name,
-          config: (entries[i] as AdapterEntry).config,
-          targets: (entries[i] as AdapterEntry).targets,
-        })),
-        weights,
-        adapterName,
-        combinationType,
-        options,
-        addAdapter: (config) => {
-          this.addAdapter(adapterName, config);
-        },
-      });
-      for (const [layer, owner] of saved) {
-        if (!layer.hasAdapter(adapterName)) continue;
-        const from = layer.copyFor(owner).parameters();
-        const to = layer.copyFor(adapterName).parameters();
-        from.forEach((p, i) => {
-          to[i]?.assign(p.value);
-        });
-      }
-    } catch (err) {
-      if (this.adapters.has(adapterName)) this.deleteAdapter(adapterName);
-      throw err;
-    }
+    const host = {
+      model: this.model,
+      hasAdapter: (n: string) => this.adapters.has(n),
+      entry: (n: string) => this.entry(n),
+      addAdapter: (n: string, config: Readonly<Record<string, unknown>>) => this.addAdapter(n, config),
+      deleteAdapter: (n: string) => this.deleteAdapter(n),
+    };
+    addWeightedAdapter(host, adapters, weights, adapterName, combinationType, options);
   }
 
   /** Runs `fn` with every adapter switched off (merged ones are unmerged and re-merged after). */
@@ -424,26 +332,8 @@ export class PeftModel<
   }
 
   private unloadModel(merged: boolean): Module<I, O> {
-    // First, so a method that cannot restore the base refuses before anything changed.
-    const released = new Set<PeftMethod>();
-    for (const e of this.adapters.values()) {
-      if (!e.method.releaseInPlace || released.has(e.method)) continue;
-      released.add(e.method);
-      e.method.releaseInPlace(this.model, merged);
-    }
-    for (const [p, layer] of adapterLayers(this.model)) {
-      let replacement = layer.base;
-      if (layer instanceof ModulesToSaveWrapper) {
-        const name = this.active.find((n) => layer.hasAdapter(n));
-        if (name) replacement = layer.copyFor(name);
-      }
-      this.model.setSubmodule(p, replacement);
-      for (const n of layer.adapterNames())
-        for (const param of layer.adapterParameters(n))
-          if (!replacement.parameters().includes(param)) param.dispose();
-    }
     const model = this.model;
-    for (const p of model.parameters()) p.trainable = true;
+    unloadAdapters(model, this.adapters.values(), this.active, merged);
     this.adapters.clear();
     this.active = [];
     return model;
@@ -464,25 +354,7 @@ export class PeftModel<
 
   /** Parameters adapter `name` saves, keyed as in `adapter_model.safetensors` (without the prefix). */
   adapterStateDict(name: string) {
-    return this.adapterTensors(name, false);
-  }
-
-  /** `adapterStateDict`, or with `forLoad` the parameters a file is loaded into (`loadTargets`). */
-  private adapterTensors(name: string, forLoad: boolean) {
-    const e = this.entry(name);
-    const out =
-      forLoad && e.method.loadTargets
-        ? e.method.loadTargets(this.model, name, e.config)
-        : e.method.adapterParameters(this.model, name, e.config);
-    for (const [p, layer] of adapterLayers(this.model)) {
-      if (!(layer instanceof ModulesToSaveWrapper) || !layer.hasAdapter(name)) continue;
-      for (const [k, param] of layer.adapterParametersByKey(name)) {
-        const key = k ? `${p}.${k}` : p;
-        // HF's prompt-learning PeftModel has no tuner wrapper: its copies live at `base_model.<path>`.
-        out.set(e.method.promptLearning ? tunerKey(key) : key, param);
-      }
-    }
-    return out;
+    return adapterTensors(this.model, name, this.entry(name), false);
   }
 
   /**
@@ -490,60 +362,25 @@ export class PeftModel<
    * (+ `peftkit.json`), the `default` adapter in `dir`, others in `dir/<name>`.
    */
   async savePretrained(dir: string, options: { selectedAdapters?: readonly string[] } = {}): Promise<void> {
-    const names = options.selectedAdapters ?? this.adapterNames();
-    for (const name of names) {
-      const e = this.entry(name);
-      const out = adapterDir(dir, name);
-      const usesResolved =
-        e.config.targetRoles?.length ||
-        e.config.targetModules === 'all-linear' ||
-        e.config.targetModules === undefined;
-      const fileConfig = e.method.config.toFile(
-        {
-          ...e.config,
-          ...(usesResolved ? { targetModules: compactTargets(this.model, e.targets) } : {}),
-          ...e.fileConfig,
-          inferenceMode: true,
-        },
-        e.extraFileKeys,
-      );
-      await writeAdapterConfig(out, fileConfig, {
-        format: 'peftkit-adapter',
-        version: 1,
-        adapterName: name,
-        peftType: e.method.peftType,
-        ...(this.placement ? { architecture: this.placement.architecture } : {}),
-        ...(e.config.targetRoles ? { targetRoles: [...e.config.targetRoles] } : {}),
-        targets: [...e.targets],
-        modulesToSave: e.modulesToSave,
-      });
-      await writeAdapterWeights(path.join(out, ADAPTER_FILES.weights), this.adapterStateDict(name));
-    }
+    await saveAdapters(this.store(), dir, options.selectedAdapters ?? this.adapterNames());
   }
 
   /** Adds adapter `name` from a directory written by `savePretrained` (or by HF PEFT). */
   async loadAdapter(dir: string, name: string, options: { isTrainable?: boolean } = {}): Promise<void> {
-    validateAdapterName(name);
-    const { fileConfig, sidecar } = await readAdapterConfig(dir);
-    const method = getPeftMethod(String(fileConfig['peft_type']));
-    const { config, extraFileKeys } = method.config.fromFile(
-      fileConfig,
-      path.join(dir, ADAPTER_FILES.config),
-    );
-    if (sidecar?.architecture && this.placement && sidecar.architecture !== this.placement.architecture) {
-      throw new Error(
-        `${dir}: adapter was trained on architecture '${sidecar.architecture}', this model is '${this.placement.architecture}'`,
-      );
-    }
-    // Inject exactly where the adapter was trained when the sidecar says so; roles need not resolve again.
-    const targeting = sidecar ? { targetModules: [...sidecar.targets], targetRoles: undefined } : {};
-    this.addAdapter(name, { ...config, ...targeting, inferenceMode: !options.isTrainable }, extraFileKeys);
-    try {
-      await readAdapterWeights(path.join(dir, ADAPTER_FILES.weights), this.adapterTensors(name, true));
-    } catch (err) {
-      this.deleteAdapter(name);
-      throw err;
-    }
+    await loadAdapter(this.store(), dir, name, options);
+  }
+
+  /** This model as save/load see it. */
+  private store(): AdapterStore {
+    return {
+      model: this.model,
+      placement: this.placement,
+      entry: (n) => this.entry(n),
+      addAdapter: (n, config, extraFileKeys) => {
+        this.addAdapter(n, config, extraFileKeys);
+      },
+      deleteAdapter: (n) => this.deleteAdapter(n),
+    };
   }
 
   /** Wraps `model` and loads the adapter in `dir` (HF's `PeftModel.from_pretrained`). */
@@ -567,19 +404,4 @@ export function getPeftModel<I extends unknown[], O extends tf.TensorContainer>(
   options: PeftModelOptions & { adapterName?: string } = {},
 ): PeftModel<I, O> {
   return new PeftModel(model, options).addAdapter(options.adapterName ?? 'default', config);
-}
-
-/**
- * The shortest portable form of resolved targets: their last path segments (`["query",
- * "value"]`) when suffix-matching those names selects exactly the same modules, as HF PEFT users
- * write them; otherwise the full paths.
- */
-export function compactTargets(model: AnyModule, targets: readonly string[]): string[] {
-  const names = [...new Set(targets.map((t) => t.split('.').pop() ?? t))].sort();
-  const selected = candidateModules(model)
-    .map(([p]) => p)
-    .filter((p) => names.some((n) => matchesNameOrSuffix(p, n)));
-  const wanted = new Set(targets);
-  const same = selected.length === wanted.size && selected.every((p) => wanted.has(p));
-  return same ? names : [...targets];
 }

@@ -17,8 +17,26 @@ export interface ReadOptions<O = Readonly<Record<string, unknown>>> {
    * and report labels outside the set in `warnings` (or fail), never silently extend the set.
    */
   readonly labels?: readonly string[] | undefined;
-  /** Which split is being read (readers may skip work at eval time, e.g. label inference). */
+  /** Which role the data plays (readers may skip work at eval time, e.g. label inference). */
   readonly split: 'train' | 'eval';
+  /**
+   * A named split of a multi-split source to read instead of the reader's default for `split`:
+   * the source's eval split while training without `data.eval`, or the user's choice
+   * (`peftkit eval --split test`). Only passed to readers with `splits`, and always one of the
+   * names `splits` listed for this location.
+   */
+  readonly sourceSplit?: string | undefined;
+}
+
+/** The named splits a source carries itself (an archive's `train`, `val` and `test`). */
+export interface SourceSplits {
+  /** Every split the source holds, in the source's order. */
+  readonly names: readonly string[];
+  /**
+   * The split to evaluate on while training when the run config sets no `data.eval`; undefined
+   * when the source has none (core then holds out `data.evalFraction` of the training data).
+   */
+  readonly eval?: string | undefined;
 }
 
 /** What a reader returns. */
@@ -55,4 +73,10 @@ export interface DatasetReader<E = unknown, O = Readonly<Record<string, unknown>
   /** Cheap check used to pick a reader when the run config names none. */
   canRead(path: string): boolean | Promise<boolean>;
   read(path: string, options: ReadOptions<O>): Promise<ReadResult<E>>;
+  /**
+   * For sources that carry their own splits: the splits of `path` (undefined when this one has
+   * none). With it, training without `data.eval` evaluates on `SourceSplits.eval` instead of a
+   * random hold-out, and `peftkit eval --split <name>` can read any of `names` (`sourceSplit`).
+   */
+  splits?(path: string, options: O): Promise<SourceSplits | undefined>;
 }

@@ -4,6 +4,7 @@ import type { AnyModule } from '../nn/module.js';
 import type { EvalOutput } from '../train/trainer/fit-options.js';
 import type { JsonValue } from './json.js';
 import type { ModelBatch } from './preprocessor.js';
+import { UserError } from './user-error.js';
 
 /** Contribution point for task heads: `bind(Head).toConstantValue(myHead)`. */
 export const Head = Symbol.for('peftkit.Head');
@@ -69,25 +70,40 @@ export interface Head<C = unknown, O = unknown, B extends ModelBatch = ModelBatc
    * for test-time augmentation (average over flips when `!training`) or models whose call needs
    * more than the batch inputs. Runs inside `tf.tidy` (and under the gradient tape when training).
    */
-  forward?(model: AnyModule, batch: B, context: { training: boolean }): O;
-  /** Mean loss of one batch; built from `outputs` so gradients reach the parameters. */
-  loss(outputs: O, batch: B): tf.Scalar;
-  /** Predictions and targets of one eval batch for the metrics (inside `tf.tidy`). */
-  metricInputs(outputs: O, batch: B): EvalOutput;
+  forward?(model: AnyModule, batch: B, context: { training: boolean; config?: C }): O;
+  /**
+   * Mean loss of one batch; built from `outputs` so gradients reach the parameters. Core passes
+   * `context` (the validated head config: label smoothing, loss options); it is optional so
+   * tests and older callers may leave it out, and a head should then use its config defaults.
+   */
+  loss(outputs: O, batch: B, context?: HeadContext<C>): tf.Scalar;
+  /**
+   * Predictions and targets of one eval batch for the metrics (inside `tf.tidy`), plus optional
+   * decision `thresholds` (e.g. per-class thresholds from the head config). `context` as in `loss`.
+   */
+  metricInputs(outputs: O, batch: B, context?: HeadContext<C>): EvalOutput;
   /**
    * Decodes one batch, one prediction per example. `outputs` is the eval-mode forward; `model`
    * and `batch` are there for heads that decode by running the model again (autoregressive
    * generation with a cache, beam search). The caller disposes `outputs` and the batch.
    */
-  predict(outputs: O, context: PredictContext<B>): Promise<Prediction[]>;
+  predict(outputs: O, context: PredictContext<B, C>): Promise<Prediction[]>;
+}
+
+/** What core hands a head's `loss` and `metricInputs` besides the outputs and the batch. */
+export interface HeadContext<C = unknown> {
+  /** The run's head config (`head.config`), validated by `configSchema`, defaults applied. */
+  readonly config: C;
 }
 
 /** What `Head.predict` receives besides the outputs. */
-export interface PredictContext<B extends ModelBatch = ModelBatch> {
+export interface PredictContext<B extends ModelBatch = ModelBatch, C = unknown> {
   readonly labels: readonly string[] | undefined;
   /** The model in eval mode (a `PeftModel` for adapter runs). */
   readonly model: AnyModule;
   readonly batch: B;
+  /** The run's validated head config (always set by core; optional for hand-made contexts). */
+  readonly config?: C;
 }
 
 /** Runs a batch through `model` the way `head` wants (its `forward`, else the batch inputs). */
@@ -96,6 +112,23 @@ export function headForward<O, B extends ModelBatch>(
   model: AnyModule,
   batch: B,
   training: boolean,
+  config?: unknown,
 ): O {
-  return head.forward ? head.forward(model, batch, { training }) : (model.forward(...batch.inputs) as O);
+  return head.forward
+    ? head.forward(model, batch, { training, ...(config !== undefined ? { config } : {}) })
+    : (model.forward(...batch.inputs) as O);
+}
+
+/**
+ * The head config of a saved run, validated again by the installed head's schema: a config
+ * written by an older plugin version gets the defaults of fields added since. Errors name the run.
+ *
+ * @example const config = savedHeadConfig(run.head, run.manifest.head.config, run.dir);
+ */
+export function savedHeadConfig(head: Head, saved: unknown, where: string): unknown {
+  if (!head.configSchema) return saved;
+  const r = head.configSchema.safeParse(saved ?? {});
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `head.config.${i.path.join('.')}: ${i.message}`).join('; ');
+  throw new UserError(`${where}: the saved head config no longer fits head '${head.id}': ${issues}`);
 }

@@ -21,7 +21,7 @@ export {
   type Contributions,
 } from './contribution-points.js';
 export { type Attributed, ContributionCollector, type LoadedPlugin } from './contributions.js';
-export { DatasetReader, type ReadOptions, type ReadResult } from './dataset-reader.js';
+export { DatasetReader, type ReadOptions, type ReadResult, type SourceSplits } from './dataset-reader.js';
 export {
   type DiscoverOptions,
   type DiscoveryResult,
@@ -32,10 +32,12 @@ export { ContainerModule, type DomainPlugin, definePlugin, pluginProblems } from
 export {
   Head,
   type HeadBuildArgs,
+  type HeadContext,
   type HeadedModel,
   headForward,
   type PredictContext,
   type Prediction,
+  savedHeadConfig,
 } from './head.js';
 export { isPlainObject, type JsonObject, type JsonValue } from './json.js';
 export {

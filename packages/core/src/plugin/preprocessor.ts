@@ -35,6 +35,13 @@ export interface FitContext {
    * only what describes the new data (normalisation statistics), or nothing.
    */
   readonly restored: boolean;
+  /**
+   * The base checkpoint directory of the run, or undefined when the base is built fresh. A base
+   * downloaded from a model hub carries its preprocessing files next to `config.json` but no
+   * `preprocessor.json` (a BERT directory has `vocab.txt` / `tokenizer.json`): load them from here
+   * when nothing was restored, and keep them as a restored state would be kept.
+   */
+  readonly baseDir: string | undefined;
 }
 
 /** What `encode` and `collate` receive. */
@@ -72,6 +79,13 @@ export interface PreprocessorInstance<E = unknown, X = unknown, B extends ModelB
   /** JSON state; `loadState(saveState())` must reproduce this instance's behaviour. */
   saveState(): JsonValue;
   loadState(state: JsonValue): void;
+  /**
+   * Writes any standard files that describe this state for other tools (a Hugging Face tokenizer
+   * directory: `tokenizer.json`, `vocab.txt`, ...) into `dir`, next to the adapter or checkpoint
+   * the host writes there. Write each file atomically and leave other files alone; never use the
+   * host's own file names (`RUN_FILES`, `config.json`, `model.safetensors`, adapter files).
+   */
+  saveFiles?(dir: string): Promise<void>;
 }
 
 /**

@@ -43,6 +43,7 @@ describe('registerKernelFixes', () => {
         'MaxPoolGrad@wasm',
         'BatchMatMul@wasm',
         'StridedSlice@wasm',
+        'Identity@wasm',
       ]),
     );
   });

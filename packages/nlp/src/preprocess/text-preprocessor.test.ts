@@ -147,20 +147,54 @@ describe('nlp/tokenizer preprocessor', () => {
   it('trains a vocabulary when it has none, keeps a restored one, and loads a tokenizer directory', async () => {
     const texts = Array.from({ length: 20 }, (_, i) => ({ text: i % 2 ? 'the good movie' : 'the bad plot' }));
     const fresh = new TextPreprocessor(textPreprocessorOptions.parse({ vocabSize: 40 }));
-    await fresh.fit(arrayDataset(texts), { restored: false });
+    await fresh.fit(arrayDataset(texts), { restored: false, baseDir: undefined });
     expect(fresh.tokenizer.tokenize('the good movie').tokens).toEqual(['the', 'good', 'movie']);
     expect(fresh.modelConfig()).toEqual({ vocab_size: fresh.tokenizer.vocabSize });
 
     const restored = new TextPreprocessor(textPreprocessorOptions.parse({ vocabSize: 40 }));
     restored.loadState(JSON.parse(JSON.stringify(pre().saveState())));
-    await restored.fit(arrayDataset(texts), { restored: true });
+    await restored.fit(arrayDataset(texts), { restored: true, baseDir: undefined });
     expect(restored.tokenizer.vocab.tokens()).toEqual(VOCAB);
 
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-pre-'));
     await saveTokenizer(dir, new WordPieceTokenizer(Vocab.fromLines(VOCAB)));
     const fromDir = new TextPreprocessor(textPreprocessorOptions.parse({ tokenizer: dir }));
-    await fromDir.fit(arrayDataset(texts), { restored: false });
+    await fromDir.fit(arrayDataset(texts), { restored: false, baseDir: undefined });
     expect(fromDir.tokenizer.vocab.tokens()).toEqual(VOCAB);
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes the tokenizer files of a base checkpoint directory and never trains over a base', async () => {
+    const texts = Array.from({ length: 20 }, (_, i) => ({ text: i % 2 ? 'the good movie' : 'the bad plot' }));
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-pre-base-'));
+    try {
+      // A hub-style BERT directory: config.json, weights and vocab.txt, no preprocessor.json.
+      await fs.writeFile(path.join(base, 'config.json'), '{"model_type":"bert"}');
+      const fromBase = new TextPreprocessor(textPreprocessorOptions.parse({ vocabSize: 40 }));
+      await expect(fromBase.fit(arrayDataset(texts), { restored: false, baseDir: base })).rejects.toThrow(
+        /has no tokenizer .*set preprocess\.options\.tokenizer/,
+      );
+      await fs.writeFile(path.join(base, 'vocab.txt'), `${VOCAB.join('\n')}\n`);
+      await fromBase.fit(arrayDataset(texts), { restored: false, baseDir: base });
+      expect(fromBase.tokenizer.vocab.tokens()).toEqual(VOCAB);
+      expect(fromBase.tokenizer.tokenize('the good movie').tokens).toEqual(['[UNK]', 'good', 'movie']);
+
+      // saveFiles writes the HF directory next to an adapter; it loads back as the same tokenizer.
+      const out = path.join(base, 'adapter');
+      await fromBase.saveFiles(out);
+      expect((await fs.readdir(out)).sort()).toEqual([
+        'special_tokens_map.json',
+        'tokenizer.json',
+        'tokenizer_config.json',
+        'vocab.txt',
+      ]);
+      const again = new TextPreprocessor(textPreprocessorOptions.parse({ tokenizer: out }));
+      await again.fit(arrayDataset(texts), { restored: false, baseDir: undefined });
+      for (const t of ['the good movie', 'unaffable Paris']) {
+        expect(again.tokenizer.encode(t)).toEqual(fromBase.tokenizer.encode(t));
+      }
+    } finally {
+      await fs.rm(base, { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,7 @@ import {
   type JsonValue,
   type Preprocessor,
   type PreprocessorInstance,
+  UserError,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -14,7 +15,14 @@ import { type Encoding, padEncoding, stackEncodings } from './encoding.js';
 import { maskTokens } from './mlm-masking.js';
 import type { TextBatch } from './text-batch.js';
 import type { TextTokenizer } from './tokenizer.js';
-import { loadTokenizer, tokenizerFromState, tokenizerState } from './tokenizer-files.js';
+import {
+  hasTokenizerFiles,
+  loadTokenizer,
+  saveTokenizer,
+  TOKENIZER_FILES,
+  tokenizerFromState,
+  tokenizerState,
+} from './tokenizer-files.js';
 import { trainWordPiece } from './wordpiece-trainer.js';
 
 export const OBJECTIVES = ['auto', 'masked-lm', 'causal-lm'] as const;
@@ -67,7 +75,7 @@ async function* textsOf(ds: AnyDataset<TextExample>): AsyncGenerator<string> {
 
 /**
  * The nlp preprocessor's per-run instance: a tokenizer (loaded from a directory, restored from
- * the base checkpoint's `preprocessor.json`, or trained on the training texts), encoding with
+ * the base checkpoint's `preprocessor.json` or tokenizer files, or trained on the training texts), encoding with
  * truncation, batching with padding, and targets for every nlp head. The state saved next to the
  * adapter is the whole tokenizer (HF `tokenizer.json` + `tokenizer_config.json` content).
  */
@@ -86,10 +94,25 @@ export class TextPreprocessor implements PreprocessorInstance<TextExample, Encod
     this.tok = tok;
   }
 
+  /**
+   * Picks the tokenizer, first match wins: the one restored from the base's `preprocessor.json`,
+   * `options.tokenizer`, the tokenizer files in the base checkpoint directory (a BERT from the
+   * Hugging Face hub), else a WordPiece vocabulary trained on the texts. A base's embedding rows
+   * are indexed by its vocabulary, so a vocabulary is never trained for a base checkpoint.
+   */
   async fit(train: AnyDataset<TextExample>, context: FitContext): Promise<void> {
-    if (context.restored && this.tok) return; // the base's embedding rows are indexed by its vocabulary
+    if (context.restored && this.tok) return;
     if (this.options.tokenizer) {
       this.tok = await loadTokenizer(this.options.tokenizer);
+      return;
+    }
+    if (context.baseDir !== undefined) {
+      if (!(await hasTokenizerFiles(context.baseDir))) {
+        throw new UserError(
+          `nlp/tokenizer: the base checkpoint ${context.baseDir} has no tokenizer (no ${TOKENIZER_FILES.json}, ${TOKENIZER_FILES.vocabTxt} or ${TOKENIZER_FILES.vocabJson} + ${TOKENIZER_FILES.merges}, no preprocessor.json); set preprocess.options.tokenizer to the directory of the tokenizer the base was trained with`,
+        );
+      }
+      this.tok = await loadTokenizer(context.baseDir);
       return;
     }
     const texts: string[] = [];
@@ -222,6 +245,11 @@ export class TextPreprocessor implements PreprocessorInstance<TextExample, Encod
 
   modelConfig(): Readonly<Record<string, unknown>> {
     return { vocab_size: this.tokenizer.vocabSize };
+  }
+
+  /** The tokenizer as a Hugging Face tokenizer directory, next to the adapter or checkpoint. */
+  async saveFiles(dir: string): Promise<void> {
+    await saveTokenizer(dir, this.tokenizer);
   }
 
   saveState(): JsonValue {

@@ -42,6 +42,26 @@ async function readJson(file: string): Promise<JsonRecord | undefined> {
   return v;
 }
 
+async function isFile(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+}
+
+/**
+ * True when `dir` holds a tokenizer `loadTokenizer` can read: `tokenizer.json`, `vocab.txt`, or
+ * `vocab.json` + `merges.txt` (a checkpoint directory downloaded from the Hugging Face hub).
+ */
+export async function hasTokenizerFiles(dir: string): Promise<boolean> {
+  const f = (name: string) => isFile(path.join(dir, name));
+  return (
+    (await f(TOKENIZER_FILES.json)) ||
+    (await f(TOKENIZER_FILES.vocabTxt)) ||
+    ((await f(TOKENIZER_FILES.vocabJson)) && (await f(TOKENIZER_FILES.merges)))
+  );
+}
+
 /**
  * Reads a Hugging Face tokenizer directory (offline): `tokenizer.json` when present, else
  * `vocab.txt` (BERT WordPiece), else `vocab.json` + `merges.txt` (GPT-2 byte-level BPE).

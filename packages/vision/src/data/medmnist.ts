@@ -2,7 +2,7 @@ import { type DatasetReader, type ReadResult, z } from '@peftkit/core';
 import { type ArrayImageDataset, arrayImageDataset } from './array-images.js';
 import type { ImageExample } from './image-example.js';
 import type { NpyArray } from './npy.js';
-import { readNpz } from './npz.js';
+import { npzArrayNames, readNpz } from './npz.js';
 
 export const MEDMNIST_SPLITS = ['train', 'val', 'test'] as const;
 export type MedMnistSplit = (typeof MEDMNIST_SPLITS)[number];
@@ -10,7 +10,10 @@ export type MedMnistSplit = (typeof MEDMNIST_SPLITS)[number];
 export const medMnistOptions = z.strictObject({
   /** Split read for training data (default `train`). */
   trainSplit: z.enum(MEDMNIST_SPLITS).default('train'),
-  /** Split read for eval data (default `val`; use `test` for the final report). */
+  /**
+   * Split read for eval data (default `val`), also while training without `data.eval`; score
+   * `test` for the final report with `peftkit eval --split test`.
+   */
   evalSplit: z.enum(MEDMNIST_SPLITS).default('val'),
   /** Class names in label order (default '0', '1', ...). */
   labelNames: z.array(z.string().min(1)).optional(),
@@ -29,26 +32,45 @@ export interface MedMnistData {
 const MAX_BY_DTYPE: Record<string, number> = { '|u1': 255, '<u2': 65535 };
 
 /**
+ * The splits of a MedMNIST `.npz`: every `<split>` with both `<split>_images` and
+ * `<split>_labels`, MedMNIST's `train`, `val`, `test` first, then others by name.
+ */
+export async function medMnistSplits(file: string): Promise<string[]> {
+  const arrays = new Set(await npzArrayNames(file));
+  const found = [...arrays]
+    .filter((a) => a.endsWith('_images') && arrays.has(`${a.slice(0, -'_images'.length)}_labels`))
+    .map((a) => a.slice(0, -'_images'.length));
+  const rank = (s: string) => {
+    const i = (MEDMNIST_SPLITS as readonly string[]).indexOf(s);
+    return i < 0 ? MEDMNIST_SPLITS.length : i;
+  };
+  return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/**
  * Reads one split of a MedMNIST `.npz` (`<split>_images` `[N, H, W]` or `[N, H, W, 3]`, and
- * `<split>_labels` `[N, 1]` or `[N]` class ids, or `[N, K]` multi-label 0/1). Images stay in
- * the archive's arrays; examples are created on demand.
+ * `<split>_labels` `[N, 1]` or `[N]` class ids, or `[N, K]` multi-label 0/1); only that split's
+ * arrays are inflated. Images stay in the archive's arrays; examples are created on demand.
  *
  * @example
  * const { examples, labels } = await readMedMnist('pneumoniamnist.npz', 'train');
  */
 export async function readMedMnist(
   file: string,
-  split: MedMnistSplit,
+  split: MedMnistSplit | (string & {}),
   options: { labelNames?: readonly string[] | undefined } = {},
 ): Promise<MedMnistData> {
-  const arrays = await readNpz(file);
-  const get = (key: string): NpyArray => {
+  const arrays = await readNpz(file, (a) => a === `${split}_images` || a === `${split}_labels`);
+  const get = async (key: string): Promise<NpyArray> => {
     const a = arrays.get(key);
-    if (!a) throw new Error(`${file}: no '${key}' array (has: ${[...arrays.keys()].join(', ') || 'none'})`);
+    if (!a) {
+      const has = (await npzArrayNames(file)).join(', ') || 'none';
+      throw new Error(`${file}: no '${key}' array (has: ${has})`);
+    }
     return a;
   };
-  const images = get(`${split}_images`);
-  const labels = get(`${split}_labels`);
+  const images = await get(`${split}_images`);
+  const labels = await get(`${split}_labels`);
   const n = images.shape[0];
   if (labels.shape[0] !== n) {
     throw new Error(`${file}: ${split}_images has ${n} examples but ${split}_labels has ${labels.shape[0]}`);
@@ -81,15 +103,28 @@ export async function readMedMnist(
   };
 }
 
-/** `vision/medmnist`: MedMNIST `.npz` archives (train/val/test splits). */
+/**
+ * `vision/medmnist`: MedMNIST `.npz` archives (train/val/test splits). It reports the archive's
+ * splits, so training without `data.eval` scores `evalSplit` rather than a hold-out of the train
+ * split, and `peftkit eval --split test` reads the test split.
+ */
 export const medMnistReader: DatasetReader<ImageExample, MedMnistOptions> = {
   id: 'vision/medmnist',
   description: 'MedMNIST .npz archive: <split>_images and <split>_labels (train, val, test)',
   formats: ['npz'],
   optionsSchema: medMnistOptions,
   canRead: (p) => /\.npz$/i.test(p),
-  async read(p, { options, labels, split }): Promise<ReadResult<ImageExample>> {
-    const which = split === 'train' ? options.trainSplit : options.evalSplit;
+  async splits(p, options) {
+    const names = await medMnistSplits(p);
+    // Evaluating on the training split would measure nothing: then core holds out a fraction.
+    const evalSplit =
+      names.includes(options.evalSplit) && options.evalSplit !== options.trainSplit
+        ? options.evalSplit
+        : undefined;
+    return { names, eval: evalSplit };
+  },
+  async read(p, { options, labels, split, sourceSplit }): Promise<ReadResult<ImageExample>> {
+    const which = sourceSplit ?? (split === 'train' ? options.trainSplit : options.evalSplit);
     const data = await readMedMnist(p, which, { labelNames: options.labelNames ?? labels });
     if (labels && labels.join('\u0000') !== data.labels.join('\u0000')) {
       throw new Error(

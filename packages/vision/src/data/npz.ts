@@ -4,33 +4,69 @@ import { type NpyArray, parseNpy } from './npy.js';
 
 /**
  * Reads a NumPy `.npz` archive (a zip of `.npy` files, stored or deflated) into arrays keyed by
- * name without the `.npy` suffix. Errors name the archive (and the member).
+ * name without the `.npy` suffix; with `only`, just the arrays it accepts are inflated and
+ * parsed. Errors name the archive (and the member).
  *
  * @example
  * const arrays = await readNpz('pneumoniamnist.npz');
  * arrays.get('train_images')?.shape; // [4708, 28, 28]
  */
-export async function readNpz(path: string): Promise<Map<string, NpyArray>> {
-  const bytes = await fs.readFile(path).catch((err: Error) => {
-    throw new Error(`cannot read ${path}: ${err.message}`, { cause: err });
-  });
-  return parseNpz(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+export async function readNpz(
+  path: string,
+  only?: (array: string) => boolean,
+): Promise<Map<string, NpyArray>> {
+  return parseNpz(await readBytes(path), path, only);
 }
 
 /** `readNpz` on bytes; `name` is used in error messages. */
-export function parseNpz(bytes: Uint8Array, name = '<npz>'): Map<string, NpyArray> {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (err) {
-    throw new Error(`${name}: not a valid .npz (zip) archive: ${(err as Error).message}`, { cause: err });
-  }
+export function parseNpz(
+  bytes: Uint8Array,
+  name = '<npz>',
+  only?: (array: string) => boolean,
+): Map<string, NpyArray> {
+  const files = unzip(
+    bytes,
+    name,
+    (member) => member.endsWith('.npy') && (only?.(member.slice(0, -4)) ?? true),
+  );
   const out = new Map<string, NpyArray>();
   for (const [member, data] of Object.entries(files)) {
-    if (!member.endsWith('.npy')) continue;
     out.set(member.slice(0, -4), parseNpy(data, `${name}:${member}`));
   }
   return out;
+}
+
+/**
+ * The array names in a `.npz` archive, without inflating any of them (for listing an archive's
+ * contents before choosing what to read).
+ */
+export async function npzArrayNames(path: string): Promise<string[]> {
+  const names: string[] = [];
+  unzip(await readBytes(path), path, (member) => {
+    if (member.endsWith('.npy')) names.push(member.slice(0, -4));
+    return false;
+  });
+  return names;
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  const bytes = await fs.readFile(path).catch((err: Error) => {
+    throw new Error(`cannot read ${path}: ${err.message}`, { cause: err });
+  });
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Unzips the members `keep` accepts; a broken archive is reported under `name`. */
+function unzip(
+  bytes: Uint8Array,
+  name: string,
+  keep: (member: string) => boolean,
+): Record<string, Uint8Array> {
+  try {
+    return unzipSync(bytes, { filter: (file) => keep(file.name) });
+  } catch (err) {
+    throw new Error(`${name}: not a valid .npz (zip) archive: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Builds `.npz` bytes (deflated) from `.npy` bytes by array name. */

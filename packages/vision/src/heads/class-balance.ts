@@ -1,5 +1,3 @@
-import type { Dataset, Rng } from '@peftkit/core';
-
 /**
  * Per-class weights from class counts. `balanced`: `n / (K * count)` (scikit-learn's
  * `class_weight='balanced'`); `effective`: Cui et al.'s effective number of samples,
@@ -28,44 +26,4 @@ export function posWeightsFromRows(rows: readonly (readonly number[])[]): number
     const pos = rows.reduce((s, r) => s + ((r[j] ?? 0) > 0.5 ? 1 : 0), 0);
     return pos > 0 ? (rows.length - pos) / pos : 1;
   });
-}
-
-/**
- * Class-balanced sampling: a map-style dataset of `size` examples (default: the source's length)
- * drawn so every class appears equally often — each draw picks a class uniformly, then one of its
- * examples uniformly, with replacement — deterministically from `rng`. Wrap a training dataset
- * with it instead of (or besides) weighting the loss.
- *
- * @example const balanced = classBalancedDataset(train, (e) => e.label as number, labels, new Rng(0));
- */
-export async function classBalancedDataset<T>(
-  source: Dataset<T>,
-  labelOf: (example: T) => number,
-  numClasses: number,
-  rng: Rng,
-  size = source.length,
-): Promise<Dataset<T>> {
-  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
-  for (let i = 0; i < source.length; i++) {
-    const y = labelOf(await source.get(i));
-    if (!Number.isInteger(y) || y < 0 || y >= numClasses)
-      throw new Error(`classBalancedDataset: label ${y} of example ${i} outside [0, ${numClasses})`);
-    byClass[y]?.push(i);
-  }
-  const classes = byClass.map((ids, c) => (ids.length ? c : -1)).filter((c) => c >= 0);
-  if (!classes.length) throw new Error('classBalancedDataset: empty source');
-  const order = Array.from({ length: size }, () => {
-    const ids = byClass[classes[rng.int(classes.length)] as number] as number[];
-    return ids[rng.int(ids.length)] as number;
-  });
-  return {
-    name: `${source.name ?? 'dataset'} (class-balanced)`,
-    length: size,
-    get: (i: number) => {
-      const j = order[i];
-      if (j === undefined)
-        throw new RangeError(`class-balanced dataset: index ${i} out of range [0, ${size})`);
-      return source.get(j);
-    },
-  };
 }

@@ -9,6 +9,8 @@ export const classificationHeadOptions = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0),
   /** Flip test-time augmentation at evaluation and prediction. */
   tta: z.enum(['none', 'hflip', 'hvflip']).default('none'),
+  /** Label smoothing of the cross-entropy (torch's `label_smoothing`), in [0, 1). */
+  labelSmoothing: z.number().min(0).lt(1).default(0),
 });
 
 export type ClassificationHeadOptions = z.output<typeof classificationHeadOptions>;
@@ -29,7 +31,7 @@ export function buildClassifier(
   architecture: string,
   features: number | undefined,
   numClasses: number,
-  options: { dropout: number; tta: 'none' | 'hflip' | 'hvflip'; thresholds?: number | readonly number[] },
+  options: { dropout: number; tta: 'none' | 'hflip' | 'hvflip' },
   head: string,
 ): HeadedModel {
   const layout = headLayout(architecture);
@@ -37,22 +39,21 @@ export function buildClassifier(
     ...layout,
     dropout: options.dropout,
     tta: options.tta,
-    ...(options.thresholds !== undefined ? { thresholds: options.thresholds } : {}),
   });
   return { model, basePath: layout.basePath, headPaths: [layout.headPath] };
 }
 
-/** Mean of per-example losses, weighted by `sampleWeights` when the batch has them. */
-export function weightedMean(perExample: tf.Tensor, weights: tf.Tensor | undefined): tf.Scalar {
-  if (!weights) return tf.mean(perExample) as tf.Scalar;
-  return tf.div(tf.sum(tf.mul(perExample, weights)), tf.sum(weights)) as tf.Scalar;
+/** The batch's class weights padded with 0 to `numClasses` (classes absent from training). */
+function classWeightsFor(weights: readonly number[] | undefined, numClasses: number): number[] | undefined {
+  return weights && Array.from({ length: numClasses }, (_, c) => weights[c] ?? 0);
 }
 
 /**
- * `vision/classification`: single-label classification. Softmax cross-entropy (weighted per
- * example for class balance when the preprocessor attaches `sampleWeights`), metrics on the class probabilities,
- * predictions decoded as the top label with every class's probability. The headed model is an
- * `ImageClassifier` laid out as the family's own (`vit` + `classifier`, `resnet` + `fc`).
+ * `vision/classification`: single-label classification. Softmax cross-entropy with the head
+ * config's `labelSmoothing` and, when the preprocessor attaches them (`balance: 'weights'`), class
+ * weights, both with torch's semantics (core's `crossEntropy`); metrics on the class
+ * probabilities; predictions decoded as the top label with every class's probability. The headed
+ * model is an `ImageClassifier` laid out as the family's own (`vit` + `classifier`, `resnet` + `fc`).
  */
 export const classificationHead: Head<ClassificationHeadOptions, tf.Tensor, VisionBatch> = {
   id: 'vision/classification',
@@ -64,12 +65,14 @@ export const classificationHead: Head<ClassificationHeadOptions, tf.Tensor, Visi
     if (!labels || labels.length < 2) throw new Error('vision/classification needs at least 2 class labels');
     return buildClassifier(base, architecture, features, labels.length, config, 'vision/classification');
   },
-  loss(logits, batch) {
+  loss(logits, batch, context) {
     if (!batch.targets) throw new Error('vision/classification: the batch has no targets');
     const targets = batch.targets;
-    return tf.tidy(() =>
-      weightedMean(crossEntropy(logits, targets, { reduction: 'none' }), batch.sampleWeights),
-    );
+    const classWeights = classWeightsFor(batch.classWeights, logits.shape[1] as number);
+    return crossEntropy(logits, targets, {
+      labelSmoothing: context?.config.labelSmoothing ?? 0,
+      ...(classWeights ? { classWeights } : {}),
+    }) as tf.Scalar;
   },
   metricInputs(logits, batch) {
     if (!batch.targets) throw new Error('vision/classification: the batch has no targets');

@@ -1,8 +1,8 @@
-import { arrayDataset, crossEntropy, Flatten, type Linear, Module, Rng, setSeed } from '@peftkit/core';
+import { Flatten, type Linear, Module, setSeed } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ViTModel } from '../models/vit/model.js';
-import { classBalancedDataset, classWeightsFromCounts, posWeightsFromRows } from './class-balance.js';
+import { classWeightsFromCounts, posWeightsFromRows } from './class-balance.js';
 import { classificationHead } from './classification-head.js';
 import { ImageClassifier } from './image-classifier.js';
 import { decodeMultilabel, multilabelHead, tuneThresholds } from './multilabel-head.js';
@@ -39,7 +39,7 @@ describe('classification heads', () => {
       architecture: 'vit',
       baseConfig: vit.config,
       features: 8,
-      config: { dropout: 0, tta: 'none' },
+      config: { dropout: 0, tta: 'none', labelSmoothing: 0 },
       labels: ['a', 'b'],
     });
     expect([built.basePath, built.headPaths]).toEqual(['vit', ['classifier']]);
@@ -51,7 +51,7 @@ describe('classification heads', () => {
       architecture: 'resnet',
       baseConfig: {},
       features: 4,
-      config: { dropout: 0, tta: 'none' },
+      config: { dropout: 0, tta: 'none', labelSmoothing: 0 },
       labels: ['a', 'b'],
     });
     expect([resnet.basePath, resnet.headPaths]).toEqual(['resnet', ['fc']]);
@@ -61,35 +61,56 @@ describe('classification heads', () => {
         architecture: 'x',
         baseConfig: {},
         features: undefined,
-        config: { dropout: 0, tta: 'none' },
+        config: { dropout: 0, tta: 'none', labelSmoothing: 0 },
         labels: ['a', 'b'],
       }),
     ).toThrow('does not state its output features');
     built.model.dispose();
   });
 
-  it('weights the loss per example and decodes probabilities', async () => {
-    const logits = tf.tensor2d([
-      [2, 0],
-      [0, 1],
-      [1, 1],
-    ]);
-    const targets = tf.tensor1d([0, 1, 1], 'int32');
-    const w = [1, 3];
-    const sampleWeights = tf.tensor1d([w[0]!, w[1]!, w[1]!]);
-    const loss = classificationHead.loss(logits, { inputs: [], targets, sampleWeights, size: 3 });
-    const expected = crossEntropy(logits, targets, { classWeights: w });
-    expect(loss.dataSync()[0]).toBeCloseTo(expected.dataSync()[0]!, 6);
+  it('applies class weights and the config label smoothing as torch does, and decodes probabilities', async () => {
+    const rows = [
+      [2, 0, -1],
+      [0, 1, 0.5],
+      [1, 1, 1],
+    ];
+    const ys = [0, 1, 1];
+    const logits = tf.tensor2d(rows);
+    const targets = tf.tensor1d(ys, 'int32');
+    // Two weights for three classes: the third (absent from training) is padded with 0.
+    const batch = { inputs: [], targets, classWeights: [1, 3], size: 3 };
+    const w = [1, 3, 0];
+    /** torch: sum_i (1-eps) w[y_i] (-logp[y_i]) + eps/C sum_c w[c] (-logp[c]), over sum_i w[y_i]. */
+    const expected = (eps: number) => {
+      let total = 0;
+      let weight = 0;
+      rows.forEach((row, i) => {
+        const lse = Math.log(row.reduce((a, x) => a + Math.exp(x), 0));
+        const nll = row.map((x) => lse - x);
+        const y = ys[i]!;
+        total += (1 - eps) * w[y]! * nll[y]! + (eps / 3) * nll.reduce((a, v, c) => a + w[c]! * v, 0);
+        weight += w[y]!;
+      });
+      return total / weight;
+    };
+    const config = { dropout: 0, tta: 'none' as const, labelSmoothing: 0.2 };
+    const smoothed = classificationHead.loss(logits, batch, { config });
+    expect(smoothed.dataSync()[0]).toBeCloseTo(expected(0.2), 5);
+    // Without a context (older callers), the config defaults apply: no smoothing.
+    const plain = classificationHead.loss(logits, batch);
+    expect(plain.dataSync()[0]).toBeCloseTo(expected(0), 5);
+    expect(Math.abs(expected(0.2) - expected(0))).toBeGreaterThan(0.01); // far beyond toBeCloseTo's 5e-6
     const ctx = { model: new FlatBase(), batch: { inputs: [], size: 3 } };
-    const [p] = await classificationHead.predict(logits, { labels: ['normal', 'pneumonia'], ...ctx });
+    const twoClass = tf.slice(logits, [0, 0], [3, 2]);
+    const [p] = await classificationHead.predict(twoClass, { labels: ['normal', 'pneumonia'], ...ctx });
     expect(p?.label).toBe('normal');
     expect(p?.probabilities?.['normal']).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
-    const m = classificationHead.metricInputs(logits, { inputs: [], targets, size: 3 });
-    expect((m.predictions as tf.Tensor).shape).toEqual([3, 2]);
-    tf.dispose([logits, targets, sampleWeights, loss, expected, m.predictions as tf.Tensor]);
+    const m = classificationHead.metricInputs(logits, batch);
+    expect((m.predictions as tf.Tensor).shape).toEqual([3, 3]);
+    tf.dispose([logits, twoClass, targets, smoothed, plain, m.predictions as tf.Tensor]);
   });
 
-  it('multi-label: BCE with positive weights, thresholds, flattened metric inputs', async () => {
+  it('multi-label: BCE with positive weights; metrics and predictions at the config thresholds', async () => {
     const logits = tf.tensor2d([
       [3, -3],
       [-0.5, 0.5],
@@ -100,38 +121,33 @@ describe('classification heads', () => {
     ]);
     const loss = multilabelHead.loss(logits, { inputs: [], targets, size: 2, posWeight: [1, 2] });
     expect(loss.dataSync()[0]).toBeGreaterThan(0);
-    const m = multilabelHead.metricInputs(logits, { inputs: [], targets, size: 2 });
-    expect((m.predictions as tf.Tensor).shape).toEqual([4]);
+    const config = { dropout: 0, tta: 'none' as const, thresholds: [0.9, 0.9] };
+    const m = multilabelHead.metricInputs(logits, { inputs: [], targets, size: 2 }, { config });
+    expect((m.predictions as tf.Tensor).shape).toEqual([2, 2]);
+    expect((m.targets as tf.Tensor).shape).toEqual([2, 2]);
+    expect(m.thresholds).toEqual([0.9, 0.9]);
+    const d = multilabelHead.metricInputs(logits, { inputs: [], targets, size: 2 });
+    expect(d.thresholds).toBe(0.5);
     const batch = { inputs: [], size: 2 };
-    const [a, b] = await multilabelHead.predict(logits, {
-      labels: ['effusion', 'nodule'],
-      model: new FlatBase(),
-      batch,
-    });
+    const model = new FlatBase();
+    const labels = ['effusion', 'nodule'];
+    const [a, b] = await multilabelHead.predict(logits, { labels, model, batch });
     expect(a?.value).toEqual(['effusion']);
     expect(b?.value).toEqual(['nodule']);
-    // Thresholds from the head config travel on the model.
-    const built = multilabelHead.build({
-      base: new FlatBase(),
-      architecture: 'x',
-      baseConfig: {},
-      features: 4,
-      config: { dropout: 0, tta: 'none', thresholds: [0.9, 0.9] },
-      labels: ['effusion', 'nodule'],
-    });
-    const [c] = await multilabelHead.predict(logits, {
-      labels: ['effusion', 'nodule'],
-      model: built.model,
-      batch,
-    });
+    // sigmoid(0.5) = 0.62 is below 0.9: with the config thresholds the second image has no finding.
+    const [c, e] = await multilabelHead.predict(logits, { labels, model, batch, config });
     expect(c?.value).toEqual(['effusion']);
-    const [, d] = await multilabelHead.predict(logits, {
-      labels: ['effusion', 'nodule'],
-      model: built.model,
-      batch,
-    });
-    expect(d?.value).toEqual([]);
-    built.model.dispose();
+    expect(e?.value).toEqual([]);
+    expect(() =>
+      multilabelHead.build({
+        base: model,
+        architecture: 'x',
+        baseConfig: {},
+        features: 4,
+        config: { ...config, thresholds: [0.5] },
+        labels,
+      }),
+    ).toThrow('1 thresholds for 2 labels');
     expect(decodeMultilabel([0.3, 0.45], ['x', 'y'], [0.2, 0.5]).value).toEqual(['x']);
     expect(decodeMultilabel([0.3, 0.45], ['x', 'y']).label).toBe('y');
     expect(tuneThresholds([[0.1], [0.8], [0.6], [0.3]], [[0], [1], [1], [0]])).toEqual([0.6]);
@@ -144,6 +160,7 @@ describe('classification heads', () => {
       ]),
     ).toEqual([1, 3]);
     tf.dispose([logits, targets, loss, m.predictions as tf.Tensor, m.targets as tf.Tensor]);
+    tf.dispose([d.predictions as tf.Tensor, d.targets as tf.Tensor]);
   });
 
   it('averages flipped views at eval time only', () => {
@@ -176,16 +193,5 @@ describe('class balance', () => {
     expect(e[2]).toBe(0);
     expect((e[0]! + e[1]!) / 2).toBeCloseTo(1, 6);
     expect(e[1]!).toBeGreaterThan(e[0]!);
-  });
-
-  it('samples classes equally and reproducibly', async () => {
-    const items = Array.from({ length: 100 }, (_, i) => ({ y: i < 90 ? 0 : 1 }));
-    const a = await classBalancedDataset(arrayDataset(items), (e) => e.y, 2, new Rng(3), 2000);
-    let ones = 0;
-    for (let i = 0; i < a.length; i++) ones += (await a.get(i)).y;
-    expect(ones / a.length).toBeGreaterThan(0.45);
-    expect(ones / a.length).toBeLessThan(0.55);
-    const b = await classBalancedDataset(arrayDataset(items), (e) => e.y, 2, new Rng(3), 2000);
-    expect(await b.get(17)).toBe(await a.get(17));
   });
 });

@@ -11,8 +11,6 @@ export interface ImageClassifierOptions {
   dropout?: number;
   /** Flip test-time augmentation in eval mode (default `none`); training is never affected. */
   tta?: FlipTta;
-  /** Multi-label decision thresholds, kept with the model so prediction can read them. */
-  thresholds?: number | readonly number[];
 }
 
 /**
@@ -28,7 +26,6 @@ export class ImageClassifier extends Module<[tf.Tensor], tf.Tensor> {
   readonly headPath: string;
   readonly numClasses: number;
   readonly tta: FlipTta;
-  readonly thresholds: number | readonly number[] | undefined;
 
   constructor(base: AnyModule, features: number, numClasses: number, options: ImageClassifierOptions = {}) {
     super();
@@ -36,7 +33,6 @@ export class ImageClassifier extends Module<[tf.Tensor], tf.Tensor> {
     this.headPath = options.headPath ?? 'classifier';
     this.numClasses = numClasses;
     this.tta = options.tta ?? 'none';
-    this.thresholds = options.thresholds;
     this.registerModule(this.basePath, base);
     this.registerModule('head_dropout', new Dropout(options.dropout ?? 0));
     this.registerModule(this.headPath, new Linear(features, numClasses));

@@ -1,12 +1,11 @@
 /** Task heads: single-label and multi-label classification, class balance, flip TTA. */
-export { classBalancedDataset, classWeightsFromCounts, posWeightsFromRows } from './class-balance.js';
+export { classWeightsFromCounts, posWeightsFromRows } from './class-balance.js';
 export {
   buildClassifier,
   type ClassificationHeadOptions,
   classificationHead,
   classificationHeadOptions,
   requireFeatures,
-  weightedMean,
 } from './classification-head.js';
 export { ImageClassifier, type ImageClassifierOptions } from './image-classifier.js';
 export { type HeadLayout, headLayout } from './layout.js';

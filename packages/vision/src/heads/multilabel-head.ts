@@ -2,7 +2,6 @@ import { bestThreshold, binaryCrossEntropyWithLogits, type Head, type Prediction
 import * as tf from '@tensorflow/tfjs';
 import type { VisionBatch } from '../preprocess/vision-batch.js';
 import { buildClassifier } from './classification-head.js';
-import { ImageClassifier } from './image-classifier.js';
 
 export const multilabelHeadOptions = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0),
@@ -59,11 +58,11 @@ export function decodeMultilabel(
 
 /**
  * `vision/multilabel`: one sigmoid per label (findings that co-occur, e.g. ChestX-ray14).
- * Binary cross-entropy with per-class positive weights when the batch carries them; metrics
- * receive every (example, label) score and target flattened, so the built-in `auroc` and
- * `sensitivity_specificity` report micro-averaged values. Predictions apply the per-label
- * `thresholds` of the head config (kept on the `ImageClassifier`); `tuneThresholds` finds them
- * on validation scores.
+ * Binary cross-entropy with per-class positive weights when the batch carries them. Metrics
+ * receive `[N, K]` probabilities and 0/1 targets with the head config's `thresholds`, so core's
+ * multi-label metrics (`multilabel_auroc`, `multilabel_f1`, `subset_accuracy`, `hamming_loss`)
+ * decide at the same per-label thresholds as predictions do; `tuneThresholds` finds them on
+ * validation scores.
  */
 export const multilabelHead: Head<MultilabelHeadOptions, tf.Tensor, VisionBatch> = {
   id: 'vision/multilabel',
@@ -71,7 +70,7 @@ export const multilabelHead: Head<MultilabelHeadOptions, tf.Tensor, VisionBatch>
   description:
     'multi-label image classification: one sigmoid per label, binary cross-entropy, per-class thresholds',
   configSchema: multilabelHeadOptions,
-  defaultMetrics: ['auroc'],
+  defaultMetrics: ['multilabel_auroc', 'multilabel_f1', 'subset_accuracy', 'hamming_loss'],
   build({ base, architecture, features, config, labels }) {
     if (!labels?.length) throw new Error('vision/multilabel needs the label names');
     if (typeof config.thresholds !== 'number' && config.thresholds.length !== labels.length) {
@@ -91,17 +90,19 @@ export const multilabelHead: Head<MultilabelHeadOptions, tf.Tensor, VisionBatch>
         }) as tf.Scalar,
     );
   },
-  metricInputs(logits, batch) {
+  metricInputs(logits, batch, context) {
     if (!batch.targets) throw new Error('vision/multilabel: the batch has no targets');
-    return { predictions: tf.reshape(tf.sigmoid(logits), [-1]), targets: tf.reshape(batch.targets, [-1]) };
+    return {
+      predictions: tf.sigmoid(logits),
+      targets: tf.clone(batch.targets),
+      thresholds: context?.config.thresholds ?? 0.5,
+    };
   },
-  async predict(logits, { labels, model }) {
+  async predict(logits, { labels, config }) {
     const probs = tf.tidy(() => tf.sigmoid(logits));
     const rows = (await probs.array()) as number[][];
     probs.dispose();
-    let thresholds: Thresholds = 0.5;
-    for (const [, m] of model.namedModules())
-      if (m instanceof ImageClassifier && m.thresholds !== undefined) thresholds = m.thresholds;
+    const thresholds: Thresholds = config?.thresholds ?? 0.5;
     return rows.map((row) => decodeMultilabel(row, labels, thresholds));
   },
 };

@@ -66,12 +66,12 @@ describe('ImagePreprocessor', () => {
     expect((batch.inputs[0] as tf.Tensor).shape).toEqual([6, 8, 8, 1]);
     expect(Array.from(batch.targets!.dataSync())).toEqual([1, 0, 0, 1, 0, 0]);
     // 4 negatives, 2 positives: balanced weights 6/(2*4) and 6/(2*2).
-    expect(Array.from(batch.sampleWeights!.dataSync())).toEqual([1.5, 0.75, 0.75, 1.5, 0.75, 0.75]);
+    expect(batch.classWeights).toEqual([0.75, 1.5]);
     const again = make({ balance: 'weights' });
     again.loadState(pre.saveState());
     expect(again.saveState()).toEqual(pre.saveState());
     expect(() => again.loadState({ classWeights: ['x'] } as never)).toThrow('malformed');
-    tf.dispose([batch.inputs[0] as tf.Tensor, batch.targets!, batch.sampleWeights!]);
+    tf.dispose([batch.inputs[0] as tf.Tensor, batch.targets!]);
     expect(make({ channels: 3, resize: { size: 4 } }).modelConfig()).toEqual({
       numChannels: 3,
       imageSize: 4,

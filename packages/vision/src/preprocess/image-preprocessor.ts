@@ -109,7 +109,6 @@ export class ImagePreprocessor implements PreprocessorInstance<ImageExample, Enc
     const labelled = ok.every((e) => e.label !== undefined);
     const multi = labelled && typeof ok[0]?.label !== 'number';
     let targets: tf.Tensor | undefined;
-    let sampleWeights: tf.Tensor1D | undefined;
     if (labelled && multi) {
       targets = tf.tensor2d(
         ok.map((e) => [...(e.label as readonly number[])]),
@@ -117,15 +116,15 @@ export class ImagePreprocessor implements PreprocessorInstance<ImageExample, Enc
         'float32',
       );
     } else if (labelled) {
-      const ids = ok.map((e) => e.label as number);
-      targets = tf.tensor1d(ids, 'int32');
-      const w = this.state.classWeights;
-      if (w) sampleWeights = tf.tensor1d(ids.map((y) => w[y] ?? 0));
+      targets = tf.tensor1d(
+        ok.map((e) => e.label as number),
+        'int32',
+      );
     }
     return {
       inputs: [toBatchTensor(ok.map((e) => e.image))],
       ...(targets ? { targets } : {}),
-      ...(sampleWeights ? { sampleWeights } : {}),
+      ...(labelled && !multi && this.state.classWeights ? { classWeights: this.state.classWeights } : {}),
       ...(multi && this.state.posWeight ? { posWeight: this.state.posWeight } : {}),
       size: ok.length,
     };

@@ -6,7 +6,7 @@ export const multilabelPreset: Preset = {
   domain: 'vision',
   task: 'multilabel-classification',
   description:
-    'multi-label images (CSV manifest with one 0/1 column per label: set data.options.labelColumns): RGB 224, sigmoid + BCE with positive weights, LoRA r=8; micro AUROC.',
+    'multi-label images (CSV manifest with one 0/1 column per label: set data.options.labelColumns): RGB 224, sigmoid + BCE with positive weights, LoRA r=8; macro AUROC, macro F1 at the per-label thresholds, subset accuracy, Hamming loss.',
   config: {
     data: { reader: 'vision/csv' },
     preprocess: {
@@ -22,6 +22,11 @@ export const multilabelPreset: Preset = {
     model: { architecture: 'vit' },
     head: { id: 'vision/multilabel' },
     peft: { peftType: 'LORA', r: 8, loraAlpha: 16 },
-    training: { epochs: 5, batchSize: 32, lr: 5e-4, metrics: ['auroc', 'sensitivity_specificity'] },
+    training: {
+      epochs: 5,
+      batchSize: 32,
+      lr: 5e-4,
+      metrics: ['multilabel_auroc', 'multilabel_f1', 'subset_accuracy', 'hamming_loss'],
+    },
   },
 };

@@ -14,6 +14,10 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .requiredOption('--adapter <dir>', 'a run directory written by train, pretrain or merge')
     .option('--base <dir>', 'base checkpoint to use instead of the one the run records')
     .requiredOption('--data <path>', 'evaluation data (read with the run’s reader and label set)')
+    .option(
+      '--split <name>',
+      'a named split of a multi-split source, e.g. test of a MedMNIST .npz (default: the reader’s eval split)',
+    )
     .option('--metrics <names>', 'comma-separated metric names (default: the run’s)')
     .option('--batch-size <n>', 'evaluation batch size', positiveInt)
     .option('--json', 'print one JSON object')
@@ -22,6 +26,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
         adapter: string;
         base?: string;
         data: string;
+        split?: string;
         metrics?: string;
         batchSize?: number;
         json?: boolean;
@@ -36,6 +41,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
         try {
           const result = await evaluateRun(host, run, {
             data: opts.data,
+            ...(opts.split !== undefined ? { split: opts.split } : {}),
             ...(opts.metrics
               ? {
                   metrics: opts.metrics
@@ -47,12 +53,21 @@ export function registerEval(program: Command, ctx: CliContext): void {
             ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
             log: (l) => ctx.log(l),
           });
-          const report = { adapter: run.dir, base: run.baseDir, data: opts.data, ...result };
+          const report = {
+            adapter: run.dir,
+            base: run.baseDir,
+            data: opts.data,
+            split: opts.split ?? null,
+            ...result,
+          };
           if (opts.json) return printJson(report);
           printText(
             formatKeyValues([
               ['run', run.dir],
-              ['data', `${opts.data} (${result.examples ?? '?'} examples)`],
+              [
+                'data',
+                `${opts.data}${opts.split !== undefined ? ` [${opts.split}]` : ''} (${result.examples ?? '?'} examples)`,
+              ],
               ...Object.entries(result.metrics).map(([k, v]): [string, string] => [k, fmt(v)]),
             ]),
           );

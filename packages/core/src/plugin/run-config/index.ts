@@ -5,6 +5,8 @@ export { formatZodIssues } from './format-issues.js';
 export { parseModelConfig, parseReaderOptions, type RunParts, validatePluginParts } from './plugin-parts.js';
 export { type ResolvedRunConfig, type ResolveRunConfigOptions, resolveRunConfig } from './resolve.js';
 export {
+  DATA_SAMPLINGS,
+  type DataSampling,
   type DeepPartial,
   type RunConfig,
   type RunConfigInput,

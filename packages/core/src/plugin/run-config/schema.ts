@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { SCHEDULE_KINDS } from '../../train/lr-schedule.js';
 
+/** How training examples are drawn each epoch (`data.sampling`). */
+export const DATA_SAMPLINGS = ['shuffle', 'class-balanced'] as const;
+export type DataSampling = (typeof DATA_SAMPLINGS)[number];
+
 const options = () => z.record(z.string(), z.unknown()).default({});
 const positiveInt = () => z.number().int().positive();
 
@@ -16,6 +20,11 @@ const dataSchema = z.strictObject({
   /** Reader options (columns, delimiters, label fields), validated by the reader. */
   options: options(),
   evalFraction: z.number().gt(0).lt(1).default(0.1),
+  /**
+   * Order of training examples: `shuffle` (a seeded permutation per epoch) or `class-balanced`
+   * (drawn with replacement, weighted by inverse class frequency, from the reader's labels).
+   */
+  sampling: z.enum(DATA_SAMPLINGS).default('shuffle'),
 });
 
 const preprocessSchema = z.strictObject({

@@ -8,6 +8,7 @@ import type { PeftkitHost } from '../peftkit-host.js';
 import { parseModelConfig } from '../run-config/plugin-parts.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
+import { reuseBaseHeadWeights } from './head-weights.js';
 import { rootPlacement } from './root-placement.js';
 
 /** A base with its head, and the role map of the combined model. */
@@ -57,6 +58,14 @@ export interface BuildModelArgs {
   /** `model.config` with the preprocessor's hints filled in (ignored with `baseDir`). */
   readonly modelConfig?: Readonly<Record<string, unknown>>;
   readonly origins?: ReadonlyMap<string, string>;
+  /**
+   * Start the head from the base checkpoint's head weights when it has them for exactly this
+   * head (see `reuseBaseHeadWeights`); else keep the fresh head and `log` why. Off by default:
+   * a loaded run brings its own head weights.
+   */
+  readonly reuseBaseHead?: boolean;
+  /** Receives the note about the head's starting weights. */
+  readonly log?: (line: string) => void;
 }
 
 /** Loads or builds the base, puts the head on it and re-roots the placement under the head. */
@@ -91,6 +100,10 @@ export async function buildModel(a: BuildModelArgs): Promise<BuiltModel> {
     throw new Error(
       `head '${a.headId}': the base must be the child at '${headed.basePath}' of the headed model`,
     );
+  }
+  if (a.reuseBaseHead && a.baseDir !== undefined) {
+    const note = await reuseBaseHeadWeights(a.baseDir, headed, a.labels);
+    if (note) a.log?.(`note: ${note}`);
   }
   const placement = rootPlacement(a.architecture.placement(archConfig), headed);
   return { architecture: a.architecture, archConfig, headed, placement };

@@ -1,6 +1,6 @@
 import type { AnyModule } from '../../nn/module.js';
 import { evaluate } from '../../train/trainer/evaluate.js';
-import { headForward } from '../head.js';
+import { headForward, savedHeadConfig } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
@@ -11,6 +11,11 @@ import { pickReader, readEvalData } from './read-data.js';
 export interface EvaluateRunOptions {
   /** Data to evaluate on (any location the run's reader understands). */
   readonly data: string;
+  /**
+   * A named split of a multi-split source (`test` of an archive); default: the reader's eval
+   * split. Unknown names fail listing the source's splits.
+   */
+  readonly split?: string;
   /** Metric names (default: the run's `training.metrics`, else the head's defaults). */
   readonly metrics?: readonly string[];
   readonly batchSize?: number;
@@ -45,9 +50,11 @@ export async function evaluateRun(
     own && (await own.canRead(o.data))
       ? own
       : await pickReader(host, { ...config, data: { ...config.data, reader: undefined } }, o.data);
-  const read = await readEvalData(reader, o.data, config.data.options, run.labels);
+  const read = await readEvalData(reader, o.data, config.data.options, run.labels, o.split);
   for (const w of read.warnings ?? []) o.log?.(`warning: ${w}`);
   const head = run.head;
+  const headConfig = savedHeadConfig(head, run.manifest.head.config, run.dir);
+  const context = { config: headConfig };
   const metrics = await evaluate<AnyModule, ModelBatch>({
     model: run.model,
     loader: batchLoader(read.dataset, run.instance, {
@@ -56,8 +63,8 @@ export async function evaluateRun(
       seed: config.training.seed,
       name: o.data,
     }),
-    loss: (m, b) => head.loss(headForward(head, m, b, false), b),
-    evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false), b),
+    loss: (m, b) => head.loss(headForward(head, m, b, false, headConfig), b, context),
+    evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false, headConfig), b, context),
     metrics: (o.metrics ?? config.training.metrics ?? head.defaultMetrics).map((n) => host.createMetric(n)),
   });
   return {

@@ -1,8 +1,15 @@
+import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { loadSafetensors } from '../../io/safetensors.js';
+import { CHECKPOINT_FILES } from '../../io/checkpoint.js';
+import { exists, readJsonObject } from '../../io/read-json.js';
+import { loadSafetensors, readSafetensorsHeader } from '../../io/safetensors.js';
+import type { SafetensorsHeader } from '../../io/safetensors-header.js';
 import { saveSafetensors } from '../../io/safetensors-writer.js';
 import { disposeAll, loadTorchStateDict, toTorchStateDict } from '../../io/torch-state-dict.js';
+import { sameShape, torchShapeOf } from '../../nn/layout.js';
 import type { HeadedModel } from '../head.js';
+import { UserError } from '../user-error.js';
+import { RUN_FILES } from './run-files.js';
 
 /** Writes the head's modules (PyTorch layout, keys `<headPath>.<param>`) to one safetensors file. */
 export async function saveHeadWeights(file: string, headed: HeadedModel): Promise<void> {
@@ -30,4 +37,160 @@ export async function loadHeadWeights(file: string, headed: HeadedModel): Promis
   } finally {
     disposeAll(tensors);
   }
+}
+
+/** One safetensors file of a base checkpoint and the head tensors it holds (name -> PyTorch shape). */
+interface HeadTensorSource {
+  readonly file: string;
+  readonly shapes: Map<string, number[]>;
+}
+
+/**
+ * Starts the head of `headed` from the weights a base checkpoint already has for it, generically:
+ * tensors named `<headPath>.<param>` in the base's `head.safetensors` (peftkit full, pretrained
+ * and merged runs) or in its weights (`model.safetensors` or the shards of
+ * `model.safetensors.index.json`: a Hugging Face task model such as `BertForSequenceClassification`
+ * keeps `classifier.*` next to `bert.*`). They are used only when their names and shapes match the
+ * head exactly and, for a run with labels, the base's label set (its `peftkit-run.json` `labels`,
+ * else the `id2label` names of its `config.json`, in id order) equals the run's. Otherwise the
+ * fresh head stays. Returns a one-line note saying which happened and why, or undefined when the
+ * head has no weights at all.
+ *
+ * @example
+ * const note = await reuseBaseHeadWeights('models/bert-sst2', headed, ['negative', 'positive']);
+ */
+export async function reuseBaseHeadWeights(
+  baseDir: string,
+  headed: HeadedModel,
+  labels: readonly string[] | undefined,
+): Promise<string | undefined> {
+  const expected = headShapes(headed);
+  if (expected.size === 0) return undefined;
+  const what = `head ${headed.headPaths.join(', ')}`;
+  const fresh = (why: string) => `${what}: ${why}: starting a fresh head`;
+  const prefixes = headed.headPaths.map((p) => `${p}.`);
+  const sources = await headTensorSources(baseDir, (k) => prefixes.some((p) => k.startsWith(p)));
+  if (sources.length === 0) return fresh(`the base ${baseDir} has no weights for it`);
+
+  if (labels !== undefined) {
+    const baseLabels = await baseLabelsOf(baseDir);
+    if (baseLabels === undefined) {
+      return fresh(
+        `the base records no label names (no labels in ${RUN_FILES.manifest}, no id2label in config.json)`,
+      );
+    }
+    if (baseLabels.length !== labels.length) {
+      return fresh(
+        `the base head has ${baseLabels.length} labels (${listed(baseLabels)}), the run has ${labels.length} (${listed(labels)})`,
+      );
+    }
+    if (baseLabels.some((l, i) => l !== labels[i])) {
+      return fresh(
+        `the base head's labels (${listed(baseLabels)}) differ from the run's (${listed(labels)})`,
+      );
+    }
+  }
+
+  const found = new Map<string, number[]>();
+  for (const s of sources) for (const [k, shape] of s.shapes) found.set(k, shape);
+  const problems = [
+    ...[...expected.keys()].filter((k) => !found.has(k)).map((k) => `${k} missing`),
+    ...[...found.keys()].filter((k) => !expected.has(k)).map((k) => `unexpected ${k}`),
+    ...[...expected]
+      .filter(([k, shape]) => found.has(k) && !sameShape(found.get(k) as number[], shape))
+      .map(([k, shape]) => `${k} is [${found.get(k)}] in the base, [${shape}] here`),
+  ];
+  if (problems.length) return fresh(`the base head's tensors do not match (${listed(problems)})`);
+
+  const tensors = new Map<string, tf.Tensor>();
+  try {
+    for (const s of sources) {
+      const { tensors: loaded } = await loadSafetensors(s.file, { keys: s.shapes.keys() });
+      for (const [k, t] of loaded) tensors.set(k, t);
+    }
+    for (const p of headed.headPaths) {
+      const own = new Map([...tensors].filter(([k]) => k.startsWith(`${p}.`)));
+      loadTorchStateDict(headed.model.getSubmodule(p), own, { prefix: p });
+    }
+  } catch (err) {
+    throw new UserError(`${baseDir}: reading the base's head weights failed: ${(err as Error).message}`, 2, {
+      cause: err,
+    });
+  } finally {
+    disposeAll(tensors);
+  }
+  const files = sources.map((s) => path.basename(s.file)).join(', ');
+  return `${what}: starting from the base's weights in ${files}${labels ? ' (same labels)' : ''}`;
+}
+
+/** `<headPath>.<param>` -> PyTorch-layout shape, for every parameter and buffer of the head. */
+function headShapes(headed: HeadedModel): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const p of headed.headPaths) {
+    for (const [k, param] of headed.model.getSubmodule(p).stateDict()) {
+      out.set(`${p}.${k}`, torchShapeOf(param.shape, param.layout));
+    }
+  }
+  return out;
+}
+
+/**
+ * The first of `head.safetensors`, `model.safetensors`, and the shards of
+ * `model.safetensors.index.json` that holds tensors selected by `isHead` (several files only for
+ * shards), with those tensors' shapes read from the headers.
+ */
+async function headTensorSources(
+  baseDir: string,
+  isHead: (key: string) => boolean,
+): Promise<HeadTensorSource[]> {
+  for (const name of [RUN_FILES.head, CHECKPOINT_FILES.weights]) {
+    const file = path.join(baseDir, name);
+    if (!(await exists(file))) continue;
+    const shapes = headerShapes(await readSafetensorsHeader(file), isHead);
+    if (shapes.size) return [{ file, shapes }];
+  }
+  const index = path.join(baseDir, CHECKPOINT_FILES.weightsIndex);
+  if ((await exists(path.join(baseDir, CHECKPOINT_FILES.weights))) || !(await exists(index))) return [];
+  const weightMap = (await readJsonObject(index, 'checkpoint weight index'))['weight_map'];
+  const shards = new Set<string>();
+  for (const [k, shard] of Object.entries((weightMap ?? {}) as Record<string, unknown>)) {
+    if (isHead(k) && typeof shard === 'string') shards.add(shard);
+  }
+  const sources: HeadTensorSource[] = [];
+  for (const shard of shards) {
+    const file = path.join(baseDir, shard);
+    sources.push({ file, shapes: headerShapes(await readSafetensorsHeader(file), isHead) });
+  }
+  return sources;
+}
+
+function headerShapes(header: SafetensorsHeader, isHead: (key: string) => boolean): Map<string, number[]> {
+  return new Map(header.entries.filter((e) => isHead(e.name)).map((e) => [e.name, e.shape]));
+}
+
+/**
+ * The label names of a base checkpoint's head: `labels` of its `peftkit-run.json`, else the values
+ * of `id2label` in its `config.json` (Hugging Face), ordered by id. Undefined when neither says.
+ */
+async function baseLabelsOf(baseDir: string): Promise<string[] | undefined> {
+  const manifestFile = path.join(baseDir, RUN_FILES.manifest);
+  if (await exists(manifestFile)) {
+    const labels = (await readJsonObject(manifestFile, 'run manifest'))['labels'];
+    if (Array.isArray(labels)) return labels.map(String);
+  }
+  const configFile = path.join(baseDir, CHECKPOINT_FILES.config);
+  if (!(await exists(configFile))) return undefined;
+  const id2label = (await readJsonObject(configFile, 'checkpoint config'))['id2label'];
+  if (typeof id2label !== 'object' || id2label === null || Array.isArray(id2label)) return undefined;
+  const entries = Object.entries(id2label as Record<string, unknown>).map(
+    ([id, l]) => [Number(id), String(l)] as const,
+  );
+  if (entries.some(([id]) => !Number.isInteger(id))) return undefined;
+  return entries.sort((a, b) => a[0] - b[0]).map(([, l]) => l);
+}
+
+/** Up to five items, comma-separated, with a count of the rest. */
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, 5).join(', ');
+  return items.length > 5 ? `${shown}, ... ${items.length - 5} more` : shown;
 }

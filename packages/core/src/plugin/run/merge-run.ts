@@ -45,6 +45,7 @@ export async function mergeRun(
   );
   await saveHeadWeights(path.join(out, RUN_FILES.head), headed);
   await writePreprocessorFile(out, run.preprocessor.id, run.preprocessOptions, run.instance);
+  await run.instance.saveFiles?.(out);
   await writeRunManifest(out, { ...run.manifest, kind: 'merged', base: null, status: 'complete' });
   return { outputDir: out, files: (await fs.readdir(out)).sort() };
 }

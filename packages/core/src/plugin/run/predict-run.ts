@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../runtime/random.js';
 import { disposeTensorsIn } from '../../train/data/dispose-batch.js';
-import { headForward, type Prediction } from '../head.js';
+import { headForward, type Prediction, savedHeadConfig } from '../head.js';
 import type { EncodeContext } from '../preprocessor.js';
 import { UserError } from '../user-error.js';
 import type { LoadedRun } from './load-run.js';
@@ -34,6 +34,7 @@ export async function predictRun(
   const parse = inst.parseInput.bind(inst);
   const batchSize = options.batchSize ?? 32;
   const context: EncodeContext = { training: false, rng: new Rng(0) };
+  const config = savedHeadConfig(run.head, run.manifest.head.config, run.dir);
   const out: InputPrediction[] = [];
   for (let start = 0; start < inputs.length; start += batchSize) {
     const chunk = inputs.slice(start, start + batchSize);
@@ -48,8 +49,13 @@ export async function predictRun(
     const batch = inst.collate(encoded, context);
     let outputs: tf.TensorContainer | undefined;
     try {
-      outputs = tf.tidy(() => headForward(run.head, run.model, batch, false) as tf.TensorContainer);
-      const predictions = await run.head.predict(outputs, { labels: run.labels, model: run.model, batch });
+      outputs = tf.tidy(() => headForward(run.head, run.model, batch, false, config) as tf.TensorContainer);
+      const predictions = await run.head.predict(outputs, {
+        labels: run.labels,
+        model: run.model,
+        batch,
+        config,
+      });
       for (const [i, p] of predictions.entries()) out.push({ input: chunk[i] as string, ...p });
     } finally {
       disposeTensorsIn(outputs);

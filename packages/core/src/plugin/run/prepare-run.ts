@@ -45,6 +45,7 @@ export async function prepareRun(
   setSeed(config.training.seed);
   const data = o.readData || config.data.train ? await readRunData(host, config, o.origins) : undefined;
   for (const w of data?.warnings ?? []) o.log(`warning: ${w}`);
+  for (const n of data?.notes ?? []) o.log(n);
   const labels = data?.labels;
   const instance = parts.preprocessor.create(parts.preprocessOptions, { labels });
   const resumed = o.resumeDir ? await readPreprocessorFile(o.resumeDir) : undefined;
@@ -53,7 +54,7 @@ export async function prepareRun(
     const fromBase = baseDir ? await readPreprocessorFile(baseDir) : undefined;
     const restored = fromBase !== undefined && fromBase.id === parts.preprocessor.id;
     if (restored) instance.loadState(fromBase.state);
-    if (data) await instance.fit?.(data.train, { restored });
+    if (data) await instance.fit?.(data.train, { restored, baseDir });
   }
   const built = await buildModel({
     architecture,
@@ -63,6 +64,10 @@ export async function prepareRun(
     labels,
     baseDir,
     modelConfig: { ...instance.modelConfig?.(), ...config.model.config },
+    // A base checkpoint that already has weights for this head (same names, shapes and labels)
+    // starts the head from them; a resumed run loads its own head weights afterwards.
+    reuseBaseHead: o.resumeDir === undefined,
+    log: o.log,
     ...(o.origins ? { origins: o.origins } : {}),
   });
   return { parts, data, instance, built, baseDir };

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { type AnyDataset, isMapDataset, trainEvalSplit } from '../../train/data/index.js';
-import type { DatasetReader, ReadResult } from '../dataset-reader.js';
+import type { DatasetReader, ReadResult, SourceSplits } from '../dataset-reader.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import { parseReaderOptions } from '../run-config/plugin-parts.js';
 import type { RunConfig } from '../run-config/schema.js';
@@ -13,6 +13,10 @@ export interface RunData {
   readonly eval: AnyDataset<unknown> | undefined;
   readonly labels: readonly string[] | undefined;
   readonly warnings: readonly string[];
+  /** What the run should tell the user about its data, e.g. where the eval data came from. */
+  readonly notes: readonly string[];
+  /** The reader's `labelOf` for the training examples (stratified splits, class-balanced sampling). */
+  readonly labelOf?: ((example: unknown) => string | number) | undefined;
 }
 
 /**
@@ -38,22 +42,29 @@ export async function pickReader(
   throw new UserError(`no dataset reader accepts '${location}'; set data.reader (readers: ${known})`);
 }
 
+/**
+ * A missing file is the common mistake; locations with a scheme (`synthetic:`, `https:`) are the
+ * reader's to interpret and pass through unchecked.
+ */
+async function assertExists(location: string, split: 'train' | 'eval'): Promise<void> {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]+:/.test(location) && !(await fs.stat(location).catch(() => undefined))) {
+    throw new UserError(
+      `${split === 'train' ? 'data.train' : 'evaluation data'}: '${location}' does not exist`,
+    );
+  }
+}
+
 async function readOne(
   reader: DatasetReader,
   location: string,
   options: Readonly<Record<string, unknown>>,
   split: 'train' | 'eval',
   labels: readonly string[] | undefined,
+  sourceSplit?: string,
 ): Promise<ReadResult<unknown>> {
-  // A missing file is the common mistake; locations with a scheme (`synthetic:`, `https:`) are
-  // the reader's to interpret and pass through unchecked.
-  if (!/^[A-Za-z][A-Za-z0-9+.-]+:/.test(location) && !(await fs.stat(location).catch(() => undefined))) {
-    throw new UserError(
-      `${split === 'train' ? 'data.train' : 'evaluation data'}: '${location}' does not exist`,
-    );
-  }
+  await assertExists(location, split);
   try {
-    return await reader.read(location, { options, labels, split });
+    return await reader.read(location, { options, labels, split, ...(sourceSplit ? { sourceSplit } : {}) });
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`reading ${location} with ${reader.id} failed: ${(err as Error).message}`, 2, {
@@ -63,9 +74,10 @@ async function readOne(
 }
 
 /**
- * Reads the training data and the eval data of a run. Without `data.eval`, `data.evalFraction`
- * of the training examples is held out, stratified by label when the reader says how
- * (`labelOf`), with the run seed.
+ * Reads the training data and the eval data of a run. Without `data.eval`, a source with its own
+ * eval split (`DatasetReader.splits`) provides the eval data; otherwise `data.evalFraction` of
+ * the training examples is held out, stratified by label when the reader says how (`labelOf`),
+ * with the run seed. `notes` says which was used.
  */
 export async function readRunData(
   host: PeftkitHost,
@@ -78,35 +90,83 @@ export async function readRunData(
   const options = parseReaderOptions(reader, config.data.options, origins);
   const train = await readOne(reader, trainPath, options, 'train', undefined);
   const warnings = [...(train.warnings ?? [])];
+  const labels = train.labels;
+  const labelOf = train.labelOf?.bind(train);
   const evalPath = config.data.eval;
   if (evalPath) {
-    const held = await readOne(reader, evalPath, options, 'eval', train.labels);
+    const held = await readOne(reader, evalPath, options, 'eval', labels);
     warnings.push(...(held.warnings ?? []));
-    return { reader, train: train.dataset, eval: held.dataset, labels: train.labels, warnings };
+    const notes = [`eval data: ${evalPath} (data.eval)`];
+    return { reader, train: train.dataset, eval: held.dataset, labels, warnings, notes, labelOf };
+  }
+  const own = await sourceSplitsOf(reader, trainPath, options);
+  if (own?.eval) {
+    const held = await readOne(reader, trainPath, options, 'eval', labels, own.eval);
+    warnings.push(...(held.warnings ?? []));
+    const notes = [
+      `eval data: split '${own.eval}' of ${trainPath} (its splits: ${own.names.join(', ')}; data.eval unset)`,
+    ];
+    return { reader, train: train.dataset, eval: held.dataset, labels, warnings, notes, labelOf };
   }
   if (!isMapDataset(train.dataset)) {
     throw new UserError(
       `data.eval is required: ${reader.id} streams ${trainPath}, so no eval split can be held out`,
     );
   }
-  const labelOf = train.labelOf?.bind(train);
   const split = await trainEvalSplit(train.dataset, {
     evalFraction: config.data.evalFraction,
     seed: config.training.seed,
     ...(labelOf ? { stratifyBy: (e: unknown) => labelOf(e) } : {}),
   });
-  return { reader, train: split.train, eval: split.eval, labels: train.labels, warnings };
+  const how = labelOf ? 'stratified by label' : 'at random';
+  const notes = [
+    `eval data: ${split.eval.length} examples of ${trainPath} held out ${how} (data.evalFraction ${config.data.evalFraction})`,
+  ];
+  return { reader, train: split.train, eval: split.eval, labels, warnings, notes, labelOf };
+}
+
+/** The splits `reader` reports for `location`, with reader failures named as read failures are. */
+async function sourceSplitsOf(
+  reader: DatasetReader,
+  location: string,
+  options: Readonly<Record<string, unknown>>,
+): Promise<SourceSplits | undefined> {
+  if (!reader.splits) return undefined;
+  try {
+    return await reader.splits(location, options);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(
+      `listing the splits of ${location} with ${reader.id} failed: ${(err as Error).message}`,
+      2,
+      { cause: err },
+    );
+  }
 }
 
 /**
  * Reads evaluation data for a trained model with its reader options, mapping labels onto its
- * saved label set.
+ * saved label set. `split` picks a named split of a multi-split source (`peftkit eval --split
+ * test`); without it the reader reads its default eval data.
  */
 export async function readEvalData(
   reader: DatasetReader,
   location: string,
   rawOptions: Readonly<Record<string, unknown>>,
   labels: readonly string[] | undefined,
+  split?: string,
 ): Promise<ReadResult<unknown>> {
-  return readOne(reader, location, parseReaderOptions(reader, rawOptions), 'eval', labels);
+  const options = parseReaderOptions(reader, rawOptions);
+  if (split === undefined) return readOne(reader, location, options, 'eval', labels);
+  await assertExists(location, 'eval');
+  const own = await sourceSplitsOf(reader, location, options);
+  if (!own) {
+    throw new UserError(
+      `cannot evaluate split '${split}' of ${location}: ${reader.id} reads no named splits from it`,
+    );
+  }
+  if (!own.names.includes(split)) {
+    throw new UserError(`${location} has no split '${split}'; its splits: ${own.names.join(', ') || 'none'}`);
+  }
+  return readOne(reader, location, options, 'eval', labels, split);
 }

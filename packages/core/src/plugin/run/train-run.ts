@@ -88,6 +88,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
         headed.model.getSubmodule(headed.basePath),
         archConfig,
       );
+      await instance.saveFiles?.(path.join(out, RUN_FILES.baseDir));
       base = RUN_FILES.baseDir;
     } else base = ownBase ? RUN_FILES.baseDir : prepared.baseDir;
     // The head's initial weights: the adapter file holds only its trained copy (modulesToSave).
@@ -95,6 +96,8 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     else await saveHeadWeights(headFile, headed);
   }
   await writePreprocessorFile(out, parts.preprocessor.id, parts.preprocessOptions, instance);
+  // Standard files for other tools (a tokenizer directory), next to the adapter or checkpoint.
+  await instance.saveFiles?.(out);
   const manifest: RunManifest = {
     format: 'peftkit-run',
     version: 1,
@@ -124,6 +127,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   try {
     const t = config.training;
     const head = parts.head;
+    const headConfig = parts.headConfig;
     const summary = await new Trainer<AnyModule, ModelBatch>({
       model,
       train: batchLoader(data.train, instance, {
@@ -131,6 +135,8 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
         training: true,
         seed: t.seed,
         name: 'train',
+        sampling: config.data.sampling,
+        labelOf: data.labelOf,
       }),
       ...(data.eval
         ? {
@@ -142,8 +148,9 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
             }),
           }
         : {}),
-      loss: (m, b) => head.loss(headForward(head, m, b, true), b),
-      evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false), b),
+      loss: (m, b) => head.loss(headForward(head, m, b, true, headConfig), b, { config: headConfig }),
+      evalStep: (m, b) =>
+        head.metricInputs(headForward(head, m, b, false, headConfig), b, { config: headConfig }),
       metrics: (t.metrics ?? head.defaultMetrics).map((name) => host.createMetric(name)),
       optimizer: {
         name: t.optimizer,

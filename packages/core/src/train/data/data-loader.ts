@@ -3,6 +3,7 @@ import { type AnyDataset, type Dataset, datasetName, type IterableDataset, isMap
 import { deriveSeed } from './derive-seed.js';
 import { disposeTensorsIn } from './dispose-batch.js';
 import { type LoadResult, prefetchBatches } from './prefetch.js';
+import type { Sampler } from './sampler.js';
 
 /** What `collate` receives besides the examples. */
 export interface CollateContext {
@@ -24,6 +25,11 @@ export interface DataLoaderOptions<T, B> {
   collate: Collate<T, B>;
   /** Reshuffle every epoch (map-style: a full permutation; iterable: `shuffleBufferSize`). */
   shuffle?: boolean;
+  /**
+   * Chooses each epoch's examples instead of `shuffle` (map-style datasets only), e.g.
+   * `classBalancedSampler(labelOf)`; seeded from (loader seed, epoch) like the permutation.
+   */
+  sampler?: Sampler<T>;
   /** Drop the last batch of an epoch when it is smaller than `batchSize`. */
   dropLast?: boolean;
   /** Loader seed. Default: drawn from the process RNG (`setSeed`) at first use. */
@@ -72,6 +78,7 @@ export interface BatchSource<B> extends AsyncIterable<B> {
 const PURPOSE_PERMUTATION = 1;
 const PURPOSE_COLLATE = 2;
 const PURPOSE_SHUFFLE_BUFFER = 3;
+const PURPOSE_SAMPLER = 4;
 
 /**
  * Batches a dataset: seeded per-epoch shuffling, `dropLast`, a caller-supplied `collate`, and
@@ -101,6 +108,7 @@ export class DataLoader<T, B> implements BatchSource<B> {
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   readonly prefetch: number;
+  readonly sampler: Sampler<T> | undefined;
   private readonly collate: Collate<T, B>;
   private readonly shuffleBufferSize: number;
   private readonly disposer: (batch: B) => void;
@@ -133,9 +141,18 @@ export class DataLoader<T, B> implements BatchSource<B> {
     if (options.seed !== undefined && !Number.isFinite(options.seed)) {
       throw new Error(`${where}: seed must be a finite number, got ${options.seed}`);
     }
+    if (options.sampler && options.shuffle) {
+      throw new Error(`${where}: give shuffle or sampler, not both (the sampler decides the order)`);
+    }
+    if (options.sampler && !isMapDataset(dataset)) {
+      throw new Error(
+        `${where}: a sampler needs a map-style dataset (length and get); '${datasetName(dataset)}' streams`,
+      );
+    }
     this.batchSize = batchSize;
     this.collate = options.collate;
     this.shuffle = options.shuffle ?? false;
+    this.sampler = options.sampler;
     this.dropLast = options.dropLast ?? false;
     this.prefetch = prefetch;
     this.shuffleBufferSize = bufferSize;
@@ -213,6 +230,8 @@ export class DataLoader<T, B> implements BatchSource<B> {
       shuffle: this.shuffle,
       dropLast: this.dropLast,
       numExamples: this.numExamples ?? null,
+      // Only when set, so the trajectory hash of runs without a sampler is unchanged.
+      ...(this.sampler ? { sampler: this.sampler.kind } : {}),
     };
   }
 
@@ -272,14 +291,39 @@ export class DataLoader<T, B> implements BatchSource<B> {
     }
   }
 
-  private mapBatches(ds: Dataset<T>, seed: number, epoch: number, start: number) {
+  /** The example indices of one epoch: the sampler's draw, a seeded permutation, or 0..n-1. */
+  private async epochOrder(ds: Dataset<T>, seed: number, epoch: number): Promise<number[]> {
     const n = ds.length;
+    if (this.sampler) {
+      const order = await this.sampler.epochIndices(ds, new Rng(deriveSeed(seed, epoch, PURPOSE_SAMPLER)));
+      const where = `DataLoader(${this.name}): sampler '${this.sampler.kind}' must return ${n} indices in [0, ${n})`;
+      if (order.length !== n) throw new Error(`${where}, got ${order.length} indices`);
+      const bad = order.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= n);
+      if (bad !== -1) throw new Error(`${where}, got ${order[bad]} at position ${bad}`);
+      return order;
+    }
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (this.shuffle) new Rng(deriveSeed(seed, epoch, PURPOSE_PERMUTATION)).shuffle(order);
+    return order;
+  }
+
+  private mapBatches(ds: Dataset<T>, seed: number, epoch: number, start: number) {
     const numBatches = this.length as number;
     if (start > numBatches) {
       throw new Error(`DataLoader(${this.name}): start batch ${start} is past the ${numBatches} batches`);
     }
-    const order = Array.from({ length: n }, (_, i) => i);
-    if (this.shuffle) new Rng(deriveSeed(seed, epoch, PURPOSE_PERMUTATION)).shuffle(order);
+    return this.orderedBatches(ds, seed, epoch, start, numBatches);
+  }
+
+  private async *orderedBatches(
+    ds: Dataset<T>,
+    seed: number,
+    epoch: number,
+    start: number,
+    numBatches: number,
+  ): AsyncGenerator<B, void, undefined> {
+    const n = ds.length;
+    const order = await this.epochOrder(ds, seed, epoch);
     const load = async (b: number): Promise<LoadResult<B>> => {
       const indices = order.slice(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize));
       const examples = await Promise.all(
@@ -298,7 +342,7 @@ export class DataLoader<T, B> implements BatchSource<B> {
       );
       return { done: false, value: await this.collateBatch(examples, seed, epoch, b) };
     };
-    return prefetchBatches(start, numBatches, load, this.prefetch, this.disposer);
+    yield* prefetchBatches(start, numBatches, load, this.prefetch, this.disposer);
   }
 
   private async *streamBatches(

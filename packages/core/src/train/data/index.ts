@@ -18,4 +18,10 @@ export {
 } from './dataset.js';
 export { deriveSeed } from './derive-seed.js';
 export { disposeTensorsIn } from './dispose-batch.js';
+export {
+  classBalancedSampler,
+  drawWeighted,
+  inverseClassFrequencyWeights,
+  type Sampler,
+} from './sampler.js';
 export { type TrainEvalSplit, type TrainEvalSplitOptions, trainEvalSplit } from './train-eval-split.js';

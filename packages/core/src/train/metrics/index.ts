@@ -2,7 +2,25 @@ export { accuracy } from './accuracy.js';
 export { auroc, aurocOneVsRest, averageRanks, type OneVsRestAuroc } from './auroc.js';
 export { confusionMatrix } from './confusion-matrix.js';
 export type { Numbers } from './inputs.js';
-export { BufferedMetric, isRows, type Metric, type MetricInput, type MetricValue } from './metric.js';
+export {
+  BufferedMetric,
+  isRows,
+  type Metric,
+  type MetricInput,
+  type MetricTargets,
+  type MetricUpdateContext,
+  type MetricValue,
+} from './metric.js';
+export {
+  checkMultilabel,
+  hammingLoss,
+  type MultilabelAuroc,
+  multilabelAuroc,
+  multilabelF1,
+  subsetAccuracy,
+  thresholdsFor,
+} from './multilabel.js';
+export { type MultiLabelCompute, MultiLabelMetric } from './multilabel-metric.js';
 export {
   type Average,
   type ClassScores,

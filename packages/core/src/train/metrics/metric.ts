@@ -7,6 +7,22 @@ import type { Numbers } from './inputs.js';
  */
 export type MetricInput = Numbers | readonly Numbers[];
 
+/**
+ * Targets as the host sees them: one number per example (a class id, a 0/1 label, a regression
+ * value) or one row per example (multi-label 0/1 rows `[N][K]`).
+ */
+export type MetricTargets = Numbers | readonly Numbers[];
+
+/** What the producer of the predictions tells the metrics besides predictions and targets. */
+export interface MetricUpdateContext {
+  /**
+   * Decision thresholds for score predictions, one for all classes or one per class (a
+   * multi-label head's configured thresholds). Metrics that binarise scores use them instead of
+   * their own default.
+   */
+  readonly thresholds?: number | Numbers | undefined;
+}
+
 /** What `compute` returns: one number, or named numbers (e.g. precision/recall/f1). */
 export type MetricValue = number | Record<string, number>;
 
@@ -24,19 +40,24 @@ export type MetricValue = number | Record<string, number>;
  */
 export interface Metric {
   readonly name: string;
-  update(predictions: MetricInput, targets: Numbers): void;
+  /**
+   * Adds one batch. Single-label metrics take one target per example; multi-label ones `[N][K]`
+   * 0/1 rows. A metric given the other shape throws, naming itself and what it expects.
+   */
+  update(predictions: MetricInput, targets: MetricTargets, context?: MetricUpdateContext): void;
   compute(): MetricValue;
   reset(): void;
 }
 
 /** True when the input is `[N][C]` rows rather than one number per example. */
-export function isRows(x: MetricInput): x is readonly Numbers[] {
+export function isRows(x: MetricInput | MetricTargets): x is readonly Numbers[] {
   return x.length > 0 && typeof x[0] !== 'number';
 }
 
 /**
  * Collects every prediction row and target, then computes on the whole set: exact for ranking
- * metrics such as AUROC, which cannot be averaged over batches.
+ * metrics such as AUROC, which cannot be averaged over batches. Targets are one number per
+ * example; for multi-label `[N][K]` targets see `MultiLabelMetric`.
  */
 export class BufferedMetric implements Metric {
   private preds: (number | Numbers)[] = [];
@@ -51,7 +72,19 @@ export class BufferedMetric implements Metric {
     private readonly fn: (preds: MetricInput, targets: number[]) => MetricValue,
   ) {}
 
-  update(predictions: MetricInput, targets: Numbers): void {
+  update(predictions: MetricInput, rawTargets: MetricTargets): void {
+    // `[N][1]` rows (an `[N, 1]` target tensor) are one number per example, as they always were.
+    const targets =
+      isRows(rawTargets) && rawTargets.every((row) => row.length === 1)
+        ? rawTargets.map((row) => row[0]!)
+        : rawTargets;
+    if (isRows(targets)) {
+      throw new Error(
+        `${this.name}: targets must be one number per example (a class id, 0/1 label or value), got ` +
+          `[N][${targets[0]!.length}] rows; for multi-label targets use multilabel_auroc, multilabel_f1, ` +
+          'subset_accuracy or hamming_loss',
+      );
+    }
     if (predictions.length !== targets.length) {
       throw new Error(`${this.name}.update: ${predictions.length} predictions for ${targets.length} targets`);
     }

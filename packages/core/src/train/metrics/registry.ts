@@ -2,6 +2,8 @@ import { accuracy } from './accuracy.js';
 import { auroc, aurocOneVsRest } from './auroc.js';
 import type { Numbers } from './inputs.js';
 import { BufferedMetric, isRows, type Metric, type MetricInput } from './metric.js';
+import { hammingLoss, multilabelAuroc, multilabelF1, subsetAccuracy } from './multilabel.js';
+import { MultiLabelMetric } from './multilabel-metric.js';
 import { precisionRecallF1 } from './precision-recall-f1.js';
 import { mae, mse } from './regression.js';
 import { bestThreshold, sensitivitySpecificity } from './threshold.js';
@@ -9,7 +11,10 @@ import { bestThreshold, sensitivitySpecificity } from './threshold.js';
 export interface MetricOptions {
   /** Positive class for `binary_f1` (default 1). */
   positiveLabel?: number;
-  /** Decision threshold for `sensitivity_specificity` (default 0.5). */
+  /**
+   * Decision threshold for `sensitivity_specificity` and the multi-label metrics (default 0.5);
+   * thresholds passed with `update` (a multi-label head's) take precedence for the latter.
+   */
   threshold?: number;
   /** Classes to macro-average over (default: classes seen in predictions or labels). */
   labels?: readonly number[];
@@ -73,6 +78,10 @@ const classification = (name: string, options: MetricOptions, key: 'precision' |
  * - `sensitivity_specificity`: binary scores at `threshold` (default 0.5).
  * - `best_threshold`: `{ threshold, sensitivity, specificity, j }` by Youden's J.
  * - `mse`, `mae`: numbers or rows (flattened).
+ * - Multi-label (`[N][K]` scores, `[N][K]` 0/1 targets; decisions `score >= threshold`):
+ *   `multilabel_auroc` `{ macro, micro, evaluated, skipped }` (macro over labels with both
+ *   values present), `multilabel_f1` (macro over labels), `subset_accuracy` (exact match),
+ *   `hamming_loss` (share of wrong decisions).
  */
 export const BUILTIN_METRICS = {
   accuracy: () => new BufferedMetric('accuracy', (p, t) => accuracy(toClassIds(p, 'accuracy'), t)),
@@ -97,6 +106,22 @@ export const BUILTIN_METRICS = {
     new BufferedMetric('best_threshold', (p, t) => ({
       ...bestThreshold(toBinaryScores(p, 'best_threshold'), t, 'youden'),
     })),
+  multilabel_auroc: () =>
+    new MultiLabelMetric('multilabel_auroc', (s, t) => {
+      const r = multilabelAuroc(s, t);
+      return {
+        macro: r.macro,
+        micro: r.micro,
+        evaluated: r.perClass.length - r.skipped.length,
+        skipped: r.skipped.length,
+      };
+    }),
+  multilabel_f1: (o: MetricOptions) =>
+    new MultiLabelMetric('multilabel_f1', (s, t, th) => multilabelF1(s, t, th).macro, o.threshold),
+  subset_accuracy: (o: MetricOptions) =>
+    new MultiLabelMetric('subset_accuracy', (s, t, th) => subsetAccuracy(s, t, th), o.threshold),
+  hamming_loss: (o: MetricOptions) =>
+    new MultiLabelMetric('hamming_loss', (s, t, th) => hammingLoss(s, t, th), o.threshold),
   mse: () => new BufferedMetric('mse', (p, t) => mse(flatten(p), t)),
   mae: () => new BufferedMetric('mae', (p, t) => mae(flatten(p), t)),
 } as const satisfies Record<string, (options: MetricOptions) => Metric>;

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AnyModule } from '../../nn/module.js';
 import type { BatchSource } from '../data/data-loader.js';
-import type { Numbers } from '../metrics/inputs.js';
-import type { Metric, MetricInput } from '../metrics/metric.js';
+import type { Metric, MetricInput, MetricTargets } from '../metrics/metric.js';
 import type { EvalOutput } from './fit-options.js';
 
 export interface EvaluateOptions<M extends AnyModule, B> {
@@ -44,9 +43,10 @@ export async function evaluate<M extends AnyModule, B>(
             () => step(o.model, batch) as unknown as tf.TensorContainer,
           ) as unknown as EvalOutput;
           try {
-            const preds = await toPredictions(out.predictions);
-            const targets = await toNumbers(out.targets);
-            for (const m of o.metrics) m.update(preds, targets);
+            const preds = await toHost(out.predictions);
+            const targets = await toHost(out.targets);
+            const context = out.thresholds === undefined ? undefined : { thresholds: out.thresholds };
+            for (const m of o.metrics) m.update(preds, targets, context);
           } finally {
             disposeOutput(out);
           }
@@ -68,14 +68,13 @@ export async function evaluate<M extends AnyModule, B>(
   return result;
 }
 
-async function toPredictions(p: tf.Tensor | MetricInput): Promise<MetricInput> {
+/** Host arrays from a tensor: rank 2 as rows (`[N][C]` scores, `[N][K]` targets), else flat. */
+async function toHost<T extends MetricInput | MetricTargets>(
+  p: tf.Tensor | T,
+): Promise<T | number[] | number[][]> {
   if (!(p instanceof tf.Tensor)) return p;
   if (p.rank === 2) return (await p.array()) as number[][];
   return Array.from(await p.data());
-}
-
-async function toNumbers(t: tf.Tensor | Numbers): Promise<Numbers> {
-  return t instanceof tf.Tensor ? Array.from(await t.data()) : t;
 }
 
 function disposeOutput(out: EvalOutput): void {

@@ -3,7 +3,7 @@ import type { AnyModule } from '../../nn/module.js';
 import type { BatchSource } from '../data/data-loader.js';
 import type { ScheduleKind } from '../lr-schedule.js';
 import type { Numbers } from '../metrics/inputs.js';
-import type { Metric, MetricInput } from '../metrics/metric.js';
+import type { Metric, MetricInput, MetricTargets } from '../metrics/metric.js';
 import type { NamedParameter } from '../param-groups.js';
 import type { ProgressReporter } from '../report/progress.js';
 import type { TrainerCallback } from './callbacks.js';
@@ -54,7 +54,13 @@ export interface EarlyStoppingConfig {
 export interface EvalOutput {
   /** Class ids, scores `[N]`, or rows `[N, C]`. */
   predictions: tf.Tensor | MetricInput;
-  targets: tf.Tensor | Numbers;
+  /** One target per example `[N]` (class ids, 0/1, values), or multi-label 0/1 rows `[N, K]`. */
+  targets: tf.Tensor | MetricTargets;
+  /**
+   * Decision thresholds for score predictions (one, or one per class), handed to every metric's
+   * `update`: multi-label metrics decide `score >= threshold` with them instead of 0.5.
+   */
+  thresholds?: number | Numbers | undefined;
 }
 
 /**

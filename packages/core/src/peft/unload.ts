@@ -1,0 +1,38 @@
+import type { AnyModule } from '../nn/index.js';
+import type { AdapterEntry } from './adapter-entry.js';
+import type { PeftMethod } from './method.js';
+import { ModulesToSaveWrapper } from './modules-to-save.js';
+import { adapterLayers } from './tuner.js';
+
+/**
+ * Turns an adapted `model` back into a plain one, in place: in-place methods release their
+ * state (`merged`: keep the active values in the base, else restore the originals), adapter
+ * layers are replaced by their base modules (`modulesToSave` wrappers by the first `active`
+ * adapter's copy), adapter parameters are disposed and every parameter is made trainable.
+ */
+export function unloadAdapters(
+  model: AnyModule,
+  entries: Iterable<AdapterEntry>,
+  active: readonly string[],
+  merged: boolean,
+): void {
+  // First, so a method that cannot restore the base refuses before anything changed.
+  const released = new Set<PeftMethod>();
+  for (const e of entries) {
+    if (!e.method.releaseInPlace || released.has(e.method)) continue;
+    released.add(e.method);
+    e.method.releaseInPlace(model, merged);
+  }
+  for (const [p, layer] of adapterLayers(model)) {
+    let replacement = layer.base;
+    if (layer instanceof ModulesToSaveWrapper) {
+      const name = active.find((n) => layer.hasAdapter(n));
+      if (name) replacement = layer.copyFor(name);
+    }
+    model.setSubmodule(p, replacement);
+    for (const n of layer.adapterNames())
+      for (const param of layer.adapterParameters(n))
+        if (!replacement.parameters().includes(param)) param.dispose();
+  }
+  for (const p of model.parameters()) p.trainable = true;
+}
