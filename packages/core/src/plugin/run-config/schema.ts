@@ -13,7 +13,10 @@ const every = z.union([z.strictObject({ steps: positiveInt() }), z.strictObject(
 const dataSchema = z.strictObject({
   /** Training data: a file, folder or any location the reader understands. */
   train: z.string().min(1).optional(),
-  /** Evaluation data; without it `evalFraction` of the training data is held out (stratified). */
+  /**
+   * Evaluation data. Without it the source's own eval split is used when the reader reports one
+   * (a MedMNIST archive's `val`), else `evalFraction` of the training data is held out (stratified).
+   */
   eval: z.string().min(1).optional(),
   /** Reader id; default: the first reader of the run's domain whose `canRead` accepts `train`. */
   reader: z.string().min(1).optional(),

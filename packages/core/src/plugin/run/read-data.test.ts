@@ -60,7 +60,8 @@ function flatReader(calls: Call[]): DatasetReader<Row> {
     canRead: (p) => p.startsWith('flat:'),
     async read(p, { split, sourceSplit, labels }) {
       calls.push({ split, sourceSplit, labels });
-      return { dataset: arrayDataset(rows(p, 20)), labels: ['even', 'odd'], labelOf: (e) => e.label };
+      const count = p === 'flat:one' ? 1 : 20;
+      return { dataset: arrayDataset(rows(p, count)), labels: ['even', 'odd'], labelOf: (e) => e.label };
     },
   };
 }
@@ -129,6 +130,15 @@ describe('readRunData', () => {
     expect(await splitsOf(noVal.eval)).toEqual(['train']);
     // Only train reads: the hold-out comes from the train split, no eval read was made.
     expect(calls.map((c) => c.split)).toEqual(['train', 'train']);
+  });
+
+  it('reports a source too small to hold out eval data as a user error naming it', async () => {
+    const { host, config } = await setup();
+    const read = readRunData(host, config({ train: 'flat:one' }));
+    await expect(read).rejects.toBeInstanceOf(UserError);
+    await expect(readRunData(host, config({ train: 'flat:one' }))).rejects.toThrow(
+      /^flat:one: cannot hold out eval data \(.*1 example.*\); add examples or pass --eval-data <path>$/,
+    );
   });
 
   it('prefers data.eval over the source splits', async () => {

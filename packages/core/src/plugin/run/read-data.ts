@@ -113,11 +113,21 @@ export async function readRunData(
       `data.eval is required: ${reader.id} streams ${trainPath}, so no eval split can be held out`,
     );
   }
-  const split = await trainEvalSplit(train.dataset, {
-    evalFraction: config.data.evalFraction,
-    seed: config.training.seed,
-    ...(labelOf ? { stratifyBy: (e: unknown) => labelOf(e) } : {}),
-  });
+  let split: Awaited<ReturnType<typeof trainEvalSplit<unknown>>>;
+  try {
+    split = await trainEvalSplit(train.dataset, {
+      evalFraction: config.data.evalFraction,
+      seed: config.training.seed,
+      ...(labelOf ? { stratifyBy: (e: unknown) => labelOf(e) } : {}),
+    });
+  } catch (err) {
+    // Too few examples (or one per class) is the data's problem: say which file and how to fix it.
+    throw new UserError(
+      `${trainPath}: cannot hold out eval data (${(err as Error).message}); add examples or pass --eval-data <path>`,
+      2,
+      { cause: err },
+    );
+  }
   const how = labelOf ? 'stratified by label' : 'at random';
   const notes = [
     `eval data: ${split.eval.length} examples of ${trainPath} held out ${how} (data.evalFraction ${config.data.evalFraction})`,
