@@ -46,7 +46,10 @@ export function addConfigFlags(cmd: Command): Command {
     .option('--config <file>', 'a run config file (JSON or YAML) over the preset')
     .option('--set <path=value>', 'override one field, e.g. --set training.lr=5e-4 (repeatable)', collect)
     .option('--data <path>', 'training data (data.train)')
-    .option('--eval-data <path>', 'evaluation data (data.eval); default: hold out data.evalFraction')
+    .option(
+      '--eval-data <path>',
+      "evaluation data (data.eval); default: the source's own eval split if it has one, else hold out data.evalFraction",
+    )
     .option('--base <dir>', 'base checkpoint directory (model.base)');
 }
 
