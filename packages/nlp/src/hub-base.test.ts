@@ -5,14 +5,11 @@ import {
   createPeftkit,
   disposeAll,
   loadSafetensors,
-  loadTorchStateDict,
   type PeftkitHost,
   prepareRun,
   Rng,
   resolveRunConfig,
-  saveSafetensors,
   setSeed,
-  toTorchStateDict,
   trainRun,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
@@ -23,26 +20,14 @@ import { SequenceClassificationModel } from './models/task/sequence-classificati
 import { nlpPlugin } from './plugin.js';
 import type { TextPreprocessor } from './preprocess/text-preprocessor.js';
 import { sentimentPreset } from './presets/sentiment.js';
+import { HUB_TEXTS, HUB_VOCAB, writeHubClassifier } from './testing/hub-fixture.js';
 
 /**
  * A BERT directory as the Hugging Face hub serves a fine-tuned `BertForSequenceClassification`:
  * `config.json` (with `id2label`), `model.safetensors` (`bert.*` + `classifier.*`), `vocab.txt`
  * and `tokenizer_config.json`, and no `preprocessor.json`.
  */
-const VOCAB = [
-  '[PAD]',
-  '[UNK]',
-  '[CLS]',
-  '[SEP]',
-  '[MASK]',
-  'the',
-  'movie',
-  'was',
-  'great',
-  'awful',
-  'plot',
-  '.',
-];
+const VOCAB = HUB_VOCAB;
 const CONFIG = bertConfig({
   vocab_size: VOCAB.length,
   hidden_size: 16,
@@ -51,7 +36,7 @@ const CONFIG = bertConfig({
   intermediate_size: 32,
   max_position_embeddings: 32,
 });
-const TEXTS = ['the movie was great.', 'the plot was awful.', 'great plot, awful movie!', 'the Movie'];
+const TEXTS = HUB_TEXTS;
 
 let tmp: string;
 let hub: string;
@@ -64,26 +49,9 @@ beforeAll(async () => {
   host = await createPeftkit({ plugins: [nlpPlugin] });
   setSeed(7);
   reference = new SequenceClassificationModel(new BertModel(CONFIG), { numLabels: 2 });
-  const weights = toTorchStateDict(reference);
-  // HF initialises the classifier bias to zero; a trained one is not, and must survive the load.
-  weights.get('classifier.bias')?.dispose();
-  weights.set('classifier.bias', tf.tensor1d([0.3, -0.2]));
-  loadTorchStateDict(reference, weights);
-  reference.eval();
   hub = path.join(tmp, 'bert-sst2');
-  await fs.mkdir(hub);
-  await saveSafetensors(path.join(hub, 'model.safetensors'), weights, { format: 'pt' });
-  disposeAll(weights);
-  await fs.writeFile(
-    path.join(hub, 'config.json'),
-    JSON.stringify({
-      ...CONFIG,
-      architectures: ['BertForSequenceClassification'],
-      id2label: { 0: 'negative', 1: 'positive' },
-      label2id: { negative: 0, positive: 1 },
-    }),
-  );
-  await fs.writeFile(path.join(hub, 'vocab.txt'), `${VOCAB.join('\n')}\n`);
+  await writeHubClassifier(hub, reference, CONFIG, 'BertForSequenceClassification');
+  reference.eval();
   await fs.writeFile(path.join(hub, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: true }));
 });
 afterAll(async () => {

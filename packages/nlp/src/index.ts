@@ -1,6 +1,6 @@
 /**
  * @peftkit/nlp: the text plugin. Tokenizers (WordPiece, byte-level BPE, a WordPiece trainer, HF
- * tokenizer files), BERT and GPT-2 with Hugging Face names and checkpoints, task models and heads
+ * tokenizer files), BERT, DistilBERT and GPT-2 with Hugging Face names and checkpoints, task models and heads
  * (sequence/token classification, regression, masked and causal LM with generation), text
  * readers, presets, and the plugin (`@peftkit/nlp/plugin`).
  */

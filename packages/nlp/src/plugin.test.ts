@@ -59,7 +59,7 @@ const TINY_BERT = {
 };
 
 describe('@peftkit/nlp plugin', () => {
-  it('contributes readers, the tokenizer, bert and gpt2, heads, placements, the metric and presets', async () => {
+  it('contributes readers, the tokenizer, bert, distilbert and gpt2, heads, placements, the metric and presets', async () => {
     const host = await createPeftkit({ plugins: [nlpPlugin] });
     expect(host.presets.ids()).toEqual(
       expect.arrayContaining([
@@ -70,7 +70,7 @@ describe('@peftkit/nlp plugin', () => {
         'nlp/domain-mlm',
       ]),
     );
-    expect(host.architectures.ids()).toEqual(expect.arrayContaining(['bert', 'gpt2']));
+    expect(host.architectures.ids()).toEqual(expect.arrayContaining(['bert', 'distilbert', 'gpt2']));
     expect(host.readers.ids()).toEqual(
       expect.arrayContaining(['nlp/csv', 'nlp/jsonl', 'nlp/folder', 'nlp/corpus']),
     );

@@ -20,8 +20,13 @@ import { regressionHead } from './heads/regression-head.js';
 import { sequenceClassificationHead } from './heads/sequence-classification-head.js';
 import { tokenClassificationHead } from './heads/token-classification-head.js';
 import { bertArchitecture } from './models/bert/architecture.js';
+import { distilBertArchitecture } from './models/distilbert/architecture.js';
 import { gpt2Architecture } from './models/gpt2/architecture.js';
-import { bertPlacementDefaults, gpt2PlacementDefaults } from './models/placement-defaults.js';
+import {
+  bertPlacementDefaults,
+  distilBertPlacementDefaults,
+  gpt2PlacementDefaults,
+} from './models/placement-defaults.js';
 import { textPreprocessor } from './preprocess/text-preprocessor.js';
 import {
   causalLmPreset,
@@ -33,8 +38,8 @@ import {
 
 /**
  * The `@peftkit/nlp` plugin: text readers (CSV/TSV, JSONL, label folders, plain-text corpora),
- * the `nlp/tokenizer` preprocessor (WordPiece / byte-level BPE), the `bert` and `gpt2`
- * architectures with their placements, the sequence/token classification, regression, masked-
+ * the `nlp/tokenizer` preprocessor (WordPiece / byte-level BPE), the `bert`, `distilbert` and
+ * `gpt2` architectures with their placements, the sequence/token classification, regression, masked-
  * and causal-LM heads, the `perplexity` metric, and the `nlp/*` presets.
  */
 export const nlpPlugin = definePlugin({
@@ -42,15 +47,15 @@ export const nlpPlugin = definePlugin({
   version: '0.1.0',
   domain: 'nlp',
   description:
-    'text: WordPiece/BPE tokenizers, BERT and GPT-2 (HF checkpoints), classification, tagging and LM heads',
+    'text: WordPiece/BPE tokenizers, BERT, DistilBERT and GPT-2 (HF checkpoints), classification, tagging and LM heads',
   module: new ContainerModule(({ bind }) => {
     for (const r of [csvTextReader, jsonTextReader, folderReader, corpusReader])
       bind(DatasetReader).toConstantValue(r);
     bind(Preprocessor).toConstantValue(textPreprocessor);
-    bind(Architecture).toConstantValue(bertArchitecture);
-    bind(Architecture).toConstantValue(gpt2Architecture);
-    bind(PlacementContribution).toConstantValue(bertPlacementDefaults);
-    bind(PlacementContribution).toConstantValue(gpt2PlacementDefaults);
+    for (const a of [bertArchitecture, distilBertArchitecture, gpt2Architecture])
+      bind(Architecture).toConstantValue(a);
+    for (const p of [bertPlacementDefaults, distilBertPlacementDefaults, gpt2PlacementDefaults])
+      bind(PlacementContribution).toConstantValue(p);
     for (const h of [
       sequenceClassificationHead,
       regressionHead,

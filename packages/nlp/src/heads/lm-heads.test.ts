@@ -7,6 +7,7 @@ import { gpt2Config } from '../models/gpt2/config.js';
 import { Gpt2Model } from '../models/gpt2/model.js';
 import { gpt2Placement } from '../models/gpt2/placement.js';
 import type { CausalLmModel } from '../models/task/causal-lm.js';
+import type { TiedLinear } from '../models/task/tied-linear.js';
 import type { TokenClassifierOutput } from '../models/task/token-classification.js';
 import { causalLmHead, causalLmHeadConfig } from './causal-lm-head.js';
 import { generate } from './generation.js';
@@ -74,10 +75,18 @@ describe('nlp/masked-lm', () => {
       labels: undefined,
     });
     const sd = headed.model.stateDict();
-    expect(sd.get('cls.predictions.decoder.weight')).toBe(sd.get('bert.embeddings.word_embeddings.weight'));
-    expect(sd.has('cls.predictions.bias')).toBe(true);
-    expect(sd.has('cls.predictions.transform.LayerNorm.weight')).toBe(true);
-    expect(headed.headPaths).toEqual(['cls.predictions.transform']);
+    // The tied decoder weight is the embedding itself, left out of the head (as HF's files do).
+    const decoder = headed.model.getSubmodule('cls.predictions.decoder') as TiedLinear;
+    expect(decoder.weight).toBe(sd.get('bert.embeddings.word_embeddings.weight'));
+    expect(sd.has('cls.predictions.decoder.weight')).toBe(false);
+    expect(headed.headPaths).toEqual(['cls.predictions']);
+    expect([...headed.model.getSubmodule('cls.predictions').stateDict().keys()].sort()).toEqual([
+      'bias',
+      'transform.LayerNorm.bias',
+      'transform.LayerNorm.weight',
+      'transform.dense.bias',
+      'transform.dense.weight',
+    ]);
     const logits = (headed.model as unknown as { call(ids: tf.Tensor): tf.Tensor }).call(
       tf.tensor2d([[2, 4, 9, 3]], [1, 4], 'int32'),
     );
@@ -99,7 +108,7 @@ describe('nlp/masked-lm', () => {
         config: {},
         labels: undefined,
       }),
-    ).toThrow(/needs a BERT base/);
+    ).toThrow(/needs a BERT or DistilBERT base/);
   });
 });
 

@@ -2,6 +2,8 @@ import { crossEntropy, type Head, type ModelBatch, type Prediction } from '@peft
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BertModel } from '../models/bert/model.js';
+import { DistilBertModel } from '../models/distilbert/model.js';
+import { DistilBertMaskedLmModel } from '../models/task/distilbert-masked-lm.js';
 import { MaskedLmModel } from '../models/task/masked-lm.js';
 import { isTextBatch } from '../preprocess/text-batch.js';
 import { alignToTargets, targetsOf } from './head-support.js';
@@ -10,7 +12,8 @@ import { IGNORE_INDEX } from './token-classification-head.js';
 export const maskedLmHeadConfig = z.strictObject({});
 
 /**
- * `nlp/masked-lm`: BERT's masked-language-model pretraining head (HF `BertForMaskedLM`), used to
+ * `nlp/masked-lm`: BERT's masked-language-model pretraining head (HF `BertForMaskedLM`, or
+ * `DistilBertForMaskedLM` on a DistilBERT base), used to
  * pretrain a base and for continued (domain-adaptive) pretraining. Targets are the original ids
  * at masked positions and -100 elsewhere (masking happens in the preprocessor); the metric is
  * the accuracy on masked tokens. Predictions fill the `[MASK]` tokens of the input text with the
@@ -19,14 +22,19 @@ export const maskedLmHeadConfig = z.strictObject({});
 export const maskedLmHead: Head<Record<string, never>, tf.Tensor> = {
   id: 'nlp/masked-lm',
   task: 'masked-lm',
-  description: 'BERT masked-LM head (decoder tied to the word embeddings), cross-entropy on masked tokens',
+  description:
+    'BERT/DistilBERT masked-LM head (decoder tied to the word embeddings), cross-entropy on masked tokens',
   configSchema: maskedLmHeadConfig,
   defaultMetrics: ['accuracy'],
   build({ base, architecture }) {
-    if (!(base instanceof BertModel)) {
-      throw new Error(`nlp/masked-lm needs a BERT base (got ${architecture}); for GPT-2 use nlp/causal-lm`);
+    let model: MaskedLmModel | DistilBertMaskedLmModel;
+    if (base instanceof BertModel) model = new MaskedLmModel(base);
+    else if (base instanceof DistilBertModel) model = new DistilBertMaskedLmModel(base);
+    else {
+      throw new Error(
+        `nlp/masked-lm needs a BERT or DistilBERT base (got ${architecture}); for GPT-2 use nlp/causal-lm`,
+      );
     }
-    const model = new MaskedLmModel(base);
     return { model, basePath: model.basePath, headPaths: [...model.headPaths] };
   },
   loss(logits: tf.Tensor, batch: ModelBatch): tf.Scalar {

@@ -28,7 +28,7 @@ export const regressionHead: Head<RegressionHeadConfig, tf.Tensor> = {
       ...(config.pooling ? { pooling: config.pooling } : {}),
       ...(config.dropout !== undefined ? { dropout: config.dropout } : {}),
     });
-    return { model, basePath: model.basePath, headPaths: [model.headPath] };
+    return { model, basePath: model.basePath, headPaths: [...model.headPaths] };
   },
   loss(outputs: tf.Tensor, batch: ModelBatch): tf.Scalar {
     return mseLoss(

@@ -34,7 +34,7 @@ export const sequenceClassificationHead: Head<SequenceClassificationHeadConfig, 
       ...(config.pooling ? { pooling: config.pooling } : {}),
       ...(config.dropout !== undefined ? { dropout: config.dropout } : {}),
     });
-    return { model, basePath: model.basePath, headPaths: [model.headPath] };
+    return { model, basePath: model.basePath, headPaths: [...model.headPaths] };
   },
   loss(logits: tf.Tensor, batch: ModelBatch): tf.Scalar {
     return crossEntropy(logits, targetsOf(batch, 'nlp/sequence-classification')) as tf.Scalar;

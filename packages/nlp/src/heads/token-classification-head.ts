@@ -49,7 +49,7 @@ export const tokenClassificationHead: Head<TokenClassificationHeadConfig, TokenC
       numLabels,
       ...(config.dropout !== undefined ? { dropout: config.dropout } : {}),
     });
-    return { model, basePath: model.basePath, headPaths: [model.headPath] };
+    return { model, basePath: model.basePath, headPaths: [...model.headPaths] };
   },
   loss(outputs: TokenClassifierOutput, batch: ModelBatch): tf.Scalar {
     const targets = targetsOf(batch, 'nlp/token-classification');

@@ -1,20 +1,27 @@
 import type { PlacementContribution } from '@peftkit/core';
 
 /**
- * Default targets per PEFT method for BERT, as HF PEFT's BERT examples: LoRA on query/value,
- * IA3 on key/value and the feed-forward output, Pfeiffer adapters after the feed-forward block.
+ * Default targets per PEFT method for a BERT-style encoder, as HF PEFT's BERT examples: LoRA on
+ * query/value (`q_lin`/`v_lin` in DistilBERT, HF PEFT's default there too), IA3 on key/value and
+ * the feed-forward output, Pfeiffer adapters after the feed-forward block.
  */
-export const bertPlacementDefaults: PlacementContribution = {
-  architecture: 'bert',
-  defaults: {
-    LORA: { targetRoles: ['attn.q', 'attn.v'] },
-    IA3: { targetRoles: ['attn.k', 'attn.v', 'ffn.down'] },
-    BOTTLENECK: { targetRoles: ['block.ffn'] },
-    PREFIX_TUNING: { targetRoles: ['attention'] },
-    PROMPT_TUNING: { targetRoles: ['embed'] },
-    '*': { targetRoles: ['attn.q', 'attn.v'] },
-  },
-};
+function encoderPlacementDefaults(architecture: string): PlacementContribution {
+  return {
+    architecture,
+    defaults: {
+      LORA: { targetRoles: ['attn.q', 'attn.v'] },
+      IA3: { targetRoles: ['attn.k', 'attn.v', 'ffn.down'] },
+      BOTTLENECK: { targetRoles: ['block.ffn'] },
+      PREFIX_TUNING: { targetRoles: ['attention'] },
+      PROMPT_TUNING: { targetRoles: ['embed'] },
+      '*': { targetRoles: ['attn.q', 'attn.v'] },
+    },
+  };
+}
+
+export const bertPlacementDefaults: PlacementContribution = encoderPlacementDefaults('bert');
+
+export const distilBertPlacementDefaults: PlacementContribution = encoderPlacementDefaults('distilbert');
 
 /** GPT-2: the fused `c_attn` (HF PEFT's default for gpt2), IA3 also on `mlp.c_proj`. */
 export const gpt2PlacementDefaults: PlacementContribution = {

@@ -9,7 +9,7 @@ describe('loadTextBase', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-textbase-'));
     await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'llama' }));
     await expect(loadTextBase(dir)).rejects.toThrow(
-      /model_type "llama" is not supported by @peftkit\/nlp \(supported: bert, gpt2\)/,
+      /model_type "llama" is not supported by @peftkit\/nlp \(supported: bert, distilbert, gpt2\)/,
     );
     await fs.rm(dir, { recursive: true, force: true });
   });

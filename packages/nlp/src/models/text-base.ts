@@ -2,11 +2,13 @@ import * as path from 'node:path';
 import { readJsonObject } from '@peftkit/core';
 import { loadBertCheckpoint } from './bert/checkpoint.js';
 import type { LoadedBaseCheckpoint } from './common/base-checkpoint.js';
+import { loadDistilBertCheckpoint } from './distilbert/checkpoint.js';
 import { loadGpt2Checkpoint } from './gpt2/checkpoint.js';
 
 /** `model_type` values of `config.json` the nlp plugin reads, with their loaders. */
 export const TEXT_MODEL_TYPES = {
   bert: loadBertCheckpoint,
+  distilbert: loadDistilBertCheckpoint,
   gpt2: loadGpt2Checkpoint,
 } as const;
 

@@ -121,3 +121,10 @@ export function seededMatrix(rows: number, columns: number, seed: number, scale 
   };
   return Array.from({ length: rows }, () => Array.from({ length: columns }, () => next() * scale));
 }
+
+/** The largest absolute element-wise difference of two same-shaped matrices. */
+export function maxAbsDiff(a: Matrix, b: Matrix): number {
+  return Math.max(
+    ...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - ((b[i] as number[])[j] as number)))),
+  );
+}

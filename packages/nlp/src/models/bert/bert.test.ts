@@ -1,9 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkPlacement, getPeftModel, readSafetensorsHeader, saveSafetensors, setSeed } from '@peftkit/core';
+import { checkPlacement, getPeftModel, readSafetensorsHeader, setSeed } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paddedBatch, saveAndReload, writeHfCheckpoint } from '../../testing/hf-checkpoint.js';
 import {
   add,
   attention,
@@ -12,10 +13,11 @@ import {
   linearTorch,
   type Matrix,
   mapM,
+  maxAbsDiff,
   seededMatrix,
 } from '../../testing/reference-math.js';
 import { bertArchitecture } from './architecture.js';
-import { loadBertCheckpoint, saveBertCheckpoint } from './checkpoint.js';
+import { loadBertCheckpoint } from './checkpoint.js';
 import { bertConfig } from './config.js';
 import { BertModel } from './model.js';
 import { bertPlacement } from './placement.js';
@@ -121,35 +123,14 @@ function referenceBert(w: Record<string, Matrix>, ids: number[], types: number[]
   return { hidden: out, pooled: pooled[0] as number[] };
 }
 
-async function writeTorchCheckpoint(
-  dir: string,
-  weights: Record<string, Matrix>,
-  prefix: string,
-  extra = {},
-) {
-  await fs.mkdir(dir, { recursive: true });
-  const tensors = new Map<string, tf.Tensor>();
-  for (const [k, m] of Object.entries(weights)) {
-    const isVector = k.endsWith('.bias') || k.includes('LayerNorm');
-    tensors.set(prefix + k, isVector ? tf.tensor1d(m[0] as number[]) : tf.tensor2d(m));
-  }
-  for (const [k, t] of Object.entries(extra)) tensors.set(k, t as tf.Tensor);
-  await saveSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-  for (const t of tensors.values()) t.dispose();
-  await fs.writeFile(
-    path.join(dir, 'config.json'),
-    JSON.stringify({
-      ...TINY,
-      architectures: ['BertForSequenceClassification'],
-      transformers_version: '4.46.0',
-    }),
-  );
-}
-
-function maxAbsDiff(a: Matrix, b: Matrix): number {
-  return Math.max(
-    ...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - ((b[i] as number[])[j] as number)))),
-  );
+/** A tiny BERT checkpoint as HF's `BertForSequenceClassification.save_pretrained` lays it out. */
+function writeTorchCheckpoint(dir: string, weights: Record<string, Matrix>, prefix: string, extra = {}) {
+  return writeHfCheckpoint(dir, {
+    weights,
+    prefix,
+    extra,
+    config: { ...TINY, architectures: ['BertForSequenceClassification'], transformers_version: '4.46.0' },
+  });
 }
 
 describe('BertModel', () => {
@@ -190,35 +171,16 @@ describe('BertModel', () => {
   it('saves with saveCheckpoint and reloads to identical outputs (no prefix, HF BertModel layout)', async () => {
     setSeed(7);
     const model = new BertModel(bertConfig({ ...TINY, num_hidden_layers: 2 })).eval();
-    const dir = path.join(tmp, 'roundtrip');
-    await saveBertCheckpoint(dir, model, model.config);
-    const config = JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ model_type: 'bert', architectures: ['BertModel'], hidden_size: 8 });
-    const { model: back } = await bertArchitecture.loadCheckpoint(dir);
-    back.eval();
-    const ids = tf.tensor2d(
-      [
-        [1, 2, 3, 4],
-        [5, 6, 0, 0],
-      ],
-      [2, 4],
-      'int32',
-    );
-    const mask = tf.tensor2d(
-      [
-        [1, 1, 1, 1],
-        [1, 1, 0, 0],
-      ],
-      [2, 4],
-      'int32',
-    );
+    const saved = await saveAndReload(bertArchitecture, model, model.config, path.join(tmp, 'roundtrip'));
+    expect(saved.written).toMatchObject({ model_type: 'bert', architectures: ['BertModel'], hidden_size: 8 });
+    const { ids, mask } = paddedBatch();
     const a = model.call(ids, { attentionMask: mask });
-    const b = (back as BertModel).call(ids, { attentionMask: mask });
+    const b = (saved.back as BertModel).call(ids, { attentionMask: mask });
     expect(await a.lastHiddenState.data()).toEqual(await b.lastHiddenState.data());
     expect(await (a.poolerOutput as tf.Tensor).data()).toEqual(await (b.poolerOutput as tf.Tensor).data());
     tf.dispose([ids, mask, ...Object.values(a), ...Object.values(b)]);
     model.dispose();
-    back.dispose();
+    saved.back.dispose();
   });
 
   it('names a missing or mis-shaped tensor, and refuses another model_type', async () => {

@@ -1,5 +1,6 @@
 import { ACTIVATION_NAMES } from '@peftkit/core';
 import { z } from 'zod';
+import { headsDivideWidth } from '../common/config-checks.js';
 
 /**
  * BERT's `config.json` fields (Hugging Face `BertConfig` names and defaults, i.e.
@@ -25,15 +26,7 @@ const shape = {
     .default('absolute'),
 } as const;
 
-function divisible(c: { hidden_size: number; num_attention_heads: number }, ctx: z.RefinementCtx): void {
-  if (c.hidden_size % c.num_attention_heads !== 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['num_attention_heads'],
-      message: `hidden_size (${c.hidden_size}) must be divisible by num_attention_heads (${c.num_attention_heads})`,
-    });
-  }
-}
+const divisible = headsDivideWidth('hidden_size', 'num_attention_heads');
 
 /** Strict: a misspelt key in a run config is an error. */
 export const bertConfigSchema = z.strictObject(shape).superRefine(divisible);

@@ -1,7 +1,8 @@
-import { Linear, Module, ModuleList, type UnaryModule } from '@peftkit/core';
+import { Linear, Module, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { additivePaddingMask } from '../common/attention-mask.js';
+import { encoderPaddingMask } from '../common/attention-mask.js';
 import { initTransformerWeights } from '../common/init-weights.js';
+import { EncoderLayerStack } from '../common/layer-stack.js';
 import type { BertConfig } from './config.js';
 import { BertEmbeddings } from './embeddings.js';
 import { BertLayer } from './layer.js';
@@ -24,19 +25,9 @@ export interface BertOutputs {
 }
 
 /** `encoder`: the stack of layers under `layer` (`encoder.layer.0`, ...). */
-export class BertEncoder extends Module<[tf.Tensor, tf.Tensor | undefined], tf.Tensor> {
+export class BertEncoder extends EncoderLayerStack<BertLayer> {
   constructor(config: BertConfig) {
-    super();
-    this.registerModule(
-      'layer',
-      new ModuleList(Array.from({ length: config.num_hidden_layers }, () => new BertLayer(config))),
-    );
-  }
-
-  forward(hidden: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor {
-    let h = hidden;
-    for (const layer of this.child<ModuleList<BertLayer>>('layer')) h = layer.forward(h, mask);
-    return h;
+    super(config.num_hidden_layers, () => new BertLayer(config));
   }
 }
 
@@ -88,14 +79,7 @@ export class BertModel extends Module<[tf.Tensor, BertInputs?], BertOutputs> {
     if (inputIds.rank !== 2)
       throw new Error(`BertModel.forward: inputIds must be [B, T], got [${inputIds.shape}]`);
     const emb = this.child<BertEmbeddings>('embeddings').forward(inputIds, inputs.tokenTypeIds);
-    const mask = inputs.attentionMask
-      ? additivePaddingMask(inputs.attentionMask, 'BertModel.forward')
-      : undefined;
-    if (mask && mask.shape[3] !== emb.shape[1]) {
-      throw new Error(
-        `BertModel.forward: attentionMask covers ${mask.shape[3]} positions, the embeddings ${emb.shape[1]}`,
-      );
-    }
+    const mask = encoderPaddingMask(inputs.attentionMask, emb.shape[1] as number, 'BertModel.forward');
     const h = this.child<BertEncoder>('encoder').forward(emb, mask);
     if (!this.hasPooler) return { lastHiddenState: h };
     return { lastHiddenState: h, poolerOutput: this.child<BertPooler>('pooler').forward(h) };

@@ -23,3 +23,20 @@ export function causalMask(t: number, past: number): tf.Tensor {
   for (let i = 0; i < t; i++) for (let j = past + i + 1; j < s; j++) c[i * s + j] = MASKED_SCORE;
   return tf.tensor4d(c, [1, 1, t, s]);
 }
+
+/**
+ * The additive mask of an encoder call (undefined without `attentionMask`), checked to cover the
+ * `length` positions of the embeddings (virtual tokens included).
+ */
+export function encoderPaddingMask(
+  attentionMask: tf.Tensor | undefined,
+  length: number,
+  caller: string,
+): tf.Tensor | undefined {
+  if (!attentionMask) return undefined;
+  const mask = additivePaddingMask(attentionMask, caller);
+  if (mask.shape[3] !== length) {
+    throw new Error(`${caller}: attentionMask covers ${mask.shape[3]} positions, the embeddings ${length}`);
+  }
+  return mask;
+}

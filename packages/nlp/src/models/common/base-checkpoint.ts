@@ -37,7 +37,7 @@ export async function loadBaseCheckpoint<C>(
   try {
     if (raw['model_type'] !== spec.modelType) {
       throw new Error(
-        `${dir}/config.json: model_type is '${String(raw['model_type'])}', expected '${spec.modelType}'`,
+        `${dir}/config.json: model_type is '${String(raw['model_type'])}', expected '${spec.modelType}' (for a base of another family, set model.architecture to the one that reads it)`,
       );
     }
     const parsed = spec.configSchema.safeParse(raw);

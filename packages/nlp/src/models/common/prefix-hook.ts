@@ -1,4 +1,4 @@
-import type { AttentionPrefix, PrefixProvider } from '@peftkit/core';
+import { type AttentionPrefix, Module, type PrefixProvider } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -44,4 +44,23 @@ export function extendMaskForPrefix(mask: tf.Tensor | undefined, p: number): tf.
   if (!mask || p === 0) return mask;
   const [b, h, tq] = mask.shape as [number, number, number, number];
   return tf.concat([tf.zeros([b, h, tq, p]), mask], 3);
+}
+
+/**
+ * A self-attention module that serves prefix tuning: core's prefix-tuning method finds
+ * `setPrefixProvider` by duck typing (role `attention`); subclasses read `prefixHook` in forward.
+ */
+export abstract class PrefixTunableAttention<
+  I extends unknown[],
+  O extends tf.TensorContainer,
+> extends Module<I, O> {
+  protected readonly prefixHook = new PrefixHook();
+
+  setPrefixProvider(fn: PrefixProvider | undefined): void {
+    this.prefixHook.set(fn);
+  }
+
+  get prefixProvider(): PrefixProvider | undefined {
+    return this.prefixHook.current;
+  }
 }

@@ -1,7 +1,7 @@
-import { Dropout, Module, type PrefixProvider, type UnaryModule } from '@peftkit/core';
+import { Dropout, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { causalMask } from '../common/attention-mask.js';
-import { extendMaskForPrefix, PrefixHook } from '../common/prefix-hook.js';
+import { extendMaskForPrefix, PrefixTunableAttention } from '../common/prefix-hook.js';
 import type { Gpt2Config } from './config.js';
 import { Conv1D } from './conv1d.js';
 
@@ -27,12 +27,14 @@ export interface Gpt2AttentionCall {
  * `attn.qkv`) and `c_proj`. Returns the output and this call's full keys/values (past + new) for
  * the KV cache. Exposes `setPrefixProvider` for prefix tuning.
  */
-export class Gpt2Attention extends Module<[tf.Tensor, Gpt2AttentionCall], Gpt2AttentionOutput> {
+export class Gpt2Attention extends PrefixTunableAttention<
+  [tf.Tensor, Gpt2AttentionCall],
+  Gpt2AttentionOutput
+> {
   readonly embedDim: number;
   readonly numHeads: number;
   readonly headDim: number;
   private readonly scale: number;
-  private readonly hook = new PrefixHook();
 
   constructor(config: Gpt2Config, layerIndex: number) {
     super();
@@ -47,14 +49,6 @@ export class Gpt2Attention extends Module<[tf.Tensor, Gpt2AttentionCall], Gpt2At
     this.registerModule('c_proj', new Conv1D(e, e));
     this.registerModule('attn_dropout', new Dropout(config.attn_pdrop));
     this.registerModule('resid_dropout', new Dropout(config.resid_pdrop));
-  }
-
-  setPrefixProvider(fn: PrefixProvider | undefined): void {
-    this.hook.set(fn);
-  }
-
-  get prefixProvider(): PrefixProvider | undefined {
-    return this.hook.current;
   }
 
   forward(hidden: tf.Tensor, call: Gpt2AttentionCall): Gpt2AttentionOutput {
@@ -74,7 +68,7 @@ export class Gpt2Attention extends Module<[tf.Tensor, Gpt2AttentionCall], Gpt2At
     }
     const kv = { key: kh, value: vh };
     // The prefix is not part of the cache: it is re-fetched (cheaply) on every call.
-    const prefix = this.hook.fetch(b, e, 'Gpt2Attention.forward');
+    const prefix = this.prefixHook.fetch(b, e, 'Gpt2Attention.forward');
     const p = prefix ? (prefix.key.shape[1] as number) : 0;
     if (prefix) {
       const pre = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [b, p, nh, d]), [0, 2, 1, 3]);

@@ -1,5 +1,6 @@
 import { ACTIVATION_NAMES } from '@peftkit/core';
 import { z } from 'zod';
+import { headsDivideWidth } from '../common/config-checks.js';
 
 /**
  * GPT-2's `config.json` fields (Hugging Face `GPT2Config` names and defaults, i.e. gpt2 small).
@@ -26,15 +27,7 @@ const shape = {
   tie_word_embeddings: z.boolean().default(true),
 } as const;
 
-function divisible(c: { n_embd: number; n_head: number }, ctx: z.RefinementCtx): void {
-  if (c.n_embd % c.n_head !== 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['n_head'],
-      message: `n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`,
-    });
-  }
-}
+const divisible = headsDivideWidth('n_embd', 'n_head');
 
 /** Strict: a misspelt key in a run config is an error. */
 export const gpt2ConfigSchema = z.strictObject(shape).superRefine(divisible);

@@ -2,17 +2,19 @@ import type { AnyModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { BERT_BASE_PREFIX } from '../bert/checkpoint.js';
 import { BertModel } from '../bert/model.js';
+import { DISTILBERT_BASE_PREFIX } from '../distilbert/checkpoint.js';
+import { DistilBertModel } from '../distilbert/model.js';
 import { GPT2_BASE_PREFIX } from '../gpt2/checkpoint.js';
 import { Gpt2Model } from '../gpt2/model.js';
 
 /** The text base models the task models wrap. */
-export type TextBackbone = BertModel | Gpt2Model;
+export type TextBackbone = BertModel | DistilBertModel | Gpt2Model;
 
 /** What every text task model's forward takes besides the token ids. */
 export type TextInputs = {
   /** `[B, T]`, 1 = token, 0 = padding. */
   attentionMask?: tf.Tensor;
-  /** int32 `[B, T]` segment ids (BERT only; ignored by GPT-2). */
+  /** int32 `[B, T]` segment ids (BERT only; ignored by DistilBERT and GPT-2). */
   tokenTypeIds?: tf.Tensor;
   /** `[B, T]`, 1 where a token starts a word (token classification reports one label per word). */
   wordStarts?: tf.Tensor;
@@ -20,17 +22,25 @@ export type TextInputs = {
 
 /** The family of a base module, or an error naming what was given. */
 export function textBackbone(base: AnyModule, caller: string): TextBackbone {
-  if (base instanceof BertModel || base instanceof Gpt2Model) return base;
-  throw new Error(`${caller}: expected a BertModel or Gpt2Model base, got ${base.typeName}`);
+  if (base instanceof BertModel || base instanceof DistilBertModel || base instanceof Gpt2Model) return base;
+  throw new Error(`${caller}: expected a BertModel, DistilBertModel or Gpt2Model base, got ${base.typeName}`);
 }
 
-/** HF's child name of the base in task models: `bert` or `transformer`. */
+/** HF's child name of the base in task models: `bert`, `distilbert` or `transformer`. */
 export function basePrefixOf(base: TextBackbone): string {
-  return base instanceof BertModel ? BERT_BASE_PREFIX : GPT2_BASE_PREFIX;
+  if (base instanceof BertModel) return BERT_BASE_PREFIX;
+  return base instanceof DistilBertModel ? DISTILBERT_BASE_PREFIX : GPT2_BASE_PREFIX;
 }
 
 export function hiddenSizeOf(base: TextBackbone): number {
-  return base instanceof BertModel ? base.config.hidden_size : base.config.n_embd;
+  if (base instanceof BertModel) return base.config.hidden_size;
+  return base instanceof DistilBertModel ? base.config.dim : base.config.n_embd;
+}
+
+/** The base's hidden-state dropout, which HF's task heads reuse before their classifier. */
+export function hiddenDropoutOf(base: TextBackbone): number {
+  if (base instanceof BertModel) return base.config.hidden_dropout_prob;
+  return base instanceof DistilBertModel ? base.config.dropout : base.config.resid_pdrop;
 }
 
 /** Runs the base: last hidden states `[B, T, H]` and (BERT with a pooler) the pooled `[B, H]`. */
@@ -46,6 +56,7 @@ export function runBackbone(
     });
     return { hidden: out.lastHiddenState, pooled: out.poolerOutput };
   }
+  // DistilBERT and GPT-2 take no token types and have no pooler.
   const out = base.forward(inputIds, inputs.attentionMask ? { attentionMask: inputs.attentionMask } : {});
   return { hidden: out.lastHiddenState, pooled: undefined };
 }

@@ -1,5 +1,6 @@
 export {
   basePrefixOf,
+  hiddenDropoutOf,
   hiddenSizeOf,
   lastTokenIndex,
   meanPool,
@@ -11,6 +12,7 @@ export {
   withVirtualTokens,
 } from './backbone.js';
 export { CausalLmModel, type CausalLmStep } from './causal-lm.js';
+export { DistilBertMaskedLmModel } from './distilbert-masked-lm.js';
 export { BertLmPredictionHead, BertPredictionHeadTransform, MaskedLmModel } from './masked-lm.js';
 export {
   POOLINGS,
@@ -18,5 +20,5 @@ export {
   SequenceClassificationModel,
   type SequenceClassifierOptions,
 } from './sequence-classification.js';
-export { TiedLinear } from './tied-linear.js';
+export { TiedLinear, type TiedLinearOptions } from './tied-linear.js';
 export { TokenClassificationModel, type TokenClassifierOutput } from './token-classification.js';

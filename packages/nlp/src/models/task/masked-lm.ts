@@ -35,7 +35,11 @@ export class BertPredictionHeadTransform extends Module<[tf.Tensor], tf.Tensor> 
   }
 }
 
-/** `cls.predictions`: transform, then the decoder tied to the word embeddings plus `bias`. */
+/**
+ * `cls.predictions`: transform, then the decoder tied to the word embeddings, plus `bias` (HF's
+ * `cls.predictions.bias`). The decoder lists no weight of its own, so this whole module is the
+ * MLM head (`modulesToSave`, head files, reuse from a base) without copying the embedding.
+ */
 export class BertLmPredictionHead extends Module<[tf.Tensor], tf.Tensor> {
   readonly bias: Parameter;
 
@@ -43,11 +47,12 @@ export class BertLmPredictionHead extends Module<[tf.Tensor], tf.Tensor> {
     super();
     this.registerModule('transform', new BertPredictionHeadTransform(config));
     this.bias = this.initParameter('bias', () => tf.zeros([config.vocab_size]));
-    this.registerModule('decoder', new TiedLinear(wordEmbeddings, { bias: this.bias }));
+    this.registerModule('decoder', new TiedLinear(wordEmbeddings, { listWeight: false }));
   }
 
   forward(hidden: tf.Tensor): tf.Tensor {
-    return this.child<UnaryModule>('decoder').forward(this.child<UnaryModule>('transform').forward(hidden));
+    const transformed = this.child<UnaryModule>('transform').forward(hidden);
+    return tf.add(this.child<UnaryModule>('decoder').forward(transformed), this.bias.value);
   }
 }
 
@@ -65,16 +70,16 @@ class BertOnlyMlmHead extends Module<[tf.Tensor], tf.Tensor> {
 
 /**
  * HF's `BertForMaskedLM`: `bert` and `cls.predictions.{transform.dense, transform.LayerNorm, bias,
- * decoder}` with the decoder weight tied to `bert.embeddings.word_embeddings.weight`. Output:
- * vocabulary logits `[B, T, V]`.
+ * decoder}` with the decoder weight tied to `bert.embeddings.word_embeddings.weight` (held by
+ * reference, as HF's files leave the tied key out). Output: vocabulary logits `[B, T, V]`.
  */
 export class MaskedLmModel
   extends Module<[tf.Tensor, TextInputs?], tf.Tensor>
   implements PromptAware<[tf.Tensor, TextInputs?]>
 {
   readonly basePath = 'bert';
-  /** The trainable part of the head (the decoder is the embedding itself). */
-  readonly headPaths = ['cls.predictions.transform'] as const;
+  /** The head: transform and output bias (the decoder weight is the embedding itself). */
+  readonly headPaths: readonly string[] = ['cls.predictions'];
 
   constructor(base: BertModel) {
     super();

@@ -1,9 +1,11 @@
 import { Dropout, Linear, Module, type PromptAware, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { BertModel } from '../bert/model.js';
 import { resetFill, resetNormal } from '../common/init-weights.js';
+import { DistilBertModel } from '../distilbert/model.js';
+import { Gpt2Model } from '../gpt2/model.js';
 import {
   basePrefixOf,
+  hiddenDropoutOf,
   hiddenSizeOf,
   lastTokenIndex,
   meanPool,
@@ -21,17 +23,21 @@ export type Pooling = (typeof POOLINGS)[number];
 export interface SequenceClassifierOptions {
   /** Outputs: classes, or 1 for regression. */
   numLabels: number;
-  /** Default: `cls` for BERT (the pooler, or the first token without one), `last` for GPT-2. */
+  /**
+   * Default: `cls` for BERT (the pooler, or the first token without one) and DistilBERT (the
+   * first token), `last` for GPT-2.
+   */
   pooling?: Pooling;
-  /** Dropout before the classifier (default: the base's hidden dropout, as HF). */
+  /** Dropout before the classifier (default as HF: BERT's hidden dropout, DistilBERT's `seq_classif_dropout`, none for GPT-2). */
   dropout?: number;
 }
 
 /**
- * HF's `BertForSequenceClassification` (`bert`, `dropout`, `classifier`) and
- * `GPT2ForSequenceClassification` (`transformer`, `score` without bias) in one class: the child
- * names follow the family so HF adapters and checkpoints of these classes load unchanged.
- * Output: logits `[B, numLabels]`.
+ * HF's `BertForSequenceClassification` (`bert`, `dropout`, `classifier`),
+ * `DistilBertForSequenceClassification` (`distilbert`, `pre_classifier` + ReLU, `dropout`,
+ * `classifier`) and `GPT2ForSequenceClassification` (`transformer`, `score` without bias) in one
+ * class: the child names follow the family so HF adapters and checkpoints of these classes load
+ * unchanged. Output: logits `[B, numLabels]`.
  *
  * @example
  * const clf = new SequenceClassificationModel(new BertModel(config), { numLabels: 2 });
@@ -42,33 +48,41 @@ export class SequenceClassificationModel
   implements PromptAware<[tf.Tensor, TextInputs?]>
 {
   readonly basePath: string;
-  readonly headPath: string;
+  /** The head's own modules, HF-named (trained whole, reused from a task checkpoint). */
+  readonly headPaths: readonly string[];
+  /** The last layer, producing the logits (`classifier` or `score`). */
+  readonly outputPath: string;
   readonly pooling: Pooling;
   readonly numLabels: number;
+  /** DistilBERT's `pre_classifier` (dim -> dim, ReLU) between pooling and dropout. */
+  private readonly preClassifier: boolean;
 
   constructor(base: TextBackbone, options: SequenceClassifierOptions) {
     super();
-    const bert = base instanceof BertModel;
+    const gpt2 = base instanceof Gpt2Model;
     this.basePath = basePrefixOf(base);
-    this.pooling = options.pooling ?? (bert ? 'cls' : 'last');
+    this.pooling = options.pooling ?? (gpt2 ? 'last' : 'cls');
     this.numLabels = options.numLabels;
     this.registerModule(this.basePath, base);
     const h = hiddenSizeOf(base);
     const std = base.config.initializer_range;
-    if (bert) {
-      this.registerModule('dropout', new Dropout(options.dropout ?? base.config.hidden_dropout_prob));
-      this.headPath = 'classifier';
-      const c = this.registerModule('classifier', new Linear(h, options.numLabels));
-      resetNormal(c.weight, std);
-      if (c.bias) resetFill(c.bias, 0);
-    } else {
-      this.registerModule('dropout', new Dropout(options.dropout ?? 0));
-      this.headPath = 'score';
-      resetNormal(
-        this.registerModule('score', new Linear(h, options.numLabels, { bias: false })).weight,
-        std,
-      );
-    }
+    const linear = (name: string, out: number, bias = true) => {
+      const l = this.registerModule(name, new Linear(h, out, { bias }));
+      resetNormal(l.weight, std);
+      if (l.bias) resetFill(l.bias, 0);
+    };
+    this.preClassifier = base instanceof DistilBertModel;
+    if (base instanceof DistilBertModel) linear('pre_classifier', h);
+    // HF: GPT-2 has no dropout before `score`, DistilBERT its own `seq_classif_dropout`.
+    const dropout = gpt2
+      ? 0
+      : base instanceof DistilBertModel
+        ? base.config.seq_classif_dropout
+        : hiddenDropoutOf(base);
+    this.registerModule('dropout', new Dropout(options.dropout ?? dropout));
+    this.outputPath = gpt2 ? 'score' : 'classifier';
+    linear(this.outputPath, options.numLabels, !gpt2);
+    this.headPaths = this.preClassifier ? ['pre_classifier', this.outputPath] : [this.outputPath];
   }
 
   get base(): TextBackbone {
@@ -86,7 +100,8 @@ export class SequenceClassificationModel
     if (this.pooling === 'mean') v = meanPool(hidden, inputs.attentionMask);
     else if (this.pooling === 'last') v = pickPositions(hidden, lastTokenIndex(inputs.attentionMask, b, t));
     else v = pooled ?? pickPositions(hidden, tf.zeros([b], 'int32'));
+    if (this.preClassifier) v = tf.relu(this.child<UnaryModule>('pre_classifier').forward(v));
     const dropped = this.child<UnaryModule>('dropout').forward(v);
-    return this.child<UnaryModule>(this.headPath).forward(dropped);
+    return this.child<UnaryModule>(this.outputPath).forward(dropped);
   }
 }

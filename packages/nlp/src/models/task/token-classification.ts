@@ -1,9 +1,9 @@
 import { Dropout, Linear, Module, type PromptAware, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { BertModel } from '../bert/model.js';
 import { resetFill, resetNormal } from '../common/init-weights.js';
 import {
   basePrefixOf,
+  hiddenDropoutOf,
   hiddenSizeOf,
   runBackbone,
   type TextBackbone,
@@ -18,8 +18,9 @@ export type TokenClassifierOutput = {
 };
 
 /**
- * HF's `BertForTokenClassification` / `GPT2ForTokenClassification`: the base (`bert` /
- * `transformer`), `dropout` and `classifier`. Output logits `[B, T, numLabels]`; the input's
+ * HF's `BertForTokenClassification` / `DistilBertForTokenClassification` /
+ * `GPT2ForTokenClassification`: the base (`bert` / `distilbert` / `transformer`), `dropout` and
+ * `classifier`. Output logits `[B, T, numLabels]`; the input's
  * `wordStarts` mask comes back with them so predictions can be reported one per word.
  */
 export class TokenClassificationModel
@@ -27,7 +28,7 @@ export class TokenClassificationModel
   implements PromptAware<[tf.Tensor, TextInputs?]>
 {
   readonly basePath: string;
-  readonly headPath = 'classifier';
+  readonly headPaths: readonly string[] = ['classifier'];
   readonly numLabels: number;
 
   constructor(base: TextBackbone, options: { numLabels: number; dropout?: number }) {
@@ -35,8 +36,7 @@ export class TokenClassificationModel
     this.basePath = basePrefixOf(base);
     this.numLabels = options.numLabels;
     this.registerModule(this.basePath, base);
-    const p = base instanceof BertModel ? base.config.hidden_dropout_prob : base.config.resid_pdrop;
-    this.registerModule('dropout', new Dropout(options.dropout ?? p));
+    this.registerModule('dropout', new Dropout(options.dropout ?? hiddenDropoutOf(base)));
     const c = this.registerModule('classifier', new Linear(hiddenSizeOf(base), options.numLabels));
     resetNormal(c.weight, base.config.initializer_range);
     if (c.bias) resetFill(c.bias, 0);

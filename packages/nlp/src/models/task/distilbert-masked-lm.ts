@@ -1,0 +1,59 @@
+import {
+  activationFromName,
+  type Embedding,
+  LayerNorm,
+  Linear,
+  Module,
+  type PromptAware,
+  type UnaryModule,
+} from '@peftkit/core';
+import type * as tf from '@tensorflow/tfjs';
+import { resetFill, resetNormal } from '../common/init-weights.js';
+import { DISTILBERT_LAYER_NORM_EPS } from '../distilbert/config.js';
+import type { DistilBertModel } from '../distilbert/model.js';
+import { runBackbone, type TextInputs, withVirtualTokens } from './backbone.js';
+import { TiedLinear } from './tied-linear.js';
+
+/**
+ * HF's `DistilBertForMaskedLM`: `distilbert`, then `vocab_transform` (dim -> dim), the
+ * activation, `vocab_layer_norm` and `vocab_projector`, whose weight is tied to
+ * `distilbert.embeddings.word_embeddings.weight` (held by reference) and whose bias is its own
+ * (`vocab_projector.bias`). Output: vocabulary logits `[B, T, V]`.
+ */
+export class DistilBertMaskedLmModel
+  extends Module<[tf.Tensor, TextInputs?], tf.Tensor>
+  implements PromptAware<[tf.Tensor, TextInputs?]>
+{
+  readonly basePath = 'distilbert';
+  /** The head: transform, norm and projector bias (the projector weight is the embedding). */
+  readonly headPaths: readonly string[] = ['vocab_transform', 'vocab_layer_norm', 'vocab_projector'];
+  private readonly act: UnaryModule;
+
+  constructor(base: DistilBertModel) {
+    super();
+    const { dim, initializer_range: std } = base.config;
+    this.registerModule('distilbert', base);
+    const transform = this.registerModule('vocab_transform', new Linear(dim, dim));
+    resetNormal(transform.weight, std);
+    if (transform.bias) resetFill(transform.bias, 0);
+    this.registerModule('vocab_layer_norm', new LayerNorm(dim, { eps: DISTILBERT_LAYER_NORM_EPS }));
+    const words = base.getSubmodule('embeddings.word_embeddings') as Embedding;
+    this.registerModule('vocab_projector', new TiedLinear(words, { listWeight: false, bias: true }));
+    this.act = activationFromName(base.config.activation);
+  }
+
+  get base(): DistilBertModel {
+    return this.child<DistilBertModel>('distilbert');
+  }
+
+  withVirtualTokens(inputs: [tf.Tensor, TextInputs?], count: number): [tf.Tensor, TextInputs?] {
+    return withVirtualTokens(inputs, count);
+  }
+
+  forward(inputIds: tf.Tensor, inputs: TextInputs = {}): tf.Tensor {
+    const { hidden } = runBackbone(this.base, inputIds, inputs);
+    const h = this.act.forward(this.child<UnaryModule>('vocab_transform').forward(hidden));
+    const normed = this.child<UnaryModule>('vocab_layer_norm').forward(h);
+    return this.child<UnaryModule>('vocab_projector').forward(normed);
+  }
+}
