@@ -15,9 +15,10 @@ export interface MergeResult {
 
 /**
  * Deep-merges layers, later over earlier: plain objects merge key by key; arrays, scalars and
- * `null` replace. One exception keeps method configs coherent: a `peft` object whose `peftType`
+ * `null` replace. Two exceptions keep configs coherent: a `peft` object whose `peftType`
  * differs from the one below replaces it whole (LoRA's `r` must not leak into an IA3 config),
- * and so does `peft: 'full'`.
+ * and so does `peft: 'full'`; a `model` object naming another `architecture` than the one below
+ * drops the `model.config` below (BERT's `hidden_size` must not leak into a DistilBERT config).
  *
  * @example
  * mergeLayers([{ name: 'preset', value: { training: { lr: 1e-3, epochs: 3 } } },
@@ -42,7 +43,14 @@ function mergeInto(
   for (const [key, v] of Object.entries(over)) {
     if (v === undefined) continue;
     const p = [...at, key];
-    const below = out[key];
+    let below = out[key];
+    if (changesArchitecture(p, below, v)) {
+      // `model.config` describes the architecture below (BERT's hidden_size means nothing to a CNN).
+      const { config: _dropped, ...rest } = below as Record<string, unknown>;
+      forget(origins, [...p, 'config'].join('.'));
+      below = rest;
+      out[key] = rest;
+    }
     const replacesMethod =
       p.length === 1 &&
       key === 'peft' &&
@@ -59,6 +67,18 @@ function mergeInto(
     }
   }
   return out;
+}
+
+function changesArchitecture(p: readonly string[], below: unknown, v: unknown): boolean {
+  return (
+    p.length === 1 &&
+    p[0] === 'model' &&
+    isPlainObject(below) &&
+    isPlainObject(v) &&
+    v['architecture'] !== undefined &&
+    below['architecture'] !== undefined &&
+    v['architecture'] !== below['architecture']
+  );
 }
 
 function record(origins: Map<string, string>, at: readonly string[], v: unknown, layer: string): void {

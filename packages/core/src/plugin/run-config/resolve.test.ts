@@ -120,4 +120,25 @@ describe('resolveRunConfig', () => {
     ]);
     expect(value).toEqual({ x: { y: 1, z: [3] }, k: null });
   });
+
+  it('drops model.config from below when a layer names another architecture', () => {
+    const preset = {
+      name: 'preset p',
+      value: { model: { architecture: 'bert', config: { hidden_size: 128 } } },
+    };
+    const other = mergeLayers([
+      preset,
+      { name: 'file', value: { model: { base: 'b' } } },
+      { name: '--set', value: { model: { architecture: 'distilbert' } } },
+    ]);
+    expect(other.value).toEqual({ model: { architecture: 'distilbert', base: 'b' } });
+    expect(other.origins.has('model.config.hidden_size')).toBe(false);
+    expect(other.origins.get('model.architecture')).toBe('--set');
+    // The same architecture again keeps (and merges into) the config below.
+    const same = mergeLayers([
+      preset,
+      { name: 'f', value: { model: { architecture: 'bert', config: { x: 1 } } } },
+    ]);
+    expect(same.value).toEqual({ model: { architecture: 'bert', config: { hidden_size: 128, x: 1 } } });
+  });
 });

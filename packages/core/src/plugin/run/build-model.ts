@@ -19,32 +19,70 @@ export interface BuiltModel {
   readonly placement: Placement;
 }
 
+/** Options of `resolveArchitecture`. */
+export interface ResolveArchitectureOptions {
+  /**
+   * `id` came from a preset, not from the user: a base checkpoint of another `model_type` then
+   * wins (`--preset nlp/sentiment --base distilbert-sst2/` runs DistilBERT, not the preset's BERT).
+   */
+  readonly idFromPreset?: boolean;
+  /** Receives the note when the base overrides the preset's architecture. */
+  readonly log?: (line: string) => void;
+}
+
 /**
  * The architecture of a run: `model.architecture` when set, else the one whose `modelTypes`
- * (default: its id) include the `model_type` in the base checkpoint's `config.json`.
+ * (default: its id) include the `model_type` in the base checkpoint's `config.json`. An
+ * architecture named only by the preset yields to the base's `model_type` when another installed
+ * architecture reads it.
  */
 export async function resolveArchitecture(
   host: PeftkitHost,
   id: string | undefined,
   baseDir: string | undefined,
+  options: ResolveArchitectureOptions = {},
 ): Promise<Architecture> {
-  if (id !== undefined) return host.architectures.get(id);
+  if (id !== undefined) {
+    const named = host.architectures.get(id);
+    if (!options.idFromPreset || baseDir === undefined) return named;
+    // Unreadable configs are left for the architecture's loadCheckpoint to report.
+    const modelType = await baseModelType(baseDir).catch(() => undefined);
+    if (modelType === undefined || readsModelType(named, modelType)) return named;
+    const match = architectureReading(host, modelType);
+    if (!match) return named;
+    options.log?.(
+      `note: model.architecture: ${baseDir} holds a '${modelType}' checkpoint, so ${match.id} is used instead of the preset's ${named.id}`,
+    );
+    return match;
+  }
   if (baseDir === undefined) throw new UserError('model.architecture or model.base is required');
-  let modelType: unknown;
+  let modelType: string | undefined;
   try {
-    modelType = (await readJsonObject(path.join(baseDir, 'config.json'), 'base checkpoint config'))[
-      'model_type'
-    ];
+    modelType = await baseModelType(baseDir);
   } catch (err) {
     throw new UserError(`model.base ${baseDir}: ${(err as Error).message}`, 2, { cause: err });
   }
-  const match = host.architectures.values().find((a) => (a.modelTypes ?? [a.id]).includes(String(modelType)));
+  const match = modelType === undefined ? undefined : architectureReading(host, modelType);
   if (!match) {
     throw new UserError(
       `model.base ${baseDir}: no installed architecture reads model_type '${String(modelType)}'; set model.architecture (known: ${host.architectures.ids().join(', ') || 'none'})`,
     );
   }
   return match;
+}
+
+/** `model_type` of the base checkpoint's `config.json` (undefined when it has none). */
+async function baseModelType(baseDir: string): Promise<string | undefined> {
+  const t = (await readJsonObject(path.join(baseDir, 'config.json'), 'base checkpoint config'))['model_type'];
+  return t === undefined ? undefined : String(t);
+}
+
+function readsModelType(a: Architecture, modelType: string): boolean {
+  return (a.modelTypes ?? [a.id]).includes(modelType);
+}
+
+function architectureReading(host: PeftkitHost, modelType: string): Architecture | undefined {
+  return host.architectures.values().find((a) => readsModelType(a, modelType));
 }
 
 export interface BuildModelArgs {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { setSeed } from '../../runtime/random.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { PreprocessorInstance } from '../preprocessor.js';
+import { originOf } from '../run-config/deep-merge.js';
 import { type RunParts, validatePluginParts } from '../run-config/plugin-parts.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { type BuiltModel, buildModel, resolveArchitecture } from './build-model.js';
@@ -41,7 +42,10 @@ export async function prepareRun(
 ): Promise<PreparedRun> {
   const parts = validatePluginParts(host, config, o.origins);
   const baseDir = o.baseDir ?? (config.model.base ? path.resolve(config.model.base) : undefined);
-  const architecture = parts.architecture ?? (await resolveArchitecture(host, undefined, baseDir));
+  const architecture = await resolveArchitecture(host, config.model.architecture, baseDir, {
+    idFromPreset: originOf(o.origins ?? new Map(), ['model', 'architecture'])?.startsWith('preset ') ?? false,
+    log: o.log,
+  });
   setSeed(config.training.seed);
   const data = o.readData || config.data.train ? await readRunData(host, config, o.origins) : undefined;
   for (const w of data?.warnings ?? []) o.log(`warning: ${w}`);

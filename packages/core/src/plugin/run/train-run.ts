@@ -103,7 +103,9 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     version: 1,
     kind,
     status: 'running',
-    config,
+    // The architecture actually built (a base's model_type may override the preset's), so a
+    // resumed run rebuilds the same model.
+    config: { ...config, model: { ...config.model, architecture: architecture.id } },
     architecture: { id: architecture.id, config: archConfig },
     base,
     head: {

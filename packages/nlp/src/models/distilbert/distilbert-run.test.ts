@@ -70,7 +70,7 @@ describe('nlp/sentiment on a Hugging Face hub DistilBERT directory', () => {
           name: 'test',
           value: {
             data: { train, eval: train },
-            // The preset names `bert`; a DistilBERT base needs its own architecture.
+            // Named explicitly here; without it the base’s model_type would override the preset’s `bert`.
             model: { architecture: 'distilbert', base: hub },
             training: { maxSteps: 3, batchSize: 4 },
           },
@@ -113,15 +113,37 @@ describe('nlp/sentiment on a Hugging Face hub DistilBERT directory', () => {
     run.model.dispose();
   });
 
-  it("with the preset's `bert` architecture, names the base's model_type and what to set", async () => {
-    const { config } = resolveRunConfig({
+  it("uses the base's model_type over the preset's `bert`, but not over an architecture the user set", async () => {
+    const train = path.join(tmp, 'train.jsonl');
+    const fromPreset = resolveRunConfig({
       preset: sentimentPreset,
       layers: [
-        { name: 'test', value: { data: { train: path.join(tmp, 'train.jsonl') }, model: { base: hub } } },
+        {
+          name: 'test',
+          value: { data: { train, eval: train }, model: { base: hub }, training: { maxSteps: 1 } },
+        },
       ],
     });
+    expect(fromPreset.config.model.architecture).toBe('bert');
+    const log: string[] = [];
+    const out = path.join(tmp, 'preset-arch');
+    await trainRun(host, { ...fromPreset, outDir: out, progress: 'none', log: (l) => log.push(l) });
+    expect(log).toContain(
+      `note: model.architecture: ${hub} holds a 'distilbert' checkpoint, so distilbert is used instead of the preset's bert`,
+    );
+    // The manifest records what was built, so resume and load rebuild the same model.
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'peftkit-run.json'), 'utf8'));
+    expect([manifest.architecture.id, manifest.config.model.architecture]).toEqual([
+      'distilbert',
+      'distilbert',
+    ]);
+
+    const userSet = resolveRunConfig({
+      preset: sentimentPreset,
+      layers: [{ name: 'test', value: { data: { train }, model: { base: hub, architecture: 'bert' } } }],
+    });
     await expect(
-      trainRun(host, { config, outDir: path.join(tmp, 'wrong-arch'), progress: 'none', log: () => {} }),
+      trainRun(host, { ...userSet, outDir: path.join(tmp, 'wrong-arch'), progress: 'none', log: () => {} }),
     ).rejects.toThrow(/model_type is 'distilbert', expected 'bert' \(.*set model\.architecture/);
   });
 });
