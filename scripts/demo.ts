@@ -1,4 +1,4 @@
-// `pnpm demo [name] [flags]`: runs one end-to-end demo (default: vision; see scripts/demos/registry.ts).
+// `pnpm demo [name] [flags]`: runs one end-to-end demo (default: nlp; see scripts/demos/registry.ts).
 // Each demo prints its table on stdout (one JSON document with --json), logs on stderr, and
 // rewrites its own section of docs/results.md.
 import { runDemo } from './demos/dispatch.js';

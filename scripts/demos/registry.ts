@@ -4,8 +4,13 @@ export interface Demo {
   readonly run: (args: readonly string[]) => Promise<number>;
 }
 
-/** Every demo by name. Add `nlp` here when it lands (and make it the default in `DEFAULT_DEMO`). */
+/** Every demo by name; `DEFAULT_DEMO` runs for a bare `pnpm demo`. */
 export const DEMOS: Readonly<Record<string, Demo>> = {
+  nlp: {
+    summary:
+      'a BERT pretrained on emails learns review sentiment: linear probe vs LoRA, IA3, bottleneck, full (vs no pretraining)',
+    run: async (args) => (await import('./nlp/main.js')).nlpDemoMain(args),
+  },
   vision: {
     summary:
       'a hospital adapts a digit classifier to its new scanner: zero-shot vs linear probe, LoRA, IA3, bottleneck, full',
@@ -13,4 +18,4 @@ export const DEMOS: Readonly<Record<string, Demo>> = {
   },
 };
 
-export const DEFAULT_DEMO = 'vision';
+export const DEFAULT_DEMO = 'nlp';

@@ -1,13 +1,6 @@
-/** One row of the demo: how the source model meets the target scanner. */
-export interface DemoMethod {
-  readonly id: string;
-  readonly label: string;
-  /**
-   * `--set` assignments over the preset (its default is LoRA r=8 on the architecture's default
-   * roles); absent for zero-shot, which trains nothing.
-   */
-  readonly set?: readonly string[];
-}
+import type { DemoMethod } from '../method-row.js';
+
+export type { DemoMethod };
 
 /** The rows, cheapest first. The head is a fresh 10-way classifier in every trained row. */
 export const DEMO_METHODS: readonly DemoMethod[] = [

@@ -1,26 +1,21 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { createPeftkit, initBackend, trainRun, UserError } from '@peftkit/core';
+import { createPeftkit, initBackend } from '@peftkit/core';
 import { visionPlugin } from '@peftkit/vision';
+import type { CliStep } from '../cli-step.js';
+import type { DemoRunOptions } from '../demo-cli.js';
 import { type MachineInfo, machineInfo } from '../machine.js';
-import { type CliStep, resolveStep, stepCommand } from './cli-step.js';
+import { seconds, stepTrainer } from '../train-step.js';
+import { prepareWorkDir, writeConfigFile } from '../work-dir.js';
 import { DEMO_PRESET, demoConfig, PRETRAIN_LR, type VisionDemoBudget } from './config.js';
 import { DEMO_METHODS, type DemoMethod } from './methods.js';
 import type { MethodResult } from './report.js';
-import { runMethod, seconds, type Train } from './run-method.js';
+import { runMethod } from './run-method.js';
 import { SCANNER_B, type ScannerProfile } from './scanner.js';
 import { type TargetData, writeTargetData } from './target-data.js';
 
-export interface VisionDemoOptions {
-  /** Everything the demo writes goes here (wiped at the start; must be empty or a previous demo's). */
-  readonly workDir: string;
+export interface VisionDemoOptions extends DemoRunOptions {
   readonly budget: VisionDemoBudget;
   readonly methods?: readonly DemoMethod[];
-  /** Paths in printed commands are relative to this (default `process.cwd()`). */
-  readonly cwd?: string;
-  /** Training progress on stderr (default 'auto': a bar on a TTY). */
-  readonly progress?: 'auto' | 'plain' | 'none';
-  readonly log?: (line: string) => void;
 }
 
 export interface VisionDemoReport {
@@ -43,19 +38,6 @@ export interface VisionDemoReport {
   readonly wallTimeSeconds: number;
 }
 
-/** Marks a work dir as the demo's own, so a rerun may wipe it and nothing else. */
-const MARKER = '.peftkit-demo';
-
-async function prepareWorkDir(dir: string): Promise<void> {
-  const entries = await fs.readdir(dir).catch(() => [] as string[]);
-  if (entries.length && !entries.includes(MARKER)) {
-    throw new UserError(`${dir} exists and was not written by the demo; choose another --work dir`);
-  }
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, MARKER), 'written by `pnpm demo vision`; safe to delete\n');
-}
-
 /**
  * The "a hospital adapts a classifier to its new scanner" demo: pretrain a tiny ResNet on the
  * source digits, acquire held-out digits with scanner B into a MedMNIST-style `.npz`, then
@@ -70,19 +52,12 @@ export async function runVisionDemo(o: VisionDemoOptions): Promise<VisionDemoRep
   const backend = await initBackend();
   const host = await createPeftkit({ plugins: [visionPlugin], strict: true });
   const work = path.resolve(o.workDir);
-  await prepareWorkDir(work);
+  await prepareWorkDir(work, 'vision');
   const configFile = path.join(work, 'demo-config.json');
-  await fs.writeFile(configFile, `${JSON.stringify(demoConfig(budget), null, 2)}\n`);
+  await writeConfigFile(configFile, demoConfig(budget));
   const limit =
     budget.limitPerDigit === undefined ? [] : [`data.options.limitPerDigit=${budget.limitPerDigit}`];
-  const train: Train = async (step) => {
-    const command = stepCommand(step, cwd);
-    log(`demo: ${command}`);
-    const config = await resolveStep(host, step);
-    const t0 = performance.now();
-    const result = await trainRun(host, { config, outDir: step.out, progress: o.progress ?? 'auto', log });
-    return { result, seconds: seconds(t0), command };
-  };
+  const train = stepTrainer(host, { cwd, progress: o.progress ?? 'auto', log });
 
   log(`demo: [1/3] pretraining the base on the source scanner (mnist digits, ${budget.pretrainSteps} steps)`);
   const pretrain: CliStep = {

@@ -1,9 +1,8 @@
-import { describeMachine } from '../machine.js';
+import { type DemoReportText, renderDemoMarkdown, renderDemoText, weightsNote } from '../report-text.js';
+import { methodTable, pct } from '../table.js';
 import type { VisionDemoReport } from './pipeline.js';
-import { markdownTable, TABLE_HEADER, tableRows, textTable } from './report.js';
+import { METRIC_COLUMNS } from './report.js';
 import type { ScannerProfile } from './scanner.js';
-
-const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
 
 export function describeScanner(s: ScannerProfile): string {
   return [
@@ -28,45 +27,25 @@ function facts(r: VisionDemoReport): string[] {
   ];
 }
 
-/** What `pnpm demo vision` prints on stdout. */
-export function renderText(r: VisionDemoReport): string {
-  return [
-    'peftkit vision demo: a hospital adapts a digit classifier to its new scanner',
-    '',
-    ...facts(r),
-    '',
-    textTable(TABLE_HEADER, tableRows(r.results)),
-    '',
-    `machine: ${describeMachine(r.machine)}`,
-    `total wall time: ${r.wallTimeSeconds.toFixed(1)} s`,
-  ].join('\n');
+function reportText(r: VisionDemoReport): DemoReportText {
+  return {
+    title: 'a hospital adapts a digit classifier to its new scanner',
+    facts: facts(r),
+    table: methodTable(r.results, METRIC_COLUMNS),
+    machine: r.machine,
+    wallTimeSeconds: r.wallTimeSeconds,
+    date: r.date,
+    notes: [
+      ...weightsNote('zero-shot and full fine-tuning'),
+      'See [vision.md](vision.md#demo) for the story and what the numbers do and do not show.',
+    ],
+    commands: [r.source.command, ...r.results.flatMap((x) => (x.command ? [x.command] : []))],
+  };
 }
 
+/** What `pnpm demo vision` prints on stdout. */
+export const renderText = (r: VisionDemoReport) => renderDemoText('peftkit vision demo', reportText(r));
+
 /** The demo's section of docs/results.md. */
-export function renderMarkdown(r: VisionDemoReport, command: string): string {
-  const commands = [r.source.command, ...r.results.flatMap((x) => (x.command ? [x.command] : []))];
-  return [
-    '## Vision: a hospital adapts a digit classifier to its new scanner',
-    '',
-    `- command: \`${command}\``,
-    `- date: ${r.date}`,
-    `- machine: ${describeMachine(r.machine)}`,
-    `- total wall time: ${r.wallTimeSeconds.toFixed(1)} s`,
-    ...facts(r).map((f) => `- ${f}`),
-    '',
-    markdownTable(TABLE_HEADER, tableRows(r.results)),
-    '',
-    '"weights file" is what each method adds on top of the shared base: `adapter_model.safetensors`',
-    'for adapters and the linear probe, the whole checkpoint (`model.safetensors` + `head.safetensors`)',
-    'for zero-shot and full fine-tuning. "train time" is the whole `train` run: data, model, training',
-    'and saving. See [vision.md](vision.md#demo) for the story and what the numbers do and do not show.',
-    '',
-    '<details><summary>The same steps with the CLI</summary>',
-    '',
-    '```sh',
-    ...commands,
-    '```',
-    '',
-    '</details>',
-  ].join('\n');
-}
+export const renderMarkdown = (r: VisionDemoReport, command: string) =>
+  renderDemoMarkdown('Vision', reportText(r), command);

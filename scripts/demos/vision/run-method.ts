@@ -1,18 +1,14 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { type PeftkitHost, type TrainRunResult, UserError } from '@peftkit/core';
-import type { CliStep } from './cli-step.js';
+import type { PeftkitHost } from '@peftkit/core';
+import type { CliStep } from '../cli-step.js';
+import { bytesOf, FULL_FILES, skippedRow, trainedRow } from '../method-row.js';
+import { type Train, trainOrSkip } from '../train-step.js';
 import { DEMO_PRESET, type VisionDemoBudget } from './config.js';
 import { evaluateSplit } from './evaluate-split.js';
 import type { DemoMethod } from './methods.js';
-import { bytesOf, type MethodResult } from './report.js';
+import type { MethodResult } from './report.js';
 import type { TargetData } from './target-data.js';
-
-/** Seconds since `from` (a `performance.now()` reading). */
-export const seconds = (from: number) => (performance.now() - from) / 1000;
-
-/** Runs one CLI step in-process: its result, wall time and the command line it stands for. */
-export type Train = (step: CliStep) => Promise<{ result: TrainRunResult; seconds: number; command: string }>;
 
 const METRICS = ['accuracy', 'macro_f1'] as const;
 
@@ -23,9 +19,6 @@ export interface MethodContext {
   readonly configFile: string;
   readonly train: Train;
 }
-
-const FULL_FILES = ['model.safetensors', 'head.safetensors'] as const;
-const ADAPTER_FILES = ['adapter_model.safetensors'] as const;
 
 /**
  * One row: zero-shot scores the base as is; every other method trains from the base on the
@@ -72,43 +65,9 @@ export async function runMethod(
     maxSteps: c.budget.adaptSteps,
     seed: c.budget.seed,
   };
-  let trained: Awaited<ReturnType<Train>>;
-  try {
-    trained = await c.train(step);
-  } catch (err) {
-    // A method the architecture cannot host (no matching roles or module types) is reported
-    // as `peft: ...` before any training: skip the row and say why.
-    if (err instanceof UserError && err.message.startsWith('peft:')) {
-      return { ...common, ...EMPTY, status: 'skipped', reason: err.message.replace(/^peft:\s*/, '') };
-    }
-    throw err;
-  }
-  const { result } = trained;
-  const files = result.kind === 'full' ? FULL_FILES : ADAPTER_FILES;
-  const metrics = await evaluateSplit(host, result.outputDir, c.target.file, 'test', METRICS);
-  return {
-    ...common,
-    status: 'ok',
-    accuracy: metrics['accuracy'] ?? null,
-    macroF1: metrics['macro_f1'] ?? null,
-    trainableParameters: result.summary.trainableParameters,
-    totalParameters: result.summary.totalParameters,
-    weightBytes: await bytesOf(result.outputDir, files),
-    weightFiles: files,
-    trainSeconds: trained.seconds,
-    runDir: result.outputDir,
-    command: trained.command,
-  };
+  const outcome = await trainOrSkip(c.train, step);
+  if ('skipped' in outcome) return { ...skippedRow(method, outcome.skipped), accuracy: null, macroF1: null };
+  const row = await trainedRow(method, outcome.trained);
+  const metrics = await evaluateSplit(host, outcome.trained.result.outputDir, c.target.file, 'test', METRICS);
+  return { ...row, accuracy: metrics['accuracy'] ?? null, macroF1: metrics['macro_f1'] ?? null };
 }
-
-const EMPTY = {
-  accuracy: null,
-  macroF1: null,
-  trainableParameters: null,
-  totalParameters: null,
-  weightBytes: null,
-  weightFiles: [],
-  trainSeconds: null,
-  runDir: null,
-  command: null,
-} as const;

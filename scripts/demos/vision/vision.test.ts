@@ -1,22 +1,19 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createPeftkit, runCli } from '@peftkit/core';
 import { visionPlugin } from '@peftkit/vision';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliStep } from '../cli-step.js';
+import { ROOT } from '../demo-cli.js';
 import { runDemo } from '../dispatch.js';
 import { writeResultsSection } from '../results-file.js';
-import { type CliStep, resolveStep, stepArgv } from './cli-step.js';
+import { biomeFormatted, captureOutput, fingerprint, resolveBothWays } from '../testing/helpers.js';
 import type { VisionDemoBudget } from './config.js';
 import { visionDemoMain } from './main.js';
 import { DEMO_METHODS, type DemoMethod } from './methods.js';
 import type { VisionDemoReport } from './pipeline.js';
 import { renderMarkdown, renderText } from './render.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const RESULTS = path.join(ROOT, 'docs', 'results.md');
 
 /** A few steps per method on a few hundred digits: the whole pipeline, not the numbers. */
@@ -28,11 +25,6 @@ const TINY: VisionDemoBudget = {
   targetTrain: 0.4,
   targetVal: 0.2,
   seed: 7,
-};
-
-const fingerprint = async (file: string) => {
-  const bytes = await fs.readFile(file).catch(() => null);
-  return bytes ? createHash('sha256').update(bytes).digest('hex') : 'missing';
 };
 
 const PREFIX: DemoMethod = {
@@ -50,7 +42,7 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-demo-vision-'));
   before = await fingerprint(RESULTS);
   // The real entry point with --json, a temp work dir and a temp results file.
-  const run = await capture(() =>
+  const run = await captureOutput(() =>
     visionDemoMain(
       ['--json', '--work', path.join(tmp, 'work'), '--results', path.join(tmp, 'results.md')],
       // A ResNet has no attention for prefix tuning to attach to: that row must be skipped, not fail.
@@ -64,26 +56,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const text = (c: string | Uint8Array) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    stdout += text(c);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    stderr += text(c);
-    return true;
-  });
-  try {
-    return { code: await fn(), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('pnpm demo vision (tiny budget)', () => {
   it('scores every method on the held-out target test split', () => {
@@ -117,22 +89,13 @@ describe('pnpm demo vision (tiny budget)', () => {
     const md = renderMarkdown(report, 'pnpm demo vision');
     expect(md).toMatch(/^\| method +\| test accuracy +\|/m);
     // `pnpm lint` formats markdown: a freshly written results file must already be formatted.
-    const biome = spawnSync(
-      path.join(ROOT, 'node_modules', '.bin', 'biome'),
-      ['format', '--stdin-file-path=docs/results.md'],
-      {
-        input: `# Results\n\n${md}\n`,
-        encoding: 'utf8',
-      },
-    );
-    expect(biome.stdout).toBe(`# Results\n\n${md}\n`);
+    expect(biomeFormatted(`# Results\n\n${md}\n`)).toBe(`# Results\n\n${md}\n`);
     expect(md).toContain('pnpm peftkit pretrain --preset vision/classification');
     // One command per trained row; zero-shot and the skipped row train nothing.
     expect(md.match(/pnpm peftkit train /g)).toHaveLength(DEMO_METHODS.length - 1);
   });
 
   it('resolves each step exactly as the printed peftkit command does', async () => {
-    const host = await createPeftkit({ plugins: [visionPlugin] });
     const step: CliStep = {
       command: 'train',
       preset: 'vision/classification',
@@ -144,16 +107,7 @@ describe('pnpm demo vision (tiny budget)', () => {
       maxSteps: 4,
       seed: 7,
     };
-    const ours = await resolveStep(host, step);
-    const printed = await capture(() =>
-      runCli(['config', '--json', ...stepArgv(step, ROOT).slice(1)], {
-        plugins: [visionPlugin],
-        discover: false,
-        cwd: ROOT,
-      }),
-    );
-    expect(printed.code, printed.stderr).toBe(0);
-    const cli = JSON.parse(printed.stdout) as typeof ours;
+    const { ours, cli } = await resolveBothWays(step, [visionPlugin]);
     expect(cli.training).toEqual(JSON.parse(JSON.stringify(ours.training)));
     expect(cli.training.epochs).toBeUndefined();
     expect(cli.peft === 'full' ? 'full' : cli.peft.peftType).toBe('IA3');
@@ -180,8 +134,8 @@ describe('pnpm demo vision (tiny budget)', () => {
   });
 
   it('refuses an unknown demo name and lists the demos', async () => {
-    const r = await capture(() => runDemo(['nope']));
+    const r = await captureOutput(() => runDemo(['nope']));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("unknown demo 'nope' (demos: vision)");
+    expect(r.stderr).toContain("unknown demo 'nope' (demos: nlp, vision)");
   });
 });

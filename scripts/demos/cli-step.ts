@@ -31,13 +31,15 @@ export interface CliStep {
 /** The step's arguments after `peftkit`, paths relative to `cwd`. */
 export function stepArgv(step: CliStep, cwd: string): string[] {
   const rel = (p: string) => (path.isAbsolute(p) ? path.relative(cwd, p) || '.' : p);
+  // `--set key=/abs/path` too: the command line stays short and runs from `cwd` as printed.
+  const relSet = (s: string) => s.replace(/^([^=]+=)(\/.*)$/, (_, key: string, p: string) => key + rel(p));
   return [
     step.command,
     '--preset',
     step.preset,
     '--config',
     rel(step.config),
-    ...step.set.flatMap((s) => ['--set', s]),
+    ...step.set.flatMap((s) => ['--set', relSet(s)]),
     '--data',
     rel(step.data),
     ...(step.evalData ? ['--eval-data', rel(step.evalData)] : []),
