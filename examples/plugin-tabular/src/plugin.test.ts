@@ -2,8 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '@peftkit/core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureOutput, runCli } from '@peftkit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticCsv } from './data/synthetic.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -12,31 +12,13 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 async function peftkit(
   argv: string[],
 ): Promise<{ code: number; result: Record<string, unknown>; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const text = (c: string | Uint8Array) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    stdout += text(c);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    stderr += text(c);
-    return true;
-  });
-  let code: number;
-  try {
-    code = await runCli([
-      '--plugin',
-      packageDir,
-      '--no-discover',
-      argv[0] as string,
-      '--json',
-      ...argv.slice(1),
-    ]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const {
+    result: code,
+    stdout,
+    stderr,
+  } = await captureOutput(() =>
+    runCli(['--plugin', packageDir, '--no-discover', argv[0] as string, '--json', ...argv.slice(1)]),
+  );
   if (code !== 0) throw new Error(`peftkit ${argv.join(' ')} exited ${code}: ${stderr}`);
   // --json: stdout is exactly one JSON document.
   return { code, result: JSON.parse(stdout), stderr };

@@ -3,7 +3,7 @@
  * from here.
  */
 
-export { type RunCliOptions, runCli } from './cli/index.js';
+export { type CapturedOutput, captureOutput, type RunCliOptions, runCli } from './cli/index.js';
 export * from './io/index.js';
 export * from './nn/index.js';
 export * from './peft/index.js';

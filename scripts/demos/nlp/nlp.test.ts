@@ -8,7 +8,7 @@ import type { CliStep } from '../cli-step.js';
 import { ROOT } from '../demo-cli.js';
 import { runDemo } from '../dispatch.js';
 import { DEFAULT_DEMO } from '../registry.js';
-import { biomeFormatted, captureOutput, fingerprint, resolveBothWays } from '../testing/helpers.js';
+import { biomeFormatted, captureDemo, fingerprint, resolveBothWays } from '../testing/helpers.js';
 import { COMMITTED_BASE, readBaseRecord } from './base-checkpoint.js';
 import type { NlpDemoBudget } from './config.js';
 import { nlpDemoMain } from './main.js';
@@ -40,7 +40,7 @@ let report: Printed;
 let pretrained: Printed;
 
 async function demo(args: string[], methods = DEMO_METHODS): Promise<Printed> {
-  const run = await captureOutput(() => nlpDemoMain(args, { budget: TINY, methods, progress: 'none' }));
+  const run = await captureDemo(() => nlpDemoMain(args, { budget: TINY, methods, progress: 'none' }));
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as Printed;
 }
@@ -208,7 +208,7 @@ describe('pnpm demo nlp (tiny budget)', () => {
 
   it('is the default demo, and refuses --save-base without --pretrain', async () => {
     expect(DEFAULT_DEMO).toBe('nlp');
-    const help = await captureOutput(() => runDemo(['--help']));
+    const help = await captureDemo(() => runDemo(['--help']));
     expect(help.stdout).toContain('(default: nlp)');
     await expect(runDemo(['--save-base', path.join(tmp, 'nope')])).rejects.toThrow(
       '--save-base needs --pretrain',

@@ -2,32 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { createPeftkit, type DomainPlugin, type RunConfig, runCli } from '@peftkit/core';
-import { expect, vi } from 'vitest';
+import { captureOutput, createPeftkit, type DomainPlugin, type RunConfig, runCli } from '@peftkit/core';
+import { expect } from 'vitest';
 import { type CliStep, resolveStep, stepArgv } from '../cli-step.js';
 import { ROOT } from '../demo-cli.js';
 
 /** Runs `fn` with stdout and stderr captured (a demo's entry point, in-process). */
-export async function captureOutput(
+export async function captureDemo(
   fn: () => Promise<number>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const text = (c: string | Uint8Array) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    stdout += text(c);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    stderr += text(c);
-    return true;
-  });
-  try {
-    return { code: await fn(), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const { result: code, stdout, stderr } = await captureOutput(fn);
+  return { code, stdout, stderr };
 }
 
 /** `markdown` as the repository's formatter (Biome) would write it into docs/results.md. */
@@ -56,7 +41,7 @@ export async function resolveBothWays(
 ): Promise<{ ours: RunConfig; cli: RunConfig }> {
   const host = await createPeftkit({ plugins: [...plugins] });
   const ours = await resolveStep(host, step);
-  const printed = await captureOutput(() =>
+  const printed = await captureDemo(() =>
     runCli(['config', '--json', ...stepArgv(step, ROOT).slice(1)], {
       plugins: [...plugins],
       discover: false,

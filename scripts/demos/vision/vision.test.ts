@@ -7,7 +7,7 @@ import type { CliStep } from '../cli-step.js';
 import { ROOT } from '../demo-cli.js';
 import { runDemo } from '../dispatch.js';
 import { writeResultsSection } from '../results-file.js';
-import { biomeFormatted, captureOutput, fingerprint, resolveBothWays } from '../testing/helpers.js';
+import { biomeFormatted, captureDemo, fingerprint, resolveBothWays } from '../testing/helpers.js';
 import type { VisionDemoBudget } from './config.js';
 import { visionDemoMain } from './main.js';
 import { DEMO_METHODS, type DemoMethod } from './methods.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-demo-vision-'));
   before = await fingerprint(RESULTS);
   // The real entry point with --json, a temp work dir and a temp results file.
-  const run = await captureOutput(() =>
+  const run = await captureDemo(() =>
     visionDemoMain(
       ['--json', '--work', path.join(tmp, 'work'), '--results', path.join(tmp, 'results.md')],
       // A ResNet has no attention for prefix tuning to attach to: that row must be skipped, not fail.
@@ -134,7 +134,7 @@ describe('pnpm demo vision (tiny budget)', () => {
   });
 
   it('refuses an unknown demo name and lists the demos', async () => {
-    const r = await captureOutput(() => runDemo(['nope']));
+    const r = await captureDemo(() => runDemo(['nope']));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown demo 'nope' (demos: nlp, vision)");
   });

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toyPlugin } from '../plugin/testing/toy-plugin.js';
+import { captureOutput } from './capture-output.js';
 import { runCli } from './main.js';
 
 interface Captured {
@@ -13,25 +14,12 @@ interface Captured {
 
 /** Runs the CLI in-process with the toy plugin only, capturing both streams. */
 async function cli(argv: string[]): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const text = (chunk: string | Uint8Array) =>
-    typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += text(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += text(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(argv, { plugins: [toyPlugin], discover: false });
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const {
+    result: code,
+    stdout,
+    stderr,
+  } = await captureOutput(() => runCli(argv, { plugins: [toyPlugin], discover: false }));
+  return { code, stdout, stderr };
 }
 
 async function json(argv: string[]): Promise<Record<string, unknown> & unknown[]> {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  captureOutput,
   createPeftkit,
   type Dataset,
   readEvalData,
@@ -9,7 +10,7 @@ import {
   resolveRunConfig,
   runCli,
 } from '@peftkit/core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visionPlugin } from '../plugin.js';
 import { medicalImagingPreset } from '../presets/medical-imaging.js';
 import type { ImageExample } from './image-example.js';
@@ -166,25 +167,12 @@ describe('vision/medmnist through core', () => {
 
 /** Runs the CLI in-process with the vision plugin only, capturing both streams. */
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const text = (chunk: string | Uint8Array) =>
-    typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += text(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += text(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(argv, { plugins: [visionPlugin], discover: false });
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const {
+    result: code,
+    stdout,
+    stderr,
+  } = await captureOutput(() => runCli(argv, { plugins: [visionPlugin], discover: false }));
+  return { code, stdout, stderr };
 }
 
 describe('peftkit train/eval on a MedMNIST archive', () => {
