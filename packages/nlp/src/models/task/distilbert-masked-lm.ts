@@ -11,18 +11,20 @@ import type * as tf from '@tensorflow/tfjs';
 import { resetFill, resetNormal } from '../common/init-weights.js';
 import { DISTILBERT_LAYER_NORM_EPS } from '../distilbert/config.js';
 import type { DistilBertModel } from '../distilbert/model.js';
-import { runBackbone, type TextInputs, withVirtualTokens } from './backbone.js';
+import { runBackbone, type TextInputs } from './backbone.js';
+import { hiddenAt, type MaskedLmArgs, maskedLmWithVirtualTokens } from './masked-lm.js';
 import { TiedLinear } from './tied-linear.js';
 
 /**
  * HF's `DistilBertForMaskedLM`: `distilbert`, then `vocab_transform` (dim -> dim), the
  * activation, `vocab_layer_norm` and `vocab_projector`, whose weight is tied to
  * `distilbert.embeddings.word_embeddings.weight` (held by reference) and whose bias is its own
- * (`vocab_projector.bias`). Output: vocabulary logits `[B, T, V]`.
+ * (`vocab_projector.bias`). Output: vocabulary logits `[B, T, V]`, or `[M, V]` at the given flat
+ * positions only (as `MaskedLmModel`).
  */
 export class DistilBertMaskedLmModel
-  extends Module<[tf.Tensor, TextInputs?], tf.Tensor>
-  implements PromptAware<[tf.Tensor, TextInputs?]>
+  extends Module<MaskedLmArgs, tf.Tensor>
+  implements PromptAware<MaskedLmArgs>
 {
   readonly basePath = 'distilbert';
   /** The head: transform, norm and projector bias (the projector weight is the embedding). */
@@ -46,14 +48,20 @@ export class DistilBertMaskedLmModel
     return this.child<DistilBertModel>('distilbert');
   }
 
-  withVirtualTokens(inputs: [tf.Tensor, TextInputs?], count: number): [tf.Tensor, TextInputs?] {
-    return withVirtualTokens(inputs, count);
+  withVirtualTokens(inputs: MaskedLmArgs, count: number): MaskedLmArgs {
+    return maskedLmWithVirtualTokens(inputs, count);
   }
 
-  forward(inputIds: tf.Tensor, inputs: TextInputs = {}): tf.Tensor {
-    const { hidden } = runBackbone(this.base, inputIds, inputs);
+  forward(inputIds: tf.Tensor, inputs: TextInputs = {}, positions?: tf.Tensor): tf.Tensor {
+    const { hidden: all } = runBackbone(this.base, inputIds, inputs);
+    const hidden = positions ? hiddenAt(all, inputIds, positions) : all;
     const h = this.act.forward(this.child<UnaryModule>('vocab_transform').forward(hidden));
     const normed = this.child<UnaryModule>('vocab_layer_norm').forward(h);
     return this.child<UnaryModule>('vocab_projector').forward(normed);
+  }
+
+  /** Logits `[M, V]` at flat `positions` (int32 `[M]`, indices into `B * T`) only. */
+  forwardAt(inputIds: tf.Tensor, inputs: TextInputs, positions: tf.Tensor): tf.Tensor {
+    return this.forward(inputIds, inputs, positions);
   }
 }

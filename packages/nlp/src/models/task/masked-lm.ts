@@ -69,14 +69,50 @@ class BertOnlyMlmHead extends Module<[tf.Tensor], tf.Tensor> {
 }
 
 /**
+ * A masked-LM model's arguments: token ids, the other inputs, and optionally the flat positions
+ * (int32 `[M]`, indices into `B * T` of the ids' grid) at which to compute logits.
+ */
+export type MaskedLmArgs = [inputIds: tf.Tensor, inputs?: TextInputs, positions?: tf.Tensor];
+
+/**
+ * Rows of `hidden [B, T', H]` at flat `positions` of the ids' `[B, T]` grid: `[M, H]`. Prompt
+ * tuning prepends `T' - T` virtual tokens, so a position `b * T + t` reads row `b * T' + (T' - T) + t`.
+ * `tf.gather`'s gradient is an UnsortedSegmentSum, which core's kernel fixes make one linear pass.
+ */
+export function hiddenAt(hidden: tf.Tensor, inputIds: tf.Tensor, positions: tf.Tensor): tf.Tensor {
+  const [b, tPrime, h] = hidden.shape as [number, number, number];
+  const t = inputIds.shape[1] as number;
+  if (positions.rank !== 1 || positions.dtype !== 'int32') {
+    throw new Error(
+      `masked-LM positions must be an int32 [M] tensor, got ${positions.dtype} [${positions.shape}]`,
+    );
+  }
+  if (tPrime < t) throw new Error(`hidden states cover ${tPrime} positions, the input ids ${t}`);
+  const int = (n: number) => tf.scalar(n, 'int32'); // a plain number would make the sum float32
+  const rows =
+    tPrime === t
+      ? positions
+      : tf.add(
+          tf.add(tf.mul(tf.floorDiv(positions, int(t)), int(tPrime)), tf.mod(positions, int(t))),
+          int(tPrime - t),
+        );
+  return tf.gather(tf.reshape(hidden, [b * tPrime, h]), rows);
+}
+
+/** `[ids, inputs, positions]` with `count` virtual tokens in front of the per-position inputs. */
+export function maskedLmWithVirtualTokens(args: MaskedLmArgs, count: number): MaskedLmArgs {
+  const [ids, inputs] = withVirtualTokens([args[0], args[1]], count);
+  return args.length > 2 ? [ids, inputs, args[2]] : [ids, inputs];
+}
+
+/**
  * HF's `BertForMaskedLM`: `bert` and `cls.predictions.{transform.dense, transform.LayerNorm, bias,
  * decoder}` with the decoder weight tied to `bert.embeddings.word_embeddings.weight` (held by
- * reference, as HF's files leave the tied key out). Output: vocabulary logits `[B, T, V]`.
+ * reference, as HF's files leave the tied key out). Output: vocabulary logits `[B, T, V]`, or
+ * `[M, V]` at the given flat positions only (the masked-LM head's training and eval path: the
+ * transform and decoder are per-position, so skipping unmasked positions changes no value).
  */
-export class MaskedLmModel
-  extends Module<[tf.Tensor, TextInputs?], tf.Tensor>
-  implements PromptAware<[tf.Tensor, TextInputs?]>
-{
+export class MaskedLmModel extends Module<MaskedLmArgs, tf.Tensor> implements PromptAware<MaskedLmArgs> {
   readonly basePath = 'bert';
   /** The head: transform and output bias (the decoder weight is the embedding itself). */
   readonly headPaths: readonly string[] = ['cls.predictions'];
@@ -92,12 +128,17 @@ export class MaskedLmModel
     return this.child<BertModel>('bert');
   }
 
-  withVirtualTokens(inputs: [tf.Tensor, TextInputs?], count: number): [tf.Tensor, TextInputs?] {
-    return withVirtualTokens(inputs, count);
+  withVirtualTokens(inputs: MaskedLmArgs, count: number): MaskedLmArgs {
+    return maskedLmWithVirtualTokens(inputs, count);
   }
 
-  forward(inputIds: tf.Tensor, inputs: TextInputs = {}): tf.Tensor {
+  forward(inputIds: tf.Tensor, inputs: TextInputs = {}, positions?: tf.Tensor): tf.Tensor {
     const { hidden } = runBackbone(this.base, inputIds, inputs);
-    return this.child<UnaryModule>('cls').forward(hidden);
+    return this.child<UnaryModule>('cls').forward(positions ? hiddenAt(hidden, inputIds, positions) : hidden);
+  }
+
+  /** Logits `[M, V]` at flat `positions` (int32 `[M]`, indices into `B * T`) only. */
+  forwardAt(inputIds: tf.Tensor, inputs: TextInputs, positions: tf.Tensor): tf.Tensor {
+    return this.forward(inputIds, inputs, positions);
   }
 }
