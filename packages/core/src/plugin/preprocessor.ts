@@ -72,6 +72,13 @@ export interface PreprocessorInstance<E = unknown, X = unknown, B extends ModelB
    */
   parseInput?(input: string): E | Promise<E>;
   /**
+   * Cost of one raw example for length grouping (`data.sampling: group-by-length`), e.g. its
+   * token count after truncation: examples of similar cost are batched together so little of each
+   * batch is padding. Called once per training example at the start of a run, after `fit`.
+   * Without it, `group-by-length` is refused for this preprocessor.
+   */
+  lengthOf?(example: E): number;
+  /**
    * Architecture config fields implied by the data (input width, vocabulary size). They fill the
    * fields of `model.config` the run config leaves unset; called after `fit`.
    */

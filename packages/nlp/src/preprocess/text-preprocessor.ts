@@ -129,13 +129,23 @@ export class TextPreprocessor implements PreprocessorInstance<TextExample, Encod
     return this.tokenizer.kind === 'bpe' ? 'causal-lm' : 'masked-lm';
   }
 
-  encode(example: TextExample): EncodedText {
-    const tok = this.tokenizer;
-    const input = example.words ?? example.text;
-    const encoding = tok.encode(input, {
+  private encoding(example: TextExample): Encoding {
+    return this.tokenizer.encode(example.words ?? example.text, {
       maxLength: this.options.maxLength,
       ...(example.pair !== undefined ? { pair: example.pair } : {}),
     });
+  }
+
+  /**
+   * Tokens of the example after truncation, special tokens included: what it adds to a batch's
+   * padded length (`data.sampling: group-by-length`).
+   */
+  lengthOf(example: TextExample): number {
+    return this.encoding(example).ids.length;
+  }
+
+  encode(example: TextExample): EncodedText {
+    const encoding = this.encoding(example);
     if (example.tags) {
       let previous: number | null = null;
       const tokenTargets = encoding.wordIds.map((w) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SCHEDULE_KINDS } from '../../train/lr-schedule.js';
 
 /** How training examples are drawn each epoch (`data.sampling`). */
-export const DATA_SAMPLINGS = ['shuffle', 'class-balanced'] as const;
+export const DATA_SAMPLINGS = ['shuffle', 'class-balanced', 'group-by-length'] as const;
 export type DataSampling = (typeof DATA_SAMPLINGS)[number];
 
 const options = () => z.record(z.string(), z.unknown()).default({});
@@ -24,8 +24,10 @@ const dataSchema = z.strictObject({
   options: options(),
   evalFraction: z.number().gt(0).lt(1).default(0.1),
   /**
-   * Order of training examples: `shuffle` (a seeded permutation per epoch) or `class-balanced`
-   * (drawn with replacement, weighted by inverse class frequency, from the reader's labels).
+   * Order of training examples: `shuffle` (a seeded permutation per epoch), `class-balanced`
+   * (drawn with replacement, weighted by inverse class frequency, from the reader's labels) or
+   * `group-by-length` (shuffled, then batches of similar length, from the preprocessor's
+   * `lengthOf`: less padding).
    */
   sampling: z.enum(DATA_SAMPLINGS).default('shuffle'),
 });

@@ -1,5 +1,6 @@
 import { DataLoader } from '../../train/data/data-loader.js';
 import type { AnyDataset } from '../../train/data/dataset.js';
+import { lengthGroupedSampler } from '../../train/data/length-grouped-sampler.js';
 import { classBalancedSampler, type Sampler } from '../../train/data/sampler.js';
 import type { EncodeContext, ModelBatch, PreprocessorInstance } from '../preprocessor.js';
 import type { DataSampling } from '../run-config/schema.js';
@@ -15,6 +16,8 @@ export interface BatchLoaderOptions {
   readonly sampling?: DataSampling | undefined;
   /** The class of a raw example (the reader's `labelOf`), for `class-balanced` sampling. */
   readonly labelOf?: ((example: unknown) => string | number) | undefined;
+  /** The preprocessor's id, named when `group-by-length` finds no `lengthOf` on it. */
+  readonly preprocessorId?: string | undefined;
 }
 
 /**
@@ -26,7 +29,7 @@ export function batchLoader(
   instance: PreprocessorInstance,
   o: BatchLoaderOptions,
 ): DataLoader<unknown, ModelBatch> {
-  const sampler = o.training ? samplerFor(o) : undefined;
+  const sampler = o.training ? samplerFor(o, instance) : undefined;
   return new DataLoader<unknown, ModelBatch>(dataset, {
     batchSize: o.batchSize,
     ...(sampler ? { sampler } : { shuffle: o.training }),
@@ -40,8 +43,19 @@ export function batchLoader(
   });
 }
 
-function samplerFor(o: BatchLoaderOptions): Sampler<unknown> | undefined {
-  if ((o.sampling ?? 'shuffle') === 'shuffle') return undefined;
+function samplerFor(o: BatchLoaderOptions, instance: PreprocessorInstance): Sampler<unknown> | undefined {
+  const sampling = o.sampling ?? 'shuffle';
+  if (sampling === 'shuffle') return undefined;
+  if (sampling === 'group-by-length') {
+    if (!instance.lengthOf) {
+      throw new UserError(
+        `data.sampling 'group-by-length' needs the length of every training example, but preprocessor ` +
+          `'${o.preprocessorId ?? 'unknown'}' has no lengthOf; use data.sampling 'shuffle'`,
+      );
+    }
+    // The preprocessor is fitted before the loader first runs, so its lengths are final.
+    return lengthGroupedSampler((e) => instance.lengthOf!(e), o.batchSize);
+  }
   if (!o.labelOf) {
     throw new UserError(
       "data.sampling 'class-balanced' needs the class of every training example, but the reader gives " +

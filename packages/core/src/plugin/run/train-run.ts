@@ -76,6 +76,24 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   const { parts, instance, built } = prepared;
   const data = prepared.data!;
   const { headed, architecture, archConfig } = built;
+  const t = config.training;
+  // Built before anything is written, so a sampling the data or preprocessor cannot serve fails early.
+  const trainLoader = (() => {
+    try {
+      return batchLoader(data.train, instance, {
+        batchSize: t.batchSize,
+        training: true,
+        seed: t.seed,
+        name: 'train',
+        sampling: config.data.sampling,
+        labelOf: data.labelOf,
+        preprocessorId: parts.preprocessor.id,
+      });
+    } catch (err) {
+      headed.model.dispose();
+      throw err;
+    }
+  })();
   const headFile = path.join(out, RUN_FILES.head);
   await fs.mkdir(out, { recursive: true });
 
@@ -127,19 +145,11 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;
   }
   try {
-    const t = config.training;
     const head = parts.head;
     const headConfig = parts.headConfig;
     const summary = await new Trainer<AnyModule, ModelBatch>({
       model,
-      train: batchLoader(data.train, instance, {
-        batchSize: t.batchSize,
-        training: true,
-        seed: t.seed,
-        name: 'train',
-        sampling: config.data.sampling,
-        labelOf: data.labelOf,
-      }),
+      train: trainLoader,
       ...(data.eval
         ? {
             eval: batchLoader(data.eval, instance, {

@@ -19,6 +19,12 @@ export {
 export { deriveSeed } from './derive-seed.js';
 export { disposeTensorsIn } from './dispose-batch.js';
 export {
+  type LengthGroupedOptions,
+  lengthGroupedIndices,
+  lengthGroupedSampler,
+  megaBatchMultFor,
+} from './length-grouped-sampler.js';
+export {
   classBalancedSampler,
   drawWeighted,
   inverseClassFrequencyWeights,
