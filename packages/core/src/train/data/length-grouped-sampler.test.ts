@@ -3,6 +3,7 @@ import { Rng } from '../../runtime/random.js';
 import { DataLoader } from './data-loader.js';
 import { arrayDataset } from './dataset.js';
 import { lengthGroupedIndices, lengthGroupedSampler, megaBatchMultFor } from './length-grouped-sampler.js';
+import { expectMidEpochResumeReplays, takeBatches } from './testing/loader-checks.js';
 
 interface Item {
   id: number;
@@ -26,14 +27,7 @@ const makeLoader = (seed = 7) =>
     disposeBatch: () => {},
   });
 
-async function epoch(loader: DataLoader<Item, number[]>, stopAfter = Number.POSITIVE_INFINITY) {
-  const batches: number[][] = [];
-  for await (const b of loader) {
-    batches.push(b);
-    if (batches.length === stopAfter) break;
-  }
-  return batches;
-}
+const epoch = takeBatches<Item, number[]>;
 
 /** Padded tokens of an epoch: every batch padded to its longest example. */
 const paddedTokens = (batches: number[][]) =>
@@ -75,23 +69,7 @@ describe('length-grouped sampling', () => {
   });
 
   it('is a function of (seed, epoch): a loader restored mid-epoch replays the same batches', async () => {
-    const straight = makeLoader();
-    const reference = [await epoch(straight), await epoch(straight)];
-
-    const interrupted = makeLoader();
-    const first = await epoch(interrupted);
-    const partial = await epoch(interrupted, 5);
-    const state = interrupted.getState();
-    expect(state).toMatchObject({ epoch: 1, position: 5 });
-
-    const resumed = makeLoader();
-    resumed.setState(state);
-    const rest = await epoch(resumed);
-    expect(first).toEqual(reference[0]);
-    expect([...partial, ...rest]).toEqual(reference[1]);
-    const again: number[][] = [];
-    for await (const b of makeLoader().epochBatches(1, 5)) again.push(b);
-    expect(again).toEqual(rest);
+    await expectMidEpochResumeReplays(() => makeLoader(), 5);
   });
 
   it('reads the lengths once per dataset', async () => {

@@ -3,6 +3,7 @@ import { Rng } from '../../runtime/random.js';
 import { DataLoader } from './data-loader.js';
 import { arrayDataset, iterableDataset } from './dataset.js';
 import { classBalancedSampler, drawWeighted, inverseClassFrequencyWeights } from './sampler.js';
+import { expectMidEpochResumeReplays, takeBatches } from './testing/loader-checks.js';
 
 interface Item {
   id: number;
@@ -21,14 +22,8 @@ const makeLoader = () =>
     disposeBatch: () => {},
   });
 
-async function epoch(loader: DataLoader<Item, number[]>, stopAfter = Number.POSITIVE_INFINITY) {
-  const ids: number[] = [];
-  let batches = 0;
-  for await (const b of loader) {
-    ids.push(...b);
-    if (++batches === stopAfter) break;
-  }
-  return ids;
+async function epoch(loader: DataLoader<Item, number[]>, stopAfter?: number) {
+  return (await takeBatches(loader, stopAfter)).flat();
 }
 
 describe('weighted sampling', () => {
@@ -63,24 +58,7 @@ describe('weighted sampling', () => {
   });
 
   it('is a function of (seed, epoch): a loader restored mid-epoch replays the same batches', async () => {
-    const straight = makeLoader();
-    const reference = [await epoch(straight), await epoch(straight)];
-
-    const interrupted = makeLoader();
-    const first = await epoch(interrupted);
-    const partial = await epoch(interrupted, 5);
-    const state = interrupted.getState();
-    expect(state).toMatchObject({ epoch: 1, position: 5 });
-
-    const resumed = makeLoader();
-    resumed.setState(state);
-    const rest = await epoch(resumed);
-    expect(first).toEqual(reference[0]);
-    expect([...partial, ...rest]).toEqual(reference[1]);
-    // The stateless form agrees too (prefetch and resume never change the order).
-    const again: number[] = [];
-    for await (const b of makeLoader().epochBatches(1, 5)) again.push(...b);
-    expect(again).toEqual(rest);
+    await expectMidEpochResumeReplays(makeLoader, 5);
   });
 
   it('reports misuse clearly', async () => {
