@@ -1,6 +1,6 @@
 import type { AnyModule } from '../../nn/module.js';
 import { evaluate } from '../../train/trainer/evaluate.js';
-import { headForward, savedHeadConfig } from '../head.js';
+import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
@@ -53,7 +53,7 @@ export async function evaluateRun(
   const read = await readEvalData(reader, o.data, config.data.options, run.labels, o.split);
   for (const w of read.warnings ?? []) o.log?.(`warning: ${w}`);
   const head = run.head;
-  const headConfig = savedHeadConfig(head, run.manifest.head.config, run.dir);
+  const headConfig = run.headConfig;
   const context = { config: headConfig };
   const metrics = await evaluate<AnyModule, ModelBatch>({
     model: run.model,

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
 import type { Architecture } from '../architecture.js';
-import type { Head, HeadedModel } from '../head.js';
+import { type Head, type HeadedModel, savedHeadConfig } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { Preprocessor, PreprocessorInstance } from '../preprocessor.js';
 import { UserError } from '../user-error.js';
@@ -22,6 +22,8 @@ export interface LoadedRun {
   readonly instance: PreprocessorInstance;
   /** The preprocessor options the run was trained with. */
   readonly preprocessOptions: Readonly<Record<string, unknown>>;
+  /** The saved head config, validated again by the installed head (defaults of newer fields). */
+  readonly headConfig: unknown;
   readonly built: BuiltModel;
   /** The model to run: a `PeftModel` for adapter runs, else the headed model. In eval mode. */
   readonly model: AnyModule;
@@ -53,6 +55,7 @@ export async function loadRun(
   }
   const architecture = host.architectures.get(manifest.architecture.id);
   const head = host.heads.get(manifest.head.id);
+  const headConfig = savedHeadConfig(head, manifest.head.config, runDir);
   const saved = await readPreprocessorFile(runDir);
   if (!saved) throw new UserError(`${dir}: missing ${RUN_FILES.preprocessor}`);
   const preprocessor = host.preprocessors.get(saved.id);
@@ -73,7 +76,7 @@ export async function loadRun(
     architecture,
     head,
     headId: head.id,
-    headConfig: manifest.head.config,
+    headConfig,
     labels,
     baseDir,
   });
@@ -96,6 +99,7 @@ export async function loadRun(
     preprocessor,
     instance,
     preprocessOptions: saved.options,
+    headConfig,
     built,
     model,
     labels,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../runtime/random.js';
 import { disposeTensorsIn } from '../../train/data/dispose-batch.js';
-import { headForward, type Prediction, savedHeadConfig } from '../head.js';
+import { headForward, type Prediction } from '../head.js';
 import type { EncodeContext } from '../preprocessor.js';
 import { UserError } from '../user-error.js';
 import type { LoadedRun } from './load-run.js';
@@ -34,7 +34,7 @@ export async function predictRun(
   const parse = inst.parseInput.bind(inst);
   const batchSize = options.batchSize ?? 32;
   const context: EncodeContext = { training: false, rng: new Rng(0) };
-  const config = savedHeadConfig(run.head, run.manifest.head.config, run.dir);
+  const config = run.headConfig;
   const out: InputPrediction[] = [];
   for (let start = 0; start < inputs.length; start += batchSize) {
     const chunk = inputs.slice(start, start + batchSize);
