@@ -24,14 +24,19 @@ export async function saveHeadWeights(file: string, headed: HeadedModel): Promis
   }
 }
 
+/** Loads `<headPath>.<param>` tensors (PyTorch layout) into each of the head's modules (strict). */
+function loadIntoHead(headed: HeadedModel, tensors: ReadonlyMap<string, tf.Tensor>): void {
+  for (const p of headed.headPaths) {
+    const own = new Map([...tensors].filter(([k]) => k.startsWith(`${p}.`)));
+    loadTorchStateDict(headed.model.getSubmodule(p), own, { prefix: p });
+  }
+}
+
 /** Loads a file written by `saveHeadWeights` into the head's modules (strict). */
 export async function loadHeadWeights(file: string, headed: HeadedModel): Promise<void> {
   const { tensors } = await loadSafetensors(file);
   try {
-    for (const p of headed.headPaths) {
-      const own = new Map([...tensors].filter(([k]) => k.startsWith(`${p}.`)));
-      loadTorchStateDict(headed.model.getSubmodule(p), own, { prefix: p });
-    }
+    loadIntoHead(headed, tensors);
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   } finally {
@@ -108,10 +113,7 @@ export async function reuseBaseHeadWeights(
       const { tensors: loaded } = await loadSafetensors(s.file, { keys: s.shapes.keys() });
       for (const [k, t] of loaded) tensors.set(k, t);
     }
-    for (const p of headed.headPaths) {
-      const own = new Map([...tensors].filter(([k]) => k.startsWith(`${p}.`)));
-      loadTorchStateDict(headed.model.getSubmodule(p), own, { prefix: p });
-    }
+    loadIntoHead(headed, tensors);
   } catch (err) {
     throw new UserError(`${baseDir}: reading the base's head weights failed: ${(err as Error).message}`, 2, {
       cause: err,
