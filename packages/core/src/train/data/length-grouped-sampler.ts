@@ -1,6 +1,5 @@
 import type { Rng } from '../../runtime/random.js';
-import { type Dataset, datasetName } from './dataset.js';
-import type { Sampler } from './sampler.js';
+import { perExampleOnce, type Sampler } from './sampler.js';
 
 export interface LengthGroupedOptions {
   /**
@@ -73,26 +72,16 @@ export function lengthGroupedSampler<T>(
     throw new Error(`length-grouped sampling: batchSize must be an integer >= 1, got ${batchSize}`);
   }
   if (options.megaBatchMult !== undefined) megaBatchMultFor(1, batchSize, options.megaBatchMult);
-  let cached: { dataset: Dataset<T>; lengths: Promise<Float64Array> } | undefined;
-  const lengthsOf = async (dataset: Dataset<T>): Promise<Float64Array> => {
-    const lengths = new Float64Array(dataset.length);
-    for (let i = 0; i < dataset.length; i++) {
-      const length = lengthOf(await dataset.get(i));
-      if (typeof length !== 'number' || !Number.isFinite(length) || length < 0) {
-        throw new Error(
-          `length-grouped sampling: example ${i} of '${datasetName(dataset)}' has no length (lengthOf returned ${String(length)})`,
-        );
-      }
-      lengths[i] = length;
-    }
-    return lengths;
-  };
+  const lengthsOf = perExampleOnce(
+    lengthOf,
+    (n): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0,
+    'length-grouped sampling: example {i} of {dataset} has no length (lengthOf returned {value})',
+  );
   return {
     // An explicit mega-batch size changes the order, so it is part of the trajectory hash.
     kind: options.megaBatchMult === undefined ? 'length-grouped' : `length-grouped:${options.megaBatchMult}`,
     async epochIndices(dataset, rng) {
-      if (cached?.dataset !== dataset) cached = { dataset, lengths: lengthsOf(dataset) };
-      const lengths = await cached.lengths;
+      const lengths = await lengthsOf(dataset);
       const mult = megaBatchMultFor(lengths.length, batchSize, options.megaBatchMult);
       return lengthGroupedIndices(lengths, batchSize, mult, rng);
     },

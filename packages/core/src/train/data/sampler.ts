@@ -63,25 +63,48 @@ export function inverseClassFrequencyWeights(labels: readonly (string | number)[
  * const loader = new DataLoader(train, { batchSize: 32, collate, sampler: classBalancedSampler((e) => e.label) });
  */
 export function classBalancedSampler<T>(labelOf: (example: T) => string | number): Sampler<T> {
-  let cached: { dataset: Dataset<T>; weights: Promise<Float64Array> } | undefined;
-  const weightsOf = async (dataset: Dataset<T>): Promise<Float64Array> => {
-    const labels: (string | number)[] = [];
-    for (let i = 0; i < dataset.length; i++) {
-      const y = labelOf(await dataset.get(i));
-      if (typeof y !== 'number' && typeof y !== 'string') {
-        throw new Error(
-          `class-balanced sampling: example ${i} of '${datasetName(dataset)}' has no class (labelOf returned ${String(y)})`,
-        );
-      }
-      labels.push(y);
-    }
-    return inverseClassFrequencyWeights(labels);
-  };
+  const labelsOf = perExampleOnce(
+    labelOf,
+    (y): y is string | number => typeof y === 'number' || typeof y === 'string',
+    'class-balanced sampling: example {i} of {dataset} has no class (labelOf returned {value})',
+  );
   return {
     kind: 'class-balanced',
     async epochIndices(dataset, rng) {
-      if (cached?.dataset !== dataset) cached = { dataset, weights: weightsOf(dataset) };
-      return drawWeighted(await cached.weights, dataset.length, rng);
+      return drawWeighted(inverseClassFrequencyWeights(await labelsOf(dataset)), dataset.length, rng);
     },
+  };
+}
+
+/**
+ * `valueOf` of every example of a dataset, read once and cached for that dataset (a sampler's
+ * labels or lengths: read on the first epoch, reused by the next). A value `accept` refuses
+ * throws `message` with `{i}`, `{dataset}` and `{value}` filled in.
+ */
+export function perExampleOnce<T, V>(
+  valueOf: (example: T) => unknown,
+  accept: (value: unknown) => value is V,
+  message: string,
+): (dataset: Dataset<T>) => Promise<V[]> {
+  let cached: { dataset: Dataset<T>; values: Promise<V[]> } | undefined;
+  const read = async (dataset: Dataset<T>): Promise<V[]> => {
+    const values: V[] = [];
+    for (let i = 0; i < dataset.length; i++) {
+      const v = valueOf(await dataset.get(i));
+      if (!accept(v)) {
+        throw new Error(
+          message
+            .replace('{i}', String(i))
+            .replace('{dataset}', `'${datasetName(dataset)}'`)
+            .replace('{value}', String(v)),
+        );
+      }
+      values.push(v);
+    }
+    return values;
+  };
+  return (dataset) => {
+    if (cached?.dataset !== dataset) cached = { dataset, values: read(dataset) };
+    return cached.values;
   };
 }
