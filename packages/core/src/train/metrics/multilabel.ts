@@ -79,9 +79,16 @@ export function multilabelAuroc(scores: readonly Numbers[], targets: readonly Nu
   return { macro, micro, perClass, skipped };
 }
 
-/** `score >= threshold` per label, as 0/1 rows. */
-function decide(scores: readonly Numbers[], thresholds: readonly number[]): number[][] {
-  return scores.map((row) => thresholds.map((t, j) => (row[j]! >= t ? 1 : 0)));
+/** Checks the inputs and decides `score >= threshold` per label: K and the 0/1 decision rows. */
+function decide(
+  scores: readonly Numbers[],
+  targets: readonly Numbers[],
+  thresholds: number | Numbers,
+  caller: string,
+): { k: number; predicted: number[][] } {
+  const k = checkMultilabel(scores, targets, caller);
+  const t = thresholdsFor(thresholds, k, caller);
+  return { k, predicted: scores.map((row) => t.map((th, j) => (row[j]! >= th ? 1 : 0))) };
 }
 
 /**
@@ -98,9 +105,7 @@ export function multilabelF1(
   targets: readonly Numbers[],
   thresholds: number | Numbers = 0.5,
 ): { macro: number; perClass: number[] } {
-  const caller = 'multilabelF1';
-  const k = checkMultilabel(scores, targets, caller);
-  const predicted = decide(scores, thresholdsFor(thresholds, k, caller));
+  const { k, predicted } = decide(scores, targets, thresholds, 'multilabelF1');
   const perClass = Array.from({ length: k }, (_, j) => {
     let tp = 0;
     let fp = 0;
@@ -130,9 +135,7 @@ export function hammingLoss(
   targets: readonly Numbers[],
   thresholds: number | Numbers = 0.5,
 ): number {
-  const caller = 'hammingLoss';
-  const k = checkMultilabel(scores, targets, caller);
-  const predicted = decide(scores, thresholdsFor(thresholds, k, caller));
+  const { k, predicted } = decide(scores, targets, thresholds, 'hammingLoss');
   let wrong = 0;
   predicted.forEach((row, i) => {
     row.forEach((p, j) => {
@@ -154,9 +157,7 @@ export function subsetAccuracy(
   targets: readonly Numbers[],
   thresholds: number | Numbers = 0.5,
 ): number {
-  const caller = 'subsetAccuracy';
-  const k = checkMultilabel(scores, targets, caller);
-  const predicted = decide(scores, thresholdsFor(thresholds, k, caller));
+  const { predicted } = decide(scores, targets, thresholds, 'subsetAccuracy');
   const exact = predicted.filter((row, i) => row.every((p, j) => p === targets[i]![j])).length;
   return exact / predicted.length;
 }
