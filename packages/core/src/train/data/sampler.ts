@@ -77,12 +77,12 @@ export function classBalancedSampler<T>(labelOf: (example: T) => string | number
 }
 
 /**
- * `valueOf` of every example of a dataset, read once and cached for that dataset (a sampler's
+ * `readValue` of every example of a dataset, read once and cached for that dataset (a sampler's
  * labels or lengths: read on the first epoch, reused by the next). A value `accept` refuses
  * throws `message` with `{i}`, `{dataset}` and `{value}` filled in.
  */
 export function perExampleOnce<T, V>(
-  valueOf: (example: T) => unknown,
+  readValue: (example: T) => unknown,
   accept: (value: unknown) => value is V,
   message: string,
 ): (dataset: Dataset<T>) => Promise<V[]> {
@@ -90,7 +90,7 @@ export function perExampleOnce<T, V>(
   const read = async (dataset: Dataset<T>): Promise<V[]> => {
     const values: V[] = [];
     for (let i = 0; i < dataset.length; i++) {
-      const v = valueOf(await dataset.get(i));
+      const v = readValue(await dataset.get(i));
       if (!accept(v)) {
         throw new Error(
           message
