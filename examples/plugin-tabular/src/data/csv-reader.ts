@@ -1,7 +1,13 @@
 import * as fs from 'node:fs/promises';
-import { arrayDataset, type DatasetReader, type ReadResult, z } from '@peftkit/core';
+import {
+  arrayDataset,
+  type DatasetReader,
+  describeUnseen,
+  indexLabels,
+  type ReadResult,
+  z,
+} from '@peftkit/core';
 import { parseCsv } from './csv.js';
-import { describeUnseen, indexLabels } from './labels.js';
 import type { TabularRow } from './row.js';
 
 export const csvOptions = z.strictObject({
@@ -61,7 +67,9 @@ export const csvReader: DatasetReader<TabularRow, CsvOptions> = {
       rows.push({ features, label, columns });
     });
     const warnings = mapped.unseen.size
-      ? [`${file}: skipped rows with labels the model was not trained on: ${describeUnseen(mapped.unseen)}`]
+      ? [
+          `${file}: skipped rows with labels the model was not trained on: ${describeUnseen(mapped.unseen, 'row')}`,
+        ]
       : [];
     return { dataset: arrayDataset(rows, file), labels: mapped.labels, labelOf: (e) => e.label, warnings };
   },

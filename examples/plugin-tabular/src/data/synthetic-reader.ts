@@ -1,5 +1,4 @@
-import { arrayDataset, type DatasetReader } from '@peftkit/core';
-import { indexLabels } from './labels.js';
+import { arrayDataset, type DatasetReader, indexLabels } from '@peftkit/core';
 import type { TabularRow } from './row.js';
 import { SYNTHETIC_COLUMNS, syntheticRows } from './synthetic.js';
 

@@ -40,6 +40,7 @@ export {
   savedHeadConfig,
 } from './head.js';
 export { isPlainObject, type JsonObject, type JsonValue } from './json.js';
+export { describeUnseen, type IndexedLabels, indexLabels, sortLabels } from './labels.js';
 export {
   type DiscoveredPlugin,
   importPlugin,

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { arrayDataset, type DatasetReader } from '@peftkit/core';
+import { arrayDataset, type DatasetReader, describeUnseen, indexLabels } from '@peftkit/core';
 import { z } from 'zod';
-import { describeUnseen, indexLabels } from './labels.js';
 import type { TextExample } from './text-example.js';
 
 export const folderOptions = z.strictObject({

@@ -1,5 +1,5 @@
-import { arrayDataset, type ReadResult } from '@peftkit/core';
-import { describeUnseen, indexLabels, labelText } from './labels.js';
+import { arrayDataset, describeUnseen, indexLabels, type ReadResult } from '@peftkit/core';
+import { labelText } from './labels.js';
 import type { RecordFields } from './record-options.js';
 import type { TextExample } from './text-example.js';
 
@@ -121,7 +121,7 @@ function build(
   });
   const warnings = mapped.unseen.size
     ? [
-        `${source}: skipped examples with labels the model was not trained on: ${describeUnseen(mapped.unseen)}`,
+        `${source}: skipped examples with labels the model was not trained on: ${describeUnseen(mapped.unseen, 'example')}`,
       ]
     : [];
   return {

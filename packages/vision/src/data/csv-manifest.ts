@@ -1,9 +1,15 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { arrayDataset, type DatasetReader, type ReadResult, z } from '@peftkit/core';
+import {
+  arrayDataset,
+  type DatasetReader,
+  describeUnseen,
+  indexLabels,
+  type ReadResult,
+  z,
+} from '@peftkit/core';
 import { parseCsv } from './csv.js';
 import { type ImageExample, sourceForPath } from './image-example.js';
-import { describeUnseen, indexLabels } from './labels.js';
 
 export const csvManifestOptions = z
   .strictObject({

@@ -1,8 +1,14 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { arrayDataset, type DatasetReader, type ReadResult, z } from '@peftkit/core';
+import {
+  arrayDataset,
+  type DatasetReader,
+  describeUnseen,
+  indexLabels,
+  type ReadResult,
+  z,
+} from '@peftkit/core';
 import { type ImageExample, isImagePath, sourceForPath } from './image-example.js';
-import { describeUnseen, indexLabels } from './labels.js';
 
 export const imageFolderOptions = z.strictObject({
   /** Only files with these extensions (default: PNG, JPEG, WebP, TIFF and DICOM). */

@@ -35,7 +35,6 @@ export {
   imageFolderReader,
   readImageFolder,
 } from './image-folder.js';
-export { describeUnseen, type IndexedLabels, indexLabels, sortLabels } from './labels.js';
 export { type LoadImageOptions, loadImage } from './load-source.js';
 export {
   MEDMNIST_SPLITS,
