@@ -47,6 +47,12 @@ export interface ReadResult<E> {
   readonly labels?: readonly string[] | undefined;
   /** The class of an example, for stratified train/eval splits. */
   labelOf?(example: E): string | number;
+  /**
+   * The group of an example (a speaker, a robot episode). When given, a held-out eval split keeps
+   * whole groups together (eval examples come from groups never seen in training) instead of
+   * stratifying by label.
+   */
+  groupOf?(example: E): string | number;
   /** Problems worth telling the user that did not stop the read (unseen labels, skipped rows). */
   readonly warnings?: readonly string[];
 }

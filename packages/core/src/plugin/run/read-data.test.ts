@@ -61,7 +61,13 @@ function flatReader(calls: Call[]): DatasetReader<Row> {
     async read(p, { split, sourceSplit, labels }) {
       calls.push({ split, sourceSplit, labels });
       const count = p === 'flat:one' ? 1 : 20;
-      return { dataset: arrayDataset(rows(p, count)), labels: ['even', 'odd'], labelOf: (e) => e.label };
+      const result = {
+        dataset: arrayDataset(rows(p, count)),
+        labels: ['even', 'odd'],
+        labelOf: (e: Row) => e.label,
+      };
+      // `flat:grouped` rows come in groups of four (think: four steps of one episode).
+      return p === 'flat:grouped' ? { ...result, groupOf: (e: Row) => Math.floor(e.index / 4) } : result;
     },
   };
 }
@@ -130,6 +136,24 @@ describe('readRunData', () => {
     expect(await splitsOf(noVal.eval)).toEqual(['train']);
     // Only train reads: the hold-out comes from the train split, no eval read was made.
     expect(calls.map((c) => c.split)).toEqual(['train', 'train']);
+  });
+
+  it('holds out whole groups when the reader groups its examples', async () => {
+    const { host, config } = await setup();
+    const data = await readRunData(host, config({ train: 'flat:grouped', evalFraction: 0.2 }));
+    expect([data.train.length, data.eval?.length]).toEqual([16, 4]);
+    const groupsOf = async (ds: unknown) => {
+      const d = ds as Dataset<Row>;
+      const out = new Set<number>();
+      for (let i = 0; i < d.length; i++) out.add(Math.floor((await d.get(i)).index / 4));
+      return out;
+    };
+    const evalGroups = await groupsOf(data.eval);
+    expect(evalGroups.size).toBe(1);
+    for (const g of await groupsOf(data.train)) expect(evalGroups.has(g)).toBe(false);
+    expect(data.notes).toEqual([
+      'eval data: 4 examples of flat:grouped held out as 1 of 5 whole groups (fake/flat groups its examples) (data.evalFraction 0.2)',
+    ]);
   });
 
   it('reports a source too small to hold out eval data as a user error naming it', async () => {

@@ -92,6 +92,7 @@ export async function readRunData(
   const warnings = [...(train.warnings ?? [])];
   const labels = train.labels;
   const labelOf = train.labelOf?.bind(train);
+  const groupOf = train.groupOf?.bind(train);
   const evalPath = config.data.eval;
   if (evalPath) {
     const held = await readOne(reader, evalPath, options, 'eval', labels);
@@ -118,7 +119,11 @@ export async function readRunData(
     split = await trainEvalSplit(train.dataset, {
       evalFraction: config.data.evalFraction,
       seed: config.training.seed,
-      ...(labelOf ? { stratifyBy: (e: unknown) => labelOf(e) } : {}),
+      ...(groupOf
+        ? { groupBy: (e: unknown) => groupOf(e) }
+        : labelOf
+          ? { stratifyBy: (e: unknown) => labelOf(e) }
+          : {}),
     });
   } catch (err) {
     // Too few examples (or one per class) is the data's problem: say which file and how to fix it.
@@ -128,7 +133,11 @@ export async function readRunData(
       { cause: err },
     );
   }
-  const how = labelOf ? 'stratified by label' : 'at random';
+  const how = split.groups
+    ? `as ${split.groups.eval} of ${split.groups.train + split.groups.eval} whole groups (${reader.id} groups its examples)`
+    : labelOf
+      ? 'stratified by label'
+      : 'at random';
   const notes = [
     `eval data: ${split.eval.length} examples of ${trainPath} held out ${how} (data.evalFraction ${config.data.evalFraction})`,
   ];

@@ -52,4 +52,28 @@ describe('trainEvalSplit', () => {
     );
     await expect(trainEvalSplit(ds, { evalFraction: 1, seed: 0 })).rejects.toThrow(/evalFraction/);
   });
+
+  it('holds out whole groups: no group on both sides, reproducible by seed', async () => {
+    const steps = Array.from({ length: 60 }, (_, i) => ({ id: i, episode: Math.floor(i / 6) }));
+    const eps = arrayDataset(steps, 'steps');
+    const s = await trainEvalSplit(eps, { evalFraction: 0.2, seed: 5, groupBy: (r) => r.episode });
+    expect(s.groups).toEqual({ train: 8, eval: 2 });
+    const tr = new Set((await items(s.train)).map((r) => r.episode));
+    const ev = new Set((await items(s.eval)).map((r) => r.episode));
+    expect(ev.size).toBe(2);
+    for (const e of ev) expect(tr.has(e)).toBe(false);
+    expect(s.train.length + s.eval.length).toBe(60);
+    const again = await trainEvalSplit(eps, { evalFraction: 0.2, seed: 5, groupBy: (r) => r.episode });
+    expect((await items(again.eval)).map((r) => r.id)).toEqual((await items(s.eval)).map((r) => r.id));
+  });
+
+  it('refuses a single group and stratify+group together', async () => {
+    const one = arrayDataset([{ g: 1 }, { g: 1 }, { g: 1 }], 'one');
+    await expect(trainEvalSplit(one, { evalFraction: 0.5, seed: 0, groupBy: (r) => r.g })).rejects.toThrow(
+      /one group/,
+    );
+    await expect(
+      trainEvalSplit(one, { evalFraction: 0.5, seed: 0, groupBy: (r) => r.g, stratifyBy: (r) => r.g }),
+    ).rejects.toThrow(/cannot be combined/);
+  });
 });

@@ -11,6 +11,14 @@ export interface TrainEvalSplitOptions<T> {
    * every class with at least two examples appears in both splits.
    */
   stratifyBy?: (example: T, index: number) => string | number;
+  /**
+   * Group of an example (a speaker, a recording session, a robot episode). When given, whole
+   * groups are held out: no group has examples on both sides, so eval measures generalisation to
+   * unseen speakers or episodes instead of leaking near-duplicates. `round(groups *
+   * evalFraction)` groups (at least 1, at most groups - 1) go to eval. Cannot be combined with
+   * `stratifyBy`.
+   */
+  groupBy?: (example: T, index: number) => string | number;
 }
 
 export interface TrainEvalSplit<T> {
@@ -18,6 +26,8 @@ export interface TrainEvalSplit<T> {
   eval: Dataset<T>;
   /** Per-class counts when stratified (`{ label: { train, eval } }`). */
   classes?: Record<string, { train: number; eval: number }>;
+  /** Number of groups on each side when split by `groupBy`. */
+  groups?: { train: number; eval: number };
 }
 
 /**
@@ -48,20 +58,30 @@ export async function trainEvalSplit<T>(
   const evalIdx: number[] = [];
   const trainIdx: number[] = [];
   let classes: Record<string, { train: number; eval: number }> | undefined;
-  if (!options.stratifyBy) {
+  let groups: { train: number; eval: number } | undefined;
+  if (options.groupBy && options.stratifyBy) {
+    throw new Error(`${where}: stratifyBy and groupBy cannot be combined`);
+  }
+  if (options.groupBy) {
+    const byGroup = await indexBy(dataset, options.groupBy);
+    const keys = [...byGroup.keys()].sort();
+    if (keys.length < 2) {
+      throw new Error(
+        `${where}: all ${n} examples belong to one group ('${keys[0]}'); nothing can be held out`,
+      );
+    }
+    const order = rng.shuffle(keys);
+    const k = clamp(Math.round(keys.length * evalFraction), 1, keys.length - 1);
+    for (const key of order.slice(0, k)) evalIdx.push(...(byGroup.get(key) as number[]));
+    for (const key of order.slice(k)) trainIdx.push(...(byGroup.get(key) as number[]));
+    groups = { train: keys.length - k, eval: k };
+  } else if (!options.stratifyBy) {
     const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
     const k = clamp(Math.round(n * evalFraction), 1, n - 1);
     evalIdx.push(...order.slice(0, k));
     trainIdx.push(...order.slice(k));
   } else {
-    const byClass = new Map<string, number[]>();
-    for (let i = 0; i < n; i++) {
-      const label = options.stratifyBy(await dataset.get(i), i);
-      const key = String(label);
-      const list = byClass.get(key);
-      if (list) list.push(i);
-      else byClass.set(key, [i]);
-    }
+    const byClass = await indexBy(dataset, options.stratifyBy);
     classes = {};
     // Sorted keys: the split must not depend on which class happened to come first.
     for (const key of [...byClass.keys()].sort()) {
@@ -81,7 +101,23 @@ export async function trainEvalSplit<T>(
     train: subsetDataset(dataset, trainIdx.sort(asc), `${name}[train]`),
     eval: subsetDataset(dataset, evalIdx.sort(asc), `${name}[eval]`),
     ...(classes ? { classes } : {}),
+    ...(groups ? { groups } : {}),
   };
+}
+
+/** Example indices per key (stringified), in index order. */
+async function indexBy<T>(
+  dataset: Dataset<T>,
+  keyOf: (example: T, index: number) => string | number,
+): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (let i = 0; i < dataset.length; i++) {
+    const key = String(keyOf(await dataset.get(i), i));
+    const list = out.get(key);
+    if (list) list.push(i);
+    else out.set(key, [i]);
+  }
+  return out;
 }
 
 function clamp(v: number, lo: number, hi: number): number {
