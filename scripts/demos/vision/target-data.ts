@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Rng } from '@peftkit/core';
-import { encodeNpy, encodeNpz, loadMnistDigits } from '@peftkit/vision';
+import { encodeNpy, encodeNpz, Rng } from '@peftkit/core';
+import { loadMnistDigits } from '@peftkit/vision';
 import { acquire, type ScannerProfile } from './scanner.js';
 
 const SIDE = 28;

@@ -24,6 +24,15 @@ export {
   floatBitsToHalfBits,
   halfBitsToFloat,
 } from './half-float.js';
+export { encodeNpy, NPY_DTYPES, type NpyArray, parseNpy } from './npy.js';
+export {
+  DEFAULT_MAX_NPZ_INFLATED_BYTES,
+  encodeNpz,
+  type NpzLimits,
+  npzArrayNames,
+  parseNpz,
+  readNpz,
+} from './npz.js';
 export { readJsonObject } from './read-json.js';
 export {
   loadSafetensors,

@@ -52,5 +52,3 @@ export {
   mnistPackageOptions,
   mnistPackageReader,
 } from './mnist-package.js';
-export { encodeNpy, NPY_DTYPES, type NpyArray, parseNpy } from './npy.js';
-export { encodeNpz, parseNpz, readNpz } from './npz.js';

@@ -5,7 +5,11 @@ import {
   captureOutput,
   createPeftkit,
   type Dataset,
+  encodeNpy,
+  encodeNpz,
+  npzArrayNames,
   readEvalData,
+  readNpz,
   readRunData,
   resolveRunConfig,
   runCli,
@@ -15,8 +19,6 @@ import { visionPlugin } from '../plugin.js';
 import { medicalImagingPreset } from '../presets/medical-imaging.js';
 import type { ImageExample } from './image-example.js';
 import { medMnistReader, medMnistSplits, readMedMnist } from './medmnist.js';
-import { encodeNpy } from './npy.js';
-import { encodeNpz, npzArrayNames, readNpz } from './npz.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,8 +1,7 @@
-import { type DatasetReader, type ReadResult, z } from '@peftkit/core';
+import type { NpyArray } from '@peftkit/core';
+import { type DatasetReader, npzArrayNames, type ReadResult, readNpz, z } from '@peftkit/core';
 import { type ArrayImageDataset, arrayImageDataset } from './array-images.js';
 import type { ImageExample } from './image-example.js';
-import type { NpyArray } from './npy.js';
-import { npzArrayNames, readNpz } from './npz.js';
 
 export const MEDMNIST_SPLITS = ['train', 'val', 'test'] as const;
 export type MedMnistSplit = (typeof MEDMNIST_SPLITS)[number];

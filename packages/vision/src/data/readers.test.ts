@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Dataset } from '@peftkit/core';
+import { encodeNpy, encodeNpz } from '@peftkit/core';
 import { gzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +15,6 @@ import { imageFolderReader, readImageFolder } from './image-folder.js';
 import { loadImage } from './load-source.js';
 import { medMnistReader, readMedMnist } from './medmnist.js';
 import { loadMnistDigits, mnistPackageReader } from './mnist-package.js';
-import { encodeNpy } from './npy.js';
-import { encodeNpz } from './npz.js';
 
 let dir: string;
 beforeAll(async () => {

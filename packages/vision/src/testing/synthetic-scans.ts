@@ -5,8 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import type { Rng } from '@peftkit/core';
-import { encodeNpy } from '../data/npy.js';
-import { encodeNpz } from '../data/npz.js';
+import { encodeNpy, encodeNpz } from '@peftkit/core';
 
 export const SCAN_SIDE = 28;
 
