@@ -2,6 +2,7 @@ import type { Rng } from '@peftkit/core';
 import { RealPowerSpectrum } from './fft.js';
 import { type FeatureMatrix, featureMatrix } from './feature-matrix.js';
 import { type MelFilterBank, slaneyMelFilterBank } from './mel-filter-bank.js';
+import { parseConfig } from './parse-config.js';
 import { reflectIndex } from './reflect.js';
 import { hannWindow } from './windows.js';
 import {
@@ -48,7 +49,7 @@ export class WhisperLogMel {
   readonly melFilters: MelFilterBank;
 
   constructor(config: WhisperFeatureInput = {}) {
-    this.config = Object.freeze(whisperFeatureConfig.parse(config));
+    this.config = Object.freeze(parseConfig(whisperFeatureConfig, config, 'whisper feature options'));
     const { nFft, featureSize, samplingRate } = this.config;
     this.window = hannWindow(nFft, true);
     this.spectrum = new RealPowerSpectrum(nFft);
