@@ -12,7 +12,9 @@ export interface FeatureMatrix {
 /** Wraps `data` as a `[numFrames, numFeatures]` matrix, checking the size. */
 export function featureMatrix(data: Float32Array, numFrames: number, numFeatures: number): FeatureMatrix {
   if (data.length !== numFrames * numFeatures) {
-    throw new Error(`featureMatrix: ${data.length} values cannot be ${numFrames} frames x ${numFeatures} features`);
+    throw new Error(
+      `featureMatrix: ${data.length} values cannot be ${numFrames} frames x ${numFeatures} features`,
+    );
   }
   return { data, numFrames, numFeatures };
 }

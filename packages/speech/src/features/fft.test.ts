@@ -20,19 +20,23 @@ function randomVector(n: number, rng: Rng): Float64Array {
   return Float64Array.from({ length: n }, () => rng.normal());
 }
 
-const maxAbs = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+const maxAbs = (a: Float64Array, b: Float64Array) =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe('ComplexFft', () => {
   // Powers of two and four, the 5s of n_fft = 400, and primes that take the generic butterfly.
-  it.each([1, 2, 3, 4, 5, 8, 12, 16, 25, 49, 100, 128, 200, 256, 400, 77, 13])('matches a naive DFT, n = %i', (n) => {
-    const rng = new Rng(n);
-    const re = randomVector(n, rng);
-    const im = randomVector(n, rng);
-    const [wantRe, wantIm] = naiveDft(re, im);
-    new ComplexFft(n).transform(re, im);
-    expect(maxAbs(re, wantRe)).toBeLessThan(1e-9 * n);
-    expect(maxAbs(im, wantIm)).toBeLessThan(1e-9 * n);
-  });
+  it.each([1, 2, 3, 4, 5, 8, 12, 16, 25, 49, 100, 128, 200, 256, 400, 77, 13])(
+    'matches a naive DFT, n = %i',
+    (n) => {
+      const rng = new Rng(n);
+      const re = randomVector(n, rng);
+      const im = randomVector(n, rng);
+      const [wantRe, wantIm] = naiveDft(re, im);
+      new ComplexFft(n).transform(re, im);
+      expect(maxAbs(re, wantRe)).toBeLessThan(1e-9 * n);
+      expect(maxAbs(im, wantIm)).toBeLessThan(1e-9 * n);
+    },
+  );
 
   it('can be reused: a second transform does not see the first', () => {
     const fft = new ComplexFft(20);

@@ -68,15 +68,23 @@ describe('fromHfPreprocessorConfig', () => {
     const hf = fromHfPreprocessorConfig(wav2vec2Base);
     expect(hf).toEqual({
       type: 'Wav2Vec2FeatureExtractor',
-      config: { featureSize: 1, samplingRate: 16000, paddingValue: 0, doNormalize: true, returnAttentionMask: false },
+      config: {
+        featureSize: 1,
+        samplingRate: 16000,
+        paddingValue: 0,
+        doNormalize: true,
+        returnAttentionMask: false,
+      },
     });
   });
 
   it('names unsupported fields', () => {
-    expect(() => fromHfPreprocessorConfig({ ...whisperLargeV3, spectrogram_type: 'x', top_db: 80 }, 'w/pc.json')).toThrow(
-      /^w\/pc\.json: unsupported fields spectrogram_type, top_db \(supported: /,
+    expect(() =>
+      fromHfPreprocessorConfig({ ...whisperLargeV3, spectrogram_type: 'x', top_db: 80 }, 'w/pc.json'),
+    ).toThrow(/^w\/pc\.json: unsupported fields spectrogram_type, top_db \(supported: /);
+    expect(() => wav2vec2ConfigFromHf({ ...wav2vec2Base, num_mel_bins: 80 })).toThrow(
+      /unsupported field num_mel_bins/,
     );
-    expect(() => wav2vec2ConfigFromHf({ ...wav2vec2Base, num_mel_bins: 80 })).toThrow(/unsupported field num_mel_bins/);
   });
 
   it('names bad values in snake_case and inconsistent derived fields', () => {
@@ -84,12 +92,16 @@ describe('fromHfPreprocessorConfig', () => {
     expect(() => whisperConfigFromHf({ ...whisperLargeV3, n_samples: 240000 })).toThrow(
       /n_samples is 240000 but chunk_length, sampling_rate and hop_length give 480000/,
     );
-    expect(() => whisperConfigFromHf({ ...whisperLargeV3, padding_side: 'left' })).toThrow(/padding_side "left"/);
+    expect(() => whisperConfigFromHf({ ...whisperLargeV3, padding_side: 'left' })).toThrow(
+      /padding_side "left"/,
+    );
     expect(() => wav2vec2ConfigFromHf({ ...wav2vec2Base, feature_size: 2 })).toThrow(/feature_size/);
   });
 
   it('refuses other or missing extractor types with a UserError', () => {
-    expect(() => fromHfPreprocessorConfig({ feature_extractor_type: 'ASTFeatureExtractor' })).toThrow(UserError);
+    expect(() => fromHfPreprocessorConfig({ feature_extractor_type: 'ASTFeatureExtractor' })).toThrow(
+      UserError,
+    );
     expect(() => fromHfPreprocessorConfig({})).toThrow(/feature_extractor_type undefined is not supported/);
     expect(() => whisperConfigFromHf(wav2vec2Base)).toThrow(/expected "WhisperFeatureExtractor"/);
     expect(() => fromHfPreprocessorConfig([1])).toThrow(/expected a JSON object/);

@@ -26,7 +26,12 @@ function asObject(json: unknown, where: string): Json {
 }
 
 /** Splits `json` into the schema's fields (camelCase) and refuses any key nobody handles. */
-function pick(json: Json, mapped: readonly string[], handled: readonly string[], where: string): Record<string, unknown> {
+function pick(
+  json: Json,
+  mapped: readonly string[],
+  handled: readonly string[],
+  where: string,
+): Record<string, unknown> {
   const known = new Set([...mapped, ...handled, ...INFORMATIONAL]);
   const unsupported = Object.keys(json).filter((k) => !known.has(k));
   if (unsupported.length > 0) {
@@ -62,7 +67,15 @@ export function whisperConfigFromHf(json: unknown, where = 'preprocessor_config.
   const o = asObject(json, where);
   expectType(o, 'WhisperFeatureExtractor', where);
   expectRightPadding(o, where);
-  const mapped = ['feature_size', 'sampling_rate', 'n_fft', 'hop_length', 'chunk_length', 'padding_value', 'dither'];
+  const mapped = [
+    'feature_size',
+    'sampling_rate',
+    'n_fft',
+    'hop_length',
+    'chunk_length',
+    'padding_value',
+    'dither',
+  ];
   const handled = ['n_samples', 'nb_max_frames', 'padding_side', 'return_attention_mask', 'mel_filters'];
   const config = parseConfig(whisperFeatureConfig, pick(o, mapped, handled, where), where, true);
   const derived = { n_samples: whisperChunkSamples(config), nb_max_frames: whisperChunkFrames(config) };
@@ -80,18 +93,24 @@ export function whisperConfigFromHf(json: unknown, where = 'preprocessor_config.
       Array.isArray(filters) &&
       filters.length === bins &&
       filters.every((row) => Array.isArray(row) && row.length === config.featureSize);
-    if (!ok) throw new UserError(`${where}: mel_filters must be ${bins} rows of ${config.featureSize} weights`);
+    if (!ok)
+      throw new UserError(`${where}: mel_filters must be ${bins} rows of ${config.featureSize} weights`);
   }
   return Object.freeze(config);
 }
 
 /** Reads HF `Wav2Vec2FeatureExtractor` fields; unknown fields are an error naming them. */
-export function wav2vec2ConfigFromHf(json: unknown, where = 'preprocessor_config.json'): Wav2Vec2FeatureConfig {
+export function wav2vec2ConfigFromHf(
+  json: unknown,
+  where = 'preprocessor_config.json',
+): Wav2Vec2FeatureConfig {
   const o = asObject(json, where);
   expectType(o, 'Wav2Vec2FeatureExtractor', where);
   expectRightPadding(o, where);
   const mapped = ['feature_size', 'sampling_rate', 'padding_value', 'do_normalize', 'return_attention_mask'];
-  return Object.freeze(parseConfig(wav2vec2FeatureConfig, pick(o, mapped, ['padding_side'], where), where, true));
+  return Object.freeze(
+    parseConfig(wav2vec2FeatureConfig, pick(o, mapped, ['padding_side'], where), where, true),
+  );
 }
 
 /**
@@ -102,7 +121,10 @@ export function wav2vec2ConfigFromHf(json: unknown, where = 'preprocessor_config
  * const hf = fromHfPreprocessorConfig(JSON.parse(await readFile(path, 'utf8')), path);
  * if (hf.type === 'WhisperFeatureExtractor') new WhisperLogMel(hf.config);
  */
-export function fromHfPreprocessorConfig(json: unknown, where = 'preprocessor_config.json'): HfFeatureExtractor {
+export function fromHfPreprocessorConfig(
+  json: unknown,
+  where = 'preprocessor_config.json',
+): HfFeatureExtractor {
   const o = asObject(json, where);
   const type = o['feature_extractor_type'];
   if (type === 'WhisperFeatureExtractor') return { type, config: whisperConfigFromHf(o, where) };

@@ -63,7 +63,10 @@ export const kaldiMfccConfig = z
     /** Replace c0 with the log frame energy. */
     useEnergy: z.boolean().default(false),
   })
-  .refine((c) => c.numCeps <= c.numMelBins, { message: 'num_ceps cannot exceed num_mel_bins', path: ['numCeps'] });
+  .refine((c) => c.numCeps <= c.numMelBins, {
+    message: 'num_ceps cannot exceed num_mel_bins',
+    path: ['numCeps'],
+  });
 
 export type KaldiFbankConfig = z.output<typeof kaldiFbankConfig>;
 export type KaldiFbankInput = z.input<typeof kaldiFbankConfig>;

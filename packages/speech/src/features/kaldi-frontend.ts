@@ -46,7 +46,8 @@ export class KaldiFrontend {
     this.windowShift = Math.trunc(c.sampleFrequency * c.frameShift * 0.001);
     this.windowSize = Math.trunc(c.sampleFrequency * c.frameLength * 0.001);
     this.paddedSize = c.roundToPowerOfTwo ? nextPowerOfTwo(this.windowSize) : this.windowSize;
-    if (this.windowSize < 2) throw new Error(`kaldi: frame_length gives a window of ${this.windowSize} samples (< 2)`);
+    if (this.windowSize < 2)
+      throw new Error(`kaldi: frame_length gives a window of ${this.windowSize} samples (< 2)`);
     if (this.windowShift < 1) throw new Error('kaldi: frame_shift gives a shift of 0 samples');
     if (this.paddedSize % 2 !== 0) {
       throw new Error(
@@ -69,9 +70,13 @@ export class KaldiFrontend {
     const c = this.config;
     if (numSamples < c.minDuration * c.sampleFrequency) return 0;
     if (c.snipEdges) {
-      return numSamples < this.windowSize ? 0 : 1 + Math.floor((numSamples - this.windowSize) / this.windowShift);
+      return numSamples < this.windowSize
+        ? 0
+        : 1 + Math.floor((numSamples - this.windowSize) / this.windowShift);
     }
-    return numSamples === 0 ? 0 : Math.floor((numSamples + Math.floor(this.windowShift / 2)) / this.windowShift);
+    return numSamples === 0
+      ? 0
+      : Math.floor((numSamples + Math.floor(this.windowShift / 2)) / this.windowShift);
   }
 
   /** Runs every frame of `waveform` through the pipeline, handing mel energies to `sink`; returns the frame count. */
@@ -95,7 +100,8 @@ export class KaldiFrontend {
     for (let t = 0; t < frames; t++) {
       const start = t * this.windowShift - offset;
       const inside = start >= 0 && start + size <= waveform.length;
-      for (let j = 0; j < size; j++) frame[j] = inside ? waveform[start + j]! : mirrorSample(waveform, start + j);
+      for (let j = 0; j < size; j++)
+        frame[j] = inside ? waveform[start + j]! : mirrorSample(waveform, start + j);
       if (c.dither > 0) for (let j = 0; j < size; j++) frame[j]! += c.dither * rng!.normal();
       if (c.removeDcOffset) {
         let mean = 0;

@@ -23,7 +23,9 @@ export function dctMatrix(numMelBins: number, numCeps: number): Float64Array {
 
 /** Kaldi's liftering weights `1 + Q/2 sin(pi k / Q)` (all 1 for Q = 0). */
 export function lifterWeights(numCeps: number, q: number): Float64Array {
-  return Float64Array.from({ length: numCeps }, (_, k) => (q === 0 ? 1 : 1 + 0.5 * q * Math.sin((Math.PI * k) / q)));
+  return Float64Array.from({ length: numCeps }, (_, k) =>
+    q === 0 ? 1 : 1 + 0.5 * q * Math.sin((Math.PI * k) / q),
+  );
 }
 
 /**

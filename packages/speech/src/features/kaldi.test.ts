@@ -15,7 +15,9 @@ interface KaldiCase {
 
 const { cases } = loadFixture<{ cases: KaldiCase[] }>('kaldi');
 const camel = (o: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+  Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  );
 
 // |ours - torchaudio| <= 1e-5 * max(1, |torchaudio|): values reach ~40 for int16-scale input.
 const TOLERANCE = 1e-5;

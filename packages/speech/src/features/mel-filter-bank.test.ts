@@ -77,7 +77,8 @@ describe('mel scales', () => {
   it('Slaney is linear below 1 kHz and inverts exactly', () => {
     expect(hzToSlaneyMel(500)).toBeCloseTo(7.5, 12);
     expect(hzToSlaneyMel(1000)).toBeCloseTo(15, 12);
-    for (const hz of [0, 123, 999, 1000, 4321, 8000]) expect(slaneyMelToHz(hzToSlaneyMel(hz))).toBeCloseTo(hz, 9);
+    for (const hz of [0, 123, 999, 1000, 4321, 8000])
+      expect(slaneyMelToHz(hzToSlaneyMel(hz))).toBeCloseTo(hz, 9);
   });
 
   it('Kaldi is 1127 ln(1 + f/700)', () => {

@@ -145,7 +145,9 @@ export interface KaldiMelOptions {
 export function kaldiMelFilterBank(o: KaldiMelOptions): MelFilterBank {
   const nyquist = 0.5 * o.samplingRate;
   const highFreq = o.highFreq <= 0 ? o.highFreq + nyquist : o.highFreq;
-  if (!(o.lowFreq >= 0 && o.lowFreq < nyquist && highFreq > 0 && highFreq <= nyquist && o.lowFreq < highFreq)) {
+  if (
+    !(o.lowFreq >= 0 && o.lowFreq < nyquist && highFreq > 0 && highFreq <= nyquist && o.lowFreq < highFreq)
+  ) {
     throw new Error(
       `kaldi mel banks: need 0 <= low_freq < high_freq <= Nyquist (${nyquist} Hz), got low_freq ${o.lowFreq}, high_freq ${o.highFreq}`,
     );

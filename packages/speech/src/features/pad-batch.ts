@@ -53,7 +53,8 @@ export function padWaveforms(waveforms: readonly Float32Array[], options: PadOpt
 export function padFeatures(matrices: readonly FeatureMatrix[], options: PadOptions = {}): PaddedBatch {
   const f = matrices[0]?.numFeatures ?? 0;
   const bad = matrices.findIndex((m) => m.numFeatures !== f);
-  if (bad >= 0) throw new Error(`padFeatures: example ${bad} has ${matrices[bad]!.numFeatures} features, expected ${f}`);
+  if (bad >= 0)
+    throw new Error(`padFeatures: example ${bad} has ${matrices[bad]!.numFeatures} features, expected ${f}`);
   const lengths = Int32Array.from(matrices, (m) => m.numFrames);
   const len = paddedLength(lengths, options);
   const data = new Float32Array(matrices.length * len * f).fill(options.paddingValue ?? 0);

@@ -9,7 +9,13 @@ import { normalizeWaveform, wav2vec2Input } from './wav2vec2-normalize.js';
 
 interface WaveformFixture {
   normalize: { name: string; signal: SignalSpec; output: StoredArray }[];
-  cmvn: { name: string; signal: SignalSpec; normalizeMeans: boolean; normalizeVars: boolean; output: StoredArray }[];
+  cmvn: {
+    name: string;
+    signal: SignalSpec;
+    normalizeMeans: boolean;
+    normalizeVars: boolean;
+    output: StoredArray;
+  }[];
 }
 
 const fixture = loadFixture<WaveformFixture>('waveform');
@@ -20,7 +26,9 @@ describe('normalizeWaveform (HF Wav2Vec2FeatureExtractor do_normalize)', () => {
   });
 
   it('gives zero mean and unit variance on a loud signal, and stays finite on silence', () => {
-    const out = normalizeWaveform(makeSignal({ kind: 'noise', n: 5000, seed: 1, amplitude: 0.7 }).map((v) => v + 0.3));
+    const out = normalizeWaveform(
+      makeSignal({ kind: 'noise', n: 5000, seed: 1, amplitude: 0.7 }).map((v) => v + 0.3),
+    );
     const mean = out.reduce((a, v) => a + v, 0) / out.length;
     const variance = out.reduce((a, v) => a + (v - mean) ** 2, 0) / out.length;
     expect(Math.abs(mean)).toBeLessThan(1e-6);
@@ -68,6 +76,8 @@ describe('padWaveforms / padFeatures', () => {
     expect(batch.shape).toEqual([2, 3, 2]);
     expect(Array.from(batch.data)).toEqual([1, 2, 3, 4, 0, 0, 5, 6, 0, 0, 0, 0]);
     expect(Array.from(batch.attentionMask)).toEqual([1, 1, 0, 1, 0, 0]);
-    expect(() => padFeatures([a, featureMatrix(new Float32Array(3), 1, 3)])).toThrow(/example 1 has 3 features/);
+    expect(() => padFeatures([a, featureMatrix(new Float32Array(3), 1, 3)])).toThrow(
+      /example 1 has 3 features/,
+    );
   });
 });

@@ -1,16 +1,16 @@
 import type { Rng } from '@peftkit/core';
-import { RealPowerSpectrum } from './fft.js';
 import { type FeatureMatrix, featureMatrix } from './feature-matrix.js';
+import { RealPowerSpectrum } from './fft.js';
 import { type MelFilterBank, slaneyMelFilterBank } from './mel-filter-bank.js';
 import { parseConfig } from './parse-config.js';
 import { reflectIndex } from './reflect.js';
-import { hannWindow } from './windows.js';
 import {
   type WhisperFeatureConfig,
   type WhisperFeatureInput,
   whisperChunkSamples,
   whisperFeatureConfig,
 } from './whisper-config.js';
+import { hannWindow } from './windows.js';
 
 /** Whisper's filters stop at 8 kHz whatever the sampling rate (HF and openai-whisper hard-code it). */
 const WHISPER_MAX_HZ = 8000;
@@ -106,7 +106,8 @@ export class WhisperLogMel {
     for (let i = 0; i < copied; i++) signal[i] = waveform[i]!;
     if (copied < length) signal.fill(c.paddingValue, copied);
     if (c.dither > 0) {
-      if (rng === undefined) throw new Error('WhisperLogMel: dither > 0 needs an rng (extract(waveform, { rng }))');
+      if (rng === undefined)
+        throw new Error('WhisperLogMel: dither > 0 needs an rng (extract(waveform, { rng }))');
       for (let i = 0; i < length; i++) signal[i]! += c.dither * rng.normal();
     }
     return signal;

@@ -21,7 +21,11 @@ export function lcgNoise(n: number, seed: number, amplitude: number): Float32Arr
 }
 
 /** Sum of `amp * sin(2 pi f i / sr + phase)` over `parts` (`[f, amp, phase]`). */
-export function tones(n: number, sr: number, parts: readonly (readonly [number, number, number])[]): Float32Array {
+export function tones(
+  n: number,
+  sr: number,
+  parts: readonly (readonly [number, number, number])[],
+): Float32Array {
   const x = new Float64Array(n);
   for (const [f, a, p] of parts) {
     for (let i = 0; i < n; i++) x[i]! += a * Math.sin((2 * Math.PI * f * i) / sr + p);
