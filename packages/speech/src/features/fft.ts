@@ -34,7 +34,7 @@ function factorize(n: number): number[] {
 
 /**
  * Forward complex FFT of a fixed length (`X[k] = sum x[j] e^{-2 pi i jk/n}`), any length (radix
- * 2/4 butterflies, generic O(p^2) ones for other prime factors). Reuses its scratch buffers, so one
+ * 2/4/5 butterflies, generic O(p^2) ones for other prime factors). Reuses its scratch buffers, so one
  * instance must not be shared by concurrent callers.
  */
 export class ComplexFft {
@@ -73,10 +73,15 @@ export class ComplexFft {
     for (const stage of this.stages) {
       if (stage.radix === 4) radix4(stage, s, xr, xi, yr, yi);
       else if (stage.radix === 2) radix2(stage, s, xr, xi, yr, yi);
+      else if (stage.radix === 5) radix5(stage, s, xr, xi, yr, yi);
       else radixGeneric(stage, s, xr, xi, yr, yi);
       s *= stage.radix;
-      [xr, yr] = [yr, xr];
-      [xi, yi] = [yi, xi];
+      const tr = xr;
+      const ti = xi;
+      xr = yr;
+      xi = yi;
+      yr = tr;
+      yi = ti;
     }
     if (xr !== re) {
       re.set(xr);
@@ -168,6 +173,77 @@ function radix4(
       yi[out + 3 * s] = b3r * w3i + b3i * w3r;
     }
   }
+}
+
+const C1 = Math.cos((2 * Math.PI) / 5);
+const C2 = Math.cos((4 * Math.PI) / 5);
+const S1 = Math.sin((2 * Math.PI) / 5);
+const S2 = Math.sin((4 * Math.PI) / 5);
+
+function radix5(
+  st: Stage,
+  s: number,
+  xr: Float64Array,
+  xi: Float64Array,
+  yr: Float64Array,
+  yi: Float64Array,
+): void {
+  const { m, twRe, twIm } = st;
+  const sm = s * m;
+  for (let p = 0; p < m; p++) {
+    const tw = 4 * p;
+    for (let q = 0; q < s; q++) {
+      const i0 = q + s * p;
+      const a0r = xr[i0]!;
+      const a0i = xi[i0]!;
+      const a1r = xr[i0 + sm]!;
+      const a1i = xi[i0 + sm]!;
+      const a2r = xr[i0 + 2 * sm]!;
+      const a2i = xi[i0 + 2 * sm]!;
+      const a3r = xr[i0 + 3 * sm]!;
+      const a3i = xi[i0 + 3 * sm]!;
+      const a4r = xr[i0 + 4 * sm]!;
+      const a4i = xi[i0 + 4 * sm]!;
+      const t1r = a1r + a4r;
+      const t1i = a1i + a4i;
+      const t2r = a2r + a3r;
+      const t2i = a2i + a3i;
+      const t3r = a1r - a4r;
+      const t3i = a1i - a4i;
+      const t4r = a2r - a3r;
+      const t4i = a2i - a3i;
+      const m1r = a0r + C1 * t1r + C2 * t2r;
+      const m1i = a0i + C1 * t1i + C2 * t2i;
+      const m2r = a0r + C2 * t1r + C1 * t2r;
+      const m2i = a0i + C2 * t1i + C1 * t2i;
+      const n1r = S1 * t3r + S2 * t4r;
+      const n1i = S1 * t3i + S2 * t4i;
+      const n2r = S2 * t3r - S1 * t4r;
+      const n2i = S2 * t3i - S1 * t4i;
+      // b1 = m1 - i n1, b4 = m1 + i n1, b2 = m2 - i n2, b3 = m2 + i n2, each times its twiddle.
+      const out = q + s * 5 * p;
+      yr[out] = a0r + t1r + t2r;
+      yi[out] = a0i + t1i + t2i;
+      twiddle(yr, yi, out + s, m1r + n1i, m1i - n1r, twRe[tw]!, twIm[tw]!);
+      twiddle(yr, yi, out + 2 * s, m2r + n2i, m2i - n2r, twRe[tw + 1]!, twIm[tw + 1]!);
+      twiddle(yr, yi, out + 3 * s, m2r - n2i, m2i + n2r, twRe[tw + 2]!, twIm[tw + 2]!);
+      twiddle(yr, yi, out + 4 * s, m1r - n1i, m1i + n1r, twRe[tw + 3]!, twIm[tw + 3]!);
+    }
+  }
+}
+
+/** `y[at] = b * w` (complex). */
+function twiddle(
+  yr: Float64Array,
+  yi: Float64Array,
+  at: number,
+  br: number,
+  bi: number,
+  wr: number,
+  wi: number,
+): void {
+  yr[at] = br * wr - bi * wi;
+  yi[at] = br * wi + bi * wr;
 }
 
 function radixGeneric(

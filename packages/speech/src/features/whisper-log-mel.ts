@@ -80,11 +80,15 @@ export class WhisperLogMel {
     for (let t = 0; t < frames; t++) {
       const start = t * c.hopLength - half;
       const inside = start >= 0 && start + c.nFft <= n;
+      let silent = true;
       for (let j = 0; j < c.nFft; j++) {
         const v = inside ? signal[start + j]! : signal[reflectIndex(start + j, n)]!;
         frame[j] = v * this.window[j]!;
+        if (v !== 0) silent = false;
       }
-      this.spectrum.compute(frame, power);
+      // Most of a padded 30 s chunk is zeros, whose spectrum is exactly zero: skip the FFT.
+      if (silent) power.fill(0);
+      else this.spectrum.compute(frame, power);
       this.melFilters.apply(power, mel);
       for (let m = 0; m < numMel; m++) {
         const v = Math.log10(Math.max(mel[m]!, 1e-10));
