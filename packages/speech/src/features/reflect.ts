@@ -6,7 +6,6 @@
 export function reflectIndex(i: number, n: number): number {
   if (n === 1) return 0;
   const period = 2 * (n - 1);
-  let j = i % period;
-  if (j < 0) j += period;
+  const j = ((i % period) + period) % period;
   return j < n ? j : period - j;
 }
