@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import type { Rng } from '../runtime/random.js';
 import type { AnyDataset } from '../train/data/dataset.js';
+import type { Prediction } from './head.js';
 import type { JsonValue } from './json.js';
 
 /** Contribution point for preprocessors: `bind(Preprocessor).toConstantValue(myPreprocessor)`. */
@@ -93,6 +94,13 @@ export interface PreprocessorInstance<E = unknown, X = unknown, B extends ModelB
    * host's own file names (`RUN_FILES`, `config.json`, `model.safetensors`, adapter files).
    */
   saveFiles?(dir: string): Promise<void>;
+  /**
+   * Maps a head's decoded prediction for `example` back to the data's own units, e.g. undoes the
+   * normalisation `encode` applied to regression targets or robot actions (the head only sees
+   * normalised values). Called by core's prediction paths (`peftkit predict`, `predictExamples`)
+   * after `Head.predict`; without it predictions are returned as the head made them.
+   */
+  decodePrediction?(prediction: Prediction, example: E): Prediction;
 }
 
 /**

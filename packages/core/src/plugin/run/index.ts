@@ -12,7 +12,7 @@ export { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 export { type InspectReport, inspectRun } from './inspect-run.js';
 export { type LoadedRun, loadRun } from './load-run.js';
 export { mergeRun } from './merge-run.js';
-export { type InputPrediction, predictRun } from './predict-run.js';
+export { type InputPrediction, predictExamples, predictRun } from './predict-run.js';
 export { type PreparedRun, type PrepareRunOptions, prepareRun } from './prepare-run.js';
 export { type PreprocessorFile, readPreprocessorFile, writePreprocessorFile } from './preprocessor-file.js';
 export { pickReader, type RunData, readEvalData, readRunData } from './read-data.js';

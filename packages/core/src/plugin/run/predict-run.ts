@@ -31,19 +31,49 @@ export async function predictRun(
       `preprocessor '${run.preprocessor.id}' cannot read command-line inputs (it has no parseInput); use 'peftkit eval --data'`,
     );
   }
-  const parse = inst.parseInput.bind(inst);
+  const examples: unknown[] = [];
+  for (const input of inputs) {
+    try {
+      examples.push(await inst.parseInput(input));
+    } catch (err) {
+      throw new UserError(`input '${input}': ${(err as Error).message}`, 2, { cause: err });
+    }
+  }
+  const predictions = await predictExamples(run, examples, {
+    ...options,
+    describe: (i) => `input '${inputs[i]}'`,
+  });
+  return predictions.map((p, i) => ({ input: inputs[i] as string, ...p }));
+}
+
+/**
+ * Predicts for raw examples (what the run's reader yields or `parseInput` makes): encoded as at
+ * evaluation time, run through the model in batches, decoded by the head and mapped back to the
+ * data's units by the preprocessor's `decodePrediction`. The building block for anything that
+ * queries a trained model in a loop (a robot policy acting in a simulator, a server).
+ *
+ * @example
+ * const [action] = await predictExamples(run, [observationExample]);
+ */
+export async function predictExamples(
+  run: LoadedRun,
+  examples: readonly unknown[],
+  options: { batchSize?: number; describe?: (index: number) => string } = {},
+): Promise<Prediction[]> {
+  const inst = run.instance;
   const batchSize = options.batchSize ?? 32;
+  const describe = options.describe ?? ((i: number) => `example ${i}`);
   const context: EncodeContext = { training: false, rng: new Rng(0) };
   const config = run.headConfig;
-  const out: InputPrediction[] = [];
-  for (let start = 0; start < inputs.length; start += batchSize) {
-    const chunk = inputs.slice(start, start + batchSize);
+  const out: Prediction[] = [];
+  for (let start = 0; start < examples.length; start += batchSize) {
+    const chunk = examples.slice(start, start + batchSize);
     const encoded = [];
-    for (const input of chunk) {
+    for (const [i, example] of chunk.entries()) {
       try {
-        encoded.push(await inst.encode(await parse(input), context));
+        encoded.push(await inst.encode(example, context));
       } catch (err) {
-        throw new UserError(`input '${input}': ${(err as Error).message}`, 2, { cause: err });
+        throw new UserError(`${describe(start + i)}: ${(err as Error).message}`, 2, { cause: err });
       }
     }
     const batch = inst.collate(encoded, context);
@@ -56,7 +86,9 @@ export async function predictRun(
         batch,
         config,
       });
-      for (const [i, p] of predictions.entries()) out.push({ input: chunk[i] as string, ...p });
+      for (const [i, p] of predictions.entries()) {
+        out.push(inst.decodePrediction ? inst.decodePrediction(p, chunk[i]) : p);
+      }
     } finally {
       disposeTensorsIn(outputs);
       disposeTensorsIn(batch);
