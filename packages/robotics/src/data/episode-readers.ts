@@ -9,10 +9,6 @@ import { readRobomimicHdf5 } from './robomimic-hdf5.js';
 
 /** `data.options` of every robotics episode reader. */
 export const episodeReaderOptions = z.strictObject({
-  /** Step features that make up the policy's observation, concatenated in this order. */
-  observationKeys: z.array(z.string().min(1)).min(1).default(['observation.state']),
-  /** The step feature the policy predicts. */
-  actionKey: z.string().min(1).default('action'),
   /** Load only these episode indices (default all). */
   episodes: z.array(z.number().int().min(0)).min(1).optional(),
   /** Refuse sources with more frames than this (memory bound). */
@@ -26,9 +22,10 @@ export const episodeReaderOptions = z.strictObject({
 export type EpisodeReaderOptions = z.output<typeof episodeReaderOptions>;
 
 /**
- * The steps of `set` as training examples, after checking that every episode carries the
- * observation and action features. `groupOf` is the episode, so a held-out eval split never
- * shares an episode with training; skipped features (video, images) come back as warnings.
+ * The steps of `set` as training examples. `groupOf` is the episode, so a held-out eval split
+ * never shares an episode with training; skipped features (video, images) come back as warnings.
+ * Which features are the observation and the action is the preprocessor's choice
+ * (`preprocess.options.observationKeys` / `actionKey`), checked when it fits.
  */
 export function episodeReadResult(set: EpisodeSet, options: EpisodeReaderOptions): ReadResult<StepExample> {
   const wanted = options.episodes ? new Set(options.episodes) : undefined;
@@ -37,14 +34,6 @@ export function episodeReadResult(set: EpisodeSet, options: EpisodeReaderOptions
     const missing = [...wanted].filter((i) => !episodes.some((e) => e.index === i));
     if (missing.length)
       throw new Error(`${set.source}: no episode ${missing.join(', ')} (data.options.episodes)`);
-  }
-  const available = Object.keys(set.features);
-  for (const key of [...options.observationKeys, options.actionKey]) {
-    if (!(key in set.features)) {
-      throw new Error(
-        `${set.source}: no step feature '${key}' (available: ${available.join(', ') || 'none'}); set data.options.observationKeys / actionKey`,
-      );
-    }
   }
   const steps: StepExample[] = [];
   for (const episode of episodes) for (let t = 0; t < episode.length; t++) steps.push({ episode, t });

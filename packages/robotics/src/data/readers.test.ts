@@ -193,15 +193,12 @@ describe('readNpzEpisodes', () => {
 });
 
 describe('episode readers', () => {
-  it('makes one example per step, grouped by episode; a missing feature names the available ones', async () => {
+  it('makes one example per step, grouped by episode', async () => {
     const set = syntheticEpisodes(3, 4);
     const result = episodeReadResult(set, episodeReaderOptions.parse({}));
     expect(result.dataset.length).toBe(12);
     const ex = await (result.dataset as Dataset<StepExample>).get(5);
     expect([ex.episode.index, ex.t, result.groupOf?.(ex)]).toEqual([1, 1, 1]);
-    expect(() => episodeReadResult(set, episodeReaderOptions.parse({ actionKey: 'joint_torque' }))).toThrow(
-      /synthetic: no step feature 'joint_torque' \(available: observation\.state, action\)/,
-    );
     expect(() => episodeReadResult(set, episodeReaderOptions.parse({ episodes: [1, 9] }))).toThrow(
       /no episode 9/,
     );

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs/promises';
-import h5wasm from 'h5wasm/node';
 import type { Episode, EpisodeSet, SkippedFeature } from './episode.js';
 
 /** Most bytes of a robomimic file (default 4 GiB). */
@@ -40,10 +39,12 @@ export async function readRobomimicHdf5(
   await fh.read(head, 0, 8, 0).finally(() => fh.close());
   if (head.toString('latin1') !== '\x89HDF\r\n\x1a\n')
     throw new Error(`${file}: not an HDF5 file (bad signature)`);
+  // Loaded on first use: the wasm HDF5 library is only needed for robomimic files.
+  const { default: h5wasm } = await import('h5wasm/node');
   const module = await h5wasm.ready;
   // HDF5 prints its error stack to stderr by default; make it throw so the user sees one line.
   module.activate_throwing_error_handler();
-  let f: InstanceType<typeof h5wasm.File>;
+  let f: { close(): unknown };
   try {
     f = new h5wasm.File(file, 'r');
   } catch (err) {
