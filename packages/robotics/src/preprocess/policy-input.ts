@@ -184,13 +184,13 @@ export class PolicyInput implements PreprocessorInstance<StepExample, EncodedSte
     const h = this.options.historyLength;
     const width = this.observationDim;
     const obs = new Float32Array(encoded.length * h * width);
-    encoded.forEach((e, i) => obs.set(e.observation, i * h * width));
+    for (const [i, e] of encoded.entries()) obs.set(e.observation, i * h * width);
     const withActions = encoded.every((e) => e.action);
     const a = this.fitted().actionDim;
     let targets: tf.Tensor | undefined;
     if (withActions) {
       const flat = new Float32Array(encoded.length * a);
-      encoded.forEach((e, i) => flat.set(e.action as Float32Array, i * a));
+      for (const [i, e] of encoded.entries()) flat.set(e.action as Float32Array, i * a);
       targets = tf.tensor2d(flat, [encoded.length, a]);
     }
     return {
@@ -281,7 +281,7 @@ export function observationStep(
       throw new Error('every observation key must have the same number of frames');
     length = frames.length;
     const buf = new Float32Array(frames.length * dim);
-    frames.forEach((f, t) => buf.set(Array.from(f as ArrayLike<number>), t * dim));
+    for (const [t, f] of frames.entries()) buf.set(Array.from(f as ArrayLike<number>), t * dim);
     features[key] = buf;
   });
   return { episode: { index: -1, length, features }, t: length - 1 };
