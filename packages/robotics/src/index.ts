@@ -1,2 +1,10 @@
-// @peftkit/robotics: domain plugin (not implemented yet; see the robotics issue).
-export {};
+/**
+ * @peftkit/robotics: robot-policy plugin. Episodes (LeRobot, robomimic, npz, JSONL), the
+ * policy-input preprocessor, MLP and transformer policies, action heads, presets.
+ */
+export * from './data/index.js';
+export * from './heads/index.js';
+export * from './models/index.js';
+export { roboticsPlugin } from './plugin.js';
+export * from './preprocess/index.js';
+export * from './presets/index.js';
