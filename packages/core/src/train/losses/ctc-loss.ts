@@ -84,8 +84,8 @@ export function ctcLoss(
     labels.push(row);
   }
 
-  const perExample = tf.customGrad((x: tf.Tensor) => {
-    const data = x.dataSync();
+  const perExample = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const data = (args[0] as tf.Tensor).dataSync();
     const examples: CtcExample[] = [];
     const forwards: CtcForward[] = [];
     const losses = new Float32Array(B);
