@@ -102,6 +102,20 @@ describe('ctcLoss', () => {
     tf.dispose([x, y]);
   });
 
+  it('stays finite where probabilities underflow float64 (logit gap 1000: log-space fallback)', () => {
+    const x = tf.tensor3d([[[1000, 0]], [[0, 1]]], [2, 1, 2]);
+    const y = tf.tensor2d([[1], [1]], [2, 1], 'int32');
+    const loss = (z: tf.Tensor) => ctcLoss(z, [1, 1], y, [1, 1], { reduction: 'none' });
+    const per = loss(x).dataSync();
+    expect(per[0]).toBeCloseTo(1000, 3);
+    expect(per[1]).toBeCloseTo(Math.log1p(Math.exp(-1)), 6);
+    const g = tf
+      .grad((z: tf.Tensor) => tf.sum(loss(z)))(x)
+      .dataSync();
+    expect(Array.from(g.slice(0, 2))).toEqual([1, -1]);
+    tf.dispose([x, y]);
+  });
+
   it('refuses a blank inside a target, bad lengths and bad shapes, naming the field', () => {
     const x = logits();
     const y = targets();

@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  addCtcGradient,
-  type CtcExample,
-  type CtcForward,
-  ctcForward,
-  logSoftmaxRows,
-} from './ctc-recursion.js';
+import { CtcAlignment } from './ctc-alignment.js';
+import { logSoftmaxRows } from './ctc-recursion.js';
 
 export interface CtcLossOptions {
   /** Class id of the CTC blank (default 0, HF wav2vec2's `<pad>`). */
@@ -30,7 +25,8 @@ type Lengths = tf.Tensor | ArrayLike<number>;
  * `[B, U]` (entries past each target length are ignored: any filler works).
  *
  * tfjs has no CTC and autodiff through a per-frame loop is slow, so the forward-backward (alpha-
- * beta) recursion runs on the host in float64, outside the tape, and a custom gradient returns
+ * beta) recursion runs on the host in float64, outside the tape (rescaled per frame; in log space
+ * where that would underflow), and a custom gradient returns
  * `softmax - posterior` per frame, where the posterior of a class sums the alignment occupancies of
  * every label position holding it; frames past an example's logit length get zero gradient. One
  * host read of the logits per call, so keep it out of hot inner loops of other ops.
@@ -86,22 +82,19 @@ export function ctcLoss(
 
   const perExample = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const data = (args[0] as tf.Tensor).dataSync();
-    const examples: CtcExample[] = [];
-    const forwards: CtcForward[] = [];
+    const alignments: CtcAlignment[] = [];
     const losses = new Float32Array(B);
     for (let b = 0; b < B; b++) {
       const frames = inLens[b]!;
-      const e: CtcExample = {
+      const a = new CtcAlignment({
         logProbs: logSoftmaxRows(data, b * T * C, frames, C),
         classes: C,
         frames,
         labels: labels[b]!,
         blank,
-      };
-      const fwd = ctcForward(e);
-      examples.push(e);
-      forwards.push(fwd);
-      const loss = -fwd.logLikelihood;
+      });
+      alignments.push(a);
+      const loss = -a.logLikelihood;
       losses[b] = zeroInfinity && loss === Number.POSITIVE_INFINITY ? 0 : loss;
     }
     return {
@@ -111,15 +104,14 @@ export function ctcLoss(
         const scales = dy.dataSync();
         const grad = new Float32Array(B * T * C);
         for (let b = 0; b < B; b++) {
-          const e = examples[b]!;
-          const fwd = forwards[b]!;
+          const a = alignments[b]!;
           const view = grad.subarray(b * T * C, (b + 1) * T * C);
-          if (fwd.logLikelihood === Number.NEGATIVE_INFINITY) {
+          if (a.logLikelihood === Number.NEGATIVE_INFINITY) {
             // torch: zero with zero_infinity, else NaN over the example's valid frames.
-            if (!zeroInfinity) view.fill(Number.NaN, 0, e.frames * C);
+            if (!zeroInfinity) view.fill(Number.NaN, 0, inLens[b]! * C);
             continue;
           }
-          addCtcGradient(e, fwd, view, scales[b]!);
+          a.addGradient(view, scales[b]!);
         }
         return tf.tensor3d(grad, [B, T, C]);
       },

@@ -1,7 +1,9 @@
 /**
  * Host-side CTC: the alpha (forward) and beta (backward) recursions of Graves et al. (2006) in
  * log space, over the blank-extended label sequence `l' = (blank, l1, blank, l2, ..., blank)`.
- * Float64 throughout; tensors never enter here.
+ * Float64 throughout; tensors never enter here. `ctc-scaled-recursion.ts` computes the same sums
+ * faster in the rescaled probability domain; this one is its fallback where that underflows, and
+ * decides impossible alignments (-Infinity).
  */
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
@@ -34,7 +36,8 @@ export interface CtcForward {
   readonly extended: Int32Array;
 }
 
-function extendedLabels(labels: ArrayLike<number>, blank: number): Int32Array {
+/** The blank-extended label sequence `l' = (blank, l1, blank, l2, ..., blank)`. */
+export function extendedLabels(labels: ArrayLike<number>, blank: number): Int32Array {
   const ext = new Int32Array(2 * labels.length + 1).fill(blank);
   for (let u = 0; u < labels.length; u++) ext[2 * u + 1] = labels[u]!;
   return ext;
@@ -43,6 +46,11 @@ function extendedLabels(labels: ArrayLike<number>, blank: number): Int32Array {
 /** Whether l'[s] may be reached from l'[s - 2] by skipping the blank between them. */
 function canSkip(ext: Int32Array, s: number, blank: number): boolean {
   return s >= 2 && ext[s] !== blank && ext[s] !== ext[s - 2];
+}
+
+/** `canSkip` for every state of `ext`. */
+export function skipFlags(ext: Int32Array, blank: number): Uint8Array {
+  return Uint8Array.from(ext, (_, s) => (canSkip(ext, s, blank) ? 1 : 0));
 }
 
 /** The alpha recursion and the log-likelihood of one example. */
