@@ -1,5 +1,13 @@
-/** Levenshtein distance, two-row dynamic programme. */
-export function editDistance(a: string, b: string): number {
+/**
+ * Levenshtein distance (insertions, deletions and substitutions, each 1) between two strings or
+ * two sequences compared element by element with `===` (words, code points, ids); two-row
+ * dynamic programme.
+ *
+ * @example
+ * editDistance('kitten', 'sitting'); // 3
+ * editDistance(['the', 'cat'], ['a', 'cat']); // 1
+ */
+export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
   if (a === b) return 0;
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

@@ -94,6 +94,12 @@ export interface Head<C = unknown, O = unknown, B extends ModelBatch = ModelBatc
 export interface HeadContext<C = unknown> {
   /** The run's head config (`head.config`), validated by `configSchema`, defaults applied. */
   readonly config: C;
+  /**
+   * The run's label set, as `build` and `predict` see it: for heads whose metric inputs are
+   * decoded through it (a CTC head turns frame ids into text with its vocabulary). Core always
+   * passes it (undefined when the task has no labels); optional for hand-made contexts.
+   */
+  readonly labels?: readonly string[] | undefined;
 }
 
 /** What `Head.predict` receives besides the outputs. */

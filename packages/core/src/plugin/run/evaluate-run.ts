@@ -54,7 +54,7 @@ export async function evaluateRun(
   for (const w of read.warnings ?? []) o.log?.(`warning: ${w}`);
   const head = run.head;
   const headConfig = run.headConfig;
-  const context = { config: headConfig };
+  const context = { config: headConfig, labels: run.labels };
   const metrics = await evaluate<AnyModule, ModelBatch>({
     model: run.model,
     loader: batchLoader(read.dataset, run.instance, {

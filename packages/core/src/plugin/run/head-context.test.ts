@@ -22,8 +22,8 @@ import { trainRun } from './train-run.js';
 const probeConfig = z.strictObject({ tag: z.string(), smoothing: z.number().default(0.1) });
 type ProbeConfig = z.output<typeof probeConfig>;
 
-/** Which head call received which config (`undefined`: none). */
-const seen: { call: string; config: unknown }[] = [];
+/** Which head call received which config and labels (`undefined`: none). */
+const seen: { call: string; config: unknown; labels?: readonly string[] | undefined }[] = [];
 
 class Scored extends Module<[tf.Tensor], tf.Tensor> {
   constructor(base: AnyModule, features: number) {
@@ -53,16 +53,16 @@ const probeHead: Head<ProbeConfig, tf.Tensor> = {
     return model.forward(...batch.inputs) as tf.Tensor;
   },
   loss(logits, batch, context) {
-    seen.push({ call: 'loss', config: context?.config });
+    seen.push({ call: 'loss', config: context?.config, labels: context?.labels });
     const labelSmoothing = context?.config.smoothing ?? 0;
     return crossEntropy(logits, batch.targets as tf.Tensor, { labelSmoothing }) as tf.Scalar;
   },
   metricInputs(logits, batch, context) {
-    seen.push({ call: 'metricInputs', config: context?.config });
+    seen.push({ call: 'metricInputs', config: context?.config, labels: context?.labels });
     return { predictions: tf.softmax(logits), targets: tf.clone(batch.targets as tf.Tensor) };
   },
-  async predict(logits, { config }) {
-    seen.push({ call: 'predict', config });
+  async predict(logits, { config, labels }) {
+    seen.push({ call: 'predict', config, labels });
     return Array.from({ length: logits.shape[0] as number }, () => ({ label: 'neg' }));
   },
 };
@@ -86,7 +86,7 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe('head config at loss, metric and predict time', () => {
+describe('head config and labels at loss, metric and predict time', () => {
   it('reaches every head call of train, eval and predict, re-validated for loaded runs', async () => {
     const host = await createPeftkit({ plugins: [toyPlugin, probePlugin] });
     const { config } = resolveRunConfig({
@@ -103,11 +103,15 @@ describe('head config at loss, metric and predict time', () => {
       ],
     });
     const out = path.join(dir, 'run');
-    await trainRun(host, { config, outDir: out, progress: 'none', log: () => {} });
+    const trained = await trainRun(host, { config, outDir: out, progress: 'none', log: () => {} });
     const validated = { tag: 'run', smoothing: 0.1 };
     const calls = new Set(seen.map((s) => s.call));
     expect(calls).toEqual(new Set(['forward(train)', 'forward(eval)', 'loss', 'metricInputs']));
     for (const s of seen) expect(s.config, s.call).toEqual(validated);
+    // The run's label set reaches loss and metricInputs as it reaches build and predict.
+    expect(trained.labels?.length).toBeGreaterThan(1);
+    for (const s of seen.filter((x) => !x.call.startsWith('forward')))
+      expect(s.labels, s.call).toEqual(trained.labels);
     // The class-balanced sampler is part of the trajectory the checkpoint records.
     const state = await fs.readFile(path.join(out, 'checkpoints/last/trainer_state.json'), 'utf8');
     expect(JSON.parse(state).config.train).toMatchObject({ sampler: 'class-balanced', shuffle: false });
@@ -125,6 +129,8 @@ describe('head config at loss, metric and predict time', () => {
       new Set(['forward(eval)', 'loss', 'metricInputs', 'predict']),
     );
     for (const s of seen) expect(s.config, s.call).toEqual(validated);
+    for (const s of seen.filter((x) => !x.call.startsWith('forward')))
+      expect(s.labels, s.call).toEqual(trained.labels);
 
     run.model.dispose();
 

@@ -147,6 +147,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   try {
     const head = parts.head;
     const headConfig = parts.headConfig;
+    const context = { config: headConfig, labels: data.labels };
     const summary = await new Trainer<AnyModule, ModelBatch>({
       model,
       train: trainLoader,
@@ -160,9 +161,8 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
             }),
           }
         : {}),
-      loss: (m, b) => head.loss(headForward(head, m, b, true, headConfig), b, { config: headConfig }),
-      evalStep: (m, b) =>
-        head.metricInputs(headForward(head, m, b, false, headConfig), b, { config: headConfig }),
+      loss: (m, b) => head.loss(headForward(head, m, b, true, headConfig), b, context),
+      evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false, headConfig), b, context),
       metrics: (t.metrics ?? head.defaultMetrics).map((name) => host.createMetric(name)),
       optimizer: {
         name: t.optimizer,
