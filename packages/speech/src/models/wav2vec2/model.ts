@@ -1,0 +1,116 @@
+import { Module, type Parameter, type UnaryModule, uniform } from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
+import type { SpeechEncoderInputs, SpeechEncoderOutput } from '../common/encoder-output.js';
+import { initLinearAndNorm } from '../common/init-weights.js';
+import { checkInputMask, convOutputLengths, lengthMask, maskLengths } from '../common/lengths.js';
+import {
+  type HubertConfig,
+  hasMaskedSpecEmbed,
+  type Wav2Vec2Config,
+  type Wav2Vec2FamilyConfig,
+} from './config.js';
+import { FeatureProjection, Wav2Vec2Encoder } from './encoder.js';
+import { FeatureEncoder, featureEncoderOutputLength } from './feature-encoder.js';
+
+export interface Wav2Vec2ModelOptions {
+  /** Build `masked_spec_embed` (default: when the config sets a SpecAugment probability, as HF). */
+  maskedSpecEmbed?: boolean;
+}
+
+/**
+ * wav2vec 2.0 (and HuBERT, same layout) with Hugging Face `Wav2Vec2Model` names:
+ * `feature_extractor.conv_layers.N.conv`, `feature_projection.projection`,
+ * `encoder.pos_conv_embed.conv`, `encoder.layers.N.attention.q_proj`,
+ * `encoder.layers.N.feed_forward.intermediate_dense`, `encoder.layers.N.adapter_layer` (MMS), ...
+ *
+ * Input: the raw waveform `[B, samples]` (16 kHz, zero mean / unit variance as HF's feature
+ * extractor normalises it). `attentionMask` `[B, samples]` marks real samples; frames computed
+ * from padding are then zeroed and masked out of attention, as HF does. HF advises against
+ * passing a mask to models whose feature extractor has `return_attention_mask = false`
+ * (wav2vec2-base): their group norm saw zero-padded audio in training.
+ *
+ * `masked_spec_embed` is kept for checkpoint round trips; SpecAugment masking itself is not
+ * applied.
+ *
+ * @example
+ * const w2v = new Wav2Vec2Model(wav2vec2Config({ hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4 }));
+ * const { lastHiddenState, outputLengths } = w2v.call(waveform, { attentionMask });
+ */
+export class Wav2Vec2Model extends Module<[tf.Tensor, SpeechEncoderInputs?], SpeechEncoderOutput> {
+  readonly config: Wav2Vec2FamilyConfig;
+  readonly maskedSpecEmbed: Parameter | undefined;
+
+  constructor(config: Wav2Vec2FamilyConfig, options: Wav2Vec2ModelOptions = {}) {
+    super();
+    this.config = config;
+    this.registerModule('feature_extractor', new FeatureEncoder(config));
+    this.registerModule('feature_projection', new FeatureProjection(config));
+    this.registerModule('encoder', new Wav2Vec2Encoder(config));
+    this.maskedSpecEmbed =
+      (options.maskedSpecEmbed ?? hasMaskedSpecEmbed(config))
+        ? this.initParameter('masked_spec_embed', () => tf.add(uniform([config.hidden_size], 0.5), 0.5))
+        : undefined;
+    initLinearAndNorm(this, config.initializer_range);
+    // HF initialises the projection after the conv stack with PyTorch's default Linear init.
+    const proj = this.getSubmodule('feature_projection.projection');
+    const bound = 1 / Math.sqrt(config.conv_dim[config.conv_dim.length - 1] as number);
+    for (const [, p] of proj.namedParameters()) {
+      const t = tf.tidy(() => uniform(p.shape, bound));
+      p.assign(t);
+      t.dispose();
+    }
+  }
+
+  /** Frames the model makes of `samples` inputs. */
+  outputLength(samples: number): number {
+    return featureEncoderOutputLength(this.config, samples);
+  }
+
+  forward(inputValues: tf.Tensor, inputs: SpeechEncoderInputs = {}): SpeechEncoderOutput {
+    const caller = `${this.typeName}.forward`;
+    if (inputValues.rank !== 2) {
+      throw new Error(
+        `${caller}: inputValues must be a waveform batch [B, samples], got [${inputValues.shape}]`,
+      );
+    }
+    const [b, samples] = inputValues.shape as [number, number];
+    const t = this.outputLength(samples);
+    if (t < 1) {
+      throw new Error(
+        `${caller}: ${samples} samples are too short for the conv feature encoder (no frame left)`,
+      );
+    }
+    const features = this.child<UnaryModule>('feature_extractor').forward(inputValues);
+    const hidden = this.child<UnaryModule>('feature_projection').forward(features);
+    let lengths: tf.Tensor;
+    let mask: tf.Tensor | undefined;
+    if (inputs.attentionMask) {
+      checkInputMask(inputs.attentionMask, b, samples, caller);
+      lengths = maskLengths(inputs.attentionMask, caller);
+      this.config.conv_kernel.forEach((k, i) => {
+        lengths = convOutputLengths(lengths, k, this.config.conv_stride[i] as number);
+      });
+      mask = lengthMask(lengths, t);
+    } else {
+      lengths = tf.fill([b], t, 'int32');
+    }
+    const h = this.child<Wav2Vec2Encoder>('encoder').forward(hidden, mask);
+    return { lastHiddenState: h, attentionMask: mask ?? tf.ones([b, t]), outputLengths: lengths };
+  }
+}
+
+/** HuBERT: the wav2vec2 layout under HF `HubertModel` names (`model_type` `hubert`). */
+export class HubertModel extends Wav2Vec2Model {
+  declare readonly config: HubertConfig;
+
+  constructor(config: HubertConfig, options: Wav2Vec2ModelOptions = {}) {
+    super(config, options);
+  }
+}
+
+/** The model class for a family config. */
+export function buildWav2Vec2Family(config: Wav2Vec2FamilyConfig): Wav2Vec2Model {
+  return config.model_type === 'hubert'
+    ? new HubertModel(config)
+    : new Wav2Vec2Model(config as Wav2Vec2Config);
+}
