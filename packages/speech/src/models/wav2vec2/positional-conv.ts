@@ -96,10 +96,25 @@ export class PositionalConvEmbedding extends Module<[tf.Tensor], tf.Tensor> {
     this.act = activationFromName(config.feat_extract_activation);
   }
 
+  /**
+   * HuBERT's BatchNorm. When its parameters are frozen (a PEFT base) it normalises with the
+   * running statistics even in training mode, so a frozen base does not drift with each batch.
+   */
+  private normalise(h: tf.Tensor): tf.Tensor {
+    const bn = this.child<BatchNorm1d>('batch_norm');
+    if (!bn.training || bn.weight?.trainable !== false) return bn.forward(h);
+    bn.eval();
+    try {
+      return bn.forward(h);
+    } finally {
+      bn.train();
+    }
+  }
+
   /** `[B, T, C]` -> `[B, T, C]`. */
   forward(hidden: tf.Tensor): tf.Tensor {
     let h = hidden;
-    if (this.hasSubmodule('batch_norm')) h = this.child<UnaryModule>('batch_norm').forward(h);
+    if (this.hasSubmodule('batch_norm')) h = this.normalise(h);
     h = this.child<UnaryModule>('conv').forward(h);
     if (this.kernel % 2 === 0) {
       const [b, t, c] = h.shape as [number, number, number];
