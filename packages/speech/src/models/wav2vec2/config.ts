@@ -36,9 +36,18 @@ function familyShape<T extends 'wav2vec2' | 'hubert'>(modelType: T) {
     num_conv_pos_embedding_groups: positive.default(16),
     /** Pre-norm layers and a final encoder LayerNorm (large / XLS-R / MMS); post-norm otherwise. */
     do_stable_layer_norm: z.boolean().default(false),
-    /** SpecAugment settings: a positive probability means the model has `masked_spec_embed`. */
+    /**
+     * SpecAugment in training mode: spans of `mask_time_length` frames replaced by
+     * `masked_spec_embed` (a positive probability also means the model has that parameter), and
+     * spans of `mask_feature_length` channels zeroed.
+     */
+    apply_spec_augment: z.boolean().default(true),
     mask_time_prob: rate.default(0.05),
+    mask_time_length: positive.default(10),
+    mask_time_min_masks: z.number().int().nonnegative().default(2),
     mask_feature_prob: rate.default(0),
+    mask_feature_length: positive.default(10),
+    mask_feature_min_masks: z.number().int().nonnegative().default(0),
     /** MMS: width of the per-layer attention adapters (`adapter_layer`); null = none. */
     adapter_attn_dim: positive.nullable().default(null),
     add_adapter: z

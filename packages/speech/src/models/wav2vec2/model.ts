@@ -1,4 +1,4 @@
-import { Module, type Parameter, type UnaryModule, uniform } from '@peftkit/core';
+import { getRng, Module, type Parameter, type UnaryModule, uniform } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { SpeechEncoderInputs, SpeechEncoderOutput } from '../common/encoder-output.js';
 import { initLinearAndNorm } from '../common/init-weights.js';
@@ -11,6 +11,7 @@ import {
 } from './config.js';
 import { FeatureProjection, Wav2Vec2Encoder } from './encoder.js';
 import { FeatureEncoder, featureEncoderOutputLength } from './feature-encoder.js';
+import { computeSpanMask } from './spec-augment.js';
 
 export interface Wav2Vec2ModelOptions {
   /** Build `masked_spec_embed` (default: when the config sets a SpecAugment probability, as HF). */
@@ -29,8 +30,9 @@ export interface Wav2Vec2ModelOptions {
  * passing a mask to models whose feature extractor has `return_attention_mask = false`
  * (wav2vec2-base): their group norm saw zero-padded audio in training.
  *
- * `masked_spec_embed` is kept for checkpoint round trips; SpecAugment masking itself is not
- * applied.
+ * In training mode SpecAugment masks time spans with `masked_spec_embed` and zeroes feature
+ * spans, per the config's `mask_time_*` / `mask_feature_*` fields (`apply_spec_augment: false`
+ * turns it off).
  *
  * @example
  * const w2v = new Wav2Vec2Model(wav2vec2Config({ hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4 }));
@@ -66,6 +68,46 @@ export class Wav2Vec2Model extends Module<[tf.Tensor, SpeechEncoderInputs?], Spe
     return featureEncoderOutputLength(this.config, samples);
   }
 
+  /**
+   * SpecAugment as HF's `_mask_hidden_states` in training mode: time spans replaced by
+   * `masked_spec_embed` (within each row's valid frames for wav2vec2; HuBERT ignores the
+   * lengths, as HF), feature spans zeroed across all frames. Masks come from peftkit's seeded
+   * generator. Time masking needs `masked_spec_embed` and is skipped without it.
+   */
+  private specAugment(hidden: tf.Tensor, lengths: tf.Tensor): tf.Tensor {
+    const c = this.config;
+    const [b, t, d] = hidden.shape as [number, number, number];
+    let h = hidden;
+    if (c.mask_time_prob > 0 && this.maskedSpecEmbed) {
+      const rows = c.model_type === 'wav2vec2' ? Array.from(lengths.dataSync()) : undefined;
+      const m = computeSpanMask(
+        getRng(),
+        b,
+        t,
+        { prob: c.mask_time_prob, spanLength: c.mask_time_length, minMasks: c.mask_time_min_masks },
+        rows,
+      );
+      if (m.some((v) => v === 1)) {
+        const where = tf.cast(tf.tensor3d(m, [b, t, 1], 'int32'), 'bool');
+        h = tf.where(
+          tf.broadcastTo(where, [b, t, d]),
+          tf.broadcastTo(this.maskedSpecEmbed.value, [b, t, d]),
+          h,
+        );
+      }
+    }
+    if (c.mask_feature_prob > 0) {
+      const m = computeSpanMask(getRng(), b, d, {
+        prob: c.mask_feature_prob,
+        spanLength: c.mask_feature_length,
+        minMasks: c.mask_feature_min_masks,
+      });
+      const keep = Float32Array.from(m, (v) => 1 - v);
+      h = tf.mul(h, tf.tensor3d(keep, [b, 1, d]));
+    }
+    return h;
+  }
+
   forward(inputValues: tf.Tensor, inputs: SpeechEncoderInputs = {}): SpeechEncoderOutput {
     const caller = `${this.typeName}.forward`;
     if (inputValues.rank !== 2) {
@@ -81,7 +123,7 @@ export class Wav2Vec2Model extends Module<[tf.Tensor, SpeechEncoderInputs?], Spe
       );
     }
     const features = this.child<UnaryModule>('feature_extractor').forward(inputValues);
-    const hidden = this.child<UnaryModule>('feature_projection').forward(features);
+    let hidden = this.child<UnaryModule>('feature_projection').forward(features);
     let lengths: tf.Tensor;
     let mask: tf.Tensor | undefined;
     if (inputs.attentionMask) {
@@ -94,6 +136,7 @@ export class Wav2Vec2Model extends Module<[tf.Tensor, SpeechEncoderInputs?], Spe
     } else {
       lengths = tf.fill([b], t, 'int32');
     }
+    if (this.training && this.config.apply_spec_augment) hidden = this.specAugment(hidden, lengths);
     const h = this.child<Wav2Vec2Encoder>('encoder').forward(hidden, mask);
     return { lastHiddenState: h, attentionMask: mask ?? tf.ones([b, t]), outputLengths: lengths };
   }

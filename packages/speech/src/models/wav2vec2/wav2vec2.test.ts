@@ -13,7 +13,10 @@ import { featureEncoderOutputLength } from './feature-encoder.js';
 import { HubertModel, Wav2Vec2Model } from './model.js';
 import { wav2vec2Placement } from './placement.js';
 
+// layerdrop 0: a dropped layer's LoRA factors get no gradient, so AdamW would create their
+// moment slots at a later step and the per-step tensor count would not be flat.
 const TINY = {
+  layerdrop: 0,
   hidden_size: 16,
   num_hidden_layers: 2,
   num_attention_heads: 2,
@@ -174,6 +177,31 @@ describe('Wav2Vec2Model', () => {
       'add_adapter=true is not supported',
     );
     expect(() => wav2vec2ConfigSchema.parse({ ...TINY, hiden_size: 4 })).toThrow();
+  });
+
+  it('skips layers with probability layerdrop in training mode only', () => {
+    setSeed(6);
+    const cfg = wav2vec2Config({
+      ...TINY,
+      layerdrop: 1,
+      hidden_dropout: 0,
+      activation_dropout: 0,
+      attention_dropout: 0,
+      apply_spec_augment: false,
+    });
+    const model = new Wav2Vec2Model(cfg);
+    const wav = tf.randomNormal([1, 64]);
+    const trainA = model.train().call(wav);
+    const evalA = model.eval().call(wav);
+    const w = model.getSubmodule('encoder.layers.0.feed_forward.output_dense').namedParameters()[0]![1];
+    const scaled = tf.mul(w.value, -1.5);
+    w.assign(scaled);
+    const trainB = model.train().call(wav);
+    const evalB = model.eval().call(wav);
+    expect(maxAbsDiff(trainA.lastHiddenState, trainB.lastHiddenState)).toBe(0);
+    expect(maxAbsDiff(evalA.lastHiddenState, evalB.lastHiddenState)).toBeGreaterThan(1e-3);
+    tf.dispose([wav, scaled, ...[trainA, evalA, trainB, evalB].flatMap((o) => Object.values(o))]);
+    model.dispose();
   });
 
   it('declares its roles at existing modules for every variant', () => {
