@@ -9,4 +9,4 @@ export const speechArchitectures: readonly Architecture[] = [
   wav2vec2Architecture,
   hubertArchitecture,
   convTransformerArchitecture,
-] as readonly Architecture[];
+];

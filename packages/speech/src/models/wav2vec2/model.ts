@@ -1,7 +1,7 @@
 import { getRng, Module, type Parameter, type UnaryModule, uniform } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { SpeechEncoderInputs, SpeechEncoderOutput } from '../common/encoder-output.js';
-import { initLinearAndNorm } from '../common/init-weights.js';
+import { initLinearAndNorm, resetParameter } from '../common/init-weights.js';
 import { checkInputMask, convOutputLengths, lengthMask, maskLengths } from '../common/lengths.js';
 import {
   type HubertConfig,
@@ -56,11 +56,7 @@ export class Wav2Vec2Model extends Module<[tf.Tensor, SpeechEncoderInputs?], Spe
     // HF initialises the projection after the conv stack with PyTorch's default Linear init.
     const proj = this.getSubmodule('feature_projection.projection');
     const bound = 1 / Math.sqrt(config.conv_dim[config.conv_dim.length - 1] as number);
-    for (const [, p] of proj.namedParameters()) {
-      const t = tf.tidy(() => uniform(p.shape, bound));
-      p.assign(t);
-      t.dispose();
-    }
+    for (const [, p] of proj.namedParameters()) resetParameter(p, () => uniform(p.shape, bound));
   }
 
   /** Frames the model makes of `samples` inputs. */

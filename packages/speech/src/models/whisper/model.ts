@@ -6,6 +6,7 @@ import {
   Module,
   ModuleList,
   normal,
+  type Parameter,
   type UnaryModule,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
@@ -28,15 +29,18 @@ export function whisperOutputLength(frames: number): number {
  * loaded under `embed_positions.weight` like HF's.
  */
 export class WhisperPositions extends Module<[number], tf.Tensor> {
+  readonly weight: Parameter;
+
   constructor(positions: number, width: number) {
     super();
-    this.initBuffer('weight', () => tf.tensor2d(sinusoids(positions, width), [positions, width]));
+    this.weight = this.initBuffer('weight', () =>
+      tf.tensor2d(sinusoids(positions, width), [positions, width]),
+    );
   }
 
   /** The first `t` rows `[t, d_model]`. */
   forward(t: number): tf.Tensor {
-    const w = this.namedOwnBuffers()[0]![1].value;
-    return tf.slice(w, [0, 0], [t, w.shape[1] as number]);
+    return tf.slice(this.weight.value, [0, 0], [t, this.weight.shape[1] as number]);
   }
 }
 
