@@ -6,3 +6,4 @@
 export * from './features/index.js';
 export * from './heads/index.js';
 export * from './metrics/index.js';
+export * from './models/index.js';

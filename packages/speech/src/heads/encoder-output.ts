@@ -1,21 +1,14 @@
 import type { AnyModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
+import type { SpeechEncoderOutput } from '../models/common/encoder-output.js';
+import { lengthMask } from '../models/common/lengths.js';
 
 /**
- * What a speech base's `forward` returns for the heads: frame features and which frames are real.
- * Encoders downsample (wav2vec2's conv stack: ~320 samples per frame; Whisper: 2 mel frames per
- * frame), so the valid frames of a padded batch are the encoder's to report, after downsampling.
- * Give one of `outputLengths` / `attentionMask`, or neither when every frame is valid. A bare
- * `[B, T, D]` tensor is accepted as all frames valid.
+ * What the heads accept from a base: a speech encoder's full output, or, from a third-party base,
+ * `lastHiddenState` with either `outputLengths` or `attentionMask` (or neither: every frame valid).
  */
-export type SpeechEncoderOutput = {
-  /** `[B, T, D]` features of the last layer. */
-  readonly lastHiddenState: tf.Tensor;
-  /** `[B]` valid frames per example (int32 or float holding integers). */
-  readonly outputLengths?: tf.Tensor | undefined;
-  /** `[B, T]` 1 = valid frame, 0 = padding. */
-  readonly attentionMask?: tf.Tensor | undefined;
-};
+export type EncoderOutputLike = Pick<SpeechEncoderOutput, 'lastHiddenState'> &
+  Partial<Pick<SpeechEncoderOutput, 'attentionMask' | 'outputLengths'>>;
 
 /** Frame features with a float `[B, T]` validity mask (undefined: every frame valid). */
 export interface EncoderFrames {
@@ -23,10 +16,15 @@ export interface EncoderFrames {
   readonly mask: tf.Tensor | undefined;
 }
 
-/** The frames of an encoder output, or an error naming the caller and what came instead. */
+/**
+ * The frames of an encoder output, or an error naming the caller and what came instead. Accepts
+ * what speech encoders return (`SpeechEncoderOutput`), or from third-party bases any object with
+ * `lastHiddenState` and one of `outputLengths` / `attentionMask` (valid frames after
+ * downsampling), or a bare `[B, T, D]` tensor (every frame valid).
+ */
 export function encoderFrames(out: unknown, caller: string): EncoderFrames {
   if (out instanceof tf.Tensor) return { hidden: checkHidden(out, caller), mask: undefined };
-  const o = out as Partial<SpeechEncoderOutput> | undefined;
+  const o = out as Partial<EncoderOutputLike> | undefined;
   if (!o || !(o.lastHiddenState instanceof tf.Tensor)) {
     throw new Error(
       `${caller}: the base must return [B, T, D] features or { lastHiddenState, outputLengths?, attentionMask? }, ` +
@@ -48,16 +46,6 @@ export function encoderFrames(out: unknown, caller: string): EncoderFrames {
     return { hidden, mask: lengthMask(o.outputLengths, t) };
   }
   return { hidden, mask: undefined };
-}
-
-/** `[B, T]` float mask with 1 on the first `lengths[b]` frames of each row. */
-export function lengthMask(lengths: tf.Tensor, frames: number): tf.Tensor {
-  return tf.tidy(() =>
-    tf.cast(
-      tf.less(tf.range(0, frames).reshape([1, frames]), tf.cast(lengths, 'float32').reshape([-1, 1])),
-      'float32',
-    ),
-  );
 }
 
 /** int32 `[B]` valid frames of a mask (all `T` without one). */

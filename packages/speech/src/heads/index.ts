@@ -12,10 +12,9 @@ export {
 export {
   basePrefixOf,
   type EncoderFrames,
+  type EncoderOutputLike,
   encoderFrames,
   frameLengths,
-  lengthMask,
-  type SpeechEncoderOutput,
 } from './encoder-output.js';
 export { AttentiveStatisticsPooling, maskedMeanPool } from './pooling.js';
 export {

@@ -1,12 +1,12 @@
 import { Linear, Module, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import type { SpeechEncoderOutput } from './encoder-output.js';
+import type { EncoderOutputLike } from './encoder-output.js';
 
 /**
  * A stand-in speech encoder for head tests: `tanh(proj(features))` per frame, reporting the valid
  * frames it is given as `outputLengths` (or `attentionMask`), as a real encoder reports its own.
  */
-export class TinyEncoder extends Module<[tf.Tensor, tf.Tensor?], SpeechEncoderOutput> {
+export class TinyEncoder extends Module<[tf.Tensor, tf.Tensor?], EncoderOutputLike> {
   readonly baseModelPrefix?: string;
 
   constructor(
@@ -20,7 +20,7 @@ export class TinyEncoder extends Module<[tf.Tensor, tf.Tensor?], SpeechEncoderOu
     if (prefix) this.baseModelPrefix = prefix;
   }
 
-  forward(features: tf.Tensor, lengths?: tf.Tensor): SpeechEncoderOutput {
+  forward(features: tf.Tensor, lengths?: tf.Tensor): EncoderOutputLike {
     const lastHiddenState = tf.tanh(this.child<UnaryModule>('proj').forward(features));
     if (!lengths) return { lastHiddenState };
     if (this.report === 'lengths') return { lastHiddenState, outputLengths: tf.clone(lengths) };
