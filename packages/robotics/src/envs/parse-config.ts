@@ -10,7 +10,7 @@ export function parseEnvConfig<S extends z.ZodType>(
   where: string,
 ): Readonly<z.output<S>> {
   const result = schema.safeParse(raw ?? {});
-  if (result.success) return Object.freeze(result.data) as Readonly<z.output<S>>;
+  if (result.success) return deepFreeze(result.data) as Readonly<z.output<S>>;
   const base = where.split('.');
   const root = nest(base, raw);
   const problems = formatZodIssues(result.error.issues, root, base, (p) =>
@@ -21,4 +21,12 @@ export function parseEnvConfig<S extends z.ZodType>(
 
 function nest(path: readonly string[], value: unknown): unknown {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }

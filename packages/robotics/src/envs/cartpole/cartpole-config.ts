@@ -22,17 +22,17 @@ const fields = z
     /** Cart mass, kg. */
     cartMass: positive(1),
     /** Pole mass, kg (spread uniformly along the pole). */
-    poleMass: positive(0.1),
+    poleMass: positive(0.5),
     /** Pole length from hinge to tip, m. */
     poleLength: positive(1),
     /** Pole radius, m (affects its inertia slightly). */
     poleRadius: positive(0.02),
     /** Force on the cart in N at action 1 (the motor's gear). */
-    gear: positive(10),
+    gear: positive(20),
     /** Viscous damping of the cart on its rail, N s/m. */
-    cartDamping: nonNegative(0.05),
+    cartDamping: nonNegative(0.1),
     /** Coulomb (dry) friction of the cart on its rail, N. */
-    cartFriction: nonNegative(0),
+    cartFriction: nonNegative(0.5),
     /** Viscous damping of the pole hinge, N m s/rad. */
     poleDamping: nonNegative(0.001),
     /** The cart can travel this far either side of the centre, m (a joint limit). */
