@@ -62,7 +62,7 @@ describe('cartpole env', () => {
     for (const a of actions) reused.push(env.step(a).observation);
     env.dispose();
     expect(reused.length).toBe(fresh.length);
-    reused.forEach((o, t) => expect(Array.from(o)).toEqual(Array.from(fresh[t] as Float64Array)));
+    expect(reused.map((o) => Array.from(o))).toEqual(fresh.map((o) => Array.from(o)));
     const other = await run({ terminateAngle: null }, 8, actions);
     expect(Array.from(other[0] as Float64Array)).not.toEqual(Array.from(fresh[0] as Float64Array));
   });
