@@ -1,4 +1,4 @@
-import type { MjData, MjModel } from '@mujoco/mujoco';
+import type { DoubleBuffer, MjData, MjModel } from '@mujoco/mujoco';
 import { loadMujoco, type Mujoco } from './mujoco-runtime.js';
 
 /**
@@ -16,6 +16,8 @@ import { loadMujoco, type Mujoco } from './mujoco-runtime.js';
  */
 export class Physics {
   private disposed = false;
+  /** Scratch space on the wasm heap for `mj_fullM`, made on first use. */
+  private massBuffer: DoubleBuffer | undefined;
   /** Number of generalised positions / velocities / actuators. */
   readonly nq: number;
   readonly nv: number;
@@ -115,23 +117,19 @@ export class Physics {
    * after `setState`. Joint damping is not part of c.
    */
   dynamics(): { mass: Float64Array; bias: Float64Array } {
-    const buf = new this.mujoco.DoubleBuffer(this.nv * this.nv);
-    try {
-      this.mujoco.mj_fullM(this.model, this.data, buf);
-      return { mass: Float64Array.from(buf.GetView() as Float64Array), bias: this.readBias() };
-    } finally {
-      buf.delete();
-    }
-  }
-
-  private readBias(): Float64Array {
-    return Float64Array.from(this.data.qfrc_bias as Float64Array);
+    this.massBuffer ??= new this.mujoco.DoubleBuffer(this.nv * this.nv);
+    this.mujoco.mj_fullM(this.model, this.data, this.massBuffer);
+    return {
+      mass: Float64Array.from(this.massBuffer.GetView() as Float64Array),
+      bias: Float64Array.from(this.data.qfrc_bias as Float64Array),
+    };
   }
 
   /** Frees the model and data. Safe to call twice; any use afterwards throws. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.massBuffer?.delete();
     this.mjData.delete();
     this.mjModel.delete();
   }

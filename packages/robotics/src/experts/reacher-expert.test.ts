@@ -1,5 +1,6 @@
 import { Rng } from '@peftkit/core';
 import { describe, expect, it } from 'vitest';
+import { loadMujoco, mujocoHeapBytes } from '../envs/mujoco-runtime.js';
 import { parseReacherConfig, type ReacherConfigInput, reacherFingertip } from '../envs/reacher/index.js';
 import { runRollouts } from '../rollout/run-rollouts.js';
 import { reacherExpert, reacherInverseKinematics } from './reacher-expert.js';
@@ -57,5 +58,19 @@ describe('reacher expert', () => {
     expect((b[1] as number) / (a[1] as number)).toBeCloseTo(2, 9);
     base.dispose();
     weak.dispose();
+  });
+
+  it('frees its private MuJoCo model on dispose (100 experts keep the heap size)', async () => {
+    const mj = await loadMujoco();
+    const obs = Float64Array.of(1, 0, 1, 0, 0, 0, 0.1, 0.1, 0.11, -0.1);
+    const cycle = async () => {
+      const expert = await reacherExpert();
+      expert.act(obs);
+      expert.dispose();
+    };
+    for (let i = 0; i < 5; i++) await cycle();
+    const before = mujocoHeapBytes(mj);
+    for (let i = 0; i < 100; i++) await cycle();
+    expect(mujocoHeapBytes(mj)).toBe(before);
   });
 });
