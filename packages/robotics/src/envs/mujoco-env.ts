@@ -26,6 +26,8 @@ export interface MujocoEnvSpec {
   readonly actionSpace: BoxSpace;
   readonly observationLabels: readonly string[];
   readonly actionLabels: readonly string[];
+  /** Physics timestep, s (as written into the MJCF). */
+  readonly timestep: number;
   readonly frameSkip: number;
   readonly maxSteps: number;
   /** Consecutive steps the success criterion must hold for `info.isSuccess`. */
@@ -64,7 +66,7 @@ export abstract class MujocoEnv<C> implements Env<C> {
     this.maxSteps = spec.maxSteps;
     this.frameSkip = spec.frameSkip;
     this.successSteps = spec.successSteps;
-    this.dt = physics.model.opt.timestep * spec.frameSkip;
+    this.dt = spec.timestep * spec.frameSkip;
     if (spec.observationLabels.length !== spec.observationSpace.size) {
       throw new Error(
         `${spec.id}: ${spec.observationLabels.length} observation labels for ${spec.observationSpace.size} dims`,

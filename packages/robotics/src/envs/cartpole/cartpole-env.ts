@@ -44,6 +44,7 @@ export class CartpoleEnv extends MujocoEnv<CartpoleConfig> {
       actionSpace: new BoxSpace([-1], [1]),
       observationLabels: CARTPOLE_OBSERVATION,
       actionLabels: ['motor'],
+      timestep: config.timestep,
       frameSkip: config.frameSkip,
       maxSteps: config.maxSteps,
       successSteps: config.successSteps,

@@ -59,6 +59,7 @@ export class ReacherEnv extends MujocoEnv<ReacherConfig> {
       actionSpace: new BoxSpace([-1, -1], [1, 1]),
       observationLabels: REACHER_OBSERVATION,
       actionLabels: ['shoulder', 'elbow'],
+      timestep: config.timestep,
       frameSkip: config.frameSkip,
       maxSteps: config.maxSteps,
       successSteps: config.successSteps,
