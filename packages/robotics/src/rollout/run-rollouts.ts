@@ -77,62 +77,32 @@ export async function runRollouts(
     );
   const record = options.record ?? true;
   const started = performance.now();
-  const owned: Env<unknown>[] = [];
-  const envs: Env<unknown>[] = [];
+  const { envs, owned } = await openEnvs(source, parallel);
   try {
-    for (let i = 0; i < parallel; i++) {
-      if (isEnvInstance(source)) envs.push(source);
-      else {
-        const env = await createEnv(source);
-        owned.push(env);
-        envs.push(env);
-      }
-    }
     const results: EpisodeMetrics[] = new Array(seeds.length);
     const trajectories: Trajectory[] = new Array(seeds.length);
     let next = 0;
+    /** Starts the next episode in `slot`; false when every episode has been started. */
     const start = (slot: Slot): boolean => {
       if (next >= seeds.length) return false;
-      slot.episode = next;
-      slot.seed = seeds[next] as number;
-      next++;
-      slot.observation = slot.env.reset(slot.seed);
-      slot.sumReward = 0;
-      slot.maxReward = Number.NEGATIVE_INFINITY;
-      slot.steps = 0;
-      slot.trajectory = record
-        ? {
-            seed: slot.seed,
-            dt: slot.env.dt,
-            observationLabels: slot.env.observationLabels,
-            observations: [slot.observation],
-            actions: [],
-            rewards: [],
-            info: {},
-          }
-        : undefined;
+      const seed = seeds[next] as number;
+      const observation = slot.env.reset(seed);
+      Object.assign(slot, {
+        episode: next++,
+        seed,
+        observation,
+        sumReward: 0,
+        maxReward: Number.NEGATIVE_INFINITY,
+        steps: 0,
+        trajectory: record ? newTrajectory(slot.env, seed, observation) : undefined,
+      });
       if (batch) policy.reset?.(slot.index);
       return true;
     };
-    let active: Slot[] = [];
-    for (const [index, env] of envs.entries()) {
-      const slot: Slot = {
-        env,
-        index,
-        episode: -1,
-        seed: 0,
-        observation: new Float64Array(0),
-        sumReward: 0,
-        maxReward: 0,
-        steps: 0,
-        trajectory: undefined,
-      };
-      if (start(slot)) active.push(slot);
-    }
+    let active = envs.map((env, index) => emptySlot(env, index)).filter(start);
     while (active.length > 0) {
       const actions = await decide(policy, active);
-      const still: Slot[] = [];
-      active.forEach((slot, i) => {
+      active = active.filter((slot, i) => {
         const applied = slot.env.actionSpace.clip(
           actions[i] as Action,
           `policy action (episode ${slot.episode})`,
@@ -142,27 +112,14 @@ export async function runRollouts(
         slot.sumReward += r.reward;
         slot.maxReward = Math.max(slot.maxReward, r.reward);
         slot.observation = r.observation;
-        const t = slot.trajectory;
-        if (t) recordStep(t, applied, r);
-        if (r.terminated || r.truncated) {
-          const episode: EpisodeMetrics = {
-            episode_ix: slot.episode,
-            seed: slot.seed,
-            sum_reward: slot.sumReward,
-            max_reward: slot.maxReward,
-            success: r.info.isSuccess,
-            length: slot.steps,
-            terminated: r.terminated,
-          };
-          results[slot.episode] = episode;
-          if (t) trajectories[slot.episode] = t;
-          options.onEpisode?.(episode);
-          if (start(slot)) still.push(slot);
-        } else {
-          still.push(slot);
-        }
+        if (slot.trajectory) recordStep(slot.trajectory, applied, r);
+        if (!r.terminated && !r.truncated) return true;
+        const episode = episodeMetrics(slot, r);
+        results[slot.episode] = episode;
+        if (slot.trajectory) trajectories[slot.episode] = slot.trajectory;
+        options.onEpisode?.(episode);
+        return start(slot);
       });
-      active = still;
     }
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -173,6 +130,60 @@ export async function runRollouts(
   } finally {
     for (const env of owned) env.dispose();
   }
+}
+
+/** `parallel` envs from `source`, and those of them this call created (and must dispose). */
+async function openEnvs(
+  source: EnvSource,
+  parallel: number,
+): Promise<{ envs: Env<unknown>[]; owned: Env<unknown>[] }> {
+  if (isEnvInstance(source)) return { envs: [source], owned: [] };
+  const owned: Env<unknown>[] = [];
+  try {
+    for (let i = 0; i < parallel; i++) owned.push(await createEnv(source));
+  } catch (error) {
+    for (const env of owned) env.dispose();
+    throw error;
+  }
+  return { envs: owned, owned };
+}
+
+function emptySlot(env: Env<unknown>, index: number): Slot {
+  return {
+    env,
+    index,
+    episode: -1,
+    seed: 0,
+    observation: new Float64Array(0),
+    sumReward: 0,
+    maxReward: 0,
+    steps: 0,
+    trajectory: undefined,
+  };
+}
+
+function newTrajectory(env: Env<unknown>, seed: number, observation: Float64Array): Trajectory {
+  return {
+    seed,
+    dt: env.dt,
+    observationLabels: env.observationLabels,
+    observations: [observation],
+    actions: [],
+    rewards: [],
+    info: {},
+  };
+}
+
+function episodeMetrics(slot: Slot, last: StepResult): EpisodeMetrics {
+  return {
+    episode_ix: slot.episode,
+    seed: slot.seed,
+    sum_reward: slot.sumReward,
+    max_reward: slot.maxReward,
+    success: last.info.isSuccess,
+    length: slot.steps,
+    terminated: last.terminated,
+  };
 }
 
 function recordStep(t: Trajectory, applied: Float64Array, r: StepResult): void {
