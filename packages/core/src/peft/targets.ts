@@ -1,3 +1,4 @@
+import { editDistance } from '../common/close-matches.js';
 import { type AnyModule, Linear } from '../nn/index.js';
 import { AdapterLayer } from './adapter-layer.js';
 import type { PeftConfigBase } from './config.js';
@@ -238,22 +239,4 @@ export function noTargetsError(model: AnyModule, spec: TargetSpec, peftType: str
       `${spec.excludeModules || spec.layersToTransform !== undefined ? ' after excludeModules/layersToTransform' : ''}. ` +
       `Closest module names: ${closest.join('; ')}`,
   );
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] as number;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] as number;
-      dp[j] = Math.min(
-        (dp[j] as number) + 1,
-        (dp[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = tmp;
-    }
-  }
-  return dp[b.length] as number;
 }

@@ -12,7 +12,6 @@
  */
 export { z } from 'zod';
 export { Architecture, type LoadedBase } from './architecture.js';
-export { closeMatches, didYouMean, editDistance } from './close-matches.js';
 export {
   CONTRIBUTION_KINDS,
   CONTRIBUTION_POINTS,

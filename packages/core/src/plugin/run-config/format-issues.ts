@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { didYouMean } from '../close-matches.js';
+import { didYouMean } from '../../common/close-matches.js';
 
 type Issue = z.core.$ZodIssue;
 
