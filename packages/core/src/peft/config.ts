@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLE_NAMES } from './roles.js';
+import { roleName } from './roles.js';
 
 /**
  * Fields every PEFT config shares (camelCase in TypeScript, snake_case in `adapter_config.json`).
@@ -13,7 +13,7 @@ import { ROLE_NAMES } from './roles.js';
 export const commonConfigShape = {
   peftType: z.string().min(1),
   targetModules: z.union([z.array(z.string().min(1)), z.string().min(1)]).optional(),
-  targetRoles: z.array(z.enum(ROLE_NAMES as [string, ...string[]])).optional(),
+  targetRoles: z.array(roleName).optional(),
   excludeModules: z.union([z.array(z.string().min(1)), z.string().min(1)]).optional(),
   layersToTransform: z
     .union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())])

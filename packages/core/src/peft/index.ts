@@ -52,7 +52,21 @@ export {
   resolveRole,
 } from './placement.js';
 export { getPeftMethod, hasPeftMethod, listPeftMethods, registerPeftMethod } from './registry.js';
-export { isRole, ROLE_NAMES, ROLES, type Role } from './roles.js';
+export {
+  type CoreRole,
+  defineRoles,
+  describeRole,
+  isCoreRole,
+  PLUGIN_ROLE_PATTERN,
+  type PluginRole,
+  ROLE_NAME_PATTERN,
+  ROLE_NAMES,
+  ROLES,
+  type Role,
+  type RoleDeclarations,
+  roleDeclarationProblems,
+  roleName,
+} from './roles.js';
 export {
   candidateModules,
   layerIndexOf,
