@@ -77,6 +77,7 @@ export {
   type TargetResolution,
   type TargetSpec,
   unwrapBase,
+  warnUnmatched,
 } from './targets.js';
 export {
   adapterLayerParameters,

@@ -214,6 +214,23 @@ function headPathsOf(model: AnyModule, placement: Placement | undefined): string
 }
 
 /**
+ * Reports the patterns or roles that matched nothing while others matched `matched` modules
+ * (HF PEFT drops them silently); nothing when every one matched.
+ */
+export function warnUnmatched(
+  warn: (message: string) => void,
+  peftType: string,
+  unmatched: readonly string[],
+  matched: number,
+): void {
+  if (!unmatched.length) return;
+  warn(
+    `${peftType}: these targets matched no module and were ignored: ${unmatched.join(', ')} ` +
+      `(matched ${matched} modules through the others)`,
+  );
+}
+
+/**
  * The error for "nothing matched": lists the module names closest to what was asked, with types,
  * so a typo (`querry`) is obvious.
  */
