@@ -24,7 +24,11 @@ export const commonConfigShape = {
   baseModelNameOrPath: z.string().optional(),
   revision: z.string().optional(),
   taskType: z.string().optional(),
-  /** Unmatched patterns or roles are an error unless this is set (then a warning). */
+  /**
+   * Only IA3 reads it: `feedforwardModules` entries that match none of the targets become a
+   * warning instead of an error. Targets themselves are not affected: one that matches nothing is
+   * always a warning when others matched, and nothing matched at all is always an error.
+   */
   allowUnmatched: z.boolean().default(false),
 } as const;
 
