@@ -44,7 +44,6 @@ export { ModulesToSaveWrapper } from './modules-to-save.js';
 export { getPeftModel, PeftModel, type PeftModelOptions } from './peft-model.js';
 export {
   checkPlacement,
-  countLayers,
   definePlacement,
   type Placement,
   type PlacementSpec,

@@ -111,12 +111,6 @@ export function definePlacement<const R extends PluginRole = never>(spec: Placem
   });
 }
 
-/** Number of repeated blocks, or 0 when the placement declares none. */
-export function countLayers(model: AnyModule, placement: Placement): number {
-  if (!placement.layers) return 0;
-  return model.getSubmodule(placement.layers).namedChildren().length;
-}
-
 /** Every module that plays `role` in `model`, with its layer index for per-layer roles. */
 export function resolveRole(model: AnyModule, placement: Placement, role: Role): RoleTarget[] {
   const out: RoleTarget[] = [];
