@@ -146,4 +146,60 @@ describe('tabular plugin through the peftkit CLI', () => {
     expect(result['modulesToSave']).toEqual(['classifier']);
     expect(result['labels']).toEqual(['high', 'low', 'mid']);
   });
+
+  it('declares its own role: listed by doctor and inspect, usable as a LoRA target', async () => {
+    const doctor = await peftkit(['doctor']);
+    expect(doctor.result['declaredRoles']).toEqual([
+      {
+        role: 'tabular.features',
+        description: 'the Linear that reads the standardised feature columns (features -> hidden)',
+        plugins: ['tabular'],
+        architectures: ['tabular/mlp'],
+      },
+    ]);
+
+    const data = ['--preset', 'tabular/classification', '--data', path.join(dir, 'train.csv')];
+    const target = ['--set', 'peft.targetRoles=[tabular.features]'];
+    const { result } = await peftkit(['inspect', ...data, ...target]);
+    const roles = result['roles'] as {
+      role: string;
+      declaredBy: string;
+      description: string;
+      targeted: string[];
+    }[];
+    expect(roles.find((r) => r.role === 'tabular.features')).toEqual({
+      role: 'tabular.features',
+      description: 'the Linear that reads the standardised feature columns (features -> hidden)',
+      declaredBy: 'tabular',
+      modules: ['mlp.input'],
+      targeted: ['mlp.input'],
+    });
+    expect(roles.find((r) => r.role === 'ffn.up')?.declaredBy).toBe('core');
+    expect(result['targets']).toEqual(['mlp.input']);
+
+    const out = path.join(dir, 'features-lora');
+    await peftkit(['train', ...data, ...target, '--max-steps', '2', '--out', out]);
+    const adapterConfig = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8'));
+    expect(adapterConfig.target_modules).toEqual(['input']);
+    const sidecar = JSON.parse(await fs.readFile(path.join(out, 'peftkit.json'), 'utf8'));
+    expect(sidecar.targetRoles).toEqual(['tabular.features']);
+
+    // A mistyped role is the user's error: it names the closest role and every role the MLP has.
+    const typo = await captureOutput(() =>
+      runCli([
+        '--plugin',
+        packageDir,
+        '--no-discover',
+        'inspect',
+        ...data,
+        '--set',
+        'peft.targetRoles=[tabular.feature]',
+      ]),
+    );
+    expect(typo.result).toBe(2);
+    expect(typo.stderr).toContain(
+      "peftkit: peft.targetRoles: architecture 'tabular/mlp' has no role 'tabular.feature' (did you mean 'tabular.features'?); " +
+        'its roles: ffn.up, ffn.down, norm, block, embed, tabular.features, head',
+    );
+  });
 });

@@ -4,6 +4,7 @@
  */
 
 export { type CapturedOutput, captureOutput, type RunCliOptions, runCli } from './cli/index.js';
+export * from './common/index.js';
 export * from './io/index.js';
 export * from './nn/index.js';
 export * from './peft/index.js';

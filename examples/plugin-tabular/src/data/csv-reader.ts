@@ -4,10 +4,10 @@ import {
   type DatasetReader,
   describeUnseen,
   indexLabels,
+  parseCsv,
   type ReadResult,
   z,
 } from '@peftkit/core';
-import { parseCsv } from './csv.js';
 import type { TabularRow } from './row.js';
 
 export const csvOptions = z.strictObject({
@@ -40,6 +40,11 @@ export const csvReader: DatasetReader<TabularRow, CsvOptions> = {
     if (labelAt < 0) {
       throw new Error(
         `${file}: no label column '${options.labelColumn}' (columns: ${table.header.join(', ')}); set data.options.labelColumn`,
+      );
+    }
+    if (!options.featureColumns && table.header.includes('')) {
+      throw new Error(
+        `${file}: the header has an unnamed column (an index column?); name it or set data.options.featureColumns`,
       );
     }
     const columns = options.featureColumns ?? table.header.filter((_, i) => i !== labelAt);

@@ -47,6 +47,7 @@ describe('peftkit CLI --json', () => {
     expect(report['plugins']).toEqual([{ id: 'toy', version: '0.0.1', domain: 'toy', source: null }]);
     expect(report['presets']).toBe(1);
     expect(report['pluginFailures']).toEqual([]);
+    expect(report['declaredRoles']).toEqual([]); // the toy plugin uses core's roles only
     expect(Array.isArray(report['skipped'])).toBe(true);
   });
 
@@ -79,7 +80,17 @@ describe('peftkit CLI --json', () => {
   it('inspect reports targets per role and the trainable fraction', async () => {
     const report = await json(['inspect', '--preset', 'toy/basic']);
     expect(report['method']).toBe('LORA');
-    const roles = report['roles'] as { role: string; targeted: string[] }[];
+    const roles = report['roles'] as {
+      role: string;
+      declaredBy: string;
+      description: string;
+      targeted: string[];
+    }[];
+    expect(roles.map((r) => [r.role, r.declaredBy, r.description])).toEqual([
+      ['ffn.up', 'core', 'first feed-forward projection (d -> ffn)'],
+      ['embed', 'core', 'the input token/patch embedding'],
+      ['head', 'core', 'the task head / classifier'],
+    ]);
     expect(roles.find((r) => r.role === 'ffn.up')?.targeted).toEqual([
       'body.layers.0.up',
       'body.layers.1.up',
@@ -164,6 +175,28 @@ describe('peftkit CLI errors', () => {
     expect(v.stderr).toMatch(/RunConfigError: invalid run config[\s\S]*\n\s+at /);
     const bad = await cli(['config', '--preset', 'toy/basic', '--set', 'head.id=toy/clasify']);
     expect(bad.stderr).toContain("head.id: unknown head 'toy/clasify' (did you mean 'toy/classify'?)");
+  });
+
+  it('a target role the architecture lacks names the closest and every role it has', async () => {
+    const typo = await cli(['inspect', '--preset', 'toy/basic', '--set', 'peft.targetRoles=[ffn.upp]']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      "peftkit: peft.targetRoles: architecture 'toy/mlp' has no role 'ffn.upp' (did you mean 'ffn.up'?); " +
+        'its roles: ffn.up, embed, head (from --set peft.targetRoles=[ffn.upp])\n',
+    );
+    const unmapped = await cli([
+      'inspect',
+      '--preset',
+      'toy/basic',
+      '--set',
+      'peft.targetRoles=[ffn.up,conv]',
+    ]);
+    expect(unmapped.stderr).toContain("has no role 'conv' (a core role it does not map); its roles: ffn.up");
+    const malformed = await cli(['config', '--preset', 'toy/basic', '--set', 'peft.targetRoles=[Attn.Q]']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toBe(
+      "peftkit: invalid run config: peft.targetRoles.0 must be a role name: lowercase and dotted, e.g. attn.q, ffn.up, conv.feature, got 'Attn.Q' (from --set peft.targetRoles=[Attn.Q])\n",
+    );
   });
 
   it('a plugin that fails to load is reported; the command still works', async () => {

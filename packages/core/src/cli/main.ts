@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { UserError } from '../plugin/user-error.js';
 import { PEFTKIT_VERSION } from '../plugin/version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -11,7 +12,6 @@ import { registerPresets } from './commands/presets.js';
 import { registerPretrain } from './commands/pretrain.js';
 import { registerTrain } from './commands/train.js';
 import { CliContext, type GlobalFlags, type RunCliOptions } from './context.js';
-import { UserError } from './user-error.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -14,6 +14,7 @@ export {
   type SaveCheckpointOptions,
   saveCheckpoint,
 } from './checkpoint.js';
+export { type CsvTable, parseCsv } from './csv.js';
 export { type FileSystemHandlerOptions, fileSystemHandler } from './fs-io-handler.js';
 export {
   decodeBF16,

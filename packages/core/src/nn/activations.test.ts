@@ -13,7 +13,7 @@ import {
   silu,
   Tanh,
 } from './activations.js';
-import { erf, expectClose, useCpu } from './test-helpers.js';
+import { erf, expectClose, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchNorm1d, BatchNorm2d } from './batch-norm.js';
-import { expectClose, useCpu } from './test-helpers.js';
+import { expectClose, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

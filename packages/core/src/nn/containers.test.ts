@@ -4,7 +4,7 @@ import { ReLU } from './activations.js';
 import { Linear } from './linear.js';
 import { ModuleList } from './module-list.js';
 import { Sequential } from './sequential.js';
-import { expectClose, randomTensor, useCpu } from './test-helpers.js';
+import { expectClose, randomTensor, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Conv1d, type Conv1dOptions } from './conv1d.js';
 import { toTorchLayout } from './layout.js';
-import { expectClose, randomData, useCpu } from './test-helpers.js';
+import { expectClose, randomData, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

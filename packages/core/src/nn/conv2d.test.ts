@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Conv2d, type Conv2dOptions } from './conv2d.js';
 import { toTorchLayout } from './layout.js';
-import { expectClose, naiveConv2d, randomData, useCpu } from './test-helpers.js';
+import { expectClose, naiveConv2d, randomData, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setSeed } from '../runtime/random.js';
 import { Dropout } from './dropout.js';
-import { useCpu } from './test-helpers.js';
+import { useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

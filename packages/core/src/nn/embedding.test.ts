@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Embedding } from './embedding.js';
-import { useCpu } from './test-helpers.js';
+import { useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

@@ -5,7 +5,7 @@ import { Conv2d } from './conv2d.js';
 import { Embedding } from './embedding.js';
 import { computeFans, kaimingUniform, xavierUniform } from './init.js';
 import { Linear } from './linear.js';
-import { useCpu } from './test-helpers.js';
+import { useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

@@ -7,7 +7,7 @@ import { Linear } from './linear.js';
 import { Module, type UnaryModule } from './module.js';
 import type { Parameter } from './parameter.js';
 import { Sequential } from './sequential.js';
-import { randomTensor, useCpu } from './test-helpers.js';
+import { randomTensor, useCpu } from './testing/references.js';
 import { TransformerEncoder } from './transformer-encoder.js';
 import { TransformerEncoderLayer } from './transformer-encoder-layer.js';
 

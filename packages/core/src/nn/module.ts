@@ -347,16 +347,6 @@ export abstract class Module<I extends unknown[] = [tf.Tensor], O extends tf.Ten
   dispose(): void {
     for (const p of this.stateDict().values()) p.dispose();
   }
-
-  /** One line per module: path, type and own parameter count. */
-  summary(): string {
-    const lines: string[] = [];
-    for (const [path, m] of this.namedModules()) {
-      const n = m.namedOwnParameters().reduce((s, [, p]) => s + p.size, 0);
-      lines.push(`${path || '<root>'}  ${m.typeName}${n ? `  ${n}` : ''}`);
-    }
-    return lines.join('\n');
-  }
 }
 
 /** Copies `m` and its subtree; `seen` maps originals to copies so shared members stay shared. */

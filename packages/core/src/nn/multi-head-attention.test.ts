@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { setSeed } from '../runtime/random.js';
 import type { Linear } from './linear.js';
 import { type AttentionCallOptions, MultiHeadAttention } from './multi-head-attention.js';
-import { expectClose, randomTensor, useCpu } from './test-helpers.js';
+import { expectClose, randomTensor, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LayerNorm } from './layer-norm.js';
 import { RMSNorm } from './rms-norm.js';
-import { expectClose, randomData, useCpu } from './test-helpers.js';
+import { expectClose, randomData, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AvgPool2d, Flatten, GlobalAvgPool2d, MaxPool2d } from './pooling.js';
-import { expectClose, randomData, useCpu } from './test-helpers.js';
+import { expectClose, randomData, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
 

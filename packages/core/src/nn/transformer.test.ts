@@ -5,7 +5,7 @@ import { gelu } from './activations.js';
 import { LayerNorm } from './layer-norm.js';
 import type { UnaryModule } from './module.js';
 import type { MultiHeadAttention } from './multi-head-attention.js';
-import { expectClose, randomTensor, useCpu } from './test-helpers.js';
+import { expectClose, randomTensor, useCpu } from './testing/references.js';
 import { TransformerEncoder } from './transformer-encoder.js';
 import { TransformerEncoderLayer } from './transformer-encoder-layer.js';
 

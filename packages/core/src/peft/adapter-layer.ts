@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Module, type Parameter } from '../nn/index.js';
+import { checkSafeMerge } from './safe-merge.js';
 
 /** Adapter name meaning "no adapter" in per-example routing. */
 export const BASE_ADAPTER = '__base__';
@@ -200,11 +201,7 @@ export abstract class AdapterLayer<
     try {
       const next = tf.tidy(() => tf.add(target.value, sign === 1 ? delta : tf.neg(delta)));
       try {
-        if (safe && !tf.tidy(() => tf.all(tf.isFinite(next)).dataSync()[0])) {
-          throw new Error(
-            `safe merge of adapter '${name}' into ${this.base.typeName} produced NaN/Inf; nothing was changed`,
-          );
-        }
+        if (safe) checkSafeMerge(name, this.base.typeName, [next]);
         target.assign(next);
       } finally {
         next.dispose();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLE_NAMES } from './roles.js';
+import { roleName } from './roles.js';
 
 /**
  * Fields every PEFT config shares (camelCase in TypeScript, snake_case in `adapter_config.json`).
@@ -13,7 +13,7 @@ import { ROLE_NAMES } from './roles.js';
 export const commonConfigShape = {
   peftType: z.string().min(1),
   targetModules: z.union([z.array(z.string().min(1)), z.string().min(1)]).optional(),
-  targetRoles: z.array(z.enum(ROLE_NAMES as [string, ...string[]])).optional(),
+  targetRoles: z.array(roleName).optional(),
   excludeModules: z.union([z.array(z.string().min(1)), z.string().min(1)]).optional(),
   layersToTransform: z
     .union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())])
@@ -24,7 +24,11 @@ export const commonConfigShape = {
   baseModelNameOrPath: z.string().optional(),
   revision: z.string().optional(),
   taskType: z.string().optional(),
-  /** Unmatched patterns or roles are an error unless this is set (then a warning). */
+  /**
+   * Only IA3 reads it: `feedforwardModules` entries that match none of the targets become a
+   * warning instead of an error. Targets themselves are not affected: one that matches nothing is
+   * always a warning when others matched, and nothing matched at all is always an error.
+   */
   allowUnmatched: z.boolean().default(false),
 } as const;
 

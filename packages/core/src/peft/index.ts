@@ -44,7 +44,6 @@ export { ModulesToSaveWrapper } from './modules-to-save.js';
 export { getPeftModel, PeftModel, type PeftModelOptions } from './peft-model.js';
 export {
   checkPlacement,
-  countLayers,
   definePlacement,
   type Placement,
   type PlacementSpec,
@@ -52,7 +51,21 @@ export {
   resolveRole,
 } from './placement.js';
 export { getPeftMethod, hasPeftMethod, listPeftMethods, registerPeftMethod } from './registry.js';
-export { isRole, ROLE_NAMES, ROLES, type Role } from './roles.js';
+export {
+  type CoreRole,
+  defineRoles,
+  describeRole,
+  isCoreRole,
+  PLUGIN_ROLE_PATTERN,
+  type PluginRole,
+  ROLE_NAME_PATTERN,
+  ROLE_NAMES,
+  ROLES,
+  type Role,
+  type RoleDeclarations,
+  roleDeclarationProblems,
+  roleName,
+} from './roles.js';
 export {
   candidateModules,
   layerIndexOf,
@@ -63,6 +76,7 @@ export {
   type TargetResolution,
   type TargetSpec,
   unwrapBase,
+  warnUnmatched,
 } from './targets.js';
 export {
   adapterLayerParameters,

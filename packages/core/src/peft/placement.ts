@@ -1,17 +1,31 @@
+import { didYouMean } from '../common/close-matches.js';
 import type { AnyModule } from '../nn/index.js';
-import { isRole, type Role } from './roles.js';
+import {
+  type CoreRole,
+  isCoreRole,
+  type PluginRole,
+  ROLE_NAMES,
+  type Role,
+  type RoleDeclarations,
+  roleDeclarationProblems,
+} from './roles.js';
 
 /**
  * Where an architecture's roles live. Per-layer roles are paths relative to each numbered child
  * of `layers` (e.g. `layers: 'encoder.layer'`, `'attn.q': 'attention.self.query'`); model roles
  * are absolute paths that occur once. A role may map to several paths.
+ *
+ * `R` is inferred from `declaredRoles`, so editors complete core's roles plus the declared ones
+ * in `layerRoles` / `modelRoles`, and a mistyped key does not compile.
  */
-export interface PlacementSpec {
+export interface PlacementSpec<R extends PluginRole = never> {
   architecture: string;
+  /** Roles beyond core's vocabulary that this placement uses, with descriptions (`defineRoles`). */
+  declaredRoles?: RoleDeclarations<R>;
   /** Path of the container whose numbered children ('0', '1', ...) are the repeated blocks. */
   layers?: string;
-  layerRoles?: Partial<Record<Role, string | readonly string[]>>;
-  modelRoles?: Partial<Record<Role, string | readonly string[]>>;
+  layerRoles?: Partial<Record<CoreRole | NoInfer<R>, string | readonly string[]>>;
+  modelRoles?: Partial<Record<CoreRole | NoInfer<R>, string | readonly string[]>>;
   /** PEFT types this architecture supports (upper case, e.g. 'LORA'); omitted = all. */
   supports?: readonly string[];
 }
@@ -23,7 +37,10 @@ export interface Placement {
   readonly layerRoles: Readonly<Partial<Record<Role, readonly string[]>>>;
   readonly modelRoles: Readonly<Partial<Record<Role, readonly string[]>>>;
   readonly supports: readonly string[] | undefined;
+  /** The roles this placement maps (core's and declared ones), in declaration order. */
   readonly roles: readonly Role[];
+  /** The plugin roles it declares, with descriptions (empty when it uses only core's). */
+  readonly declaredRoles: RoleDeclarations;
 }
 
 /** One module that plays a role. `layerIndex` is set for per-layer roles. */
@@ -40,11 +57,21 @@ function toList(v: string | readonly string[] | undefined): readonly string[] {
 }
 
 /**
- * Validates a placement on construction: known role names, non-empty paths, and never both
- * separate q/k/v projections and a fused qkv (a method would adapt the same weights twice).
+ * Validates a placement on construction: role names are core's or declared in `declaredRoles`
+ * (whose names and descriptions are checked too), paths are non-empty, and never both separate
+ * q/k/v projections and a fused qkv (a method would adapt the same weights twice).
+ *
+ * @example
+ * const ROLES = defineRoles({ 'tabular.features': 'the Linear reading the feature columns' });
+ * definePlacement({ architecture: 'tabular/mlp', declaredRoles: ROLES, layers: 'layers',
+ *   layerRoles: { 'ffn.up': 'up' }, modelRoles: { 'tabular.features': 'input' } });
  */
-export function definePlacement(spec: PlacementSpec): Placement {
+export function definePlacement<const R extends PluginRole = never>(spec: PlacementSpec<R>): Placement {
   const where = `placement '${spec.architecture}'`;
+  const declared: Record<string, string> = { ...(spec.declaredRoles ?? {}) };
+  const bad = roleDeclarationProblems(declared);
+  if (bad.length) throw new Error(`${where}: declaredRoles: ${bad.join('; ')}`);
+  const known = [...ROLE_NAMES, ...Object.keys(declared)];
   const layerRoles: Partial<Record<Role, readonly string[]>> = {};
   const modelRoles: Partial<Record<Role, readonly string[]>> = {};
   for (const [table, out, field] of [
@@ -52,11 +79,17 @@ export function definePlacement(spec: PlacementSpec): Placement {
     [spec.modelRoles, modelRoles, 'modelRoles'],
   ] as const) {
     for (const [name, value] of Object.entries(table ?? {})) {
-      if (!isRole(name)) throw new Error(`${where}: ${field} has unknown role '${name}'`);
+      if (!isCoreRole(name) && !Object.hasOwn(declared, name)) {
+        throw new Error(
+          `${where}: ${field} has unknown role '${name}'${didYouMean(name, known)}` +
+            `; roles are core's (${ROLE_NAMES.join(', ')}) or declared in declaredRoles` +
+            (Object.keys(declared).length ? ` (${Object.keys(declared).join(', ')})` : ''),
+        );
+      }
       const paths = toList(value as string | readonly string[] | undefined);
       if (paths.some((p) => p === '' && name !== 'block'))
         throw new Error(`${where}: ${field}.${name} has an empty path`);
-      out[name] = Object.freeze([...paths]);
+      out[name as Role] = Object.freeze([...paths]);
     }
   }
   if (Object.keys(layerRoles).length && !spec.layers) {
@@ -74,13 +107,8 @@ export function definePlacement(spec: PlacementSpec): Placement {
     modelRoles: Object.freeze(modelRoles),
     supports: spec.supports ? Object.freeze(spec.supports.map((s) => s.toUpperCase())) : undefined,
     roles: Object.freeze(roles),
+    declaredRoles: Object.freeze(declared) as RoleDeclarations,
   });
-}
-
-/** Number of repeated blocks, or 0 when the placement declares none. */
-export function countLayers(model: AnyModule, placement: Placement): number {
-  if (!placement.layers) return 0;
-  return model.getSubmodule(placement.layers).namedChildren().length;
 }
 
 /** Every module that plays `role` in `model`, with its layer index for per-layer roles. */

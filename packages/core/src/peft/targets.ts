@@ -1,24 +1,22 @@
+import { editDistance } from '../common/close-matches.js';
 import { type AnyModule, Linear } from '../nn/index.js';
 import { AdapterLayer } from './adapter-layer.js';
 import type { PeftConfigBase } from './config.js';
 import { type Placement, resolveRole } from './placement.js';
 import type { Role } from './roles.js';
 
+/** One module to adapt; `layerIndex` lets a method's `layerConfig` vary settings per layer. */
 export interface TargetMatch {
   path: string;
   module: AnyModule;
   layerIndex: number | undefined;
-  by: string[];
 }
 
 export interface TargetResolution {
+  /** The modules to adapt, in model order. */
   matched: TargetMatch[];
-  /** Each requested pattern/role with the number of modules it matched. */
-  perPattern: { pattern: string; count: number }[];
-  /** Requested patterns or roles that matched nothing. */
+  /** Requested patterns or roles that matched nothing (`role:` before roles, `regex:` before a regex). */
   unmatched: string[];
-  /** Paths that matched but were removed by `excludeModules` or `layersToTransform`. */
-  excluded: { path: string; by: string }[];
 }
 
 export type TargetSpec = Pick<
@@ -107,9 +105,9 @@ function escapeRegExp(s: string): string {
 }
 
 /**
- * Resolves a config's targets against a model. Returns every match with the patterns/roles that
- * chose it, per-pattern counts, and what matched nothing, so callers can warn or fail loudly
- * instead of silently training on a subset (a known HF PEFT pain point).
+ * Resolves a config's targets against a model: every match, and the patterns/roles that matched
+ * nothing, so callers can warn or fail loudly instead of silently training on a subset (a known
+ * HF PEFT pain point).
  *
  * `headPaths` are excluded from `'all-linear'` (the output head is not adapted).
  */
@@ -120,44 +118,36 @@ export function resolveTargets(
 ): TargetResolution {
   const { placement } = options;
   const candidates = candidateModules(model);
-  const byPath = new Map<string, { module: AnyModule; by: string[] }>();
-  const perPattern: { pattern: string; count: number }[] = [];
-  const add = (path: string, module: AnyModule, by: string): void => {
-    const e = byPath.get(path) ?? { module, by: [] };
-    if (!e.by.includes(by)) e.by.push(by);
-    byPath.set(path, e);
+  const byPath = new Map<string, AnyModule>();
+  const unmatched: string[] = [];
+  /** Adds the modules `pattern` found; records `pattern` as unmatched when it found none. */
+  const collect = (pattern: string, found: Iterable<[string, AnyModule]>): void => {
+    let count = 0;
+    for (const [path, m] of found) {
+      byPath.set(path, m);
+      count++;
+    }
+    if (count === 0) unmatched.push(pattern);
   };
 
   const tm = spec.targetModules;
   if (tm === 'all-linear') {
     const heads = new Set([...(options.headPaths ?? []), ...headPathsOf(model, placement)]);
-    let count = 0;
-    for (const [path, m] of candidates) {
-      if (unwrapBase(m) instanceof Linear && !heads.has(path)) {
-        add(path, m, 'all-linear');
-        count++;
-      }
-    }
-    perPattern.push({ pattern: 'all-linear', count });
+    collect(
+      'all-linear',
+      candidates.filter(([path, m]) => unwrapBase(m) instanceof Linear && !heads.has(path)),
+    );
   } else if (typeof tm === 'string') {
-    let count = 0;
-    for (const [path, m] of candidates) {
-      if (fullMatch(tm, path)) {
-        add(path, m, `regex:${tm}`);
-        count++;
-      }
-    }
-    perPattern.push({ pattern: `regex:${tm}`, count });
+    collect(
+      `regex:${tm}`,
+      candidates.filter(([path]) => fullMatch(tm, path)),
+    );
   } else if (tm) {
     for (const name of tm) {
-      let count = 0;
-      for (const [path, m] of candidates) {
-        if (matchesNameOrSuffix(path, name)) {
-          add(path, m, name);
-          count++;
-        }
-      }
-      perPattern.push({ pattern: name, count });
+      collect(
+        name,
+        candidates.filter(([path]) => matchesNameOrSuffix(path, name)),
+      );
     }
   }
 
@@ -168,48 +158,53 @@ export function resolveTargets(
       );
     }
     const targets = placement.roles.includes(role as Role) ? resolveRole(model, placement, role as Role) : [];
-    for (const t of targets) add(t.path, t.module, `role:${role}`);
-    perPattern.push({ pattern: `role:${role}`, count: targets.length });
+    collect(
+      `role:${role}`,
+      targets.map((t) => [t.path, t.module]),
+    );
   }
 
-  const excluded: { path: string; by: string }[] = [];
   const matched: TargetMatch[] = [];
   const ex = spec.excludeModules;
   const layers = spec.layersToTransform === undefined ? undefined : [spec.layersToTransform].flat();
-  for (const [path, { module, by }] of byPath) {
-    const exBy =
+  for (const [path, module] of byPath) {
+    const excluded =
       ex === undefined
-        ? undefined
+        ? false
         : typeof ex === 'string'
           ? fullMatch(ex, path)
-            ? `regex:${ex}`
-            : undefined
-          : ex.find((n) => matchesNameOrSuffix(path, n));
-    if (exBy) {
-      excluded.push({ path, by: `excludeModules:${exBy}` });
-      continue;
-    }
+          : ex.some((n) => matchesNameOrSuffix(path, n));
+    if (excluded) continue;
     const layerIndex = layerIndexOf(path, placement, spec.layersPattern);
-    if (layers && (layerIndex === undefined || !layers.includes(layerIndex))) {
-      excluded.push({ path, by: `layersToTransform:[${layers.join(',')}]` });
-      continue;
-    }
-    matched.push({ path, module, layerIndex, by });
+    if (layers && (layerIndex === undefined || !layers.includes(layerIndex))) continue;
+    matched.push({ path, module, layerIndex });
   }
   matched.sort(
     (a, b) => candidates.findIndex(([p]) => p === a.path) - candidates.findIndex(([p]) => p === b.path),
   );
-  return {
-    matched,
-    perPattern,
-    unmatched: perPattern.filter((p) => p.count === 0).map((p) => p.pattern),
-    excluded,
-  };
+  return { matched, unmatched };
 }
 
 function headPathsOf(model: AnyModule, placement: Placement | undefined): string[] {
   if (!placement?.roles.includes('head')) return [];
   return resolveRole(model, placement, 'head').map((t) => t.path);
+}
+
+/**
+ * Reports the patterns or roles that matched nothing while others matched `matched` modules
+ * (HF PEFT drops them silently); nothing when every one matched.
+ */
+export function warnUnmatched(
+  warn: (message: string) => void,
+  peftType: string,
+  unmatched: readonly string[],
+  matched: number,
+): void {
+  if (!unmatched.length) return;
+  warn(
+    `${peftType}: these targets matched no module and were ignored: ${unmatched.join(', ')} ` +
+      `(matched ${matched} modules through the others)`,
+  );
 }
 
 /**
@@ -238,22 +233,4 @@ export function noTargetsError(model: AnyModule, spec: TargetSpec, peftType: str
       `${spec.excludeModules || spec.layersToTransform !== undefined ? ' after excludeModules/layersToTransform' : ''}. ` +
       `Closest module names: ${closest.join('; ')}`,
   );
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] as number;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] as number;
-      dp[j] = Math.min(
-        (dp[j] as number) + 1,
-        (dp[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = tmp;
-    }
-  }
-  return dp[b.length] as number;
 }

@@ -2,7 +2,7 @@ import type { AnyModule, Parameter } from '../nn/index.js';
 import { AdapterLayer, type AdapterRouting } from './adapter-layer.js';
 import type { ConfigSpec, PeftConfig } from './config.js';
 import type { InjectContext, InjectReport, PeftMethod } from './method.js';
-import { noTargetsError, resolveTargets, type TargetMatch, unwrapBase } from './targets.js';
+import { noTargetsError, resolveTargets, type TargetMatch, unwrapBase, warnUnmatched } from './targets.js';
 
 /** Wraps one kind of base module (first factory whose `matches` accepts the module wins). */
 export interface LayerFactory {
@@ -85,12 +85,7 @@ export function injectAdapter<C extends PeftConfig>(
 ): InjectReport {
   const resolution = resolveTargets(ctx.model, config, { placement: ctx.placement });
   if (resolution.matched.length === 0) throw noTargetsError(ctx.model, config, spec.peftType);
-  if (resolution.unmatched.length) {
-    ctx.warn(
-      `${spec.peftType}: these targets matched no module and were ignored: ${resolution.unmatched.join(', ')} ` +
-        `(matched ${resolution.matched.length} modules through the others)`,
-    );
-  }
+  warnUnmatched(ctx.warn, spec.peftType, resolution.unmatched, resolution.matched.length);
   // Check every target before changing anything, so a bad target leaves the model untouched.
   const plan = resolution.matched.map((match) => {
     const existing = match.module;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AnyModule } from '../nn/module.js';
 import type { Placement } from '../peft/placement.js';
+import type { RoleDeclarations } from '../peft/roles.js';
 
 /** Contribution point for model architectures: `bind(Architecture).toConstantValue(myArch)`. */
 export const Architecture = Symbol.for('peftkit.Architecture');
@@ -43,6 +44,12 @@ export interface Architecture<C = unknown> {
   saveCheckpoint(dir: string, model: AnyModule, config: C): Promise<void>;
   /** Where the roles (`attn.q`, `ffn.up`, `block`, ...) live in a model built from `config`. */
   placement(config: C): Placement;
+  /**
+   * Roles beyond core's vocabulary that `placement` uses, with descriptions: the same
+   * `defineRoles` object the placement declares. The host lists them (`peftkit doctor`), and
+   * refuses a plugin that describes a role differently from a plugin loaded before it.
+   */
+  readonly declaredRoles?: RoleDeclarations;
   /** Width of the features the base outputs (what a head consumes), when it has one. */
   outputFeatures?(config: C): number;
 }

@@ -1,3 +1,4 @@
+import { roleDeclarationProblems } from '../peft/roles.js';
 import { Architecture } from './architecture.js';
 import { DatasetReader } from './dataset-reader.js';
 import { Head } from './head.js';
@@ -87,11 +88,18 @@ export const CONTRIBUTION_POINTS: { readonly [K in ContributionKind]: Contributi
       Architecture,
       'architecture',
       (c) => c.id,
-      shape(
-        ['id', 'description'],
-        ['build', 'loadCheckpoint', 'saveCheckpoint', 'placement'],
-        ['configSchema'],
-      ),
+      (value) => {
+        const out = shape(
+          ['id', 'description'],
+          ['build', 'loadCheckpoint', 'saveCheckpoint', 'placement'],
+          ['configSchema'],
+        )(value);
+        const declared = (value as { declaredRoles?: unknown } | null)?.declaredRoles;
+        if (out[0] !== 'is not an object' && declared !== undefined) {
+          out.push(...roleDeclarationProblems(declared).map((p) => `declaredRoles: ${p}`));
+        }
+        return out;
+      },
     ),
     heads: point(
       'heads',

@@ -5,6 +5,7 @@ import {
   type ContributionKind,
   type Contributions,
 } from './contribution-points.js';
+import { roleConflicts } from './declared-roles.js';
 import { type DomainPlugin, pluginProblems } from './domain-plugin.js';
 import type { PluginFailure, PluginSource } from './plugin-source.js';
 
@@ -137,7 +138,10 @@ export class ContributionCollector {
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + added.length);
   }
 
-  /** Id clashes of a new plugin's contributions: within itself, with core, with earlier plugins. */
+  /**
+   * Id clashes of a new plugin's contributions (within itself, with core, with earlier plugins),
+   * and plugin roles its architectures describe differently from an earlier plugin.
+   */
   private conflicts(pluginId: string, fresh: { [K in ContributionKind]?: Contributions[K][] }): string[] {
     const out: string[] = [];
     for (const kind of CONTRIBUTION_KINDS) {
@@ -156,6 +160,7 @@ export class ContributionCollector {
         seen.add(id);
       }
     }
+    out.push(...roleConflicts(this.owned.architectures.values(), pluginId, fresh.architectures ?? []));
     return out;
   }
 

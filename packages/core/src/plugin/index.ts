@@ -12,7 +12,6 @@
  */
 export { z } from 'zod';
 export { Architecture, type LoadedBase } from './architecture.js';
-export { closeMatches, didYouMean, editDistance } from './close-matches.js';
 export {
   CONTRIBUTION_KINDS,
   CONTRIBUTION_POINTS,
@@ -22,6 +21,7 @@ export {
 } from './contribution-points.js';
 export { type Attributed, ContributionCollector, type LoadedPlugin } from './contributions.js';
 export { DatasetReader, type ReadOptions, type ReadResult, type SourceSplits } from './dataset-reader.js';
+export type { DeclaredRole } from './declared-roles.js';
 export {
   type DiscoverOptions,
   type DiscoveryResult,

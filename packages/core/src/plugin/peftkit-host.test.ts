@@ -4,7 +4,7 @@ import { definePlugin } from './domain-plugin.js';
 import { createPeftkit, PluginLoadError } from './peftkit-host.js';
 import { Preset } from './preset.js';
 import { UnknownContributionError } from './registry.js';
-import { fakePlugin, fakePreset, throwingPlugin } from './testing/fake-plugins.js';
+import { fakeArchitecture, fakePlugin, fakePreset, throwingPlugin } from './testing/fake-plugins.js';
 
 describe('createPeftkit', () => {
   it('collects the contributions of two plugins with getAll and attributes each', async () => {
@@ -106,6 +106,58 @@ describe('createPeftkit', () => {
     expect(errors['m']).toContain("metric 'accuracy' shadows a built-in metric");
     expect(errors['twice']).toContain("preset 't/p' is contributed twice by plugin 'twice'");
     expect(host.presets.size).toBe(0);
+  });
+
+  it('collects plugin roles; the same role described differently is a conflict', async () => {
+    const conv = { 'conv.feature': 'convolutions of the feature extractor' };
+    const host = await createPeftkit({
+      plugins: [
+        fakePlugin('speech', { architectures: [fakeArchitecture('speech/cnn', conv)] }),
+        // Same name, same meaning: both plugins use one role.
+        fakePlugin('robotics', {
+          architectures: [
+            fakeArchitecture('robotics/cnn', { ...conv, 'action.head': 'the layer that outputs actions' }),
+          ],
+        }),
+        fakePlugin('clash', {
+          architectures: [fakeArchitecture('clash/cnn', { 'conv.feature': 'something else' })],
+        }),
+        fakePlugin('self', {
+          architectures: [
+            fakeArchitecture('self/a', { 'self.part': 'one meaning' }),
+            fakeArchitecture('self/b', { 'self.part': 'another meaning' }),
+          ],
+        }),
+        fakePlugin('core-name', {
+          architectures: [{ ...fakeArchitecture('core/x'), declaredRoles: { 'attn.q': 'mine' } } as never],
+        }),
+      ],
+    });
+    expect(host.declaredRoles()).toEqual([
+      {
+        role: 'action.head',
+        description: 'the layer that outputs actions',
+        plugins: ['robotics'],
+        architectures: ['robotics/cnn'],
+      },
+      {
+        role: 'conv.feature',
+        description: 'convolutions of the feature extractor',
+        plugins: ['robotics', 'speech'],
+        architectures: ['robotics/cnn', 'speech/cnn'],
+      },
+    ]);
+    const errors = Object.fromEntries(host.failures.map((f) => [f.plugin, f.error]));
+    expect(errors['clash']).toBe(
+      "role 'conv.feature' is declared by both plugin 'robotics' ('convolutions of the feature extractor') and plugin 'clash' ('something else'); a role has one meaning",
+    );
+    expect(errors['self']).toBe(
+      "role 'self.part' is declared twice by plugin 'self' with different descriptions",
+    );
+    expect(errors['core-name']).toContain(
+      "architecture 'core/x' is malformed: declaredRoles: 'attn.q' is a core role",
+    );
+    expect(host.architectures.ids()).toEqual(['robotics/cnn', 'speech/cnn']);
   });
 
   it('lists close matches for an unknown id', async () => {

@@ -4,6 +4,7 @@ import { BUILTIN_METRIC_NAMES, createMetric } from '../train/metrics/registry.js
 import type { Architecture } from './architecture.js';
 import { ContributionCollector, type LoadedPlugin } from './contributions.js';
 import type { DatasetReader } from './dataset-reader.js';
+import { type DeclaredRole, declaredRoles } from './declared-roles.js';
 import { type DiscoverOptions, discoverPlugins } from './discover-plugins.js';
 import type { DomainPlugin } from './domain-plugin.js';
 import type { Head } from './head.js';
@@ -77,6 +78,11 @@ export class PeftkitHost {
   /** Loaded plugins in load order, with what each contributes. */
   get plugins(): readonly LoadedPlugin[] {
     return this.collector.plugins;
+  }
+
+  /** Roles the loaded plugins declare beyond core's vocabulary (`ROLES`), sorted by name. */
+  declaredRoles(): DeclaredRole[] {
+    return declaredRoles(this.architectures.list());
   }
 
   /** Every metric name a run config may list: core's built-ins and contributed ones, sorted. */

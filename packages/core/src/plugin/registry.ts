@@ -1,4 +1,4 @@
-import { didYouMean } from './close-matches.js';
+import { didYouMean } from '../common/close-matches.js';
 import type { Attributed } from './contributions.js';
 import { UserError } from './user-error.js';
 

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs/promises';
-import type { DatasetReader } from '@peftkit/core';
+import { type DatasetReader, parseCsv } from '@peftkit/core';
 import { z } from 'zod';
-import { parseCsv } from './csv.js';
 import { recordFieldsShape } from './record-options.js';
 import { recordsToExamples } from './records-to-examples.js';
 import type { TextExample } from './text-example.js';

@@ -1,5 +1,4 @@
 export { type CorpusOptions, corpusOptions, corpusReader, splitCorpus } from './corpus-reader.js';
-export { type CsvTable, parseCsv } from './csv.js';
 export { type CsvTextOptions, csvTextOptions, csvTextReader } from './csv-reader.js';
 export { type FolderOptions, folderOptions, folderReader } from './folder-reader.js';
 export { type JsonTextOptions, jsonTextOptions, jsonTextReader, parseJsonRecords } from './json-reader.js';

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { type AnyDataset, isMapDataset } from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusOptions, corpusReader } from './corpus-reader.js';
-import { parseCsv } from './csv.js';
 import { csvTextOptions, csvTextReader } from './csv-reader.js';
 import { folderOptions, folderReader } from './folder-reader.js';
 import { jsonTextOptions, jsonTextReader } from './json-reader.js';
@@ -30,22 +29,6 @@ async function write(name: string, text: string): Promise<string> {
   await fs.writeFile(p, text);
   return p;
 }
-
-describe('CSV parsing', () => {
-  it('handles quotes, doubled quotes, embedded newlines, CRLF and a BOM', () => {
-    const t = parseCsv('\ufefftext,label\r\n"Great, ""fun""\nmovie",pos\r\nmeh,neg\r\n', {
-      delimiter: ',',
-      source: 'x',
-    });
-    expect(t.header).toEqual(['text', 'label']);
-    expect(t.rows).toEqual([
-      ['Great, "fun"\nmovie', 'pos'],
-      ['meh', 'neg'],
-    ]);
-    expect(t.lines).toEqual([2, 4]);
-    expect(() => parseCsv('a,b\n1,2,3\n', { delimiter: ',', source: 'f.csv' })).toThrow(/f.csv:2: 3 fields/);
-  });
-});
 
 describe('nlp/csv', () => {
   it('infers a sorted label set, then maps eval labels onto it and reports unseen ones', async () => {

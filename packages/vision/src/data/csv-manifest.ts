@@ -5,10 +5,10 @@ import {
   type DatasetReader,
   describeUnseen,
   indexLabels,
+  parseCsv,
   type ReadResult,
   z,
 } from '@peftkit/core';
-import { parseCsv } from './csv.js';
 import { type ImageExample, sourceForPath } from './image-example.js';
 
 export const csvManifestOptions = z
@@ -69,7 +69,7 @@ export async function readCsvManifest(
   const root = options.root ?? path.dirname(file);
   const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(root, p));
   const warnings: string[] = [];
-  const cell = (r: string[], i: number) => (r[i] ?? '').trim();
+  const cell = (r: readonly string[], i: number) => (r[i] ?? '').trim();
 
   if (options.labelColumns) {
     const cols = options.labelColumns;

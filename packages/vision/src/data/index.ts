@@ -1,6 +1,5 @@
 /** Dataset readers and file formats: image folders, CSV manifests, MedMNIST, IDX, `mnist`, DICOM. */
 export { type ArrayImageDataset, arrayImageDataset, type ImageArray, imageDims } from './array-images.js';
-export { type CsvTable, parseCsv } from './csv.js';
 export {
   type CsvManifest,
   type CsvManifestOptions,

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { type Architecture, loadCheckpointInto, readJsonObject, saveCheckpoint } from '@peftkit/core';
 import { fromFileConfig, type MlpConfig, mlpConfig, toFileConfig } from './config.js';
 import { Mlp } from './mlp.js';
-import { mlpPlacement } from './placement.js';
+import { mlpPlacement, TABULAR_ROLES } from './placement.js';
 
 /** The MLP as a peftkit architecture: build, HF-style checkpoint I/O, roles. */
 export const mlpArchitecture: Architecture<MlpConfig> = {
@@ -27,5 +27,6 @@ export const mlpArchitecture: Architecture<MlpConfig> = {
   },
   saveCheckpoint: (dir, model, config) => saveCheckpoint(dir, model, toFileConfig(config)),
   placement: () => mlpPlacement,
+  declaredRoles: TABULAR_ROLES,
   outputFeatures: (config) => config.hidden,
 };

@@ -14,6 +14,8 @@ export interface DoctorReport extends BackendReport {
   /** Plugins that were found but not loaded, with the reason. */
   pluginFailures: { plugin: string; error: string }[];
   presets: number;
+  /** Roles the plugins declare beyond core's vocabulary, with who declared them. */
+  declaredRoles: { role: string; description: string; plugins: string[]; architectures: string[] }[];
 }
 
 /** Gathers what `peftkit doctor` reports: the backend choice and why, versions, plugins. */
@@ -33,6 +35,12 @@ export async function collectDoctorReport(version: string, host: PeftkitHost): P
     })),
     pluginFailures: host.failures.map((f) => ({ plugin: f.plugin, error: f.error })),
     presets: host.presets.size,
+    declaredRoles: host.declaredRoles().map((d) => ({
+      role: d.role,
+      description: d.description,
+      plugins: [...d.plugins],
+      architectures: [...d.architectures],
+    })),
   };
 }
 
@@ -56,6 +64,10 @@ export function registerDoctor(program: Command, ctx: CliContext, version: strin
         ['kernel fixes', report.fixes.join(', ') || 'none'],
         ['plugins', report.plugins.map((p) => `${p.id}@${p.version}`).join(', ') || 'none'],
         ['presets', String(report.presets)],
+        [
+          'plugin roles',
+          report.declaredRoles.map((d) => `${d.role} (${d.plugins.join(', ')})`).join(', ') || 'none',
+        ],
       ];
       for (const s of report.skipped) rows.push([`skipped ${s.backend}`, s.reason]);
       for (const f of report.pluginFailures) rows.push([`failed plugin ${f.plugin}`, f.error]);

@@ -32,11 +32,13 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       );
       printText(
         `\n${formatTable(
-          ['role', 'modules', 'targeted'],
+          ['role', 'declared by', 'modules', 'targeted', 'description'],
           report.roles.map((r) => [
             r.role,
+            r.declaredBy,
             String(r.modules.length),
             r.targeted.length ? r.targeted.join(', ') : '-',
+            r.description,
           ]),
         )}`,
       );

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { didYouMean } from '../close-matches.js';
+import { didYouMean } from '../../common/close-matches.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -54,6 +54,11 @@ function phrase(issue: Issue, root: unknown, base: readonly PropertyKey[]): stri
     case 'not_multiple_of':
       return `must be a multiple of ${String(issue.divisor)}`;
     case 'invalid_format':
+      if (issue.format === 'regex') {
+        // A schema's own message reads as a phrase ("must be a role name: ..."); else the pattern.
+        const rule = issue.message.startsWith('must ') ? issue.message : `must match ${issue.pattern}`;
+        return `${rule}, got ${describe(value)}`;
+      }
       return `must be a valid ${issue.format}`;
     default:
       return issue.message;

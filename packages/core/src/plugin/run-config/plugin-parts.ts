@@ -1,7 +1,7 @@
 import type { z } from 'zod';
+import { didYouMean } from '../../common/close-matches.js';
 import { getPeftMethod, hasPeftMethod, listPeftMethods } from '../../peft/index.js';
 import type { Architecture } from '../architecture.js';
-import { didYouMean } from '../close-matches.js';
 import type { DatasetReader } from '../dataset-reader.js';
 import type { Head } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';

@@ -1,4 +1,4 @@
-import { resolveRole } from '../../peft/index.js';
+import { describeRole, isCoreRole, resolveRole } from '../../peft/index.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { applyPeft, completePeftConfig } from './build-model.js';
@@ -13,9 +13,14 @@ export interface InspectReport {
   /** `full`, or the PEFT type (`LORA`, ...). */
   readonly method: string;
   readonly parameters: { readonly trainable: number; readonly total: number; readonly fraction: number };
-  /** Every role the model declares, the modules playing it, and which of them the adapter targets. */
+  /**
+   * Every role the model maps (core's and its plugin's), what it means, who declared it (`core`
+   * or the plugin's id), the modules playing it, and which of them the adapter targets.
+   */
   readonly roles: readonly {
     readonly role: string;
+    readonly description: string;
+    readonly declaredBy: string;
     readonly modules: readonly string[];
     readonly targeted: readonly string[];
   }[];
@@ -68,6 +73,10 @@ export async function inspectRun(
       parameters: { trainable, total, fraction: total ? trainable / total : 0 },
       roles: roleModules.map(({ role, modules }) => ({
         role,
+        description: describeRole(role, built.placement.declaredRoles) ?? '',
+        declaredBy: isCoreRole(role)
+          ? 'core'
+          : (host.architectures.pluginOf(built.architecture.id) ?? 'unknown'),
         modules,
         targeted: peft ? modules.filter((m) => targets.includes(m)) : modules,
       })),

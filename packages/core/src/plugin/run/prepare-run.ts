@@ -6,6 +6,7 @@ import { originOf } from '../run-config/deep-merge.js';
 import { type RunParts, validatePluginParts } from '../run-config/plugin-parts.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { type BuiltModel, buildModel, resolveArchitecture } from './build-model.js';
+import { checkRunRoles } from './check-roles.js';
 import { readPreprocessorFile } from './preprocessor-file.js';
 import { type RunData, readRunData } from './read-data.js';
 
@@ -32,8 +33,8 @@ export interface PreparedRun {
 
 /**
  * Validates the plugin parts of `config`, seeds the process RNG, reads the data, fits the
- * preprocessor (restoring the base checkpoint's or the resumed run's state first), and builds
- * base + head with the re-rooted placement.
+ * preprocessor (restoring the base checkpoint's or the resumed run's state first), builds
+ * base + head with the re-rooted placement, and checks `peft.targetRoles` against it.
  */
 export async function prepareRun(
   host: PeftkitHost,
@@ -74,5 +75,11 @@ export async function prepareRun(
     log: o.log,
     ...(o.origins ? { origins: o.origins } : {}),
   });
+  try {
+    checkRunRoles(host, config, built, o.origins);
+  } catch (err) {
+    built.headed.model.dispose();
+    throw err;
+  }
   return { parts, data, instance, built, baseDir };
 }

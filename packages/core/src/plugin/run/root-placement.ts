@@ -1,5 +1,5 @@
 import { definePlacement, type Placement, type PlacementSpec } from '../../peft/index.js';
-import type { Role } from '../../peft/roles.js';
+import type { PluginRole, Role } from '../../peft/roles.js';
 import type { HeadedModel } from '../head.js';
 
 /**
@@ -18,8 +18,9 @@ export function rootPlacement(placement: Placement, headed: HeadedModel): Placem
     modelRoles[role] = paths.map(under);
   }
   if (headed.headPaths.length) modelRoles.head = [...(modelRoles.head ?? []), ...headed.headPaths];
-  const spec: PlacementSpec = {
+  const spec: PlacementSpec<PluginRole> = {
     architecture: placement.architecture,
+    declaredRoles: placement.declaredRoles,
     ...(placement.layers ? { layers: under(placement.layers) } : {}),
     layerRoles: placement.layerRoles,
     modelRoles,

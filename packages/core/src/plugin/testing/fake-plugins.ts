@@ -3,6 +3,10 @@
  * from the package.
  */
 import { ContainerModule } from 'inversify';
+import { z } from 'zod';
+import { definePlacement } from '../../peft/placement.js';
+import type { RoleDeclarations } from '../../peft/roles.js';
+import { Architecture } from '../architecture.js';
 import { DatasetReader } from '../dataset-reader.js';
 import { type DomainPlugin, definePlugin } from '../domain-plugin.js';
 import { MetricContribution } from '../metric-contribution.js';
@@ -26,10 +30,40 @@ export function fakeReader(id: string): DatasetReader {
   };
 }
 
-/** A plugin contributing the given presets (and readers), bound as constants. */
+/**
+ * An architecture that only describes itself (building or loading one throws); its placement
+ * maps each declared role to a module of the same name.
+ */
+export function fakeArchitecture(id: string, declaredRoles?: RoleDeclarations): Architecture {
+  const unbuildable = () => {
+    throw new Error('fake architecture');
+  };
+  return {
+    id,
+    description: `fake ${id}`,
+    configSchema: z.object({}),
+    build: unbuildable,
+    loadCheckpoint: async () => unbuildable(),
+    saveCheckpoint: async () => unbuildable(),
+    placement: () =>
+      definePlacement({
+        architecture: id,
+        ...(declaredRoles ? { declaredRoles } : {}),
+        modelRoles: Object.fromEntries(Object.keys(declaredRoles ?? {}).map((r) => [r, r])),
+      }),
+    ...(declaredRoles ? { declaredRoles } : {}),
+  };
+}
+
+/** A plugin contributing the given presets (and readers, metrics, architectures), bound as constants. */
 export function fakePlugin(
   id: string,
-  contributions: { presets?: string[]; readers?: string[]; metrics?: string[] },
+  contributions: {
+    presets?: string[];
+    readers?: string[];
+    metrics?: string[];
+    architectures?: Architecture[];
+  },
 ): DomainPlugin {
   return definePlugin({
     id,
@@ -39,6 +73,7 @@ export function fakePlugin(
     module: new ContainerModule(({ bind }) => {
       for (const p of contributions.presets ?? []) bind(Preset).toConstantValue(fakePreset(p));
       for (const r of contributions.readers ?? []) bind(DatasetReader).toConstantValue(fakeReader(r));
+      for (const a of contributions.architectures ?? []) bind(Architecture).toConstantValue(a);
       for (const m of contributions.metrics ?? []) {
         bind(MetricContribution).toConstantValue({
           id: m,

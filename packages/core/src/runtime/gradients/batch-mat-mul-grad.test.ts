@@ -2,7 +2,7 @@ import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
-import { maxRelError, randomArray, valuesOn } from '../test-support.js';
+import { maxRelError, randomArray, valuesOn } from '../testing/cross-backend.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 

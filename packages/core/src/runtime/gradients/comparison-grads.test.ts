@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
-import { maxRelError, randomArray, valuesOn } from '../test-support.js';
+import { maxRelError, randomArray, valuesOn } from '../testing/cross-backend.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });

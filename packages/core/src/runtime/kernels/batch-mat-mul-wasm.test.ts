@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
-import { maxRelError, randomArray, valuesOn } from '../test-support.js';
+import { maxRelError, randomArray, valuesOn } from '../testing/cross-backend.js';
 import { setMinSliceWork } from './batch-mat-mul-wasm.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

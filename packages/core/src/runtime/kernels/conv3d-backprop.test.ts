@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it } from 'vitest';
-import { convGrads, expectMatchesStockCpu, useWasmBackend } from './kernel-test-kit.js';
+import { convGrads, expectMatchesStockCpu, useWasmBackend } from './testing/kernel-kit.js';
 
 type Shape5 = [number, number, number, number, number];
 

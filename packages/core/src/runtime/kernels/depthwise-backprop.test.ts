@@ -7,7 +7,7 @@ import {
   valuesOn,
   valuesWithKernels,
   weightedSum,
-} from '../test-support.js';
+} from '../testing/cross-backend.js';
 import { sizeOf as size } from './kernel-io.js';
 import {
   convGrads,
@@ -17,7 +17,7 @@ import {
   kernelCall,
   type Shape4,
   useWasmBackend,
-} from './kernel-test-kit.js';
+} from './testing/kernel-kit.js';
 
 // Captured before the fixes replace some of them: the reference is always stock tfjs on cpu.
 const stockCpu = captureKernels(

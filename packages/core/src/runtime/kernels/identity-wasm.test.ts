@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { binaryCrossEntropyWithLogits } from '../../train/losses/binary-cross-entropy.js';
 import { crossEntropy } from '../../train/losses/cross-entropy.js';
 import { initBackend } from '../backend.js';
-import { captureKernels, maxRelError } from '../test-support.js';
+import { captureKernels, maxRelError } from '../testing/cross-backend.js';
 
 let stockIdentity: KernelConfig;
 beforeAll(async () => {

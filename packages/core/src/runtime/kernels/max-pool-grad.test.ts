@@ -9,9 +9,9 @@ import {
   valuesOn,
   valuesWithKernels,
   weightedSum,
-} from '../test-support.js';
+} from '../testing/cross-backend.js';
 import { sizeOf as size } from './kernel-io.js';
-import { expectMatchesStockCpu, type Shape4 } from './kernel-test-kit.js';
+import { expectMatchesStockCpu, type Shape4 } from './testing/kernel-kit.js';
 
 // Captured before the fixes replace some of them: the reference is always stock tfjs on cpu.
 const stockCpu = captureKernels(['MaxPoolGrad'], 'cpu');

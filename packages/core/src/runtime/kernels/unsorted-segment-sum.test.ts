@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { Rng } from '../random.js';
-import { maxRelError, randomArray, valuesOn } from '../test-support.js';
+import { maxRelError, randomArray, valuesOn } from '../testing/cross-backend.js';
 
 /** Plain JS reference: segment sums over the leading `ids.length` elements of x's rows. */
 function reference(x: Float32Array, ids: Int32Array, numSegments: number): Float64Array {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loaders, lossFn, makeModel, snapshotTrainable } from './test-support.js';
+import { loaders, lossFn, makeModel, snapshotTrainable } from './testing/toy-task.js';
 import { fit } from './trainer.js';
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import {
   snapshotTrainable,
   type TinyPeft,
   tempDir,
-} from './test-support.js';
+} from './testing/toy-task.js';
 import { fit } from './trainer.js';
 
 let tmp: string;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evalStep, loaders, lossFn, makeModel, tempDir } from './test-support.js';
+import { evalStep, loaders, lossFn, makeModel, tempDir } from './testing/toy-task.js';
 import { fit } from './trainer.js';
 
 let tmp: string;

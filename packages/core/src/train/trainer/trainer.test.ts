@@ -8,7 +8,7 @@ import { setSeed } from '../../runtime/random.js';
 import type { MetricsRecord } from '../report/metrics-log.js';
 import type { TrainSummary } from '../report/summary.js';
 import type { StepLogs } from './callbacks.js';
-import { evalStep, loaders, lossFn, makeModel, snapshotTrainable, tempDir } from './test-support.js';
+import { evalStep, loaders, lossFn, makeModel, snapshotTrainable, tempDir } from './testing/toy-task.js';
 import { fit } from './trainer.js';
 
 let tmp: string;

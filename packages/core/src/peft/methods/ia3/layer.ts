@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, normal } from '../../../nn/index.js';
 import { AdapterLayer, AdapterParameterDict, type AdapterRouting } from '../../adapter-layer.js';
+import { checkSafeMerge } from '../../safe-merge.js';
 import type { Ia3LayerSettings } from './config.js';
 import { type Ia3Base, ia3VectorShape, ia3WeightFactor, isIa3Base } from './scaling.js';
 
@@ -121,17 +122,7 @@ export class Ia3Layer extends AdapterLayer<[tf.Tensor], tf.Tensor> {
       };
     });
     try {
-      if (safe) {
-        const finite = tf.tidy(
-          () =>
-            tf.all(tf.isFinite(weight)).dataSync()[0] && (!bias || tf.all(tf.isFinite(bias)).dataSync()[0]),
-        );
-        if (!finite) {
-          throw new Error(
-            `safe merge of IA3 adapter '${name}' into ${base.typeName} produced NaN/Inf; nothing was changed`,
-          );
-        }
-      }
+      if (safe) checkSafeMerge(name, base.typeName, [weight, bias]);
       if (sign === 1 && this.hasNearZero(name)) {
         this.unmergeCopies.set(name, {
           weight: base.weight.value.clone(),

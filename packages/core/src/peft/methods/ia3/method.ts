@@ -1,7 +1,7 @@
 import { Conv2d, Linear } from '../../../nn/index.js';
 import type { InjectContext, PeftMethod } from '../../method.js';
 import { type Placement, resolveRole } from '../../placement.js';
-import { isRole, type Role } from '../../roles.js';
+import { isCoreRole, type Role } from '../../roles.js';
 import { matchesNameOrSuffix, resolveTargets } from '../../targets.js';
 import { defineTunerMethod, injectAdapter, layerFactory, type TunerMethodSpec } from '../../tuner.js';
 import { type Ia3Config, type Ia3LayerSettings, ia3Config } from './config.js';
@@ -64,8 +64,8 @@ function feedforwardPaths(ctx: InjectContext, config: Ia3Config, targets: readon
     if (typeof ff === 'string') {
       const re = new RegExp(`^(?:${entry})$`);
       hits = targets.filter((p) => re.test(p));
-    } else if (isRole(entry) && ctx.placement?.roles.includes(entry)) {
-      const rolePaths = new Set(resolveRole(ctx.model, ctx.placement, entry).map((t) => t.path));
+    } else if (ctx.placement?.roles.includes(entry as Role)) {
+      const rolePaths = new Set(resolveRole(ctx.model, ctx.placement, entry as Role).map((t) => t.path));
       hits = targets.filter((p) => rolePaths.has(p));
     } else {
       hits = targets.filter((p) => matchesNameOrSuffix(p, entry));
@@ -94,13 +94,15 @@ function fileConfigFor(
   config: Ia3Config,
   targets: readonly string[],
   ffPaths: ReadonlySet<string>,
+  placement: Placement | undefined,
 ): Record<string, unknown> {
+  const isRoleName = (f: string) => isCoreRole(f) || (placement?.roles.includes(f as Role) ?? false);
   const tm = config.targetModules;
   const ff = config.feedforwardModules;
   const plainList = Array.isArray(tm) && !config.targetRoles?.length;
   const plainRegex = typeof tm === 'string' && tm !== 'all-linear' && !config.targetRoles?.length;
   if (ff === undefined && (plainList || plainRegex)) return { feedforwardModules: [] };
-  if (plainRegex && (typeof ff === 'string' || ff?.every((f) => !isRole(f)))) return {};
+  if (plainRegex && (typeof ff === 'string' || ff?.every((f) => !isRoleName(f)))) return {};
   if (plainList && Array.isArray(ff) && ff.every((f) => tm.includes(f))) return {};
   return {
     targetModules: [...targets],
@@ -134,6 +136,6 @@ export const ia3Method: PeftMethod<Ia3Config> = {
       effective,
       adapterName,
     );
-    return { ...report, fileConfig: fileConfigFor(config, report.targets, ffPaths) };
+    return { ...report, fileConfig: fileConfigFor(config, report.targets, ffPaths, ctx.placement) };
   },
 };

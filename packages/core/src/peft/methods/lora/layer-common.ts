@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, type Dropout, type Parameter, stopGradient } from '../../../nn/index.js';
 import { AdapterContainerLike, AdapterLayer, type AdapterModuleDict } from '../../adapter-layer.js';
+import { checkSafeMerge } from '../../safe-merge.js';
 import type { LoraLayerSettings } from './config.js';
 import { DoraMagnitude, outputNorm } from './dora.js';
 import { checkLoraSettings } from './settings-check.js';
@@ -198,11 +199,7 @@ export abstract class LoraLayer extends AdapterLayer<[tf.Tensor], tf.Tensor> {
     const scale = this.doraScale(name);
     const next = tf.tidy(() => tf.mul(tf.add(w.value, this.loraDelta(name)), scale));
     try {
-      if (safe && !tf.tidy(() => tf.all(tf.isFinite(next)).dataSync()[0])) {
-        throw new Error(
-          `safe merge of adapter '${name}' into ${this.base.typeName} produced NaN/Inf; nothing was changed`,
-        );
-      }
+      if (safe) checkSafeMerge(name, this.base.typeName, [next]);
       w.assign(next);
       this.doraMergeScales.set(name, scale);
     } catch (err) {

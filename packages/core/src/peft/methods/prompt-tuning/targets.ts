@@ -1,7 +1,7 @@
 import type { PeftConfigBase } from '../../config.js';
 import type { InjectContext } from '../../method.js';
 import type { Role } from '../../roles.js';
-import { noTargetsError, resolveTargets, type TargetMatch } from '../../targets.js';
+import { noTargetsError, resolveTargets, type TargetMatch, warnUnmatched } from '../../targets.js';
 
 /**
  * Where a prompt-learning method attaches: the modules named by `targetModules` / `targetRoles`
@@ -35,8 +35,6 @@ export function resolvePromptTargets(
   }
   const r = resolveTargets(ctx.model, spec, { placement: ctx.placement });
   if (r.matched.length === 0) throw noTargetsError(ctx.model, spec, peftType);
-  if (r.unmatched.length) {
-    ctx.warn(`${peftType}: these targets matched no module and were ignored: ${r.unmatched.join(', ')}`);
-  }
+  warnUnmatched(ctx.warn, peftType, r.unmatched, r.matched.length);
   return r.matched;
 }

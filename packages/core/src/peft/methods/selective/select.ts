@@ -1,7 +1,13 @@
 import type { AnyModule, Parameter } from '../../../nn/index.js';
 import type { PeftConfigBase } from '../../config.js';
 import type { InjectContext } from '../../method.js';
-import { noTargetsError, resolveTargets, type TargetMatch, type TargetSpec } from '../../targets.js';
+import {
+  noTargetsError,
+  resolveTargets,
+  type TargetMatch,
+  type TargetSpec,
+  warnUnmatched,
+} from '../../targets.js';
 
 /**
  * Resolves several target specs (each with its own module names or regex) and unions the
@@ -34,12 +40,7 @@ export function resolveUnion(
       peftType,
     );
   }
-  if (unmatched.length) {
-    ctx.warn(
-      `${peftType}: these targets matched no module and were ignored: ${unmatched.join(', ')} ` +
-        `(matched ${byPath.size} modules through the others)`,
-    );
-  }
+  warnUnmatched(ctx.warn, peftType, unmatched, byPath.size);
   const order = new Map(ctx.model.namedModules()).keys();
   const rank = new Map([...order].map((p, i) => [p, i]));
   return [...byPath.values()].sort((a, b) => (rank.get(a.path) ?? 0) - (rank.get(b.path) ?? 0));

@@ -6,14 +6,14 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import '../../peft/index.js';
-import { getPeftModel, type PeftModel } from '../../peft/peft-model.js';
-import { TinyBert } from '../../peft/testing/tiny-bert.js';
-import { Rng, setSeed } from '../../runtime/random.js';
-import { DataLoader } from '../data/data-loader.js';
-import { arrayDataset } from '../data/dataset.js';
-import { crossEntropy } from '../losses/cross-entropy.js';
-import type { EvalOutput } from './fit-options.js';
+import '../../../peft/index.js';
+import { getPeftModel, type PeftModel } from '../../../peft/peft-model.js';
+import { TinyBert } from '../../../peft/testing/tiny-bert.js';
+import { Rng, setSeed } from '../../../runtime/random.js';
+import { DataLoader } from '../../data/data-loader.js';
+import { arrayDataset } from '../../data/dataset.js';
+import { crossEntropy } from '../../losses/cross-entropy.js';
+import type { EvalOutput } from '../fit-options.js';
 
 export interface Example {
   ids: number[];

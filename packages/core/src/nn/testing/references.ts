@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { Rng } from '../runtime/random.js';
+import { Rng } from '../../runtime/random.js';
 
 /**
  * Plain-JS references and utilities for the nn tests (not exported from the package). The

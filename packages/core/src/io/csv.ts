@@ -6,10 +6,14 @@ export interface CsvTable {
 }
 
 /**
- * Parses CSV text after RFC 4180: fields separated by `delimiter`, optionally quoted with `"`;
- * inside quotes a doubled `""` is a quote and delimiters and line breaks are literal. Accepts
- * LF and CRLF, a UTF-8 BOM and a missing final line break; skips blank lines. The first row is
- * the header; every row must have as many fields as the header.
+ * Parses CSV/TSV text with a header row, after RFC 4180: fields separated by `delimiter`,
+ * optionally quoted with `"`; inside quotes a doubled `""` is a quote and delimiters and line
+ * breaks are literal. Accepts LF, CRLF and CR, a UTF-8 BOM and a missing final line break; skips
+ * blank lines. A quote inside an unquoted field is kept as a character (`5" screen`), as
+ * Python's `csv` does; text after a closing quote is an error, since it usually means an
+ * unescaped quote inside a quoted field. Header names are trimmed and must be unique (an empty
+ * name, e.g. pandas' index column, is allowed); every row must have as many fields as the header.
+ * Errors name `source` and the line.
  *
  * @example
  * parseCsv('a,b\n1,"x, ""y"""\n').rows; // [['1', 'x, "y"']]
@@ -61,13 +65,13 @@ export function parseCsv(text: string, options: { delimiter?: string; source?: s
         }
         continue;
       }
-      if (c === '\n') line += 1;
+      // Count CRLF once and a lone CR as a line break, as outside quotes.
+      if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) line += 1;
       field += c;
       i += 1;
       continue;
     }
-    if (c === '"') {
-      if (field !== '' || wasQuoted) throw new Error(`${where}:${line}: a quote may only start a field`);
+    if (c === '"' && field === '' && !wasQuoted) {
       quoted = true;
       wasQuoted = true;
       wasQuotedRecord = true;
@@ -92,7 +96,6 @@ export function parseCsv(text: string, options: { delimiter?: string; source?: s
   const header = head.fields.map((h) => h.trim());
   const seen = new Set<string>();
   for (const h of header) {
-    if (!h) throw new Error(`${where}:${head.line}: empty column name in the header`);
     if (seen.has(h)) throw new Error(`${where}:${head.line}: duplicate column '${h}'`);
     seen.add(h);
   }

@@ -6,9 +6,15 @@
 import type { KernelConfig } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect } from 'vitest';
-import { initBackend } from '../backend.js';
-import { maxRelError, randomArray, valuesOn, valuesWithKernels, weightedSum } from '../test-support.js';
-import { sizeOf } from './kernel-io.js';
+import { initBackend } from '../../backend.js';
+import {
+  maxRelError,
+  randomArray,
+  valuesOn,
+  valuesWithKernels,
+  weightedSum,
+} from '../../testing/cross-backend.js';
+import { sizeOf } from '../kernel-io.js';
 
 export type Shape4 = [number, number, number, number];
 

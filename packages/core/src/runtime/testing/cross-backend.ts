@@ -5,7 +5,7 @@
 
 import type { KernelConfig } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from './random.js';
+import { Rng } from '../random.js';
 
 /** `n` seeded normal values scaled by `scale`. */
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {

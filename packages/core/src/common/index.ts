@@ -1,0 +1,5 @@
+/**
+ * Helpers with no domain and no tensors that every layer of core may use (the peft engine's
+ * messages as well as the plugin host's): close-match suggestions for mistyped names.
+ */
+export { closeMatches, didYouMean, editDistance } from './close-matches.js';
