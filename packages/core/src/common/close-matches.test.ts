@@ -12,6 +12,13 @@ describe('editDistance', () => {
 });
 
 describe('closeMatches', () => {
+  it('compares sequences element by element (words, ids)', () => {
+    expect(editDistance('flaw', 'lawn')).toBe(2);
+    expect(editDistance(['the', 'cat', 'sat'], ['a', 'cat', 'sat', 'down'])).toBe(2);
+    expect(editDistance([1, 2, 3], [1, 3])).toBe(1);
+    expect(editDistance(Int32Array.of(5, 5), [])).toBe(2);
+  });
+
   it('keeps only the nearest tier and matches on the last path segment', () => {
     expect(closeMatches('nlp/sentimnt', ['nlp/sentiment', 'nlp/topic', 'vision/medical'])).toEqual([
       'nlp/sentiment',

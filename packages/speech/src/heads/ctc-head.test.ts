@@ -15,7 +15,7 @@ import { ctcHead, ctcHeadConfig } from './ctc-head.js';
 import type { CtcOutput } from './ctc-model.js';
 import { padCtcTargets } from './ctc-targets.js';
 import { buildCharVocabulary, CtcVocabulary } from './ctc-vocabulary.js';
-import { TinyEncoder } from './tiny-encoder.test-support.js';
+import { TinyEncoder } from './testing/tiny-encoder.js';
 
 const LABELS = buildCharVocabulary(['abc']); // <pad>, <unk>, |, a, b, c
 const vocab = new CtcVocabulary(LABELS);

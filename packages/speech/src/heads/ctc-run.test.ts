@@ -37,7 +37,7 @@ import { cerMetric, werMetric } from '../metrics/error-rate.js';
 import { ctcHead } from './ctc-head.js';
 import { padCtcTargets } from './ctc-targets.js';
 import { buildCharVocabulary, CtcVocabulary } from './ctc-vocabulary.js';
-import { TinyEncoder } from './tiny-encoder.test-support.js';
+import { TinyEncoder } from './testing/tiny-encoder.js';
 
 interface Utterance {
   readonly text: string;

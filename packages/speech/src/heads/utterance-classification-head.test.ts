@@ -1,7 +1,7 @@
 import { AdamW, initBackend, type ModelBatch, setSeed, valueAndGrads } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TinyEncoder } from './tiny-encoder.test-support.js';
+import { TinyEncoder } from './testing/tiny-encoder.js';
 import {
   utteranceClassificationHead as head,
   utteranceClassificationHeadConfig,

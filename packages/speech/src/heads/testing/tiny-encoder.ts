@@ -1,6 +1,6 @@
 import { Linear, Module, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderOutputLike } from './encoder-output.js';
+import type { EncoderOutputLike } from '../encoder-output.js';
 
 /**
  * A stand-in speech encoder for head tests: `tanh(proj(features))` per frame, reporting the valid
