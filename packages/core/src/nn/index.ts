@@ -111,3 +111,4 @@ export {
   type TransformerEncoderLayerNames,
   type TransformerEncoderLayerOptions,
 } from './transformer-encoder-layer.js';
+export { initTransformerWeights, resetFill, resetNormal } from './transformer-init.js';
