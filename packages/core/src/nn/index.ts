@@ -104,6 +104,7 @@ export { Sequential } from './sequential.js';
 export { stopGradient } from './stop-gradient.js';
 export { TransformerEncoder, type TransformerEncoderOptions } from './transformer-encoder.js';
 export {
+  type AttentionModule,
   type EncoderCallOptions,
   type EncoderLayerModule,
   TORCH_ENCODER_LAYER_NAMES,

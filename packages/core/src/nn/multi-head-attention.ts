@@ -188,6 +188,9 @@ export class MultiHeadAttention extends PrefixTunableAttention<
     }
     assertLastDim(value, this.kvDim, 'value', caller);
 
+    // q, k, v in this order (as HF's BERT/DistilBERT/Whisper code): the order decides how
+    // gradients flowing back into a shared input are summed, so it is kept stable.
+    const q = this.qProj.call(query);
     let k = this.kProj.call(key);
     let v = this.vProj.call(value);
     const prefix = this.prefixHook.fetch(b, this.embedDim, caller);
@@ -196,7 +199,7 @@ export class MultiHeadAttention extends PrefixTunableAttention<
       k = tf.concat([prefix.key, k], 1);
       v = tf.concat([prefix.value, v], 1);
     }
-    const ctx = multiHeadContext(this.qProj.call(query), k, v, {
+    const ctx = multiHeadContext(q, k, v, {
       numHeads: this.numHeads,
       scale: this.scale,
       mask: this.buildMask(options, b, tq, tk, p),

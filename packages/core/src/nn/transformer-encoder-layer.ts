@@ -81,7 +81,21 @@ export interface TransformerEncoderLayerOptions {
    * PyTorch's names and init). Its `dropout` defaults to `attentionDropout`.
    */
   attention?: MultiHeadAttentionOptions;
+  /**
+   * Builds the self-attention instead of a `MultiHeadAttention` from `attention` (a family's own
+   * subclass, e.g. one whose constructor takes the HF config). Its forward takes the layer's
+   * call options.
+   */
+  buildAttention?: (dModel: number, nHead: number) => AttentionModule;
+  /**
+   * Builds the feed-forward child instead of a `FeedForward` from the options above (needs
+   * `names.feedForward`, the child's name).
+   */
+  buildFeedForward?: (dModel: number, dimFeedforward: number) => UnaryModule;
 }
+
+/** A self-attention as an encoder layer calls it. */
+export type AttentionModule = Module<[tf.Tensor, AttentionCallOptions?], tf.Tensor>;
 
 /** Per-call options shared by encoder layers and stacks. */
 export type EncoderCallOptions = Pick<AttentionCallOptions, 'attentionMask' | 'causal'>;
@@ -147,7 +161,11 @@ export class TransformerEncoderLayer extends Module<[tf.Tensor, EncoderCallOptio
     // norm1, norm2, dropout1, dropout2 (the flat FFN's output dropout goes last).
     this.registerModule(
       names.selfAttn,
-      new MultiHeadAttention(dModel, nHead, { dropout: options.attentionDropout ?? p, ...options.attention }),
+      options.buildAttention?.(dModel, nHead) ??
+        new MultiHeadAttention(dModel, nHead, {
+          dropout: options.attentionDropout ?? p,
+          ...options.attention,
+        }),
     );
     const ffnOptions = {
       activation: options.activation ?? 'relu',
@@ -156,6 +174,9 @@ export class TransformerEncoderLayer extends Module<[tf.Tensor, EncoderCallOptio
       names: names.ffn,
     } as const;
     const last: [string, AnyModule][] = [];
+    if (options.buildFeedForward && names.feedForward === '') {
+      throw new Error(`${caller}: buildFeedForward needs names.feedForward (the child's name)`);
+    }
     if (names.feedForward === '') {
       this.feedForward = attachFeedForward(
         this,
@@ -170,7 +191,11 @@ export class TransformerEncoderLayer extends Module<[tf.Tensor, EncoderCallOptio
         caller,
       );
     } else {
-      this.registerModule(names.feedForward, new FeedForward(dModel, this.dimFeedforward, ffnOptions));
+      this.registerModule(
+        names.feedForward,
+        options.buildFeedForward?.(dModel, this.dimFeedforward) ??
+          new FeedForward(dModel, this.dimFeedforward, ffnOptions),
+      );
       this.feedForward = (x) => this.child<UnaryModule>(names.feedForward).forward(x);
     }
     this.registerModule(names.norm1, new LayerNorm(dModel, { eps }));
@@ -181,7 +206,7 @@ export class TransformerEncoderLayer extends Module<[tf.Tensor, EncoderCallOptio
     for (const [n, m] of last) this.registerModule(n, m);
   }
 
-  get selfAttn(): Module<[tf.Tensor, AttentionCallOptions?], tf.Tensor> {
+  get selfAttn(): AttentionModule {
     return this.child(this.names.selfAttn);
   }
 
