@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setSeed } from '../runtime/random.js';
 import { gelu } from './activations.js';
+import { FeedForward } from './feed-forward.js';
 import { LayerNorm } from './layer-norm.js';
 import type { Linear } from './linear.js';
 import type { UnaryModule } from './module.js';
-import type { MultiHeadAttention } from './multi-head-attention.js';
+import { MultiHeadAttention } from './multi-head-attention.js';
 import { erf, expectClose, randomTensor, useCpu } from './test-helpers.js';
 import { TransformerEncoder } from './transformer-encoder.js';
 import { TransformerEncoderLayer, type TransformerEncoderLayerOptions } from './transformer-encoder-layer.js';
@@ -271,6 +272,23 @@ describe('TransformerEncoderLayer with family names', () => {
       return ref.layerNorm(ref.add(f, a), m('output_layer_norm'), 1e-12).flat();
     });
     expectClose(y.dataSync(), expected, 1e-5);
+    layer.dispose();
+  });
+
+  it('builds a family subclass of the attention and feed-forward when given factories', () => {
+    class FamilyAttention extends MultiHeadAttention {}
+    class FamilyFfn extends FeedForward {}
+    const layer = new TransformerEncoderLayer(D, 2, {
+      ...DISTILBERT,
+      buildAttention: (d, h) => new FamilyAttention(d, h, DISTILBERT.attention),
+      buildFeedForward: (d, inner) => new FamilyFfn(d, inner, { names: { up: 'lin1', down: 'lin2' } }),
+    });
+    expect(layer.getSubmodule('attention')).toBeInstanceOf(FamilyAttention);
+    expect(layer.getSubmodule('ffn')).toBeInstanceOf(FamilyFfn);
+    expect(layer.call(randomTensor([B, T, D], 3)).shape).toEqual([B, T, D]);
+    expect(
+      () => new TransformerEncoderLayer(D, 2, { buildFeedForward: (d, i) => new FeedForward(d, i) }),
+    ).toThrow("TransformerEncoderLayer: buildFeedForward needs names.feedForward (the child's name)");
     layer.dispose();
   });
 
