@@ -116,12 +116,16 @@ describe('loadBaseCheckpoint', () => {
     model.dispose();
   });
 
-  it('puts top-level parts the base was built without (a pooler) into headTensors', async () => {
+  it('returns parts the base is built without (notBuilt) as head tensors; other stray keys are errors', async () => {
     const src = new TinyBase({ model_type: 'tiny', hidden: 4 }, true);
     const dir = await writeDir('pooled', src, '', {});
+    const withoutPooler = { ...spec, build: (c: TinyConfig) => new TinyBase(c, false) };
+    await expect(loadBaseCheckpoint(dir, withoutPooler)).rejects.toThrow(
+      /unexpected keys \(2\):\s+pooler\.(weight|bias)\s+pooler\.(weight|bias)/,
+    );
     const { model, headTensors } = await loadBaseCheckpoint(dir, {
-      ...spec,
-      build: (c) => new TinyBase(c, false),
+      ...withoutPooler,
+      notBuilt: [/^pooler\./],
     });
     expect([...headTensors.keys()].sort()).toEqual(['pooler.bias', 'pooler.weight']);
     disposeAll(headTensors);

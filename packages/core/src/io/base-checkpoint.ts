@@ -17,8 +17,14 @@ export interface BaseCheckpointSpec<C> {
    * store the base under it. `''` for families without one (torchvision state dicts).
    */
   readonly basePrefix: string;
-  /** Keys of the base (prefix stripped) that files may hold but the model does not need (buffers). */
+  /** Keys of the base (prefix stripped) that files may hold but the model does not need (buffers); dropped. */
   readonly ignore?: readonly RegExp[];
+  /**
+   * Keys of the base (prefix stripped) of parts the model is built without (ViT's `pooler.`, a
+   * ResNet's `fc.` under a new head): returned in `headTensors` instead of being refused as
+   * unexpected.
+   */
+  readonly notBuilt?: readonly RegExp[];
   /**
    * State-dict keys of the model (prefix stripped) that files may lack; they keep the value the
    * model was built with (torchvision files before 0.4 have no `num_batches_tracked`).
@@ -46,10 +52,10 @@ export interface LoadedBaseCheckpoint<C> {
  * Reads a Hugging Face checkpoint directory (`config.json` + `model.safetensors`, or sharded
  * with an index) of one model family into a freshly built base: the one way every plugin loads
  * HF weights. Accepts both layouts HF writes: a bare base model (keys `embeddings...`) and a
- * task model (keys `<basePrefix>.embeddings...` plus head keys). Head keys, and any key whose
- * first path part is not a child of the built base, come back in `headTensors`. Missing,
- * unexpected or mis-shaped base tensors are one error naming each of them and the directory;
- * a config error names the field; a `model_type` of another family is refused.
+ * task model (keys `<basePrefix>.embeddings...` plus head keys). Keys outside the prefix (the
+ * head) and keys of parts in `notBuilt` come back in `headTensors`. Missing, unexpected or
+ * mis-shaped base tensors are one error naming each of them and the directory; a config error
+ * names the field; a `model_type` of another family is refused.
  *
  * @example
  * const { model, config, headTensors } = await loadBaseCheckpoint('models/bert-base-uncased', {
@@ -90,7 +96,10 @@ export async function loadBaseCheckpoint<C>(
       const base = new Map<string, tf.Tensor>();
       for (const [key, t] of tensors) {
         const rel = relative(key);
-        if (rel === undefined || !top.has(rel.split('.')[0] as string)) {
+        const head =
+          rel === undefined ||
+          (!top.has(rel.split('.')[0] as string) && spec.notBuilt?.some((re) => re.test(rel)));
+        if (head) {
           headTensors.set(key, t);
           tensors.delete(key);
         } else if (!spec.ignore?.some((re) => re.test(rel))) base.set(key, t);
