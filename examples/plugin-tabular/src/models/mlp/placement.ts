@@ -5,7 +5,7 @@ import { definePlacement } from '@peftkit/core';
  * so every architecture gets it without declaring it.
  */
 export const mlpPlacement = definePlacement({
-  architecture: 'tabular/mlp',
+  architecture: 'tabular-mlp',
   layers: 'layers',
   layerRoles: { 'ffn.up': 'up', 'ffn.down': 'down', norm: 'norm', block: '' },
   modelRoles: { embed: 'input' },
