@@ -58,7 +58,11 @@ export function attachFeedForward(
   assertPositiveInt(dInner, 'dInner', caller);
   const pAct = assertProbability(options.activationDropout ?? 0, 'activationDropout', caller);
   const pOut = assertProbability(options.dropout ?? 0, 'dropout', caller);
-  const names: FeedForwardNames = { up: 'fc1', down: 'fc2', ...options.names };
+  const names: FeedForwardNames = {
+    ...options.names,
+    up: options.names?.up ?? 'fc1',
+    down: options.names?.down ?? 'fc2',
+  };
   const linear = options.linear ?? ((i: number, o: number) => new Linear(i, o));
   const act = activationFromName(options.activation ?? 'gelu');
   register(names.up, linear(dModel, dInner));

@@ -128,7 +128,14 @@ export class MultiHeadAttention extends PrefixTunableAttention<
     this.kvDim = assertPositiveInt(options.kvDim ?? embedDim, 'kvDim', caller);
     this.dropout = assertProbability(options.dropout ?? 0, 'dropout', caller);
     this.scale = options.scale ?? 1 / Math.sqrt(this.headDim);
-    this.names = Object.freeze({ ...TORCH_ATTENTION_NAMES, ...options.names });
+    const given = options.names ?? {};
+    // `undefined` means "the default", `null` (output only) means "none".
+    this.names = Object.freeze({
+      query: given.query ?? TORCH_ATTENTION_NAMES.query,
+      key: given.key ?? TORCH_ATTENTION_NAMES.key,
+      value: given.value ?? TORCH_ATTENTION_NAMES.value,
+      output: given.output === undefined ? TORCH_ATTENTION_NAMES.output : given.output,
+    });
     const bias = (p: AttentionProjection) =>
       typeof options.bias === 'object' ? (options.bias[p] ?? true) : (options.bias ?? true);
     const { query, key, value, output } = this.names;

@@ -74,7 +74,11 @@ export interface TransformerEncoderLayerOptions {
   /** Pre-norm (`x + f(norm(x))`) instead of post-norm (`norm(x + f(x))`, default). */
   normFirst?: boolean;
   layerNormEps?: number;
-  /** Child names (default `TORCH_ENCODER_LAYER_NAMES`); `ffn` names merge with the defaults. */
+  /**
+   * Child names (default `TORCH_ENCODER_LAYER_NAMES`); `ffn` names merge with the defaults. An
+   * optional child (`attentionDropout`, `ffn.activationDropout`, `ffn.outputDropout`) given as
+   * `undefined` is left out and applied as a function (Whisper has no dropout modules).
+   */
   names?: Partial<Omit<TransformerEncoderLayerNames, 'ffn'>> & { ffn?: Partial<FeedForwardNames> };
   /**
    * Options of the self-attention: projection names, biases, dropout child, init (default:
@@ -150,12 +154,26 @@ export class TransformerEncoderLayer extends Module<[tf.Tensor, EncoderCallOptio
     const eps = options.layerNormEps ?? 1e-5;
     this.normFirst = options.normFirst ?? false;
     const given = options.names ?? {};
+    // Required names fall back to the defaults; an optional child name (the dropouts, the
+    // activation) given as `undefined` means "no child", the operation is then a function.
+    const ffnGiven = given.ffn ?? {};
+    const optional = <T extends object, K extends keyof T>(o: T, k: K, fallback: T[K]) =>
+      k in o ? o[k] : fallback;
+    const defaults = TORCH_ENCODER_LAYER_NAMES;
     const names: TransformerEncoderLayerNames = {
-      ...TORCH_ENCODER_LAYER_NAMES,
-      ...given,
-      ffn: { ...TORCH_ENCODER_LAYER_NAMES.ffn, ...given.ffn },
+      selfAttn: given.selfAttn ?? defaults.selfAttn,
+      attentionDropout: optional(given, 'attentionDropout', defaults.attentionDropout),
+      norm1: given.norm1 ?? defaults.norm1,
+      feedForward: given.feedForward ?? defaults.feedForward,
+      ffn: {
+        up: ffnGiven.up ?? defaults.ffn.up,
+        down: ffnGiven.down ?? defaults.ffn.down,
+        activation: ffnGiven.activation,
+        activationDropout: optional(ffnGiven, 'activationDropout', defaults.ffn.activationDropout),
+        outputDropout: optional(ffnGiven, 'outputDropout', defaults.ffn.outputDropout),
+      },
+      norm2: given.norm2 ?? defaults.norm2,
     };
-    // An explicit `undefined` means "no child": spreading keeps it, which is what we want.
     this.names = Object.freeze(names);
     // Registration order keeps PyTorch's module order: self_attn, linear1, dropout, linear2,
     // norm1, norm2, dropout1, dropout2 (the flat FFN's output dropout goes last).
