@@ -154,7 +154,7 @@ describe('tabular plugin through the peftkit CLI', () => {
         role: 'tabular.features',
         description: 'the Linear that reads the standardised feature columns (features -> hidden)',
         plugins: ['tabular'],
-        architectures: ['tabular/mlp'],
+        architectures: ['tabular-mlp'],
       },
     ]);
 
@@ -198,7 +198,7 @@ describe('tabular plugin through the peftkit CLI', () => {
     );
     expect(typo.result).toBe(2);
     expect(typo.stderr).toContain(
-      "peftkit: peft.targetRoles: architecture 'tabular/mlp' has no role 'tabular.feature' (did you mean 'tabular.features'?); " +
+      "peftkit: peft.targetRoles: architecture 'tabular-mlp' has no role 'tabular.feature' (did you mean 'tabular.features'?); " +
         'its roles: ffn.up, ffn.down, norm, block, embed, tabular.features, head',
     );
   });

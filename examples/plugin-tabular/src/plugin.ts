@@ -31,7 +31,7 @@ export default definePlugin({
     bind(Architecture).toConstantValue(mlpArchitecture);
     bind(Head).toConstantValue(classificationHead);
     bind(PlacementContribution).toConstantValue({
-      architecture: 'tabular/mlp',
+      architecture: 'tabular-mlp',
       defaults: { LORA: { targetRoles: ['ffn.up', 'ffn.down'] } },
     });
     bind(Preset).toConstantValue(classificationPreset);

@@ -52,7 +52,9 @@ describe('peftkit CLI with the vision plugin', () => {
     await fs.writeFile(
       config,
       JSON.stringify({
-        model: { config: { hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32 } },
+        model: {
+          config: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 },
+        },
         training: { batchSize: 8 },
       }),
     );

@@ -83,11 +83,11 @@ describe('@peftkit/vision plugin', () => {
             preprocess: { options: { resize: { size: 16 } } },
             model: {
               config: {
-                patchSize: 8,
-                hiddenSize: 16,
-                numHiddenLayers: 1,
-                numAttentionHeads: 2,
-                intermediateSize: 32,
+                patch_size: 8,
+                hidden_size: 16,
+                num_hidden_layers: 1,
+                num_attention_heads: 2,
+                intermediate_size: 32,
               },
             },
             head: { config: { thresholds: [0.4, 0.6] } },
@@ -145,11 +145,11 @@ describe('@peftkit/vision plugin', () => {
             preprocess: { options: { resize: { size: 16 } } },
             model: {
               config: {
-                patchSize: 8,
-                hiddenSize: 8,
-                numHiddenLayers: 1,
-                numAttentionHeads: 2,
-                intermediateSize: 8,
+                patch_size: 8,
+                hidden_size: 8,
+                num_hidden_layers: 1,
+                num_attention_heads: 2,
+                intermediate_size: 8,
               },
             },
             training: { maxSteps: 1, batchSize: 8 },

@@ -59,8 +59,8 @@ export function demoConfig(budget: VisionDemoBudget): Record<string, unknown> {
         layers: [1, 1, 1],
         width: 32,
         stem: 'imagenet',
-        numChannels: 1,
-        imageSize: 28,
+        num_channels: 1,
+        image_size: 28,
       },
     },
     training: {

@@ -134,7 +134,7 @@ export class Standardizer implements PreprocessorInstance<TabularRow, EncodedRow
   }
 
   modelConfig(): Readonly<Record<string, unknown>> {
-    return { inFeatures: this.fitted().columns.length };
+    return { in_features: this.fitted().columns.length };
   }
 
   saveState(): JsonValue {

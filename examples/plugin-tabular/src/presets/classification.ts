@@ -13,7 +13,10 @@ export const classificationPreset: Preset = {
   config: {
     data: { evalFraction: 0.2 },
     preprocess: { id: 'tabular/standardize' },
-    model: { architecture: 'tabular/mlp', config: { hidden: 32, ffn: 64, layers: 2 } },
+    model: {
+      architecture: 'tabular-mlp',
+      config: { hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2 },
+    },
     head: { id: 'tabular/classification' },
     peft: { peftType: 'LORA', r: 4, loraAlpha: 8, loraDropout: 0, targetRoles: ['ffn.up', 'ffn.down'] },
     training: {

@@ -6,6 +6,11 @@ export {
   writeJsonAtomic,
 } from './atomic-write.js';
 export {
+  type BaseCheckpointSpec,
+  type LoadedBaseCheckpoint,
+  loadBaseCheckpoint,
+} from './base-checkpoint.js';
+export {
   CHECKPOINT_FILES,
   type LoadCheckpointIntoOptions,
   type LoadedCheckpoint,

@@ -14,6 +14,22 @@ export {
   silu,
   Tanh,
 } from './activations.js';
+export {
+  type AttendOptions,
+  attendHeads,
+  type MultiHeadContextOptions,
+  mergeHeads,
+  multiHeadContext,
+  splitHeads,
+  splitHeadsTransposed,
+} from './attention-heads.js';
+export {
+  additivePaddingMask,
+  causalMask,
+  extendMaskForPrefix,
+  MASKED_SCORE,
+  prependVirtualTokens,
+} from './attention-mask.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm.js';
 export type { Pair } from './checks.js';
 export { type ConvMode, type ConvSpec, convNhwc, dilateKernel } from './conv-ops.js';
@@ -21,6 +37,12 @@ export { Conv1d, type Conv1dOptions } from './conv1d.js';
 export { Conv2d, type Conv2dOptions, type Conv2dPadding } from './conv2d.js';
 export { Dropout, dropout } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
+export {
+  attachFeedForward,
+  FeedForward,
+  type FeedForwardNames,
+  type FeedForwardOptions,
+} from './feed-forward.js';
 export {
   biasBound,
   computeFans,
@@ -53,10 +75,11 @@ export {
 export { ModuleList } from './module-list.js';
 export {
   type AttentionCallOptions,
-  type AttentionPrefix,
+  type AttentionProjection,
+  type AttentionProjectionNames,
   MultiHeadAttention,
   type MultiHeadAttentionOptions,
-  type PrefixProvider,
+  TORCH_ATTENTION_NAMES,
 } from './multi-head-attention.js';
 export { Parameter, type ParameterOptions } from './parameter.js';
 export {
@@ -68,13 +91,25 @@ export {
   type Pool2dOptions,
   type Pool2dPadding,
 } from './pooling.js';
+export {
+  type AttentionPrefix,
+  isPrefixHost,
+  PrefixHook,
+  type PrefixHost,
+  type PrefixProvider,
+  PrefixTunableAttention,
+} from './prefix-hook.js';
 export { RMSNorm, type RMSNormOptions } from './rms-norm.js';
 export { Sequential } from './sequential.js';
 export { stopGradient } from './stop-gradient.js';
 export { TransformerEncoder, type TransformerEncoderOptions } from './transformer-encoder.js';
 export {
+  type AttentionModule,
   type EncoderCallOptions,
   type EncoderLayerModule,
+  TORCH_ENCODER_LAYER_NAMES,
   TransformerEncoderLayer,
+  type TransformerEncoderLayerNames,
   type TransformerEncoderLayerOptions,
 } from './transformer-encoder-layer.js';
+export { initTransformerWeights, resetFill, resetNormal } from './transformer-init.js';

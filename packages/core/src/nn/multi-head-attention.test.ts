@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setSeed } from '../runtime/random.js';
-import type { Linear } from './linear.js';
+import { Dropout } from './dropout.js';
+import { Linear } from './linear.js';
 import { type AttentionCallOptions, MultiHeadAttention } from './multi-head-attention.js';
+import { isPrefixHost } from './prefix-hook.js';
 import { expectClose, randomTensor, useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
@@ -19,7 +21,12 @@ function rows(y: tf.Tensor, t0: number, t1: number): tf.Tensor {
 }
 
 /** Multi-head attention by definition in plain JS for one batch element. */
-function reference(mha: MultiHeadAttention, x: number[][], keep: number[]): number[][] {
+function reference(
+  mha: MultiHeadAttention,
+  x: number[][],
+  keep: number[],
+  names = { q: 'q_proj', k: 'k_proj', v: 'v_proj', o: 'out_proj' as string | null },
+): number[][] {
   const proj = (name: string, inp: number[][]) => {
     const lin = mha.getSubmodule(name) as Linear;
     const w = lin.weight.value.arraySync() as number[][]; // [in, out]
@@ -29,9 +36,9 @@ function reference(mha: MultiHeadAttention, x: number[][], keep: number[]): numb
         w[0]?.map((_, o) => row.reduce((acc, v, i) => acc + v * (w[i]?.[o] as number), b[o] ?? 0)) ?? [],
     );
   };
-  const q = proj('q_proj', x);
-  const k = proj('k_proj', x);
-  const v = proj('v_proj', x);
+  const q = proj(names.q, x);
+  const k = proj(names.k, x);
+  const v = proj(names.v, x);
   const d = E / H;
   const ctx = x.map(() => new Array<number>(E).fill(0));
   for (let h = 0; h < H; h++) {
@@ -49,7 +56,7 @@ function reference(mha: MultiHeadAttention, x: number[][], keep: number[]): numb
       }
     }
   }
-  return proj('out_proj', ctx);
+  return names.o === null ? ctx : proj(names.o, ctx);
 }
 
 describe('MultiHeadAttention', () => {
@@ -214,5 +221,119 @@ describe('MultiHeadAttention', () => {
       if (path.endsWith('bias')) expect(Array.from(p.value.dataSync()).every((v) => v === 0)).toBe(true);
     }
     mha.dispose();
+  });
+
+  describe('family layouts (names, biases, dropout child, init)', () => {
+    it("BERT's attention.self: query/key/value, no output projection, a 'dropout' child; matches the definition", () => {
+      setSeed(5);
+      const mha = new MultiHeadAttention(E, H, {
+        names: { query: 'query', key: 'key', value: 'value', output: null },
+        dropout: 0.1,
+        dropoutModule: 'dropout',
+        init: 'linear',
+      });
+      expect(mha.namedChildren().map(([n]) => n)).toEqual(['query', 'key', 'value', 'dropout']);
+      expect(mha.getSubmodule('dropout')).toBeInstanceOf(Dropout);
+      expect((mha.getSubmodule('dropout') as Dropout).p).toBe(0.1);
+      expect(mha.outProj).toBeUndefined();
+      mha.eval();
+      const x = randomTensor([B, T, E], 31);
+      const keep = [
+        [1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1],
+      ];
+      const y = mha.call(x, { attentionMask: tf.tensor2d(keep, [B, T]) });
+      const names = { q: 'query', k: 'key', v: 'value', o: null };
+      const xs = x.arraySync() as number[][][];
+      expectClose(
+        y.dataSync(),
+        xs.flatMap((xb, b) => reference(mha, xb, keep[b] as number[], names).flat()),
+        1e-4,
+      );
+      mha.dispose();
+    });
+
+    it("DistilBERT's q_lin/k_lin/v_lin/out_lin and Whisper's k_proj without bias", () => {
+      const d = new MultiHeadAttention(E, H, {
+        names: { query: 'q_lin', key: 'k_lin', value: 'v_lin', output: 'out_lin' },
+      });
+      expect([...d.stateDict().keys()]).toEqual([
+        'q_lin.weight',
+        'q_lin.bias',
+        'k_lin.weight',
+        'k_lin.bias',
+        'v_lin.weight',
+        'v_lin.bias',
+        'out_lin.weight',
+        'out_lin.bias',
+      ]);
+      const w = new MultiHeadAttention(E, H, { bias: { key: false } });
+      expect([...w.stateDict().keys()].filter((k) => k.endsWith('bias'))).toEqual([
+        'q_proj.bias',
+        'v_proj.bias',
+        'out_proj.bias',
+      ]);
+      const none = new MultiHeadAttention(E, H, { bias: false });
+      expect([...none.stateDict().keys()].some((k) => k.endsWith('bias'))).toBe(false);
+      for (const m of [d, w, none]) m.dispose();
+    });
+
+    it("init 'linear' draws exactly what four Linears draw (HF models re-initialise after); 'torch' draws more", () => {
+      setSeed(8);
+      const mha = new MultiHeadAttention(E, H, { init: 'linear' });
+      const after = new Linear(2, 2).weight.value.dataSync();
+      setSeed(8);
+      const plain = [new Linear(E, E), new Linear(E, E), new Linear(E, E), new Linear(E, E)];
+      const afterPlain = new Linear(2, 2).weight.value.dataSync();
+      expect(Array.from(after)).toEqual(Array.from(afterPlain));
+      expect(Array.from((mha.getSubmodule('q_proj') as Linear).weight.value.dataSync())).toEqual(
+        Array.from((plain[0] as Linear).weight.value.dataSync()),
+      );
+      setSeed(8);
+      new MultiHeadAttention(E, H);
+      expect(Array.from(new Linear(2, 2).weight.value.dataSync())).not.toEqual(Array.from(after));
+    });
+
+    it('a custom scale multiplies the queries; the dropout child drops in training only', () => {
+      setSeed(2);
+      const a = new MultiHeadAttention(E, H, { scale: 0.25, names: { output: null } });
+      const x = randomTensor([1, T, E], 41);
+      const q = (a.getSubmodule('q_proj') as Linear).call(x);
+      const k = (a.getSubmodule('k_proj') as Linear).call(x);
+      const v = (a.getSubmodule('v_proj') as Linear).call(x);
+      setSeed(2);
+      const b = new MultiHeadAttention(E, H, { names: { output: null } }); // same weights, scale 0.5
+      const viaB = b.call(x);
+      expect(maxDiff(a.call(x), viaB)).toBeGreaterThan(1e-4);
+      const ref = tf.tidy(() => {
+        const h = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [1, T, H, E / H]), [0, 2, 1, 3]);
+        const p = tf.softmax(tf.mul(tf.matMul(h(q), h(k), false, true), 0.25), -1);
+        return tf.reshape(tf.transpose(tf.matMul(p, h(v)), [0, 2, 1, 3]), [1, T, E]);
+      });
+      expect(maxDiff(a.call(x), ref)).toBeLessThan(1e-5);
+      const drop = new MultiHeadAttention(E, H, { dropout: 0.5, dropoutModule: 'dropout' });
+      drop.train();
+      setSeed(3);
+      const t1 = drop.call(x);
+      setSeed(4);
+      expect(maxDiff(t1, drop.call(x))).toBeGreaterThan(1e-4);
+      drop.eval();
+      expect(maxDiff(drop.call(x), drop.call(x))).toBe(0);
+      for (const m of [a, b, drop]) m.dispose();
+    });
+
+    it('is a prefix host whose errors name the subclass', () => {
+      class MyFamilyAttention extends MultiHeadAttention {}
+      const m = new MyFamilyAttention(E, H, { names: { output: null } });
+      expect(isPrefixHost(m)).toBe(true);
+      m.setPrefixProvider((b) => ({ key: tf.zeros([b, 2, E]), value: tf.zeros([b, 3, E]) }));
+      expect(() => m.call(tf.zeros([B, T, E]))).toThrow(
+        /MyFamilyAttention\.forward: prefix key .* differ in length/,
+      );
+      expect(() => new MyFamilyAttention(10, 3)).toThrow(
+        /^MyFamilyAttention: embedDim \(10\) must be divisible/,
+      );
+      m.dispose();
+    });
   });
 });

@@ -1,31 +1,69 @@
 import * as tf from '@tensorflow/tfjs';
+import { multiHeadContext } from './attention-heads.js';
+import { additivePaddingMask, causalMask, extendMaskForPrefix } from './attention-mask.js';
 import { assertLastDim, assertPositiveInt, assertProbability, assertRank } from './checks.js';
-import { dropout as applyDropout } from './dropout.js';
+import { dropout as applyDropout, Dropout } from './dropout.js';
 import { computeFans, xavierUniform, zeros } from './init.js';
 import { Linear } from './linear.js';
-import { Module, type UnaryModule } from './module.js';
+import type { UnaryModule } from './module.js';
 import type { Parameter } from './parameter.js';
+import { PrefixTunableAttention } from './prefix-hook.js';
+
+/** The four projections of an attention module. */
+export type AttentionProjection = 'query' | 'key' | 'value' | 'output';
+
+/**
+ * Child names of the projections, as the checkpoints of a family spell them. `output: null`
+ * leaves the output projection out: BERT and ViT keep it in a sibling module
+ * (`attention.output.dense`), so their self-attention returns the heads' context as is.
+ *
+ * | family                                   | query     | key       | value     | output     |
+ * | ---------------------------------------- | --------- | --------- | --------- | ---------- |
+ * | PyTorch, Whisper, wav2vec2, BART (default) | `q_proj`  | `k_proj`  | `v_proj`  | `out_proj` |
+ * | BERT, ViT (`attention.self`/`.attention`)  | `query`   | `key`     | `value`   | `null`     |
+ * | DistilBERT                               | `q_lin`   | `k_lin`   | `v_lin`   | `out_lin`  |
+ */
+export interface AttentionProjectionNames {
+  query: string;
+  key: string;
+  value: string;
+  output: string | null;
+}
+
+/** PyTorch's names (also Whisper's, wav2vec2's and BART's): the default. */
+export const TORCH_ATTENTION_NAMES: Readonly<AttentionProjectionNames> = Object.freeze({
+  query: 'q_proj',
+  key: 'k_proj',
+  value: 'v_proj',
+  output: 'out_proj',
+});
 
 export interface MultiHeadAttentionOptions {
-  /** Biases on the four projections (default true). */
-  bias?: boolean;
+  /**
+   * Biases on the projections (default true), or per projection, e.g. Whisper's
+   * `{ key: false }` (unlisted projections keep theirs).
+   */
+  bias?: boolean | Partial<Record<AttentionProjection, boolean>>;
   /** Dropout on the attention probabilities in training mode (default 0). */
   dropout?: number;
   /** Feature size of `key`/`value` inputs when it differs from `embedDim` (cross-attention). */
   kvDim?: number;
+  /** Child names of the projections (default `TORCH_ATTENTION_NAMES`); see `AttentionProjectionNames`. */
+  names?: Partial<AttentionProjectionNames>;
+  /**
+   * Registers the probability dropout as a `Dropout` child of this name (HF BERT, ViT and
+   * DistilBERT have `dropout`) instead of applying it as a function (PyTorch, Whisper).
+   */
+  dropoutModule?: string;
+  /**
+   * `'torch'` (default): PyTorch `nn.MultiheadAttention`'s init, xavier-uniform q/k/v weights and
+   * zero projection biases. `'linear'`: keep each Linear's default init, for models that
+   * re-initialise afterwards (Hugging Face `_init_weights`) and must not draw extra random numbers.
+   */
+  init?: 'torch' | 'linear';
+  /** Multiplies the queries (default `1 / sqrt(headDim)`). */
+  scale?: number;
 }
-
-/** Already-projected key/value prefixes, each `[B, P, embedDim]`. */
-export interface AttentionPrefix {
-  key: tf.Tensor;
-  value: tf.Tensor;
-}
-
-/**
- * Supplies prefix keys/values for prefix tuning. Called inside the attention's forward (and its
- * tidy scope) with the batch size; return fresh tensors or views of variables.
- */
-export type PrefixProvider = (batchSize: number) => AttentionPrefix;
 
 export interface AttentionCallOptions {
   /** `[B, Tk, kvDim]`; default: the query (self-attention). */
@@ -45,36 +83,42 @@ export interface AttentionCallOptions {
   causal?: boolean;
 }
 
-/** Added to the scores of forbidden positions; exp() of it underflows to exactly 0. */
-const MASKED = -1e9;
-
 /**
- * Multi-head scaled dot-product attention with separate `q_proj`, `k_proj`, `v_proj` and
- * `out_proj` Linear children (the Hugging Face naming, so LoRA `target_modules` such as
- * `["q_proj", "v_proj"]` match).
+ * Multi-head scaled dot-product attention with separate query, key, value (and optionally
+ * output) Linear children, named as the checkpoints of the family need (`names`; PyTorch's
+ * `q_proj`, `k_proj`, `v_proj`, `out_proj` by default), so LoRA `target_modules` and HF weights
+ * match. One implementation serves every architecture: HF families configure names, biases,
+ * dropout child and init, or subclass it with a constructor taking their config.
  *
- * Inputs are batch-first `[B, T, E]`. Init follows PyTorch's `nn.MultiheadAttention` with
- * separate projection weights: xavier-uniform q/k/v weights, zero projection biases, default
- * Linear init for the `out_proj` weight with a zero bias.
- *
- * `setPrefixProvider` is the hook for prefix tuning: the provided keys/values are prepended to
- * the projected ones, and masks are extended so every query sees every prefix position.
+ * Inputs are batch-first `[B, T, E]`. It is a prefix-tuning host (`setPrefixProvider`): the
+ * provided keys/values are prepended to the projected ones and masks are extended so every
+ * query sees every prefix position.
  *
  * @example
  * const mha = new MultiHeadAttention(64, 4);
  * const y = mha.call(x, { attentionMask: padMask, causal: true }); // x: [B, T, 64]
+ * // BERT's attention.self: context only, HF names, HF init done by the model
+ * const self = new MultiHeadAttention(768, 12, {
+ *   names: { query: 'query', key: 'key', value: 'value', output: null },
+ *   dropout: 0.1, dropoutModule: 'dropout', init: 'linear',
+ * });
  */
-export class MultiHeadAttention extends Module<[tf.Tensor, AttentionCallOptions?], tf.Tensor> {
+export class MultiHeadAttention extends PrefixTunableAttention<
+  [tf.Tensor, AttentionCallOptions?],
+  tf.Tensor
+> {
   readonly embedDim: number;
   readonly numHeads: number;
   readonly headDim: number;
   readonly kvDim: number;
   readonly dropout: number;
-  private prefix: PrefixProvider | undefined;
+  readonly scale: number;
+  readonly names: Readonly<AttentionProjectionNames>;
+  private readonly dropoutModule: string | undefined;
 
   constructor(embedDim: number, numHeads: number, options: MultiHeadAttentionOptions = {}) {
     super();
-    const caller = 'MultiHeadAttention';
+    const caller = new.target.name;
     this.embedDim = assertPositiveInt(embedDim, 'embedDim', caller);
     this.numHeads = assertPositiveInt(numHeads, 'numHeads', caller);
     if (embedDim % numHeads !== 0) {
@@ -83,48 +127,59 @@ export class MultiHeadAttention extends Module<[tf.Tensor, AttentionCallOptions?
     this.headDim = embedDim / numHeads;
     this.kvDim = assertPositiveInt(options.kvDim ?? embedDim, 'kvDim', caller);
     this.dropout = assertProbability(options.dropout ?? 0, 'dropout', caller);
-    const bias = options.bias ?? true;
-    const q = this.registerModule('q_proj', new Linear(embedDim, embedDim, { bias }));
-    const k = this.registerModule('k_proj', new Linear(this.kvDim, embedDim, { bias }));
-    const v = this.registerModule('v_proj', new Linear(this.kvDim, embedDim, { bias }));
-    const o = this.registerModule('out_proj', new Linear(embedDim, embedDim, { bias }));
-    for (const proj of [q, k, v]) {
-      const { fanIn, fanOut } = computeFans(proj.weight.shape, 'linear');
-      reinit(proj.weight, () => xavierUniform(proj.weight.shape, fanIn, fanOut));
-    }
-    for (const proj of [q, k, v, o]) {
-      const b = proj.bias;
-      if (b) reinit(b, () => zeros(b.shape));
+    this.scale = options.scale ?? 1 / Math.sqrt(this.headDim);
+    const given = options.names ?? {};
+    // `undefined` means "the default", `null` (output only) means "none".
+    this.names = Object.freeze({
+      query: given.query ?? TORCH_ATTENTION_NAMES.query,
+      key: given.key ?? TORCH_ATTENTION_NAMES.key,
+      value: given.value ?? TORCH_ATTENTION_NAMES.value,
+      output: given.output === undefined ? TORCH_ATTENTION_NAMES.output : given.output,
+    });
+    const bias = (p: AttentionProjection) =>
+      typeof options.bias === 'object' ? (options.bias[p] ?? true) : (options.bias ?? true);
+    const { query, key, value, output } = this.names;
+    const q = this.registerModule(query, new Linear(embedDim, embedDim, { bias: bias('query') }));
+    const k = this.registerModule(key, new Linear(this.kvDim, embedDim, { bias: bias('key') }));
+    const v = this.registerModule(value, new Linear(this.kvDim, embedDim, { bias: bias('value') }));
+    const o =
+      output === null
+        ? undefined
+        : this.registerModule(output, new Linear(embedDim, embedDim, { bias: bias('output') }));
+    this.dropoutModule = options.dropoutModule;
+    if (options.dropoutModule !== undefined)
+      this.registerModule(options.dropoutModule, new Dropout(this.dropout));
+    if ((options.init ?? 'torch') === 'torch') {
+      for (const proj of [q, k, v]) {
+        const { fanIn, fanOut } = computeFans(proj.weight.shape, 'linear');
+        reinit(proj.weight, () => xavierUniform(proj.weight.shape, fanIn, fanOut));
+      }
+      for (const proj of [q, k, v, o]) {
+        const b = proj?.bias;
+        if (b) reinit(b, () => zeros(b.shape));
+      }
     }
   }
 
   get qProj(): UnaryModule {
-    return this.child('q_proj');
+    return this.child(this.names.query);
   }
 
   get kProj(): UnaryModule {
-    return this.child('k_proj');
+    return this.child(this.names.key);
   }
 
   get vProj(): UnaryModule {
-    return this.child('v_proj');
+    return this.child(this.names.value);
   }
 
-  get outProj(): UnaryModule {
-    return this.child('out_proj');
-  }
-
-  /** Sets (or with `undefined`, removes) the prefix-tuning hook. */
-  setPrefixProvider(fn: PrefixProvider | undefined): void {
-    this.prefix = fn;
-  }
-
-  get prefixProvider(): PrefixProvider | undefined {
-    return this.prefix;
+  /** The output projection; undefined when built with `names.output: null`. */
+  get outProj(): UnaryModule | undefined {
+    return this.names.output === null ? undefined : this.child(this.names.output);
   }
 
   forward(query: tf.Tensor, options: AttentionCallOptions = {}): tf.Tensor {
-    const caller = 'MultiHeadAttention.forward';
+    const caller = `${this.typeName}.forward`;
     const key = options.key ?? query;
     const value = options.value ?? key;
     assertRank(query, [3], 'query ([B, Tq, E])', caller);
@@ -140,51 +195,33 @@ export class MultiHeadAttention extends Module<[tf.Tensor, AttentionCallOptions?
     }
     assertLastDim(value, this.kvDim, 'value', caller);
 
+    // q, k, v in this order (as HF's BERT/DistilBERT/Whisper code): the order decides how
+    // gradients flowing back into a shared input are summed, so it is kept stable.
+    const q = this.qProj.call(query);
     let k = this.kProj.call(key);
     let v = this.vProj.call(value);
-    let p = 0;
-    if (this.prefix) {
-      const pre = this.prefix(b);
-      const want = `[${b}, P, ${this.embedDim}]`;
-      for (const [name, t] of [
-        ['key', pre.key],
-        ['value', pre.value],
-      ] as const) {
-        if (t.rank !== 3 || t.shape[0] !== b || t.shape[2] !== this.embedDim) {
-          throw new Error(`${caller}: prefix ${name} must be ${want}, got [${t.shape}]`);
-        }
-      }
-      p = pre.key.shape[1] as number;
-      if (pre.value.shape[1] !== p) {
-        throw new Error(
-          `${caller}: prefix key [${pre.key.shape}] and value [${pre.value.shape}] differ in length`,
-        );
-      }
-      k = tf.concat([pre.key, k], 1);
-      v = tf.concat([pre.value, v], 1);
+    const prefix = this.prefixHook.fetch(b, this.embedDim, caller);
+    const p = prefix ? (prefix.key.shape[1] as number) : 0;
+    if (prefix) {
+      k = tf.concat([prefix.key, k], 1);
+      v = tf.concat([prefix.value, v], 1);
     }
-    const s = p + tk;
-    const h = this.numHeads;
-    const d = this.headDim;
-    // Explicit transposes instead of matMul's transpose flags: wasm only has a fast path for
-    // non-transposed operands. The key goes straight to [B, H, D, S] for QK^T.
-    const qh = tf.mul(
-      tf.transpose(tf.reshape(this.qProj.call(query), [b, tq, h, d]), [0, 2, 1, 3]),
-      1 / Math.sqrt(d),
-    );
-    const kt = tf.transpose(tf.reshape(k, [b, s, h, d]), [0, 2, 3, 1]);
-    const vh = tf.transpose(tf.reshape(v, [b, s, h, d]), [0, 2, 1, 3]);
-    let scores = tf.matMul(qh, kt); // [B, H, Tq, S]
-    const mask = this.buildMask(options, b, tq, tk, p);
-    if (mask) scores = tf.add(scores, mask);
-    const probs = applyDropout(tf.softmax(scores, -1), this.dropout, this.training);
-    const ctx = tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [b, tq, this.embedDim]);
-    return this.outProj.call(ctx);
+    const ctx = multiHeadContext(q, k, v, {
+      numHeads: this.numHeads,
+      scale: this.scale,
+      mask: this.buildMask(options, b, tq, tk, p),
+      dropout: (probs) =>
+        this.dropoutModule === undefined
+          ? applyDropout(probs, this.dropout, this.training)
+          : this.child<UnaryModule>(this.dropoutModule).call(probs),
+    });
+    const out = this.outProj;
+    return out ? out.call(ctx) : ctx;
   }
 
-  /** One additive float mask broadcastable to [B, H, Tq, P + Tk], or undefined. */
+  /** One additive float mask broadcastable to `[B, H, Tq, P + Tk]`, or undefined. */
   private buildMask(options: AttentionCallOptions, b: number, tq: number, tk: number, p: number) {
-    const caller = 'MultiHeadAttention.forward';
+    const caller = `${this.typeName}.forward`;
     let mask: tf.Tensor | undefined;
     const m = options.attentionMask;
     if (m) {
@@ -192,16 +229,13 @@ export class MultiHeadAttention extends Module<[tf.Tensor, AttentionCallOptions?
         if (m.shape[0] !== b || m.shape[1] !== tk) {
           throw new Error(`${caller}: padding mask must be [B, Tk] = [${b}, ${tk}], got [${m.shape}]`);
         }
-        let keep = tf.cast(m, 'float32');
-        if (p > 0) keep = tf.concat([tf.ones([b, p]), keep], 1);
-        mask = tf.reshape(tf.mul(tf.sub(1, keep), MASKED), [b, 1, 1, p + tk]);
+        mask = extendMaskForPrefix(additivePaddingMask(m, caller), p);
       } else if (m.rank === 3 || m.rank === 4) {
         let add = tf.cast(m, 'float32');
         if (add.rank === 3) add = tf.expandDims(add, 1);
         const last = add.shape[3] as number;
-        if (last === tk && p > 0) {
-          add = tf.concat([tf.zeros([...add.shape.slice(0, 3), p]), add], 3);
-        } else if (last !== 1 && last !== p + tk) {
+        if (last === tk && p > 0) add = extendMaskForPrefix(add, p) as tf.Tensor;
+        else if (last !== 1 && last !== p + tk) {
           throw new Error(
             `${caller}: additive mask's last axis must be 1, Tk (${tk})${p ? ` or P + Tk (${p + tk})` : ''}, got [${m.shape}]`,
           );
@@ -215,11 +249,7 @@ export class MultiHeadAttention extends Module<[tf.Tensor, AttentionCallOptions?
     }
     if (options.causal) {
       if (tq !== tk) throw new Error(`${caller}: causal attention needs Tq = Tk, got ${tq} and ${tk}`);
-      const c = new Float32Array(tq * (p + tk));
-      for (let i = 0; i < tq; i++) {
-        for (let j = i + 1; j < tk; j++) c[i * (p + tk) + p + j] = MASKED;
-      }
-      const causal = tf.tensor4d(c, [1, 1, tq, p + tk]);
+      const causal = extendMaskForPrefix(causalMask(tq), p) as tf.Tensor;
       mask = mask ? tf.add(mask, causal) : causal;
     }
     return mask;

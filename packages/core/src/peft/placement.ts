@@ -63,7 +63,7 @@ function toList(v: string | readonly string[] | undefined): readonly string[] {
  *
  * @example
  * const ROLES = defineRoles({ 'tabular.features': 'the Linear reading the feature columns' });
- * definePlacement({ architecture: 'tabular/mlp', declaredRoles: ROLES, layers: 'layers',
+ * definePlacement({ architecture: 'tabular-mlp', declaredRoles: ROLES, layers: 'layers',
  *   layerRoles: { 'ffn.up': 'up' }, modelRoles: { 'tabular.features': 'input' } });
  */
 export function definePlacement<const R extends PluginRole = never>(spec: PlacementSpec<R>): Placement {

@@ -20,18 +20,27 @@ export interface LoadedBase<C = unknown> {
  *
  * @example
  * const mlp: Architecture<MlpConfig> = {
- *   id: 'tabular/mlp', description: 'residual MLP', configSchema: mlpConfig,
- *   build: (c) => new Mlp(c), placement: () => mlpPlacement, outputFeatures: (c) => c.hidden,
+ *   id: 'tabular-mlp', description: 'residual MLP', configSchema: mlpConfig,
+ *   build: (c) => new Mlp(c), placement: () => mlpPlacement, outputFeatures: (c) => c.hidden_size,
  *   loadCheckpoint: (dir) => ..., saveCheckpoint: (dir, model, c) => saveCheckpoint(dir, model, c),
  * };
  */
 export interface Architecture<C = unknown> {
-  /** Unique across plugins; also the `model_type` written to `config.json` unless `modelTypes` says otherwise. */
+  /**
+   * The family's `model_type` as Hugging Face writes it in `config.json` (`bert`, `vit`,
+   * `wav2vec2`; a new family picks one, e.g. `tabular-mlp`): unique across plugins, never
+   * `<domain>/<name>` (HF does not namespace model types). It is also what `--base <dir>` matches
+   * the checkpoint's `model_type` against unless `modelTypes` says otherwise.
+   */
   readonly id: string;
   readonly description: string;
   /** `model_type` values of `config.json` this architecture reads (default: `[id]`). */
   readonly modelTypes?: readonly string[];
-  /** Validates `model.config`; errors are reported under `model.config.<path>`. */
+  /**
+   * Validates `model.config`; errors are reported under `model.config.<path>`. Keys are the
+   * family's `config.json` names (HF's snake_case, `hidden_size`), so run configs and checkpoint
+   * configs are one shape.
+   */
   readonly configSchema: z.ZodType<C>;
   /** A freshly initialised base (weights drawn from the process RNG, so `setSeed` makes it repeatable). */
   build(config: C): AnyModule;

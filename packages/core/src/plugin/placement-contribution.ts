@@ -18,7 +18,7 @@ export interface PlacementDefault {
  * the fallback for methods without an entry.
  *
  * @example
- * { architecture: 'tabular/mlp', defaults: { LORA: { targetRoles: ['ffn.up', 'ffn.down'] },
+ * { architecture: 'tabular-mlp', defaults: { LORA: { targetRoles: ['ffn.up', 'ffn.down'] },
  *   BOTTLENECK: { targetRoles: ['block.ffn'] }, '*': { targetRoles: ['ffn.up'] } } }
  */
 export interface PlacementContribution {

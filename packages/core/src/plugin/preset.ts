@@ -12,7 +12,7 @@ export const Preset = Symbol.for('peftkit.Preset');
  * const preset: Preset = {
  *   id: 'tabular/classification', domain: 'tabular', task: 'classification',
  *   description: 'LoRA r=4 on the MLP feed-forward layers, head trained whole',
- *   config: { preprocess: { id: 'tabular/standardize' }, model: { architecture: 'tabular/mlp' },
+ *   config: { preprocess: { id: 'tabular/standardize' }, model: { architecture: 'tabular-mlp' },
  *     head: { id: 'tabular/classification' }, peft: { peftType: 'LORA', r: 4, targetRoles: ['ffn.up', 'ffn.down'] },
  *     training: { epochs: 20, lr: 1e-2 } },
  * };

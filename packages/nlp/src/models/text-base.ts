@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { readJsonObject } from '@peftkit/core';
+import { type LoadedBaseCheckpoint, readJsonObject } from '@peftkit/core';
 import { loadBertCheckpoint } from './bert/checkpoint.js';
-import type { LoadedBaseCheckpoint } from './common/base-checkpoint.js';
 import { loadDistilBertCheckpoint } from './distilbert/checkpoint.js';
 import { loadGpt2Checkpoint } from './gpt2/checkpoint.js';
 

@@ -210,7 +210,7 @@ describe('peftkit train/eval on a MedMNIST archive', () => {
       '--max-steps',
       '2',
       '--set',
-      'model.config={hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32}',
+      'model.config={hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32}',
       '--set',
       'training.batchSize=8',
     ]);

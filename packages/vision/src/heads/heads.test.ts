@@ -27,12 +27,12 @@ describe('classification heads', () => {
   it('lays out ViT classifiers as HF ViTForImageClassification', () => {
     setSeed(1);
     const vit = new ViTModel({
-      imageSize: 8,
-      patchSize: 4,
-      hiddenSize: 8,
-      numHiddenLayers: 1,
-      numAttentionHeads: 2,
-      intermediateSize: 16,
+      image_size: 8,
+      patch_size: 4,
+      hidden_size: 8,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 16,
     });
     const built = classificationHead.build({
       base: vit,

@@ -19,7 +19,7 @@ export interface ImageClassifierOptions {
  * exactly Hugging Face's `ViTForImageClassification`.
  *
  * @example
- * const clf = new ImageClassifier(new ViTModel(cfg), cfg.hiddenSize, 2, { basePath: 'vit' });
+ * const clf = new ImageClassifier(new ViTModel(cfg), cfg.hidden_size, 2, { basePath: 'vit' });
  */
 export class ImageClassifier extends Module<[tf.Tensor], tf.Tensor> {
   readonly basePath: string;

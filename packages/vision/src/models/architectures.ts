@@ -1,4 +1,4 @@
-import { type Architecture, saveCheckpoint } from '@peftkit/core';
+import { type AnyModule, type Architecture, saveCheckpoint } from '@peftkit/core';
 import { loadResNet, resnetConfigJson } from './resnet/checkpoint.js';
 import { type ResNetConfig, resnetConfigSchema, resnetFeatures } from './resnet/config.js';
 import { ResNet } from './resnet/model.js';
@@ -15,7 +15,10 @@ import { type ViTConfig, vitConfigSchema } from './vit/config.js';
 import { ViTModel } from './vit/model.js';
 import { vitPlacement } from './vit/placement.js';
 
-/** `vit`: HF ViTModel names; outputs the pooled class token for a head. */
+/**
+ * `vit`: HF ViTModel names; outputs the pooled class token for a head. `model.config` holds HF
+ * `ViTConfig` keys (`hidden_size`, `image_size`, `patch_size`, ...).
+ */
 export const vitArchitecture: Architecture<ViTConfig> = {
   id: 'vit',
   description:
@@ -27,14 +30,16 @@ export const vitArchitecture: Architecture<ViTConfig> = {
     const { model, config } = await loadViT(dir);
     return { model, config };
   },
-  saveCheckpoint: (dir, model, config) => saveCheckpoint(dir, model, vitConfigJson(config)),
+  // The model's own (validated) config, not the argument: a run manifest written before the
+  // snake_case rename holds camelCase keys, which would make a config.json of defaults.
+  saveCheckpoint: (dir, model) => saveCheckpoint(dir, model, vitConfigJson(asViT(model).config)),
   placement: () => vitPlacement(),
-  outputFeatures: (config) => config.hiddenSize,
+  outputFeatures: (config) => config.hidden_size,
 };
 
 /**
  * `resnet`: torchvision names. As a base under a head it has no `fc`: a checkpoint's classifier
- * is dropped (the head brings a new one) and `numClasses` is forced to 0.
+ * is dropped (the head brings a new one) and `num_classes` is forced to 0.
  */
 export const resnetArchitecture: Architecture<ResNetConfig> = {
   id: 'resnet',
@@ -42,16 +47,25 @@ export const resnetArchitecture: Architecture<ResNetConfig> = {
     'ResNet (BasicBlock/Bottleneck) with torchvision names; BatchNorm statistics freeze with the base',
   modelTypes: ['resnet'],
   configSchema: resnetConfigSchema,
-  build: (config) => new ResNet({ ...config, numClasses: 0 }),
+  build: (config) => new ResNet({ ...config, num_classes: 0 }),
   async loadCheckpoint(dir) {
     const { model, config } = await loadResNet(dir, { dropClassifier: true });
     return { model, config };
   },
-  saveCheckpoint: (dir, model, config) =>
-    saveCheckpoint(dir, model, resnetConfigJson({ ...config, numClasses: 0 })),
-  placement: (config) => resnetPlacement({ ...config, numClasses: 0 }),
+  saveCheckpoint: (dir, model) => saveCheckpoint(dir, model, resnetConfigJson(asResNet(model).config)),
+  placement: (config) => resnetPlacement({ ...config, num_classes: 0 }),
   outputFeatures: (config) => resnetFeatures(config),
 };
+
+function asViT(model: AnyModule): ViTModel {
+  if (!(model instanceof ViTModel)) throw new Error(`vit: expected a ViTModel, got ${model.typeName}`);
+  return model;
+}
+
+function asResNet(model: AnyModule): ResNet {
+  if (!(model instanceof ResNet)) throw new Error(`resnet: expected a ResNet, got ${model.typeName}`);
+  return model;
+}
 
 /**
  * `tfjs-layers`: a tfjs LayersModel (`model.json` + shards) imported layer by layer; roles from

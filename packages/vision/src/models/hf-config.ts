@@ -1,39 +1,21 @@
-import { camelToSnake, snakeToCamel } from '@peftkit/core';
 import type { z } from 'zod';
 
 /**
- * Reads a Hugging Face / torchvision style `config.json` object (snake_case) into the camelCase
- * input of `schema`: keys the schema knows are converted and kept, the rest (`architectures`,
- * `id2label`, `transformers_version`, ...) are ignored. Validation errors name the file.
+ * Validates a `config.json` object with `schema` (snake_case keys, as Hugging Face and every
+ * peftkit architecture write them); a schema built with `z.object` drops the keys it does not
+ * know (`architectures`, `id2label`, `transformers_version`, ...). Errors name the file and field.
  */
-export function configFromJson<S extends z.ZodObject>(
+export function configFromJson<S extends z.ZodType>(
   schema: S,
   json: Readonly<Record<string, unknown>>,
   where: string,
 ): z.output<S> {
-  const known = new Set(Object.keys(schema.shape));
-  const input: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(json)) {
-    const camel = snakeToCamel(k);
-    if (known.has(camel)) input[camel] = v;
-  }
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map(
-      (i) => `${i.path.map((p) => camelToSnake(String(p))).join('.') || '(config)'}: ${i.message}`,
+      (i) => `${i.path.map(String).join('.') || '(config)'}: ${i.message}`,
     );
     throw new Error(`${where}: invalid config: ${issues.join('; ')}`);
   }
   return parsed.data;
-}
-
-/** The snake_case `config.json` object of a camelCase config, with `model_type` first. */
-export function configToJson(
-  modelType: string,
-  config: object,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { model_type: modelType };
-  for (const [k, v] of Object.entries(config)) if (v !== undefined) out[camelToSnake(k)] = v;
-  return { ...out, ...extra };
 }

@@ -2,7 +2,7 @@
 
 export { resnetArchitecture, tfjsArchitecture, vitArchitecture } from './architectures.js';
 export { FrozenStatsBatchNorm2d, useFrozenStatsBatchNorm } from './frozen-batch-norm.js';
-export { configFromJson, configToJson } from './hf-config.js';
+export { configFromJson } from './hf-config.js';
 export {
   resnetPlacementDefaults,
   tfjsPlacementDefaults,
@@ -22,6 +22,7 @@ export {
   type ResNetConfigInput,
   type ResNetVariant,
   resnetConfig,
+  resnetConfigFileSchema,
   resnetConfigSchema,
   resnetFeatures,
 } from './resnet/config.js';
@@ -40,7 +41,12 @@ export {
   tfjsModelConfigSchema,
   tfjsPlacement,
 } from './tfjs/imported.js';
-export { ViTAttention, ViTSelfAttention, ViTSelfOutput } from './vit/attention.js';
+export {
+  VIT_SELF_ATTENTION_NAMES,
+  ViTAttention,
+  ViTSelfAttention,
+  ViTSelfOutput,
+} from './vit/attention.js';
 export {
   type LoadedViT,
   type LoadedViTClassifier,
@@ -48,9 +54,16 @@ export {
   loadViTForImageClassification,
   saveViT,
   saveViTForImageClassification,
+  VIT_BASE_PREFIX,
   vitConfigJson,
 } from './vit/checkpoint.js';
-export { patchGrid, type ViTConfig, type ViTConfigInput, vitConfigSchema } from './vit/config.js';
+export {
+  patchGrid,
+  type ViTConfig,
+  type ViTConfigInput,
+  vitConfigFileSchema,
+  vitConfigSchema,
+} from './vit/config.js';
 export { ViTEmbeddings, ViTPatchEmbeddings } from './vit/embeddings.js';
 export { ViTEncoder, ViTIntermediate, ViTLayer, ViTOutput } from './vit/layer.js';
 export { initViTWeights, ViTModel } from './vit/model.js';

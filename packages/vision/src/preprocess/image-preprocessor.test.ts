@@ -73,8 +73,8 @@ describe('ImagePreprocessor', () => {
     expect(() => again.loadState({ classWeights: ['x'] } as never)).toThrow('malformed');
     tf.dispose([batch.inputs[0] as tf.Tensor, batch.targets!]);
     expect(make({ channels: 3, resize: { size: 4 } }).modelConfig()).toEqual({
-      numChannels: 3,
-      imageSize: 4,
+      num_channels: 3,
+      image_size: 4,
     });
   });
 

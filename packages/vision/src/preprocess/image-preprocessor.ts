@@ -135,12 +135,12 @@ export class ImagePreprocessor implements PreprocessorInstance<ImageExample, Enc
     return { source: sourceForPath(input) };
   }
 
-  /** `numChannels` and `imageSize` when the options fix them. */
+  /** `num_channels` and `image_size` (HF config names) when the options fix them. */
   modelConfig(): Readonly<Record<string, unknown>> {
     const [h, w, c] = this.pipeline.outputShape();
     return {
-      ...(c !== undefined ? { numChannels: c } : {}),
-      ...(h !== undefined && w !== undefined ? { imageSize: h === w ? h : [h, w] } : {}),
+      ...(c !== undefined ? { num_channels: c } : {}),
+      ...(h !== undefined && w !== undefined ? { image_size: h === w ? h : [h, w] } : {}),
     };
   }
 

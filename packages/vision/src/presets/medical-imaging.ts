@@ -2,13 +2,13 @@ import type { Preset } from '@peftkit/core';
 
 /** A small ViT for 28x28 greyscale images (MedMNIST size), pretrainable on the `mnist` digits. */
 export const MEDICAL_VIT = {
-  imageSize: 28,
-  patchSize: 7,
-  numChannels: 1,
-  hiddenSize: 64,
-  numHiddenLayers: 4,
-  numAttentionHeads: 4,
-  intermediateSize: 128,
+  image_size: 28,
+  patch_size: 7,
+  num_channels: 1,
+  hidden_size: 64,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  intermediate_size: 128,
 } as const;
 
 /**

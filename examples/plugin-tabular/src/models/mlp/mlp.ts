@@ -8,10 +8,10 @@ export class MlpBlock extends Module<[tf.Tensor], tf.Tensor> {
 
   constructor(c: MlpConfig) {
     super();
-    this.registerModule('norm', new LayerNorm(c.hidden));
-    this.registerModule('up', new Linear(c.hidden, c.ffn));
-    this.registerModule('drop', new Dropout(c.dropout));
-    this.registerModule('down', new Linear(c.ffn, c.hidden));
+    this.registerModule('norm', new LayerNorm(c.hidden_size));
+    this.registerModule('up', new Linear(c.hidden_size, c.intermediate_size));
+    this.registerModule('drop', new Dropout(c.hidden_dropout_prob));
+    this.registerModule('down', new Linear(c.intermediate_size, c.hidden_size));
   }
 
   // Children are looked up by name on every call (no cached fields), so the PEFT wrappers that
@@ -30,12 +30,12 @@ export class MlpBlock extends Module<[tf.Tensor], tf.Tensor> {
 export class Mlp extends Module<[tf.Tensor], tf.Tensor> {
   constructor(readonly config: MlpConfig) {
     super();
-    this.registerModule('input', new Linear(config.inFeatures, config.hidden));
+    this.registerModule('input', new Linear(config.in_features, config.hidden_size));
     this.registerModule(
       'layers',
-      new ModuleList(Array.from({ length: config.layers }, () => new MlpBlock(config))),
+      new ModuleList(Array.from({ length: config.num_hidden_layers }, () => new MlpBlock(config))),
     );
-    this.registerModule('norm', new LayerNorm(config.hidden));
+    this.registerModule('norm', new LayerNorm(config.hidden_size));
   }
 
   forward(x: tf.Tensor): tf.Tensor {

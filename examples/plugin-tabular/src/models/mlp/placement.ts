@@ -14,7 +14,7 @@ export const TABULAR_ROLES = defineRoles({
  * so every architecture gets it without declaring it.
  */
 export const mlpPlacement = definePlacement({
-  architecture: 'tabular/mlp',
+  architecture: 'tabular-mlp',
   declaredRoles: TABULAR_ROLES,
   layers: 'layers',
   layerRoles: { 'ffn.up': 'up', 'ffn.down': 'down', norm: 'norm', block: '' },

@@ -1,5 +1,4 @@
-import { type AnyModule, saveCheckpoint } from '@peftkit/core';
-import { type LoadedBaseCheckpoint, loadBaseCheckpoint } from '../common/base-checkpoint.js';
+import { type AnyModule, type LoadedBaseCheckpoint, loadBaseCheckpoint, saveCheckpoint } from '@peftkit/core';
 import { type BertConfig, bertConfigFileSchema } from './config.js';
 import { BertModel } from './model.js';
 

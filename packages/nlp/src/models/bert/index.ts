@@ -12,4 +12,4 @@ export {
   BertPooler,
 } from './model.js';
 export { bertPlacement } from './placement.js';
-export { BertSelfAttention } from './self-attention.js';
+export { BERT_SELF_ATTENTION_NAMES, BertSelfAttention } from './self-attention.js';

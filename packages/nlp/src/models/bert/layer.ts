@@ -1,4 +1,12 @@
-import { activationFromName, Dropout, LayerNorm, Linear, Module, type UnaryModule } from '@peftkit/core';
+import {
+  activationFromName,
+  Dropout,
+  type EncoderCallOptions,
+  LayerNorm,
+  Linear,
+  Module,
+  type UnaryModule,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config.js';
 import { BertSelfAttention } from './self-attention.js';
@@ -22,15 +30,15 @@ export class BertResidualOutput extends Module<[tf.Tensor, tf.Tensor], tf.Tensor
 }
 
 /** `attention`: `self` (BertSelfAttention) and `output` (dense, LayerNorm). */
-export class BertAttention extends Module<[tf.Tensor, tf.Tensor | undefined], tf.Tensor> {
+export class BertAttention extends Module<[tf.Tensor, EncoderCallOptions?], tf.Tensor> {
   constructor(config: BertConfig) {
     super();
     this.registerModule('self', new BertSelfAttention(config));
     this.registerModule('output', new BertResidualOutput(config.hidden_size, config));
   }
 
-  forward(hidden: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor {
-    const ctx = this.child<BertSelfAttention>('self').forward(hidden, mask);
+  forward(hidden: tf.Tensor, options: EncoderCallOptions = {}): tf.Tensor {
+    const ctx = this.child<BertSelfAttention>('self').forward(hidden, options);
     return this.child<BertResidualOutput>('output').forward(ctx, hidden);
   }
 }
@@ -50,8 +58,11 @@ export class BertIntermediate extends Module<[tf.Tensor], tf.Tensor> {
   }
 }
 
-/** `encoder.layer.N`: attention, intermediate, output (post-LayerNorm residual blocks). */
-export class BertLayer extends Module<[tf.Tensor, tf.Tensor | undefined], tf.Tensor> {
+/**
+ * `encoder.layer.N`: attention, intermediate, output (post-LayerNorm residual blocks, with the
+ * residual and LayerNorm inside `attention.output` and `output`, as HF names them).
+ */
+export class BertLayer extends Module<[tf.Tensor, EncoderCallOptions?], tf.Tensor> {
   constructor(config: BertConfig) {
     super();
     this.registerModule('attention', new BertAttention(config));
@@ -59,8 +70,8 @@ export class BertLayer extends Module<[tf.Tensor, tf.Tensor | undefined], tf.Ten
     this.registerModule('output', new BertResidualOutput(config.intermediate_size, config));
   }
 
-  forward(hidden: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor {
-    const a = this.child<BertAttention>('attention').forward(hidden, mask);
+  forward(hidden: tf.Tensor, options: EncoderCallOptions = {}): tf.Tensor {
+    const a = this.child<BertAttention>('attention').forward(hidden, options);
     const i = this.child<UnaryModule>('intermediate').forward(a);
     return this.child<BertResidualOutput>('output').forward(i, a);
   }

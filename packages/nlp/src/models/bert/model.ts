@@ -1,8 +1,6 @@
-import { Linear, Module, type UnaryModule } from '@peftkit/core';
+import { initTransformerWeights, Linear, Module, TransformerEncoder, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { encoderPaddingMask } from '../common/attention-mask.js';
-import { initTransformerWeights } from '../common/init-weights.js';
-import { EncoderLayerStack } from '../common/layer-stack.js';
 import type { BertConfig } from './config.js';
 import { BertEmbeddings } from './embeddings.js';
 import { BertLayer } from './layer.js';
@@ -25,9 +23,9 @@ export interface BertOutputs {
 }
 
 /** `encoder`: the stack of layers under `layer` (`encoder.layer.0`, ...). */
-export class BertEncoder extends EncoderLayerStack<BertLayer> {
+export class BertEncoder extends TransformerEncoder<BertLayer> {
   constructor(config: BertConfig) {
-    super(config.num_hidden_layers, () => new BertLayer(config));
+    super(() => new BertLayer(config), config.num_hidden_layers, { layersName: 'layer' });
   }
 }
 
@@ -80,7 +78,7 @@ export class BertModel extends Module<[tf.Tensor, BertInputs?], BertOutputs> {
       throw new Error(`BertModel.forward: inputIds must be [B, T], got [${inputIds.shape}]`);
     const emb = this.child<BertEmbeddings>('embeddings').forward(inputIds, inputs.tokenTypeIds);
     const mask = encoderPaddingMask(inputs.attentionMask, emb.shape[1] as number, 'BertModel.forward');
-    const h = this.child<BertEncoder>('encoder').forward(emb, mask);
+    const h = this.child<BertEncoder>('encoder').forward(emb, mask ? { attentionMask: mask } : {});
     if (!this.hasPooler) return { lastHiddenState: h };
     return { lastHiddenState: h, poolerOutput: this.child<BertPooler>('pooler').forward(h) };
   }

@@ -12,7 +12,12 @@ export {
   distilBertConfigSchema,
 } from './config.js';
 export { DistilBertEmbeddings, sinusoidalPositions } from './embeddings.js';
-export { DistilBertFfn, DistilBertLayer, DistilBertSelfAttention } from './layer.js';
+export {
+  DISTILBERT_ATTENTION_NAMES,
+  DistilBertFfn,
+  DistilBertLayer,
+  DistilBertSelfAttention,
+} from './layer.js';
 export {
   type DistilBertInputs,
   DistilBertModel,

@@ -1,8 +1,6 @@
-import { Module } from '@peftkit/core';
+import { initTransformerWeights, Module, TransformerEncoder } from '@peftkit/core';
 import type * as tf from '@tensorflow/tfjs';
 import { encoderPaddingMask } from '../common/attention-mask.js';
-import { initTransformerWeights } from '../common/init-weights.js';
-import { EncoderLayerStack } from '../common/layer-stack.js';
 import type { DistilBertConfig } from './config.js';
 import { DistilBertEmbeddings } from './embeddings.js';
 import { DistilBertLayer } from './layer.js';
@@ -21,9 +19,9 @@ export interface DistilBertOutputs {
 }
 
 /** `transformer`: the stack of blocks under `layer` (`transformer.layer.0`, ...). */
-export class DistilBertTransformer extends EncoderLayerStack<DistilBertLayer> {
+export class DistilBertTransformer extends TransformerEncoder<DistilBertLayer> {
   constructor(config: DistilBertConfig) {
-    super(config.n_layers, () => new DistilBertLayer(config));
+    super(() => new DistilBertLayer(config), config.n_layers, { layersName: 'layer' });
   }
 }
 
@@ -54,6 +52,7 @@ export class DistilBertModel extends Module<[tf.Tensor, DistilBertInputs?], Dist
       throw new Error(`DistilBertModel.forward: inputIds must be [B, T], got [${inputIds.shape}]`);
     const emb = this.child<DistilBertEmbeddings>('embeddings').forward(inputIds, undefined);
     const mask = encoderPaddingMask(inputs.attentionMask, emb.shape[1] as number, 'DistilBertModel.forward');
-    return { lastHiddenState: this.child<DistilBertTransformer>('transformer').forward(emb, mask) };
+    const transformer = this.child<DistilBertTransformer>('transformer');
+    return { lastHiddenState: transformer.forward(emb, mask ? { attentionMask: mask } : {}) };
   }
 }

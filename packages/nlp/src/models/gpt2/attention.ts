@@ -1,7 +1,14 @@
-import { Dropout, type UnaryModule } from '@peftkit/core';
+import {
+  attendHeads,
+  causalMask,
+  Dropout,
+  extendMaskForPrefix,
+  mergeHeads,
+  PrefixTunableAttention,
+  splitHeads,
+  type UnaryModule,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { causalMask } from '../common/attention-mask.js';
-import { extendMaskForPrefix, PrefixTunableAttention } from '../common/prefix-hook.js';
 import type { Gpt2Config } from './config.js';
 import { Conv1D } from './conv1d.js';
 
@@ -53,14 +60,13 @@ export class Gpt2Attention extends PrefixTunableAttention<
 
   forward(hidden: tf.Tensor, call: Gpt2AttentionCall): Gpt2AttentionOutput {
     const [b, t] = hidden.shape as [number, number, number];
-    const e = this.embedDim;
     const nh = this.numHeads;
-    const d = this.headDim;
     const qkv = this.child<UnaryModule>('c_attn').forward(hidden);
     const [q, k, v] = tf.split(qkv, 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [b, t, nh, d]), [0, 2, 1, 3]);
-    let kh = heads(k);
-    let vh = heads(v);
+    // The cache holds keys as [B, H, S, D] (GPT-2's past_key_values layout), so the shared
+    // head-level maths (attendHeads) is used here rather than multiHeadContext.
+    let kh = splitHeads(k, nh);
+    let vh = splitHeads(v, nh);
     const pastLength = call.past ? (call.past.key.shape[2] as number) : 0;
     if (call.past) {
       kh = tf.concat([call.past.key, kh], 2);
@@ -68,22 +74,20 @@ export class Gpt2Attention extends PrefixTunableAttention<
     }
     const kv = { key: kh, value: vh };
     // The prefix is not part of the cache: it is re-fetched (cheaply) on every call.
-    const prefix = this.prefixHook.fetch(b, e, 'Gpt2Attention.forward');
+    const prefix = this.prefixHook.fetch(b, this.embedDim, 'Gpt2Attention.forward');
     const p = prefix ? (prefix.key.shape[1] as number) : 0;
     if (prefix) {
-      const pre = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [b, p, nh, d]), [0, 2, 1, 3]);
-      kh = tf.concat([pre(prefix.key), kh], 2);
-      vh = tf.concat([pre(prefix.value), vh], 2);
+      kh = tf.concat([splitHeads(prefix.key, nh), kh], 2);
+      vh = tf.concat([splitHeads(prefix.value, nh), vh], 2);
     }
-    const qh = tf.mul(heads(q), this.scale);
-    let scores = tf.matMul(qh, tf.transpose(kh, [0, 1, 3, 2]));
     let mask: tf.Tensor = causalMask(t, pastLength);
     if (call.mask) mask = tf.add(mask, call.mask);
-    scores = tf.add(scores, extendMaskForPrefix(mask, p) as tf.Tensor);
-    const probs = this.child<UnaryModule>('attn_dropout').forward(tf.softmax(scores, -1));
-    const ctx = tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [b, t, e]);
+    const ctx = attendHeads(tf.mul(splitHeads(q, nh), this.scale), tf.transpose(kh, [0, 1, 3, 2]), vh, {
+      mask: extendMaskForPrefix(mask, p),
+      dropout: (probs) => this.child<UnaryModule>('attn_dropout').forward(probs),
+    });
     const output = this.child<UnaryModule>('resid_dropout').forward(
-      this.child<UnaryModule>('c_proj').forward(ctx),
+      this.child<UnaryModule>('c_proj').forward(mergeHeads(ctx)),
     );
     return { output, kv };
   }

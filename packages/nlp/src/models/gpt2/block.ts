@@ -1,25 +1,18 @@
-import { activationFromName, Dropout, LayerNorm, Module, type UnaryModule } from '@peftkit/core';
+import { FeedForward, LayerNorm, Module, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { Gpt2Attention, type Gpt2AttentionCall, type Gpt2AttentionOutput } from './attention.js';
 import { type Gpt2Config, gpt2Inner } from './config.js';
 import { Conv1D } from './conv1d.js';
 
-/** `h.N.mlp`: `c_fc` (role `ffn.up`), activation, `c_proj` (role `ffn.down`), dropout. */
-export class Gpt2Mlp extends Module<[tf.Tensor], tf.Tensor> {
-  private readonly act: UnaryModule;
-
+/** `h.N.mlp`: `c_fc` (role `ffn.up`), activation, `c_proj` (role `ffn.down`), `dropout`. */
+export class Gpt2Mlp extends FeedForward {
   constructor(config: Gpt2Config) {
-    super();
-    const inner = gpt2Inner(config);
-    this.registerModule('c_fc', new Conv1D(config.n_embd, inner));
-    this.registerModule('c_proj', new Conv1D(inner, config.n_embd));
-    this.registerModule('dropout', new Dropout(config.resid_pdrop));
-    this.act = activationFromName(config.activation_function);
-  }
-
-  forward(x: tf.Tensor): tf.Tensor {
-    const h = this.act.forward(this.child<UnaryModule>('c_fc').forward(x));
-    return this.child<UnaryModule>('dropout').forward(this.child<UnaryModule>('c_proj').forward(h));
+    super(config.n_embd, gpt2Inner(config), {
+      activation: config.activation_function,
+      dropout: config.resid_pdrop,
+      names: { up: 'c_fc', down: 'c_proj', outputDropout: 'dropout' },
+      linear: (i, o) => new Conv1D(i, o),
+    });
   }
 }
 

@@ -1,5 +1,4 @@
-import { type AnyModule, saveCheckpoint } from '@peftkit/core';
-import { type LoadedBaseCheckpoint, loadBaseCheckpoint } from '../common/base-checkpoint.js';
+import { type AnyModule, type LoadedBaseCheckpoint, loadBaseCheckpoint, saveCheckpoint } from '@peftkit/core';
 import { type Gpt2Config, gpt2ConfigFileSchema } from './config.js';
 import { Gpt2Model } from './model.js';
 

@@ -1,15 +1,16 @@
 import {
+  additivePaddingMask,
   Dropout,
   Embedding,
+  initTransformerWeights,
   LayerNorm,
   type Linear,
   Module,
   ModuleList,
+  resetNormal,
   type UnaryModule,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { additivePaddingMask } from '../common/attention-mask.js';
-import { initTransformerWeights, resetNormal } from '../common/init-weights.js';
 import { Gpt2Block } from './block.js';
 import type { Gpt2Config } from './config.js';
 import { type KvCache, kvCacheLength } from './kv-cache.js';

@@ -1,4 +1,4 @@
-import type { AnyModule } from '@peftkit/core';
+import { type AnyModule, prependVirtualTokens } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { BERT_BASE_PREFIX } from '../bert/checkpoint.js';
 import { BertModel } from '../bert/model.js';
@@ -68,9 +68,7 @@ export function runBackbone(
 export function withVirtualTokens(args: [tf.Tensor, TextInputs?], count: number): [tf.Tensor, TextInputs?] {
   const [ids, inputs] = args;
   if (!inputs) return args;
-  const b = ids.shape[0] as number;
-  const front = (t: tf.Tensor | undefined, fill: number) =>
-    t ? tf.concat([tf.fill([b, count], fill, t.dtype), t], 1) : undefined;
+  const front = (t: tf.Tensor | undefined, fill: number) => t && prependVirtualTokens(t, count, fill);
   const out: TextInputs = {};
   const mask = front(inputs.attentionMask, 1);
   const types = front(inputs.tokenTypeIds, 0);

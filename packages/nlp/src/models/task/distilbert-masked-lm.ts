@@ -5,10 +5,11 @@ import {
   Linear,
   Module,
   type PromptAware,
+  resetFill,
+  resetNormal,
   type UnaryModule,
 } from '@peftkit/core';
 import type * as tf from '@tensorflow/tfjs';
-import { resetFill, resetNormal } from '../common/init-weights.js';
 import { DISTILBERT_LAYER_NORM_EPS } from '../distilbert/config.js';
 import type { DistilBertModel } from '../distilbert/model.js';
 import { runBackbone, type TextInputs } from './backbone.js';

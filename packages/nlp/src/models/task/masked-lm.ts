@@ -6,12 +6,13 @@ import {
   Module,
   type Parameter,
   type PromptAware,
+  resetFill,
+  resetNormal,
   type UnaryModule,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from '../bert/config.js';
 import type { BertModel } from '../bert/model.js';
-import { resetFill, resetNormal } from '../common/init-weights.js';
 import { runBackbone, type TextInputs, withVirtualTokens } from './backbone.js';
 import { TiedLinear } from './tied-linear.js';
 

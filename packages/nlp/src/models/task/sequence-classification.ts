@@ -1,6 +1,13 @@
-import { Dropout, Linear, Module, type PromptAware, type UnaryModule } from '@peftkit/core';
+import {
+  Dropout,
+  Linear,
+  Module,
+  type PromptAware,
+  resetFill,
+  resetNormal,
+  type UnaryModule,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { resetFill, resetNormal } from '../common/init-weights.js';
 import { DistilBertModel } from '../distilbert/model.js';
 import { Gpt2Model } from '../gpt2/model.js';
 import {

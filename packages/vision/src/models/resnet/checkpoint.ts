@@ -1,7 +1,5 @@
-import { disposeAll, loadCheckpoint, loadTorchStateDict, saveCheckpoint } from '@peftkit/core';
-import * as tf from '@tensorflow/tfjs';
-import { configFromJson, configToJson } from '../hf-config.js';
-import { type ResNetConfig, resnetConfigSchema } from './config.js';
+import { disposeAll, loadBaseCheckpoint, saveCheckpoint } from '@peftkit/core';
+import { type ResNetConfig, resnetConfigFileSchema } from './config.js';
 import { ResNet } from './model.js';
 
 /** A ResNet read from a checkpoint directory. */
@@ -14,7 +12,7 @@ export interface LoadedResNet {
 
 export interface LoadResNetOptions {
   /**
-   * Drop the file's classifier (`fc.*`) and build the model without it (`numClasses: 0`), as
+   * Drop the file's classifier (`fc.*`) and build the model without it (`num_classes: 0`), as
    * when a new head replaces it (default false: load exactly what `config.json` says).
    */
   dropClassifier?: boolean;
@@ -22,44 +20,32 @@ export interface LoadResNetOptions {
 
 /** The `config.json` object of a ResNet. */
 export function resnetConfigJson(config: ResNetConfig): Record<string, unknown> {
-  return configToJson('resnet', config, { architectures: ['torchvision.models.ResNet'] });
+  return { ...config, model_type: 'resnet', architectures: ['torchvision.models.ResNet'] };
 }
 
 /**
- * Loads a ResNet from `config.json` (this package's `resnet` fields) + `model.safetensors`
- * holding a torchvision state dict (`conv1.weight`, `bn1.running_mean`, `layer1.0.conv1.weight`,
- * `fc.weight`, ...). Every missing, unexpected or mis-shaped key is an error naming it; a
- * missing `num_batches_tracked` (torchvision files before 0.4) is filled with 0.
+ * Loads a ResNet from `config.json` (model_type `resnet`, this package's fields) +
+ * `model.safetensors` holding a torchvision state dict (`conv1.weight`, `bn1.running_mean`,
+ * `layer1.0.conv1.weight`, `fc.weight`, ...) through core's `loadBaseCheckpoint`. Every missing,
+ * unexpected or mis-shaped key is an error naming it; a missing `num_batches_tracked`
+ * (torchvision files before 0.4) keeps its initial 0.
  *
  * @example const { model } = await loadResNet('models/resnet18-xray', { dropClassifier: true });
  */
 export async function loadResNet(dir: string, options: LoadResNetOptions = {}): Promise<LoadedResNet> {
-  const { config: json, tensors } = await loadCheckpoint(dir);
-  const added: tf.Tensor[] = [];
-  try {
-    let config = configFromJson(resnetConfigSchema, json, `${dir}/config.json`);
-    if (options.dropClassifier) config = { ...config, numClasses: 0 };
-    const model = new ResNet(config);
-    const ignored = options.dropClassifier ? [...tensors.keys()].filter((k) => k.startsWith('fc.')) : [];
-    const used = new Map([...tensors].filter(([k]) => !ignored.includes(k)));
-    for (const key of model.stateDict().keys()) {
-      if (key.endsWith('.num_batches_tracked') && !used.has(key)) {
-        const t = tf.scalar(0, 'int32');
-        added.push(t);
-        used.set(key, t);
-      }
-    }
-    try {
-      loadTorchStateDict(model, used);
-    } catch (err) {
-      model.dispose();
-      throw new Error(`checkpoint ${dir}: ${(err as Error).message}`, { cause: err });
-    }
-    return { model: model.eval(), config: model.config, ignored };
-  } finally {
-    disposeAll(tensors);
-    tf.dispose(added);
-  }
+  const { model, headTensors } = await loadBaseCheckpoint(dir, {
+    modelType: 'resnet',
+    basePrefix: '',
+    optional: [/\.num_batches_tracked$/],
+    notBuilt: options.dropClassifier ? [/^fc\./] : [],
+    configSchema: resnetConfigFileSchema,
+    // Without `fc`, the file's classifier comes back as head tensors.
+    build: (c) => new ResNet(options.dropClassifier ? { ...c, num_classes: 0 } : c),
+  });
+  const ignored = [...headTensors.keys()];
+  disposeAll(headTensors);
+  const resnet = model as ResNet;
+  return { model: resnet.eval(), config: resnet.config, ignored };
 }
 
 /** Writes a ResNet as `config.json` + a torchvision-layout `model.safetensors`. */

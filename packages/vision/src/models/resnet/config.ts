@@ -3,24 +3,33 @@ import { z } from 'zod';
 const positive = z.number().int().positive();
 
 /**
- * A ResNet configuration (torchvision's `ResNet(block, layers, num_classes)` plus a few knobs
- * for small models): `block` and `layers` choose the depth (see `RESNET_VARIANTS`), `width` is
- * the stem width (64 in torchvision; stages use width x 1, 2, 4, 8), `numClasses: 0` leaves out
- * `fc` so the model outputs pooled features, `stem: 'small'` uses a 3x3 stride-1 `conv1` and no
- * max-pool for tiny images (28x28 MNIST-size inputs).
+ * A ResNet configuration in `config.json` style (snake_case, as every peftkit architecture):
+ * torchvision's `ResNet(block, layers, num_classes, zero_init_residual)` arguments plus a few
+ * knobs for small models. `block` and `layers` choose the depth (see `RESNET_VARIANTS`), `width`
+ * is the stem width (64 in torchvision; stages use width x 1, 2, 4, 8), `num_classes: 0` leaves
+ * out `fc` so the model outputs pooled features, `stem: 'small'` uses a 3x3 stride-1 `conv1` and
+ * no max-pool for tiny images (28x28 MNIST-size inputs). The module names are torchvision's, not
+ * HF `ResNetModel`'s, so HF `ResNetConfig` fields (`hidden_sizes`, `depths`) do not apply.
  */
-export const resnetConfigSchema = z.strictObject({
+const shape = {
+  model_type: z.literal('resnet').default('resnet'),
   block: z.enum(['basic', 'bottleneck']).default('basic'),
   layers: z.array(positive).min(1).max(4).default([2, 2, 2, 2]),
   width: positive.default(64),
-  numChannels: positive.default(3),
+  num_channels: positive.default(3),
   /** The image size the model was trained at (informational: any size at least 32x32 works, or smaller with `stem: small`). */
-  imageSize: z.union([positive, z.tuple([positive, positive])]).optional(),
-  numClasses: z.number().int().nonnegative().default(0),
+  image_size: z.union([positive, z.tuple([positive, positive])]).optional(),
+  num_classes: z.number().int().nonnegative().default(0),
   stem: z.enum(['imagenet', 'small']).default('imagenet'),
   /** torchvision's `zero_init_residual`: the last BN of each block starts at zero. */
-  zeroInitResidual: z.boolean().default(false),
-});
+  zero_init_residual: z.boolean().default(false),
+} as const;
+
+/** Strict: a misspelt (or camelCase) key in a run config is an error naming the right one. */
+export const resnetConfigSchema = z.strictObject(shape);
+
+/** For `config.json` files (other keys such as `architectures` are dropped). */
+export const resnetConfigFileSchema = z.object(shape);
 
 export type ResNetConfig = z.output<typeof resnetConfigSchema>;
 export type ResNetConfigInput = z.input<typeof resnetConfigSchema>;
@@ -34,7 +43,7 @@ export const RESNET_VARIANTS = {
 
 export type ResNetVariant = keyof typeof RESNET_VARIANTS;
 
-/** A config for a standard depth with optional overrides, e.g. `resnetConfig('resnet18', { numClasses: 10 })`. */
+/** A config for a standard depth with optional overrides, e.g. `resnetConfig('resnet18', { num_classes: 10 })`. */
 export function resnetConfig(variant: ResNetVariant, overrides: ResNetConfigInput = {}): ResNetConfig {
   const v = RESNET_VARIANTS[variant];
   return resnetConfigSchema.parse({ block: v.block, layers: [...v.layers], ...overrides });

@@ -18,7 +18,7 @@ import { type ResNetConfig, type ResNetConfigInput, resnetConfigSchema, resnetFe
  * A ResNet with torchvision's module names (`conv1`, `bn1`, `layer1.0.conv1`, ...,
  * `layerK.N.downsample.0|1`, `fc`), so torchvision state dicts load unchanged (conv weights
  * OIHW in files, HWIO in memory). Input is NHWC `[B, H, W, C]`. `forward` returns logits with
- * `fc` (`numClasses > 0`), otherwise the pooled features `[B, resnetFeatures(config)]`.
+ * `fc` (`num_classes > 0`), otherwise the pooled features `[B, resnetFeatures(config)]`.
  *
  * BatchNorms are `FrozenStatsBatchNorm2d`: when PEFT freezes the base, their running
  * statistics stay fixed during adapter training.
@@ -26,7 +26,7 @@ import { type ResNetConfig, type ResNetConfigInput, resnetConfigSchema, resnetFe
  * Init as torchvision: conv weights kaiming-normal (fan_out, ReLU gain), BN weight 1, bias 0.
  *
  * @example
- * const net = new ResNet(resnetConfig('resnet18', { numClasses: 10 }));
+ * const net = new ResNet(resnetConfig('resnet18', { num_classes: 10 }));
  * const logits = net.call(tf.zeros([2, 64, 64, 3])); // [2, 10]
  */
 export class ResNet extends Module<[tf.Tensor], tf.Tensor> {
@@ -39,7 +39,7 @@ export class ResNet extends Module<[tf.Tensor], tf.Tensor> {
     const small = c.stem === 'small';
     this.registerModule(
       'conv1',
-      new Conv2d(c.numChannels, c.width, small ? 3 : 7, {
+      new Conv2d(c.num_channels, c.width, small ? 3 : 7, {
         stride: small ? 1 : 2,
         padding: small ? 1 : 3,
         bias: false,
@@ -60,7 +60,7 @@ export class ResNet extends Module<[tf.Tensor], tf.Tensor> {
       this.registerModule(`layer${k + 1}`, blocks);
     });
     this.registerModule('avgpool', new GlobalAvgPool2d());
-    if (c.numClasses > 0) this.registerModule('fc', new Linear(resnetFeatures(c), c.numClasses));
+    if (c.num_classes > 0) this.registerModule('fc', new Linear(resnetFeatures(c), c.num_classes));
     this.initWeights();
   }
 
@@ -72,7 +72,7 @@ export class ResNet extends Module<[tf.Tensor], tf.Tensor> {
         m.weight.assign(t);
         t.dispose();
       }
-      if (this.config.zeroInitResidual && m instanceof FrozenStatsBatchNorm2d && /\.bn[23]$/.test(path)) {
+      if (this.config.zero_init_residual && m instanceof FrozenStatsBatchNorm2d && /\.bn[23]$/.test(path)) {
         const last = this.config.block === 'bottleneck' ? 'bn3' : 'bn2';
         if (path.endsWith(last) && m.weight) {
           const z = tf.zerosLike(m.weight.value);

@@ -41,7 +41,7 @@ export function resnetPlacement(c: ResNetConfig, prefix = ''): Placement {
       conv: paths.conv.map(p),
       norm: paths.norm.map(p),
       'block.ffn': paths.blockOut.map(p),
-      ...(c.numClasses > 0 ? { head: p('fc') } : {}),
+      ...(c.num_classes > 0 ? { head: p('fc') } : {}),
     },
   });
 }

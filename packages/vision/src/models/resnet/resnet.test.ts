@@ -29,8 +29,8 @@ afterAll(async () => {
 });
 
 type Img = number[][][];
-const BASIC: ResNetConfigInput = { block: 'basic', layers: [1, 1], width: 4, numClasses: 3 };
-const BOTTLENECK: ResNetConfigInput = { block: 'bottleneck', layers: [1, 1], width: 2, numClasses: 3 };
+const BASIC: ResNetConfigInput = { block: 'basic', layers: [1, 1], width: 4, num_classes: 3 };
+const BOTTLENECK: ResNetConfigInput = { block: 'bottleneck', layers: [1, 1], width: 2, num_classes: 3 };
 
 /** Random torchvision-layout weights for every key of a model built from `cfg`. */
 function torchWeights(cfg: ResNetConfigInput, rng: Rng): Map<string, { shape: number[]; values: number[] }> {
@@ -123,7 +123,7 @@ function referenceForward(
   const rows = resnetFeatures(c);
   return linear(
     [pooled],
-    Array.from({ length: c.numClasses }, (_, o) => fcW.slice(o * rows, (o + 1) * rows)),
+    Array.from({ length: c.num_classes }, (_, o) => fcW.slice(o * rows, (o + 1) * rows)),
     v('fc.bias'),
   )[0]!;
 }
@@ -201,7 +201,7 @@ describe('ResNet', () => {
     expect(resnetPaths(resnetConfig('resnet50')).conv).toHaveLength(53);
     expect(resnetFeatures(resnetConfig('resnet50'))).toBe(2048);
     setSeed(1);
-    const net = new ResNet({ ...BASIC, stem: 'small', numChannels: 1, numClasses: 0 });
+    const net = new ResNet({ ...BASIC, stem: 'small', num_channels: 1, num_classes: 0 });
     const y = net.call(tf.zeros([2, 12, 12, 1]));
     expect(y.shape).toEqual([2, 8]);
     y.dispose();

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('imported tfjs models', () => {
   it('derives conv/head/norm roles from layer types and freezes BatchNorm statistics', async () => {
-    const { model, config } = await loadTfjsModel({ modelPath: path.join(dir, 'cnn') });
+    const { model, config } = await loadTfjsModel({ model_path: path.join(dir, 'cnn') });
     expect(config.roles).toEqual({ conv: ['conv_a', 'conv_b'], head: ['predictions'], norm: ['bn_a'] });
     expect(config.features).toBe(5);
     expect(model.getSubmodule('bn_a')).toBeInstanceOf(FrozenStatsBatchNorm2d);
@@ -56,8 +56,8 @@ describe('imported tfjs models', () => {
 
   it('cuts the model at an output layer and round-trips through a checkpoint', async () => {
     const { model, config } = await loadTfjsModel({
-      modelPath: path.join(dir, 'cnn', 'model.json'),
-      outputLayer: 'pool',
+      model_path: path.join(dir, 'cnn', 'model.json'),
+      output_layer: 'pool',
     });
     expect(config.features).toBe(6);
     expect(config.roles?.head).toEqual([]);
@@ -67,7 +67,7 @@ describe('imported tfjs models', () => {
     const again = await loadTfjsCheckpoint(path.join(dir, 'ckpt'));
     const b = again.model.call(x);
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
-    await expect(loadTfjsModel({ modelPath: path.join(dir, 'cnn'), outputLayer: 'nope' })).rejects.toThrow(
+    await expect(loadTfjsModel({ model_path: path.join(dir, 'cnn'), output_layer: 'nope' })).rejects.toThrow(
       "no layer 'nope'",
     );
     tf.dispose([x, a, b]);

@@ -32,15 +32,15 @@ export const importedRolesSchema = z.strictObject({
  * import found (filled in by `loadTfjsModel`, kept in `config.json` so placement works later).
  */
 export const tfjsModelConfigSchema = z.strictObject({
-  modelPath: z.string().min(1),
-  outputLayer: z.string().min(1).optional(),
+  model_path: z.string().min(1),
+  output_layer: z.string().min(1).optional(),
   features: z.number().int().positive().optional(),
   roles: importedRolesSchema.optional(),
   /** Hints from the preprocessor (informational: the model.json fixes the input shape). */
-  imageSize: z
+  image_size: z
     .union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])])
     .optional(),
-  numChannels: z.number().int().positive().optional(),
+  num_channels: z.number().int().positive().optional(),
 });
 
 export type TfjsModelConfig = z.output<typeof tfjsModelConfigSchema>;
@@ -84,23 +84,23 @@ export interface LoadedTfjsModel {
 /**
  * Loads a tfjs `model.json` (+ weight shards) from disk and imports it with core's
  * `importLayersModel`: one module per layer, so LoRA can target its Conv2D/Dense layers. With
- * `outputLayer`, the model is cut after that layer (e.g. a MobileNet's global pooling, dropping
+ * `output_layer`, the model is cut after that layer (e.g. a MobileNet's global pooling, dropping
  * its ImageNet classifier). BatchNorms become `FrozenStatsBatchNorm2d`, so adapter training on
  * the frozen model leaves their statistics alone.
  *
  * @example
- * const { model, config } = await loadTfjsModel({ modelPath: 'mobilenet/model.json', outputLayer: 'global_average_pooling2d_1' });
+ * const { model, config } = await loadTfjsModel({ model_path: 'mobilenet/model.json', output_layer: 'global_average_pooling2d_1' });
  */
 export async function loadTfjsModel(config: z.input<typeof tfjsModelConfigSchema>): Promise<LoadedTfjsModel> {
   const c = tfjsModelConfigSchema.parse(config);
-  const full = await tf.loadLayersModel(fileSystemHandler(c.modelPath));
+  const full = await tf.loadLayersModel(fileSystemHandler(c.model_path));
   let cut: tf.LayersModel | undefined;
   try {
-    if (c.outputLayer) {
-      const layer = full.layers.find((l) => l.name === c.outputLayer);
+    if (c.output_layer) {
+      const layer = full.layers.find((l) => l.name === c.output_layer);
       if (!layer) {
         throw new Error(
-          `${c.modelPath}: no layer '${c.outputLayer}' (layers: ${full.layers.map((l) => l.name).join(', ')})`,
+          `${c.model_path}: no layer '${c.output_layer}' (layers: ${full.layers.map((l) => l.name).join(', ')})`,
         );
       }
       cut = tf.model({ inputs: full.inputs, outputs: layer.output as tf.SymbolicTensor });
@@ -137,13 +137,13 @@ export async function loadTfjsCheckpoint(dir: string): Promise<LoadedTfjsModel> 
       () => ({}) as Record<string, unknown>,
     );
     const outputLayer = typeof cfg['output_layer'] === 'string' ? cfg['output_layer'] : undefined;
-    return loadTfjsModel({ modelPath: dir, ...(outputLayer ? { outputLayer } : {}) });
+    return loadTfjsModel({ model_path: dir, ...(outputLayer ? { output_layer: outputLayer } : {}) });
   }
   const { config: json, tensors } = await loadCheckpoint(dir);
   try {
     const parsed = tfjsModelConfigSchema.safeParse({
-      modelPath: json['model_path'],
-      outputLayer: json['output_layer'],
+      model_path: json['model_path'],
+      output_layer: json['output_layer'],
       features: json['features'],
       roles: json['roles'],
     });
@@ -165,8 +165,8 @@ export async function saveTfjsCheckpoint(
 ): Promise<void> {
   await saveCheckpoint(dir, model, {
     model_type: 'tfjs-layers',
-    model_path: path.resolve(config.modelPath),
-    ...(config.outputLayer ? { output_layer: config.outputLayer } : {}),
+    model_path: path.resolve(config.model_path),
+    ...(config.output_layer ? { output_layer: config.output_layer } : {}),
     ...(config.features ? { features: config.features } : {}),
     ...(config.roles ? { roles: config.roles } : {}),
   });

@@ -1,8 +1,17 @@
-import { disposeAll, loadCheckpoint, loadTorchStateDict, saveCheckpoint } from '@peftkit/core';
+import {
+  disposeAll,
+  loadBaseCheckpoint,
+  loadCheckpoint,
+  loadTorchStateDict,
+  saveCheckpoint,
+} from '@peftkit/core';
 import { ImageClassifier } from '../../heads/image-classifier.js';
-import { configFromJson, configToJson } from '../hf-config.js';
-import { type ViTConfig, vitConfigSchema } from './config.js';
+import { configFromJson } from '../hf-config.js';
+import { type ViTConfig, vitConfigFileSchema } from './config.js';
 import { ViTModel } from './model.js';
+
+/** HF's `base_model_prefix` for ViT task models (`vit.encoder...`). */
+export const VIT_BASE_PREFIX = 'vit';
 
 /** A ViT read from a checkpoint, with the keys that were deliberately left out. */
 export interface LoadedViT {
@@ -17,42 +26,30 @@ export function vitConfigJson(
   config: ViTConfig,
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return configToJson('vit', config, { architectures: ['ViTModel'], ...extra });
-}
-
-function isClassifierFile(keys: Iterable<string>): boolean {
-  for (const k of keys) if (k.startsWith('vit.')) return true;
-  return false;
+  return { ...config, model_type: 'vit', architectures: ['ViTModel'], ...extra };
 }
 
 /**
- * Loads a ViT backbone from a HF-style directory (`config.json` + `model.safetensors`): a
- * `ViTModel` checkpoint (keys `embeddings.*`, `encoder.*`, `layernorm.*`; an unused `pooler.*`
- * is ignored) or a `ViTForImageClassification` one (keys under `vit.`; its `classifier.*` is
- * ignored). Every other missing, unexpected or mis-shaped key is an error naming it.
+ * Loads a ViT backbone from a HF-style directory (`config.json` with model_type `vit` +
+ * `model.safetensors`) through core's `loadBaseCheckpoint`: a `ViTModel` checkpoint (keys
+ * `embeddings.*`, `encoder.*`, `layernorm.*`; an unused `pooler.*` is ignored) or a
+ * `ViTForImageClassification` one (keys under `vit.`; its `classifier.*` is ignored). Every
+ * other missing, unexpected or mis-shaped key is an error naming it.
  *
  * @example const { model } = await loadViT('models/vit-tiny');
  */
 export async function loadViT(dir: string): Promise<LoadedViT> {
-  const { config: json, tensors } = await loadCheckpoint(dir);
-  try {
-    const config = configFromJson(vitConfigSchema, json, `${dir}/config.json`);
-    const model = new ViTModel(config);
-    const prefix = isClassifierFile(tensors.keys()) ? 'vit.' : '';
-    const ignored = [...tensors.keys()].filter((k) =>
-      prefix ? !k.startsWith(prefix) : k.startsWith('pooler.'),
-    );
-    const used = new Map([...tensors].filter(([k]) => !ignored.includes(k)));
-    try {
-      loadTorchStateDict(model, used, { prefix });
-    } catch (err) {
-      model.dispose();
-      throw new Error(`checkpoint ${dir}: ${(err as Error).message}`, { cause: err });
-    }
-    return { model: model.eval(), config: model.config, ignored };
-  } finally {
-    disposeAll(tensors);
-  }
+  const { model, config, headTensors } = await loadBaseCheckpoint(dir, {
+    modelType: 'vit',
+    basePrefix: VIT_BASE_PREFIX,
+    // HF's ViTModel has a pooler; the features here are the final LayerNorm's (see ViTModel).
+    notBuilt: [/^pooler\./],
+    configSchema: vitConfigFileSchema,
+    build: (c) => new ViTModel(c),
+  });
+  const ignored = [...headTensors.keys()];
+  disposeAll(headTensors);
+  return { model: (model as ViTModel).eval(), config, ignored };
 }
 
 /** Writes a ViT backbone as a HF `ViTModel`-style checkpoint (without pooler). */
@@ -74,14 +71,16 @@ export interface LoadedViTClassifier {
 export async function loadViTForImageClassification(dir: string): Promise<LoadedViTClassifier> {
   const { config: json, tensors } = await loadCheckpoint(dir);
   try {
-    const config = configFromJson(vitConfigSchema, json, `${dir}/config.json`);
+    const config = configFromJson(vitConfigFileSchema, json, `${dir}/config.json`);
     const w = tensors.get('classifier.weight');
     if (!w)
       throw new Error(`checkpoint ${dir}: no classifier.weight (not a ViTForImageClassification checkpoint)`);
     const n = w.shape[0] as number;
     const id2label = (json['id2label'] ?? {}) as Record<string, unknown>;
     const labels = Array.from({ length: n }, (_, i) => String(id2label[String(i)] ?? i));
-    const model = new ImageClassifier(new ViTModel(config), config.hiddenSize, n, { basePath: 'vit' });
+    const model = new ImageClassifier(new ViTModel(config), config.hidden_size, n, {
+      basePath: VIT_BASE_PREFIX,
+    });
     try {
       loadTorchStateDict(model, tensors);
     } catch (err) {
@@ -101,7 +100,7 @@ export async function saveViTForImageClassification(
   labels: readonly string[],
 ): Promise<void> {
   const vit = model.base;
-  if (!(vit instanceof ViTModel) || model.basePath !== 'vit' || model.headPath !== 'classifier') {
+  if (!(vit instanceof ViTModel) || model.basePath !== VIT_BASE_PREFIX || model.headPath !== 'classifier') {
     throw new Error(
       "saveViTForImageClassification: expects an ImageClassifier with a ViTModel at 'vit' and head 'classifier'",
     );

@@ -1,4 +1,12 @@
-import { activationFromName, Dropout, LayerNorm, Linear, Module, ModuleList } from '@peftkit/core';
+import {
+  activationFromName,
+  Dropout,
+  type EncoderCallOptions,
+  LayerNorm,
+  Linear,
+  Module,
+  TransformerEncoder,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { ViTAttention } from './attention.js';
 import type { ViTConfig } from './config.js';
@@ -7,8 +15,8 @@ import type { ViTConfig } from './config.js';
 export class ViTIntermediate extends Module<[tf.Tensor], tf.Tensor> {
   constructor(c: ViTConfig) {
     super();
-    this.registerModule('dense', new Linear(c.hiddenSize, c.intermediateSize));
-    this.registerModule('intermediate_act_fn', activationFromName(c.hiddenAct));
+    this.registerModule('dense', new Linear(c.hidden_size, c.intermediate_size));
+    this.registerModule('intermediate_act_fn', activationFromName(c.hidden_act));
   }
 
   forward(x: tf.Tensor): tf.Tensor {
@@ -20,8 +28,8 @@ export class ViTIntermediate extends Module<[tf.Tensor], tf.Tensor> {
 export class ViTOutput extends Module<[tf.Tensor], tf.Tensor> {
   constructor(c: ViTConfig) {
     super();
-    this.registerModule('dense', new Linear(c.intermediateSize, c.hiddenSize));
-    this.registerModule('dropout', new Dropout(c.hiddenDropoutProb));
+    this.registerModule('dense', new Linear(c.intermediate_size, c.hidden_size));
+    this.registerModule('dropout', new Dropout(c.hidden_dropout_prob));
   }
 
   forward(x: tf.Tensor): tf.Tensor {
@@ -33,25 +41,26 @@ export class ViTOutput extends Module<[tf.Tensor], tf.Tensor> {
  * HF's `ViTLayer` (pre-norm): `h = x + attention(layernorm_before(x))`,
  * `y = h + output(intermediate(layernorm_after(h)))`.
  */
-export class ViTLayer extends Module<[tf.Tensor], tf.Tensor> {
+export class ViTLayer extends Module<[tf.Tensor, EncoderCallOptions?], tf.Tensor> {
   constructor(c: ViTConfig) {
     super();
     this.registerModule(
       'attention',
-      new ViTAttention(c.hiddenSize, c.numAttentionHeads, {
-        qkvBias: c.qkvBias,
-        attentionDropout: c.attentionProbsDropoutProb,
-        hiddenDropout: c.hiddenDropoutProb,
+      new ViTAttention(c.hidden_size, c.num_attention_heads, {
+        qkvBias: c.qkv_bias,
+        attentionDropout: c.attention_probs_dropout_prob,
+        hiddenDropout: c.hidden_dropout_prob,
       }),
     );
     this.registerModule('intermediate', new ViTIntermediate(c));
     this.registerModule('output', new ViTOutput(c));
-    this.registerModule('layernorm_before', new LayerNorm(c.hiddenSize, { eps: c.layerNormEps }));
-    this.registerModule('layernorm_after', new LayerNorm(c.hiddenSize, { eps: c.layerNormEps }));
+    this.registerModule('layernorm_before', new LayerNorm(c.hidden_size, { eps: c.layer_norm_eps }));
+    this.registerModule('layernorm_after', new LayerNorm(c.hidden_size, { eps: c.layer_norm_eps }));
   }
 
-  forward(x: tf.Tensor): tf.Tensor {
-    const h = tf.add(x, this.child('attention').call(this.child('layernorm_before').call(x)));
+  forward(x: tf.Tensor, options: EncoderCallOptions = {}): tf.Tensor {
+    const attention = this.child<ViTAttention>('attention');
+    const h = tf.add(x, attention.call(this.child('layernorm_before').call(x), options));
     const ffn = this.child('output').call(
       this.child('intermediate').call(this.child('layernorm_after').call(h)),
     );
@@ -60,18 +69,8 @@ export class ViTLayer extends Module<[tf.Tensor], tf.Tensor> {
 }
 
 /** HF's `ViTEncoder`: `layer.0` ... `layer.{L-1}`. */
-export class ViTEncoder extends Module<[tf.Tensor], tf.Tensor> {
+export class ViTEncoder extends TransformerEncoder<ViTLayer> {
   constructor(c: ViTConfig) {
-    super();
-    this.registerModule(
-      'layer',
-      new ModuleList(Array.from({ length: c.numHiddenLayers }, () => new ViTLayer(c))),
-    );
-  }
-
-  forward(x: tf.Tensor): tf.Tensor {
-    let h = x;
-    for (const layer of this.child<ModuleList>('layer')) h = layer.call(h) as tf.Tensor;
-    return h;
+    super(() => new ViTLayer(c), c.num_hidden_layers, { layersName: 'layer' });
   }
 }

@@ -12,7 +12,7 @@ function refill(p: Parameter, make: () => tf.Tensor): void {
 }
 
 /**
- * HF's init for ViT: Linear and Conv2d weights N(0, initializerRange), biases zero (LayerNorms
+ * HF's init for ViT: Linear and Conv2d weights N(0, initializer_range), biases zero (LayerNorms
  * and the embeddings are already initialised by their constructors). Draws from the process RNG.
  */
 export function initViTWeights(model: AnyModule, std: number): void {
@@ -38,8 +38,8 @@ export function initViTWeights(model: AnyModule, std: number): void {
  * token with `pooling: 'mean'`); `forwardSequence` returns the whole last hidden state.
  *
  * @example
- * const vit = new ViTModel({ imageSize: 16, patchSize: 8, hiddenSize: 16, numHiddenLayers: 2,
- *   numAttentionHeads: 2, intermediateSize: 32 });
+ * const vit = new ViTModel({ image_size: 16, patch_size: 8, hidden_size: 16, num_hidden_layers: 2,
+ *   num_attention_heads: 2, intermediate_size: 32 });
  * const features = vit.call(tf.zeros([2, 16, 16, 3])); // [2, 16]
  */
 export class ViTModel extends Module<[tf.Tensor], tf.Tensor> {
@@ -52,18 +52,18 @@ export class ViTModel extends Module<[tf.Tensor], tf.Tensor> {
     this.registerModule(
       'embeddings',
       new ViTEmbeddings({
-        hiddenSize: c.hiddenSize,
-        numChannels: c.numChannels,
-        patchSize: c.patchSize,
+        hiddenSize: c.hidden_size,
+        numChannels: c.num_channels,
+        patchSize: c.patch_size,
         grid: patchGrid(c),
-        dropout: c.hiddenDropoutProb,
-        initializerRange: c.initializerRange,
-        positionInterpolation: c.positionInterpolation,
+        dropout: c.hidden_dropout_prob,
+        initializerRange: c.initializer_range,
+        positionInterpolation: c.position_interpolation,
       }),
     );
     this.registerModule('encoder', new ViTEncoder(c));
-    this.registerModule('layernorm', new LayerNorm(c.hiddenSize, { eps: c.layerNormEps }));
-    initViTWeights(this, c.initializerRange);
+    this.registerModule('layernorm', new LayerNorm(c.hidden_size, { eps: c.layer_norm_eps }));
+    initViTWeights(this, c.initializer_range);
   }
 
   /** The last hidden state `[B, 1 + N, d]` (after the final LayerNorm). */

@@ -1,9 +1,18 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkPlacement, getPeftModel, loadSafetensors, Rng, saveSafetensors, setSeed } from '@peftkit/core';
+import {
+  checkPlacement,
+  getPeftModel,
+  loadSafetensors,
+  parseModelConfig,
+  Rng,
+  saveSafetensors,
+  setSeed,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vitArchitecture } from '../architectures.js';
 import {
   add,
   conv2d,
@@ -21,13 +30,13 @@ import { vitPlacement } from './placement.js';
 import { interpolationMatrix } from './position-interpolation.js';
 
 const CFG = {
-  imageSize: 16,
-  patchSize: 8,
-  hiddenSize: 16,
-  numHiddenLayers: 2,
-  numAttentionHeads: 2,
-  intermediateSize: 32,
-  numChannels: 3,
+  image_size: 16,
+  patch_size: 8,
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  num_channels: 3,
 };
 const HF_JSON = {
   model_type: 'vit',
@@ -284,8 +293,17 @@ describe('ViT', () => {
     prefix.dispose();
   });
 
+  it('takes HF ViTConfig names in model.config; camelCase keys are refused naming the HF key', () => {
+    expect(parseModelConfig(vitArchitecture, CFG)).toMatchObject({ model_type: 'vit', hidden_size: 16 });
+    expect(() =>
+      parseModelConfig(vitArchitecture, { hiddenSize: 16, patch_size: 8, image_size: 16 }),
+    ).toThrow("model.config.hiddenSize is not a known field (did you mean 'hidden_size'?)");
+  });
+
   it('validates its config', () => {
-    expect(() => vitConfigSchema.parse({ ...CFG, numAttentionHeads: 3 })).toThrow('must divide hiddenSize');
-    expect(() => vitConfigSchema.parse({ ...CFG, patchSize: 5 })).toThrow('must divide imageSize');
+    expect(() => vitConfigSchema.parse({ ...CFG, num_attention_heads: 3 })).toThrow(
+      'must divide hidden_size',
+    );
+    expect(() => vitConfigSchema.parse({ ...CFG, patch_size: 5 })).toThrow('must divide image_size');
   });
 });

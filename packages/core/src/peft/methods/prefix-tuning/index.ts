@@ -3,7 +3,7 @@ import { prefixTuningMethod } from './method.js';
 
 export { type PrefixTuningConfig, prefixTuningConfig } from './config.js';
 export { PrefixEncoder, type PrefixEncoderOptions } from './encoder.js';
-export { isPrefixHost, type PrefixHost, type PrefixLayerSettings, PrefixTuningLayer } from './layer.js';
+export { type PrefixLayerSettings, PrefixTuningLayer } from './layer.js';
 export { prefixTuningMethod } from './method.js';
 
 registerPeftMethod(prefixTuningMethod);

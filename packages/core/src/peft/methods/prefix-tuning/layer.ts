@@ -1,22 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { AnyModule, PrefixProvider } from '../../../nn/index.js';
+import { type AnyModule, isPrefixHost, type PrefixHost } from '../../../nn/index.js';
 import { AdapterLayer, AdapterModuleDict, type AdapterRouting } from '../../adapter-layer.js';
 import type { PrefixEncoder } from './encoder.js';
-
-/**
- * An attention module that accepts prefix keys/values: `MultiHeadAttention`, or any module with
- * the same hook (see `nn/multi-head-attention.ts`).
- */
-export interface PrefixHost {
-  setPrefixProvider(fn: PrefixProvider | undefined): void;
-  readonly prefixProvider: PrefixProvider | undefined;
-  readonly embedDim?: number;
-  readonly numHeads?: number;
-}
-
-export function isPrefixHost(m: AnyModule): m is AnyModule & PrefixHost {
-  return typeof (m as Partial<PrefixHost>).setPrefixProvider === 'function';
-}
 
 /** What `PrefixTuningLayer.addAdapter` needs. */
 export interface PrefixLayerSettings {

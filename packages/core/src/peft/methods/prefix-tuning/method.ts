@@ -1,4 +1,5 @@
 import type { AnyModule } from '../../../nn/index.js';
+import { isPrefixHost } from '../../../nn/index.js';
 import { rootKey } from '../../adapter-file.js';
 import type { PeftMethod } from '../../method.js';
 import { unwrapBase } from '../../targets.js';
@@ -7,7 +8,7 @@ import { PROMPT_EMBEDDINGS_KEY } from '../prompt-tuning/method.js';
 import { resolvePromptTargets } from '../prompt-tuning/targets.js';
 import { type PrefixTuningConfig, prefixTuningConfig } from './config.js';
 import { PrefixEncoder } from './encoder.js';
-import { isPrefixHost, PrefixTuningLayer } from './layer.js';
+import { PrefixTuningLayer } from './layer.js';
 
 function prefixLayers(model: AnyModule): [string, PrefixTuningLayer][] {
   return adapterLayers(model).filter(
@@ -53,7 +54,7 @@ export const prefixTuningMethod: PeftMethod<PrefixTuningConfig> = {
       if (!isPrefixHost(base)) {
         throw new Error(
           `PREFIX_TUNING cannot wrap '${path}' of type ${base.typeName}; it needs an attention module with ` +
-            'setPrefixProvider (MultiHeadAttention)',
+            'setPrefixProvider (a PrefixHost: MultiHeadAttention or a PrefixTunableAttention subclass)',
         );
       }
       return { path, module, base };

@@ -1,5 +1,10 @@
-import { type AnyModule, Embedding, LayerNorm, Linear, normal, type Parameter } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
+import { Embedding } from './embedding.js';
+import { normal } from './init.js';
+import { LayerNorm } from './layer-norm.js';
+import { Linear } from './linear.js';
+import type { AnyModule } from './module.js';
+import type { Parameter } from './parameter.js';
 
 /** Overwrites `p` with N(0, std^2) drawn from peftkit's seeded generator. */
 export function resetNormal(p: Parameter, std: number): void {
@@ -16,9 +21,13 @@ export function resetFill(p: Parameter, value: number): void {
 }
 
 /**
- * Hugging Face's `_init_weights` for BERT/GPT-2 style models: Linear (and Conv1D) weights and
- * embeddings ~ N(0, std^2), biases zero, the padding row of an embedding zero, LayerNorm weight
- * one and bias zero. Applied to every module of `root`.
+ * Hugging Face's `_init_weights` of BERT/GPT-2/Whisper-style transformers, applied to every
+ * module of `root` in tree order: Linear weights (GPT-2's Conv1D included) and embeddings
+ * ~ N(0, std^2), biases zero, an embedding's padding row zero, LayerNorm weight one and bias
+ * zero. `std` is the config's `initializer_range` (or `init_std`). Draws from the seeded
+ * generator, so `setSeed(n)` reproduces a model.
+ *
+ * @example initTransformerWeights(model, config.initializer_range);
  */
 export function initTransformerWeights(root: AnyModule, std: number): void {
   for (const [, m] of root.namedModules()) {
