@@ -39,6 +39,7 @@ export {
   type Prediction,
   savedHeadConfig,
 } from './head.js';
+export { type DelimitedTable, type ParseDelimitedOptions, parseDelimited } from './delimited-text.js';
 export { isPlainObject, type JsonObject, type JsonValue } from './json.js';
 export { describeUnseen, type IndexedLabels, indexLabels, sortLabels } from './labels.js';
 export {
