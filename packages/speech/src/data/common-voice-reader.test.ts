@@ -181,12 +181,12 @@ describe('speech/common-voice', () => {
   });
 
   it('refuses clip paths leaving clips/, and names the row of a missing clip', async () => {
-    const escape = await writeText(
+    const escaping = await writeText(
       path.join(cv, 'escape.tsv'),
       `${HEADER}\n${rows[0]?.replace('common_voice_en_0.mp3', '../validated.tsv')}\n`,
     );
-    await expect(read(escape)).rejects.toThrow(
-      `${escape}:2 column 'path': path '../validated.tsv' leads outside the dataset folder ${path.join(cv, 'clips')}`,
+    await expect(read(escaping)).rejects.toThrow(
+      `${escaping}:2 column 'path': path '../validated.tsv' leads outside the dataset folder ${path.join(cv, 'clips')}`,
     );
     const missing = await writeText(
       path.join(cv, 'missing.tsv'),
