@@ -149,6 +149,20 @@ describe('decodeAudio: compressed formats (committed fixtures, 440 Hz at amplitu
     });
   }
 
+  it('skips a leading ID3v2 tag before MP3 and FLAC streams', async () => {
+    // 'ID3', version 4.0, no flags, syncsafe size 20, then 20 bytes of tag body.
+    const tag = Uint8Array.from([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 20, ...new Array(20).fill(0)]);
+    for (const file of ['tone-440hz-48k-mono.mp3', 'tone-440hz-44k1-stereo.flac']) {
+      const body = new Uint8Array(await fs.readFile(fixture(file)));
+      const tagged = new Uint8Array(tag.length + body.length);
+      tagged.set(tag);
+      tagged.set(body, tag.length);
+      const plain = await decodeAudio(body, { targetRate: 'original' });
+      const got = await decodeAudio(tagged, { targetRate: 'original', name: file });
+      expect(got.samples).toEqual(plain.samples);
+    }
+  });
+
   it('detects the format from magic bytes, not the extension', async () => {
     const mp3AsWav = path.join(dir, 'really-an-mp3.wav');
     await fs.copyFile(fixture('tone-440hz-48k-mono.mp3'), mp3AsWav);

@@ -124,7 +124,8 @@ async function decodePcm(
   const maxFrames = Number.isFinite(maxSeconds)
     ? Math.ceil(maxSeconds * probe.sampleRate) + 4096
     : Number.MAX_SAFE_INTEGER;
-  const pcm = await decodeCompressed(probe.format, bytes, {
+  // Decoders get the stream itself: the FLAC decoder does not skip a leading ID3 tag.
+  const pcm = await decodeCompressed(probe.format, bytes.subarray(found.start), {
     name,
     channels: probe.channels,
     sampleRate: probe.sampleRate,

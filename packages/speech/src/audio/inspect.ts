@@ -25,6 +25,8 @@ export interface Inspection {
   readonly probe: AudioProbe;
   /** Samples per channel the headers announce (0 when unknown). */
   readonly frames: number;
+  /** Where the stream starts (after a leading ID3v2 tag). */
+  readonly start: number;
   readonly wav?: WavHeader | undefined;
   readonly ogg?: OggStream | undefined;
 }
@@ -69,7 +71,7 @@ export function inspectAudio(input: InspectInput): Inspection | undefined {
         durationSeconds: seconds(wav.frames, wav.sampleRate),
         exact: true,
       };
-      return { probe, frames: wav.frames, wav };
+      return { probe, frames: wav.frames, start: 0, wav };
     }
     case 'mp3': {
       const mp3 = whole ? walkMp3(head, sniff.start, name) : probeMp3(head, sniff.start, name, fileSize);
@@ -80,7 +82,7 @@ export function inspectAudio(input: InspectInput): Inspection | undefined {
         durationSeconds: seconds(mp3.samples, mp3.sampleRate),
         exact: mp3.exact,
       };
-      return { probe, frames: mp3.samples };
+      return { probe, frames: mp3.samples, start: sniff.start };
     }
     case 'flac': {
       const flac = parseFlacHeader(head, sniff.start, name);
@@ -91,7 +93,7 @@ export function inspectAudio(input: InspectInput): Inspection | undefined {
         durationSeconds: flac.samples > 0 ? seconds(flac.samples, flac.sampleRate) : undefined,
         exact: flac.samples > 0,
       };
-      return { probe, frames: flac.samples };
+      return { probe, frames: flac.samples, start: sniff.start };
     }
     case 'ogg-vorbis':
     case 'ogg-opus': {
@@ -104,7 +106,7 @@ export function inspectAudio(input: InspectInput): Inspection | undefined {
         durationSeconds: end ? seconds(end.samples, ogg.sampleRate) : undefined,
         exact: end !== undefined,
       };
-      return { probe, frames: end?.samples ?? 0, ogg };
+      return { probe, frames: end?.samples ?? 0, start: 0, ogg };
     }
   }
 }
