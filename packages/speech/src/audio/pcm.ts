@@ -5,19 +5,3 @@ export interface MonoPcm {
   readonly channels: number;
   readonly sampleRate: number;
 }
-
-/**
- * Adds the average of `channels` (equal lengths) into `out` at `offset`. Decoders mix each
- * decoded chunk at once, so a stereo file never holds both channels in full.
- */
-export function mixInto(
-  out: Float32Array,
-  offset: number,
-  channels: readonly Float32Array[],
-  frames: number,
-): void {
-  const k = 1 / channels.length;
-  for (const ch of channels) {
-    for (let i = 0; i < frames; i++) out[offset + i] = (out[offset + i] as number) + (ch[i] as number) * k;
-  }
-}
