@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioError } from './audio-error.js';
 import { decodeAudio } from './decode-audio.js';
+import { inspectAudio } from './inspect.js';
 import { probeAudioFile } from './probe-audio.js';
 import { encodeWav, extensibleFloatWav, riffChunk, tone } from './testing/index.js';
 
@@ -44,6 +45,26 @@ describe('probeAudioFile (headers only)', () => {
     expect(probe.exact).toBe(false);
     expect(probe.durationSeconds).toBeCloseTo(40 * 0.576, 6);
     expect((await decodeAudio(big, { targetRate: 'original' })).durationSeconds).toBeCloseTo(40 * 0.576, 6);
+  });
+
+  it('takes Ogg durations from the last granule position in the tail of the file', async () => {
+    for (const [file, seconds] of [
+      ['tone-440hz-48k-mono.ogg', 0.5],
+      ['tone-440hz-44k1-stereo.opus', 0.5],
+    ] as const) {
+      const bytes = new Uint8Array(await fs.readFile(path.join(FIXTURES, file)));
+      // What probeAudioFile reads of a large file: a head and a tail (there 64 KiB, which always
+      // holds the last page's header: Ogg pages are at most 65,307 bytes), not the middle.
+      const found = inspectAudio({
+        head: bytes.subarray(0, 512),
+        tail: bytes.subarray(bytes.length - 4096),
+        fileSize: bytes.length,
+        whole: false,
+        name: file,
+      });
+      expect(found?.probe.durationSeconds, file).toBeCloseTo(seconds, 6);
+      expect(found?.probe.exact).toBe(true);
+    }
   });
 
   it('reads on when a WAV header lies beyond the first 64 KiB', async () => {

@@ -9,6 +9,7 @@ export interface AudioFileProbe extends AudioProbe {
 
 /** Bytes read from the start of a file to probe it. */
 export const PROBE_HEAD_BYTES = 64 * 1024;
+/** Ogg pages are at most 27 + 255 + 255 * 255 = 65,307 bytes: 64 KiB holds the last page's header. */
 const TAIL = 64 * 1024;
 
 /**
