@@ -22,6 +22,7 @@ export {
 } from './contribution-points.js';
 export { type Attributed, ContributionCollector, type LoadedPlugin } from './contributions.js';
 export { DatasetReader, type ReadOptions, type ReadResult, type SourceSplits } from './dataset-reader.js';
+export { type DelimitedTable, type ParseDelimitedOptions, parseDelimited } from './delimited-text.js';
 export {
   type DiscoverOptions,
   type DiscoveryResult,
@@ -39,7 +40,6 @@ export {
   type Prediction,
   savedHeadConfig,
 } from './head.js';
-export { type DelimitedTable, type ParseDelimitedOptions, parseDelimited } from './delimited-text.js';
 export { isPlainObject, type JsonObject, type JsonValue } from './json.js';
 export { describeUnseen, type IndexedLabels, indexLabels, sortLabels } from './labels.js';
 export {
