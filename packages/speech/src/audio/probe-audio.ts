@@ -1,3 +1,4 @@
+import { sniffAudio } from './detect-format.js';
 import { type AudioProbe, type Inspection, inspectAudio } from './inspect.js';
 import { DEFAULT_MAX_BYTES } from './limits.js';
 import { readRange, readWhole, statAudioFile } from './read-audio-file.js';
@@ -12,12 +13,16 @@ export const PROBE_HEAD_BYTES = 64 * 1024;
 /** Ogg pages are at most 27 + 255 + 255 * 255 = 65,307 bytes: 64 KiB holds the last page's header. */
 const TAIL = 64 * 1024;
 
+/** The first read: enough for WAV and FLAC headers, whose durations are exact from them. */
+const FIRST_READ = 4 * 1024;
+
 /**
  * Reads an audio file's headers without decoding it: format (by magic bytes), rate, channels and
- * duration. Files up to 64 KiB are read whole and checked frame by frame as `decodeAudio` does;
- * larger ones by their first 64 KiB, plus the last 64 KiB of Ogg files (the final granule
- * position); only a WAV whose `data` chunk starts further in is read whole. Unsupported, corrupt and
- * truncated headers, missing files and files over `maxBytes` are `AudioError`s naming the file.
+ * duration. WAV and FLAC are answered from their first 4 KiB. Other files up to 64 KiB are read
+ * whole and checked frame by frame as `decodeAudio` does; larger ones by their first 64 KiB, plus
+ * the last 64 KiB of Ogg files (the final granule position). Only a WAV whose `data` chunk starts
+ * beyond 64 KiB is read whole. Unsupported, corrupt and truncated headers, missing files and
+ * files over `maxBytes` are `AudioError`s naming the file.
  *
  * @example
  * const { durationSeconds } = await probeAudioFile('clips/a.mp3'); // before deciding to decode
@@ -27,9 +32,15 @@ export async function probeAudioFile(
   options: { maxBytes?: number | undefined } = {},
 ): Promise<AudioFileProbe> {
   const size = await statAudioFile(file, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  const first = await readRange(file, 0, Math.min(size, FIRST_READ));
+  const sniff = sniffAudio(first);
+  if (sniff.kind === 'audio' && (sniff.format === 'wav' || sniff.format === 'flac')) {
+    const found = inspectAudio({ head: first, fileSize: size, whole: false, name: file });
+    if (found) return { ...found.probe, bytes: size };
+  }
   if (size <= PROBE_HEAD_BYTES) {
     // Small files are checked as decodeAudio checks them: every MP3 frame and Ogg page.
-    const whole = await readWhole(file);
+    const whole = size <= FIRST_READ ? first : await readWhole(file);
     return { ...wholeProbe(whole, file, true), bytes: whole.length };
   }
   const head = await readRange(file, 0, PROBE_HEAD_BYTES);
