@@ -27,7 +27,8 @@ export interface TableExampleOptions {
 /**
  * Rows of a manifest (CSV/TSV, Common Voice) to a reader result: speaker split first (on every
  * row, so files never move between sides because another file is broken), then file checks on
- * the chosen side, then labels. Empty results are errors naming `file` and what emptied them.
+ * the chosen side (eval reads drop rows outside the model's labels before probing), then labels.
+ * Empty results are errors naming `file` and what emptied them.
  */
 export async function tableExamples(
   file: string,
@@ -46,37 +47,43 @@ export async function tableExamples(
     );
     chosen = rows.filter((_, i) => isEval[i] === (side === 'eval'));
   }
+  const warnings: string[] = [];
+  if (options.classified && options.labels) {
+    // Eval data: rows outside the model's labels are dropped before their files are probed.
+    const known = new Set(options.labels);
+    const unseen = new Map<string, number>();
+    for (const r of chosen) {
+      const text = r.labelText ?? '';
+      if (!known.has(text)) unseen.set(text, (unseen.get(text) ?? 0) + 1);
+    }
+    if (unseen.size) {
+      warnings.push(
+        `${file}: skipped rows with labels the model was not trained on: ${describeUnseen(unseen, 'row')}`,
+      );
+      chosen = chosen.filter((r) => known.has(r.labelText ?? ''));
+    }
+    if (!chosen.length) {
+      throw new UserError(`${file}: no rows with a label the model knows (${options.labels.join(', ')})`);
+    }
+  }
   const whereOf = new Map<AudioExample, string>(chosen.map((r) => [r.example, r.where]));
   const checked = await checkAudioFiles(
     chosen.map((r) => r.example),
     options.checks,
     (e) => whereOf.get(e),
   );
-  const warnings = [...checked.warnings];
+  warnings.push(...checked.warnings);
+  const name = options.speakerSplit ? `${file}[${options.speakerSplit.side}]` : file;
   if (!checked.kept.length) throw new UserError(`${file}: no usable audio files: ${warnings.join('; ')}`);
-  if (!options.classified) return { dataset: arrayDataset(checked.kept, file), warnings };
-  const kept = checked.kept.map((e, k) => ({
-    e,
-    text: chosen[checked.indices[k] as number]?.labelText ?? '',
-  }));
+  if (!options.classified) return { dataset: arrayDataset(checked.kept, name), warnings };
+  // Training: the label set is what survived the checks, so no class is left without examples.
   const indexed = indexLabels(
-    kept.map((k) => k.text),
+    checked.indices.map((i) => chosen[i]?.labelText ?? ''),
     options.labels,
   );
-  if (indexed.unseen.size) {
-    warnings.push(
-      `${file}: skipped rows with labels the model was not trained on: ${describeUnseen(indexed.unseen, 'row')}`,
-    );
-  }
-  const examples: AudioExample[] = [];
-  kept.forEach((k, i) => {
-    const label = indexed.indices[i] as number;
-    if (label >= 0) examples.push({ ...k.e, label });
-  });
-  if (!examples.length)
-    throw new UserError(`${file}: no rows with a label the model knows (${indexed.labels.join(', ')})`);
+  const examples = checked.kept.map((e, k) => ({ ...e, label: indexed.indices[k] as number }));
   return {
-    dataset: arrayDataset(examples, file),
+    dataset: arrayDataset(examples, name),
     labels: indexed.labels,
     labelOf: (e) => e.label as number,
     warnings,
