@@ -82,10 +82,10 @@ describe('speech/manifest', () => {
     expect((await all(r.dataset))[0]?.transcript).toBe('"Hello," she said.');
   });
 
-  it('maps eval rows onto the trained labels, skipping and reporting unseen ones', async () => {
+  it('maps eval rows onto the trained labels, dropping unseen ones before probing (gone.wav is missing)', async () => {
     const file = await writeText(
       path.join(dir, 'eval.csv'),
-      'path,label\naudio/a.wav,no\naudio/b.wav,maybe\n',
+      'path,label\naudio/a.wav,no\naudio/gone.wav,maybe\n',
     );
     const r = await read(file, {}, ['yes', 'no']);
     expect((await all(r.dataset)).map((e) => e.label)).toEqual([1]);
