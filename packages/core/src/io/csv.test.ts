@@ -46,7 +46,7 @@ describe('parseCsv', () => {
 
   it('names the file and line of malformed input', () => {
     expect(() => parseCsv('a,b\n1,2,3\n', { source: 't.csv' })).toThrow(
-      't.csv:2: 3 fields, the header has 2',
+      't.csv:2: 3 fields, the header has 2 (a, b)',
     );
     expect(() => parseCsv('a,b\n"open,2\n', { source: 't.csv' })).toThrow(
       't.csv:2: unterminated quoted field',

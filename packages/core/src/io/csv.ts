@@ -5,6 +5,19 @@ export interface CsvTable {
   readonly lines: readonly number[];
 }
 
+export interface ParseCsvOptions {
+  /** One character: `,` (default) for CSV, a tab for TSV. */
+  readonly delimiter?: string;
+  /** The file name used in error messages. */
+  readonly source?: string;
+  /**
+   * `rfc4180` (default): `"a, b"` quoting as above. `none`: a quote is an ordinary character
+   * (IANA `text/tab-separated-values`, and files written with Python's `csv.QUOTE_NONE` such as
+   * Common Voice's TSVs, whose sentences contain quotes).
+   */
+  readonly quoting?: 'rfc4180' | 'none';
+}
+
 /**
  * Parses CSV/TSV text with a header row, after RFC 4180: fields separated by `delimiter`,
  * optionally quoted with `"`; inside quotes a doubled `""` is a quote and delimiters and line
@@ -18,13 +31,14 @@ export interface CsvTable {
  * @example
  * parseCsv('a,b\n1,"x, ""y"""\n').rows; // [['1', 'x, "y"']]
  */
-export function parseCsv(text: string, options: { delimiter?: string; source?: string } = {}): CsvTable {
+export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvTable {
   const delimiter = options.delimiter ?? ',';
   const where = options.source ?? 'csv';
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new Error(`${where}: the delimiter must be one character other than a quote or line break`);
   }
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const quotes = options.quoting !== 'none';
   const records: { fields: string[]; line: number }[] = [];
   let fields: string[] = [];
   let field = '';
@@ -71,7 +85,7 @@ export function parseCsv(text: string, options: { delimiter?: string; source?: s
       i += 1;
       continue;
     }
-    if (c === '"' && field === '' && !wasQuoted) {
+    if (quotes && c === '"' && field === '' && !wasQuoted) {
       quoted = true;
       wasQuoted = true;
       wasQuotedRecord = true;
@@ -101,7 +115,9 @@ export function parseCsv(text: string, options: { delimiter?: string; source?: s
   }
   for (const r of body) {
     if (r.fields.length !== header.length) {
-      throw new Error(`${where}:${r.line}: ${r.fields.length} fields, the header has ${header.length}`);
+      throw new Error(
+        `${where}:${r.line}: ${r.fields.length} fields, the header has ${header.length} (${header.join(', ')})`,
+      );
     }
   }
   return { header, rows: body.map((r) => r.fields), lines: body.map((r) => r.line) };

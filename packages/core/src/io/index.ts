@@ -19,7 +19,7 @@ export {
   type SaveCheckpointOptions,
   saveCheckpoint,
 } from './checkpoint.js';
-export { type CsvTable, parseCsv } from './csv.js';
+export { type CsvTable, type ParseCsvOptions, parseCsv } from './csv.js';
 export { type FileSystemHandlerOptions, fileSystemHandler } from './fs-io-handler.js';
 export {
   decodeBF16,

@@ -1,0 +1,33 @@
+import * as path from 'node:path';
+
+/**
+ * One raw example of the speech plugin, as every `speech/*` reader produces it. Audio is not
+ * held here: a preprocessor decodes `path` when it encodes the example (`decodeAudio(example.path,
+ * { targetRate, maxSeconds })`), so a dataset of any size costs a few hundred bytes per clip.
+ */
+export interface AudioExample {
+  /** Absolute path of the audio file (checked to lie inside the dataset folder). */
+  readonly path: string;
+  /** Class index into the reader's `labels` (classification: keyword, accent, speaker id). */
+  readonly label?: number;
+  /** What is said (ASR targets: a manifest's transcript/sentence, Common Voice's `sentence`). */
+  readonly transcript?: string;
+  /** Accent as the source spells it, or its group name when the reader groups accents. */
+  readonly accent?: string;
+  /** Speaker id (Common Voice `client_id`, Speech Commands' file-name hash, a speaker column). */
+  readonly speaker?: string;
+  /** Language/locale code when the source has one (Common Voice `locale`). */
+  readonly locale?: string;
+  /** Length from the file's headers at read time (see `AudioProbe.exact` for MP3 estimates). */
+  readonly durationSeconds?: number;
+  /** Where the example came from, for messages: `validated.tsv:12` or `yes/0a7c_nohash_0.wav`. */
+  readonly source?: string;
+}
+
+/** Extensions the folder reader collects; formats are still detected from bytes when decoding. */
+export const AUDIO_EXTENSIONS = ['.wav', '.wave', '.mp3', '.flac', '.ogg', '.oga', '.opus'] as const;
+
+/** True when the file name has one of `AUDIO_EXTENSIONS` (case-insensitive). */
+export function isAudioPath(p: string): boolean {
+  return (AUDIO_EXTENSIONS as readonly string[]).includes(path.extname(p).toLowerCase());
+}

@@ -1,0 +1,120 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type DatasetReader, parseCsv, UserError, z } from '@peftkit/core';
+import { audioCheckShape } from './audio-checks.js';
+import type { AudioExample } from './audio-example.js';
+import { resolveInside } from './inside-root.js';
+import { SPEAKER_SPLITS, speakerSplitSchema } from './speaker-split.js';
+import { cellWhere, TableColumns } from './table-columns.js';
+import { type TableRow, tableExamples } from './table-examples.js';
+
+export const manifestOptions = z.strictObject({
+  /** Column with the audio path, relative to `root` (default `path`). */
+  pathColumn: z.string().min(1).default('path'),
+  /** Class column (default `label` when present). */
+  labelColumn: z.string().min(1).optional(),
+  /** Transcript column (default `transcript`, `sentence` or `text`, the first present). */
+  transcriptColumn: z.string().min(1).optional(),
+  /** Accent column (default `accent` or `accents` when present). */
+  accentColumn: z.string().min(1).optional(),
+  /** Speaker column (default `speaker`, `speaker_id` or `client_id` when present). */
+  speakerColumn: z.string().min(1).optional(),
+  /** Field delimiter (default ',' for .csv, tab for .tsv; TSV fields are not quoted). */
+  delimiter: z.string().length(1).optional(),
+  /** Folder the paths are relative to and must stay inside (default: the manifest's folder). */
+  root: z.string().min(1).optional(),
+  /** Hold out whole speakers as `eval` (needs a speaker column). */
+  speakerSplit: speakerSplitSchema.optional(),
+  ...audioCheckShape,
+});
+
+export type ManifestOptions = z.output<typeof manifestOptions>;
+
+const TRANSCRIPT_DEFAULTS = ['transcript', 'sentence', 'text'];
+const ACCENT_DEFAULTS = ['accent', 'accents'];
+const SPEAKER_DEFAULTS = ['speaker', 'speaker_id', 'client_id'];
+
+/**
+ * Reads a CSV/TSV manifest of audio files: a path column plus a label column (classification)
+ * and/or a transcript column (ASR), with optional accent and speaker columns. Paths are relative
+ * to the manifest's folder and must stay inside it. Rows are checked like every speech reader
+ * checks files (headers probed, limits applied); errors name the manifest line and column.
+ */
+export async function readManifest(
+  file: string,
+  options: ManifestOptions,
+  labels: readonly string[] | undefined,
+  side?: 'train' | 'eval',
+) {
+  const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
+    throw new UserError(`cannot read ${file}: ${err.message}`, 2, { cause: err });
+  });
+  const tsv = /\.tsv$/i.test(file);
+  const delimiter = options.delimiter ?? (tsv ? '\t' : ',');
+  const table = parseCsv(text, {
+    delimiter,
+    source: file,
+    quoting: delimiter === '\t' ? 'none' : 'rfc4180',
+  });
+  const cols = new TableColumns(table, file);
+  const pathAt = cols.require(options.pathColumn);
+  const labelAt = cols.pick(options.labelColumn, ['label']);
+  const transcriptAt = cols.pick(options.transcriptColumn, TRANSCRIPT_DEFAULTS);
+  const accentAt = cols.pick(options.accentColumn, ACCENT_DEFAULTS);
+  const speakerAt = cols.pick(options.speakerColumn, SPEAKER_DEFAULTS);
+  if (labelAt === undefined && transcriptAt === undefined) {
+    throw new UserError(
+      `${file}: needs a label column ('label' or labelColumn) or a transcript column ('transcript', 'sentence', 'text' or transcriptColumn); columns: ${cols.names()}`,
+    );
+  }
+  if (options.speakerSplit && speakerAt === undefined) {
+    throw new UserError(
+      `${file}: speakerSplit needs a speaker column ('speaker', 'speaker_id', 'client_id' or speakerColumn); columns: ${cols.names()}`,
+    );
+  }
+  const root = options.root ? path.resolve(path.dirname(file), options.root) : path.dirname(file);
+  const header = table.header;
+  const rows: TableRow[] = table.rows.map((r, k) => {
+    const line = table.lines[k];
+    const cell = (i: number | undefined) => (i === undefined ? undefined : (r[i] ?? '').trim());
+    const where = cellWhere(file, line, header[pathAt] as string);
+    const audio = resolveInside(root, cell(pathAt) as string, where);
+    const labelText = cell(labelAt);
+    if (labelText === '')
+      throw new UserError(`${cellWhere(file, line, header[labelAt as number] as string)}: empty label`);
+    const transcript = cell(transcriptAt);
+    const accent = cell(accentAt);
+    const speaker = cell(speakerAt);
+    const example: Omit<AudioExample, 'label'> = {
+      path: audio,
+      ...(transcript !== undefined ? { transcript } : {}),
+      ...(accent ? { accent } : {}),
+      ...(speaker ? { speaker } : {}),
+      source: `${file}:${line}`,
+    };
+    return { example, labelText, where };
+  });
+  return tableExamples(file, rows, {
+    checks: options,
+    labels,
+    classified: labelAt !== undefined,
+    speakerSplit: options.speakerSplit && side ? { options: options.speakerSplit, side } : undefined,
+  });
+}
+
+/** `speech/manifest`: CSV/TSV of audio paths with labels and/or transcripts. */
+export const manifestReader: DatasetReader<AudioExample, ManifestOptions> = {
+  id: 'speech/manifest',
+  description:
+    'CSV/TSV manifest: audio path column plus a label and/or transcript column (accent, speaker optional)',
+  formats: ['csv', 'tsv'],
+  optionsSchema: manifestOptions,
+  canRead: (p) => /\.(csv|tsv)$/i.test(p),
+  async splits(_p, options) {
+    return options.speakerSplit ? { names: [...SPEAKER_SPLITS], eval: 'eval' } : undefined;
+  },
+  read(p, { options, labels, split, sourceSplit }) {
+    const side = options.speakerSplit ? ((sourceSplit as 'train' | 'eval' | undefined) ?? split) : undefined;
+    return readManifest(p, options, labels, side);
+  },
+};
