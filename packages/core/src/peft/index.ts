@@ -5,6 +5,9 @@ export {
   adapterDir,
   readAdapterConfig,
   readAdapterWeights,
+  rootKey,
+  TUNER_KEY_PREFIX,
+  tunerKey,
   writeAdapterConfig,
   writeAdapterWeights,
 } from './adapter-file.js';
@@ -27,7 +30,15 @@ export {
   type PeftConfigBase,
   snakeToCamel,
 } from './config.js';
-export type { InjectContext, InjectReport, PeftMethod, WeightedAdapterRequest } from './method.js';
+export {
+  type AdapterActivation,
+  type InjectContext,
+  type InjectReport,
+  isPromptAware,
+  type PeftMethod,
+  type PromptAware,
+  type WeightedAdapterRequest,
+} from './method.js';
 export * from './methods/bitfit/index.js';
 export * from './methods/bottleneck/index.js';
 export * from './methods/ia3/index.js';
@@ -40,6 +51,7 @@ export * from './methods/prefix-tuning/index.js';
 export * from './methods/prompt-tuning/index.js';
 export * from './methods/selective/index.js';
 export * from './methods/vera/index.js';
+export { getModelState, setModelState } from './model-state.js';
 export { ModulesToSaveWrapper } from './modules-to-save.js';
 export { getPeftModel, PeftModel, type PeftModelOptions } from './peft-model.js';
 export {
@@ -58,6 +70,7 @@ export {
   layerIndexOf,
   matchesNameOrSuffix,
   noTargetsError,
+  patternValue,
   resolveTargets,
   type TargetMatch,
   type TargetResolution,
@@ -67,8 +80,10 @@ export {
 export {
   adapterLayerParameters,
   adapterLayers,
+  checkTarget,
   defineTunerMethod,
   injectAdapter,
   type LayerFactory,
+  layerFactory,
   type TunerMethodSpec,
 } from './tuner.js';

@@ -1,7 +1,6 @@
 import { registerPeftMethod } from '../../registry.js';
 import { promptTuningMethod } from './method.js';
 
-export { isPromptAware, type PromptAware } from '../../method.js';
 export { type PromptTuningConfig, promptLearningShape, promptTuningConfig } from './config.js';
 export { PromptEmbedding, type PromptLayerSettings, PromptTuningLayer } from './layer.js';
 export { PROMPT_EMBEDDINGS_KEY, promptTuningMethod } from './method.js';

@@ -7,5 +7,3 @@ export { defineInPlaceMethod, type InPlaceMethodSpec, type InPlaceSelection } fr
 export { selectiveMethod } from './method.js';
 
 registerPeftMethod(selectiveMethod);
-
-export type { AdapterActivation } from '../../method.js';
