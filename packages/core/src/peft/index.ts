@@ -31,6 +31,14 @@ export {
   snakeToCamel,
 } from './config.js';
 export {
+  type DefaultsContext,
+  type DefaultTargets,
+  type DefaultTargetsContext,
+  type DefaultTargetTable,
+  namesTargets,
+  resolvePeftDefaults,
+} from './defaults.js';
+export {
   type AdapterActivation,
   type InjectContext,
   type InjectReport,

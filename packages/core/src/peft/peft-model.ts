@@ -4,6 +4,7 @@ import type { AdapterEntry } from './adapter-entry.js';
 import { type AdapterRouting, validateAdapterName } from './adapter-layer.js';
 import { withAdapterNames } from './adapter-routing.js';
 import type { PeftConfig } from './config.js';
+import { type DefaultTargetTable, resolvePeftDefaults } from './defaults.js';
 import { isPromptAware, type PeftMethod } from './method.js';
 import { ModulesToSaveWrapper, wrapModulesToSave } from './modules-to-save.js';
 import type { Placement } from './placement.js';
@@ -16,6 +17,11 @@ import { addWeightedAdapter } from './weighted-adapter.js';
 export interface PeftModelOptions {
   /** The architecture's role map; needed for `targetRoles`. */
   placement?: Placement;
+  /**
+   * The architecture's default targets per method (a plugin's `PlacementContribution.defaults`),
+   * used by `resolvePeftDefaults` for configs that name no targets.
+   */
+  defaults?: DefaultTargetTable;
   /** Receives warnings (unmatched targets, ...). Default: `console.warn`. */
   warn?: (message: string) => void;
 }
@@ -54,6 +60,7 @@ export class PeftModel<
   /** True inside `disableAdapter` (read by methods through `syncState` and by `forward`). */
   private adaptersDisabled = false;
   readonly placement: Placement | undefined;
+  private readonly defaults: DefaultTargetTable | undefined;
   private readonly warn: (message: string) => void;
 
   constructor(model: Module<I, O>, options: PeftModelOptions = {}) {
@@ -62,6 +69,7 @@ export class PeftModel<
       throw new Error('getPeftModel: the model is already a PeftModel; use addAdapter');
     this.registerModule('base_model', new TunerRoot(model));
     this.placement = options.placement;
+    this.defaults = options.defaults;
     this.warn = options.warn ?? ((m) => console.warn(`peftkit: ${m}`));
   }
 
@@ -149,13 +157,17 @@ export class PeftModel<
     const peftType = (config as { peftType?: unknown }).peftType;
     if (typeof peftType !== 'string') throw new Error("PEFT config: 'peftType' is required (e.g. 'LORA')");
     const method = getPeftMethod(peftType);
-    const parsed = method.config.parse(config);
+    const given = method.config.parse(config);
     const supports = this.placement?.supports;
     if (supports && !supports.includes(method.peftType)) {
       throw new Error(
         `architecture '${this.placement?.architecture}' does not support ${method.peftType} (supports: ${supports.join(', ')})`,
       );
     }
+    const parsed = resolvePeftDefaults(method, given, {
+      placement: this.placement,
+      architectureDefaults: this.defaults,
+    });
     const { targets, fileConfig = {} } = method.inject(
       { model: this.model, placement: this.placement, routing: this.routing, warn: this.warn },
       parsed,
