@@ -71,7 +71,14 @@ export {
   type RoleTarget,
   resolveRole,
 } from './placement.js';
-export { getPeftMethod, hasPeftMethod, listPeftMethods, registerPeftMethod } from './registry.js';
+export {
+  getPeftMethod,
+  hasPeftMethod,
+  listPeftMethods,
+  type PeftMethodLookup,
+  registeredPeftMethods,
+  registerPeftMethod,
+} from './registry.js';
 export { isRole, ROLE_NAMES, ROLES, type Role } from './roles.js';
 export {
   candidateModules,

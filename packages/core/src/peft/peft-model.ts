@@ -8,7 +8,7 @@ import { type DefaultTargetTable, resolvePeftDefaults } from './defaults.js';
 import { isPromptAware, type PeftMethod } from './method.js';
 import { ModulesToSaveWrapper, wrapModulesToSave } from './modules-to-save.js';
 import type { Placement } from './placement.js';
-import { getPeftMethod } from './registry.js';
+import { type PeftMethodLookup, registeredPeftMethods } from './registry.js';
 import { type AdapterStore, adapterTensors, loadAdapter, saveAdapters } from './save-load.js';
 import { adapterLayers } from './tuner.js';
 import { unloadAdapters } from './unload.js';
@@ -22,6 +22,11 @@ export interface PeftModelOptions {
    * used by `resolvePeftDefaults` for configs that name no targets.
    */
   defaults?: DefaultTargetTable;
+  /**
+   * Where methods are found by `peftType` (default: `registeredPeftMethods`). A plugin host's
+   * `peftMethods` adds its plugins' methods.
+   */
+  methods?: PeftMethodLookup;
   /** Receives warnings (unmatched targets, ...). Default: `console.warn`. */
   warn?: (message: string) => void;
 }
@@ -61,6 +66,7 @@ export class PeftModel<
   private adaptersDisabled = false;
   readonly placement: Placement | undefined;
   private readonly defaults: DefaultTargetTable | undefined;
+  private readonly methods: PeftMethodLookup;
   private readonly warn: (message: string) => void;
 
   constructor(model: Module<I, O>, options: PeftModelOptions = {}) {
@@ -70,6 +76,7 @@ export class PeftModel<
     this.registerModule('base_model', new TunerRoot(model));
     this.placement = options.placement;
     this.defaults = options.defaults;
+    this.methods = options.methods ?? registeredPeftMethods;
     this.warn = options.warn ?? ((m) => console.warn(`peftkit: ${m}`));
   }
 
@@ -156,7 +163,7 @@ export class PeftModel<
     if (this.adapters.has(name)) throw new Error(`adapter '${name}' already exists`);
     const peftType = (config as { peftType?: unknown }).peftType;
     if (typeof peftType !== 'string') throw new Error("PEFT config: 'peftType' is required (e.g. 'LORA')");
-    const method = getPeftMethod(peftType);
+    const method = this.methods.get(peftType);
     const given = method.config.parse(config);
     const supports = this.placement?.supports;
     if (supports && !supports.includes(method.peftType)) {
@@ -387,6 +394,7 @@ export class PeftModel<
     return {
       model: this.model,
       placement: this.placement,
+      methods: this.methods,
       entry: (n) => this.entry(n),
       addAdapter: (n, config, extraFileKeys) => {
         this.addAdapter(n, config, extraFileKeys);

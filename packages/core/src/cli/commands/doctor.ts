@@ -14,6 +14,8 @@ export interface DoctorReport extends BackendReport {
   /** Plugins that were found but not loaded, with the reason. */
   pluginFailures: { plugin: string; error: string }[];
   presets: number;
+  /** Every PEFT method runs can use, with the plugin that contributed it (`null`: core). */
+  methods: { peftType: string; plugin: string | null }[];
 }
 
 /** Gathers what `peftkit doctor` reports: the backend choice and why, versions, plugins. */
@@ -33,6 +35,9 @@ export async function collectDoctorReport(version: string, host: PeftkitHost): P
     })),
     pluginFailures: host.failures.map((f) => ({ plugin: f.plugin, error: f.error })),
     presets: host.presets.size,
+    methods: host.peftMethods
+      .types()
+      .map((peftType) => ({ peftType, plugin: host.methods.pluginOf(peftType) ?? null })),
   };
 }
 
@@ -56,6 +61,10 @@ export function registerDoctor(program: Command, ctx: CliContext, version: strin
         ['kernel fixes', report.fixes.join(', ') || 'none'],
         ['plugins', report.plugins.map((p) => `${p.id}@${p.version}`).join(', ') || 'none'],
         ['presets', String(report.presets)],
+        [
+          'peft methods',
+          report.methods.map((m) => (m.plugin ? `${m.peftType} (${m.plugin})` : m.peftType)).join(', '),
+        ],
       ];
       for (const s of report.skipped) rows.push([`skipped ${s.backend}`, s.reason]);
       for (const f of report.pluginFailures) rows.push([`failed plugin ${f.plugin}`, f.error]);

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { getPeftMethod, hasPeftMethod, listPeftMethods } from '../../peft/index.js';
 import type { Architecture } from '../architecture.js';
 import { didYouMean } from '../close-matches.js';
 import type { DatasetReader } from '../dataset-reader.js';
@@ -81,14 +80,15 @@ export function validatePluginParts(
 
   if (config.peft !== 'full') {
     const type = config.peft.peftType;
-    if (!hasPeftMethod(type)) {
-      const known = listPeftMethods();
+    const methods = host.peftMethods;
+    if (!methods.has(type)) {
+      const known = methods.types();
       at(
         'peft.peftType',
         `peft.peftType: unknown PEFT method '${type}'${didYouMean(type.toUpperCase(), known)}; known: ${known.join(', ')}`,
       );
     } else {
-      const spec = getPeftMethod(type).config;
+      const spec = methods.get(type).config;
       parse(spec.schema, { ...config.peft, peftType: spec.peftType }, 'peft');
     }
   }

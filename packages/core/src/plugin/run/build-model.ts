@@ -3,7 +3,6 @@ import { readJsonObject } from '../../io/read-json.js';
 import type { AnyModule } from '../../nn/module.js';
 import {
   type DefaultTargetTable,
-  getPeftMethod,
   getPeftModel,
   type PeftModel,
   type Placement,
@@ -188,7 +187,7 @@ export function completePeftConfig(
   if (config.peft === 'full') throw new Error('completePeftConfig: full fine-tuning has no PEFT config');
   const peft: Record<string, unknown> = { ...config.peft };
   if (config.head.trainable) {
-    const method = getPeftMethod(config.peft.peftType);
+    const method = host.peftMethods.get(config.peft.peftType);
     const resolved = resolvePeftDefaults(method, method.config.parse(peft), {
       placement: built.placement,
       architectureDefaults: architectureDefaults(host, built),
@@ -214,6 +213,7 @@ export function applyPeft(
     return getPeftModel(built.headed.model, peftConfig, {
       placement: built.placement,
       ...(defaults ? { defaults } : {}),
+      methods: host.peftMethods,
       warn,
     });
   } catch (err) {
