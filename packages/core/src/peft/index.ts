@@ -21,15 +21,19 @@ export {
   validateAdapterName,
 } from './adapter-layer.js';
 export {
+  type ConfigInput,
   type ConfigSpec,
   camelToSnake,
   commonConfigShape,
   defineConfig,
   formatIssues,
+  type MethodConfigInput,
   type PeftConfig,
   type PeftConfigBase,
+  type Simplify,
   snakeToCamel,
 } from './config.js';
+export type { PeftConfigInput, PeftConfigMap } from './config-map.js';
 export {
   type DefaultsContext,
   type DefaultTargets,

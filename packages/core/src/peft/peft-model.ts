@@ -4,6 +4,7 @@ import type { AdapterEntry } from './adapter-entry.js';
 import { type AdapterRouting, validateAdapterName } from './adapter-layer.js';
 import { withAdapterNames } from './adapter-routing.js';
 import type { PeftConfig } from './config.js';
+import type { PeftConfigInput } from './config-map.js';
 import { type DefaultTargetTable, resolvePeftDefaults } from './defaults.js';
 import { isPromptAware, type PeftMethod } from './method.js';
 import { ModulesToSaveWrapper, wrapModulesToSave } from './modules-to-save.js';
@@ -154,10 +155,15 @@ export class PeftModel<
    * Adds adapter `name`. The first adapter becomes active; later ones are added inactive (and
    * frozen) until `setAdapter` selects them, as in HF PEFT.
    */
-  addAdapter(
+  addAdapter(name: string, config: PeftConfigInput): this {
+    return this.addAdapterFrom(name, config, {});
+  }
+
+  /** `addAdapter` for configs from files and methods (checked by the method's schema only). */
+  private addAdapterFrom(
     name: string,
-    config: Readonly<Record<string, unknown>> | Readonly<PeftConfig>,
-    extraFileKeys: Record<string, unknown> = {},
+    config: Readonly<Record<string, unknown>>,
+    extraFileKeys: Record<string, unknown>,
   ): this {
     validateAdapterName(name);
     if (this.adapters.has(name)) throw new Error(`adapter '${name}' already exists`);
@@ -279,7 +285,8 @@ export class PeftModel<
       model: this.model,
       hasAdapter: (n: string) => this.adapters.has(n),
       entry: (n: string) => this.entry(n),
-      addAdapter: (n: string, config: Readonly<Record<string, unknown>>) => this.addAdapter(n, config),
+      addAdapter: (n: string, config: Readonly<Record<string, unknown>>) =>
+        this.addAdapterFrom(n, config, {}),
       deleteAdapter: (n: string) => this.deleteAdapter(n),
     };
     addWeightedAdapter(host, adapters, weights, adapterName, combinationType, options);
@@ -397,7 +404,7 @@ export class PeftModel<
       methods: this.methods,
       entry: (n) => this.entry(n),
       addAdapter: (n, config, extraFileKeys) => {
-        this.addAdapter(n, config, extraFileKeys);
+        this.addAdapterFrom(n, config, extraFileKeys);
       },
       deleteAdapter: (n) => this.deleteAdapter(n),
     };
@@ -420,7 +427,7 @@ export class PeftModel<
 /** Wraps `model` with a first adapter (HF's `get_peft_model`). */
 export function getPeftModel<I extends unknown[], O extends tf.TensorContainer>(
   model: Module<I, O>,
-  config: Readonly<Record<string, unknown>>,
+  config: PeftConfigInput,
   options: PeftModelOptions & { adapterName?: string } = {},
 ): PeftModel<I, O> {
   return new PeftModel(model, options).addAdapter(options.adapterName ?? 'default', config);

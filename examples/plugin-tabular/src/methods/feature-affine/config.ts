@@ -1,4 +1,4 @@
-import { defineConfig, z } from '@peftkit/core';
+import { type ConfigInput, defineConfig, z } from '@peftkit/core';
 
 /**
  * FEATURE_AFFINE options (this plugin's own `peft_type`). Without `targetModules` /
@@ -13,3 +13,14 @@ export const featureAffineConfig = defineConfig('FEATURE_AFFINE', {
 
 /** A validated FEATURE_AFFINE config. */
 export type FeatureAffineConfig = ReturnType<typeof featureAffineConfig.parse>;
+
+/** What `getPeftModel` accepts for FEATURE_AFFINE. */
+export type FeatureAffineConfigInput = ConfigInput<typeof featureAffineConfig>;
+
+// Typed configs for this plugin's users: `getPeftModel(model, { peftType: 'FEATURE_AFFINE', ... })`
+// and presets are checked like the built-in methods' (see `PeftConfigMap`).
+declare module '@peftkit/core' {
+  interface PeftConfigMap {
+    FEATURE_AFFINE: FeatureAffineConfigInput;
+  }
+}

@@ -4,6 +4,7 @@ import type { AnyModule } from '../../nn/module.js';
 import {
   type DefaultTargetTable,
   getPeftModel,
+  type PeftConfigInput,
   type PeftModel,
   type Placement,
   resolvePeftDefaults,
@@ -210,7 +211,8 @@ export function applyPeft(
   try {
     const peftConfig = completePeftConfig(host, config, built);
     const defaults = architectureDefaults(host, built);
-    return getPeftModel(built.headed.model, peftConfig, {
+    // A run config's `peft` is typed loosely; getPeftModel validates it with the method's schema.
+    return getPeftModel(built.headed.model, peftConfig as PeftConfigInput, {
       placement: built.placement,
       ...(defaults ? { defaults } : {}),
       methods: host.peftMethods,

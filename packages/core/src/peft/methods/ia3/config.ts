@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConfig } from '../../config.js';
+import { type ConfigInput, defineConfig } from '../../config.js';
 import { matchesNameOrSuffix } from '../../targets.js';
 
 /**
@@ -65,6 +65,9 @@ export const ia3Config = defineConfig(
 );
 
 export type Ia3Config = ReturnType<typeof ia3Config.parse>;
+
+/** What `getPeftModel` accepts for IA3 (`peftType: 'IA3'`), for editors to complete and check. */
+export type Ia3ConfigInput = ConfigInput<typeof ia3Config>;
 
 /** What one IA3 layer needs for one adapter. */
 export interface Ia3LayerSettings {

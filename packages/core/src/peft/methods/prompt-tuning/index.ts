@@ -1,7 +1,12 @@
 import { registerPeftMethod } from '../../registry.js';
 import { promptTuningMethod } from './method.js';
 
-export { type PromptTuningConfig, promptLearningShape, promptTuningConfig } from './config.js';
+export {
+  type PromptTuningConfig,
+  type PromptTuningConfigInput,
+  promptLearningShape,
+  promptTuningConfig,
+} from './config.js';
 export { PromptEmbedding, type PromptLayerSettings, PromptTuningLayer } from './layer.js';
 export { PROMPT_EMBEDDINGS_KEY, promptTuningMethod } from './method.js';
 
