@@ -9,6 +9,7 @@ import { UnknownContributionError } from '../registry.js';
 import { RunConfigError } from './config-error.js';
 import { originOf } from './deep-merge.js';
 import { formatZodIssues } from './format-issues.js';
+import { peftBlockProblems } from './peft-block.js';
 import type { RunConfig } from './schema.js';
 import { schemaKeysAt } from './schema-keys.js';
 
@@ -78,20 +79,7 @@ export function validatePluginParts(
   const architecture =
     archId === undefined ? undefined : lookup('model.architecture', () => host.architectures.get(archId));
 
-  if (config.peft !== 'full') {
-    const type = config.peft.peftType;
-    const methods = host.peftMethods;
-    if (!methods.has(type)) {
-      const known = methods.types();
-      at(
-        'peft.peftType',
-        `peft.peftType: unknown PEFT method '${type}'${didYouMean(type.toUpperCase(), known)}; known: ${known.join(', ')}`,
-      );
-    } else {
-      const spec = methods.get(type).config;
-      parse(spec.schema, { ...config.peft, peftType: spec.peftType }, 'peft');
-    }
-  }
+  for (const p of peftBlockProblems(config.peft, host.peftMethods)) at(p.path.map(String).join('.'), p.text);
   const metricNames = host.metricNames();
   for (const [i, name] of (config.training.metrics ?? []).entries()) {
     if (!metricNames.includes(name)) {
