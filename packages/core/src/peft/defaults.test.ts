@@ -40,6 +40,13 @@ describe('resolvePeftDefaults: one owner for default targets', () => {
     expect(
       resolve({ peftType: 'IA3', targetRoles: ['ffn.down'], feedforwardModules: [] })['feedforwardModules'],
     ).toEqual([]);
+    // A CNN declares none of those roles: the architecture's '*' (its convolutions) is used.
+    const cnn = definePlacement({ architecture: 'cnn', modelRoles: { conv: ['conv1', 'conv2'] } });
+    const convs = resolve({ peftType: 'IA3' }, { table: { '*': { targetRoles: ['conv'] } }, placement: cnn });
+    expect([convs.targetRoles, convs['feedforwardModules']]).toEqual([['conv'], undefined]);
+    expect(() => resolve({ peftType: 'IA3' }, { placement: cnn })).toThrow(
+      /IA3: no targets given and placement 'cnn' declares none of attn\.k, attn\.v, attn\.qkv, ffn\.down/,
+    );
     // Module names alone say nothing about roles: nothing is marked feed-forward.
     expect(resolve({ peftType: 'IA3', targetModules: ['key'] })['feedforwardModules']).toBeUndefined();
   });

@@ -27,8 +27,8 @@ export interface DefaultsContext {
 export interface DefaultTargetsContext {
   readonly placement: Placement | undefined;
   /**
-   * The architecture's own entry for this method (not `'*'`), for a method to fall back on when
-   * the placement lacks the roles it would choose.
+   * The architecture's entry for this method, else its `'*'`: what the method falls back on when
+   * the placement lacks the roles it would choose (IA3 on a CNN takes the `'*'` convolutions).
    */
   readonly architectureDefault: DefaultTargets | undefined;
 }
@@ -50,7 +50,7 @@ export function namesTargets(config: {
  * 1. a method with `defaultTargets` chooses (IA3: `attn.k`/`attn.v` or `attn.qkv`, and
  *    `ffn.down`; bottleneck adapters: the roles of their variant; LN tuning: `norm`; prompt and
  *    prefix tuning: `embed` / `attention`), falling back on the architecture's entry for the
- *    method when its roles are missing;
+ *    method (else its `'*'`) when the placement lacks those roles;
  * 2. any other method takes the architecture's entry for it, else the architecture's `'*'`.
  *
  * Then the method's `resolveDefaults` fills the fields that follow from the targets (IA3's
@@ -65,10 +65,10 @@ export function resolvePeftDefaults<C extends PeftConfig>(
   let out = config;
   if (!namesTargets(config)) {
     const table = ctx.architectureDefaults;
-    const own = table?.[method.peftType];
+    const fromTable = table?.[method.peftType] ?? table?.['*'];
     const chosen = method.defaultTargets
-      ? method.defaultTargets(config, { placement: ctx.placement, architectureDefault: own })
-      : (own ?? table?.['*']);
+      ? method.defaultTargets(config, { placement: ctx.placement, architectureDefault: fromTable })
+      : fromTable;
     if (chosen) out = withTargets(config, chosen);
   }
   return method.resolveDefaults ? method.resolveDefaults(out, { placement: ctx.placement }) : out;

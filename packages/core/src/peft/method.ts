@@ -40,7 +40,8 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
    * architecture that declares them (HF PEFT keeps such defaults per model type). Called only by
    * `resolvePeftDefaults`. Return `undefined` to leave the config without targets (the method
    * then finds its modules at injection, e.g. LN tuning's "every norm layer"); use
-   * `ctx.architectureDefault` when the placement lacks the roles; throw when nothing fits,
+   * `ctx.architectureDefault` (the architecture's entry, else its `'*'`) when the placement
+   * lacks the roles; throw when nothing fits,
    * naming what to set. Methods without it take the architecture's entry, else its `'*'`.
    */
   defaultTargets?(config: Readonly<C>, ctx: DefaultTargetsContext): DefaultTargets | undefined;

@@ -38,7 +38,7 @@ const tuner = defineTunerMethod(spec);
 /**
  * The variant's roles when the config names no targets. A placement that declares only some of
  * them is an error (a Houlsby adapter after the feed-forward block alone would silently be a
- * Pfeiffer one); one that declares none falls back on the architecture's entry for BOTTLENECK.
+ * Pfeiffer one); one that declares none falls back on the architecture's default for BOTTLENECK.
  */
 function variantTargets(config: BottleneckConfig, ctx: DefaultTargetsContext): DefaultTargets {
   const roles = BOTTLENECK_VARIANT_ROLES[config.variant];

@@ -27,8 +27,8 @@ const tuner = defineTunerMethod(spec);
 
 /**
  * LN tuning as a `PeftMethod`. Without targets it takes the placement's `norm` role (else the
- * architecture's entry for LN_TUNING), else every normalisation module of the model (HF instead
- * needs a per-architecture table or explicit `target_modules`).
+ * architecture's default for LN_TUNING), else every normalisation module of the model (HF
+ * instead needs a per-architecture table or explicit `target_modules`).
  */
 export const lnTuningMethod: PeftMethod<LnTuningConfig> = {
   ...tuner,
