@@ -9,8 +9,8 @@ export {
   lohaSettingsFor,
 } from './config.js';
 export { LohaLayer } from './layer.js';
-export { type LycorisLayerSettings, lycorisConfigShape } from './lycoris-config.js';
-export { type LycorisBase, LycorisLayer, type LycorisState } from './lycoris-layer.js';
+export { type LycorisLayerSettings, lycorisConfigShape, lycorisSettingsFor } from './lycoris-config.js';
+export { cpRebuild, type LycorisBase, LycorisLayer, type LycorisState } from './lycoris-layer.js';
 export { lohaMethod } from './method.js';
 
 registerPeftMethod(lohaMethod);

@@ -2,6 +2,7 @@ import { registerPeftMethod } from '../../registry.js';
 import { promptTuningMethod } from './method.js';
 
 export {
+  dropTargetModules,
   type PromptTuningConfig,
   type PromptTuningConfigInput,
   promptLearningShape,
@@ -9,5 +10,6 @@ export {
 } from './config.js';
 export { PromptEmbedding, type PromptLayerSettings, PromptTuningLayer } from './layer.js';
 export { PROMPT_EMBEDDINGS_KEY, promptTuningMethod } from './method.js';
+export { promptDefaultTargets, resolvePromptTargets } from './targets.js';
 
 registerPeftMethod(promptTuningMethod);

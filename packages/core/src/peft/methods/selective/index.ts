@@ -10,5 +10,6 @@ export {
 } from './config.js';
 export { defineInPlaceMethod, type InPlaceMethodSpec, type InPlaceSelection } from './in-place.js';
 export { selectiveMethod } from './method.js';
+export { resolveUnion, uniqueParameters } from './select.js';
 
 registerPeftMethod(selectiveMethod);
