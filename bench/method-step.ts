@@ -6,6 +6,7 @@ import {
   crossEntropy,
   getPeftModel,
   measurePeak,
+  type PeftConfigInput,
   saveCheckpoint,
   setSeed,
   valueAndGrads,
@@ -21,7 +22,7 @@ import {
 /** One benchmarked configuration: a name and the PEFT config applied to the reference model. */
 export interface MethodCase {
   name: string;
-  peft: Readonly<Record<string, unknown>>;
+  peft: PeftConfigInput;
 }
 
 export const METHOD_CASES: MethodCase[] = [

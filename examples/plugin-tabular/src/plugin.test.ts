@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captureOutput, runCli } from '@peftkit/core';
+import { captureOutput, loadSafetensors, runCli } from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticCsv } from './data/synthetic.js';
 
@@ -25,6 +25,24 @@ async function peftkit(
 }
 
 let dir: string;
+let base: Promise<Awaited<ReturnType<typeof peftkit>>> | undefined;
+
+/** Pretrains the base on the generated source table, once for the tests that adapt it. */
+function pretrainBase(): Promise<Awaited<ReturnType<typeof peftkit>>> {
+  base ??= peftkit([
+    'pretrain',
+    '--preset',
+    'tabular/classification',
+    '--data',
+    'synthetic:source?rows=800&seed=1',
+    '--epochs',
+    '3',
+    '--out',
+    path.join(dir, 'base'),
+  ]);
+  return base;
+}
+
 beforeAll(async () => {
   process.env['PEFTKIT_BACKEND'] = 'cpu';
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-tabular-'));
@@ -39,17 +57,7 @@ afterAll(async () => {
 describe('tabular plugin through the peftkit CLI', () => {
   it('pretrains a base, trains a LoRA adapter on a CSV, evaluates, predicts and merges', async () => {
     const base = path.join(dir, 'base');
-    const pre = await peftkit([
-      'pretrain',
-      '--preset',
-      'tabular/classification',
-      '--data',
-      'synthetic:source?rows=800&seed=1',
-      '--epochs',
-      '3',
-      '--out',
-      base,
-    ]);
+    const pre = await pretrainBase();
     expect(pre.result['kind']).toBe('full');
     expect(pre.result['files']).toEqual(expect.arrayContaining(['config.json', 'model.safetensors']));
 
@@ -201,5 +209,48 @@ describe('tabular plugin through the peftkit CLI', () => {
       "peftkit: peft.targetRoles: architecture 'tabular-mlp' has no role 'tabular.feature' (did you mean 'tabular.features'?); " +
         'its roles: ffn.up, ffn.down, norm, block, embed, tabular.features, head',
     );
+  });
+
+  it('trains, evaluates and merges the PEFT method the plugin contributes (FEATURE_AFFINE)', async () => {
+    const doctor = await peftkit(['doctor']);
+    expect(doctor.result['methods']).toContainEqual({ peftType: 'FEATURE_AFFINE', plugin: 'tabular' });
+    expect(doctor.result['methods']).toContainEqual({ peftType: 'LORA', plugin: null });
+    await pretrainBase();
+    const out = path.join(dir, 'feature-affine');
+    const { result } = await peftkit([
+      'train',
+      '--preset',
+      'tabular/classification',
+      '--set',
+      'peft={peftType: FEATURE_AFFINE}',
+      '--data',
+      path.join(dir, 'train.csv'),
+      '--base',
+      path.join(dir, 'base'),
+      '--epochs',
+      '4',
+      '--out',
+      out,
+    ]);
+    const adapterConfig = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8'));
+    // The method's own default: the embed role, the MLP's input projection (6 features).
+    expect([adapterConfig.peft_type, adapterConfig.target_modules]).toEqual(['FEATURE_AFFINE', ['input']]);
+    const { tensors } = await loadSafetensors(path.join(out, 'adapter_model.safetensors'));
+    const scale = tensors.get('base_model.model.mlp.input.feature_scale');
+    expect(scale?.shape).toEqual([6]);
+    expect(tensors.get('base_model.model.mlp.input.feature_shift')?.shape).toEqual([6]);
+    // Trained away from the identity it starts at.
+    expect(Array.from(scale?.dataSync() ?? []).some((v) => Math.abs(v - 1) > 1e-3)).toBe(true);
+    // 2 * 6 feature parameters plus the classifier trained whole (32 * 3 + 3).
+    expect((result['summary'] as { trainableParameters: number }).trainableParameters).toBe(12 + 99);
+    for (const t of tensors.values()) t.dispose();
+
+    const evaluated = await peftkit(['eval', '--adapter', out, '--data', path.join(dir, 'test.csv')]);
+    const accuracy = (evaluated.result['metrics'] as { accuracy: number }).accuracy;
+    expect(accuracy).toBeGreaterThan(0.5); // three classes: chance is 1/3
+    const merged = path.join(dir, 'feature-affine-merged');
+    await peftkit(['merge', '--adapter', out, '--out', merged]);
+    const again = await peftkit(['eval', '--adapter', merged, '--data', path.join(dir, 'test.csv')]);
+    expect((again.result['metrics'] as { accuracy: number }).accuracy).toBe(accuracy);
   });
 });

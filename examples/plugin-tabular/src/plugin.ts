@@ -4,6 +4,7 @@ import {
   DatasetReader,
   definePlugin,
   Head,
+  PeftMethodContribution,
   PlacementContribution,
   Preprocessor,
   Preset,
@@ -11,6 +12,7 @@ import {
 import { csvReader } from './data/csv-reader.js';
 import { syntheticReader } from './data/synthetic-reader.js';
 import { classificationHead } from './heads/classification.js';
+import { featureAffineMethod } from './methods/feature-affine/index.js';
 import { mlpArchitecture } from './models/mlp/architecture.js';
 import { standardize } from './preprocess/standardize.js';
 import { classificationPreset } from './presets/classification.js';
@@ -23,7 +25,8 @@ export default definePlugin({
   id: 'tabular',
   version: '0.1.0',
   domain: 'tabular',
-  description: 'CSV tables: reader, standardisation, residual MLP, classification head and preset',
+  description:
+    'CSV tables: reader, standardisation, residual MLP, classification head, a PEFT method (FEATURE_AFFINE) and preset',
   module: new ContainerModule(({ bind }) => {
     bind(DatasetReader).toConstantValue(csvReader);
     bind(DatasetReader).toConstantValue(syntheticReader);
@@ -34,6 +37,7 @@ export default definePlugin({
       architecture: 'tabular-mlp',
       defaults: { LORA: { targetRoles: ['ffn.up', 'ffn.down'] } },
     });
+    bind(PeftMethodContribution).toConstantValue(featureAffineMethod);
     bind(Preset).toConstantValue(classificationPreset);
   }),
 });

@@ -199,6 +199,16 @@ describe('peftkit CLI errors', () => {
     );
   });
 
+  it('a misspelled peft field fails at config resolution, before data is read or a model built', async () => {
+    const out = path.join(tmp, 'never-written');
+    const r = await cli(['train', '--preset', 'toy/basic', '--set', 'peft.loraAlpah=16', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "peftkit: invalid run config: peft.loraAlpah is not a known field (did you mean 'loraAlpha'?) (from --set peft.loraAlpah=16)\n",
+    );
+    await expect(fs.access(out)).rejects.toThrow();
+  });
+
   it('a plugin that fails to load is reported; the command still works', async () => {
     const broken = path.join(tmp, 'broken.mjs');
     await fs.writeFile(broken, "throw new Error('broken plugin');\n");

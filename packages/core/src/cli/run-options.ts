@@ -103,7 +103,12 @@ export async function resolveCliConfig(
   }
   if (f.config) layers.push(await loadConfigFile(f.config));
   layers.push(...setFlagLayers(f.set ?? []), flagLayer(f));
-  const resolved = resolveRunConfig({ ...(preset ? { preset } : {}), pretrain: o.pretrain ?? false, layers });
+  const resolved = resolveRunConfig({
+    ...(preset ? { preset } : {}),
+    pretrain: o.pretrain ?? false,
+    layers,
+    peftMethods: host.peftMethods,
+  });
   const config = resolved.config;
   if (f.maxSteps !== undefined && f.epochs === undefined) {
     const { epochs: _dropped, ...training } = config.training;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { roleName } from './roles.js';
+import { type Role, roleName } from './roles.js';
 
 /**
  * Fields every PEFT config shares (camelCase in TypeScript, snake_case in `adapter_config.json`).
@@ -65,9 +65,10 @@ export function formatIssues(where: string, error: z.ZodError): string {
  * the mapping to and from HF's snake_case file form. Conversion is lossless both ways: unknown
  * keys read from a file are kept in `extraFileKeys` and written back unchanged.
  */
-export interface ConfigSpec<C extends PeftConfig> {
+export interface ConfigSpec<C extends PeftConfig, I = unknown> {
   readonly peftType: string;
-  readonly schema: z.ZodType<C>;
+  /** Validates; its input type `I` is what `getPeftModel` accepts for this method (`ConfigInput`). */
+  readonly schema: z.ZodType<C, I>;
   /** Validates a camelCase object; throws an error naming every bad field. Returns a frozen copy. */
   parse(raw: unknown): Readonly<C>;
   /** Reads the snake_case object of `adapter_config.json`. */
@@ -79,15 +80,53 @@ export interface ConfigSpec<C extends PeftConfig> {
   toFile(config: C, extraFileKeys?: Record<string, unknown>): Record<string, unknown>;
 }
 
-/** Builds a `ConfigSpec` from a method's own zod fields. */
-export function defineConfig<S extends z.ZodRawShape>(
-  peftType: string,
+/** Flattens an intersection into one object type (readable hovers and error messages). */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** Array types as readonly arrays, so `as const` lists are accepted. */
+type ReadonlyArrays<V> = V extends readonly (infer U)[] ? readonly U[] : V;
+
+/**
+ * The typed input of a method config built with `defineConfig(peftType, shape)`: `peftType` as
+ * the method's literal (upper or lower case, as parsing accepts), the common fields with
+ * `targetRoles` as roles, the method's fields; optional where a default applies.
+ */
+export type MethodConfigInput<P extends string, S extends z.ZodRawShape> = Simplify<
+  { readonly peftType: P | Lowercase<P> } & InputFields<
+    z.input<z.ZodObject<typeof commonConfigShape & S>>
+  > & {
+      readonly targetRoles?: readonly Role[];
+    }
+>;
+
+/** The zod input minus `peftType` and `targetRoles` (typed above), optional fields kept optional. */
+type InputFields<T> = {
+  readonly [K in keyof T as K extends 'peftType' | 'targetRoles' ? never : K]: ReadonlyArrays<T[K]>;
+};
+
+/**
+ * The input type of a `ConfigSpec`: what `getPeftModel` and `addAdapter` accept for its method.
+ *
+ * @example
+ * export type LoraConfigInput = ConfigInput<typeof loraConfig>; // { peftType: 'LORA' | 'lora'; r?: number; ... }
+ */
+export type ConfigInput<S> = S extends { readonly schema: z.ZodType<unknown, infer I> } ? I : never;
+
+/**
+ * Builds a `ConfigSpec` from a method's own zod fields; its input type (`ConfigInput`) has
+ * `peftType` fixed to the literal given here.
+ */
+export function defineConfig<P extends string, S extends z.ZodRawShape>(
+  peftType: P,
   methodShape: S,
   refine?: (config: z.output<z.ZodObject<typeof commonConfigShape & S>>, ctx: z.RefinementCtx) => void,
-): ConfigSpec<z.output<z.ZodObject<typeof commonConfigShape & S>> & PeftConfig> {
+): ConfigSpec<z.output<z.ZodObject<typeof commonConfigShape & S>> & PeftConfig, MethodConfigInput<P, S>> {
   type C = z.output<z.ZodObject<typeof commonConfigShape & S>> & PeftConfig;
   const base = z.object({ ...commonConfigShape, ...methodShape }).strict();
-  const schema = (refine ? base.superRefine(refine) : base) as unknown as z.ZodType<C>;
+  const schema = (refine ? base.superRefine(refine) : base) as unknown as z.ZodType<
+    C,
+    MethodConfigInput<P, S>
+  >;
   const known = new Set(Object.keys(base.shape));
   const where = `${peftType} config`;
 

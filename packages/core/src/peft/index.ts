@@ -5,6 +5,9 @@ export {
   adapterDir,
   readAdapterConfig,
   readAdapterWeights,
+  rootKey,
+  TUNER_KEY_PREFIX,
+  tunerKey,
   writeAdapterConfig,
   writeAdapterWeights,
 } from './adapter-file.js';
@@ -18,16 +21,36 @@ export {
   validateAdapterName,
 } from './adapter-layer.js';
 export {
+  type ConfigInput,
   type ConfigSpec,
   camelToSnake,
   commonConfigShape,
   defineConfig,
   formatIssues,
+  type MethodConfigInput,
   type PeftConfig,
   type PeftConfigBase,
+  type Simplify,
   snakeToCamel,
 } from './config.js';
-export type { InjectContext, InjectReport, PeftMethod, WeightedAdapterRequest } from './method.js';
+export type { PeftConfigInput, PeftConfigMap } from './config-map.js';
+export {
+  type DefaultsContext,
+  type DefaultTargets,
+  type DefaultTargetsContext,
+  type DefaultTargetTable,
+  namesTargets,
+  resolvePeftDefaults,
+} from './defaults.js';
+export {
+  type AdapterActivation,
+  type InjectContext,
+  type InjectReport,
+  isPromptAware,
+  type PeftMethod,
+  type PromptAware,
+  type WeightedAdapterRequest,
+} from './method.js';
 export * from './methods/bitfit/index.js';
 export * from './methods/bottleneck/index.js';
 export * from './methods/ia3/index.js';
@@ -40,6 +63,7 @@ export * from './methods/prefix-tuning/index.js';
 export * from './methods/prompt-tuning/index.js';
 export * from './methods/selective/index.js';
 export * from './methods/vera/index.js';
+export { getModelState, setModelState } from './model-state.js';
 export { ModulesToSaveWrapper } from './modules-to-save.js';
 export { getPeftModel, PeftModel, type PeftModelOptions } from './peft-model.js';
 export {
@@ -50,7 +74,14 @@ export {
   type RoleTarget,
   resolveRole,
 } from './placement.js';
-export { getPeftMethod, hasPeftMethod, listPeftMethods, registerPeftMethod } from './registry.js';
+export {
+  getPeftMethod,
+  hasPeftMethod,
+  listPeftMethods,
+  type PeftMethodLookup,
+  registeredPeftMethods,
+  registerPeftMethod,
+} from './registry.js';
 export {
   type CoreRole,
   defineRoles,
@@ -71,6 +102,7 @@ export {
   layerIndexOf,
   matchesNameOrSuffix,
   noTargetsError,
+  patternValue,
   resolveTargets,
   type TargetMatch,
   type TargetResolution,
@@ -81,8 +113,10 @@ export {
 export {
   adapterLayerParameters,
   adapterLayers,
+  checkTarget,
   defineTunerMethod,
   injectAdapter,
   type LayerFactory,
+  layerFactory,
   type TunerMethodSpec,
 } from './tuner.js';

@@ -1,6 +1,7 @@
 import type { AnyModule, Parameter } from '../nn/index.js';
 import type { AdapterRouting } from './adapter-layer.js';
 import type { ConfigSpec, PeftConfig } from './config.js';
+import type { DefaultTargets, DefaultTargetsContext } from './defaults.js';
 import type { Placement } from './placement.js';
 
 /** What a method sees when it adds an adapter to a model. */
@@ -34,7 +35,26 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   /** HF `peft_type`, upper case (`LORA`, `IA3`, ...). */
   readonly peftType: string;
   readonly config: ConfigSpec<C>;
-  /** Adds adapter `adapterName` to `ctx.model`. */
+  /**
+   * The method's own targets when a config names none, as roles so they hold for every
+   * architecture that declares them (HF PEFT keeps such defaults per model type). Called only by
+   * `resolvePeftDefaults`. Return `undefined` to leave the config without targets (the method
+   * then finds its modules at injection, e.g. LN tuning's "every norm layer"); use
+   * `ctx.architectureDefault` (the architecture's entry, else its `'*'`) when the placement
+   * lacks the roles; throw when nothing fits,
+   * naming what to set. Methods without it take the architecture's entry, else its `'*'`.
+   */
+  defaultTargets?(config: Readonly<C>, ctx: DefaultTargetsContext): DefaultTargets | undefined;
+  /**
+   * Fills method fields that follow from the targets once they are known, as HF's
+   * `_prepare_adapter_config` does (IA3: `feedforwardModules` from the `ffn.down` role). Called
+   * by `resolvePeftDefaults` for every config; returns `config` itself when there is nothing to
+   * fill, and must leave an already resolved config unchanged.
+   */
+  resolveDefaults?(config: Readonly<C>, ctx: { readonly placement: Placement | undefined }): Readonly<C>;
+  /**
+   * Adds adapter `adapterName` to `ctx.model`. `config` has been through `resolvePeftDefaults`.
+   */
   inject(ctx: InjectContext, config: Readonly<C>, adapterName: string): InjectReport;
   /**
    * Parameters of adapter `adapterName` keyed by file key (the module path with the adapter name

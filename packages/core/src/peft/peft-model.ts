@@ -4,10 +4,12 @@ import type { AdapterEntry } from './adapter-entry.js';
 import { type AdapterRouting, validateAdapterName } from './adapter-layer.js';
 import { withAdapterNames } from './adapter-routing.js';
 import type { PeftConfig } from './config.js';
+import type { PeftConfigInput } from './config-map.js';
+import { type DefaultTargetTable, resolvePeftDefaults } from './defaults.js';
 import { isPromptAware, type PeftMethod } from './method.js';
 import { ModulesToSaveWrapper, wrapModulesToSave } from './modules-to-save.js';
 import type { Placement } from './placement.js';
-import { getPeftMethod } from './registry.js';
+import { type PeftMethodLookup, registeredPeftMethods } from './registry.js';
 import { type AdapterStore, adapterTensors, loadAdapter, saveAdapters } from './save-load.js';
 import { adapterLayers } from './tuner.js';
 import { unloadAdapters } from './unload.js';
@@ -16,6 +18,16 @@ import { addWeightedAdapter } from './weighted-adapter.js';
 export interface PeftModelOptions {
   /** The architecture's role map; needed for `targetRoles`. */
   placement?: Placement;
+  /**
+   * The architecture's default targets per method (a plugin's `PlacementContribution.defaults`),
+   * used by `resolvePeftDefaults` for configs that name no targets.
+   */
+  defaults?: DefaultTargetTable;
+  /**
+   * Where methods are found by `peftType` (default: `registeredPeftMethods`). A plugin host's
+   * `peftMethods` adds its plugins' methods.
+   */
+  methods?: PeftMethodLookup;
   /** Receives warnings (unmatched targets, ...). Default: `console.warn`. */
   warn?: (message: string) => void;
 }
@@ -54,6 +66,8 @@ export class PeftModel<
   /** True inside `disableAdapter` (read by methods through `syncState` and by `forward`). */
   private adaptersDisabled = false;
   readonly placement: Placement | undefined;
+  private readonly defaults: DefaultTargetTable | undefined;
+  private readonly methods: PeftMethodLookup;
   private readonly warn: (message: string) => void;
 
   constructor(model: Module<I, O>, options: PeftModelOptions = {}) {
@@ -62,6 +76,8 @@ export class PeftModel<
       throw new Error('getPeftModel: the model is already a PeftModel; use addAdapter');
     this.registerModule('base_model', new TunerRoot(model));
     this.placement = options.placement;
+    this.defaults = options.defaults;
+    this.methods = options.methods ?? registeredPeftMethods;
     this.warn = options.warn ?? ((m) => console.warn(`peftkit: ${m}`));
   }
 
@@ -139,23 +155,32 @@ export class PeftModel<
    * Adds adapter `name`. The first adapter becomes active; later ones are added inactive (and
    * frozen) until `setAdapter` selects them, as in HF PEFT.
    */
-  addAdapter(
+  addAdapter(name: string, config: PeftConfigInput): this {
+    return this.addAdapterFrom(name, config, {});
+  }
+
+  /** `addAdapter` for configs from files and methods (checked by the method's schema only). */
+  private addAdapterFrom(
     name: string,
-    config: Readonly<Record<string, unknown>> | Readonly<PeftConfig>,
-    extraFileKeys: Record<string, unknown> = {},
+    config: Readonly<Record<string, unknown>>,
+    extraFileKeys: Record<string, unknown>,
   ): this {
     validateAdapterName(name);
     if (this.adapters.has(name)) throw new Error(`adapter '${name}' already exists`);
     const peftType = (config as { peftType?: unknown }).peftType;
     if (typeof peftType !== 'string') throw new Error("PEFT config: 'peftType' is required (e.g. 'LORA')");
-    const method = getPeftMethod(peftType);
-    const parsed = method.config.parse(config);
+    const method = this.methods.get(peftType);
+    const given = method.config.parse(config);
     const supports = this.placement?.supports;
     if (supports && !supports.includes(method.peftType)) {
       throw new Error(
         `architecture '${this.placement?.architecture}' does not support ${method.peftType} (supports: ${supports.join(', ')})`,
       );
     }
+    const parsed = resolvePeftDefaults(method, given, {
+      placement: this.placement,
+      architectureDefaults: this.defaults,
+    });
     const { targets, fileConfig = {} } = method.inject(
       { model: this.model, placement: this.placement, routing: this.routing, warn: this.warn },
       parsed,
@@ -260,7 +285,8 @@ export class PeftModel<
       model: this.model,
       hasAdapter: (n: string) => this.adapters.has(n),
       entry: (n: string) => this.entry(n),
-      addAdapter: (n: string, config: Readonly<Record<string, unknown>>) => this.addAdapter(n, config),
+      addAdapter: (n: string, config: Readonly<Record<string, unknown>>) =>
+        this.addAdapterFrom(n, config, {}),
       deleteAdapter: (n: string) => this.deleteAdapter(n),
     };
     addWeightedAdapter(host, adapters, weights, adapterName, combinationType, options);
@@ -375,9 +401,10 @@ export class PeftModel<
     return {
       model: this.model,
       placement: this.placement,
+      methods: this.methods,
       entry: (n) => this.entry(n),
       addAdapter: (n, config, extraFileKeys) => {
-        this.addAdapter(n, config, extraFileKeys);
+        this.addAdapterFrom(n, config, extraFileKeys);
       },
       deleteAdapter: (n) => this.deleteAdapter(n),
     };
@@ -400,7 +427,7 @@ export class PeftModel<
 /** Wraps `model` with a first adapter (HF's `get_peft_model`). */
 export function getPeftModel<I extends unknown[], O extends tf.TensorContainer>(
   model: Module<I, O>,
-  config: Readonly<Record<string, unknown>>,
+  config: PeftConfigInput,
   options: PeftModelOptions & { adapterName?: string } = {},
 ): PeftModel<I, O> {
   return new PeftModel(model, options).addAdapter(options.adapterName ?? 'default', config);

@@ -33,3 +33,23 @@ export function listPeftMethods(): string[] {
 export function hasPeftMethod(peftType: string): boolean {
   return methods.has(String(peftType).toUpperCase());
 }
+
+/**
+ * Where a `PeftModel` finds methods by `peftType` (case-insensitive). `registeredPeftMethods`
+ * (the built-ins plus `registerPeftMethod`) is the default; a plugin host's `peftMethods` adds
+ * the methods its plugins contribute.
+ */
+export interface PeftMethodLookup {
+  /** The method for `peftType`; throws listing the known types. */
+  get(peftType: string): PeftMethod;
+  has(peftType: string): boolean;
+  /** Every known type, upper case, sorted. */
+  types(): string[];
+}
+
+/** The process-wide registry as a `PeftMethodLookup`. */
+export const registeredPeftMethods: PeftMethodLookup = Object.freeze({
+  get: getPeftMethod,
+  has: hasPeftMethod,
+  types: listPeftMethods,
+});

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Parameter } from '../nn/index.js';
+import type { PeftConfigInput } from './config-map.js';
 import { getPeftModel } from './peft-model.js';
 import { maxAbsDiff, TinyBert } from './testing/index.js';
 import './index.js';
@@ -10,7 +11,7 @@ beforeAll(async () => {
 });
 
 describe('safeMerge', () => {
-  const cases: [string, Record<string, unknown>, RegExp][] = [
+  const cases: [string, PeftConfigInput, RegExp][] = [
     ['LoRA', { peftType: 'LORA', r: 2, targetModules: ['query'] }, /lora_B/],
     ['DoRA', { peftType: 'LORA', r: 2, useDora: true, targetModules: ['query'] }, /lora_B/],
     ['LoHa', { peftType: 'LOHA', r: 2, targetModules: ['query'] }, /hada_w1_a/],

@@ -13,7 +13,7 @@ import {
 import { validateAdapterName } from './adapter-layer.js';
 import { ModulesToSaveWrapper } from './modules-to-save.js';
 import type { Placement } from './placement.js';
-import { getPeftMethod } from './registry.js';
+import type { PeftMethodLookup } from './registry.js';
 import { candidateModules, matchesNameOrSuffix } from './targets.js';
 import { adapterLayers } from './tuner.js';
 
@@ -21,6 +21,8 @@ import { adapterLayers } from './tuner.js';
 export interface AdapterStore {
   readonly model: AnyModule;
   readonly placement: Placement | undefined;
+  /** Where the file's `peft_type` is looked up. */
+  readonly methods: PeftMethodLookup;
   /** The entry of adapter `name`; throws for an unknown name. */
   entry(name: string): AdapterEntry;
   addAdapter(
@@ -108,7 +110,7 @@ export async function loadAdapter(
 ): Promise<void> {
   validateAdapterName(name);
   const { fileConfig, sidecar } = await readAdapterConfig(dir);
-  const method = getPeftMethod(String(fileConfig['peft_type']));
+  const method = store.methods.get(String(fileConfig['peft_type']));
   const { config, extraFileKeys } = method.config.fromFile(fileConfig, path.join(dir, ADAPTER_FILES.config));
   const placement = store.placement;
   if (sidecar?.architecture && placement && sidecar.architecture !== placement.architecture) {

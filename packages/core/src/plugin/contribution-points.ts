@@ -3,6 +3,7 @@ import { Architecture } from './architecture.js';
 import { DatasetReader } from './dataset-reader.js';
 import { Head } from './head.js';
 import { MetricContribution } from './metric-contribution.js';
+import { PeftMethodContribution, peftMethodProblems } from './peft-method-contribution.js';
 import { PlacementContribution } from './placement-contribution.js';
 import { Preprocessor } from './preprocessor.js';
 import { Preset } from './preset.js';
@@ -16,6 +17,7 @@ export interface Contributions {
   placements: PlacementContribution;
   presets: Preset;
   metrics: MetricContribution;
+  methods: PeftMethodContribution;
 }
 
 export type ContributionKind = keyof Contributions;
@@ -121,6 +123,20 @@ export const CONTRIBUTION_POINTS: { readonly [K in ContributionKind]: Contributi
       'metric',
       (c) => c.id,
       shape(['id', 'description'], ['create']),
+    ),
+    methods: point(
+      'methods',
+      PeftMethodContribution,
+      'PEFT method',
+      (c) => c.peftType,
+      (value) => {
+        const generic = shape(
+          ['peftType', 'description'],
+          ['inject', 'adapterParameters', 'remove'],
+          ['config'],
+        )(value);
+        return generic.length ? generic : peftMethodProblems(value);
+      },
     ),
   };
 

@@ -46,12 +46,13 @@ export class ContributionCollector {
     placements: new Map(),
     presets: new Map(),
     metrics: new Map(),
+    methods: new Map(),
   };
   private readonly loaded: LoadedPlugin[] = [];
 
   /**
    * @param container the host's container; plugins bind into it.
-   * @param reserved ids no plugin may take per kind (core's built-in metric names).
+   * @param reserved ids no plugin may take per kind (core's built-in metric names and PEFT types).
    */
   constructor(
     readonly container: Container,

@@ -49,6 +49,7 @@ export {
   type PluginPackage,
 } from './load-plugin.js';
 export { MetricContribution } from './metric-contribution.js';
+export { PeftMethodContribution } from './peft-method-contribution.js';
 export {
   type CreatePeftkitOptions,
   createPeftkit,

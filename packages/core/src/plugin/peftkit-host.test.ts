@@ -1,6 +1,10 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { definePlugin } from './domain-plugin.js';
+import { defineConfig } from '../peft/config.js';
+import { hasPeftMethod } from '../peft/registry.js';
+import { defineTunerMethod } from '../peft/tuner.js';
+import { type DomainPlugin, definePlugin } from './domain-plugin.js';
+import { PeftMethodContribution } from './peft-method-contribution.js';
 import { createPeftkit, PluginLoadError } from './peftkit-host.js';
 import { Preset } from './preset.js';
 import { UnknownContributionError } from './registry.js';
@@ -177,6 +181,53 @@ describe('createPeftkit', () => {
     expect(() => host.createMetric('acuracy')).toThrow("unknown metric 'acuracy' (did you mean 'accuracy'?)");
     const empty = await createPeftkit();
     expect(() => empty.presets.get('x')).toThrow('no presets are installed');
+  });
+
+  it('collects PEFT methods from plugins; built-in types and a second plugin cannot take a type', async () => {
+    const method = (peftType: string): PeftMethodContribution => ({
+      ...defineTunerMethod({
+        peftType,
+        config: defineConfig(peftType, {}),
+        factories: [],
+        layerClasses: [],
+        mergeable: false,
+      }),
+      description: `fake ${peftType}`,
+    });
+    const contributing = (id: string, ...methods: PeftMethodContribution[]): DomainPlugin =>
+      definePlugin({
+        id,
+        version: '1',
+        domain: id,
+        description: 'contributes PEFT methods',
+        module: new ContainerModule(({ bind }) => {
+          for (const m of methods) bind(PeftMethodContribution).toConstantValue(m);
+        }),
+      });
+    const host = await createPeftkit({
+      plugins: [
+        contributing('scales', method('FEATURE_SCALE')),
+        contributing('copycat', method('FEATURE_SCALE')),
+        contributing('shadow', method('LORA')),
+        contributing('lower', { ...method('LOWER'), peftType: 'lower' }),
+      ],
+    });
+    const errors = Object.fromEntries(host.failures.map((f) => [f.plugin, f.error]));
+    expect(errors['copycat']).toContain(
+      "PEFT method 'FEATURE_SCALE' is contributed by both plugin 'scales' and plugin 'copycat'",
+    );
+    expect(errors['shadow']).toContain("PEFT method 'LORA' shadows a built-in PEFT method of @peftkit/core");
+    expect(errors['lower']).toContain("'peftType' must be upper case, got 'lower'");
+    expect(host.methods.pluginOf('FEATURE_SCALE')).toBe('scales');
+    expect(host.plugins[0]?.contributes.methods).toEqual(['FEATURE_SCALE']);
+    // Runs of this host find it (case-insensitively) next to the built-ins; the process does not.
+    expect(host.peftMethods.get('feature_scale').peftType).toBe('FEATURE_SCALE');
+    expect(host.peftMethods.get('LORA').peftType).toBe('LORA');
+    expect(host.peftMethods.types()).toEqual(expect.arrayContaining(['FEATURE_SCALE', 'IA3', 'LORA']));
+    expect(hasPeftMethod('FEATURE_SCALE')).toBe(false);
+    expect(() => host.peftMethods.get('FEATURE_SCAL')).toThrow(
+      "unknown PEFT method 'FEATURE_SCAL' (did you mean 'FEATURE_SCALE'?)",
+    );
   });
 
   it('validates descriptors in definePlugin', () => {

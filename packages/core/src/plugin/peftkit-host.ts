@@ -1,4 +1,7 @@
 import { Container } from 'inversify';
+// From the barrel, so the built-in methods are registered before the host reserves their names.
+import { listPeftMethods, type PeftMethodLookup, registeredPeftMethods } from '../peft/index.js';
+import type { PeftMethod } from '../peft/method.js';
 import type { Metric } from '../train/metrics/metric.js';
 import { BUILTIN_METRIC_NAMES, createMetric } from '../train/metrics/registry.js';
 import type { Architecture } from './architecture.js';
@@ -10,6 +13,7 @@ import type { DomainPlugin } from './domain-plugin.js';
 import type { Head } from './head.js';
 import type { DiscoveredPlugin } from './load-plugin.js';
 import type { MetricContribution } from './metric-contribution.js';
+import type { PeftMethodContribution } from './peft-method-contribution.js';
 import type { PlacementContribution } from './placement-contribution.js';
 import type { PluginFailure } from './plugin-source.js';
 import type { Preprocessor } from './preprocessor.js';
@@ -54,6 +58,14 @@ export class PeftkitHost {
   readonly placements: Registry<PlacementContribution>;
   /** Contributed metrics; core's built-ins are reached through `createMetric`. */
   readonly metrics: Registry<MetricContribution>;
+  /** Contributed PEFT methods; runs reach them, and the built-ins, through `peftMethods`. */
+  readonly methods: Registry<PeftMethodContribution>;
+  /**
+   * Every PEFT method a run of this host can use: the contributed ones and the process-wide
+   * registry (`registeredPeftMethods`). Pass it to `getPeftModel` / `PeftModel.fromPretrained`
+   * as `methods`.
+   */
+  readonly peftMethods: PeftMethodLookup;
 
   constructor(
     private readonly collector: ContributionCollector,
@@ -68,6 +80,21 @@ export class PeftkitHost {
     this.heads = new Registry('head', c.contributions('heads'));
     this.placements = new Registry('placement', c.contributions('placements'));
     this.metrics = new Registry('metric', c.contributions('metrics'));
+    this.methods = new Registry('PEFT method', c.contributions('methods'));
+    const methods = this.methods;
+    const types = () => [...new Set([...registeredPeftMethods.types(), ...methods.ids()])].sort();
+    this.peftMethods = Object.freeze({
+      get(peftType: string): PeftMethod {
+        const type = String(peftType).toUpperCase();
+        const contributed = methods.find(type);
+        if (contributed) return contributed;
+        if (registeredPeftMethods.has(type)) return registeredPeftMethods.get(type);
+        throw new UnknownContributionError('PEFT method', String(peftType), types());
+      },
+      has: (peftType: string) =>
+        methods.has(String(peftType).toUpperCase()) || registeredPeftMethods.has(peftType),
+      types,
+    });
   }
 
   /** The container plugins were loaded into (for plugins that bind services of their own). */
@@ -110,7 +137,10 @@ export class PeftkitHost {
  * const preset = host.presets.get('tabular/classification');
  */
 export async function createPeftkit(options: CreatePeftkitOptions = {}): Promise<PeftkitHost> {
-  const collector = new ContributionCollector(new Container(), { metrics: new Set(BUILTIN_METRIC_NAMES) });
+  const collector = new ContributionCollector(new Container(), {
+    metrics: new Set(BUILTIN_METRIC_NAMES),
+    methods: new Set(listPeftMethods()),
+  });
   const failures: PluginFailure[] = [...(options.failures ?? [])];
   const inputs: PluginInput[] = [...(options.plugins ?? [])];
   if (options.discover) {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { getPeftMethod } from '../../peft/index.js';
 import { validatePluginParts } from '../../plugin/run-config/plugin-parts.js';
 import type { RunConfig } from '../../plugin/run-config/schema.js';
 import type { CliContext } from '../context.js';
@@ -28,7 +27,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
         peft:
           config.peft === 'full'
             ? 'full'
-            : { ...getPeftMethod(config.peft.peftType).config.parse(config.peft) },
+            : { ...host.peftMethods.get(config.peft.peftType).config.parse(config.peft) },
       };
       if (opts.json) return printJson(shown);
       printText(formatYaml(shown));

@@ -16,6 +16,8 @@ export interface DoctorReport extends BackendReport {
   presets: number;
   /** Roles the plugins declare beyond core's vocabulary, with who declared them. */
   declaredRoles: { role: string; description: string; plugins: string[]; architectures: string[] }[];
+  /** Every PEFT method runs can use, with the plugin that contributed it (`null`: core). */
+  methods: { peftType: string; plugin: string | null }[];
 }
 
 /** Gathers what `peftkit doctor` reports: the backend choice and why, versions, plugins. */
@@ -41,6 +43,9 @@ export async function collectDoctorReport(version: string, host: PeftkitHost): P
       plugins: [...d.plugins],
       architectures: [...d.architectures],
     })),
+    methods: host.peftMethods
+      .types()
+      .map((peftType) => ({ peftType, plugin: host.methods.pluginOf(peftType) ?? null })),
   };
 }
 
@@ -67,6 +72,10 @@ export function registerDoctor(program: Command, ctx: CliContext, version: strin
         [
           'plugin roles',
           report.declaredRoles.map((d) => `${d.role} (${d.plugins.join(', ')})`).join(', ') || 'none',
+        ],
+        [
+          'peft methods',
+          report.methods.map((m) => (m.plugin ? `${m.peftType} (${m.plugin})` : m.peftType)).join(', '),
         ],
       ];
       for (const s of report.skipped) rows.push([`skipped ${s.backend}`, s.reason]);

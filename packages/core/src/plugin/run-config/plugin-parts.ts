@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import { didYouMean } from '../../common/close-matches.js';
-import { getPeftMethod, hasPeftMethod, listPeftMethods } from '../../peft/index.js';
 import type { Architecture } from '../architecture.js';
 import type { DatasetReader } from '../dataset-reader.js';
 import type { Head } from '../head.js';
@@ -10,6 +9,7 @@ import { UnknownContributionError } from '../registry.js';
 import { RunConfigError } from './config-error.js';
 import { originOf } from './deep-merge.js';
 import { formatZodIssues } from './format-issues.js';
+import { peftBlockProblems } from './peft-block.js';
 import type { RunConfig } from './schema.js';
 import { schemaKeysAt } from './schema-keys.js';
 
@@ -79,19 +79,7 @@ export function validatePluginParts(
   const architecture =
     archId === undefined ? undefined : lookup('model.architecture', () => host.architectures.get(archId));
 
-  if (config.peft !== 'full') {
-    const type = config.peft.peftType;
-    if (!hasPeftMethod(type)) {
-      const known = listPeftMethods();
-      at(
-        'peft.peftType',
-        `peft.peftType: unknown PEFT method '${type}'${didYouMean(type.toUpperCase(), known)}; known: ${known.join(', ')}`,
-      );
-    } else {
-      const spec = getPeftMethod(type).config;
-      parse(spec.schema, { ...config.peft, peftType: spec.peftType }, 'peft');
-    }
-  }
+  for (const p of peftBlockProblems(config.peft, host.peftMethods)) at(p.path.map(String).join('.'), p.text);
   const metricNames = host.metricNames();
   for (const [i, name] of (config.training.metrics ?? []).entries()) {
     if (!metricNames.includes(name)) {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registeredPeftMethods } from '../../peft/index.js';
 import { fakePreset } from '../testing/fake-plugins.js';
 import { RunConfigError } from './config-error.js';
 import { loadConfigFile, setFlagLayers } from './config-file.js';
@@ -111,6 +112,39 @@ describe('resolveRunConfig', () => {
     ]);
     const message = new RunConfigError(['a', 'b']).message;
     expect(message).toBe('invalid run config: a; b');
+  });
+
+  it("checks the peft block against its method's schema when given the methods", () => {
+    const layers = setFlagLayers(['peft.lora_alpah=4', 'peft.loraAlpah=16', 'training.lr=0']);
+    expect(
+      problemsOf(() => resolveRunConfig({ preset, layers, peftMethods: registeredPeftMethods })),
+    ).toEqual([
+      'training.lr must be > 0 (from --set training.lr=0)',
+      "peft.lora_alpah is not a known field (did you mean 'loraAlpha'?) (from --set peft.lora_alpah=4)",
+      "peft.loraAlpah is not a known field (did you mean 'loraAlpha'?) (from --set peft.loraAlpah=16)",
+    ]);
+    expect(
+      problemsOf(() =>
+        resolveRunConfig({
+          preset,
+          layers: setFlagLayers(['peft={peftType: LORAA}']),
+          peftMethods: registeredPeftMethods,
+        }),
+      )[0],
+    ).toMatch(
+      /^peft\.peftType: unknown PEFT method 'LORAA' \(did you mean 'LORA' or 'LOHA'\?\); known: .*IA3.*LORA/,
+    );
+    expect(
+      problemsOf(() =>
+        resolveRunConfig({ preset, layers: setFlagLayers(['peft.r=0']), peftMethods: registeredPeftMethods }),
+      ),
+    ).toEqual(['peft.r must be > 0 (from --set peft.r=0)']);
+    // Without the methods only the run-config schema applies (the method is checked with the host).
+    expect(
+      resolveRunConfig({ preset, layers: setFlagLayers(['peft.loraAlpah=16']) }).config.peft,
+    ).toMatchObject({
+      loraAlpah: 16,
+    });
   });
 
   it('deep-merges objects and replaces arrays and scalars', () => {

@@ -1,7 +1,9 @@
+import type { PeftMethodLookup } from '../../peft/registry.js';
 import type { Preset } from '../preset.js';
 import { RunConfigError } from './config-error.js';
 import { type ConfigLayer, mergeLayers, originOf } from './deep-merge.js';
 import { formatZodIssues } from './format-issues.js';
+import { peftBlockProblems } from './peft-block.js';
 import { type RunConfig, runConfigSchema } from './schema.js';
 import { schemaKeysAt } from './schema-keys.js';
 
@@ -15,6 +17,11 @@ export interface ResolveRunConfigOptions {
   pretrain?: boolean;
   /** Higher layers, lowest first: config file(s), then CLI flags. */
   layers?: readonly ConfigLayer[];
+  /**
+   * The PEFT methods a run can use (a host's `peftMethods`): given, the `peft` block is checked
+   * against its method's schema here, with the other problems, before anything is read or built.
+   */
+  peftMethods?: PeftMethodLookup;
 }
 
 /** A resolved run config and where its values came from. */
@@ -26,8 +33,10 @@ export interface ResolvedRunConfig {
 
 /**
  * Resolves a run config: preset < config file < CLI flags, deep-merged (see `mergeLayers`), then
- * validated against `runConfigSchema` with defaults applied. Every problem names its path and
- * the layer that set the value: `training.lr must be > 0 (from --set training.lr=0)`.
+ * validated against `runConfigSchema` with defaults applied, and the `peft` block against its
+ * method's schema when `peftMethods` is given. Every problem names its path and the layer that
+ * set the value: `training.lr must be > 0 (from --set training.lr=0)`, `peft.loraAlpah is not a
+ * known field (did you mean 'loraAlpha'?) (from --set peft.loraAlpah=16)`.
  *
  * @example
  * const { config } = resolveRunConfig({ preset, layers: [await loadConfigFile('run.yaml'), ...setFlagLayers(['training.lr=1e-3'])] });
@@ -56,10 +65,12 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRunC
   if (options.pretrain) layers.push({ name: 'pretrain', value: { peft: 'full' } });
   const { value, origins } = mergeLayers(layers);
   const parsed = runConfigSchema.safeParse(value);
-  if (!parsed.success) {
-    const problems = formatZodIssues(parsed.error.issues, value, [], (p) =>
-      schemaKeysAt(runConfigSchema, p),
-    ).map(({ path, text }) => {
+  const found: { path: readonly PropertyKey[]; text: string }[] = parsed.success
+    ? []
+    : formatZodIssues(parsed.error.issues, value, [], (p) => schemaKeysAt(runConfigSchema, p));
+  if (options.peftMethods) found.push(...peftBlockProblems(value['peft'], options.peftMethods));
+  if (!parsed.success || found.length) {
+    const problems = found.map(({ path, text }) => {
       const origin = originOf(origins, path.map(String));
       return origin ? `${text} (from ${origin})` : text;
     });

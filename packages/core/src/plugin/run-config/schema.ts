@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PeftConfigInput } from '../../peft/config-map.js';
 import { SCHEDULE_KINDS } from '../../train/lr-schedule.js';
 
 /** How training examples are drawn each epoch (`data.sampling`). */
@@ -149,5 +150,11 @@ export type DeepPartial<T> = T extends readonly (infer U)[]
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
 
-/** One layer of a run config: a preset's `config`, a config file, or the CLI flags. */
-export type RunConfigLayer = DeepPartial<RunConfigInput>;
+/**
+ * One layer of a run config: a preset's `config`, a config file, or the CLI flags. Its `peft` is
+ * typed as `getPeftModel`'s config (`PeftConfigInput`, partial since a higher layer may set only
+ * some fields), so a preset's misspelled PEFT field fails to compile.
+ */
+export type RunConfigLayer = Omit<DeepPartial<RunConfigInput>, 'peft'> & {
+  peft?: 'full' | DeepPartial<PeftConfigInput>;
+};

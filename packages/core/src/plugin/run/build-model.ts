@@ -1,7 +1,14 @@
 import * as path from 'node:path';
 import { readJsonObject } from '../../io/read-json.js';
 import type { AnyModule } from '../../nn/module.js';
-import { getPeftModel, type PeftModel, type Placement } from '../../peft/index.js';
+import {
+  type DefaultTargetTable,
+  getPeftModel,
+  type PeftConfigInput,
+  type PeftModel,
+  type Placement,
+  resolvePeftDefaults,
+} from '../../peft/index.js';
 import type { Architecture } from '../architecture.js';
 import type { Head, HeadedModel } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -161,10 +168,17 @@ function asUserError<T>(what: string, fn: () => T): T {
   }
 }
 
+/** The architecture's default targets per method, from its plugin's `PlacementContribution`. */
+export function architectureDefaults(host: PeftkitHost, built: BuiltModel): DefaultTargetTable | undefined {
+  return host.placements.find(built.architecture.id)?.defaults;
+}
+
 /**
- * The PEFT config of a run, completed: default targets from the architecture's placement
- * contribution when the config names none, and the head's modules trained whole
- * (`modulesToSave`) unless `head.trainable` is false or the head is itself a target role.
+ * The PEFT config of a run as `getPeftModel` gets it: the head's modules trained whole
+ * (`modulesToSave`) unless `head.trainable` is false or the head is itself a target role. Default
+ * targets are not copied in here: `applyPeft` passes the architecture's table to `getPeftModel`,
+ * whose `resolvePeftDefaults` is the one place defaults are resolved, for the CLI as for library
+ * users (this function asks it only which roles the adapter will target).
  */
 export function completePeftConfig(
   host: PeftkitHost,
@@ -173,18 +187,16 @@ export function completePeftConfig(
 ): Readonly<Record<string, unknown>> {
   if (config.peft === 'full') throw new Error('completePeftConfig: full fine-tuning has no PEFT config');
   const peft: Record<string, unknown> = { ...config.peft };
-  const type = String(peft['peftType']).toUpperCase();
-  if (peft['targetRoles'] === undefined && peft['targetModules'] === undefined) {
-    const defaults = host.placements.find(built.architecture.id)?.defaults;
-    const d = defaults?.[type] ?? defaults?.['*'];
-    if (d?.targetRoles) peft['targetRoles'] = [...d.targetRoles];
-    if (d?.targetModules)
-      peft['targetModules'] = typeof d.targetModules === 'string' ? d.targetModules : [...d.targetModules];
-  }
-  const roles = (peft['targetRoles'] as readonly string[] | undefined) ?? [];
-  if (config.head.trainable && !roles.includes('head')) {
-    const saved = (peft['modulesToSave'] as readonly string[] | undefined) ?? [];
-    peft['modulesToSave'] = [...new Set([...saved, ...built.headed.headPaths])];
+  if (config.head.trainable) {
+    const method = host.peftMethods.get(config.peft.peftType);
+    const resolved = resolvePeftDefaults(method, method.config.parse(peft), {
+      placement: built.placement,
+      architectureDefaults: architectureDefaults(host, built),
+    });
+    if (!(resolved.targetRoles ?? []).includes('head')) {
+      const saved = (peft['modulesToSave'] as readonly string[] | undefined) ?? [];
+      peft['modulesToSave'] = [...new Set([...saved, ...built.headed.headPaths])];
+    }
   }
   return peft;
 }
@@ -196,9 +208,16 @@ export function applyPeft(
   built: BuiltModel,
   warn: (message: string) => void,
 ): PeftModel {
-  const peftConfig = completePeftConfig(host, config, built);
   try {
-    return getPeftModel(built.headed.model, peftConfig, { placement: built.placement, warn });
+    const peftConfig = completePeftConfig(host, config, built);
+    const defaults = architectureDefaults(host, built);
+    // A run config's `peft` is typed loosely; getPeftModel validates it with the method's schema.
+    return getPeftModel(built.headed.model, peftConfig as PeftConfigInput, {
+      placement: built.placement,
+      ...(defaults ? { defaults } : {}),
+      methods: host.peftMethods,
+      warn,
+    });
   } catch (err) {
     // Target and config problems are the user's to fix: no stack trace for them.
     throw new UserError(`peft: ${(err as Error).message.replace(/\n\s*/g, '; ')}`, 2, { cause: err });

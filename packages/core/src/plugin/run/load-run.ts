@@ -85,7 +85,10 @@ export async function loadRun(
   let model: AnyModule = built.headed.model;
   if (manifest.kind === 'adapter') {
     try {
-      model = await PeftModel.fromPretrained(built.headed.model, runDir, { placement: built.placement });
+      model = await PeftModel.fromPretrained(built.headed.model, runDir, {
+        placement: built.placement,
+        methods: host.peftMethods,
+      });
     } catch (err) {
       throw new UserError(`${dir}: loading the adapter failed: ${(err as Error).message}`, 2, { cause: err });
     }

@@ -6,6 +6,7 @@ import {
   type Embedding,
   getPeftModel,
   loadTorchStateDict,
+  type PeftConfigInput,
   rootPlacement,
   setSeed,
 } from '@peftkit/core';
@@ -278,7 +279,7 @@ describe('DistilBertModel', () => {
       basePath: 'distilbert',
       headPaths: model.headPaths,
     });
-    const peft = getPeftModel(model, { peftType, targetRoles, ...extra }, { placement });
+    const peft = getPeftModel(model, { peftType, targetRoles, ...extra } as PeftConfigInput, { placement });
     expect(peft.getNbTrainableParameters().trainable).toBeGreaterThan(0);
     const { ids, mask } = paddedBatch();
     const logits = peft.call(ids, { attentionMask: mask }) as tf.Tensor;

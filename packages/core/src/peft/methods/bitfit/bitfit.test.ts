@@ -168,6 +168,7 @@ describe('BitFit', () => {
     expect(() => getPeftModel(new TinyBert(), { peftType: 'BITFIT', targetModules: ['querry'] })).toThrow(
       /BITFIT: no module matched the targets \[querry\].*query \(Linear/,
     );
+    // @ts-expect-error a wrong type on purpose: the run-time check is under test
     expect(() => getPeftModel(new TinyBert(), { peftType: 'BITFIT', keepOriginals: 'yes' })).toThrow(
       /keepOriginals/,
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConfig } from '../../config.js';
+import { type ConfigInput, defineConfig } from '../../config.js';
 
 /**
  * BitFit (Ben Zaken et al., 2022; `peft_type: "BITFIT"`, peftkit-only: HF PEFT has no BitFit):
@@ -27,3 +27,6 @@ export const bitfitConfig = defineConfig(
 );
 
 export type BitfitConfig = ReturnType<typeof bitfitConfig.parse>;
+
+/** What `getPeftModel` accepts for BITFIT (`peftType: 'BITFIT'`), for editors to complete and check. */
+export type BitfitConfigInput = ConfigInput<typeof bitfitConfig>;

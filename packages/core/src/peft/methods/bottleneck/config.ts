@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ConfigSpec, defineConfig, type PeftConfig } from '../../config.js';
+import { type ConfigInput, type ConfigSpec, defineConfig, type PeftConfig } from '../../config.js';
 
 /** Where the adapters go and how they combine with the wrapped module. */
 export const BOTTLENECK_VARIANTS = ['pfeiffer', 'houlsby', 'parallel'] as const;
@@ -58,6 +58,9 @@ export type BottleneckConfig = ReturnType<typeof baseConfig.parse> & {
   scaling: number;
 };
 
+/** What `getPeftModel` accepts for BOTTLENECK (`peftType: 'BOTTLENECK'`). */
+export type BottleneckConfigInput = ConfigInput<typeof baseConfig>;
+
 /** Fills the per-variant defaults (kept out of zod because they depend on `variant`). */
 function withVariantDefaults(c: ReturnType<typeof baseConfig.parse>): Readonly<BottleneckConfig> {
   const d = BOTTLENECK_VARIANT_DEFAULTS[c.variant];
@@ -74,10 +77,13 @@ function withVariantDefaults(c: ReturnType<typeof baseConfig.parse>): Readonly<B
  * method). The resolved defaults are written to `adapter_config.json`, so a file states the
  * exact adapter it holds.
  */
-export const bottleneckConfig: ConfigSpec<BottleneckConfig & PeftConfig> = {
+export const bottleneckConfig: ConfigSpec<BottleneckConfig & PeftConfig, BottleneckConfigInput> = {
   peftType: baseConfig.peftType,
   // The schema validates only; `parse` and `fromFile` also fill the per-variant defaults.
-  schema: baseConfig.schema as unknown as ConfigSpec<BottleneckConfig & PeftConfig>['schema'],
+  schema: baseConfig.schema as unknown as ConfigSpec<
+    BottleneckConfig & PeftConfig,
+    BottleneckConfigInput
+  >['schema'],
   parse: (raw) => withVariantDefaults(baseConfig.parse(raw)),
   fromFile(json, source) {
     const { config, extraFileKeys } = baseConfig.fromFile(json, source);

@@ -6,6 +6,7 @@ export {
   BOTTLENECK_VARIANT_DEFAULTS,
   BOTTLENECK_VARIANTS,
   type BottleneckConfig,
+  type BottleneckConfigInput,
   type BottleneckLayerSettings,
   type BottleneckNonLinearity,
   type BottleneckVariant,

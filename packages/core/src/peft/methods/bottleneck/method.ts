@@ -1,8 +1,8 @@
 import { Conv2d, Linear } from '../../../nn/index.js';
+import type { DefaultTargets, DefaultTargetsContext } from '../../defaults.js';
 import type { PeftMethod } from '../../method.js';
-import type { Placement } from '../../placement.js';
 import type { Role } from '../../roles.js';
-import { defineTunerMethod, injectAdapter, layerFactory, type TunerMethodSpec } from '../../tuner.js';
+import { defineTunerMethod, layerFactory, type TunerMethodSpec } from '../../tuner.js';
 import {
   type BottleneckConfig,
   type BottleneckVariant,
@@ -35,23 +35,27 @@ const spec: TunerMethodSpec<BottleneckConfig> = {
 
 const tuner = defineTunerMethod(spec);
 
-function withVariantTargets(config: BottleneckConfig, placement: Placement | undefined): BottleneckConfig {
-  if (config.targetModules !== undefined || config.targetRoles?.length) return config;
+/**
+ * The variant's roles when the config names no targets. A placement that declares only some of
+ * them is an error (a Houlsby adapter after the feed-forward block alone would silently be a
+ * Pfeiffer one); one that declares none falls back on the architecture's default for BOTTLENECK.
+ */
+function variantTargets(config: BottleneckConfig, ctx: DefaultTargetsContext): DefaultTargets {
   const roles = BOTTLENECK_VARIANT_ROLES[config.variant];
+  const { placement, architectureDefault } = ctx;
+  const missing = placement ? roles.filter((r) => !placement.roles.includes(r)) : roles;
+  if (placement && !missing.length) return { targetRoles: [...roles] };
+  if (architectureDefault && missing.length === roles.length) return architectureDefault;
   if (!placement) {
     throw new Error(
       `BOTTLENECK: no targets given and the model has no placement to find roles ${roles.join(', ')}; ` +
         "set targetModules to the sub-layer output modules (for BERT: ['attention.output.dense', 'output.dense']) or pass a placement",
     );
   }
-  const missing = roles.filter((r) => !placement.roles.includes(r));
-  if (missing.length) {
-    throw new Error(
-      `BOTTLENECK: variant '${config.variant}' goes at roles ${roles.join(', ')}, but placement '${placement.architecture}' ` +
-        `does not declare ${missing.join(', ')}; declare them or set targetModules`,
-    );
-  }
-  return { ...config, targetRoles: [...roles] };
+  throw new Error(
+    `BOTTLENECK: variant '${config.variant}' goes at roles ${roles.join(', ')}, but placement '${placement.architecture}' ` +
+      `does not declare ${missing.join(', ')}; declare them or set targetModules`,
+  );
 }
 
 /**
@@ -60,6 +64,5 @@ function withVariantTargets(config: BottleneckConfig, placement: Placement | und
  */
 export const bottleneckMethod: PeftMethod<BottleneckConfig> = {
   ...tuner,
-  inject: (ctx, config, adapterName) =>
-    injectAdapter(spec, ctx, withVariantTargets(config, ctx.placement), adapterName),
+  defaultTargets: variantTargets,
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConfig } from '../../config.js';
+import { type ConfigInput, defineConfig } from '../../config.js';
 import { matchesNameOrSuffix } from '../../targets.js';
 
 /**
@@ -15,7 +15,10 @@ import { matchesNameOrSuffix } from '../../targets.js';
  *   identity; `false` draws N(0, 1) as HF does (for tests only).
  *
  * Without `targetModules` and `targetRoles`, the placement's `attn.k`, `attn.v` (or the fused
- * `attn.qkv`) and `ffn.down` are adapted, `ffn.down` as feed-forward: the IA3 paper's choice.
+ * `attn.qkv`) and `ffn.down` are adapted: the IA3 paper's choice. Without `feedforwardModules`,
+ * a config whose `targetRoles` include `ffn.down` treats that role as feed-forward, as HF PEFT
+ * fills `feedforward_modules` from its defaults (see `resolvePeftDefaults`); set
+ * `feedforwardModules: []` to rescale its output instead.
  */
 export const ia3Config = defineConfig(
   'IA3',
@@ -62,6 +65,9 @@ export const ia3Config = defineConfig(
 );
 
 export type Ia3Config = ReturnType<typeof ia3Config.parse>;
+
+/** What `getPeftModel` accepts for IA3 (`peftType: 'IA3'`), for editors to complete and check. */
+export type Ia3ConfigInput = ConfigInput<typeof ia3Config>;
 
 /** What one IA3 layer needs for one adapter. */
 export interface Ia3LayerSettings {

@@ -286,6 +286,7 @@ describe('IA3', () => {
       /feedforwardModules: not a valid regular expression/,
     );
     expect(() =>
+      // @ts-expect-error a wrong type on purpose: the run-time check is under test
       getPeftModel(new TinyBert(), { peftType: 'IA3', targetModules: ['key'], initIa3Weights: 'yes' }),
     ).toThrow(/initIa3Weights/);
     expect(() => getPeftModel(new TinyBert(), { peftType: 'IA3' })).toThrow(

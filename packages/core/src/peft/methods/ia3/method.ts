@@ -1,4 +1,5 @@
 import { Conv2d, Linear } from '../../../nn/index.js';
+import type { DefaultTargets } from '../../defaults.js';
 import type { InjectContext, PeftMethod } from '../../method.js';
 import { type Placement, resolveRole } from '../../placement.js';
 import { isCoreRole, type Role } from '../../roles.js';
@@ -19,12 +20,15 @@ const tuner = defineTunerMethod(spec);
 
 /**
  * The paper's targets when the user names none: keys, values (or the fused projection when the
- * architecture has no separate ones) and the second feed-forward projection, which is rescaled
- * on its input.
+ * architecture has no separate ones) and the second feed-forward projection, which
+ * `resolveDefaults` then marks feed-forward (rescaled on its input).
  */
-function defaultTargets(config: Ia3Config, placement: Placement | undefined): Ia3Config {
-  if (config.targetModules !== undefined || config.targetRoles?.length) return config;
+function defaultTargets(
+  placement: Placement | undefined,
+  architectureDefault: DefaultTargets | undefined,
+): DefaultTargets {
   if (!placement) {
+    if (architectureDefault) return architectureDefault;
     throw new Error(
       'IA3: no targets given and the model has no placement to choose default roles from; ' +
         "set targetModules (e.g. ['key', 'value', 'output.dense'] with feedforwardModules ['output.dense']) or pass a placement",
@@ -34,16 +38,22 @@ function defaultTargets(config: Ia3Config, placement: Placement | undefined): Ia
   const attn: Role[] = has('attn.k') || has('attn.v') ? (['attn.k', 'attn.v'] as Role[]).filter(has) : [];
   if (!attn.length && has('attn.qkv')) attn.push('attn.qkv');
   const roles: Role[] = [...attn, ...(has('ffn.down') ? (['ffn.down'] as Role[]) : [])];
-  if (!roles.length) {
-    throw new Error(
-      `IA3: no targets given and placement '${placement.architecture}' declares none of attn.k, attn.v, attn.qkv, ffn.down; set targetModules or targetRoles`,
-    );
-  }
-  return {
-    ...config,
-    targetRoles: roles,
-    feedforwardModules: config.feedforwardModules ?? (has('ffn.down') ? ['ffn.down'] : []),
-  };
+  if (roles.length) return { targetRoles: roles };
+  if (architectureDefault) return architectureDefault;
+  throw new Error(
+    `IA3: no targets given and placement '${placement.architecture}' declares none of attn.k, attn.v, attn.qkv, ffn.down; set targetModules or targetRoles`,
+  );
+}
+
+/**
+ * HF's rule (`_prepare_adapter_config` fills `feedforward_modules` from its per-model table):
+ * without `feedforwardModules`, the second feed-forward projection is feed-forward. Here that
+ * projection is the `ffn.down` role, so a config that targets the role gets it; configs that
+ * name modules only keep `feedforwardModules` unset (nothing scaled on its input).
+ */
+function withFeedforwardDefault(config: Readonly<Ia3Config>): Readonly<Ia3Config> {
+  if (config.feedforwardModules !== undefined || !config.targetRoles?.includes('ffn.down')) return config;
+  return Object.freeze({ ...config, feedforwardModules: Object.freeze(['ffn.down']) as string[] });
 }
 
 /**
@@ -116,13 +126,14 @@ function fileConfigFor(
  */
 export const ia3Method: PeftMethod<Ia3Config> = {
   ...tuner,
+  defaultTargets: (_config, ctx) => defaultTargets(ctx.placement, ctx.architectureDefault),
+  resolveDefaults: (config) => withFeedforwardDefault(config),
   inject(ctx, config, adapterName) {
-    const effective = defaultTargets(config, ctx.placement);
     // Resolve first (without touching the model) so a bad feedforwardModules leaves it intact.
-    const targets = resolveTargets(ctx.model, effective, { placement: ctx.placement }).matched.map(
+    const targets = resolveTargets(ctx.model, config, { placement: ctx.placement }).matched.map(
       (m) => m.path,
     );
-    const ffPaths = feedforwardPaths(ctx, effective, targets);
+    const ffPaths = feedforwardPaths(ctx, config, targets);
     const report = injectAdapter(
       {
         ...spec,
@@ -133,7 +144,7 @@ export const ia3Method: PeftMethod<Ia3Config> = {
           }) satisfies Ia3LayerSettings,
       },
       ctx,
-      effective,
+      config,
       adapterName,
     );
     return { ...report, fileConfig: fileConfigFor(config, report.targets, ffPaths, ctx.placement) };

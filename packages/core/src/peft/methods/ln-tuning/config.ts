@@ -1,4 +1,4 @@
-import { defineConfig } from '../../config.js';
+import { type ConfigInput, defineConfig } from '../../config.js';
 
 /**
  * LayerNorm tuning (HF `LN_TUNING`, Zhao et al. 2023): each targeted normalisation module gets a
@@ -9,3 +9,6 @@ import { defineConfig } from '../../config.js';
 export const lnTuningConfig = defineConfig('LN_TUNING', {});
 
 export type LnTuningConfig = ReturnType<typeof lnTuningConfig.parse>;
+
+/** What `getPeftModel` accepts for LN_TUNING (`peftType: 'LN_TUNING'`), for editors to complete and check. */
+export type LnTuningConfigInput = ConfigInput<typeof lnTuningConfig>;

@@ -1,4 +1,5 @@
 import { BatchNorm2d, LayerNorm, RMSNorm } from '../../../nn/index.js';
+import { namesTargets } from '../../defaults.js';
 import type { PeftMethod } from '../../method.js';
 import { candidateModules, unwrapBase } from '../../targets.js';
 import { defineTunerMethod, injectAdapter, type TunerMethodSpec } from '../../tuner.js';
@@ -25,19 +26,16 @@ const spec: TunerMethodSpec<LnTuningConfig> = {
 const tuner = defineTunerMethod(spec);
 
 /**
- * LN tuning as a `PeftMethod`. Without targets it takes the placement's `norm` role, else every
- * normalisation module of the model (HF instead needs a per-architecture table or explicit
- * `target_modules`).
+ * LN tuning as a `PeftMethod`. Without targets it takes the placement's `norm` role (else the
+ * architecture's default for LN_TUNING), else every normalisation module of the model (HF
+ * instead needs a per-architecture table or explicit `target_modules`).
  */
 export const lnTuningMethod: PeftMethod<LnTuningConfig> = {
   ...tuner,
+  defaultTargets: (_config, { placement, architectureDefault }) =>
+    placement?.roles.includes('norm') ? { targetRoles: ['norm'] } : architectureDefault,
   inject(ctx, config, adapterName) {
-    const names = config.targetModules;
-    const given = typeof names === 'string' || (Array.isArray(names) && names.length > 0);
-    if (given || config.targetRoles?.length) return injectAdapter(spec, ctx, config, adapterName);
-    if (ctx.placement?.roles.includes('norm')) {
-      return injectAdapter(spec, ctx, { ...config, targetRoles: ['norm'] }, adapterName);
-    }
+    if (namesTargets(config)) return injectAdapter(spec, ctx, config, adapterName);
     const norms = candidateModules(ctx.model)
       .filter(([, m]) => NORM_TYPES.some((cls) => unwrapBase(m) instanceof cls))
       .map(([p]) => p);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ConfigSpec, defineConfig } from '../../config.js';
+import { type ConfigInput, type ConfigSpec, defineConfig } from '../../config.js';
 import { type LycorisLayerSettings, lycorisConfigShape, lycorisSettingsFor } from './lycoris-config.js';
 
 const spec = defineConfig('LOHA', {
@@ -13,6 +13,9 @@ const spec = defineConfig('LOHA', {
 
 export type LohaConfig = ReturnType<typeof spec.parse>;
 
+/** What `getPeftModel` accepts for LOHA (`peftType: 'LOHA'`). */
+export type LohaConfigInput = ConfigInput<typeof spec>;
+
 /**
  * LoHa options with HF PEFT's names and defaults (`r=8`, `alpha=8`, `rank_dropout=0`,
  * `module_dropout=0`, `use_effective_conv2d=false`, `init_weights=true`, patterns `{}`).
@@ -21,7 +24,7 @@ export type LohaConfig = ReturnType<typeof spec.parse>;
  * `use_khatri_rao`). An `adapter_config.json` that uses them is rejected with a clear error
  * rather than loaded with different math.
  */
-export const lohaConfig: ConfigSpec<LohaConfig> = {
+export const lohaConfig: ConfigSpec<LohaConfig, LohaConfigInput> = {
   ...spec,
   fromFile(json, source = 'adapter_config.json') {
     const unsupported: string[] = [];

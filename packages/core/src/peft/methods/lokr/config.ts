@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConfig } from '../../config.js';
+import { type ConfigInput, defineConfig } from '../../config.js';
 import { type LycorisLayerSettings, lycorisConfigShape, lycorisSettingsFor } from '../loha/lycoris-config.js';
 
 /**
@@ -27,6 +27,9 @@ export const lokrConfig = defineConfig('LOKR', {
 });
 
 export type LokrConfig = ReturnType<typeof lokrConfig.parse>;
+
+/** What `getPeftModel` accepts for LOKR (`peftType: 'LOKR'`), for editors to complete and check. */
+export type LokrConfigInput = ConfigInput<typeof lokrConfig>;
 
 /** The per-layer settings a LoKr layer needs after rank/alpha patterns are applied. */
 export interface LokrLayerSettings extends LycorisLayerSettings {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConfig } from '../../config.js';
+import { type ConfigInput, type ConfigSpec, defineConfig, type Simplify } from '../../config.js';
 import { patternValue } from '../../targets.js';
 
 /**
@@ -75,6 +75,14 @@ const baseLoraConfig = defineConfig(
 export type LoraConfig = ReturnType<typeof baseLoraConfig.parse>;
 
 /**
+ * What `getPeftModel` accepts for LORA (`peftType: 'LORA'`), with `initLoraWeights` narrowed to
+ * the accepted values.
+ */
+export type LoraConfigInput = Simplify<
+  Omit<ConfigInput<typeof baseLoraConfig>, 'initLoraWeights'> & { readonly initLoraWeights?: LoraInit }
+>;
+
+/**
  * HF options that change what LoRA computes; when a file sets one of them to a non-default value
  * peftkit refuses the file rather than silently computing something else.
  */
@@ -97,8 +105,9 @@ const UNSUPPORTED_FILE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> =
  * Reading `adapter_config.json` is lossless: unknown keys (`megatron_config`, `loftq_config`, ...)
  * and known keys HF wrote as `null` are kept and written back unchanged.
  */
-export const loraConfig: typeof baseLoraConfig = {
+export const loraConfig: ConfigSpec<LoraConfig, LoraConfigInput> = {
   ...baseLoraConfig,
+  schema: baseLoraConfig.schema as unknown as ConfigSpec<LoraConfig, LoraConfigInput>['schema'],
   fromFile(json, source = 'adapter_config.json') {
     const bad = Object.entries(UNSUPPORTED_FILE_KEYS)
       .filter(([k, isSet]) => k in json && isSet(json[k]))

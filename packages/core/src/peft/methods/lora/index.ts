@@ -3,6 +3,7 @@ import { loraMethod } from './method.js';
 
 export {
   type LoraConfig,
+  type LoraConfigInput,
   type LoraInit,
   type LoraLayerSettings,
   loraConfig,

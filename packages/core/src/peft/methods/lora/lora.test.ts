@@ -169,6 +169,7 @@ describe('LoRA on Linear', () => {
   it('rejects bad input with errors that name the problem', async () => {
     setSeed(6);
     const model = new TinyBert();
+    // @ts-expect-error an unknown method on purpose: the run-time check is under test
     expect(() => getPeftModel(model, { peftType: 'NOPE' })).toThrow(/unknown peft type 'NOPE'.*LORA/);
     expect(() => getPeftModel(new TinyBert(), { peftType: 'LORA', r: 0, targetModules: ['query'] })).toThrow(
       /r: .*>0|r: Too small/i,

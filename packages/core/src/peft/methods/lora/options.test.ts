@@ -46,7 +46,7 @@ describe('LoRA options', () => {
   it('rankPattern / alphaPattern set per-path rank and scaling; counts, files and reload follow', async () => {
     setSeed(61);
     const config = {
-      peftType: 'LORA',
+      peftType: 'LORA' as const,
       r: 2,
       loraAlpha: 8,
       targetModules: ['query', 'value'],

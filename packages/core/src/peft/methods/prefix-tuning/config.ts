@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ConfigSpec, defineConfig, type PeftConfig } from '../../config.js';
+import { type ConfigInput, type ConfigSpec, defineConfig, type PeftConfig } from '../../config.js';
 import { dropTargetModules, promptLearningShape } from '../prompt-tuning/config.js';
 
 const base = defineConfig(
@@ -26,12 +26,15 @@ const base = defineConfig(
 
 export type PrefixTuningConfig = ReturnType<typeof base.parse>;
 
+/** What `getPeftModel` accepts for PREFIX_TUNING (`peftType: 'PREFIX_TUNING'`). */
+export type PrefixTuningConfigInput = ConfigInput<typeof base>;
+
 /**
  * Prefix tuning options with HF's names and defaults (`prefix_projection`, `encoder_hidden_size`,
  * `num_virtual_tokens`, `token_dim`, `num_layers`, `num_attention_heads`, `init_weights`); files
  * carry no `target_modules`, as in HF.
  */
-export const prefixTuningConfig: ConfigSpec<PrefixTuningConfig & PeftConfig> = {
+export const prefixTuningConfig: ConfigSpec<PrefixTuningConfig & PeftConfig, PrefixTuningConfigInput> = {
   ...base,
   toFile: (config, extraFileKeys) => dropTargetModules(base.toFile(config, extraFileKeys)),
 };

@@ -1,7 +1,7 @@
 import { registerPeftMethod } from '../../registry.js';
 import { prefixTuningMethod } from './method.js';
 
-export { type PrefixTuningConfig, prefixTuningConfig } from './config.js';
+export { type PrefixTuningConfig, type PrefixTuningConfigInput, prefixTuningConfig } from './config.js';
 export { PrefixEncoder, type PrefixEncoderOptions } from './encoder.js';
 export { type PrefixLayerSettings, PrefixTuningLayer } from './layer.js';
 export { prefixTuningMethod } from './method.js';

@@ -5,7 +5,7 @@ import type { PeftMethod } from '../../method.js';
 import { unwrapBase } from '../../targets.js';
 import { adapterLayers, checkTarget } from '../../tuner.js';
 import { PROMPT_EMBEDDINGS_KEY } from '../prompt-tuning/method.js';
-import { resolvePromptTargets } from '../prompt-tuning/targets.js';
+import { promptDefaultTargets, resolvePromptTargets } from '../prompt-tuning/targets.js';
 import { type PrefixTuningConfig, prefixTuningConfig } from './config.js';
 import { PrefixEncoder } from './encoder.js';
 import { PrefixTuningLayer } from './layer.js';
@@ -44,6 +44,7 @@ export const prefixTuningMethod: PeftMethod<PrefixTuningConfig> = {
   config: prefixTuningConfig,
   mergeable: false,
   promptLearning: true,
+  defaultTargets: promptDefaultTargets('attention'),
   perExampleRouting: false,
 
   inject(ctx, config, adapterName) {

@@ -280,6 +280,7 @@ describe('prefix tuning', () => {
     expect(() =>
       getPeftModel(
         new TinyEncoder(),
+        // @ts-expect-error a value HF's prefix tuning lacks, on purpose: the run-time check is under test
         { peftType: 'PREFIX_TUNING', numVirtualTokens: P, numTransformerSubmodules: 2 },
         { placement },
       ),

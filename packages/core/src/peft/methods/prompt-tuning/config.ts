@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ConfigSpec, defineConfig, type PeftConfig } from '../../config.js';
+import { type ConfigInput, type ConfigSpec, defineConfig, type PeftConfig } from '../../config.js';
 
 /**
  * Fields HF's `PromptLearningConfig` shares between prompt and prefix tuning. `tokenDim`,
@@ -58,6 +58,9 @@ const base = defineConfig(
 
 export type PromptTuningConfig = ReturnType<typeof base.parse>;
 
+/** What `getPeftModel` accepts for PROMPT_TUNING (`peftType: 'PROMPT_TUNING'`). */
+export type PromptTuningConfigInput = ConfigInput<typeof base>;
+
 /**
  * Prompt tuning options, HF names in the file. `promptTuningInit` maps to HF's
  * `prompt_tuning_init`: `'random'` <-> `"RANDOM"`; `'tokens'` is written as `"RANDOM"` plus
@@ -66,7 +69,7 @@ export type PromptTuningConfig = ReturnType<typeof base.parse>;
  * and `tokenizer_name_or_path`. Reading, `"RANDOM"` / `"TEXT"` become `'tokens'` when token ids
  * are present, else `'random'` (a saved prompt's weights replace any init).
  */
-export const promptTuningConfig: ConfigSpec<PromptTuningConfig & PeftConfig> = {
+export const promptTuningConfig: ConfigSpec<PromptTuningConfig & PeftConfig, PromptTuningConfigInput> = {
   ...base,
   fromFile(json, source) {
     const init = json['prompt_tuning_init'];

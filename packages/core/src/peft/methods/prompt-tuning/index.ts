@@ -1,9 +1,15 @@
 import { registerPeftMethod } from '../../registry.js';
 import { promptTuningMethod } from './method.js';
 
-export { isPromptAware, type PromptAware } from '../../method.js';
-export { type PromptTuningConfig, promptLearningShape, promptTuningConfig } from './config.js';
+export {
+  dropTargetModules,
+  type PromptTuningConfig,
+  type PromptTuningConfigInput,
+  promptLearningShape,
+  promptTuningConfig,
+} from './config.js';
 export { PromptEmbedding, type PromptLayerSettings, PromptTuningLayer } from './layer.js';
 export { PROMPT_EMBEDDINGS_KEY, promptTuningMethod } from './method.js';
+export { promptDefaultTargets, resolvePromptTargets } from './targets.js';
 
 registerPeftMethod(promptTuningMethod);

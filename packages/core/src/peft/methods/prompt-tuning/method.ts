@@ -6,7 +6,7 @@ import { unwrapBase } from '../../targets.js';
 import { adapterLayers, checkTarget } from '../../tuner.js';
 import { type PromptTuningConfig, promptTuningConfig } from './config.js';
 import { PromptTuningLayer } from './layer.js';
-import { resolvePromptTargets } from './targets.js';
+import { promptDefaultTargets, resolvePromptTargets } from './targets.js';
 
 /** HF's file key for the trained prompt, stored at the top level of the safetensors file. */
 export const PROMPT_EMBEDDINGS_KEY = 'prompt_embeddings';
@@ -53,6 +53,7 @@ export const promptTuningMethod: PeftMethod<PromptTuningConfig> = {
   config: promptTuningConfig,
   mergeable: false,
   promptLearning: true,
+  defaultTargets: promptDefaultTargets('embed'),
   perExampleRouting: false,
 
   inject(ctx, config, adapterName) {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { Embedding, Linear, Module } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
+import type { PeftConfigInput } from '../../config-map.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
 import { definePlacement } from '../../placement.js';
 import {
@@ -207,11 +208,9 @@ describe('prompt tuning', () => {
 
   it('rejects bad input with errors that name the problem', () => {
     setSeed(6);
-    const pt = (extra: Record<string, unknown>) => ({
-      peftType: 'PROMPT_TUNING',
-      numVirtualTokens: P,
-      ...extra,
-    });
+    // Some of these fields are wrong on purpose, for the run-time checks: typed loosely.
+    const pt = (extra: Record<string, unknown>) =>
+      ({ peftType: 'PROMPT_TUNING', numVirtualTokens: P, ...extra }) as PeftConfigInput;
     expect(() => getPeftModel(new TinyBert(), pt({}))).toThrow(
       /PROMPT_TUNING: the model has no placement, so its 'embed' module is unknown/,
     );

@@ -1,4 +1,5 @@
 import type { PeftConfigBase } from '../../config.js';
+import type { DefaultTargets, DefaultTargetsContext } from '../../defaults.js';
 import type { InjectContext } from '../../method.js';
 import type { Role } from '../../roles.js';
 import { noTargetsError, resolveTargets, type TargetMatch, warnUnmatched } from '../../targets.js';
@@ -37,4 +38,16 @@ export function resolvePromptTargets(
   if (r.matched.length === 0) throw noTargetsError(ctx.model, spec, peftType);
   warnUnmatched(ctx.warn, peftType, r.unmatched, r.matched.length);
   return r.matched;
+}
+
+/**
+ * A prompt-learning method's `defaultTargets`: its `role` when the placement declares it, else
+ * the architecture's entry for the method; else none, and `resolvePromptTargets` says what is
+ * missing.
+ */
+export function promptDefaultTargets(
+  role: Role,
+): (config: unknown, ctx: DefaultTargetsContext) => DefaultTargets | undefined {
+  return (_config, { placement, architectureDefault }) =>
+    placement?.roles.includes(role) ? { targetRoles: [role] } : architectureDefault;
 }

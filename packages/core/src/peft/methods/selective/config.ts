@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConfig } from '../../config.js';
+import { type ConfigInput, defineConfig } from '../../config.js';
 
 /**
  * SELECTIVE (peftkit-only `peft_type`): trains a chosen subset of the base model's own parameters
@@ -56,6 +56,9 @@ export const selectiveConfig = defineConfig(
 );
 
 export type SelectiveConfig = ReturnType<typeof selectiveConfig.parse>;
+
+/** What `getPeftModel` accepts for SELECTIVE (`peftType: 'SELECTIVE'`), for editors to complete and check. */
+export type SelectiveConfigInput = ConfigInput<typeof selectiveConfig>;
 
 /** The full fine-tuning baseline: every parameter of the base model trains. */
 export const FULL_FINE_TUNING = Object.freeze({ peftType: 'SELECTIVE', trainableModules: 'full' as const });

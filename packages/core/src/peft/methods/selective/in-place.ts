@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Parameter } from '../../../nn/index.js';
 import type { ConfigSpec, PeftConfig } from '../../config.js';
 import type { AdapterActivation, InjectContext, PeftMethod } from '../../method.js';
+import { getModelState, setModelState } from '../../model-state.js';
 
 /**
  * In-place methods (BITFIT, SELECTIVE) train parameters of the base model directly instead of
@@ -33,7 +34,14 @@ interface ModelState {
   loaded: string | undefined;
 }
 
-const states = new WeakMap<AnyModule, ModelState>();
+/** Where the shared bookkeeping lives on the adapted model (see `getModelState`). */
+const IN_PLACE_STATE = Symbol.for('peftkit.in-place-state');
+
+const states = {
+  get: (model: AnyModule) => getModelState<ModelState>(model, IN_PLACE_STATE),
+  set: (model: AnyModule, state: ModelState) => setModelState(model, IN_PLACE_STATE, state),
+  delete: (model: AnyModule) => setModelState(model, IN_PLACE_STATE, undefined),
+};
 
 /** What an in-place method trains for one adapter. */
 export interface InPlaceSelection {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { Linear } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
+import { getModelState } from '../../model-state.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
 import {
   changedKeys,
@@ -165,6 +166,22 @@ describe('SELECTIVE / full fine-tuning', () => {
     expect(() => peft.setAdapter(['sel', 'bit'])).toThrow(/only one in-place adapter/);
     expect(peft.activeAdapters).toEqual(['lora', 'sel']);
     tf.dispose([x, base, ySel]);
+  });
+
+  it('keeps its bookkeeping on the adapted model, not in a module-level map', () => {
+    setSeed(7);
+    const key = Symbol.for('peftkit.in-place-state');
+    const a = getPeftModel(new TinyBert(), { peftType: 'SELECTIVE', trainableModules: ['classifier'] });
+    const b = getPeftModel(new TinyBert(), { peftType: 'BITFIT' });
+    const stateOf = (m: PeftModel) =>
+      getModelState<{ adapters: Map<string, { method: string }> }>(m.model, key);
+    expect([...(stateOf(a)?.adapters.values() ?? [])].map((r) => r.method)).toEqual(['SELECTIVE']);
+    expect([...(stateOf(b)?.adapters.values() ?? [])].map((r) => r.method)).toEqual(['BITFIT']);
+    // Not an enumerable field: a clone of the model (fresh parameters) does not share it.
+    expect(getModelState(a.model.clone(), key)).toBeUndefined();
+    const plain = a.unload();
+    expect(getModelState(plain, key)).toBeUndefined();
+    expect(stateOf(b)?.adapters.size).toBe(1);
   });
 
   it('rejects bad input with errors that name the problem', () => {

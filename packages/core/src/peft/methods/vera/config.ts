@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConfig } from '../../config.js';
+import { type ConfigInput, defineConfig } from '../../config.js';
 
 /**
  * VeRA options with HF PEFT's names and defaults (`r=256`, `projection_prng_key=0`,
@@ -42,6 +42,9 @@ export const veraConfig = defineConfig(
 );
 
 export type VeraConfig = ReturnType<typeof veraConfig.parse>;
+
+/** What `getPeftModel` accepts for VERA (`peftType: 'VERA'`), for editors to complete and check. */
+export type VeraConfigInput = ConfigInput<typeof veraConfig>;
 
 /** Per-layer VeRA settings. */
 export interface VeraLayerSettings {
