@@ -27,7 +27,8 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const mlp = () => new Mlp(mlpConfig.parse({ inFeatures: 6, hidden: 8, ffn: 16, layers: 1 }));
+const mlp = () =>
+  new Mlp(mlpConfig.parse({ in_features: 6, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1 }));
 const rows = () => tf.randomNormal([5, 6], 0, 1, 'float32', 3);
 const options = () => ({ placement: mlpPlacement, methods: host.peftMethods });
 
