@@ -2,6 +2,7 @@
  * Seeded policy rollouts with LeRobot's evaluation metrics, recorded trajectories and SVG plots
  * comparing policies.
  */
+export { type CollectOptions, collectDemonstrations } from './collect-demonstrations.js';
 export {
   type AggregateMetrics,
   aggregateEpisodes,
