@@ -10,6 +10,7 @@ export {
   meanStd,
 } from './metrics.js';
 export { type Action, type BatchPolicy, isBatchPolicy, type Policy, type PolicyFn } from './policy.js';
+export { runPolicy } from './run-policy.js';
 export { type EnvSource, type RolloutOptions, type RolloutResult, runRollouts } from './run-rollouts.js';
 export {
   type PathPlotOptions,
