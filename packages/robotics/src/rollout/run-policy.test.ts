@@ -51,7 +51,8 @@ describe('runPolicy', () => {
     const one = await runRollouts(spec, runPolicy(run), { episodes: 4, seedStart: 50, parallel: 1 });
     const four = await runRollouts(spec, runPolicy(run), { episodes: 4, seedStart: 50, parallel: 4 });
     expect(four.per_episode.map((e) => e.length)).toEqual(one.per_episode.map((e) => e.length));
-    four.per_episode.forEach((e, i) => expect(e.sum_reward).toBeCloseTo(one.per_episode[i]!.sum_reward, 3));
+    for (const [i, e] of four.per_episode.entries())
+      expect(e.sum_reward).toBeCloseTo(one.per_episode[i]!.sum_reward, 3);
     // Actions are in robot units: close to what the expert does in the states the policy visits.
     using expert = await makeExpert(spec);
     const traj = one.trajectories[0]!;
