@@ -1,6 +1,7 @@
 import { roleDeclarationProblems } from '../peft/roles.js';
 import { Architecture } from './architecture.js';
 import { DatasetReader } from './dataset-reader.js';
+import { Evaluator } from './evaluator.js';
 import { Head } from './head.js';
 import { MetricContribution } from './metric-contribution.js';
 import { PlacementContribution } from './placement-contribution.js';
@@ -16,6 +17,7 @@ export interface Contributions {
   placements: PlacementContribution;
   presets: Preset;
   metrics: MetricContribution;
+  evaluators: Evaluator;
 }
 
 export type ContributionKind = keyof Contributions;
@@ -121,6 +123,13 @@ export const CONTRIBUTION_POINTS: { readonly [K in ContributionKind]: Contributi
       'metric',
       (c) => c.id,
       shape(['id', 'description'], ['create']),
+    ),
+    evaluators: point(
+      'evaluators',
+      Evaluator,
+      'evaluator',
+      (c) => c.id,
+      shape(['id', 'description'], ['evaluate']),
     ),
   };
 

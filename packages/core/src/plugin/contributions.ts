@@ -46,6 +46,7 @@ export class ContributionCollector {
     placements: new Map(),
     presets: new Map(),
     metrics: new Map(),
+    evaluators: new Map(),
   };
   private readonly loaded: LoadedPlugin[] = [];
 

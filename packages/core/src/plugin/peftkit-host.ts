@@ -7,6 +7,7 @@ import type { DatasetReader } from './dataset-reader.js';
 import { type DeclaredRole, declaredRoles } from './declared-roles.js';
 import { type DiscoverOptions, discoverPlugins } from './discover-plugins.js';
 import type { DomainPlugin } from './domain-plugin.js';
+import type { Evaluator } from './evaluator.js';
 import type { Head } from './head.js';
 import type { DiscoveredPlugin } from './load-plugin.js';
 import type { MetricContribution } from './metric-contribution.js';
@@ -54,6 +55,8 @@ export class PeftkitHost {
   readonly placements: Registry<PlacementContribution>;
   /** Contributed metrics; core's built-ins are reached through `createMetric`. */
   readonly metrics: Registry<MetricContribution>;
+  /** Evaluators `peftkit eval --evaluator` can run (simulator rollouts, benchmarks). */
+  readonly evaluators: Registry<Evaluator>;
 
   constructor(
     private readonly collector: ContributionCollector,
@@ -68,6 +71,7 @@ export class PeftkitHost {
     this.heads = new Registry('head', c.contributions('heads'));
     this.placements = new Registry('placement', c.contributions('placements'));
     this.metrics = new Registry('metric', c.contributions('metrics'));
+    this.evaluators = new Registry('evaluator', c.contributions('evaluators'));
   }
 
   /** The container plugins were loaded into (for plugins that bind services of their own). */

@@ -16,6 +16,8 @@ export interface DoctorReport extends BackendReport {
   presets: number;
   /** Roles the plugins declare beyond core's vocabulary, with who declared them. */
   declaredRoles: { role: string; description: string; plugins: string[]; architectures: string[] }[];
+  /** Evaluators `peftkit eval --evaluator` can run, with their plugins. */
+  evaluators: { id: string; description: string; plugin: string }[];
 }
 
 /** Gathers what `peftkit doctor` reports: the backend choice and why, versions, plugins. */
@@ -41,6 +43,9 @@ export async function collectDoctorReport(version: string, host: PeftkitHost): P
       plugins: [...d.plugins],
       architectures: [...d.architectures],
     })),
+    evaluators: host.evaluators
+      .list()
+      .map((e) => ({ id: e.value.id, description: e.value.description, plugin: e.plugin })),
   };
 }
 
@@ -68,6 +73,7 @@ export function registerDoctor(program: Command, ctx: CliContext, version: strin
           'plugin roles',
           report.declaredRoles.map((d) => `${d.role} (${d.plugins.join(', ')})`).join(', ') || 'none',
         ],
+        ['evaluators', report.evaluators.map((e) => `${e.id} (${e.plugin})`).join(', ') || 'none'],
       ];
       for (const s of report.skipped) rows.push([`skipped ${s.backend}`, s.reason]);
       for (const f of report.pluginFailures) rows.push([`failed plugin ${f.plugin}`, f.error]);
