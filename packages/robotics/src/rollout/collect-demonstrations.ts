@@ -3,7 +3,7 @@ import type { Episode, EpisodeSet } from '../data/episode.js';
 import type { Env } from '../envs/env.js';
 import { type EnvSpec, makeEnv } from '../envs/make-env.js';
 import type { Expert } from '../experts/expert.js';
-import { type Action, isBatchPolicy, type Policy } from './policy.js';
+import type { Action, BatchPolicy, Policy } from './policy.js';
 
 /** How many demonstrations to collect, and how. */
 export interface CollectOptions {
@@ -73,10 +73,11 @@ type ActFn = (observation: Float64Array, newEpisode: boolean) => Promise<Action>
 
 function demonstratorFn(d: Expert | Policy): ActFn {
   if (typeof d === 'function') return async (o) => d(o);
-  if (isBatchPolicy(d)) {
+  if (typeof (d as BatchPolicy).actBatch === 'function') {
+    const batch = d as BatchPolicy;
     return async (o, newEpisode) => {
-      if (newEpisode) d.reset?.(0);
-      const [a] = await d.actBatch([o], [0]);
+      if (newEpisode) batch.reset?.(0);
+      const [a] = await batch.actBatch([o], [0]);
       if (!a) throw new Error('collectDemonstrations: batch policy returned no action');
       return a;
     };

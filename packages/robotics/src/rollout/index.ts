@@ -10,6 +10,11 @@ export {
   meanStd,
 } from './metrics.js';
 export { type Action, type BatchPolicy, isBatchPolicy, type Policy, type PolicyFn } from './policy.js';
+export {
+  type RolloutEvaluatorOptions,
+  rolloutEvaluator,
+  rolloutEvaluatorOptions,
+} from './rollout-evaluator.js';
 export { runPolicy } from './run-policy.js';
 export { type EnvSource, type RolloutOptions, type RolloutResult, runRollouts } from './run-rollouts.js';
 export {

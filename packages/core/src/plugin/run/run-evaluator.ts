@@ -13,7 +13,10 @@ import type { LoadedRun } from './load-run.js';
 export interface RunEvaluatorOptions {
   /** Evaluator id; default the run config's `evaluation.evaluator`. */
   readonly evaluator?: string | undefined;
-  /** Options; default the run config's `evaluation.options` (only when the evaluator is also the default). */
+  /**
+   * Options. When the evaluator is the run config's `evaluation.evaluator`, they are laid over its
+   * `evaluation.options` (top-level keys replace), so `--options '{"episodes": 4}'` keeps the saved env.
+   */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
   /** Where returned files are written (created if missing); without it files are not written. */
   readonly outDir?: string | undefined;
@@ -52,8 +55,8 @@ export async function runEvaluator(
     );
   }
   const evaluator = host.evaluators.get(id);
-  const raw =
-    o.options ?? (o.evaluator === undefined || o.evaluator === saved?.evaluator ? saved?.options : {}) ?? {};
+  const savedOptions = id === saved?.evaluator && isPlainObject(saved.options) ? saved.options : {};
+  const raw = { ...savedOptions, ...(o.options ?? {}) };
   const options = parseEvaluatorOptions(evaluator, raw);
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const outDir = o.outDir ? path.resolve(o.outDir) : undefined;

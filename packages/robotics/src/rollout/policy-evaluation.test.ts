@@ -9,6 +9,7 @@ import { writeLeRobotDataset } from '../data/lerobot-writer.js';
 import { makeExpert } from '../experts/make-expert.js';
 import { roboticsPlugin } from '../plugin.js';
 import { collectDemonstrations } from './collect-demonstrations.js';
+import { rolloutEvaluator, rolloutEvaluatorOptions } from './rollout-evaluator.js';
 import { runPolicy } from './run-policy.js';
 import { runRollouts } from './run-rollouts.js';
 
@@ -75,6 +76,46 @@ describe('runPolicy', () => {
   it('refuses an env whose observation width differs from the run, naming both', async () => {
     await expect(runRollouts({ id: 'reacher' }, runPolicy(run), { episodes: 1 })).rejects.toThrow(
       /expects 'observation.state' of 5 values; the env observation has \d+/,
+    );
+  });
+});
+
+describe('robotics/rollout evaluator', () => {
+  const evaluate = (options: unknown) =>
+    rolloutEvaluator.evaluate(run, rolloutEvaluatorOptions.parse(options), { log: () => {} });
+
+  it('reports LeRobot metrics that depend only on the run, env and seeds, with eval_info.json and a plot', async () => {
+    const options = { env: { ...spec, poleMass: 0.8 }, episodes: 5, seedStart: 20, plots: 2 };
+    const first = await evaluate(options);
+    const second = await evaluate({ ...options, parallel: 2 });
+    expect(Object.keys(first.metrics).sort()).toEqual([
+      'avg_length',
+      'avg_max_reward',
+      'avg_sum_reward',
+      'n_episodes',
+      'pc_success',
+      'std_max_reward',
+      'std_sum_reward',
+    ]);
+    expect(first.metrics['n_episodes']).toBe(5);
+    expect(first.metrics['pc_success']! % 20).toBe(0);
+    expect(second.metrics['pc_success']).toBe(first.metrics['pc_success']);
+    expect(second.metrics['avg_length']).toBe(first.metrics['avg_length']);
+    expect(second.metrics['avg_sum_reward']).toBeCloseTo(first.metrics['avg_sum_reward']!, 3);
+    expect(first.files?.map((f) => f.name)).toEqual(['eval_info.json', 'pole-angle.svg']);
+    const info = JSON.parse(first.files![0]!.content as string);
+    expect(Object.keys(info)).toEqual(['per_episode', 'aggregated']);
+    expect(info.per_episode.map((e: { seed: number }) => e.seed)).toEqual([20, 21, 22, 23, 24]);
+    expect(info.aggregated.pc_success).toBe(first.metrics['pc_success']);
+    expect(new Set((first.files![1]!.content as string).match(/Pole angle, seed \d+/g))).toEqual(
+      new Set(['Pole angle, seed 20', 'Pole angle, seed 21']),
+    );
+    expect((first.details as { env: { poleMass: number } }).env.poleMass).toBe(0.8);
+  });
+
+  it('names a bad env field', async () => {
+    await expect(evaluate({ env: { id: 'cartpole', poleMas: 1 }, episodes: 1 })).rejects.toThrow(
+      /options\.env/,
     );
   });
 });
