@@ -3,6 +3,7 @@ import {
   ContainerModule,
   DatasetReader,
   definePlugin,
+  Evaluator,
   Head,
   PlacementContribution,
   Preprocessor,
@@ -17,11 +18,13 @@ import {
 } from './models/placement-defaults.js';
 import { policyInputPreprocessor } from './preprocess/policy-input.js';
 import { behaviorCloningPreset, dynamicsShiftPreset, newGoalPreset } from './presets/index.js';
+import { rolloutEvaluator } from './rollout/rollout-evaluator.js';
 
 /**
  * The `@peftkit/robotics` plugin: episode readers (LeRobot, robomimic, npz, JSONL), the
  * `robotics/policy-input` preprocessor, MLP and transformer policies with their placements, the
- * deterministic / Gaussian / binned action heads and the `robotics/*` presets.
+ * deterministic / Gaussian / binned action heads, the `robotics/*` presets and the
+ * `robotics/rollout` evaluator (the policy acting in a MuJoCo env).
  */
 export const roboticsPlugin = definePlugin({
   id: 'robotics',
@@ -39,6 +42,7 @@ export const roboticsPlugin = definePlugin({
     for (const h of actionHeads) bind(Head).toConstantValue(h);
     for (const p of [behaviorCloningPreset, dynamicsShiftPreset, newGoalPreset])
       bind(Preset).toConstantValue(p);
+    bind(Evaluator).toConstantValue(rolloutEvaluator);
   }),
 });
 

@@ -1,6 +1,7 @@
 import { roleDeclarationProblems } from '../peft/roles.js';
 import { Architecture } from './architecture.js';
 import { DatasetReader } from './dataset-reader.js';
+import { Evaluator } from './evaluator.js';
 import { Head } from './head.js';
 import { MetricContribution } from './metric-contribution.js';
 import { PeftMethodContribution, peftMethodProblems } from './peft-method-contribution.js';
@@ -18,6 +19,7 @@ export interface Contributions {
   presets: Preset;
   metrics: MetricContribution;
   methods: PeftMethodContribution;
+  evaluators: Evaluator;
 }
 
 export type ContributionKind = keyof Contributions;
@@ -137,6 +139,13 @@ export const CONTRIBUTION_POINTS: { readonly [K in ContributionKind]: Contributi
         )(value);
         return generic.length ? generic : peftMethodProblems(value);
       },
+    ),
+    evaluators: point(
+      'evaluators',
+      Evaluator,
+      'evaluator',
+      (c) => c.id,
+      shape(['id', 'description'], ['evaluate']),
     ),
   };
 

@@ -47,6 +47,7 @@ export class ContributionCollector {
     presets: new Map(),
     metrics: new Map(),
     methods: new Map(),
+    evaluators: new Map(),
   };
   private readonly loaded: LoadedPlugin[] = [];
 

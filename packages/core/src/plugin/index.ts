@@ -30,6 +30,12 @@ export {
 } from './discover-plugins.js';
 export { ContainerModule, type DomainPlugin, definePlugin, pluginProblems } from './domain-plugin.js';
 export {
+  type EvaluationResult,
+  Evaluator,
+  type EvaluatorContext,
+  type EvaluatorFile,
+} from './evaluator.js';
+export {
   Head,
   type HeadBuildArgs,
   type HeadContext,

@@ -10,6 +10,7 @@ import type { DatasetReader } from './dataset-reader.js';
 import { type DeclaredRole, declaredRoles } from './declared-roles.js';
 import { type DiscoverOptions, discoverPlugins } from './discover-plugins.js';
 import type { DomainPlugin } from './domain-plugin.js';
+import type { Evaluator } from './evaluator.js';
 import type { Head } from './head.js';
 import type { DiscoveredPlugin } from './load-plugin.js';
 import type { MetricContribution } from './metric-contribution.js';
@@ -66,6 +67,8 @@ export class PeftkitHost {
    * as `methods`.
    */
   readonly peftMethods: PeftMethodLookup;
+  /** Evaluators `peftkit eval --evaluator` can run (simulator rollouts, benchmarks). */
+  readonly evaluators: Registry<Evaluator>;
 
   constructor(
     private readonly collector: ContributionCollector,
@@ -95,6 +98,7 @@ export class PeftkitHost {
         methods.has(String(peftType).toUpperCase()) || registeredPeftMethods.has(peftType),
       types,
     });
+    this.evaluators = new Registry('evaluator', c.contributions('evaluators'));
   }
 
   /** The container plugins were loaded into (for plugins that bind services of their own). */

@@ -154,7 +154,7 @@ export async function writeLeRobotDataset(
     if (version === 'v2.1') {
       if (set.episodes.length > 1000)
         throw new Error(`writeLeRobotDataset(${dir}): more than 1000 episodes needs several chunks`);
-      const lines = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      const lines = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
       await fs.writeFile(
         path.join(meta, 'tasks.jsonl'),
         lines(taskNames.map((task, i) => ({ task_index: i, task }))),

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import {
   type Architecture,
   definePlacement,
+  defineRoles,
   loadCheckpointInto,
   type Placement,
   readJsonObject,
@@ -29,10 +30,21 @@ async function readConfig<C>(dir: string, modelType: string, schema: z.ZodType<C
   return parsed.data;
 }
 
+/**
+ * Roles of robot policies beyond core's vocabulary. `policy.trunk` is where LoRA-SP / TAIL put
+ * adapters on policies: every hidden Linear between the observation and the action head.
+ */
+export const POLICY_ROLES = defineRoles({
+  'policy.trunk':
+    "the policy trunk's hidden Linear layers (each MLP trunk layer's linear; a transformer layer's feed-forward linear1 and linear2)",
+});
+
 export const mlpPolicyPlacement: Placement = definePlacement({
   architecture: 'mlp_policy',
+  declaredRoles: POLICY_ROLES,
   layers: 'trunk',
-  layerRoles: { 'ffn.up': 'linear', norm: 'norm', block: '' },
+  // ffn.up stays as an alias so configs written before policy.trunk keep working.
+  layerRoles: { 'policy.trunk': 'linear', 'ffn.up': 'linear', norm: 'norm', block: '' },
 });
 
 export const mlpPolicyArchitecture: Architecture<MlpPolicyConfig> = {
@@ -48,11 +60,13 @@ export const mlpPolicyArchitecture: Architecture<MlpPolicyConfig> = {
   },
   saveCheckpoint: (dir, model, c) => saveCheckpoint(dir, model, { model_type: 'mlp_policy', ...c }),
   placement: () => mlpPolicyPlacement,
+  declaredRoles: POLICY_ROLES,
   outputFeatures: (c) => c.hidden_size,
 };
 
 export const transformerPolicyPlacement: Placement = definePlacement({
   architecture: 'transformer_policy',
+  declaredRoles: POLICY_ROLES,
   layers: 'encoder.layers',
   layerRoles: {
     'attn.q': 'self_attn.q_proj',
@@ -61,6 +75,7 @@ export const transformerPolicyPlacement: Placement = definePlacement({
     'attn.o': 'self_attn.out_proj',
     'ffn.up': 'linear1',
     'ffn.down': 'linear2',
+    'policy.trunk': ['linear1', 'linear2'],
     attention: 'self_attn',
     norm: ['norm1', 'norm2'],
     block: '',
@@ -81,5 +96,6 @@ export const transformerPolicyArchitecture: Architecture<TransformerPolicyConfig
   },
   saveCheckpoint: (dir, model, c) => saveCheckpoint(dir, model, { model_type: 'transformer_policy', ...c }),
   placement: () => transformerPolicyPlacement,
+  declaredRoles: POLICY_ROLES,
   outputFeatures: (c) => c.d_model,
 };

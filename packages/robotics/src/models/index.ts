@@ -1,6 +1,7 @@
 export {
   mlpPolicyArchitecture,
   mlpPolicyPlacement,
+  POLICY_ROLES,
   transformerPolicyArchitecture,
   transformerPolicyPlacement,
 } from './architectures.js';

@@ -8,10 +8,10 @@ import type { PlacementContribution } from '@peftkit/core';
 export const mlpPolicyPlacementDefaults: PlacementContribution = {
   architecture: 'mlp_policy',
   defaults: {
-    LORA: { targetRoles: ['ffn.up'] },
-    IA3: { targetRoles: ['ffn.up'] },
+    LORA: { targetRoles: ['policy.trunk'] },
+    IA3: { targetRoles: ['policy.trunk'] },
     BOTTLENECK: { targetRoles: ['block'] },
-    '*': { targetRoles: ['ffn.up'] },
+    '*': { targetRoles: ['policy.trunk'] },
   },
 };
 

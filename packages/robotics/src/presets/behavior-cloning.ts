@@ -33,5 +33,6 @@ export const behaviorCloningPreset: Preset = {
       warmupRatio: 0.02,
       metrics: ['mse'],
     },
+    evaluation: { evaluator: 'robotics/rollout', options: { env: { id: 'cartpole' }, episodes: 20 } },
   },
 };

@@ -18,8 +18,11 @@ export const dynamicsShiftPreset: Preset = {
     preprocess: { id: 'robotics/policy-input', options: { historyLength: 1, normalization: 'mean_std' } },
     model: { architecture: 'mlp_policy', config: { ...SMALL_MLP_POLICY } },
     head: { id: 'robotics/deterministic-action' },
-    peft: { peftType: 'LORA', r: 16, loraAlpha: 32, loraDropout: 0, targetRoles: ['ffn.up'] },
+    peft: { peftType: 'LORA', r: 16, loraAlpha: 32, loraDropout: 0, targetRoles: ['policy.trunk'] },
     training: { epochs: 40, batchSize: 128, lr: 3e-3, weightDecay: 0, warmupRatio: 0.05, metrics: ['mse'] },
+    // `peftkit eval --adapter <run>` rolls the policy out here; set the shifted physics with
+    // --set evaluation.options.env.poleMass=1 (or --options at eval time).
+    evaluation: { evaluator: 'robotics/rollout', options: { env: { id: 'cartpole' }, episodes: 20 } },
   },
 };
 
@@ -37,5 +40,6 @@ export const newGoalPreset: Preset = {
   config: {
     ...dynamicsShiftPreset.config,
     training: { epochs: 60, batchSize: 128, lr: 3e-3, weightDecay: 0, warmupRatio: 0.05, metrics: ['mse'] },
+    evaluation: { evaluator: 'robotics/rollout', options: { env: { id: 'reacher' }, episodes: 20 } },
   },
 };

@@ -2,6 +2,7 @@
  * Seeded policy rollouts with LeRobot's evaluation metrics, recorded trajectories and SVG plots
  * comparing policies.
  */
+export { type CollectOptions, collectDemonstrations } from './collect-demonstrations.js';
 export {
   type AggregateMetrics,
   aggregateEpisodes,
@@ -9,6 +10,12 @@ export {
   meanStd,
 } from './metrics.js';
 export { type Action, type BatchPolicy, isBatchPolicy, type Policy, type PolicyFn } from './policy.js';
+export {
+  type RolloutEvaluatorOptions,
+  rolloutEvaluator,
+  rolloutEvaluatorOptions,
+} from './rollout-evaluator.js';
+export { runPolicy } from './run-policy.js';
 export { type EnvSource, type RolloutOptions, type RolloutResult, runRollouts } from './run-rollouts.js';
 export {
   type PathPlotOptions,

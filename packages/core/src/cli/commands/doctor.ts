@@ -18,6 +18,8 @@ export interface DoctorReport extends BackendReport {
   declaredRoles: { role: string; description: string; plugins: string[]; architectures: string[] }[];
   /** Every PEFT method runs can use, with the plugin that contributed it (`null`: core). */
   methods: { peftType: string; plugin: string | null }[];
+  /** Evaluators `peftkit eval --evaluator` can run, with their plugins. */
+  evaluators: { id: string; description: string; plugin: string }[];
 }
 
 /** Gathers what `peftkit doctor` reports: the backend choice and why, versions, plugins. */
@@ -46,6 +48,9 @@ export async function collectDoctorReport(version: string, host: PeftkitHost): P
     methods: host.peftMethods
       .types()
       .map((peftType) => ({ peftType, plugin: host.methods.pluginOf(peftType) ?? null })),
+    evaluators: host.evaluators
+      .list()
+      .map((e) => ({ id: e.value.id, description: e.value.description, plugin: e.plugin })),
   };
 }
 
@@ -77,6 +82,7 @@ export function registerDoctor(program: Command, ctx: CliContext, version: strin
           'peft methods',
           report.methods.map((m) => (m.plugin ? `${m.peftType} (${m.plugin})` : m.peftType)).join(', '),
         ],
+        ['evaluators', report.evaluators.map((e) => `${e.id} (${e.plugin})`).join(', ') || 'none'],
       ];
       for (const s of report.skipped) rows.push([`skipped ${s.backend}`, s.reason]);
       for (const f of report.pluginFailures) rows.push([`failed plugin ${f.plugin}`, f.error]);

@@ -1,7 +1,11 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import type { PeftkitHost } from '../../plugin/peftkit-host.js';
 import { evaluateRun } from '../../plugin/run/evaluate-run.js';
+import type { LoadedRun } from '../../plugin/run/load-run.js';
 import { loadRun } from '../../plugin/run/load-run.js';
+import { readEvaluatorOptions, runEvaluator } from '../../plugin/run/run-evaluator.js';
+import { UserError } from '../../plugin/user-error.js';
 import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { fmt, formatKeyValues, printJson, printText } from '../output.js';
@@ -10,10 +14,18 @@ import { positiveInt } from '../run-options.js';
 export function registerEval(program: Command, ctx: CliContext): void {
   program
     .command('eval')
-    .description('evaluate a trained run (adapter, full or merged) on data')
+    .description(
+      'evaluate a trained run (adapter, full or merged) on data, or with a contributed evaluator (e.g. simulator rollouts)',
+    )
     .requiredOption('--adapter <dir>', 'a run directory written by train, pretrain or merge')
     .option('--base <dir>', 'base checkpoint to use instead of the one the run records')
-    .requiredOption('--data <path>', 'evaluation data (read with the run’s reader and label set)')
+    .option(
+      '--data <path>',
+      'evaluation data (read with the run’s reader and label set); without it and --evaluator, the run config’s evaluation block is used',
+    )
+    .option('--evaluator <id>', 'a contributed evaluator instead of data metrics (see peftkit doctor)')
+    .option('--options <json|file>', 'evaluator options: inline JSON or a .json/.yaml file')
+    .option('--out <dir>', 'where the evaluator writes its files (reports, plots)')
     .option(
       '--split <name>',
       'a named split of a multi-split source, e.g. test of a MedMNIST .npz (default: the reader’s eval split)',
@@ -25,7 +37,10 @@ export function registerEval(program: Command, ctx: CliContext): void {
       async (opts: {
         adapter: string;
         base?: string;
-        data: string;
+        data?: string;
+        evaluator?: string;
+        options?: string;
+        out?: string;
         split?: string;
         metrics?: string;
         batchSize?: number;
@@ -39,6 +54,10 @@ export function registerEval(program: Command, ctx: CliContext): void {
           opts.base ? { base: path.resolve(ctx.cwd, opts.base) } : {},
         );
         try {
+          if (opts.data === undefined || opts.evaluator !== undefined) {
+            if (opts.data !== undefined) throw new UserError('--data and --evaluator cannot be combined');
+            return await evaluateWith(ctx, host, run, opts);
+          }
           const result = await evaluateRun(host, run, {
             data: opts.data,
             ...(opts.split !== undefined ? { split: opts.split } : {}),
@@ -76,4 +95,38 @@ export function registerEval(program: Command, ctx: CliContext): void {
         }
       },
     );
+}
+
+/** `peftkit eval --evaluator` (or the run config's `evaluation`): a contributed evaluator. */
+async function evaluateWith(
+  ctx: CliContext,
+  host: PeftkitHost,
+  run: LoadedRun,
+  opts: { evaluator?: string; options?: string; out?: string; json?: boolean },
+): Promise<void> {
+  const result = await runEvaluator(host, run, {
+    evaluator: opts.evaluator,
+    options: opts.options !== undefined ? await readEvaluatorOptions(opts.options, ctx.cwd) : undefined,
+    outDir: opts.out !== undefined ? path.resolve(ctx.cwd, opts.out) : undefined,
+    log: (l) => ctx.log(l),
+  });
+  if (opts.json) {
+    return printJson({
+      adapter: run.dir,
+      base: run.baseDir,
+      evaluator: result.evaluator,
+      options: result.options,
+      metrics: result.metrics,
+      details: result.details ?? null,
+      files: result.written,
+    });
+  }
+  printText(
+    formatKeyValues([
+      ['run', run.dir],
+      ['evaluator', result.evaluator],
+      ...Object.entries(result.metrics).map(([k, v]): [string, string] => [k, fmt(v)]),
+      ...result.written.map((f): [string, string] => ['wrote', f]),
+    ]),
+  );
 }

@@ -111,6 +111,16 @@ const trainingSchema = z
     }
   });
 
+/**
+ * The evaluation `peftkit eval --adapter <run>` runs when given neither `--data` nor
+ * `--evaluator`: a contributed evaluator (e.g. rollouts in a simulator) and its options.
+ */
+const evaluationSchema = z.strictObject({
+  evaluator: z.string().min(1),
+  /** Validated by the evaluator's `optionsSchema` when it runs. */
+  options: options(),
+});
+
 const outputSchema = z.strictObject({
   /** Output directory; default `runs/<preset or architecture>-<timestamp>`. */
   dir: z.string().min(1).optional(),
@@ -135,6 +145,7 @@ export const runConfigSchema = z.strictObject({
   peft: peftSchema,
   training: trainingSchema,
   output: outputSchema.prefault({}),
+  evaluation: evaluationSchema.optional(),
 });
 
 /** A validated run config with defaults applied. */

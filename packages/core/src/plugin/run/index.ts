@@ -17,6 +17,13 @@ export { type PreparedRun, type PrepareRunOptions, prepareRun } from './prepare-
 export { type PreprocessorFile, readPreprocessorFile, writePreprocessorFile } from './preprocessor-file.js';
 export { pickReader, type RunData, readEvalData, readRunData } from './read-data.js';
 export { rootPlacement } from './root-placement.js';
+export {
+  parseEvaluatorOptions,
+  type RunEvaluatorOptions,
+  type RunEvaluatorResult,
+  readEvaluatorOptions,
+  runEvaluator,
+} from './run-evaluator.js';
 export { RUN_FILES } from './run-files.js';
 export {
   baseDirOf,
