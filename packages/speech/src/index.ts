@@ -11,3 +11,4 @@ export * from './heads/index.js';
 export * from './metrics/index.js';
 export * from './models/index.js';
 export * from './preprocess/index.js';
+export * from './presets/index.js';

@@ -1,4 +1,13 @@
-/** Preprocessors of the speech plugin: `speech/log-mel` (log-mel encoders) and `speech/waveform` (wav2vec2/HuBERT). */
+/**
+ * Preprocessors of the speech plugin: `speech/log-mel` (log-mel encoders), `speech/waveform`
+ * (wav2vec2/HuBERT) and `speech/audio` (either, following the base checkpoint).
+ */
+export {
+  AudioPreprocessor,
+  type AudioPreprocessorOptions,
+  audioPreprocessor,
+  audioPreprocessorOptions,
+} from './audio-preprocessor.js';
 export { type SpeechDecodeOptions, speechDecodeShape } from './decode-options.js';
 export {
   type LogMelOptions,
@@ -22,8 +31,9 @@ export {
   waveformPreprocessor,
 } from './waveform-preprocessor.js';
 
+import { audioPreprocessor } from './audio-preprocessor.js';
 import { logMelPreprocessor } from './log-mel-preprocessor.js';
 import { waveformPreprocessor } from './waveform-preprocessor.js';
 
 /** Every preprocessor of the plugin, for `bind(Preprocessor)`. */
-export const speechPreprocessors = [logMelPreprocessor, waveformPreprocessor] as const;
+export const speechPreprocessors = [audioPreprocessor, logMelPreprocessor, waveformPreprocessor] as const;
