@@ -174,7 +174,7 @@ describe('peftkit CLI with the speech plugin', () => {
       '--out',
       out,
       '--epochs',
-      '3',
+      '2',
       '--seed',
       '1',
       ...TINY,
@@ -200,17 +200,20 @@ describe('peftkit CLI with the speech plugin', () => {
     expect(adapterConfig['peft_type']).toBe('LORA');
     expect(adapterConfig['modules_to_save']).toEqual(['lm_head']);
 
+    // predict (--json and plain) and eval start together: most of each is process start-up.
     const clip = path.join(target, 'clips', 'common_voice_en_100.wav');
-    const predicted = await peftkit(['predict', '--json', '--adapter', out, clip]);
+    const [predicted, plain, evaluated] = await Promise.all([
+      peftkit(['predict', '--json', '--adapter', out, clip]),
+      peftkitRaw(['predict', '--adapter', out, clip]),
+      peftkit(['eval', '--json', '--adapter', out, '--data', target]),
+    ]);
     const [p] = predicted['predictions'] as { input: string; value: unknown }[];
     expect(p?.input).toBe(clip);
     expect(typeof p?.value).toBe('string');
     expect(p?.value as string).toMatch(/^[abcd ]*$/);
-    const plain = await peftkitRaw(['predict', '--adapter', out, clip]);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain(p?.value as string);
 
-    const evaluated = await peftkit(['eval', '--json', '--adapter', out, '--data', target]);
     const again = evaluated['metrics'] as Record<string, number>;
     expect(evaluated['examples']).toBe(8);
     expect(again['cer']).toBeCloseTo(metrics['cer'] as number, 6);
@@ -233,26 +236,32 @@ describe('peftkit CLI with the speech plugin', () => {
       path.join(bad, 'escape.tsv'),
       `${HEADER}\nclient0\t../../secret.wav\t1\tab\t2\t0\t\t\t\ten\n`,
     );
-    for (const [tsv, needle] of [
+    const cases = [
       ['corrupt.tsv', 'broken.wav'],
       ['escape.tsv', 'secret.wav'],
-    ] as const) {
-      const r = await peftkitRaw([
-        'train',
-        '--preset',
-        'speech/accent-adaptation',
-        '--data',
-        path.join(bad, tsv),
-        '--out',
-        path.join(tmp, `out-${tsv}`),
-        '--epochs',
-        '1',
-      ]);
+    ] as const;
+    const outcomes = await Promise.all(
+      cases.map(([tsv]) =>
+        peftkitRaw([
+          'train',
+          '--preset',
+          'speech/accent-adaptation',
+          '--data',
+          path.join(bad, tsv),
+          '--out',
+          path.join(tmp, `out-${tsv}`),
+          '--epochs',
+          '1',
+        ]),
+      ),
+    );
+    cases.forEach(([tsv, needle], i) => {
+      const r = outcomes[i] as Outcome;
       expect(r.code).toBe(2);
       // One line, naming the TSV row and the file.
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^peftkit: .*${tsv}:2 .*${needle}`));
-    }
+    });
   }, 40_000);
 });
