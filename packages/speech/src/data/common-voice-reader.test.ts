@@ -89,7 +89,9 @@ describe('speech/common-voice', () => {
       eval: 'dev',
     });
     const train = await read(cv);
-    expect(train.labels).toBeUndefined();
+    // Transcription: the label set is the character vocabulary of the training sentences.
+    expect(train.labels?.slice(0, 4)).toEqual(['<pad>', '<unk>', '|', '"']);
+    expect(train.labels).toContain('Q');
     const got = await all(train.dataset);
     expect(got.length).toBe(16);
     expect(got[1]).toEqual({
@@ -223,6 +225,24 @@ describe('speech/common-voice', () => {
     );
     expect(() => options({ accents: ['a'], accentGroups: { b: ['b'] } })).toThrow(
       'set accents or accentGroups, not both',
+    );
+  });
+
+  it('normalises sentences and builds the vocabulary from them, or takes it from vocab.json or the saved labels', async () => {
+    const train = await read(cv, { normalizeText: 'letters' });
+    const got = await all(train.dataset);
+    expect(got[1]?.transcript).toBe('quoted said speaker 0');
+    const chars = new Set(got.flatMap((e) => [...(e.transcript ?? '')].filter((c) => c !== ' ')));
+    expect(train.labels).toEqual(['<pad>', '<unk>', '|', ...[...chars].sort()]);
+    const vocabFile = await writeText(
+      path.join(dir, 'vocab.json'),
+      JSON.stringify({ '<pad>': 0, '<unk>': 1, '|': 2, a: 3, b: 4 }),
+    );
+    expect((await read(cv, { vocabulary: vocabFile })).labels).toEqual(['<pad>', '<unk>', '|', 'a', 'b']);
+    const saved = ['<pad>', '<unk>', '|', 'x'];
+    expect((await read(cv, {}, 'eval', saved)).labels).toEqual(saved);
+    await expect(read(cv, { vocabulary: path.join(dir, 'nope.json') })).rejects.toThrow(
+      /nope\.json: cannot read the vocabulary/,
     );
   });
 });

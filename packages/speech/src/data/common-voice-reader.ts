@@ -8,6 +8,7 @@ import { resolveInside } from './inside-root.js';
 import { SPEAKER_SPLITS, speakerSplitSchema } from './speaker-split.js';
 import { cellWhere, TableColumns } from './table-columns.js';
 import { type TableRow, tableExamples } from './table-examples.js';
+import { normalizeTranscript, transcriptShape } from './transcript-labels.js';
 
 /** The TSVs of a Common Voice locale folder, in the order splits are listed. */
 export const COMMON_VOICE_TABLES = ['train', 'dev', 'test', 'validated', 'other', 'invalidated'] as const;
@@ -37,6 +38,7 @@ export const commonVoiceOptions = z
     evalSplit: z.enum(COMMON_VOICE_TABLES).default('dev'),
     /** Folder of the clips, relative to the TSV's folder (default `clips`; `.` for the folder itself). */
     clipsDir: z.string().min(1).default('clips'),
+    ...transcriptShape,
     ...audioCheckShape,
   })
   .refine((o) => !(o.accents && o.accentGroups), { message: 'set accents or accentGroups, not both' });
@@ -70,6 +72,8 @@ async function tableFile(location: string, table: string): Promise<string> {
  * `locale`, ...), with the clips in `clips/` next to it: transcripts from `sentence`, speakers from
  * `client_id`, optional accent filtering/grouping and an accent (or other column) label. The TSV
  * is read without quote handling, as Common Voice writes it (sentences contain quotes).
+ * Without `labelColumn` the task is transcription: the label set is the CTC vocabulary (the
+ * `vocabulary` file, else the characters of the training sentences after `normalizeText`).
  */
 export async function readCommonVoice(
   file: string,
@@ -125,7 +129,7 @@ export async function readCommonVoice(
     const locale = cell(localeAt);
     const example: Omit<AudioExample, 'label'> = {
       path: clip,
-      transcript: cell(sentenceAt),
+      transcript: normalizeTranscript(cell(sentenceAt), options.normalizeText),
       ...(accent ? { accent } : {}),
       ...(speaker ? { speaker } : {}),
       ...(locale ? { locale } : {}),
@@ -139,6 +143,7 @@ export async function readCommonVoice(
     checks: options,
     labels,
     classified: options.labelColumn !== undefined,
+    transcripts: options.labelColumn === undefined ? { vocabulary: options.vocabulary } : undefined,
     speakerSplit: options.speakerSplit && side ? { options: options.speakerSplit, side } : undefined,
   });
   const notes: string[] = [];

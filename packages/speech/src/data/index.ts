@@ -34,6 +34,13 @@ export {
   speakerDisjointSplit,
   speakerSplitSchema,
 } from './speaker-split.js';
+export {
+  normalizeTranscript,
+  TEXT_NORMALIZATIONS,
+  type TextNormalization,
+  transcriptLabels,
+  transcriptShape,
+} from './transcript-labels.js';
 
 /** Every reader of the plugin, for `bind(DatasetReader)` in the plugin module. */
 export const speechReaders = [commonVoiceReader, folderReader, manifestReader] as const;

@@ -77,7 +77,23 @@ describe('speech/manifest', () => {
       'path\tsentence\naudio/a.wav\t"Hello," she said.\n',
     );
     const r = await read(file);
-    expect(r.labels).toBeUndefined();
+    expect(r.labels).toEqual([
+      '<pad>',
+      '<unk>',
+      '|',
+      '"',
+      ',',
+      '.',
+      'H',
+      'a',
+      'd',
+      'e',
+      'h',
+      'i',
+      'l',
+      'o',
+      's',
+    ]);
     expect(r.labelOf).toBeUndefined();
     expect((await all(r.dataset))[0]?.transcript).toBe('"Hello," she said.');
   });
@@ -159,5 +175,22 @@ describe('speech/manifest', () => {
     expect(new Set(held.map((e) => e.label))).toEqual(new Set([0, 1]));
     const noSpeaker = await writeText(path.join(dir, 'nospeaker.csv'), 'path,label\naudio/a.wav,x\n');
     await expect(read(noSpeaker, split)).rejects.toThrow(`${noSpeaker}: speakerSplit needs a speaker column`);
+  });
+
+  it('reads a labelled manifest as transcripts with target: transcript', async () => {
+    const file = await writeText(
+      path.join(dir, 'both.csv'),
+      'path,label,transcript\naudio/a.wav,yes,"Yes, Sir"\n',
+    );
+    expect((await read(file)).labels).toEqual(['yes']);
+    const r = await read(file, { target: 'transcript', normalizeText: 'letters' });
+    expect(r.labels).toEqual(['<pad>', '<unk>', '|', 'e', 'i', 'r', 's', 'y']);
+    const [e] = await all(r.dataset);
+    expect(e?.label).toBeUndefined();
+    expect(e?.transcript).toBe('yes sir');
+    const bare = await writeText(path.join(dir, 'bare.csv'), 'path,label\naudio/a.wav,yes\n');
+    await expect(read(bare, { target: 'transcript' })).rejects.toThrow(
+      /bare\.csv: target 'transcript' needs a transcript column/,
+    );
   });
 });

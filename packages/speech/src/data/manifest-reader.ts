@@ -7,6 +7,7 @@ import { resolveInside } from './inside-root.js';
 import { SPEAKER_SPLITS, speakerSplitSchema } from './speaker-split.js';
 import { cellWhere, TableColumns } from './table-columns.js';
 import { type TableRow, tableExamples } from './table-examples.js';
+import { normalizeTranscript, transcriptShape } from './transcript-labels.js';
 
 export const manifestOptions = z.strictObject({
   /** Column with the audio path, relative to `root` (default `path`). */
@@ -25,6 +26,12 @@ export const manifestOptions = z.strictObject({
   root: z.string().min(1).optional(),
   /** Hold out whole speakers as `eval` (needs a speaker column). */
   speakerSplit: speakerSplitSchema.optional(),
+  /**
+   * What the rows are for when both a label and a transcript column exist: `label`
+   * (classification, the default then) or `transcript` (ASR: the label set is the CTC vocabulary).
+   */
+  target: z.enum(['label', 'transcript']).optional(),
+  ...transcriptShape,
   ...audioCheckShape,
 });
 
@@ -39,6 +46,7 @@ const SPEAKER_DEFAULTS = ['speaker', 'speaker_id', 'client_id'];
  * and/or a transcript column (ASR), with optional accent and speaker columns. Paths are relative
  * to the manifest's folder and must stay inside it. Rows are checked like every speech reader
  * checks files (headers probed, limits applied); errors name the manifest line and column.
+ * Transcript rows (no label column, or `target: 'transcript'`) get the CTC vocabulary as labels.
  */
 export async function readManifest(
   file: string,
@@ -67,6 +75,17 @@ export async function readManifest(
       `${file}: needs a label column ('label' or labelColumn) or a transcript column ('transcript', 'sentence', 'text' or transcriptColumn); columns: ${cols.names()}`,
     );
   }
+  const classified = options.target ? options.target === 'label' : labelAt !== undefined;
+  if (options.target === 'label' && labelAt === undefined) {
+    throw new UserError(
+      `${file}: target 'label' needs a label column ('label' or labelColumn); columns: ${cols.names()}`,
+    );
+  }
+  if (options.target === 'transcript' && transcriptAt === undefined) {
+    throw new UserError(
+      `${file}: target 'transcript' needs a transcript column ('transcript', 'sentence', 'text' or transcriptColumn); columns: ${cols.names()}`,
+    );
+  }
   if (options.speakerSplit && speakerAt === undefined) {
     throw new UserError(
       `${file}: speakerSplit needs a speaker column ('speaker', 'speaker_id', 'client_id' or speakerColumn); columns: ${cols.names()}`,
@@ -79,10 +98,11 @@ export async function readManifest(
     const cell = (i: number | undefined) => (i === undefined ? undefined : (r[i] ?? '').trim());
     const where = cellWhere(file, line, header[pathAt] as string);
     const audio = resolveInside(root, cell(pathAt) as string, where);
-    const labelText = cell(labelAt);
+    const labelText = classified ? cell(labelAt) : undefined;
     if (labelText === '')
       throw new UserError(`${cellWhere(file, line, header[labelAt as number] as string)}: empty label`);
-    const transcript = cell(transcriptAt);
+    const raw = cell(transcriptAt);
+    const transcript = raw === undefined ? undefined : normalizeTranscript(raw, options.normalizeText);
     const accent = cell(accentAt);
     const speaker = cell(speakerAt);
     const example: Omit<AudioExample, 'label'> = {
@@ -97,7 +117,8 @@ export async function readManifest(
   return tableExamples(file, rows, {
     checks: options,
     labels,
-    classified: labelAt !== undefined,
+    classified,
+    transcripts: classified ? undefined : { vocabulary: options.vocabulary },
     speakerSplit: options.speakerSplit && side ? { options: options.speakerSplit, side } : undefined,
   });
 }

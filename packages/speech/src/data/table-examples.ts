@@ -2,6 +2,7 @@ import { arrayDataset, describeUnseen, indexLabels, type ReadResult, UserError }
 import { type AudioCheckOptions, checkAudioFiles } from './audio-checks.js';
 import type { AudioExample } from './audio-example.js';
 import { type SpeakerSplitOptions, speakerDisjointSplit } from './speaker-split.js';
+import { transcriptLabels } from './transcript-labels.js';
 
 /** One manifest row on its way to an example: the class as text, and the row for messages. */
 export interface TableRow {
@@ -22,6 +23,11 @@ export interface TableExampleOptions {
     | undefined;
   /** Whether rows carry classes (a label column or accent labels). */
   readonly classified: boolean;
+  /**
+   * Transcript data (not classified): the run's label set is the CTC vocabulary, read from this
+   * HF `vocab.json` or built from the kept transcripts (see `transcriptLabels`).
+   */
+  readonly transcripts?: { readonly vocabulary: string | undefined } | undefined;
 }
 
 /**
@@ -75,7 +81,15 @@ export async function tableExamples(
   warnings.push(...checked.warnings);
   const name = options.speakerSplit ? `${file}[${options.speakerSplit.side}]` : file;
   if (!checked.kept.length) throw new UserError(`${file}: no usable audio files: ${warnings.join('; ')}`);
-  if (!options.classified) return { dataset: arrayDataset(checked.kept, name), warnings };
+  if (!options.classified) {
+    if (!options.transcripts) return { dataset: arrayDataset(checked.kept, name), warnings };
+    const vocabulary = await transcriptLabels(
+      checked.kept.map((e) => e.transcript ?? ''),
+      options.transcripts.vocabulary,
+      options.labels,
+    );
+    return { dataset: arrayDataset(checked.kept, name), labels: vocabulary, warnings };
+  }
   // Training: the label set is what survived the checks, so no class is left without examples.
   const indexed = indexLabels(
     checked.indices.map((i) => chosen[i]?.labelText ?? ''),

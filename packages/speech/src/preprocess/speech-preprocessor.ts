@@ -1,0 +1,81 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  type EncodeContext,
+  type JsonValue,
+  type PreprocessorInstance,
+  UserError,
+  writeJsonAtomic,
+} from '@peftkit/core';
+import type { AudioExample } from '../data/audio-example.js';
+import { WaveformAugment } from '../features/augment/waveform-augment.js';
+import { decodeForModel, type SpeechDecodeOptions } from './decode-options.js';
+import type { EncodedSpeech, SpeechBatch } from './speech-batch.js';
+import { SpeechTargets } from './speech-target.js';
+
+/** The file a CTC run's vocabulary is written to (HF `Wav2Vec2CTCTokenizer`'s `vocab.json`). */
+export const VOCABULARY_FILE = 'vocab.json';
+
+/**
+ * What both speech preprocessors share: decode (limits, resampling), waveform augmentation in
+ * training, targets, `peftkit predict` inputs, length grouping by duration and the vocabulary
+ * file. Subclasses turn samples into model values and collate them.
+ */
+export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
+  implements PreprocessorInstance<AudioExample, EncodedSpeech, SpeechBatch>
+{
+  protected readonly targets: SpeechTargets;
+  private readonly augment: WaveformAugment | undefined;
+
+  constructor(
+    readonly options: O,
+    readonly labels: readonly string[] | undefined,
+    protected readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  ) {
+    this.targets = new SpeechTargets(options.target, labels, log);
+    this.augment = options.augment
+      ? new WaveformAugment({ ...options.augment, samplingRate: options.samplingRate })
+      : undefined;
+  }
+
+  /** Model values `[steps, width]` of one decoded (and augmented) utterance. */
+  protected abstract valuesOf(
+    samples: Float32Array,
+    context: EncodeContext,
+  ): { values: Float32Array; steps: number; width: number };
+
+  abstract collate(encoded: EncodedSpeech[], context: EncodeContext): SpeechBatch;
+
+  async encode(example: AudioExample, context: EncodeContext): Promise<EncodedSpeech> {
+    // The target first: a transcript the vocabulary cannot encode fails before the decode.
+    const target = this.targets.encode(example);
+    let samples = await decodeForModel(example.path, this.options);
+    if (this.augment && context.training) samples = this.augment.apply(samples, context);
+    return { ...this.valuesOf(samples, context), target };
+  }
+
+  /** An audio file path given to `peftkit predict` (decoded when the batch is encoded). */
+  async parseInput(input: string): Promise<AudioExample> {
+    const file = path.resolve(input);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat?.isFile()) throw new UserError(`${input}: no such audio file`);
+    return { path: file, source: input };
+  }
+
+  /** Seconds of audio (from the reader's header probe), for `group-by-length`. */
+  lengthOf(example: AudioExample): number {
+    return example.durationSeconds ?? 0;
+  }
+
+  saveState(): JsonValue {
+    return {};
+  }
+
+  loadState(_state: JsonValue): void {}
+
+  /** A CTC run's vocabulary as HF `vocab.json`, so a later run can reuse it exactly. */
+  async saveFiles(dir: string): Promise<void> {
+    if (!this.labels || !this.targets.labelsAreVocabulary) return;
+    await writeJsonAtomic(path.join(dir, VOCABULARY_FILE), this.targets.vocabulary(dir).toHfJson());
+  }
+}

@@ -1,0 +1,40 @@
+import type { Preset } from '@peftkit/core';
+import { PRESET_FRONT_END, SMALL_SPEECH_ENCODER } from './small-encoder.js';
+
+/**
+ * `speech/keyword-spotting`: one keyword per clip, Speech Commands style (`speech/folder`: one
+ * sub-folder per keyword, optional `validation_list.txt` / `testing_list.txt`,
+ * `_background_noise_` ignored as a class), utterance classification (`speech/utterance-
+ * classification`, masked mean pooling), LoRA r=8 on attn.q/attn.v with the classifier trained
+ * whole, accuracy and macro F1. Clips are 1 s, so batches of 32 and mild speed/noise
+ * augmentation. Without `--base`, the small `speech/conv-transformer` on 40 fbank bins.
+ */
+export const keywordSpottingPreset: Preset = {
+  id: 'speech/keyword-spotting',
+  domain: 'speech',
+  task: 'classification',
+  description:
+    'keyword spotting: Speech Commands folders, utterance classification, LoRA r=8 on attn.q/attn.v, accuracy/macro F1.',
+  config: {
+    data: { reader: 'speech/folder', evalFraction: 0.1 },
+    preprocess: {
+      id: 'speech/audio',
+      options: {
+        ...PRESET_FRONT_END,
+        augment: { speedFactors: [0.9, 1, 1.1], noiseProbability: 0.3, snrDb: [10, 30] },
+        specAugment: { numFreqMasks: 1, freqMaskParam: 8, numTimeMasks: 1, timeMaskParam: 10 },
+      },
+    },
+    model: { architecture: 'speech/conv-transformer', config: { ...SMALL_SPEECH_ENCODER } },
+    head: { id: 'speech/utterance-classification' },
+    peft: { peftType: 'LORA', r: 8, loraAlpha: 16, loraDropout: 0.05, targetRoles: ['attn.q', 'attn.v'] },
+    training: {
+      epochs: 10,
+      batchSize: 32,
+      lr: 1e-3,
+      weightDecay: 0.01,
+      warmupRatio: 0.05,
+      metrics: ['accuracy', 'macro_f1'],
+    },
+  },
+};
