@@ -1,0 +1,8 @@
+export {
+  type AccentAdapters,
+  type AccentAdaptersOptions,
+  type AccentClip,
+  type AccentTranscript,
+  loadAccentAdapters,
+  type UnknownAccentPolicy,
+} from './accent-adapters.js';
