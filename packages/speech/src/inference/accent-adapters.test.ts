@@ -44,13 +44,16 @@ const ACCENTS = [
   { accent: 'Welsh English', factor: 1.12, seed: 8 },
 ] as const;
 
+const ADAPT = 'speech/accent-adaptation';
 let host: PeftkitHost;
+let routerDir: string;
 let tmp: string;
 const folders: Record<string, string> = {};
 let baseDir: string;
 const adapterDirs: Record<string, string> = {};
 
 async function train(
+  preset: string,
   name: string,
   data: string,
   overrides: Record<string, unknown>,
@@ -58,7 +61,7 @@ async function train(
 ): Promise<string> {
   const out = path.join(tmp, name);
   const { config } = resolveRunConfig({
-    preset: host.presets.get('speech/accent-adaptation'),
+    preset: host.presets.get(preset),
     layers: [
       { name: 'tiny', value: TINY },
       {
@@ -88,16 +91,40 @@ beforeAll(async () => {
     folders[a.accent] = path.join(tmp, a.accent.replace(' ', '-'));
     await writeToneLocale(folders[a.accent] as string, { ...a, counts: { train: 16, dev: 4 } });
   }
-  baseDir = await train('base', folders['source'], { peft: 'full' }, { epochs: 12 });
+  baseDir = await train(ADAPT, 'base', folders['source'], { peft: 'full' }, { epochs: 12 });
   const vocabulary = path.join(baseDir, 'vocab.json');
   for (const a of ACCENTS.slice(0, 2)) {
     adapterDirs[a.accent] = await train(
+      ADAPT,
       a.accent.replace(' ', '-'),
       folders[a.accent] as string,
       { data: { options: { vocabulary } }, model: { base: baseDir } },
       { epochs: 4 },
     );
   }
+  // The accent-ID router: every accent's clips in one Common Voice folder, distinct speakers.
+  const mixed = path.join(tmp, 'mixed');
+  const tables: string[] = [];
+  for (const [k, a] of [{ accent: 'England English', factor: 1, seed: 9 }, ...ACCENTS].entries()) {
+    await writeToneLocale(mixed, {
+      ...a,
+      seed: a.seed + 10,
+      counts: { [`part${k}`]: 8 },
+      offset: 1000 * k,
+      speakerPrefix: `s${k}-`,
+    });
+    tables.push(await fs.readFile(path.join(mixed, `part${k}.tsv`), 'utf8'));
+  }
+  const [header] = (tables[0] as string).split('\n');
+  const rows = tables.flatMap((t) => t.trim().split('\n').slice(1));
+  await fs.writeFile(path.join(mixed, 'train.tsv'), `${[header, ...rows].join('\n')}\n`);
+  routerDir = await train(
+    'speech/accent-id',
+    'router',
+    path.join(mixed, 'train.tsv'),
+    { peft: 'full' },
+    { epochs: 3 },
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -168,6 +195,42 @@ describe('loadAccentAdapters', () => {
       expect(s).not.toEqual(i);
       expect(s).not.toEqual(b);
       console.log(`accent adapters: routed ${JSON.stringify(routed.map((r) => r.transcript))}`);
+    } finally {
+      asr.dispose();
+    }
+  }, 60_000);
+
+  it('routes clips without an accent by the accent-ID run, then each through the predicted accent adapter', async () => {
+    const clips = await mixedClips();
+    const asr = await loadAccentAdapters(host, { adapters: adapterDirs, router: routerDir });
+    try {
+      // Half the clips keep their given accent; the router decides the rest.
+      const input = clips.map((c, i) => (i % 2 === 0 ? { path: c.path } : c));
+      const out = await asr.transcribe(input, { batchSize: 5 });
+      const router = await loadRun(host, routerDir);
+      let correct = 0;
+      try {
+        for (const [i, c] of input.entries()) {
+          const r = out[i];
+          if ('accent' in c) {
+            expect(r?.accent).toBe(c.accent);
+            expect(r?.routed).toBe(false);
+            continue;
+          }
+          const [p] = await predictRun(router, [c.path]);
+          expect(r?.accent).toBe(p?.label);
+          expect(r?.routed).toBe(true);
+          if (r?.accent === clips[i]?.accent) correct++;
+        }
+      } finally {
+        router.model.dispose();
+      }
+      for (const [i, r] of out.entries()) {
+        const dir = r.adapter === null ? baseDir : (adapterDirs[r.adapter] as string);
+        expect(r.adapter === null ? !(r.accent in adapterDirs) : r.adapter === r.accent).toBe(true);
+        expect([r.transcript]).toEqual(await alone(dir, [clips[i]?.path as string]));
+      }
+      console.log(`accent router: ${correct}/${input.length / 2} routed clips got their true accent`);
     } finally {
       asr.dispose();
     }

@@ -47,6 +47,8 @@ export interface ToneLocaleOptions {
   readonly counts?: Readonly<Record<string, number>>;
   /** Where clip numbering starts (keeps file names distinct across accents in one folder). */
   readonly offset?: number;
+  /** Prefix of the six `client_id`s (default `client`): distinct prefixes make distinct speakers. */
+  readonly speakerPrefix?: string;
   /** Extra clip, e.g. an MP3 fixture of 'a', appended to the train split. */
   readonly extraTrainClip?: { readonly file: string; readonly sentence: string };
 }
@@ -82,7 +84,9 @@ export async function writeToneLocale(
         encodeWav([speakTones(text, rate, options.factor)], rate, '16'),
       );
       const shown = `${text[0]?.toUpperCase()}${text.slice(1)}.`;
-      rows.push(`client${i % 6}\t${clip}\t${offset + i}\t${shown}\t2\t0\t\t\t${options.accent}\ten`);
+      rows.push(
+        `${options.speakerPrefix ?? 'client'}${i % 6}\t${clip}\t${offset + i}\t${shown}\t2\t0\t\t\t${options.accent}\ten`,
+      );
       list.push({ clip, text });
     }
     if (split === 'train' && options.extraTrainClip) {
