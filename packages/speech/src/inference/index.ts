@@ -6,3 +6,4 @@ export {
   loadAccentAdapters,
   type UnknownAccentPolicy,
 } from './accent-adapters.js';
+export { readAccentClips } from './accent-clips.js';
