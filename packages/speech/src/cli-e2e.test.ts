@@ -4,9 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Rng } from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWav, tone } from './audio/testing/index.js';
+import { CV_HEADER as HEADER, writeToneLocale } from './data/testing/index.js';
 
 /**
  * The acceptance test of the speech plugin through the real `peftkit` binary (a child process
@@ -45,66 +44,6 @@ async function peftkit(args: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(r.stdout);
 }
 
-/**
- * Each character is 0.12 s of its own tone (a = 440 Hz, like the MP3 fixture) times the
- * speaker group's pitch factor (the synthetic "accent"); a space is 0.06 s of silence.
- */
-const PITCH: Record<string, number> = { a: 440, b: 880, c: 1320, d: 1760 };
-const RATE = 16_000;
-
-function speak(text: string, rate: number, factor: number): Float32Array {
-  const parts: Float32Array[] = [new Float32Array(Math.round(rate * 0.05))];
-  for (const ch of text) {
-    parts.push(
-      ch === ' '
-        ? new Float32Array(Math.round(rate * 0.06))
-        : tone((PITCH[ch] as number) * factor, rate, 0.12, 0.4),
-    );
-  }
-  parts.push(new Float32Array(Math.round(rate * 0.05)));
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-const HEADER = 'client_id\tpath\tsentence_id\tsentence\tup_votes\tdown_votes\tage\tgender\taccents\tlocale';
-
-/** A Common Voice locale folder (`train.tsv`, `dev.tsv`, `clips/`) of random letter sentences. */
-async function localeFolder(dir: string, factor: number, accent: string, seed: number): Promise<void> {
-  await fs.mkdir(path.join(dir, 'clips'), { recursive: true });
-  const rng = new Rng(seed);
-  const letters = Object.keys(PITCH);
-  const sentence = () =>
-    Array.from({ length: 1 + rng.int(2) }, () =>
-      Array.from({ length: 1 + rng.int(3) }, () => letters[rng.int(letters.length)]).join(''),
-    ).join(' ');
-  const table = async (name: string, count: number, offset: number) => {
-    const rows = [HEADER];
-    for (let i = 0; i < count; i++) {
-      const text = sentence();
-      const clip = `common_voice_en_${offset + i}.wav`;
-      // Every fourth clip at 8 kHz: decoding resamples it.
-      const rate = i % 4 === 3 ? 8000 : RATE;
-      await fs.writeFile(path.join(dir, 'clips', clip), encodeWav([speak(text, rate, factor)], rate, '16'));
-      // Sentences as Common Voice writes them: capitals and punctuation, normalised by the preset.
-      const written = `${text[0]?.toUpperCase()}${text.slice(1)}.`;
-      rows.push(`client${i % 6}\t${clip}\t${offset + i}\t${written}\t2\t0\t\t\t${accent}\ten`);
-    }
-    if (name === 'train' && factor === 1) {
-      // One MP3 clip (Common Voice ships MP3): a 440 Hz tone, which is what 'a' sounds like.
-      await fs.copyFile(MP3, path.join(dir, 'clips', 'common_voice_en_mp3.mp3'));
-      rows.push('client0\tcommon_voice_en_mp3.mp3\t999\tA!\t2\t0\t\t\tEngland English\ten');
-    }
-    await fs.writeFile(path.join(dir, `${name}.tsv`), `${rows.join('\n')}\n`);
-  };
-  await table('train', 40, 0);
-  await table('dev', 8, 100);
-}
-
 /** A tiny random encoder for the base: 1 layer of width 32 on the preset's 40 fbank bins. */
 const TINY = [
   '--set',
@@ -124,9 +63,15 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-speech-cli-'));
   source = path.join(tmp, 'cv-source/en');
   target = path.join(tmp, 'cv-target/en');
-  await localeFolder(source, 1, 'England English', 5);
+  // One MP3 clip (Common Voice ships MP3): a 440 Hz tone, which is what 'a' sounds like.
+  await writeToneLocale(source, {
+    factor: 1,
+    accent: 'England English',
+    seed: 5,
+    extraTrainClip: { file: MP3, sentence: 'A!' },
+  });
   // The "accent": every pitch 6% higher.
-  await localeFolder(target, 1.06, 'Scottish English', 6);
+  await writeToneLocale(target, { factor: 1.06, accent: 'Scottish English', seed: 6 });
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });

@@ -8,6 +8,7 @@ export * from './audio/index.js';
 export * from './data/index.js';
 export * from './features/index.js';
 export * from './heads/index.js';
+export * from './inference/index.js';
 export * from './metrics/index.js';
 export * from './models/index.js';
 export * from './preprocess/index.js';
