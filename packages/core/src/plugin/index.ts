@@ -12,6 +12,7 @@
  */
 export { z } from 'zod';
 export { Architecture, type LoadedBase } from './architecture.js';
+export { headsDivideWidth } from './config-checks.js';
 export {
   CONTRIBUTION_KINDS,
   CONTRIBUTION_POINTS,

@@ -1,6 +1,5 @@
 export * from './bert/index.js';
 export { encoderPaddingMask } from './common/attention-mask.js';
-export { headsDivideWidth } from './common/config-checks.js';
 export { SummedEmbeddings, type SummedEmbeddingsOptions } from './common/summed-embeddings.js';
 export * from './distilbert/index.js';
 export * from './gpt2/index.js';

@@ -1,4 +1,4 @@
-import { gzipSync, zipSync } from 'fflate';
+import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { encodeIdxU8, parseIdx } from './idx.js';
 

@@ -1,6 +1,5 @@
-import { ACTIVATION_NAMES } from '@peftkit/core';
+import { ACTIVATION_NAMES, headsDivideWidth } from '@peftkit/core';
 import { z } from 'zod';
-import { headsDivideWidth } from '../common/config-checks.js';
 
 /**
  * GPT-2's `config.json` fields (Hugging Face `GPT2Config` names and defaults, i.e. gpt2 small).

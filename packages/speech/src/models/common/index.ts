@@ -1,5 +1,4 @@
 export { type LoadedSpeechBase, loadSpeechBase, type SpeechCheckpointSpec } from './base-checkpoint.js';
-export { headsDivideWidth } from './config-checks.js';
 export type { SpeechEncoderInputs, SpeechEncoderOutput } from './encoder-output.js';
 export { initLinearAndNorm, resetParameter } from './init-weights.js';
 export { runLayers, type SpeechEncoderLayer } from './layer-stack.js';

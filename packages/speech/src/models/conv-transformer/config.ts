@@ -1,6 +1,5 @@
-import { ACTIVATION_NAMES } from '@peftkit/core';
+import { ACTIVATION_NAMES, headsDivideWidth } from '@peftkit/core';
 import { z } from 'zod';
-import { headsDivideWidth } from '../common/config-checks.js';
 
 /** The `model_type` written to (and read from) `config.json`. */
 export const CONV_TRANSFORMER_TYPE = 'speech/conv-transformer';

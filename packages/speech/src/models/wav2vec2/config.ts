@@ -1,6 +1,5 @@
-import { ACTIVATION_NAMES } from '@peftkit/core';
+import { ACTIVATION_NAMES, headsDivideWidth } from '@peftkit/core';
 import { z } from 'zod';
-import { headsDivideWidth } from '../common/config-checks.js';
 
 const positive = z.number().int().positive();
 const rate = z.number().min(0).max(1);

@@ -1,6 +1,5 @@
-import { ACTIVATION_NAMES } from '@peftkit/core';
+import { ACTIVATION_NAMES, headsDivideWidth } from '@peftkit/core';
 import { z } from 'zod';
-import { headsDivideWidth } from '../common/config-checks.js';
 
 /**
  * The encoder fields of Hugging Face's `WhisperConfig` (names and defaults as HF, i.e.

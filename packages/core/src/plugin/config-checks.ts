@@ -1,8 +1,12 @@
 import type { z } from 'zod';
 
 /**
- * A zod refinement: the width field must split evenly into the heads field (`d_model` /
- * `encoder_attention_heads`, `hidden_size` / `num_attention_heads`), reported on the heads field.
+ * A zod refinement for architecture configs: the width field must split evenly into the heads
+ * field (`hidden_size` / `num_attention_heads`, `d_model` / `encoder_attention_heads`, `dim` /
+ * `n_heads`, ...), reported on the heads field.
+ *
+ * @example
+ * const config = z.strictObject({ d_model: z.number(), heads: z.number() }).superRefine(headsDivideWidth('d_model', 'heads'));
  */
 export function headsDivideWidth<K extends string, H extends string>(
   widthKey: K,
