@@ -14,6 +14,7 @@ export const DEMO_METHODS: readonly DemoMethod[] = [
   // The preset's own method: LoRA r=16 on the `policy.trunk` role, action head trained whole.
   { id: 'lora', label: 'LoRA r=16 (trunk) + head', set: [] },
   { id: 'ia3', label: 'IA3 (trunk) + head', set: ['peft={peftType: IA3, targetRoles: [policy.trunk]}'] },
-  { id: 'bottleneck', label: 'bottleneck adapters + head', set: ['peft={peftType: BOTTLENECK}'] },
+  // The default bottleneck placement picks the whole trunk layer (not a Linear): name its Linear.
+  { id: 'bottleneck', label: 'bottleneck adapters + head', set: ['peft={peftType: BOTTLENECK, targetModules: [linear]}'] },
   { id: 'full', label: 'full fine-tuning', set: ['peft=full'] },
 ];
