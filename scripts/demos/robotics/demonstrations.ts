@@ -1,5 +1,5 @@
 import { collectDemonstrations, makeExpert, writeLeRobotDataset } from '@peftkit/robotics';
-import { ACTION_NOISE } from './config.js';
+import { ACTION_NOISE, type EnvConfig } from './config.js';
 
 export interface DemoSet {
   readonly dir: string;
@@ -13,7 +13,7 @@ export interface DemoSet {
  * action, clean expert labels.
  */
 export async function writeDemonstrations(
-  env: Readonly<Record<string, unknown>> & { id: string },
+  env: EnvConfig,
   dir: string,
   episodes: number,
   seedStart: number,

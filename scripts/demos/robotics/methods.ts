@@ -15,6 +15,10 @@ export const DEMO_METHODS: readonly DemoMethod[] = [
   { id: 'lora', label: 'LoRA r=16 (trunk) + head', set: [] },
   { id: 'ia3', label: 'IA3 (trunk) + head', set: ['peft={peftType: IA3, targetRoles: [policy.trunk]}'] },
   // The default bottleneck placement picks the whole trunk layer (not a Linear): name its Linear.
-  { id: 'bottleneck', label: 'bottleneck adapters + head', set: ['peft={peftType: BOTTLENECK, targetModules: [linear]}'] },
+  {
+    id: 'bottleneck',
+    label: 'bottleneck adapters + head',
+    set: ['peft={peftType: BOTTLENECK, targetModules: [linear]}'],
+  },
   { id: 'full', label: 'full fine-tuning', set: ['peft=full'] },
 ];

@@ -9,18 +9,20 @@ export interface RolloutScore {
   readonly episodes: number;
 }
 
-/** One method's outcome: rollouts in the shifted physics and back in the source physics. */
+/** One method's outcome: rollouts in the shifted setting and back in the source setting. */
 export interface MethodResult extends MethodRow {
   readonly target: RolloutScore | null;
   readonly source: RolloutScore | null;
-  /** Target-physics demonstration episodes the method trained on. */
+  /** Target demonstration episodes the method trained on. */
   readonly demosUsed: number;
 }
 
-/** The robotics demo's metric columns of the method table. */
-export const METRIC_COLUMNS: readonly MetricColumn<MethodResult>[] = [
-  { header: 'success (weak motor)', cell: (r) => pct(r.target?.success) },
-  { header: 'avg return (weak motor)', cell: (r) => (r.target ? r.target.avgSumReward.toFixed(1) : 'n/a') },
-  { header: 'success (source motor)', cell: (r) => pct(r.source?.success) },
-  { header: 'demos used', cell: (r) => String(r.demosUsed) },
-];
+/** The metric columns of a scenario's table; `shift` names the shifted setting. */
+export function metricColumns(shift: string): readonly MetricColumn<MethodResult>[] {
+  return [
+    { header: `success (${shift})`, cell: (r) => pct(r.target?.success) },
+    { header: `avg return (${shift})`, cell: (r) => (r.target ? r.target.avgSumReward.toFixed(1) : 'n/a') },
+    { header: 'success (source)', cell: (r) => pct(r.source?.success) },
+    { header: 'demos used', cell: (r) => String(r.demosUsed) },
+  ];
+}

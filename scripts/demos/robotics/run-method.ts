@@ -4,7 +4,7 @@ import type { PeftkitHost } from '@peftkit/core';
 import type { CliStep } from '../cli-step.js';
 import { bytesOf, FULL_FILES, skippedRow, trainedRow } from '../method-row.js';
 import { type Train, trainOrSkip } from '../train-step.js';
-import { ADAPT_PRESET, type RoboticsDemoBudget, SOURCE_ENV, TARGET_ENV } from './config.js';
+import type { Scenario, ScenarioBudget } from './config.js';
 import type { DemoMethod } from './methods.js';
 import type { MethodResult } from './report.js';
 import { evalCommand, rolloutScore } from './rollout-score.js';
@@ -13,7 +13,9 @@ export interface MethodContext {
   readonly base: string;
   /** The LeRobot folder of target-physics demonstrations. */
   readonly targetDemos: string;
-  readonly budget: RoboticsDemoBudget;
+  readonly scenario: Scenario;
+  readonly budget: ScenarioBudget;
+  readonly seed: number;
   readonly configFile: string;
   readonly train: Train;
   /** Relative paths in printed eval commands. */
@@ -32,15 +34,16 @@ export async function runMethod(
 ): Promise<MethodResult & { evalCommands: string[] }> {
   const score = async (runDir: string) => {
     const episodes = c.budget.evalEpisodes;
+    const { sourceEnv, targetEnv } = c.scenario;
     const rel = (p: string) => path.relative(c.cwd, p);
     const targetOut = path.join(runDir, 'eval-target');
     const sourceOut = path.join(runDir, 'eval-source');
     return {
-      target: await rolloutScore(host, runDir, TARGET_ENV, episodes, targetOut),
-      source: await rolloutScore(host, runDir, SOURCE_ENV, episodes, sourceOut),
+      target: await rolloutScore(host, runDir, targetEnv, episodes, targetOut),
+      source: await rolloutScore(host, runDir, sourceEnv, episodes, sourceOut),
       evalCommands: [
-        evalCommand(rel(runDir), TARGET_ENV, episodes, rel(targetOut)),
-        evalCommand(rel(runDir), SOURCE_ENV, episodes, rel(sourceOut)),
+        evalCommand(rel(runDir), targetEnv, episodes, rel(targetOut)),
+        evalCommand(rel(runDir), sourceEnv, episodes, rel(sourceOut)),
       ],
     };
   };
@@ -66,14 +69,14 @@ export async function runMethod(
   }
   const step: CliStep = {
     command: 'train',
-    preset: ADAPT_PRESET,
+    preset: c.scenario.adaptPreset,
     config: c.configFile,
     set: [...method.set],
     data: c.targetDemos,
     base: c.base,
     out: path.join(path.dirname(c.base), 'adapt', method.id),
     maxSteps: c.budget.adaptSteps,
-    seed: c.budget.seed,
+    seed: c.seed,
   };
   const outcome = await trainOrSkip(c.train, step);
   if ('skipped' in outcome) {
