@@ -16,6 +16,11 @@ export const DEMOS: Readonly<Record<string, Demo>> = {
       'a hospital adapts a digit classifier to its new scanner: zero-shot vs linear probe, LoRA, IA3, bottleneck, full',
     run: async (args) => (await import('./vision/main.js')).visionDemoMain(args),
   },
+  robotics: {
+    summary:
+      'a cart-pole swing-up policy meets a motor half as strong: zero-shot vs head only, LoRA, IA3, bottleneck, full',
+    run: async (args) => (await import('./robotics/main.js')).roboticsDemoMain(args),
+  },
 };
 
 export const DEFAULT_DEMO = 'nlp';

@@ -1,0 +1,24 @@
+import type { DemoMethod } from '../method-row.js';
+
+export type { DemoMethod };
+
+/** The rows, cheapest first. Every trained row starts from the same base and target demos. */
+export const DEMO_METHODS: readonly DemoMethod[] = [
+  { id: 'zero-shot', label: 'zero-shot (source policy as is)' },
+  // SELECTIVE on the `head` role trains the action head in place and nothing else.
+  {
+    id: 'head-only',
+    label: 'head only (linear probe)',
+    set: ['peft={peftType: SELECTIVE, targetRoles: [head]}'],
+  },
+  // The preset's own method: LoRA r=16 on the `policy.trunk` role, action head trained whole.
+  { id: 'lora', label: 'LoRA r=16 (trunk) + head', set: [] },
+  { id: 'ia3', label: 'IA3 (trunk) + head', set: ['peft={peftType: IA3, targetRoles: [policy.trunk]}'] },
+  // The default bottleneck placement picks the whole trunk layer (not a Linear): name its Linear.
+  {
+    id: 'bottleneck',
+    label: 'bottleneck adapters + head',
+    set: ['peft={peftType: BOTTLENECK, targetModules: [linear]}'],
+  },
+  { id: 'full', label: 'full fine-tuning', set: ['peft=full'] },
+];

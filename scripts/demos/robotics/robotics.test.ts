@@ -1,0 +1,115 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../demo-cli.js';
+import { biomeFormatted, captureDemo, fingerprint } from '../testing/helpers.js';
+import type { RoboticsDemoBudget } from './config.js';
+import { roboticsDemoMain } from './main.js';
+import { DEMO_METHODS, type DemoMethod } from './methods.js';
+import type { RoboticsDemoReport } from './pipeline.js';
+import { renderMarkdown, renderText } from './render.js';
+
+const RESULTS = path.join(ROOT, 'docs', 'results.md');
+
+/** A handful of steps and two rollouts per env: the whole pipeline, not the numbers. */
+const TINY_SCENARIO = {
+  sourceEpisodes: 2,
+  targetEpisodes: 2, // whole episodes are held out for eval: one would leave none to train on
+  pretrainSteps: 8,
+  adaptSteps: 4,
+  evalEpisodes: 2,
+};
+const TINY: RoboticsDemoBudget = { weakMotor: TINY_SCENARIO, newGoal: TINY_SCENARIO, seed: 7 };
+
+/** The default bottleneck placement picks a whole trunk layer: it must be a skipped row, not a failure. */
+const BOTTLENECK_DEFAULT: DemoMethod = {
+  id: 'bottleneck-default',
+  label: 'bottleneck (default placement)',
+  set: ['peft={peftType: BOTTLENECK}'],
+};
+
+const pick = (ids: string[]) => DEMO_METHODS.filter((m) => ids.includes(m.id));
+const METHODS = [...pick(['zero-shot', 'head-only', 'lora', 'full']), BOTTLENECK_DEFAULT];
+
+let tmp: string;
+let before: string;
+let report: RoboticsDemoReport & { resultsFile: string | null };
+let stderr: string;
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-demo-robotics-'));
+  before = await fingerprint(RESULTS);
+  const run = await captureDemo(() =>
+    roboticsDemoMain(
+      ['--json', '--work', path.join(tmp, 'work'), '--results', path.join(tmp, 'results.md')],
+      { budget: TINY, methods: METHODS, progress: 'none' },
+    ),
+  );
+  expect(run.code, run.stderr).toBe(0);
+  report = JSON.parse(run.stdout);
+  stderr = run.stderr;
+}, 60_000);
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('pnpm demo robotics (tiny budget)', () => {
+  it('rolls every row out in the shifted and the source setting, for both scenarios', async () => {
+    expect(report.scenarios.map((x) => x.scenario.id)).toEqual(['weak-motor', 'new-goal']);
+    for (const sc of report.scenarios) {
+      // Cart-pole reward is in [0, 1] per step over 500 steps; the reacher's is minus a distance.
+      const [low, high] = sc.scenario.id === 'weak-motor' ? [0, 500] : [-100, 0];
+      const plot = sc.scenario.id === 'weak-motor' ? 'pole-angle.svg' : 'fingertip-paths.svg';
+      expect(sc.results.map((r) => r.id)).toEqual(METHODS.map((m) => m.id));
+      for (const r of sc.results.filter((x) => x.id !== 'bottleneck-default')) {
+        expect(r.status, `${r.id}: ${r.reason ?? ''}`).toBe('ok');
+        for (const score of [r.target, r.source]) {
+          expect(score?.episodes).toBe(TINY_SCENARIO.evalEpisodes);
+          expect(score?.success).toBeGreaterThanOrEqual(0);
+          expect(score?.success).toBeLessThanOrEqual(1);
+          expect(score?.avgSumReward).toBeGreaterThan(low);
+          expect(score?.avgSumReward).toBeLessThanOrEqual(high);
+        }
+        expect(r.demosUsed).toBe(r.id === 'zero-shot' ? 0 : TINY_SCENARIO.targetEpisodes);
+        // The evaluator's own files, as `peftkit eval --out` writes them.
+        const files = await fs.readdir(path.join(r.runDir ?? '', 'eval-target'));
+        expect(files.sort()).toEqual(['eval_info.json', plot]);
+      }
+      const byId = new Map(sc.results.map((r) => [r.id, r]));
+      expect(byId.get('zero-shot')?.trainableParameters).toBe(0);
+      expect(byId.get('full')?.trainableParameters).toBe(byId.get('full')?.totalParameters);
+      expect(byId.get('lora')?.weightBytes).toBeLessThan(byId.get('full')?.weightBytes ?? 0);
+      expect(byId.get('head-only')?.trainableParameters).toBeLessThan(
+        byId.get('lora')?.trainableParameters ?? 0,
+      );
+      const skipped = byId.get('bottleneck-default');
+      expect(skipped?.status).toBe('skipped');
+      expect(skipped?.reason).toContain('BOTTLENECK');
+    }
+    expect(stderr).toContain('demo: weak-motor: bottleneck-default: skipped (BOTTLENECK');
+    expect(report.scenarios[0]?.targetDemos.frames).toBe(TINY_SCENARIO.targetEpisodes * 500);
+    expect(report.scenarios[1]?.targetDemos.frames).toBe(TINY_SCENARIO.targetEpisodes * 100);
+  });
+
+  it('prints a table and markdown with every train and eval command', () => {
+    const text = renderText(report);
+    for (const m of METHODS) expect(text).toContain(m.label);
+    const md = renderMarkdown(report, 'pnpm demo robotics');
+    expect(md).toMatch(/^\| method +\| success \(weak motor\) +\|/m);
+    expect(md).toMatch(/^\| method +\| success \(new goals\) +\|/m);
+    expect(biomeFormatted(`# Results\n\n${md}\n`)).toBe(`# Results\n\n${md}\n`);
+    expect(md).toContain('pnpm peftkit pretrain --preset robotics/behavior-cloning');
+    expect(md.match(/pnpm peftkit pretrain /g)).toHaveLength(2);
+    expect(md.match(/pnpm peftkit train /g)).toHaveLength(2 * 3);
+    // Two rollouts (shifted, source) per row that ran, in both scenarios.
+    expect(md.match(/pnpm peftkit eval --adapter /g)).toHaveLength(2 * 8);
+    expect(md).toContain('simulated');
+  });
+
+  it('writes its section to the results file it is given and leaves docs/results.md alone', async () => {
+    expect(await fingerprint(RESULTS)).toBe(before);
+    const written = await fs.readFile(path.join(tmp, 'results.md'), 'utf8');
+    expect(written).toContain('<!-- demo:robotics:start -->\n## Robotics');
+  });
+});
