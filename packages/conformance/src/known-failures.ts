@@ -51,14 +51,6 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     checks: ALL_AFTER_APPLY,
     why: 'declares embed = obs_proj, but its forward adds pos_embed for history_length positions to the P + H prompted sequence (shapes do not broadcast)',
   },
-  ...POLICIES.map(
-    (architecture): KnownFailure => ({
-      architecture,
-      method: 'BOTTLENECK',
-      checks: ['apply'],
-      why: "robotics' PlacementContribution sends BOTTLENECK to the `block` role, a whole layer module, which bottleneck adapters cannot wrap (they wrap Linear/Conv2d); the placement declares no block.ffn / block.attn",
-    }),
-  ),
   ...['resnet', 'tfjs-layers'].map(
     (architecture): KnownFailure => ({
       architecture,
@@ -77,7 +69,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
   ),
   ...leaks('BITFIT', [...TEXT, 'vit', 'tfjs-layers', ...SPEECH, ...POLICIES, 'tabular-mlp']),
   ...leaks('SELECTIVE', [...TEXT, 'vit', ...SPEECH, ...POLICIES, 'tabular-mlp']),
-  ...leaks('BOTTLENECK', [...TEXT, 'vit', 'resnet', 'tfjs-layers', ...SPEECH]),
+  ...leaks('BOTTLENECK', [...TEXT, 'vit', 'resnet', 'tfjs-layers', ...SPEECH, ...POLICIES]),
   ...leaks('FEATURE_AFFINE', [...SPEECH, ...POLICIES, 'tabular-mlp']),
 ];
 

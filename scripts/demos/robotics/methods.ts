@@ -14,7 +14,7 @@ export const DEMO_METHODS: readonly DemoMethod[] = [
   // The preset's own method: LoRA r=16 on the `policy.trunk` role, action head trained whole.
   { id: 'lora', label: 'LoRA r=16 (trunk) + head', set: [] },
   { id: 'ia3', label: 'IA3 (trunk) + head', set: ['peft={peftType: IA3, targetRoles: [policy.trunk]}'] },
-  // The default bottleneck placement picks the whole trunk layer (not a Linear): name its Linear.
+  // Bottleneck adapters after each trunk Linear (the policy's `block.ffn` role), named explicitly.
   {
     id: 'bottleneck',
     label: 'bottleneck adapters + head',

@@ -22,15 +22,15 @@ const TINY_SCENARIO = {
 };
 const TINY: RoboticsDemoBudget = { weakMotor: TINY_SCENARIO, newGoal: TINY_SCENARIO, seed: 7 };
 
-/** The default bottleneck placement picks a whole trunk layer: it must be a skipped row, not a failure. */
-const BOTTLENECK_DEFAULT: DemoMethod = {
-  id: 'bottleneck-default',
-  label: 'bottleneck (default placement)',
-  set: ['peft={peftType: BOTTLENECK}'],
+/** Prefix tuning needs attention, which an MLP policy has none of: it must be a skipped row, not a failure. */
+const PREFIX_ON_MLP: DemoMethod = {
+  id: 'prefix-on-mlp',
+  label: 'prefix tuning (no attention in an MLP policy)',
+  set: ['peft={peftType: PREFIX_TUNING, numVirtualTokens: 2}'],
 };
 
 const pick = (ids: string[]) => DEMO_METHODS.filter((m) => ids.includes(m.id));
-const METHODS = [...pick(['zero-shot', 'head-only', 'lora', 'full']), BOTTLENECK_DEFAULT];
+const METHODS = [...pick(['zero-shot', 'head-only', 'lora', 'full']), PREFIX_ON_MLP];
 
 let tmp: string;
 let before: string;
@@ -62,7 +62,7 @@ describe('pnpm demo robotics (tiny budget)', () => {
       const [low, high] = sc.scenario.id === 'weak-motor' ? [0, 500] : [-100, 0];
       const plot = sc.scenario.id === 'weak-motor' ? 'pole-angle.svg' : 'fingertip-paths.svg';
       expect(sc.results.map((r) => r.id)).toEqual(METHODS.map((m) => m.id));
-      for (const r of sc.results.filter((x) => x.id !== 'bottleneck-default')) {
+      for (const r of sc.results.filter((x) => x.id !== 'prefix-on-mlp')) {
         expect(r.status, `${r.id}: ${r.reason ?? ''}`).toBe('ok');
         for (const score of [r.target, r.source]) {
           expect(score?.episodes).toBe(TINY_SCENARIO.evalEpisodes);
@@ -83,11 +83,11 @@ describe('pnpm demo robotics (tiny budget)', () => {
       expect(byId.get('head-only')?.trainableParameters).toBeLessThan(
         byId.get('lora')?.trainableParameters ?? 0,
       );
-      const skipped = byId.get('bottleneck-default');
+      const skipped = byId.get('prefix-on-mlp');
       expect(skipped?.status).toBe('skipped');
-      expect(skipped?.reason).toContain('BOTTLENECK');
+      expect(skipped?.reason).toContain('PREFIX_TUNING');
     }
-    expect(stderr).toContain('demo: weak-motor: bottleneck-default: skipped (BOTTLENECK');
+    expect(stderr).toContain('demo: weak-motor: prefix-on-mlp: skipped (PREFIX_TUNING');
     expect(report.scenarios[0]?.targetDemos.frames).toBe(TINY_SCENARIO.targetEpisodes * 500);
     expect(report.scenarios[1]?.targetDemos.frames).toBe(TINY_SCENARIO.targetEpisodes * 100);
   });

@@ -44,7 +44,15 @@ export const mlpPolicyPlacement: Placement = definePlacement({
   declaredRoles: POLICY_ROLES,
   layers: 'trunk',
   // ffn.up stays as an alias so configs written before policy.trunk keep working.
-  layerRoles: { 'policy.trunk': 'linear', 'ffn.up': 'linear', norm: 'norm', block: '' },
+  // block.ffn: where a bottleneck adapter goes (after each trunk linear; a whole layer module
+  // cannot be wrapped).
+  layerRoles: {
+    'policy.trunk': 'linear',
+    'ffn.up': 'linear',
+    'block.ffn': 'linear',
+    norm: 'norm',
+    block: '',
+  },
 });
 
 export const mlpPolicyArchitecture: Architecture<MlpPolicyConfig> = {
@@ -76,6 +84,8 @@ export const transformerPolicyPlacement: Placement = definePlacement({
     'ffn.up': 'linear1',
     'ffn.down': 'linear2',
     'policy.trunk': ['linear1', 'linear2'],
+    'block.attn': 'self_attn.out_proj',
+    'block.ffn': 'linear2',
     attention: 'self_attn',
     norm: ['norm1', 'norm2'],
     block: '',

@@ -10,7 +10,7 @@ export const mlpPolicyPlacementDefaults: PlacementContribution = {
   defaults: {
     LORA: { targetRoles: ['policy.trunk'] },
     IA3: { targetRoles: ['policy.trunk'] },
-    BOTTLENECK: { targetRoles: ['block'] },
+    BOTTLENECK: { targetRoles: ['block.ffn'] },
     '*': { targetRoles: ['policy.trunk'] },
   },
 };
@@ -21,7 +21,7 @@ export const transformerPolicyPlacementDefaults: PlacementContribution = {
   defaults: {
     LORA: { targetRoles: ['attn.q', 'attn.v', 'ffn.up', 'ffn.down'] },
     IA3: { targetRoles: ['attn.k', 'attn.v', 'ffn.down'] },
-    BOTTLENECK: { targetRoles: ['block'] },
+    BOTTLENECK: { targetRoles: ['block.ffn'] },
     PREFIX_TUNING: { targetRoles: ['attention'] },
     '*': { targetRoles: ['attn.q', 'attn.v'] },
   },
