@@ -1,4 +1,4 @@
-import { Conv1d, dropout, gelu, LayerNorm, Module, ModuleList, type UnaryModule } from '@peftkit/core';
+import { Conv1d, dropout, gelu, LayerNorm, Module, type ModuleList, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { SpeechEncoderInputs, SpeechEncoderOutput } from '../common/encoder-output.js';
 import { initLinearAndNorm } from '../common/init-weights.js';
@@ -11,7 +11,7 @@ import {
   maskLengths,
 } from '../common/lengths.js';
 import { sinusoids } from '../common/sinusoids.js';
-import { PreNormEncoderLayer } from '../whisper/layer.js';
+import { type PreNormEncoderLayer, preNormLayers } from '../whisper/layer.js';
 import type { ConvTransformerConfig } from './config.js';
 
 /** Frames after the conv stem (two stride-2 convs): about `frames / 4`. */
@@ -42,23 +42,10 @@ export class ConvTransformerEncoder extends Module<[tf.Tensor, SpeechEncoderInpu
     const d = config.d_model;
     this.registerModule('conv1', new Conv1d(config.num_mel_bins, d, 3, { stride: 2, padding: 1 }));
     this.registerModule('conv2', new Conv1d(d, d, 3, { stride: 2, padding: 1 }));
-    const layers = new ModuleList<PreNormEncoderLayer>();
-    for (let i = 0; i < config.encoder_layers; i++) {
-      layers.append(
-        new PreNormEncoderLayer({
-          dModel: d,
-          heads: config.encoder_attention_heads,
-          ffnDim: config.encoder_ffn_dim,
-          activation: config.activation_function,
-          dropout: config.dropout,
-          attentionDropout: config.attention_dropout,
-          activationDropout: config.activation_dropout,
-          keyBias: true,
-          layerNormEps: config.layer_norm_eps,
-        }),
-      );
-    }
-    this.registerModule('layers', layers);
+    this.registerModule(
+      'layers',
+      preNormLayers(config, { keyBias: true, layerNormEps: config.layer_norm_eps }),
+    );
     this.registerModule('layer_norm', new LayerNorm(d, { eps: config.layer_norm_eps }));
     initLinearAndNorm(this, config.init_std);
   }

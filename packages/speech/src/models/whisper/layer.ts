@@ -6,6 +6,7 @@ import {
   LayerNorm,
   Linear,
   Module,
+  ModuleList,
   type UnaryModule,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
@@ -64,4 +65,39 @@ export class PreNormEncoderLayer extends Module<[tf.Tensor, tf.Tensor | undefine
     );
     return tf.add(h, drop(u('fc2').forward(up), this.rates.dropout));
   }
+}
+
+/** The config fields a stack of pre-norm layers reads (Whisper's names; the conv-transformer shares them). */
+export interface PreNormStackConfig {
+  readonly d_model: number;
+  readonly encoder_layers: number;
+  readonly encoder_attention_heads: number;
+  readonly encoder_ffn_dim: number;
+  readonly activation_function: PreNormLayerOptions['activation'];
+  readonly dropout: number;
+  readonly attention_dropout: number;
+  readonly activation_dropout: number;
+}
+
+/** `encoder_layers` pre-norm layers in a `ModuleList` (children `0`, `1`, ...). */
+export function preNormLayers(
+  config: PreNormStackConfig,
+  options: Pick<PreNormLayerOptions, 'keyBias' | 'layerNormEps'>,
+): ModuleList<PreNormEncoderLayer> {
+  const layers = new ModuleList<PreNormEncoderLayer>();
+  for (let i = 0; i < config.encoder_layers; i++) {
+    layers.append(
+      new PreNormEncoderLayer({
+        dModel: config.d_model,
+        heads: config.encoder_attention_heads,
+        ffnDim: config.encoder_ffn_dim,
+        activation: config.activation_function,
+        dropout: config.dropout,
+        attentionDropout: config.attention_dropout,
+        activationDropout: config.activation_dropout,
+        ...options,
+      }),
+    );
+  }
+  return layers;
 }

@@ -4,7 +4,7 @@ import {
   gelu,
   LayerNorm,
   Module,
-  ModuleList,
+  type ModuleList,
   normal,
   type Parameter,
   type UnaryModule,
@@ -16,7 +16,7 @@ import { runLayers } from '../common/layer-stack.js';
 import { checkInputMask, lengthMask, maskLengths } from '../common/lengths.js';
 import { sinusoids } from '../common/sinusoids.js';
 import type { WhisperConfig } from './config.js';
-import { PreNormEncoderLayer } from './layer.js';
+import { type PreNormEncoderLayer, preNormLayers } from './layer.js';
 
 /** Frames after Whisper's conv stem (`conv2` has stride 2): `ceil(frames / 2)`. */
 export function whisperOutputLength(frames: number): number {
@@ -67,22 +67,7 @@ export class WhisperEncoder extends Module<[tf.Tensor, SpeechEncoderInputs?], Sp
     this.registerModule('conv1', new Conv1d(config.num_mel_bins, d, 3, { padding: 1 }));
     this.registerModule('conv2', new Conv1d(d, d, 3, { stride: 2, padding: 1 }));
     this.registerModule('embed_positions', new WhisperPositions(config.max_source_positions, d));
-    const layers = new ModuleList<PreNormEncoderLayer>();
-    for (let i = 0; i < config.encoder_layers; i++) {
-      layers.append(
-        new PreNormEncoderLayer({
-          dModel: d,
-          heads: config.encoder_attention_heads,
-          ffnDim: config.encoder_ffn_dim,
-          activation: config.activation_function,
-          dropout: config.dropout,
-          attentionDropout: config.attention_dropout,
-          activationDropout: config.activation_dropout,
-          keyBias: false,
-        }),
-      );
-    }
-    this.registerModule('layers', layers);
+    this.registerModule('layers', preNormLayers(config, { keyBias: false }));
     this.registerModule('layer_norm', new LayerNorm(d));
     // HF's _init_weights: N(0, init_std) for Linear and Conv1d weights, zero biases.
     initLinearAndNorm(this, config.init_std);
