@@ -193,9 +193,12 @@ export async function runCell(
     await attempt('adaptersOnly', () => {
       const named = peft.namedParameters({ trainableOnly: true });
       if (named.length === 0) return { kind: 'fail', note: 'no trainable parameters' };
+      // Values the adapter saves are its own even when they do not train (buffers an in-place
+      // method owns, e.g. the running statistics of a fully fine-tuned BatchNorm).
+      const owned = new Set(peft.adapterStateDict('default').values());
       const frozenBefore = new Map(
         [...peft.stateDict()]
-          .filter(([k, p]) => !p.trainable && baseSnap.has(baseKey(k)))
+          .filter(([k, p]) => !p.trainable && !owned.has(p) && baseSnap.has(baseKey(k)))
           .map(([k, p]) => [k, p.value.dataSync().slice() as Float32Array]),
       );
       const trainedBefore = snapshot(peft);

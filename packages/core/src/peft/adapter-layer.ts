@@ -157,8 +157,24 @@ export abstract class AdapterLayer<
     this.active = this.active.filter((n) => n !== name);
   }
 
-  /** Hook for per-adapter state kept outside containers (scalings, configs). */
+  /**
+   * Hook for per-adapter state kept outside containers (scalings, configs, pre-merge copies).
+   * Runs when the adapter is deleted and when the layer leaves the model (`releaseAdapters`),
+   * merged or not: it frees that state and must leave the base's values alone.
+   */
   protected onDeleteAdapter(_name: string): void {}
+
+  /**
+   * Frees what every adapter of this layer keeps outside its containers (`onDeleteAdapter` for
+   * each), without touching the base or the containers' parameters. Called when the layer leaves
+   * the model for good: `unload` / `mergeAndUnload` (after the adapters' parameters are disposed)
+   * and `PeftModel.dispose()`. The layer must not be used afterwards.
+   */
+  releaseAdapters(): void {
+    for (const name of this.adapterNames()) this.onDeleteAdapter(name);
+    this.active = [];
+    this.merged = [];
+  }
 
   /**
    * The weight update of adapter `name` in the base weight's memory layout, or `undefined` if

@@ -365,6 +365,27 @@ export class PeftModel<
     return model;
   }
 
+  /**
+   * Disposes the model with its adapters: every parameter and buffer of the tree, and what
+   * methods keep outside it (in-place methods' originals and stashes, adapter layers' pre-merge
+   * copies). Neither this PeftModel nor its base can be used afterwards.
+   */
+  override dispose(): void {
+    const model = this.model;
+    const released = new Set<PeftMethod>();
+    for (const e of this.adapters.values()) {
+      if (!e.method.releaseInPlace || released.has(e.method)) continue;
+      released.add(e.method);
+      // `keep`: nothing is written back, the base is about to go.
+      e.method.releaseInPlace(model, true);
+    }
+    const layers = adapterLayers(model).map(([, l]) => l);
+    super.dispose();
+    for (const l of layers) l.releaseAdapters();
+    this.adapters.clear();
+    this.active = [];
+  }
+
   /** Trainable and total parameter counts (total includes adapters, as HF counts). */
   getNbTrainableParameters(): { trainable: number; total: number } {
     return { trainable: this.numParameters({ trainableOnly: true }), total: this.numParameters() };

@@ -30,9 +30,13 @@ export function unloadAdapters(
       if (name) replacement = layer.copyFor(name);
     }
     model.setSubmodule(p, replacement);
-    for (const n of layer.adapterNames())
-      for (const param of layer.adapterParameters(n))
-        if (!replacement.parameters().includes(param)) param.dispose();
+    // Buffers too: an adapter's module copy (LN tuning of a BatchNorm) has running statistics.
+    const kept = new Set(replacement.stateDict().values());
+    for (const n of layer.adapterNames()) {
+      const owned = new Set([...layer.adapterParameters(n), ...layer.adapterParametersByKey(n).values()]);
+      for (const param of owned) if (!kept.has(param)) param.dispose();
+    }
+    layer.releaseAdapters();
   }
   for (const p of model.parameters()) p.trainable = true;
 }

@@ -69,6 +69,32 @@ describe('FEATURE_AFFINE (contributed through the plugin host)', () => {
     tf.dispose([s, t, x, adapted, reference, w0]);
   });
 
+  it('frees its pre-merge copies: mergeAndUnload, or dispose() while merged, leaves no tensor', () => {
+    setSeed(4);
+    const x = rows();
+    const start = tf.memory().numTensors;
+    for (const finish of ['mergeAndUnload', 'dispose while merged'] as const) {
+      const peft = getPeftModel(mlp(), { peftType: 'FEATURE_AFFINE' }, options());
+      const shift = tf.fill([6], 0.5);
+      peft.adapterStateDict('default').get('input.feature_shift')?.assign(shift);
+      shift.dispose();
+      const adapted = peft.call(x);
+      peft.merge();
+      if (finish === 'mergeAndUnload') {
+        const plain = peft.mergeAndUnload();
+        expect(tf.tidy(() => tf.max(tf.abs(tf.sub(plain.call(x), adapted))).dataSync()[0])).toBeLessThan(
+          1e-5,
+        );
+        plain.dispose();
+      } else {
+        peft.dispose();
+      }
+      adapted.dispose();
+      expect(tf.memory().numTensors, finish).toBe(start);
+    }
+    x.dispose();
+  });
+
   it('saves HF-style keys and loads back through the host', async () => {
     setSeed(3);
     const peft = getPeftModel(mlp(), { peftType: 'FEATURE_AFFINE', shift: false }, options());

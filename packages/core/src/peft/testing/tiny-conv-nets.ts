@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Conv1d, Conv2d, GlobalAvgPool2d, Linear, Module } from '../../nn/index.js';
+import { BatchNorm2d, Conv1d, Conv2d, GlobalAvgPool2d, Linear, Module } from '../../nn/index.js';
 
 /** Small conv models with HF-style module names for the PEFT method tests (test-only). */
 
@@ -41,6 +41,24 @@ export class TinyConvSeqNet extends Module<[tf.Tensor], tf.Tensor> {
     const [b, hh, ww, c] = h.shape as [number, number, number, number];
     const s = tf.relu(this.child('seq').forward(tf.reshape(h, [b, hh * ww, c])) as tf.Tensor);
     return this.child('head').forward(tf.mean(s, 1)) as tf.Tensor;
+  }
+}
+
+/**
+ * `conv` (3 -> 4, 3x3, pad 1, no bias) -> `bn` (BatchNorm2d) -> relu -> global average pool ->
+ * `head` (4 -> 3): the ResNet stem pattern, whose running statistics move in train mode.
+ */
+export class TinyBatchNormNet extends Module<[tf.Tensor], tf.Tensor> {
+  constructor() {
+    super();
+    this.registerModule('conv', new Conv2d(3, 4, 3, { padding: 1, bias: false }));
+    this.registerModule('bn', new BatchNorm2d(4));
+    this.registerModule('pool', new GlobalAvgPool2d());
+    this.registerModule('head', new Linear(4, 3));
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    const h = tf.relu(this.child('bn').forward(this.child('conv').forward(x)));
+    return this.child('head').forward(this.child('pool').forward(h));
   }
 }
 

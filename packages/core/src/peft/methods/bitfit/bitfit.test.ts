@@ -163,6 +163,20 @@ describe('BitFit', () => {
     tf.dispose([x, want]);
   });
 
+  it('dispose() frees the original biases and the stashes of inactive adapters', () => {
+    setSeed(7);
+    const x = ids();
+    const start = tf.memory().numTensors;
+    const peft = getPeftModel(new TinyBert(), { peftType: 'BITFIT' }, { adapterName: 'a' });
+    trainSteps(peft, 2, { x });
+    peft.addAdapter('b', { peftType: 'BITFIT', targetModules: ['query'] });
+    peft.setAdapter('b');
+    trainSteps(peft, 1, { x });
+    peft.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+    x.dispose();
+  });
+
   it('rejects bad input with errors that name the problem', () => {
     setSeed(6);
     expect(() => getPeftModel(new TinyBert(), { peftType: 'BITFIT', targetModules: ['querry'] })).toThrow(

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Conv2d, type Linear, Module, silu } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
-import { getPeftModel, type PeftModel } from '../../peft-model.js';
+import { getPeftModel, PeftModel } from '../../peft-model.js';
 import { definePlacement } from '../../placement.js';
 import {
   baseLayerKey,
@@ -244,6 +244,23 @@ describe('bottleneck adapters', () => {
       getPeftModel(new Net(), { peftType: 'BOTTLENECK', variant: 'parallel', targetModules: ['conv'] }),
     ).toThrow(/variant 'parallel' wraps Linear modules only/);
     tf.dispose([x, before, after]);
+  });
+
+  it('leaves no tensor behind: built, trained, saved, reloaded and disposed', async () => {
+    setSeed(12);
+    const x = ids();
+    const start = tf.memory().numTensors;
+    const peft = getPeftModel(new TinyBert(), { peftType: 'BOTTLENECK', variant: 'houlsby' }, placement);
+    const counts: number[] = [];
+    trainSteps(peft, 3, { x, onStep: () => counts.push(tf.memory().numTensors) });
+    expect(new Set(counts).size).toBe(1);
+    const dir = tmp('leak');
+    await peft.savePretrained(dir);
+    const loaded = await PeftModel.fromPretrained(new TinyBert(), dir, placement);
+    peft.dispose();
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+    x.dispose();
   });
 
   it('rejects bad input with errors that name the problem', () => {

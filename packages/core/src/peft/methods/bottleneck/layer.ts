@@ -93,7 +93,12 @@ export class BottleneckLayer extends AdapterLayer<[tf.Tensor], tf.Tensor> {
     if (s.initWeights) {
       // AdapterHub's 'mam_adapter' init: down keeps the default (kaiming-uniform) weight with a
       // zero bias; up is exactly zero, so the adapter adds nothing until it trains.
-      for (const p of [down.bias, up.weight, up.bias]) if (p) p.assign(tf.tidy(() => tf.zerosLike(p.value)));
+      for (const p of [down.bias, up.weight, up.bias]) {
+        if (!p) continue;
+        const zeros = tf.zerosLike(p.value);
+        p.assign(zeros);
+        zeros.dispose();
+      }
     }
     this.dict('adapter_down').set(name, down);
     this.dict('adapter_up').set(name, up);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { LayerNorm } from '../../../nn/index.js';
+import { BatchNorm2d, LayerNorm } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
 import {
@@ -11,7 +11,9 @@ import {
   readAdapterConfig,
   readAdapterShapes,
   sameValues,
+  sineImages,
   snapshot,
+  TinyBatchNormNet,
   TinyBert,
   tinyBertPlacement,
   trainableSize,
@@ -90,6 +92,31 @@ describe('LN tuning', () => {
     expect(plain.getSubmodule(NORMS[0]!)).toBeInstanceOf(LayerNorm);
     expect(maxAbsDiff(plain.call(x), unmerged)).toBeLessThan(1e-5);
     tf.dispose([x, unmerged]);
+  });
+
+  it('on a BatchNorm: mergeAndUnload and unload free the copy with its running statistics', () => {
+    setSeed(8);
+    const x = sineImages();
+    const start = tf.memory().numTensors;
+    for (const finish of ['mergeAndUnload', 'unload'] as const) {
+      const peft = getPeftModel(new TinyBatchNormNet().eval(), { peftType: 'LN_TUNING' });
+      expect(peft.targetsOf('default')).toEqual(['bn']);
+      peft.train();
+      trainSteps(peft, 2, { x });
+      peft.eval();
+      const copy = (peft.model.getSubmodule('bn') as LnTuningLayer).copyFor('default') as BatchNorm2d;
+      // Train mode moved the copy's statistics: they are adapter state beside its weight and bias.
+      expect(copy.numBatchesTracked?.value.dataSync()[0]).toBe(2);
+      const adapted = peft.call(x);
+      const plain = peft[finish]();
+      expect(plain.getSubmodule('bn')).toBeInstanceOf(BatchNorm2d);
+      if (finish === 'mergeAndUnload')
+        expect(tf.tidy(() => maxAbsDiff(plain.call(x), adapted))).toBeLessThan(1e-5);
+      adapted.dispose();
+      plain.dispose();
+      expect(tf.memory().numTensors, finish).toBe(start);
+    }
+    x.dispose();
   });
 
   it('save -> load reproduces outputs exactly with HF keys <path>.ln_tuning_layers.<param>', async () => {

@@ -18,13 +18,21 @@ import { getModelState, setModelState } from '../../model-state.js';
  *
  * All in-place methods of one model share this bookkeeping, so a BITFIT and a SELECTIVE adapter
  * over the same biases cannot both be active (an error says so).
+ *
+ * Buffers of the modules whose parameters train (a BatchNorm's running statistics) belong to
+ * the adapter too: training in train mode moves them, so they get originals and stashes like
+ * the parameters, are saved with them and restored by `disableAdapter` / `unload`, as HF saves
+ * a `modules_to_save` module whole. They never become trainable.
  */
 interface AdapterRecord {
   method: string;
+  /** The parameters that train. */
   params: Parameter[];
+  /** `params` plus the buffers of their modules: every value the adapter owns in the base. */
+  values: Parameter[];
   keepOriginals: boolean;
   /** Where the adapter's values are: in the base (`live`), equal to the originals, or stashed. */
-  values: 'live' | 'original' | Map<Parameter, Parameter>;
+  where: 'live' | 'original' | Map<Parameter, Parameter>;
 }
 
 interface ModelState {
@@ -79,31 +87,31 @@ function unloadCurrent(state: ModelState, stash: boolean): void {
   const name = state.loaded;
   if (name === undefined) return;
   const rec = state.adapters.get(name) as AdapterRecord;
-  if (stash) rec.values = new Map(rec.params.map((p) => [p, snapshot(p)]));
-  for (const p of rec.params) copyInto(p, (state.originals.get(p) as Parameter).value);
+  if (stash) rec.where = new Map(rec.values.map((p) => [p, snapshot(p)]));
+  for (const p of rec.values) copyInto(p, (state.originals.get(p) as Parameter).value);
   state.loaded = undefined;
-  if (!stash) rec.values = 'original';
+  if (!stash) rec.where = 'original';
 }
 
 function loadAdapter(state: ModelState, name: string): void {
   const rec = state.adapters.get(name) as AdapterRecord;
-  if (rec.values instanceof Map) {
-    for (const p of rec.params) copyInto(p, (rec.values.get(p) as Parameter).value);
-    for (const s of rec.values.values()) s.dispose();
+  if (rec.where instanceof Map) {
+    for (const p of rec.values) copyInto(p, (rec.where.get(p) as Parameter).value);
+    for (const s of rec.where.values()) s.dispose();
   }
-  rec.values = 'live';
+  rec.where = 'live';
   state.loaded = name;
 }
 
 function hasOriginals(state: ModelState, name: string): boolean {
   const rec = state.adapters.get(name);
-  return !!rec && rec.params.every((p) => state.originals.get(p) !== undefined);
+  return !!rec && rec.values.every((p) => state.originals.get(p) !== undefined);
 }
 
 /** Drops originals no remaining adapter touches. */
 function pruneOriginals(state: ModelState): void {
   const used = new Set<Parameter>();
-  for (const rec of state.adapters.values()) for (const p of rec.params) used.add(p);
+  for (const rec of state.adapters.values()) for (const p of rec.values) used.add(p);
   for (const [p, orig] of state.originals) {
     if (used.has(p)) continue;
     orig?.dispose();
@@ -111,9 +119,23 @@ function pruneOriginals(state: ModelState): void {
   }
 }
 
-/** Live parameter -> its path in the current tree (paths change when other methods wrap modules). */
+/** Live parameter or buffer -> its path in the current tree (paths change when other methods wrap modules). */
 function pathsOf(model: AnyModule): Map<Parameter, string> {
-  return new Map(model.namedParameters().map(([k, p]) => [p, k]));
+  return new Map([...model.stateDict()].map(([k, p]) => [p, k]));
+}
+
+/**
+ * `params` followed by the buffers of the modules that own them (in model order): the values
+ * training moves.
+ */
+function withOwnBuffers(model: AnyModule, params: readonly Parameter[]): Parameter[] {
+  const trained = new Set(params);
+  const buffers = new Set<Parameter>();
+  for (const [, m] of model.namedModules()) {
+    if (!m.namedOwnParameters().some(([, p]) => trained.has(p))) continue;
+    for (const [, b] of m.namedOwnBuffers()) buffers.add(b);
+  }
+  return [...params, ...[...buffers].filter((b) => !trained.has(b))];
 }
 
 /** Builds a `PeftMethod` that trains base parameters in place (see the file comment). */
@@ -153,7 +175,8 @@ export function defineInPlaceMethod<C extends PeftConfig & { keepOriginals: bool
         );
       }
       const selection = spec.select(ctx, config);
-      for (const p of selection.params) {
+      const values = withOwnBuffers(ctx.model, selection.params);
+      for (const p of values) {
         // A parameter first touched now holds its original value (only the loaded adapter
         // changes base values, and it would already have recorded this parameter).
         if (!state.originals.has(p)) state.originals.set(p, config.keepOriginals ? snapshot(p) : undefined);
@@ -161,8 +184,9 @@ export function defineInPlaceMethod<C extends PeftConfig & { keepOriginals: bool
       state.adapters.set(adapterName, {
         method: spec.peftType,
         params: selection.params,
+        values,
         keepOriginals: config.keepOriginals,
-        values: 'original',
+        where: 'original',
       });
       states.set(ctx.model, state);
       return { targets: selection.targets };
@@ -170,19 +194,19 @@ export function defineInPlaceMethod<C extends PeftConfig & { keepOriginals: bool
 
     adapterParameters(model, adapterName) {
       const { state, rec } = record(model, adapterName);
-      if (rec.values === 'original') {
+      if (rec.where === 'original') {
         // Materialise the stash so a loader can write into it while another adapter is loaded.
-        rec.values = new Map(
-          rec.params.map((p) => {
+        rec.where = new Map(
+          rec.values.map((p) => {
             const orig = state.originals.get(p) ?? p;
             return [p, snapshot(orig)];
           }),
         );
       }
       const paths = pathsOf(model);
-      const stash = rec.values;
+      const stash = rec.where;
       const out = new Map<string, Parameter>();
-      for (const p of rec.params) {
+      for (const p of rec.values) {
         const key = paths.get(p);
         if (!key) throw new Error(`${spec.peftType}: a parameter of adapter '${adapterName}' left the model`);
         out.set(key, stash === 'live' ? p : (stash.get(p) as Parameter));
@@ -226,7 +250,7 @@ export function defineInPlaceMethod<C extends PeftConfig & { keepOriginals: bool
         unloadCurrent(state, false);
       }
       for (const rec of state.adapters.values()) {
-        if (rec.values instanceof Map) for (const s of rec.values.values()) s.dispose();
+        if (rec.where instanceof Map) for (const s of rec.where.values()) s.dispose();
       }
       for (const orig of state.originals.values()) orig?.dispose();
       states.delete(model);
@@ -238,7 +262,7 @@ export function defineInPlaceMethod<C extends PeftConfig & { keepOriginals: bool
         if (!hasOriginals(state, adapterName)) throw cannotRestore(state, adapterName, 'deleteAdapter');
         unloadCurrent(state, false);
       }
-      if (rec.values instanceof Map) for (const s of rec.values.values()) s.dispose();
+      if (rec.where instanceof Map) for (const s of rec.where.values()) s.dispose();
       state.adapters.delete(adapterName);
       pruneOriginals(state);
       if (state.adapters.size === 0) states.delete(model);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { Linear } from '../../../nn/index.js';
+import type { BatchNorm2d, Linear } from '../../../nn/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { getModelState } from '../../model-state.js';
 import { getPeftModel, PeftModel } from '../../peft-model.js';
@@ -10,7 +10,9 @@ import {
   readAdapterConfig,
   readAdapterShapes,
   sameValues,
+  sineImages,
   snapshot,
+  TinyBatchNormNet,
   TinyBert,
   tinyBertPlacement,
   trainSteps,
@@ -182,6 +184,66 @@ describe('SELECTIVE / full fine-tuning', () => {
     const plain = a.unload();
     expect(getModelState(plain, key)).toBeUndefined();
     expect(stateOf(b)?.adapters.size).toBe(1);
+  });
+
+  it('dispose() frees the originals and stashes it keeps outside the module tree', () => {
+    setSeed(8);
+    const x = ids();
+    const start = tf.memory().numTensors;
+    const peft = getPeftModel(new TinyBert(), FULL_FINE_TUNING, { adapterName: 'a' });
+    trainSteps(peft, 2, { x, lr: 0.02 });
+    // A second adapter over some of the same parameters: switching stashes 'a''s values.
+    peft.addAdapter('b', { peftType: 'SELECTIVE', trainableModules: ['classifier'] });
+    peft.setAdapter('b');
+    trainSteps(peft, 1, { x });
+    peft.disableAdapter(() => undefined);
+    // The tree holds the model's tensors once; originals and the stash come on top of it.
+    expect(tf.memory().numTensors).toBeGreaterThan(start + peft.stateDict().size);
+    peft.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+    x.dispose();
+  });
+
+  it('full fine-tuning owns the BatchNorm running statistics: restored when disabled, saved, reloaded', async () => {
+    setSeed(9);
+    const x = sineImages();
+    const start = tf.memory().numTensors;
+    const model = new TinyBatchNormNet().eval();
+    const base = model.call(x);
+    const peft = getPeftModel(model, FULL_FINE_TUNING);
+    const bn = () => peft.model.getSubmodule('bn') as BatchNorm2d;
+    const stats0 = snapshot(bn());
+    const counts: number[] = [];
+    peft.train();
+    trainSteps(peft, 3, { x, onStep: () => counts.push(tf.memory().numTensors) });
+    peft.eval();
+    expect(new Set(counts).size).toBe(1);
+    // Train mode moved the statistics, which are never trainable.
+    expect(changedKeys(stats0, snapshot(bn())).sort()).toEqual(
+      ['bias', 'num_batches_tracked', 'running_mean', 'running_var', 'weight'].sort(),
+    );
+    expect(bn().runningMean?.trainable).toBe(false);
+    const trained = peft.call(x);
+    // disableAdapter puts the original statistics back, then the trained ones.
+    const same = (m: PeftModel, want: tf.Tensor) => tf.tidy(() => sameValues(m.call(x) as tf.Tensor, want));
+    peft.disableAdapter(() => {
+      expect(changedKeys(stats0, snapshot(bn()))).toEqual([]);
+      expect(same(peft, base)).toBe(true);
+    });
+    expect(same(peft, trained)).toBe(true);
+    const dir = tmp('batch-norm');
+    await peft.savePretrained(dir);
+    const shapes = await readAdapterShapes(dir);
+    for (const k of ['running_mean', 'running_var', 'num_batches_tracked'])
+      expect(shapes).toHaveProperty(`base_model.model.bn.${k}`);
+    setSeed(9);
+    const loaded = await PeftModel.fromPretrained(new TinyBatchNormNet().eval(), dir);
+    expect(same(loaded, trained)).toBe(true);
+    tf.dispose([base, trained]);
+    peft.dispose();
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+    x.dispose();
   });
 
   it('rejects bad input with errors that name the problem', () => {
