@@ -8,30 +8,12 @@ export interface KnownFailure {
   readonly why: string;
 }
 
-const ALL_AFTER_APPLY = CHECKS.filter((c) => c !== 'apply');
-
-const TEXT = ['bert', 'distilbert', 'gpt2'];
-
 /**
  * Every check that fails today, by cell. The suite asserts that the failing checks are exactly
- * these: a fix flips the suite, and the fixed entry must be removed from here.
+ * these: a fix flips the suite, and the fixed entry must be removed from here. Empty: every
+ * cell passes, deviates as documented, or does not apply.
  */
-export const KNOWN_FAILURES: readonly KnownFailure[] = [
-  ...TEXT.map(
-    (architecture): KnownFailure => ({
-      architecture,
-      method: 'PROMPT_TUNING',
-      checks: ALL_AFTER_APPLY,
-      why: "the base model (Architecture.build) is not PromptAware: with a padding mask, the mask keeps T positions while the embedding grows to P + T (nlp's task models are PromptAware, the bare base is not)",
-    }),
-  ),
-  {
-    architecture: 'transformer_policy',
-    method: 'PROMPT_TUNING',
-    checks: ALL_AFTER_APPLY,
-    why: 'declares embed = obs_proj, but its forward adds pos_embed for history_length positions to the P + H prompted sequence (shapes do not broadcast)',
-  },
-];
+export const KNOWN_FAILURES: readonly KnownFailure[] = [];
 
 /** The known failing checks of one cell (merged over entries), in `CHECKS` order. */
 export function knownFailingChecks(architecture: string, method: string): CheckName[] {

@@ -27,7 +27,8 @@ export type TransformerPolicyConfig = z.output<typeof transformerPolicyConfig>;
  * A transformer over the observation history: each frame is projected (`obs_proj`), gets a
  * learned position (`pos_embed`), goes through pre-norm encoder layers (`encoder.layers.N` with
  * `self_attn.{q,k,v,out}_proj`, `linear1`, `linear2`), and the current (last) frame's features
- * after `norm` are the output `[B, d_model]`.
+ * after `norm` are the output `[B, d_model]`. Prompt tuning (role `embed` = `obs_proj`) prepends
+ * its virtual tokens to the projected frames; they get no position, the frames keep theirs.
  */
 export class TransformerPolicy extends Module<[tf.Tensor], tf.Tensor> {
   constructor(readonly config: TransformerPolicyConfig) {
@@ -62,11 +63,24 @@ export class TransformerPolicy extends Module<[tf.Tensor], tf.Tensor> {
         `TransformerPolicy.forward: observation shape [${observation.shape}], expected [B, ${this.config.history_length}, ${this.config.observation_dim}]`,
       );
     }
-    const positions = tf.range(0, h as number, 1, 'int32');
-    const x = this.child('obs_proj').forward(observation).add(this.child('pos_embed').forward(positions));
+    const frames = this.child('obs_proj').forward(observation) as tf.Tensor;
+    // Prompt tuning (embed = obs_proj) prepends virtual tokens to that output: positions belong
+    // to the H frames, which are the last H rows; the prompt rows get none.
+    const length = frames.shape[1] as number;
+    if (length < (h as number))
+      throw new Error(`TransformerPolicy.forward: obs_proj returned ${length} rows for ${h} frames`);
+    const positions = this.child('pos_embed').forward(tf.range(0, h as number, 1, 'int32')) as tf.Tensor;
+    const placed =
+      length === h
+        ? positions
+        : tf.pad(positions, [
+            [length - (h as number), 0],
+            [0, 0],
+          ]);
+    const x = tf.add(frames, placed);
     const y = this.child('norm').forward(this.child('encoder').forward(x)) as tf.Tensor3D;
     return y
-      .slice([0, (h as number) - 1, 0], [b as number, 1, this.config.d_model])
+      .slice([0, length - 1, 0], [b as number, 1, this.config.d_model])
       .reshape([b as number, this.config.d_model]);
   }
 }

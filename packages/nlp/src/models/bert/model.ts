@@ -1,6 +1,14 @@
-import { initTransformerWeights, Linear, Module, TransformerEncoder, type UnaryModule } from '@peftkit/core';
+import {
+  initTransformerWeights,
+  Linear,
+  Module,
+  type PromptAware,
+  TransformerEncoder,
+  type UnaryModule,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { encoderPaddingMask } from '../common/attention-mask.js';
+import { prependToTextInputs } from '../common/virtual-tokens.js';
 import type { BertConfig } from './config.js';
 import { BertEmbeddings } from './embeddings.js';
 import { BertLayer } from './layer.js';
@@ -57,7 +65,10 @@ export interface BertModelOptions {
  * const bert = new BertModel(bertConfig({ hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4 }));
  * const { lastHiddenState, poolerOutput } = bert.call(ids, { attentionMask });
  */
-export class BertModel extends Module<[tf.Tensor, BertInputs?], BertOutputs> {
+export class BertModel
+  extends Module<[tf.Tensor, BertInputs?], BertOutputs>
+  implements PromptAware<[tf.Tensor, BertInputs?]>
+{
   readonly config: BertConfig;
 
   constructor(config: BertConfig, options: BertModelOptions = {}) {
@@ -71,6 +82,15 @@ export class BertModel extends Module<[tf.Tensor, BertInputs?], BertOutputs> {
 
   get hasPooler(): boolean {
     return this.namedChildren().some(([n]) => n === 'pooler');
+  }
+
+  /**
+   * Prompt tuning (`PromptAware`): the mask gets ones and the token types zeros for the `count`
+   * virtual tokens prepended to `word_embeddings`' output (positions follow from that output).
+   */
+  withVirtualTokens(inputs: [tf.Tensor, BertInputs?], count: number): [tf.Tensor, BertInputs?] {
+    const [ids, options] = inputs;
+    return options ? [ids, prependToTextInputs(options, count)] : inputs;
   }
 
   forward(inputIds: tf.Tensor, inputs: BertInputs = {}): BertOutputs {

@@ -1,6 +1,7 @@
-import { initTransformerWeights, Module, TransformerEncoder } from '@peftkit/core';
+import { initTransformerWeights, Module, type PromptAware, TransformerEncoder } from '@peftkit/core';
 import type * as tf from '@tensorflow/tfjs';
 import { encoderPaddingMask } from '../common/attention-mask.js';
+import { prependToTextInputs } from '../common/virtual-tokens.js';
 import type { DistilBertConfig } from './config.js';
 import { DistilBertEmbeddings } from './embeddings.js';
 import { DistilBertLayer } from './layer.js';
@@ -35,7 +36,10 @@ export class DistilBertTransformer extends TransformerEncoder<DistilBertLayer> {
  * const model = new DistilBertModel(distilBertConfig({ dim: 64, n_layers: 2, n_heads: 4, hidden_dim: 256 }));
  * const { lastHiddenState } = model.call(ids, { attentionMask });
  */
-export class DistilBertModel extends Module<[tf.Tensor, DistilBertInputs?], DistilBertOutputs> {
+export class DistilBertModel
+  extends Module<[tf.Tensor, DistilBertInputs?], DistilBertOutputs>
+  implements PromptAware<[tf.Tensor, DistilBertInputs?]>
+{
   readonly config: DistilBertConfig;
 
   constructor(config: DistilBertConfig) {
@@ -45,6 +49,12 @@ export class DistilBertModel extends Module<[tf.Tensor, DistilBertInputs?], Dist
     this.registerModule('transformer', new DistilBertTransformer(config));
     initTransformerWeights(this, config.initializer_range);
     if (config.sinusoidal_pos_embds) embeddings.useSinusoidalPositions();
+  }
+
+  /** Prompt tuning (`PromptAware`): the mask gets ones for the `count` virtual tokens. */
+  withVirtualTokens(inputs: [tf.Tensor, DistilBertInputs?], count: number): [tf.Tensor, DistilBertInputs?] {
+    const [ids, options] = inputs;
+    return options ? [ids, prependToTextInputs(options, count)] : inputs;
   }
 
   forward(inputIds: tf.Tensor, inputs: DistilBertInputs = {}): DistilBertOutputs {

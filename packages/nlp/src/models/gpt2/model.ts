@@ -7,10 +7,12 @@ import {
   type Linear,
   Module,
   ModuleList,
+  type PromptAware,
   resetNormal,
   type UnaryModule,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
+import { prependToTextInputs } from '../common/virtual-tokens.js';
 import { Gpt2Block } from './block.js';
 import type { Gpt2Config } from './config.js';
 import { type KvCache, kvCacheLength } from './kv-cache.js';
@@ -45,7 +47,10 @@ export type Gpt2Outputs = {
  * const gpt = new Gpt2Model(gpt2Config({ n_embd: 64, n_layer: 2, n_head: 4, vocab_size: 500 }));
  * const { lastHiddenState } = gpt.call(ids);
  */
-export class Gpt2Model extends Module<[tf.Tensor, Gpt2Inputs?], Gpt2Outputs> {
+export class Gpt2Model
+  extends Module<[tf.Tensor, Gpt2Inputs?], Gpt2Outputs>
+  implements PromptAware<[tf.Tensor, Gpt2Inputs?]>
+{
   readonly config: Gpt2Config;
 
   constructor(config: Gpt2Config) {
@@ -70,6 +75,21 @@ export class Gpt2Model extends Module<[tf.Tensor, Gpt2Inputs?], Gpt2Outputs> {
   /** The token embedding (tied to the LM head). */
   get wte(): Embedding {
     return this.child<Embedding>('wte');
+  }
+
+  /**
+   * Prompt tuning (`PromptAware`): the mask gets ones for the `count` virtual tokens prepended to
+   * `wte`'s output; given `positionIds` shift by `count`, the virtual tokens taking `0 .. count - 1`.
+   * A KV cache is refused: every call would prepend the prompt again.
+   */
+  withVirtualTokens(inputs: [tf.Tensor, Gpt2Inputs?], count: number): [tf.Tensor, Gpt2Inputs?] {
+    const [ids, options] = inputs;
+    if (options?.cache) {
+      throw new Error(
+        'Gpt2Model: prompt tuning cannot run with a KV cache (the prompt would be prepended on every step); call without cache',
+      );
+    }
+    return options ? [ids, prependToTextInputs(options, count)] : inputs;
   }
 
   forward(inputIds: tf.Tensor, inputs: Gpt2Inputs = {}): Gpt2Outputs {

@@ -1,7 +1,8 @@
-import { type AnyModule, prependVirtualTokens } from '@peftkit/core';
+import type { AnyModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { BERT_BASE_PREFIX } from '../bert/checkpoint.js';
 import { BertModel } from '../bert/model.js';
+import { prependToTextInputs } from '../common/virtual-tokens.js';
 import { DISTILBERT_BASE_PREFIX } from '../distilbert/checkpoint.js';
 import { DistilBertModel } from '../distilbert/model.js';
 import { GPT2_BASE_PREFIX } from '../gpt2/checkpoint.js';
@@ -67,16 +68,7 @@ export function runBackbone(
  */
 export function withVirtualTokens(args: [tf.Tensor, TextInputs?], count: number): [tf.Tensor, TextInputs?] {
   const [ids, inputs] = args;
-  if (!inputs) return args;
-  const front = (t: tf.Tensor | undefined, fill: number) => t && prependVirtualTokens(t, count, fill);
-  const out: TextInputs = {};
-  const mask = front(inputs.attentionMask, 1);
-  const types = front(inputs.tokenTypeIds, 0);
-  const starts = front(inputs.wordStarts, 0);
-  if (mask) out.attentionMask = mask;
-  if (types) out.tokenTypeIds = types;
-  if (starts) out.wordStarts = starts;
-  return [ids, out];
+  return inputs ? [ids, prependToTextInputs(inputs, count)] : args;
 }
 
 /** Mean of `hidden [B, T, H]` over the positions where `mask [B, T]` is 1 (all when no mask). */
