@@ -8,7 +8,8 @@ import { adapterLayers } from './tuner.js';
  * Turns an adapted `model` back into a plain one, in place: in-place methods release their
  * state (`merged`: keep the active values in the base, else restore the originals), adapter
  * layers are replaced by their base modules (`modulesToSave` wrappers by the first `active`
- * adapter's copy), adapter parameters are disposed and every parameter is made trainable.
+ * adapter's copy, the original then being disposed), adapter parameters and buffers are disposed,
+ * layers free their out-of-tree state, and every parameter is made trainable.
  */
 export function unloadAdapters(
   model: AnyModule,
@@ -36,6 +37,9 @@ export function unloadAdapters(
       const owned = new Set([...layer.adapterParameters(n), ...layer.adapterParametersByKey(n).values()]);
       for (const param of owned) if (!kept.has(param)) param.dispose();
     }
+    // A `modulesToSave` original replaced by its trained copy leaves the model for good.
+    if (replacement !== layer.base)
+      for (const param of layer.base.stateDict().values()) if (!kept.has(param)) param.dispose();
     layer.releaseAdapters();
   }
   for (const p of model.parameters()) p.trainable = true;
