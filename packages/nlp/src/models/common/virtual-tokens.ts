@@ -29,8 +29,9 @@ export function prependToTextInputs<T extends PerPositionTextInputs>(inputs: T, 
   if (inputs.positionIds) {
     const ids = inputs.positionIds;
     if (ids.rank !== 2) throw new Error(`positionIds must be [B, T], got [${ids.shape}]`);
-    const front = tf.tile(tf.range(0, count, 1, ids.dtype).reshape([1, count]), [ids.shape[0] as number, 1]);
-    out.positionIds = tf.concat([front, tf.add(ids, tf.scalar(count, ids.dtype))], 1);
+    const front = tf.tile(tf.range(0, count, 1, 'int32').reshape([1, count]), [ids.shape[0] as number, 1]);
+    const shifted = tf.add(tf.cast(ids, 'int32'), tf.scalar(count, 'int32'));
+    out.positionIds = tf.cast(tf.concat([front, shifted], 1), ids.dtype);
   }
   return out;
 }
