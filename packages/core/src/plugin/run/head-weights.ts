@@ -210,7 +210,8 @@ async function vocabularyTokens(file: string): Promise<string[] | undefined> {
   if (!vocab) return undefined;
   const tokens: string[] = [];
   for (const [token, id] of Object.entries(vocab)) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || tokens[id] !== undefined) return undefined;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || tokens[id] !== undefined)
+      return undefined;
     tokens[id] = token;
   }
   const n = Object.keys(vocab).length;
