@@ -17,6 +17,12 @@ import { SpeechTargets } from './speech-target.js';
 export const VOCABULARY_FILE = 'vocab.json';
 
 /**
+ * Longest noise recording decoded for augmentation: Speech Commands' are 60-95 s, longer than a
+ * clip may be (`maxSeconds`); this still bounds memory (10 min at 16 kHz is 38 MB).
+ */
+export const NOISE_MAX_SECONDS = 600;
+
+/**
  * What both speech preprocessors share: decode (limits, resampling), waveform augmentation in
  * training, targets, `peftkit predict` inputs, length grouping by duration and the vocabulary
  * file. Subclasses turn samples into model values and collate them.
@@ -26,6 +32,8 @@ export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
 {
   protected readonly targets: SpeechTargets;
   private readonly augment: WaveformAugment | undefined;
+  /** Decoded noise recordings per example `noise` list (one list per dataset folder). */
+  private readonly noiseCache = new WeakMap<readonly string[], Promise<Float32Array[]>>();
 
   constructor(
     readonly options: O,
@@ -50,8 +58,29 @@ export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
     // The target first: a transcript the vocabulary cannot encode fails before the decode.
     const target = this.targets.encode(example);
     let samples = await decodeForModel(example.path, this.options);
-    if (this.augment && context.training) samples = this.augment.apply(samples, context);
+    if (this.augment && context.training) {
+      const noises = await this.noiseRecordings(example.noise);
+      samples = this.augment.apply(samples, context, noises);
+    }
     return { ...this.valuesOf(samples, context), target };
+  }
+
+  /**
+   * The example's noise recordings (`AudioExample.noise`) decoded at the model's rate, once per
+   * list; empty (white noise) without a list or when noise augmentation is off. A file that does
+   * not decode is an error naming it.
+   */
+  private noiseRecordings(files: readonly string[] | undefined): Promise<Float32Array[]> {
+    if (!files?.length || !this.options.augment?.noiseProbability) return Promise.resolve([]);
+    let decoded = this.noiseCache.get(files);
+    if (!decoded) {
+      const o = { ...this.options, maxSeconds: Math.max(this.options.maxSeconds, NOISE_MAX_SECONDS) };
+      decoded = Promise.all(files.map((f) => decodeForModel(f, o))).then((all) =>
+        all.filter((n) => n.length > 0),
+      );
+      this.noiseCache.set(files, decoded);
+    }
+    return decoded;
   }
 
   /** An audio file path given to `peftkit predict` (decoded when the batch is encoded). */
