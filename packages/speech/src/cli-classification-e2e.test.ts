@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
 import { encodeWav } from './audio/testing/index.js';
 import { speakTones } from './data/testing/index.js';
 import { peftkitJson, peftkitRaw } from './testing/index.js';
@@ -89,6 +89,7 @@ interface ClassPrediction {
  * labels; with `plain`, the human output prints the same labels (one line per clip).
  */
 async function checkPredictions(
+  expect: ExpectStatic,
   run: string,
   clips: readonly string[],
   labels: readonly string[],
@@ -127,8 +128,11 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-describe('peftkit CLI: speech classification presets', () => {
-  it('speech/keyword-spotting: Speech Commands folder with split lists and _background_noise_; predict WAV and MP3; eval reproduces', async () => {
+// The two presets run side by side: most of each step is a child process starting up.
+describe.concurrent('peftkit CLI: speech classification presets', () => {
+  it('speech/keyword-spotting: Speech Commands folder with split lists and _background_noise_; predict WAV and MP3; eval reproduces', async ({
+    expect,
+  }) => {
     const data = path.join(tmp, 'speech_commands');
     await writeSpeechCommands(data);
     const out = path.join(tmp, 'kws');
@@ -160,7 +164,7 @@ describe('peftkit CLI: speech classification presets', () => {
 
     const wav = path.join(data, 'yes', `${(0x1000000a + PER_KEYWORD - 1).toString(16)}_nohash_0.wav`);
     const [, evaluated, tested] = await Promise.all([
-      checkPredictions(out, [wav, MP3], ['no', 'up', 'yes'], 'plain'),
+      checkPredictions(expect, out, [wav, MP3], ['no', 'up', 'yes'], 'plain'),
       // Without --split: the validation list, as training scored it.
       peftkitJson(['eval', '--json', '--adapter', out, '--data', data]),
       peftkitJson(['eval', '--json', '--adapter', out, '--data', data, '--split', 'test']),
@@ -176,7 +180,9 @@ describe('peftkit CLI: speech classification presets', () => {
     );
   }, 120_000);
 
-  it('speech/accent-id: a CSV manifest with accent and speaker columns, speaker-disjoint eval; predict; eval reproduces', async () => {
+  it('speech/accent-id: a CSV manifest with accent and speaker columns, speaker-disjoint eval; predict; eval reproduces', async ({
+    expect,
+  }) => {
     const manifest = await writeAccentManifest(path.join(tmp, 'accents'));
     const out = path.join(tmp, 'accent-id');
     const trained = await peftkitJson([
@@ -205,7 +211,7 @@ describe('peftkit CLI: speech classification presets', () => {
 
     const clip = path.join(tmp, 'accents', 'wavs', 'scottish-3-0.wav');
     const [, evaluated] = await Promise.all([
-      checkPredictions(out, [clip, MP3], ['indian', 'scottish', 'us']),
+      checkPredictions(expect, out, [clip, MP3], ['indian', 'scottish', 'us']),
       peftkitJson(['eval', '--json', '--adapter', out, '--data', manifest]),
     ]);
     // speakerSplit evalFraction 0.1 of 12 clips per accent: one whole speaker (3 clips) each.

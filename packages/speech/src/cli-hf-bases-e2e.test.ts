@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPeftkit, initBackend, loadRun, loadSafetensors, type PeftkitHost } from '@peftkit/core';
 import type * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { encodeWav } from './audio/testing/index.js';
 import { CV_HEADER, speakTones } from './data/testing/index.js';
 import { loadMmsAdapter, loadWav2Vec2, saveRunMmsAdapter } from './models/index.js';
@@ -128,8 +128,11 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-describe('peftkit CLI on Hugging Face speech bases (--base <dir>)', () => {
-  it('wav2vec2 (Wav2Vec2ForCTC dir): architecture and waveform input from its files, its vocab.json and lm_head start the CTC head; LoRA trains; predict WAV and MP3', async () => {
+// The three bases run side by side: most of each step is a child process starting up.
+describe.concurrent('peftkit CLI on Hugging Face speech bases (--base <dir>)', () => {
+  it('wav2vec2 (Wav2Vec2ForCTC dir): architecture and waveform input from its files, its vocab.json and lm_head start the CTC head; LoRA trains; predict WAV and MP3', async ({
+    expect,
+  }) => {
     const base = await hubDir(path.join(tmp, 'wav2vec2'), 'wav2vec2-base-tiny', {
       'preprocessor_config.json': WAV2VEC2_FEATURES,
       'vocab.json': VOCAB,
@@ -187,7 +190,9 @@ describe('peftkit CLI on Hugging Face speech bases (--base <dir>)', () => {
     for (const v of values) expect(v).toMatch(/^[abc ]*$/);
   }, 120_000);
 
-  it('Whisper (WhisperForConditionalGeneration dir): encoder and log-mel from its files, vocabulary from the data; predict and eval reproduce', async () => {
+  it('Whisper (WhisperForConditionalGeneration dir): encoder and log-mel from its files, vocabulary from the data; predict and eval reproduce', async ({
+    expect,
+  }) => {
     const base = await hubDir(path.join(tmp, 'whisper'), 'whisper-tiny', {
       'preprocessor_config.json': WHISPER_FEATURES,
     });
@@ -224,7 +229,9 @@ describe('peftkit CLI on Hugging Face speech bases (--base <dir>)', () => {
     for (const m of ['cer', 'wer', 'loss']) expect(again[m]).toBeCloseTo(metrics[m] as number, 5);
   }, 120_000);
 
-  it('wav2vec2 with MMS adapter layers (adapter_attn_dim): SELECTIVE trains adapter_layer + lm_head only; saveRunMmsAdapter writes adapter.<lang>.safetensors in HF layout', async () => {
+  it('wav2vec2 with MMS adapter layers (adapter_attn_dim): SELECTIVE trains adapter_layer + lm_head only; saveRunMmsAdapter writes adapter.<lang>.safetensors in HF layout', async ({
+    expect,
+  }) => {
     const base = await hubDir(path.join(tmp, 'mms'), 'wav2vec2-mms-tiny', {
       'preprocessor_config.json': { ...WAV2VEC2_FEATURES, return_attention_mask: true },
       'vocab.json': VOCAB,

@@ -92,6 +92,24 @@ describe('speech/log-mel', () => {
     expect(Array.from(again.values)).toEqual(Array.from(plain.values));
   });
 
+  it('augments each example of a batch the same whether the batch decodes concurrently or one by one', async () => {
+    const opts = logMelOptions.parse({
+      numMelBins: 20,
+      specAugment: { numFreqMasks: 1, freqMaskParam: 8, numTimeMasks: 1, timeMaskParam: 10 },
+      augment: { speedFactors: [0.9, 1.1], noiseProbability: 1, snrDb: [5, 20] },
+    });
+    const pre = new LogMelPreprocessor(opts, vocab, quiet);
+    // The MP3 decodes in a worker, the WAVs in place: concurrently they finish out of call order.
+    const batch: AudioExample[] = [{ path: mp3 }, { path: short }, { path: long }];
+    const together = { training: true, rng: new Rng(11) };
+    const concurrent = await Promise.all(batch.map((e) => pre.encode(e, together)));
+    const oneByOne = { training: true, rng: new Rng(11) };
+    for (const [i, e] of batch.entries()) {
+      const alone = await pre.encode(e, oneByOne);
+      expect(Array.from(alone.values)).toEqual(Array.from(concurrent[i]!.values));
+    }
+  });
+
   it('reports characters outside the vocabulary once and encodes them as <unk>', async () => {
     const lines: string[] = [];
     const pre = new LogMelPreprocessor(logMelOptions.parse({ numMelBins: 20 }), vocab, (l) => lines.push(l));

@@ -4,6 +4,7 @@ import {
   type EncodeContext,
   type JsonValue,
   type PreprocessorInstance,
+  Rng,
   UserError,
   writeJsonAtomic,
 } from '@peftkit/core';
@@ -57,12 +58,18 @@ export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
   async encode(example: AudioExample, context: EncodeContext): Promise<EncodedSpeech> {
     // The target first: a transcript the vocabulary cannot encode fails before the decode.
     const target = this.targets.encode(example);
+    // A batch's examples are encoded concurrently and their decodes finish in any order, so each
+    // takes its own generator now, before the first await (in batch order): augmentation then
+    // replays exactly whatever order the files arrive in.
+    const own: EncodeContext = context.training
+      ? { ...context, rng: new Rng(context.rng.nextSeed()) }
+      : context;
     let samples = await decodeForModel(example.path, this.options);
-    if (this.augment && context.training) {
+    if (this.augment && own.training) {
       const noises = await this.noiseRecordings(example.noise);
-      samples = this.augment.apply(samples, context, noises);
+      samples = this.augment.apply(samples, own, noises);
     }
-    return { ...this.valuesOf(samples, context), target };
+    return { ...this.valuesOf(samples, own), target };
   }
 
   /**
