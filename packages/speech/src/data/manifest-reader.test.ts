@@ -213,6 +213,12 @@ describe('speech/manifest', () => {
     const [e] = await all(r.dataset);
     expect(e?.label).toBeUndefined();
     expect(e?.transcript).toBe('yes sir');
+    // Upper-case vocabularies (wav2vec2-base-960h): the same clean-up in upper case.
+    const upper = await read(file, { target: 'transcript', normalizeText: 'letters-upper' });
+    expect(upper.labels).toEqual(['<pad>', '<unk>', '|', 'E', 'I', 'R', 'S', 'Y']);
+    expect((await all(upper.dataset))[0]?.transcript).toBe('YES SIR');
+    const raw = await read(file, { target: 'transcript', normalizeText: 'uppercase' });
+    expect((await all(raw.dataset))[0]?.transcript).toBe('YES, SIR');
     const bare = await writeText(path.join(dir, 'bare.csv'), 'path,label\naudio/a.wav,yes\n');
     await expect(read(bare, { target: 'transcript' })).rejects.toThrow(
       /bare\.csv: target 'transcript' needs a transcript column/,
