@@ -59,11 +59,9 @@ export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
     // The target first: a transcript the vocabulary cannot encode fails before the decode.
     const target = this.targets.encode(example);
     // A batch's examples are encoded concurrently and their decodes finish in any order, so each
-    // takes its own generator now, before the first await (in batch order): augmentation then
-    // replays exactly whatever order the files arrive in.
-    const own: EncodeContext = context.training
-      ? { ...context, rng: new Rng(context.rng.nextSeed()) }
-      : context;
+    // takes its own generator now, before the first await (in batch order): augmentation (and a
+    // feature dither) then replays exactly whatever order the files arrive in.
+    const own: EncodeContext = { ...context, rng: new Rng(context.rng.nextSeed()) };
     let samples = await decodeForModel(example.path, this.options);
     if (this.augment && own.training) {
       const noises = await this.noiseRecordings(example.noise);
