@@ -178,7 +178,7 @@ describe.concurrent('peftkit CLI: speech classification presets', () => {
     console.log(
       `keyword spotting: train loss ${summary.finalTrainLoss}, validation accuracy ${again['accuracy']}, test accuracy ${(tested['metrics'] as Record<string, number>)['accuracy']}`,
     );
-  }, 120_000);
+  }, 300_000);
 
   it('speech/accent-id: a CSV manifest with accent and speaker columns, speaker-disjoint eval; predict; eval reproduces', async ({
     expect,
@@ -219,5 +219,5 @@ describe.concurrent('peftkit CLI: speech classification presets', () => {
     const again = evaluated['metrics'] as Record<string, number>;
     for (const m of ['accuracy', 'macro_f1', 'loss'])
       expect(again[m]).toBeCloseTo(summary.finalMetrics[m] as number, 5);
-  }, 120_000);
+  }, 300_000);
 });

@@ -188,7 +188,7 @@ describe.concurrent('peftkit CLI on Hugging Face speech bases (--base <dir>)', (
     const values = (predicted['predictions'] as { input: string; value: unknown }[]).map((p) => p.value);
     expect(values).toHaveLength(2);
     for (const v of values) expect(v).toMatch(/^[abc ]*$/);
-  }, 120_000);
+  }, 300_000);
 
   it('Whisper (WhisperForConditionalGeneration dir): encoder and log-mel from its files, vocabulary from the data; predict and eval reproduce', async ({
     expect,
@@ -227,7 +227,7 @@ describe.concurrent('peftkit CLI on Hugging Face speech bases (--base <dir>)', (
     expect(evaluated['examples']).toBe(4);
     const again = evaluated['metrics'] as Record<string, number>;
     for (const m of ['cer', 'wer', 'loss']) expect(again[m]).toBeCloseTo(metrics[m] as number, 5);
-  }, 120_000);
+  }, 300_000);
 
   it('wav2vec2 with MMS adapter layers (adapter_attn_dim): SELECTIVE trains adapter_layer + lm_head only; saveRunMmsAdapter writes adapter.<lang>.safetensors in HF layout', async ({
     expect,
@@ -295,5 +295,5 @@ describe.concurrent('peftkit CLI on Hugging Face speech bases (--base <dir>)', (
     } finally {
       model.dispose();
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -15,7 +15,11 @@ export interface CliOutcome {
   readonly stderr: string;
 }
 
-/** Runs the real `peftkit` binary in a child process; never throws on a non-zero exit. */
+/**
+ * Runs the real `peftkit` binary in a child process; never throws on a non-zero exit. The tests'
+ * own timeouts are generous (minutes) because the shared CI machines run many processes at once:
+ * they stop a hang, they do not measure speed.
+ */
 export async function peftkitRaw(args: readonly string[], timeout = 120_000): Promise<CliOutcome> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
