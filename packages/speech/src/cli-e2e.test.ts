@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CV_HEADER as HEADER, writeToneLocale } from './data/testing/index.js';
+import { type CliOutcome as Outcome, peftkitJson as peftkit, peftkitRaw } from './testing/index.js';
 
 /**
  * The acceptance test of the speech plugin through the real `peftkit` binary (a child process
@@ -13,36 +12,7 @@ import { CV_HEADER as HEADER, writeToneLocale } from './data/testing/index.js';
  * Voice locale folder where each character is a tone of its own pitch, `train --preset
  * speech/accent-adaptation`, `predict`, `eval`, and the one-line errors of bad data.
  */
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = path.join(repoRoot, 'packages', 'core', 'bin', 'peftkit.js');
-const run = promisify(execFile);
 const MP3 = fileURLToPath(new URL('../test-data/audio/tone-440hz-16k-mono-notag.mp3', import.meta.url));
-
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function peftkitRaw(args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-async function peftkit(args: string[]): Promise<Record<string, unknown>> {
-  const r = await peftkitRaw(args);
-  if (r.code !== 0) throw new Error(`peftkit ${args.join(' ')} failed (exit ${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 /** A tiny random encoder for the base: 1 layer of width 32 on the preset's 40 fbank bins. */
 const TINY = [

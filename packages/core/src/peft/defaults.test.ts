@@ -51,6 +51,12 @@ describe('resolvePeftDefaults: one owner for default targets', () => {
     expect(resolve({ peftType: 'IA3', targetModules: ['key'] })['feedforwardModules']).toBeUndefined();
   });
 
+  it("SELECTIVE keeps its own selection: the table's '*' targets are never added to trainableModules", () => {
+    const c = resolve({ peftType: 'SELECTIVE', trainableModules: ['adapter_layer'] }, { table });
+    expect([c.targetRoles, c.targetModules]).toEqual([undefined, undefined]);
+    expect(c['trainableModules']).toEqual(['adapter_layer']);
+  });
+
   it("bottleneck variants place themselves; the table's single entry cannot turn Houlsby into Pfeiffer", () => {
     expect(resolve({ peftType: 'BOTTLENECK', variant: 'houlsby' }, { table }).targetRoles).toEqual([
       'block.attn',

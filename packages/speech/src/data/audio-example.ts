@@ -22,6 +22,12 @@ export interface AudioExample {
   readonly durationSeconds?: number;
   /** Where the example came from, for messages: `validated.tsv:12` or `yes/0a7c_nohash_0.wav`. */
   readonly source?: string;
+  /**
+   * Noise recordings for training-time noise augmentation (`augment.noiseProbability`): Speech
+   * Commands' `_background_noise_/*.wav`, set by the folder reader; one array shared by all the
+   * folder's examples. Without it, augmentation adds white noise.
+   */
+  readonly noise?: readonly string[];
 }
 
 /** Extensions the folder reader collects; formats are still detected from bytes when decoding. */

@@ -8,7 +8,8 @@ export const BACKGROUND_NOISE_DIR = '_background_noise_';
 /**
  * The noise recordings of a Speech Commands-style folder (`<root>/_background_noise_/*.wav`),
  * as absolute paths; empty when there is no such folder. The folder reader leaves them out of
- * the classes; preprocessors mix them into training clips for noise augmentation.
+ * the classes and attaches them to every example (`AudioExample.noise`); the speech
+ * preprocessors mix them into training clips when `augment.noiseProbability` is set.
  *
  * @example const noise = await backgroundNoiseFiles('data/speech_commands_v0.02');
  */

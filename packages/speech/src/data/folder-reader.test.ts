@@ -96,10 +96,12 @@ describe('speech/folder (Speech Commands layout)', () => {
     expect(onlyNo.warnings).toEqual([`${sc}: skipped class folders the model was not trained on: 'yes' (1)`]);
   });
 
-  it('exposes _background_noise_ for augmentation', async () => {
+  it('exposes _background_noise_ for augmentation: every example carries the recordings', async () => {
     const noise = await backgroundNoiseFiles(sc);
     expect(noise.map((f) => path.basename(f))).toEqual(['pink_noise.wav', 'white_noise.wav']);
     expect(await backgroundNoiseFiles(path.join(sc, 'yes'))).toEqual([]);
+    const got = await all((await folderReader.read(sc, { options: options(), split: 'train' })).dataset);
+    for (const e of got) expect(e.noise).toEqual(noise);
   });
 
   it('reads every file when there are no split lists', async () => {
@@ -110,6 +112,8 @@ describe('speech/folder (Speech Commands layout)', () => {
     const r = await folderReader.read(plain, { options: options(), split: 'eval' });
     expect(r.labels).toEqual(['down', 'up']);
     expect(r.dataset.length).toBe(2);
+    // No noise folder, no noise list (augmentation then adds white noise).
+    expect((await all(r.dataset)).every((e) => e.noise === undefined)).toBe(true);
   });
 
   it('refuses list entries outside the folder or not among the class files, naming the line', async () => {

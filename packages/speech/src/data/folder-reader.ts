@@ -11,7 +11,7 @@ import {
 } from '@peftkit/core';
 import { audioCheckShape, checkAudioFiles } from './audio-checks.js';
 import { type AudioExample, isAudioPath } from './audio-example.js';
-import { BACKGROUND_NOISE_DIR } from './background-noise.js';
+import { BACKGROUND_NOISE_DIR, backgroundNoiseFiles } from './background-noise.js';
 import { resolveInside } from './inside-root.js';
 import { listAudioFiles } from './list-audio-files.js';
 
@@ -72,7 +72,8 @@ function toKey(root: string, file: string): string {
 /**
  * Reads a folder with one sub-folder of audio files per class, as Speech Commands is laid out
  * (`root/<word>/<hash>_nohash_<n>.wav`): classes are the sub-folder names, sorted; files are found
- * recursively, in sorted order. `_background_noise_` is not a class. When `validation_list.txt`
+ * recursively, in sorted order. `_background_noise_` is not a class: its recordings go with every
+ * example (`AudioExample.noise`) as the noise that training-time augmentation mixes in. When `validation_list.txt`
  * / `testing_list.txt` exist, the files they name form the `validation` / `test` splits and all
  * others `train`; list entries must be audio files inside the class folders.
  */
@@ -104,6 +105,8 @@ export async function readAudioFolder(
       }
     }
   }
+  // Paths only: the preprocessor decodes them once, when noise augmentation first needs them.
+  const noise = await backgroundNoiseFiles(root, options.backgroundNoiseDir);
   const indexed = indexLabels(classes, labels);
   const warnings: string[] = [];
   if (indexed.unseen.size) {
@@ -119,7 +122,13 @@ export async function readAudioFolder(
       const key = toKey(root, file);
       if (lists && (lists.get(key) ?? 'train') !== split) continue;
       const speaker = SPEECH_COMMANDS_NAME.exec(path.basename(file))?.[1];
-      examples.push({ path: file, label, ...(speaker ? { speaker } : {}), source: key });
+      examples.push({
+        path: file,
+        label,
+        ...(speaker ? { speaker } : {}),
+        source: key,
+        ...(noise.length ? { noise } : {}),
+      });
     }
   });
   const which = lists ? ` in split '${split}'` : '';

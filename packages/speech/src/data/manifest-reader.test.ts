@@ -177,6 +177,31 @@ describe('speech/manifest', () => {
     await expect(read(noSpeaker, split)).rejects.toThrow(`${noSpeaker}: speakerSplit needs a speaker column`);
   });
 
+  it("labelColumn 'accent' labels rows by the accent column (accents, or accentColumn) as speech/accent-id sets it", async () => {
+    const file = await writeText(
+      path.join(dir, 'accents.csv'),
+      'path,sentence,accents,speaker\naudio/a.wav,yes,scottish,s1\naudio/b.wav,no,indian,s2\n',
+    );
+    const r = await read(file, { labelColumn: 'accent' });
+    expect(r.labels).toEqual(['indian', 'scottish']);
+    expect((await all(r.dataset)).map((e) => [e.label, e.accent, e.transcript])).toEqual([
+      [1, 'scottish', 'yes'],
+      [0, 'indian', 'no'],
+    ]);
+    // A column really named 'accent' is the label itself, whatever accentColumn says.
+    const named = await writeText(
+      path.join(dir, 'accent-named.csv'),
+      'path,accent,region\naudio/a.wav,scottish,north\n',
+    );
+    expect((await read(named, { labelColumn: 'accent', accentColumn: 'region' })).labels).toEqual([
+      'scottish',
+    ]);
+    const none = await writeText(path.join(dir, 'no-accent.csv'), 'path,sentence\naudio/a.wav,yes\n');
+    await expect(read(none, { labelColumn: 'accent' })).rejects.toThrow(
+      `${none}: labelColumn 'accent' needs an accent column ('accent', 'accents' or accentColumn); columns: path, sentence`,
+    );
+  });
+
   it('reads a labelled manifest as transcripts with target: transcript', async () => {
     const file = await writeText(
       path.join(dir, 'both.csv'),
@@ -188,6 +213,12 @@ describe('speech/manifest', () => {
     const [e] = await all(r.dataset);
     expect(e?.label).toBeUndefined();
     expect(e?.transcript).toBe('yes sir');
+    // Upper-case vocabularies (wav2vec2-base-960h): the same clean-up in upper case.
+    const upper = await read(file, { target: 'transcript', normalizeText: 'letters-upper' });
+    expect(upper.labels).toEqual(['<pad>', '<unk>', '|', 'E', 'I', 'R', 'S', 'Y']);
+    expect((await all(upper.dataset))[0]?.transcript).toBe('YES SIR');
+    const raw = await read(file, { target: 'transcript', normalizeText: 'uppercase' });
+    expect((await all(raw.dataset))[0]?.transcript).toBe('YES, SIR');
     const bare = await writeText(path.join(dir, 'bare.csv'), 'path,label\naudio/a.wav,yes\n');
     await expect(read(bare, { target: 'transcript' })).rejects.toThrow(
       /bare\.csv: target 'transcript' needs a transcript column/,

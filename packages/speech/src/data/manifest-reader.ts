@@ -12,7 +12,10 @@ import { normalizeTranscript, transcriptShape } from './transcript-labels.js';
 export const manifestOptions = z.strictObject({
   /** Column with the audio path, relative to `root` (default `path`). */
   pathColumn: z.string().min(1).default('path'),
-  /** Class column (default `label` when present). */
+  /**
+   * Class column (default `label` when present). `accent` or `accents` without such a column
+   * means the accent column (`accentColumn`, else `accent`/`accents`), as for Common Voice.
+   */
   labelColumn: z.string().min(1).optional(),
   /** Transcript column (default `transcript`, `sentence` or `text`, the first present). */
   transcriptColumn: z.string().min(1).optional(),
@@ -41,6 +44,11 @@ const TRANSCRIPT_DEFAULTS = ['transcript', 'sentence', 'text'];
 const ACCENT_DEFAULTS = ['accent', 'accents'];
 const SPEAKER_DEFAULTS = ['speaker', 'speaker_id', 'client_id'];
 
+/** `labelColumn: 'accent'` (or `accents`) names the accent column when the file has no such column. */
+function byAccent(labelColumn: string | undefined, header: readonly string[]): boolean {
+  return (labelColumn === 'accent' || labelColumn === 'accents') && !header.includes(labelColumn);
+}
+
 /**
  * Reads a CSV/TSV manifest of audio files: a path column plus a label column (classification)
  * and/or a transcript column (ASR), with optional accent and speaker columns. Paths are relative
@@ -66,9 +74,15 @@ export async function readManifest(
   });
   const cols = new TableColumns(table, file);
   const pathAt = cols.require(options.pathColumn);
-  const labelAt = cols.pick(options.labelColumn, ['label']);
-  const transcriptAt = cols.pick(options.transcriptColumn, TRANSCRIPT_DEFAULTS);
   const accentAt = cols.pick(options.accentColumn, ACCENT_DEFAULTS);
+  const accentLabels = byAccent(options.labelColumn, table.header);
+  if (accentLabels && accentAt === undefined) {
+    throw new UserError(
+      `${file}: labelColumn '${options.labelColumn}' needs an accent column ('accent', 'accents' or accentColumn); columns: ${cols.names()}`,
+    );
+  }
+  const labelAt = accentLabels ? accentAt : cols.pick(options.labelColumn, ['label']);
+  const transcriptAt = cols.pick(options.transcriptColumn, TRANSCRIPT_DEFAULTS);
   const speakerAt = cols.pick(options.speakerColumn, SPEAKER_DEFAULTS);
   if (labelAt === undefined && transcriptAt === undefined) {
     throw new UserError(

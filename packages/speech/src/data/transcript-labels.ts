@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { buildCharVocabulary, readHfVocabulary } from '../heads/ctc-vocabulary.js';
 
 /** How transcripts are normalised before the vocabulary is built and targets are encoded. */
-export const TEXT_NORMALIZATIONS = ['none', 'lowercase', 'letters'] as const;
+export const TEXT_NORMALIZATIONS = ['none', 'lowercase', 'uppercase', 'letters', 'letters-upper'] as const;
 export type TextNormalization = (typeof TEXT_NORMALIZATIONS)[number];
 
 /** Reader options of transcript (ASR) data, shared by the table readers. */
@@ -16,9 +16,10 @@ export const transcriptShape = {
    */
   vocabulary: z.string().min(1).optional(),
   /**
-   * `none` keeps transcripts as written; `lowercase`; `letters` lowercases and replaces
-   * everything but letters, digits, marks and apostrophes with spaces (the usual wav2vec2
-   * fine-tuning clean-up, so punctuation does not become output classes).
+   * `none` keeps transcripts as written; `lowercase`; `uppercase`; `letters` lowercases and
+   * replaces everything but letters, digits, marks and apostrophes with spaces (the usual wav2vec2
+   * fine-tuning clean-up, so punctuation does not become output classes); `letters-upper` is the
+   * same in upper case, for upper-case vocabularies such as `facebook/wav2vec2-base-960h`'s.
    */
   normalizeText: z.enum(TEXT_NORMALIZATIONS).default('none'),
 };
@@ -26,13 +27,14 @@ export const transcriptShape = {
 /** A transcript under `mode`. */
 export function normalizeTranscript(text: string, mode: TextNormalization): string {
   if (mode === 'none') return text;
-  const lower = text.toLowerCase();
-  if (mode === 'lowercase') return lower;
-  return lower
+  if (mode === 'lowercase') return text.toLowerCase();
+  if (mode === 'uppercase') return text.toUpperCase();
+  const letters = text
     .replace(/[\u2018\u2019\u02bc]/gu, "'")
     .replace(/[^\p{L}\p{M}\p{N}'\s]/gu, ' ')
     .replace(/\s+/gu, ' ')
     .trim();
+  return mode === 'letters-upper' ? letters.toUpperCase() : letters.toLowerCase();
 }
 
 /**

@@ -92,6 +92,24 @@ describe('speech/log-mel', () => {
     expect(Array.from(again.values)).toEqual(Array.from(plain.values));
   });
 
+  it('augments each example of a batch the same whether the batch decodes concurrently or one by one', async () => {
+    const opts = logMelOptions.parse({
+      numMelBins: 20,
+      specAugment: { numFreqMasks: 1, freqMaskParam: 8, numTimeMasks: 1, timeMaskParam: 10 },
+      augment: { speedFactors: [0.9, 1.1], noiseProbability: 1, snrDb: [5, 20] },
+    });
+    const pre = new LogMelPreprocessor(opts, vocab, quiet);
+    // The MP3 decodes in a worker, the WAVs in place: concurrently they finish out of call order.
+    const batch: AudioExample[] = [{ path: mp3 }, { path: short }, { path: long }];
+    const together = { training: true, rng: new Rng(11) };
+    const concurrent = await Promise.all(batch.map((e) => pre.encode(e, together)));
+    const oneByOne = { training: true, rng: new Rng(11) };
+    for (const [i, e] of batch.entries()) {
+      const alone = await pre.encode(e, oneByOne);
+      expect(Array.from(alone.values)).toEqual(Array.from(concurrent[i]!.values));
+    }
+  });
+
   it('reports characters outside the vocabulary once and encodes them as <unk>', async () => {
     const lines: string[] = [];
     const pre = new LogMelPreprocessor(logMelOptions.parse({ numMelBins: 20 }), vocab, (l) => lines.push(l));
@@ -148,6 +166,39 @@ describe('speech/waveform', () => {
     expect(attentionMask.sum().arraySync()).toBe(11200);
     expect(batch.targets!.arraySync()).toEqual([1, 0]);
     tf.dispose([x, attentionMask, batch.targets!]);
+  });
+
+  it("mixes an example's noise recordings (Speech Commands _background_noise_) into training clips", async () => {
+    // A 1 kHz hum longer than a clip may be (maxSeconds), as Speech Commands' 60-95 s ones are.
+    const hum = await writeWavClip(path.join(dir, 'noise', 'hum.wav'), 3, 16000, 1000);
+    const pre = new WaveformPreprocessor(
+      waveformOptions.parse({
+        doNormalize: false,
+        maxSeconds: 1,
+        augment: { noiseProbability: 1, snrDb: [0, 0] },
+      }),
+      ['no', 'yes'],
+      quiet,
+    );
+    const clean = (await pre.encode({ path: long, label: 1 }, eval_)).values;
+    const train = { training: true, rng: new Rng(3) };
+    const noisy = (await pre.encode({ path: long, label: 1, noise: [hum] }, train)).values;
+    const white = (await pre.encode({ path: long, label: 1 }, { training: true, rng: new Rng(3) })).values;
+    // Share of the added signal's energy at 1 kHz: all of it for the hum, little for white noise.
+    const atHum = (x: Float32Array) => {
+      let [c, s, e] = [0, 0, 0];
+      for (let i = 0; i < x.length; i++) {
+        const r = x[i]! - clean[i]!;
+        c += r * Math.cos((2 * Math.PI * 1000 * i) / 16000);
+        s += r * Math.sin((2 * Math.PI * 1000 * i) / 16000);
+        e += r * r;
+      }
+      return (2 * (c * c + s * s)) / (x.length * e);
+    };
+    expect(atHum(noisy)).toBeGreaterThan(0.99);
+    expect(atHum(white)).toBeLessThan(0.05);
+    // Eval never adds noise.
+    expect((await pre.encode({ path: long, label: 1, noise: [hum] }, eval_)).values).toEqual(clean);
   });
 
   it('leaves the mask out for checkpoints trained without one', async () => {

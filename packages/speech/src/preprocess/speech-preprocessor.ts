@@ -4,6 +4,7 @@ import {
   type EncodeContext,
   type JsonValue,
   type PreprocessorInstance,
+  Rng,
   UserError,
   writeJsonAtomic,
 } from '@peftkit/core';
@@ -17,6 +18,12 @@ import { SpeechTargets } from './speech-target.js';
 export const VOCABULARY_FILE = 'vocab.json';
 
 /**
+ * Longest noise recording decoded for augmentation: Speech Commands' are 60-95 s, longer than a
+ * clip may be (`maxSeconds`); this still bounds memory (10 min at 16 kHz is 38 MB).
+ */
+export const NOISE_MAX_SECONDS = 600;
+
+/**
  * What both speech preprocessors share: decode (limits, resampling), waveform augmentation in
  * training, targets, `peftkit predict` inputs, length grouping by duration and the vocabulary
  * file. Subclasses turn samples into model values and collate them.
@@ -26,6 +33,8 @@ export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
 {
   protected readonly targets: SpeechTargets;
   private readonly augment: WaveformAugment | undefined;
+  /** Decoded noise recordings per example `noise` list (one list per dataset folder). */
+  private readonly noiseCache = new WeakMap<readonly string[], Promise<Float32Array[]>>();
 
   constructor(
     readonly options: O,
@@ -49,9 +58,34 @@ export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
   async encode(example: AudioExample, context: EncodeContext): Promise<EncodedSpeech> {
     // The target first: a transcript the vocabulary cannot encode fails before the decode.
     const target = this.targets.encode(example);
+    // A batch's examples are encoded concurrently and their decodes finish in any order, so each
+    // takes its own generator now, before the first await (in batch order): augmentation (and a
+    // feature dither) then replays exactly whatever order the files arrive in.
+    const own: EncodeContext = { ...context, rng: new Rng(context.rng.nextSeed()) };
     let samples = await decodeForModel(example.path, this.options);
-    if (this.augment && context.training) samples = this.augment.apply(samples, context);
-    return { ...this.valuesOf(samples, context), target };
+    if (this.augment && own.training) {
+      const noises = await this.noiseRecordings(example.noise);
+      samples = this.augment.apply(samples, own, noises);
+    }
+    return { ...this.valuesOf(samples, own), target };
+  }
+
+  /**
+   * The example's noise recordings (`AudioExample.noise`) decoded at the model's rate, once per
+   * list; empty (white noise) without a list or when noise augmentation is off. A file that does
+   * not decode is an error naming it.
+   */
+  private noiseRecordings(files: readonly string[] | undefined): Promise<Float32Array[]> {
+    if (!files?.length || !this.options.augment?.noiseProbability) return Promise.resolve([]);
+    let decoded = this.noiseCache.get(files);
+    if (!decoded) {
+      const o = { ...this.options, maxSeconds: Math.max(this.options.maxSeconds, NOISE_MAX_SECONDS) };
+      decoded = Promise.all(files.map((f) => decodeForModel(f, o))).then((all) =>
+        all.filter((n) => n.length > 0),
+      );
+      this.noiseCache.set(files, decoded);
+    }
+    return decoded;
   }
 
   /** An audio file path given to `peftkit predict` (decoded when the batch is encoded). */

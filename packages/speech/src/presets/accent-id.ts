@@ -3,7 +3,9 @@ import { PRESET_FRONT_END, SMALL_SPEECH_ENCODER } from './small-encoder.js';
 
 /**
  * `speech/accent-id`: which accent is spoken. Common Voice data with `labelColumn: accent` (the
- * `accents` field, or group names with `data.options.accentGroups`), held out by whole speakers
+ * `accents` field, or group names with `data.options.accentGroups`), or any CSV/TSV manifest
+ * with an accent and a speaker column (`speech/manifest`: the reader is picked from the data,
+ * a Common Voice TSV or locale folder going to `speech/common-voice`), held out by whole speakers
  * (`speakerSplit`, stratified by accent) so the model cannot recognise voices instead of accents;
  * utterance classification with attentive statistics pooling, LoRA r=8 on attn.q/attn.v with the
  * classifier trained whole, accuracy and macro F1.
@@ -13,10 +15,10 @@ export const accentIdPreset: Preset = {
   domain: 'speech',
   task: 'classification',
   description:
-    'accent identification: Common Voice accents as labels, speaker-disjoint eval, attentive pooling, LoRA r=8 on attn.q/attn.v.',
+    'accent identification: Common Voice or CSV/TSV manifest accents as labels, speaker-disjoint eval, attentive pooling, LoRA r=8 on attn.q/attn.v.',
   config: {
     data: {
-      reader: 'speech/common-voice',
+      // No fixed reader: Common Voice TSVs/folders and plain CSV/TSV manifests both carry accents.
       options: { labelColumn: 'accent', speakerSplit: { evalFraction: 0.1 } },
     },
     preprocess: { id: 'speech/audio', options: { ...PRESET_FRONT_END } },

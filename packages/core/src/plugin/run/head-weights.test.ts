@@ -124,7 +124,7 @@ describe('reuseBaseHeadWeights', () => {
     const bare = path.join(tmp, 'bare');
     await writeCheckpoint(bare, headed(2));
     expect(await reuseBaseHeadWeights(bare, target, ['neg', 'pos'])).toMatch(
-      /the base records no label names \(no labels in peftkit-run.json, no id2label in config.json\)/,
+      /the base records no label names \(no labels in peftkit-run.json, no id2label in config.json, no vocab.json\)/,
     );
     const body = path.join(tmp, 'body-only');
     await fs.mkdir(body);
@@ -135,6 +135,28 @@ describe('reuseBaseHeadWeights', () => {
       `head score: the base ${body} has no weights for it: starting a fresh head`,
     );
     expect(await values(target)).toEqual(before);
+  });
+});
+
+describe('reuseBaseHeadWeights with a token vocabulary', () => {
+  it("reads a base's label names from its vocab.json (HF Wav2Vec2ForCTC) when config.json has no id2label", async () => {
+    const source = headed(3);
+    const dir = path.join(tmp, 'ctc');
+    await writeCheckpoint(dir, source);
+    await fs.writeFile(path.join(dir, 'vocab.json'), JSON.stringify({ '|': 2, '<pad>': 0, a: 1 }));
+    const target = headed(3);
+    expect(await reuseBaseHeadWeights(dir, target, ['<pad>', 'a', '|'])).toBe(
+      "head score: starting from the base's weights in model.safetensors (same labels)",
+    );
+    expect(await values(target)).toEqual(await values(source));
+    expect(await reuseBaseHeadWeights(dir, headed(3), ['<pad>', '|', 'a'])).toBe(
+      "head score: the base head's labels (<pad>, a, |) differ from the run's (<pad>, |, a): starting a fresh head",
+    );
+    // Ids with a gap are not a label list.
+    await fs.writeFile(path.join(dir, 'vocab.json'), JSON.stringify({ '<pad>': 0, a: 1, '|': 3 }));
+    expect(await reuseBaseHeadWeights(dir, headed(3), ['<pad>', 'a', '|'])).toMatch(
+      /the base records no label names/,
+    );
   });
 });
 

@@ -57,7 +57,8 @@ interface HeadTensorSource {
  * `model.safetensors.index.json`: a Hugging Face task model such as `BertForSequenceClassification`
  * keeps `classifier.*` next to `bert.*`). They are used only when their names and shapes match the
  * head exactly and, for a run with labels, the base's label set (its `peftkit-run.json` `labels`,
- * else the `id2label` names of its `config.json`, in id order) equals the run's. Otherwise the
+ * else the `id2label` names of its `config.json`, else the tokens of its HF `vocab.json`, as a
+ * `Wav2Vec2ForCTC`'s `lm_head` outputs them; each in id order) equals the run's. Otherwise the
  * fresh head stays. Returns a one-line note saying which happened and why, or undefined when the
  * head has no weights at all.
  *
@@ -81,7 +82,7 @@ export async function reuseBaseHeadWeights(
     const baseLabels = await baseLabelsOf(baseDir);
     if (baseLabels === undefined) {
       return fresh(
-        `the base records no label names (no labels in ${RUN_FILES.manifest}, no id2label in config.json)`,
+        `the base records no label names (no labels in ${RUN_FILES.manifest}, no id2label in config.json, no ${VOCABULARY_FILE})`,
       );
     }
     if (baseLabels.length !== labels.length) {
@@ -172,7 +173,8 @@ function headerShapes(header: SafetensorsHeader, isHead: (key: string) => boolea
 
 /**
  * The label names of a base checkpoint's head: `labels` of its `peftkit-run.json`, else the values
- * of `id2label` in its `config.json` (Hugging Face), ordered by id. Undefined when neither says.
+ * of `id2label` in its `config.json` (Hugging Face), else the tokens of its `vocab.json`, ordered
+ * by id. Undefined when none says.
  */
 async function baseLabelsOf(baseDir: string): Promise<string[] | undefined> {
   const manifestFile = path.join(baseDir, RUN_FILES.manifest);
@@ -181,14 +183,39 @@ async function baseLabelsOf(baseDir: string): Promise<string[] | undefined> {
     if (Array.isArray(labels)) return labels.map(String);
   }
   const configFile = path.join(baseDir, CHECKPOINT_FILES.config);
-  if (!(await exists(configFile))) return undefined;
-  const id2label = (await readJsonObject(configFile, 'checkpoint config'))['id2label'];
-  if (typeof id2label !== 'object' || id2label === null || Array.isArray(id2label)) return undefined;
-  const entries = Object.entries(id2label as Record<string, unknown>).map(
-    ([id, l]) => [Number(id), String(l)] as const,
-  );
-  if (entries.some(([id]) => !Number.isInteger(id))) return undefined;
-  return entries.sort((a, b) => a[0] - b[0]).map(([, l]) => l);
+  if (await exists(configFile)) {
+    const id2label = (await readJsonObject(configFile, 'checkpoint config'))['id2label'];
+    if (typeof id2label === 'object' && id2label !== null && !Array.isArray(id2label)) {
+      const entries = Object.entries(id2label as Record<string, unknown>).map(
+        ([id, l]) => [Number(id), String(l)] as const,
+      );
+      if (entries.some(([id]) => !Number.isInteger(id))) return undefined;
+      return entries.sort((a, b) => a[0] - b[0]).map(([, l]) => l);
+    }
+  }
+  return vocabularyTokens(path.join(baseDir, VOCABULARY_FILE));
+}
+
+/** Hugging Face's token vocabulary file (`{ token: id }`), whose tokens a CTC or LM head outputs. */
+const VOCABULARY_FILE = 'vocab.json';
+
+/**
+ * The tokens of a flat `vocab.json` (`{ "<pad>": 0, "a": 1, ... }`, as `Wav2Vec2CTCTokenizer`
+ * writes it) in id order, when the ids are exactly 0..n-1; else undefined (absent, nested, or not
+ * a plain id map, like a BPE vocabulary with gaps).
+ */
+async function vocabularyTokens(file: string): Promise<string[] | undefined> {
+  if (!(await exists(file))) return undefined;
+  const vocab = await readJsonObject(file, 'token vocabulary').catch(() => undefined);
+  if (!vocab) return undefined;
+  const tokens: string[] = [];
+  for (const [token, id] of Object.entries(vocab)) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || tokens[id] !== undefined)
+      return undefined;
+    tokens[id] = token;
+  }
+  const n = Object.keys(vocab).length;
+  return tokens.length === n && n > 0 ? tokens : undefined;
 }
 
 /** Up to five items, comma-separated, with a count of the rest. */

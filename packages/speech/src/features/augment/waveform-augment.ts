@@ -22,8 +22,8 @@ export type WaveformAugmentInput = z.input<typeof waveformAugmentConfig>;
 
 /**
  * Speed perturbation then additive noise, drawn from `context.rng` while `context.training`; in
- * evaluation the input itself is returned. Noise comes from `noises` (one recording picked
- * uniformly) or is white when none are given.
+ * evaluation the input itself is returned. Noise comes from the recordings given to `apply`, else
+ * those given to the constructor (one picked uniformly), or is white when there are none.
  *
  * @example
  * const augment = new WaveformAugment({ speedFactors: [0.9, 1, 1.1], noiseProbability: 0.5, snrDb: [5, 20] });
@@ -41,7 +41,11 @@ export class WaveformAugment {
     if (empty >= 0) throw new Error(`WaveformAugment: noise recording ${empty} is empty`);
   }
 
-  apply(waveform: Float32Array, context: AugmentContext): Float32Array {
+  apply(
+    waveform: Float32Array,
+    context: AugmentContext,
+    noises: readonly Float32Array[] = this.noises,
+  ): Float32Array {
     if (!context.training) return waveform;
     const { speedFactors, noiseProbability, snrDb, samplingRate } = this.config;
     const rng = context.rng;
@@ -52,7 +56,7 @@ export class WaveformAugment {
     }
     if (noiseProbability > 0 && rng.next() < noiseProbability) {
       const snr = rng.uniform(snrDb[0], snrDb[1]);
-      const noise = this.noises.length === 0 ? 'white' : this.noises[rng.int(this.noises.length)]!;
+      const noise = noises.length === 0 ? 'white' : noises[rng.int(noises.length)]!;
       out = addNoise(out, snr, noise, rng);
     }
     return out;

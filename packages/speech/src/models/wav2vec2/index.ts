@@ -31,6 +31,7 @@ export {
   resetMmsAdapters,
   saveMmsAdapter,
 } from './mms-adapter.js';
+export { saveRunMmsAdapter } from './mms-run-adapter.js';
 export { buildWav2Vec2Family, HubertModel, Wav2Vec2Model, type Wav2Vec2ModelOptions } from './model.js';
 export { wav2vec2Placement } from './placement.js';
 export { PositionalConvEmbedding, WeightNormConv1d } from './positional-conv.js';

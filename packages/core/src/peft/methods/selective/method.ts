@@ -6,12 +6,7 @@ import { type SelectiveConfig, selectiveConfig } from './config.js';
 import { defineInPlaceMethod } from './in-place.js';
 import { describe, resolveUnion, uniqueParameters } from './select.js';
 
-/**
- * SELECTIVE as a `PeftMethod`: the parameters of the chosen modules train in place (see
- * `in-place.ts` for how several adapters, disabling and unloading stay honest). Saved under
- * `base_model.model.<path>`; loading writes them back into the base.
- */
-export const selectiveMethod: PeftMethod<SelectiveConfig> = defineInPlaceMethod<SelectiveConfig>({
+const inPlace: PeftMethod<SelectiveConfig> = defineInPlaceMethod<SelectiveConfig>({
   peftType: 'SELECTIVE',
   config: selectiveConfig,
   select(ctx, config) {
@@ -38,3 +33,15 @@ export const selectiveMethod: PeftMethod<SelectiveConfig> = defineInPlaceMethod<
     return { params: uniqueParameters(lists), targets: matched.map((m) => m.path) };
   },
 });
+
+/**
+ * SELECTIVE as a `PeftMethod`: the parameters of the chosen modules train in place (see
+ * `in-place.ts` for how several adapters, disabling and unloading stay honest). Saved under
+ * `base_model.model.<path>`; loading writes them back into the base.
+ */
+export const selectiveMethod: PeftMethod<SelectiveConfig> = {
+  ...inPlace,
+  // What trains is always named (`trainableModules`, roles or names; the config refuses none), so
+  // an architecture's default targets ('*': attn.q/attn.v) must never join the selection.
+  defaultTargets: () => undefined,
+};

@@ -1,0 +1,223 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
+import { encodeWav } from './audio/testing/index.js';
+import { speakTones } from './data/testing/index.js';
+import { peftkitJson, peftkitRaw } from './testing/index.js';
+
+/**
+ * `speech/keyword-spotting` and `speech/accent-id` through the real `peftkit` binary: train each
+ * preset (LoRA on attn.q/attn.v, classifier whole) a few epochs on a tiny encoder, `predict` a WAV
+ * and an MP3 (plain and `--json`), and `eval` reproducing the training summary. The "speech" is
+ * tone speech (`speakTones`: each letter a pitch), so the data is generated here in milliseconds.
+ */
+const MP3 = fileURLToPath(new URL('../test-data/audio/tone-440hz-16k-mono-notag.mp3', import.meta.url));
+const RATE = 16_000;
+
+/** A tiny random encoder instead of the presets' d=144 x 4 layers; batches of 4. */
+const TINY = [
+  '--set',
+  'model.config={num_mel_bins: 40, d_model: 32, encoder_layers: 1, encoder_attention_heads: 2, encoder_ffn_dim: 64, dropout: 0}',
+  '--set',
+  'training.batchSize=4',
+  '--set',
+  'training.lr=1e-2',
+];
+
+/** Keywords as tone sequences: 'yes' is the 440 Hz tone of the MP3 fixture. */
+const KEYWORDS: Readonly<Record<string, string>> = { yes: 'a', no: 'c', up: 'bd' };
+const PER_KEYWORD = 12;
+
+/**
+ * Speech Commands layout: `<word>/<speaker hash>_nohash_0.wav`, the 11th speaker of each word in
+ * `validation_list.txt`, the 12th in `testing_list.txt`, one recording in `_background_noise_`
+ * (not a class). Speakers differ by a small pitch factor.
+ */
+async function writeSpeechCommands(root: string): Promise<void> {
+  const validation: string[] = [];
+  const testing: string[] = [];
+  for (const [word, text] of Object.entries(KEYWORDS)) {
+    await fs.mkdir(path.join(root, word), { recursive: true });
+    for (let i = 0; i < PER_KEYWORD; i++) {
+      const name = `${(0x1000000a + i).toString(16)}_nohash_0.wav`;
+      const samples = speakTones(text, RATE, 1 + (i % 3) * 0.02);
+      await fs.writeFile(path.join(root, word, name), encodeWav([samples], RATE, '16'));
+      if (i === PER_KEYWORD - 2) validation.push(`${word}/${name}`);
+      if (i === PER_KEYWORD - 1) testing.push(`${word}/${name}`);
+    }
+  }
+  await fs.mkdir(path.join(root, '_background_noise_'), { recursive: true });
+  const noise = Float32Array.from({ length: RATE }, (_, i) => 0.1 * Math.sin(i * 0.37) * Math.cos(i * 0.011));
+  await fs.writeFile(path.join(root, '_background_noise_', 'hum.wav'), encodeWav([noise], RATE, '16'));
+  await fs.writeFile(path.join(root, 'validation_list.txt'), `${validation.join('\n')}\n`);
+  await fs.writeFile(path.join(root, 'testing_list.txt'), `${testing.join('\n')}\n`);
+}
+
+/** Accents as pitch factors of the same three sentences; four speakers per accent, three clips each. */
+const ACCENTS: Readonly<Record<string, number>> = { us: 1, scottish: 1.25, indian: 0.8 };
+
+/** A CSV manifest (`path,sentence,accent,speaker`) with the clips under `wavs/`. */
+async function writeAccentManifest(root: string): Promise<string> {
+  await fs.mkdir(path.join(root, 'wavs'), { recursive: true });
+  const rows = ['path,sentence,accent,speaker'];
+  for (const [accent, factor] of Object.entries(ACCENTS)) {
+    for (let s = 0; s < 4; s++) {
+      for (let k = 0; k < 3; k++) {
+        const text = ['abcd', 'dcba', 'acbd'][k] as string;
+        const name = `${accent}-${s}-${k}.wav`;
+        const samples = speakTones(text, RATE, factor * (1 + s * 0.01));
+        await fs.writeFile(path.join(root, 'wavs', name), encodeWav([samples], RATE, '16'));
+        rows.push(`wavs/${name},${text},${accent},${accent}-speaker-${s}`);
+      }
+    }
+  }
+  const file = path.join(root, 'accents.csv');
+  await fs.writeFile(file, `${rows.join('\n')}\n`);
+  return file;
+}
+
+interface ClassPrediction {
+  readonly input: string;
+  readonly label: string;
+  readonly probabilities: Record<string, number>;
+}
+
+/**
+ * `predict --json` on `clips` gives each the most probable class with a distribution over the
+ * labels; with `plain`, the human output prints the same labels (one line per clip).
+ */
+async function checkPredictions(
+  expect: ExpectStatic,
+  run: string,
+  clips: readonly string[],
+  labels: readonly string[],
+  plain?: 'plain',
+) {
+  const [json, text] = await Promise.all([
+    peftkitJson(['predict', '--json', '--adapter', run, ...clips]),
+    plain ? peftkitRaw(['predict', '--adapter', run, ...clips]) : undefined,
+  ]);
+  const predictions = json['predictions'] as ClassPrediction[];
+  expect(predictions.map((p) => p.input)).toEqual(clips);
+  for (const p of predictions) {
+    expect(Object.keys(p.probabilities).sort()).toEqual([...labels]);
+    const sum = Object.values(p.probabilities).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 5);
+    const best = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1])[0]?.[0];
+    expect(p.label).toBe(best);
+  }
+  if (!text) return predictions;
+  expect(text.code).toBe(0);
+  const lines = text.stdout.trim().split('\n');
+  expect(lines).toHaveLength(clips.length);
+  lines.forEach((line, i) => {
+    const [input, label] = line.split('\t');
+    expect(input).toBe(clips[i]);
+    expect(label).toBe(predictions[i]?.label);
+  });
+  return predictions;
+}
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-speech-cls-'));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+// The two presets run side by side: most of each step is a child process starting up.
+describe.concurrent('peftkit CLI: speech classification presets', () => {
+  it('speech/keyword-spotting: Speech Commands folder with split lists and _background_noise_; predict WAV and MP3; eval reproduces', async ({
+    expect,
+  }) => {
+    const data = path.join(tmp, 'speech_commands');
+    await writeSpeechCommands(data);
+    const out = path.join(tmp, 'kws');
+    const trained = await peftkitJson([
+      'train',
+      '--json',
+      '--preset',
+      'speech/keyword-spotting',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--epochs',
+      '4',
+      '--seed',
+      '1',
+      ...TINY,
+    ]);
+    expect(trained['kind']).toBe('adapter');
+    // Sub-folders are the classes, sorted; the noise folder is not one.
+    expect(trained['labels']).toEqual(['no', 'up', 'yes']);
+    const summary = trained['summary'] as { finalMetrics: Record<string, number>; finalTrainLoss: number };
+    // Three balanced classes start at ln 3 = 1.10; the preset's LoRA + classifier learns the tones.
+    expect(summary.finalTrainLoss).toBeLessThan(0.8);
+    const adapterConfig = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8'));
+    expect(adapterConfig['peft_type']).toBe('LORA');
+    // The utterance head (HF Wav2Vec2ForSequenceClassification names) is trained whole.
+    expect(adapterConfig['modules_to_save']).toEqual(['projector', 'classifier']);
+
+    const wav = path.join(data, 'yes', `${(0x1000000a + PER_KEYWORD - 1).toString(16)}_nohash_0.wav`);
+    const [, evaluated, tested] = await Promise.all([
+      checkPredictions(expect, out, [wav, MP3], ['no', 'up', 'yes'], 'plain'),
+      // Without --split: the validation list, as training scored it.
+      peftkitJson(['eval', '--json', '--adapter', out, '--data', data]),
+      peftkitJson(['eval', '--json', '--adapter', out, '--data', data, '--split', 'test']),
+    ]);
+    expect(evaluated['examples']).toBe(3);
+    const again = evaluated['metrics'] as Record<string, number>;
+    for (const m of ['accuracy', 'macro_f1', 'loss'])
+      expect(again[m]).toBeCloseTo(summary.finalMetrics[m] as number, 5);
+    expect(tested['split']).toBe('test');
+    expect(tested['examples']).toBe(3);
+    console.log(
+      `keyword spotting: train loss ${summary.finalTrainLoss}, validation accuracy ${again['accuracy']}, test accuracy ${(tested['metrics'] as Record<string, number>)['accuracy']}`,
+    );
+  }, 300_000);
+
+  it('speech/accent-id: a CSV manifest with accent and speaker columns, speaker-disjoint eval; predict; eval reproduces', async ({
+    expect,
+  }) => {
+    const manifest = await writeAccentManifest(path.join(tmp, 'accents'));
+    const out = path.join(tmp, 'accent-id');
+    const trained = await peftkitJson([
+      'train',
+      '--json',
+      '--preset',
+      'speech/accent-id',
+      '--data',
+      manifest,
+      '--out',
+      out,
+      '--epochs',
+      '2',
+      '--seed',
+      '1',
+      ...TINY,
+    ]);
+    expect(trained['kind']).toBe('adapter');
+    expect(trained['labels']).toEqual(['indian', 'scottish', 'us']);
+    const run = JSON.parse(await fs.readFile(path.join(out, 'peftkit-run.json'), 'utf8'));
+    // The preset leaves the reader to the data: a CSV is a speech/manifest.
+    expect(run['reader']).toBe('speech/manifest');
+    expect(run['head']['config']).toMatchObject({ pooling: 'attentive' });
+    const summary = trained['summary'] as { finalMetrics: Record<string, number>; finalTrainLoss: number };
+    expect(Number.isFinite(summary.finalTrainLoss)).toBe(true);
+
+    const clip = path.join(tmp, 'accents', 'wavs', 'scottish-3-0.wav');
+    const [, evaluated] = await Promise.all([
+      checkPredictions(expect, out, [clip, MP3], ['indian', 'scottish', 'us']),
+      peftkitJson(['eval', '--json', '--adapter', out, '--data', manifest]),
+    ]);
+    // speakerSplit evalFraction 0.1 of 12 clips per accent: one whole speaker (3 clips) each.
+    expect(evaluated['examples']).toBe(9);
+    const again = evaluated['metrics'] as Record<string, number>;
+    for (const m of ['accuracy', 'macro_f1', 'loss'])
+      expect(again[m]).toBeCloseTo(summary.finalMetrics[m] as number, 5);
+  }, 300_000);
+});
