@@ -38,7 +38,7 @@ export interface BaseRecord {
   readonly steps: number;
   readonly batchSize: number;
   readonly trainSeconds: number;
-  /** Synthesis wall time of the source corpus (0 when it came from the cache). */
+  /** Synthesis wall time of the source corpus (by the run that wrote it, when it came from the cache). */
   readonly synthSeconds: number;
   readonly sourceAccent: string;
   readonly voice: string;

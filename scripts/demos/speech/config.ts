@@ -50,7 +50,7 @@ export const BASE_MODEL = {
 /** How the committed base (`scripts/demos/speech/base/`) was made; `--pretrain` repeats it. */
 export const BASE_RECIPE = {
   preset: 'speech/accent-adaptation',
-  steps: 600,
+  steps: 800,
   batchSize: 16,
   lr: 2e-3,
   seed: 42,
@@ -103,7 +103,7 @@ export function pretrainConfig(steps: number): Record<string, unknown> {
       warmupRatio: 0.1,
       metrics: ['cer', 'wer'],
       logEvery: 20,
-      evalEvery: { steps: Math.max(1, Math.min(200, steps)) },
+      evalEvery: { steps: Math.max(1, Math.min(100, steps)) },
     },
   };
 }

@@ -49,12 +49,13 @@ export async function cachedAccentCorpus(
   await fs.mkdir(cacheDir, { recursive: true });
   const t0 = performance.now();
   let counts: CorpusCounts = {};
+  let synthSeconds = 0;
   await writeDirAtomic(dir, async (tmp) => {
     counts = await writeAccentCorpus(tmp, { ...options, onClip: progressLog(name, options, log) });
-    const synthSeconds = (performance.now() - t0) / 1000;
+    synthSeconds = (performance.now() - t0) / 1000;
     await writeJsonAtomic(path.join(tmp, MANIFEST), { options, counts, synthSeconds });
   });
-  return { dir, counts, reused: false, synthSeconds: (performance.now() - t0) / 1000 };
+  return { dir, counts, reused: false, synthSeconds };
 }
 
 /** A log line every 25 clips, so a long synthesis shows it is alive. */

@@ -139,7 +139,7 @@ async function pretrainBase(
     steps: result.summary.steps,
     batchSize: BASE_RECIPE.batchSize,
     trainSeconds,
-    synthSeconds: source.reused ? 0 : source.synthSeconds,
+    synthSeconds: source.synthSeconds,
     sourceAccent: SOURCE_ACCENT.accent,
     voice: SOURCE_ACCENT.voice,
     sourceCer: final['cer'] ?? null,
