@@ -1,4 +1,4 @@
-import { type DemoAccent, DEMO_ACCENTS, type SplitSpeakers } from './accent-corpus.js';
+import { DEMO_ACCENTS, type DemoAccent, type SplitSpeakers } from './accent-corpus.js';
 
 const accent = (name: string): DemoAccent => {
   const found = DEMO_ACCENTS.find((a) => a.accent === name);
@@ -68,7 +68,12 @@ export const BASE_RECIPE = {
  */
 export const DEFAULT_BUDGET: SpeechDemoBudget = {
   target: { speakers: { train: 6, dev: 1, test: 2 }, clipsPerSpeaker: 10, noiseSnrDb: [15, 35], seed: 21 },
-  sourceTest: { speakers: { train: 0, dev: 0, test: 2 }, clipsPerSpeaker: 12, noiseSnrDb: [15, 35], seed: 22 },
+  sourceTest: {
+    speakers: { train: 0, dev: 0, test: 2 },
+    clipsPerSpeaker: 12,
+    noiseSnrDb: [15, 35],
+    seed: 22,
+  },
   adaptSteps: 80,
   batchSize: 8,
   seed: BASE_RECIPE.seed,

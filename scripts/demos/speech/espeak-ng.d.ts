@@ -8,10 +8,7 @@ declare module 'espeak-ng' {
     readonly print?: (line: string) => void;
     readonly printErr?: (line: string) => void;
     /** Emscripten's hook: instantiate the wasm ourselves (from a module compiled once). */
-    readonly instantiateWasm?: (
-      imports: object,
-      done: (instance: object, module: object) => void,
-    ) => object;
+    readonly instantiateWasm?: (imports: object, done: (instance: object, module: object) => void) => object;
   }
   export default function ESpeakNg(options: ESpeakNgOptions): Promise<ESpeakNgModule>;
 }

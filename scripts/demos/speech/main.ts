@@ -18,7 +18,9 @@ ${commonDemoUsage('speech')}
   skips synthesis.`;
 
 /** What tests change besides flags: a tiny budget, other rows, another base, no progress output. */
-export type SpeechDemoOverrides = Partial<Pick<SpeechDemoOptions, 'budget' | 'methods' | 'progress' | 'base'>>;
+export type SpeechDemoOverrides = Partial<
+  Pick<SpeechDemoOptions, 'budget' | 'methods' | 'progress' | 'base'>
+>;
 
 /** `pnpm demo speech [...]`: runs the demo, prints the table (or JSON), updates docs/results.md. */
 export async function speechDemoMain(

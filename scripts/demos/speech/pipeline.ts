@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPeftkit, initBackend } from '@peftkit/core';
 import { speechPlugin } from '@peftkit/speech/plugin';
-import { type CliStep, stepCommand } from '../cli-step.js';
+import type { CliStep } from '../cli-step.js';
 import type { DemoRunOptions } from '../demo-cli.js';
 import { type MachineInfo, machineInfo } from '../machine.js';
 import { seconds, stepTrainer, type Train } from '../train-step.js';
@@ -201,12 +201,16 @@ export async function runSpeechDemo(o: SpeechDemoOptions): Promise<SpeechDemoRep
     ['target', target],
     ['source-test', sourceTest],
   ] as const) {
-    log(`demo: ${name} corpus ${c.reused ? 'reused from the cache' : `synthesised in ${c.synthSeconds.toFixed(1)} s`}`);
+    log(
+      `demo: ${name} corpus ${c.reused ? 'reused from the cache' : `synthesised in ${c.synthSeconds.toFixed(1)} s`}`,
+    );
   }
   const configFile = path.join(work, 'adapt-config.json');
   await writeConfigFile(configFile, adaptConfig(budget, path.join(base.dir, 'vocab.json')));
 
-  log(`demo: [3/3] adapting to ${TARGET_ACCENT.accent} (${budget.adaptSteps} steps each), scoring held-out speakers`);
+  log(
+    `demo: [3/3] adapting to ${TARGET_ACCENT.accent} (${budget.adaptSteps} steps each), scoring held-out speakers`,
+  );
   const results: MethodResult[] = [];
   for (const method of o.methods ?? DEMO_METHODS) {
     const r = await runMethod(host, method, {
@@ -223,9 +227,7 @@ export async function runSpeechDemo(o: SpeechDemoOptions): Promise<SpeechDemoRep
     results.push(r);
     if (r.command) commands.push(r.command);
     if (r.status === 'ok') {
-      log(
-        `demo: ${method.id}: CER ${r.target?.cer?.toFixed(3)} target, ${r.source?.cer?.toFixed(3)} source`,
-      );
+      log(`demo: ${method.id}: CER ${r.target?.cer?.toFixed(3)} target, ${r.source?.cer?.toFixed(3)} source`);
     } else log(`demo: ${method.id}: skipped (${r.reason})`);
   }
   return {
@@ -237,7 +239,10 @@ export async function runSpeechDemo(o: SpeechDemoOptions): Promise<SpeechDemoRep
     sourceAccent: SOURCE_ACCENT,
     targetAccent: TARGET_ACCENT,
     base,
-    corpora: { target: corpusReport(target, TARGET_ACCENT), sourceTest: corpusReport(sourceTest, SOURCE_ACCENT) },
+    corpora: {
+      target: corpusReport(target, TARGET_ACCENT),
+      sourceTest: corpusReport(sourceTest, SOURCE_ACCENT),
+    },
     results,
     commands,
     wallTimeSeconds: seconds(started),

@@ -77,7 +77,13 @@ export async function runMethod(
   };
   const outcome = await trainOrSkip(c.train, step);
   if ('skipped' in outcome) {
-    return { ...skippedRow(method, outcome.skipped), lr: method.lr ?? null, target: null, source: null, devCer: null };
+    return {
+      ...skippedRow(method, outcome.skipped),
+      lr: method.lr ?? null,
+      target: null,
+      source: null,
+      devCer: null,
+    };
   }
   const row = await trainedRow(method, outcome.trained);
   const dir = outcome.trained.result.outputDir;
