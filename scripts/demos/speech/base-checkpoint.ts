@@ -103,13 +103,33 @@ speech.
 `;
 }
 
+/** `value` with every string path under `root` made relative to it (no machine paths committed). */
+export function relativePaths(value: unknown, root: string): unknown {
+  if (typeof value === 'string') {
+    return value.startsWith(`${root}${path.sep}`) ? path.relative(root, value) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => relativePaths(v, root));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, relativePaths(v, root)]));
+  }
+  return value;
+}
+
 /**
  * Copies a pretraining run's base files with the record and a README into `target`, replacing it
- * atomically.
+ * atomically. Absolute paths under `root` in the run manifest become relative to it.
  */
-export async function saveBase(runDir: string, record: BaseRecord, target: string): Promise<void> {
+export async function saveBase(
+  runDir: string,
+  record: BaseRecord,
+  target: string,
+  root: string,
+): Promise<void> {
   await writeDirAtomic(target, async (tmp) => {
     for (const f of BASE_FILES) await fs.copyFile(path.join(runDir, f), path.join(tmp, f));
+    const manifest = path.join(tmp, 'peftkit-run.json');
+    const run = JSON.parse(await fs.readFile(manifest, 'utf8')) as unknown;
+    await fs.writeFile(manifest, `${JSON.stringify(relativePaths(run, root), null, 2)}\n`);
     await writeJsonAtomic(path.join(tmp, RECORD_FILE), record);
     await fs.writeFile(path.join(tmp, 'README.md'), baseReadme(record));
   });

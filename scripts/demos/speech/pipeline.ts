@@ -180,7 +180,7 @@ export async function runSpeechDemo(o: SpeechDemoOptions): Promise<SpeechDemoRep
     const made = await pretrainBase(train, { work, cacheDir, budget, cwd, machine, command, log });
     commands.push(made.command);
     if (o.saveBase) {
-      await saveBase(made.dir, made.record, path.resolve(o.saveBase));
+      await saveBase(made.dir, made.record, path.resolve(o.saveBase), cwd);
       log(`demo: saved the base to ${path.relative(cwd, path.resolve(o.saveBase))}`);
     }
     base = { dir: made.dir, pretrainedNow: true, record: made.record };
