@@ -10,8 +10,9 @@ const accent = (name: string): DemoAccent => {
 export const SOURCE_ACCENT: DemoAccent = accent('England English');
 
 /**
- * The accent the rows adapt to: of the other three voices, the one the base recognised worst
- * zero-shot when the base was made (see the base's `pretraining.json`), so adaptation has room.
+ * The accent the rows adapt to. The committed base's zero-shot CER on 24 held-out clips per accent
+ * was 6.8% on its own England English and 26.4% Scottish, 27.4% Caribbean, 31.1% United States
+ * English: every other voice leaves room to adapt; Scottish keeps the story in the British Isles.
  */
 export const TARGET_ACCENT: DemoAccent = accent('Scottish English');
 
@@ -63,8 +64,9 @@ export const BASE_RECIPE = {
 } as const;
 
 /**
- * The default budget, about 4 minutes on 2 cores: 60 target-accent clips (6 speakers) to adapt
- * on, 24 test clips (2 other speakers) per accent to score.
+ * The default budget: 60 target-accent clips (6 speakers) to adapt on, 10 dev clips, 20 test clips
+ * (2 other speakers) of the target and 24 of the source accent to score; 80 steps of batch 8
+ * (~11 epochs) per row.
  */
 export const DEFAULT_BUDGET: SpeechDemoBudget = {
   target: { speakers: { train: 6, dev: 1, test: 2 }, clipsPerSpeaker: 10, noiseSnrDb: [15, 35], seed: 21 },
