@@ -21,6 +21,11 @@ export const DEMOS: Readonly<Record<string, Demo>> = {
       'a cart-pole swing-up policy meets a motor half as strong: zero-shot vs head only, LoRA, IA3, bottleneck, full',
     run: async (args) => (await import('./robotics/main.js')).roboticsDemoMain(args),
   },
+  speech: {
+    summary:
+      'a speech recogniser meets a new (synthetic) accent: zero-shot vs LoRA, MMS-style bottleneck, IA3, full',
+    run: async (args) => (await import('./speech/main.js')).speechDemoMain(args),
+  },
 };
 
 export const DEFAULT_DEMO = 'nlp';

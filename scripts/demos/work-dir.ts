@@ -8,13 +8,16 @@ const MARKER = '.peftkit-demo';
 /**
  * Empties `dir` for a fresh demo run: refuses a non-empty directory the demos did not write
  * (a mistyped `--work` must never delete someone's files), then recreates it with the marker.
+ * Entries named in `keep` (a cache a rerun reuses) survive.
  */
-export async function prepareWorkDir(dir: string, demo: string): Promise<void> {
+export async function prepareWorkDir(dir: string, demo: string, keep: readonly string[] = []): Promise<void> {
   const entries = await fs.readdir(dir).catch(() => [] as string[]);
   if (entries.length && !entries.includes(MARKER)) {
     throw new UserError(`${dir} exists and was not written by the demo; choose another --work dir`);
   }
-  await fs.rm(dir, { recursive: true, force: true });
+  for (const entry of entries) {
+    if (!keep.includes(entry)) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+  }
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, MARKER), `written by \`pnpm demo ${demo}\`; safe to delete\n`);
 }

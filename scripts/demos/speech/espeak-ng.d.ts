@@ -7,6 +7,8 @@ declare module 'espeak-ng' {
     readonly arguments: readonly string[];
     readonly print?: (line: string) => void;
     readonly printErr?: (line: string) => void;
+    /** Emscripten's hook: instantiate the wasm ourselves (from a module compiled once). */
+    readonly instantiateWasm?: (imports: object, done: (instance: object, module: object) => void) => object;
   }
   export default function ESpeakNg(options: ESpeakNgOptions): Promise<ESpeakNgModule>;
 }
