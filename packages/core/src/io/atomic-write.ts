@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { attachPath } from './storage-error.js';
 
 /** Bytes or text accepted by the atomic writers; text is written as UTF-8. */
 export type FileData = Uint8Array | string;
@@ -46,7 +47,7 @@ export async function writeFileAtomic(
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
+    throw attachPath(err, target);
   }
   await syncDir(path.dirname(target));
 }
@@ -85,7 +86,7 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
     await syncTree(tmp);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw err;
+    throw attachPath(err, target);
   }
   const existing = await fs.lstat(target).catch(() => undefined);
   if (existing && !existing.isDirectory()) {

@@ -39,7 +39,8 @@ export async function restoreSession(
     const msg = `resume: ${dir} was written with different settings (${configDiff(s.config, t.config).join(', ')})`;
     if (t.strict) {
       throw new Error(
-        `${msg}; the run would not continue as it started. Pass strictResume: false to resume anyway`,
+        `${msg}; the run would not continue as it started. To resume anyway, set strictResume: false ` +
+          '(peftkit CLI: --set training.strictResume=false)',
       );
     }
     t.log(`warning: ${msg}`);
