@@ -15,7 +15,7 @@ const exitCodeOf = (s: TrainSignal) => (s === 'SIGINT' ? EXIT.sigint : EXIT.sigt
  * one exits at once with 130/143, as a shell user pressing Ctrl-C twice expects.
  */
 export async function withInterrupts<T>(
-  ctx: CliContext,
+  ctx: Pick<CliContext, 'log'>,
   run: (signal: AbortSignal) => Promise<T>,
 ): Promise<{ result: T; signal: TrainSignal | undefined }> {
   const controller = new AbortController();

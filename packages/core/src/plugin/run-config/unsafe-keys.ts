@@ -11,7 +11,7 @@ export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'construct
  */
 export function assertNoUnsafeKeys(value: unknown, where: string, at: readonly string[] = []): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => assertNoUnsafeKeys(v, where, [...at, String(i)]));
+    for (const [i, v] of value.entries()) assertNoUnsafeKeys(v, where, [...at, String(i)]);
     return;
   }
   if (!isPlainObject(value)) return;

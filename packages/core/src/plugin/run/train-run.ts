@@ -10,7 +10,6 @@ import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
-import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
 import { applyPeft } from './build-model.js';
