@@ -47,7 +47,7 @@ export async function writeFileAtomic(
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw attachPath(err, target);
+    throw attachPath(err, target, tmp);
   }
   await syncDir(path.dirname(target));
 }
@@ -80,13 +80,15 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
   const parent = path.dirname(path.resolve(target));
   await fs.mkdir(parent, { recursive: true });
   const tmp = tempSiblingPath(target);
-  await fs.mkdir(tmp);
+  await fs.mkdir(tmp).catch((err: unknown) => {
+    throw attachPath(err, target, tmp);
+  });
   try {
     await fill(tmp);
     await syncTree(tmp);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw attachPath(err, target);
+    throw attachPath(err, target, tmp);
   }
   const existing = await fs.lstat(target).catch(() => undefined);
   if (existing && !existing.isDirectory()) {

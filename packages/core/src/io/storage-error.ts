@@ -18,8 +18,9 @@ export function isStorageError(err: unknown): err is NodeJS.ErrnoException {
  * handle carry no path ("ENOSPC: no space left on device, write"), so the caller's target is
  * attached. Returns `err` for rethrowing.
  */
-export function attachPath(err: unknown, target: string): unknown {
-  if (isStorageError(err) && !err.path) err.path = target;
+export function attachPath(err: unknown, target: string, tempPath?: string): unknown {
+  // The hidden temp sibling of an atomic write means nothing to the user: name the target.
+  if (isStorageError(err) && (!err.path || err.path === tempPath)) err.path = target;
   return err;
 }
 
