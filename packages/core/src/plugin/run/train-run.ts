@@ -4,6 +4,7 @@ import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
 import type { TrainSummary } from '../../train/report/summary.js';
 import { recoverCheckpoints } from '../../train/trainer/checkpoint-recovery.js';
+import type { TrainerCallback } from '../../train/trainer/callbacks.js';
 import type { FitOptions } from '../../train/trainer/fit-options.js';
 import { Trainer } from '../../train/trainer/trainer.js';
 import { headForward } from '../head.js';
@@ -36,6 +37,8 @@ export interface TrainRunOptions {
   readonly signal?: AbortSignal;
   /** Command name for messages (`train`, `pretrain`). */
   readonly command?: string;
+  /** Trainer hooks (progress probes, custom stops). */
+  readonly callbacks?: readonly TrainerCallback[];
 }
 
 export interface TrainRunResult {
@@ -205,6 +208,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       ...(o.resumeFrom ? { resumeFrom: o.resumeFrom } : {}),
       ...(t.strictResume !== undefined ? { strictResume: t.strictResume } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.callbacks ? { callbacks: o.callbacks } : {}),
       progress: o.progress ?? 'auto',
       runName: path.basename(out),
     }).fit();
