@@ -13,7 +13,7 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '8' },
     'kill-steps': { type: 'string', default: '60' },
     seed: { type: 'string', default: '1' },
-    'max-rss-growth-mb': { type: 'string', default: '64' },
+    'max-rss-growth-mb': { type: 'string', default: '32' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -22,8 +22,9 @@ const num = (k: keyof typeof values) => Number(values[k]);
 const soak = await trainSoak({ steps: num('steps') });
 process.stderr.write(
   `train soak: ${soak.steps} steps in ${soak.seconds.toFixed(1)} s (${soak.stepsPerSecond.toFixed(1)} it/s, ${soak.backend}); ` +
-    `live tensors drift ${soak.tensorDrift} (${soak.samples[0]?.numTensors} at step ${soak.samples[0]?.step}); ` +
-    `RSS ${soak.samples[0]?.rssMB.toFixed(0)} -> ${soak.samples.at(-1)?.rssMB.toFixed(0)} MB (growth ${soak.rssGrowthMB.toFixed(1)} MB, peak ${soak.rssPeakMB.toFixed(0)} MB)\n`,
+    `live tensors ${soak.samples[0]?.numTensors} at step ${soak.samples[0]?.step}, growth ${soak.tensorGrowth} (min ${soak.tensorMin}); ` +
+    `after full GCs: RSS ${soak.samples[0]?.rssMB.toFixed(1)} -> ${soak.samples.at(-1)?.rssMB.toFixed(1)} MB (peak ${soak.rssPeakMB.toFixed(1)}), ` +
+    `V8 heap ${soak.samples[0]?.heapMB.toFixed(1)} -> ${soak.samples.at(-1)?.heapMB.toFixed(1)} MB\n`,
 );
 const loop = await killLoop({ steps: num('kill-steps'), kills: num('kills'), seed: num('seed') });
 process.stderr.write(
@@ -33,7 +34,7 @@ process.stderr.write(
       .join(', ')} (${loop.seconds.toFixed(0)} s)\n`,
 );
 const failures = [
-  ...(soak.tensorDrift !== 0 ? [`live tensor count drifted by ${soak.tensorDrift}`] : []),
+  ...(soak.tensorGrowth !== 0 ? [`live tensor count grew by ${soak.tensorGrowth}`] : []),
   ...(soak.rssGrowthMB > num('max-rss-growth-mb')
     ? [`RSS grew ${soak.rssGrowthMB.toFixed(1)} MB (> ${num('max-rss-growth-mb')} MB)`]
     : []),

@@ -11,7 +11,7 @@ describe('train soak (short)', () => {
     const r = await trainSoak({ steps: 150, sampleEvery: 20, warmupSteps: 30, evalEvery: 50 });
     expect(r.steps).toBe(150);
     expect(r.samples.length).toBe(7);
-    expect(r.tensorDrift).toBe(0);
-    expect(r.rssGrowthMB).toBeLessThan(64);
+    expect(r.tensorGrowth).toBe(0);
+    expect(r.rssGrowthMB).toBeLessThan(32);
   });
 });
