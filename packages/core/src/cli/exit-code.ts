@@ -1,6 +1,7 @@
 import { isStorageError, storageErrorMessage } from '../io/storage-error.js';
 import { UserError } from '../plugin/user-error.js';
 import { DataError } from '../train/data/data-error.js';
+import { ResumeMismatchError } from '../train/trainer/errors.js';
 
 /** Exit codes of `peftkit` (docs/cli.md#exit-codes). */
 export const EXIT = { ok: 0, failure: 1, user: 2, sigint: 130, sigterm: 143 } as const;
@@ -21,7 +22,9 @@ export function classifyError(err: unknown): ClassifiedError {
   const raw = err instanceof Error ? err.message : String(err);
   const message = raw.replace(/\s*\n\s*/g, '; ');
   if (err instanceof UserError) return { code: err.exitCode, message, userCaused: true };
-  if (err instanceof DataError) return { code: EXIT.user, message, userCaused: true };
+  if (err instanceof DataError || err instanceof ResumeMismatchError) {
+    return { code: EXIT.user, message, userCaused: true };
+  }
   if (isStorageError(err)) return { code: EXIT.user, message: storageErrorMessage(err), userCaused: true };
   const storage = findCause(err, isStorageError);
   if (storage) return { code: EXIT.user, message: storageErrorMessage(storage), userCaused: true };

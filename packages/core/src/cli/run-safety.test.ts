@@ -150,8 +150,10 @@ describe('failed runs are marked and recoverable', () => {
     await ok(['train', '--preset', 'toy/basic', '--out', out, '--max-steps', '4']);
     // Another lr changes the trajectory: the strict resume check fails after the manifest was touched.
     const r = await cli(['train', '--resume', out, '--max-steps', '8', '--set', 'training.lr=0.5']);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('--set training.strictResume=false');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^peftkit: resume: .* was written with different settings \(optimizer\); .*\(peftkit CLI: --set training.strictResume=false\)$/,
+    );
     expect((await manifestOf(out)).status).toBe('complete');
     // The option the hint names is accepted and resumes.
     const loose = await ok([
@@ -166,6 +168,28 @@ describe('failed runs are marked and recoverable', () => {
       'training.strictResume=false',
     ]);
     expect((loose['summary'] as { resumedFromStep: number; steps: number }).steps).toBe(6);
+  });
+
+  it('a run another live process is training is refused, with or without --resume', async () => {
+    const out = path.join(tmp, 'busy');
+    await ok(['train', '--preset', 'toy/basic', '--out', out, '--max-steps', '2']);
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'peftkit-run.json'), 'utf8'));
+    // The test runner's parent process stands in for a concurrent trainer on this host.
+    const owner = { pid: process.ppid, host: os.hostname() };
+    await fs.writeFile(
+      path.join(out, 'peftkit-run.json'),
+      JSON.stringify({ ...manifest, status: 'running', owner }),
+    );
+    for (const argv of [
+      ['train', '--preset', 'toy/basic', '--out', out],
+      ['train', '--resume', out, '--max-steps', '4'],
+    ]) {
+      const r = await cli(argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `peftkit: ${out} already holds a run that process ${owner.pid} on ${owner.host} is training; wait for it or choose another --out\n`,
+      );
+    }
   });
 
   it('leftovers of a kill between the renames of a save are recovered (.last.old-*) or removed', async () => {

@@ -35,6 +35,15 @@ function ownerMayBeAlive(m: RunManifest): boolean {
   }
 }
 
+/** Refuses a run another live process is training (a second writer would corrupt it). */
+export function assertNotTrainingElsewhere(out: string, prior: RunManifest): void {
+  if (prior.status === 'running' && ownerMayBeAlive(prior)) {
+    throw new UserError(
+      `${out} already holds a run that process ${prior.owner?.pid} on ${prior.owner?.host} is training; wait for it or choose another --out`,
+    );
+  }
+}
+
 function describeStop(m: RunManifest): string {
   if (m.status === 'running') return 'was killed';
   const why = m.failure ? `: ${m.failure.reason}` : '';
@@ -48,13 +57,8 @@ function describeStop(m: RunManifest): string {
  * returned note says so. Anything else is refused with the command that continues it.
  */
 export async function restartOrRefuse(out: string, shownOut: string, prior: RunManifest): Promise<string> {
+  assertNotTrainingElsewhere(out, prior);
   const step = await lastCheckpointStep(out);
-  const alive = prior.status === 'running' && ownerMayBeAlive(prior);
-  if (alive) {
-    throw new UserError(
-      `${out} already holds a run that process ${prior.owner?.pid} on ${prior.owner?.host} is training; wait for it or choose another --out`,
-    );
-  }
   if (step === null && prior.status !== 'complete') {
     await fs.rm(path.join(out, 'checkpoints'), { recursive: true, force: true });
     await fs.rm(path.join(out, 'summary.json'), { force: true });

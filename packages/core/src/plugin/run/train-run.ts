@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
 import type { TrainSummary } from '../../train/report/summary.js';
-import { recoverCheckpoints } from '../../train/trainer/checkpoint-recovery.js';
 import type { TrainerCallback } from '../../train/trainer/callbacks.js';
+import { recoverCheckpoints } from '../../train/trainer/checkpoint-recovery.js';
 import type { FitOptions } from '../../train/trainer/fit-options.js';
 import { Trainer } from '../../train/trainer/trainer.js';
 import { headForward } from '../head.js';
@@ -19,7 +19,13 @@ import { assertTrainOutDir } from './output-dir.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
 import { RUN_FILES } from './run-files.js';
-import { currentOwner, failureRecord, nothingToResume, restartOrRefuse } from './run-lifecycle.js';
+import {
+  assertNotTrainingElsewhere,
+  currentOwner,
+  failureRecord,
+  nothingToResume,
+  restartOrRefuse,
+} from './run-lifecycle.js';
 import { type RunKind, type RunManifest, readRunManifest, writeRunManifest } from './run-manifest.js';
 
 export interface TrainRunOptions {
@@ -79,7 +85,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   if (prior && !o.resumeFrom) {
     log(await restartOrRefuse(out, o.outDir, prior));
     prior = undefined;
-  }
+  } else if (prior) assertNotTrainingElsewhere(out, prior);
   const ownBase =
     kind === 'adapter' && prior?.base === RUN_FILES.baseDir ? path.join(out, RUN_FILES.baseDir) : undefined;
   const prepared = await prepareRun(host, config, {

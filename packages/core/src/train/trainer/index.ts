@@ -7,7 +7,7 @@ export {
   type TrainerControl,
 } from './callbacks.js';
 export { readTrainerState, resolveCheckpointDir } from './checkpoint-io.js';
-export { TrainingDivergedError } from './errors.js';
+export { ResumeMismatchError, TrainingDivergedError } from './errors.js';
 export { type EvaluateOptions, evaluate } from './evaluate.js';
 export type {
   EarlyStoppingConfig,
