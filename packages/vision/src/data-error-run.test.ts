@@ -35,7 +35,8 @@ describe('a truncated image found during training', () => {
     const data = path.join(dir, 'images');
     for (const cls of ['dark', 'light']) {
       await fs.mkdir(path.join(data, cls), { recursive: true });
-      for (let i = 0; i < 4; i++) await fs.writeFile(path.join(data, cls, `${i}.png`), await png(cls === 'dark' ? 20 + i : 220 - i));
+      for (let i = 0; i < 4; i++)
+        await fs.writeFile(path.join(data, cls, `${i}.png`), await png(cls === 'dark' ? 20 + i : 220 - i));
     }
     const broken = path.join(data, 'light', '2.png');
     const good = await fs.readFile(broken);
@@ -46,13 +47,34 @@ describe('a truncated image found during training', () => {
       JSON.stringify({
         preprocess: { options: { resize: { size: 16, fit: 'cover' }, crop: 16, augment: {} } },
         model: {
-          config: { image_size: 16, patch_size: 8, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 },
+          config: {
+            image_size: 16,
+            patch_size: 8,
+            hidden_size: 8,
+            num_hidden_layers: 1,
+            num_attention_heads: 2,
+            intermediate_size: 16,
+          },
         },
         training: { batchSize: 8, evalEvery: { steps: 100 } },
       }),
     );
     const out = path.join(dir, 'run');
-    const args = ['train', '--preset', 'vision/classification', '--data', data, '--eval-data', data, '--config', config, '--max-steps', '2', '--out', out];
+    const args = [
+      'train',
+      '--preset',
+      'vision/classification',
+      '--data',
+      data,
+      '--eval-data',
+      data,
+      '--config',
+      config,
+      '--max-steps',
+      '2',
+      '--out',
+      out,
+    ];
     const r = await cli(args);
     expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.trim().split('\n');
