@@ -119,7 +119,11 @@ describe('peftkit CLI on cartpole (robotics e2e)', () => {
     expect(metrics['avg_max_reward']).toBeLessThanOrEqual(1);
     expect(metrics['avg_sum_reward']).toBeGreaterThan(0);
     expect(metrics['avg_sum_reward']).toBeLessThanOrEqual(metrics['avg_length']!);
-    expect((await fs.readdir(report)).sort()).toEqual(['eval_info.json', 'pole-angle.svg']);
+    expect((await fs.readdir(report)).sort()).toEqual([
+      'eval_info.json',
+      'peftkit-eval.json',
+      'pole-angle.svg',
+    ]);
     const info = JSON.parse(await fs.readFile(path.join(report, 'eval_info.json'), 'utf8'));
     expect(info.per_episode.map((e: { seed: number }) => e.seed)).toEqual([1000, 1001, 1002, 1003]);
     expect(info.aggregated.pc_success).toBe(metrics['pc_success']);

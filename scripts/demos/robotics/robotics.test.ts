@@ -74,7 +74,7 @@ describe('pnpm demo robotics (tiny budget)', () => {
         expect(r.demosUsed).toBe(r.id === 'zero-shot' ? 0 : TINY_SCENARIO.targetEpisodes);
         // The evaluator's own files, as `peftkit eval --out` writes them.
         const files = await fs.readdir(path.join(r.runDir ?? '', 'eval-target'));
-        expect(files.sort()).toEqual(['eval_info.json', plot]);
+        expect(files.sort()).toEqual(['eval_info.json', 'peftkit-eval.json', plot].sort());
       }
       const byId = new Map(sc.results.map((r) => [r.id, r]));
       expect(byId.get('zero-shot')?.trainableParameters).toBe(0);

@@ -19,6 +19,8 @@ export async function rolloutScore(
       evaluator: 'robotics/rollout',
       options: { env, episodes },
       outDir,
+      // A rerun of the demo replaces its own earlier rollout output (never foreign files).
+      overwrite: true,
       log: () => {},
     });
     return {

@@ -137,6 +137,11 @@ export class Standardizer implements PreprocessorInstance<TabularRow, EncodedRow
     return { in_features: this.fitted().columns.length };
   }
 
+  /** A base built for another number of columns cannot read these rows. */
+  requiredModelConfig(): Readonly<Record<string, unknown>> {
+    return this.modelConfig();
+  }
+
   saveState(): JsonValue {
     const s = this.fitted();
     return { columns: s.columns, mean: s.mean, std: s.std };

@@ -33,6 +33,15 @@ export class CliContext {
     return this.options.cwd ?? process.cwd();
   }
 
+  /** The global flags to repeat in a follow-up command (`--plugin`, `--no-discover`). */
+  globalArgs(): string[] {
+    const f = this.flags();
+    return [
+      ...(f.plugin ?? []).flatMap((p) => ['--plugin', p]),
+      ...(f.discover === false ? ['--no-discover'] : []),
+    ];
+  }
+
   /** Logs for people go to stderr, so `--json` output on stdout stays one document. */
   log(line: string): void {
     process.stderr.write(`${line}\n`);

@@ -99,6 +99,52 @@ describe('peftkit eval --evaluator', () => {
     expect(r.stderr).toContain('probing 5 inputs');
   });
 
+  it('eval --out never mixes with other files: a second eval needs --overwrite and replaces the first wholesale', async () => {
+    const out = path.join(tmp, 'report-twice');
+    const evalInto = (tag: string, ...extra: string[]) =>
+      cli([
+        'eval',
+        '--adapter',
+        plain,
+        '--evaluator',
+        'toy/probe',
+        '--options',
+        `{"n": 2, "tag": "${tag}"}`,
+        '--out',
+        out,
+        ...extra,
+      ]);
+    expect((await evalInto('a')).code).toBe(0);
+    expect((await fs.readdir(out)).sort()).toEqual(['peftkit-eval.json', 'probe-a.json']);
+    const again = await evalInto('b');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `peftkit: eval --out ${out}: already holds an earlier eval output; pass --overwrite to replace it, or choose another --out\n`,
+    );
+    expect((await evalInto('b', '--overwrite')).code).toBe(0);
+    // probe-a.json belonged to the replaced output: gone, not mixed in.
+    expect((await fs.readdir(out)).sort()).toEqual(['peftkit-eval.json', 'probe-b.json']);
+
+    const mine = path.join(tmp, 'my-reports');
+    await fs.mkdir(mine);
+    await fs.writeFile(path.join(mine, 'q3.pdf'), 'mine');
+    const refused = await cli([
+      'eval',
+      '--adapter',
+      plain,
+      '--evaluator',
+      'toy/probe',
+      '--out',
+      mine,
+      '--overwrite',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'the directory is not empty and was not written by peftkit (holds q3.pdf)',
+    );
+    expect(await fs.readdir(mine)).toEqual(['q3.pdf']);
+  });
+
   it('reads options from a YAML file and refuses bad fields naming them', async () => {
     const file = path.join(tmp, 'opts.yaml');
     await fs.writeFile(file, 'n: 2\ntag: yaml\n');

@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../plugin/user-error.js';
 import { PEFTKIT_VERSION } from '../plugin/version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -12,6 +11,7 @@ import { registerPresets } from './commands/presets.js';
 import { registerPretrain } from './commands/pretrain.js';
 import { registerTrain } from './commands/train.js';
 import { CliContext, type GlobalFlags, type RunCliOptions } from './context.js';
+import { classifyError } from './exit-code.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -61,15 +61,14 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     // Commander already printed its message; a bad flag or command is a user error (2).
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const verbose = argv.includes('--verbose');
-    const message = err instanceof Error ? err.message : String(err);
-    const oneLine = message.replace(/\s*\n\s*/g, '; ');
+    const c = classifyError(err);
     const text =
       verbose && err instanceof Error && err.stack
         ? err.stack
-        : err instanceof UserError
-          ? oneLine
-          : `${oneLine} (run with --verbose for the stack trace)`;
+        : c.userCaused
+          ? c.message
+          : `${c.message} (run with --verbose for the stack trace)`;
     process.stderr.write(`peftkit: ${text}\n`);
-    return err instanceof UserError ? err.exitCode : 1;
+    return c.code;
   }
 }

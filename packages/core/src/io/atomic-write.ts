@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { attachPath } from './storage-error.js';
 
 /** Bytes or text accepted by the atomic writers; text is written as UTF-8. */
 export type FileData = Uint8Array | string;
@@ -46,7 +47,7 @@ export async function writeFileAtomic(
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
+    throw attachPath(err, target, tmp);
   }
   await syncDir(path.dirname(target));
 }
@@ -79,13 +80,15 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
   const parent = path.dirname(path.resolve(target));
   await fs.mkdir(parent, { recursive: true });
   const tmp = tempSiblingPath(target);
-  await fs.mkdir(tmp);
+  await fs.mkdir(tmp).catch((err: unknown) => {
+    throw attachPath(err, target, tmp);
+  });
   try {
     await fill(tmp);
     await syncTree(tmp);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw err;
+    throw attachPath(err, target, tmp);
   }
   const existing = await fs.lstat(target).catch(() => undefined);
   if (existing && !existing.isDirectory()) {

@@ -72,6 +72,7 @@ export {
   serializeSafetensors,
   type TensorDict,
 } from './safetensors-writer.js';
+export { attachPath, isStorageError, storageErrorMessage } from './storage-error.js';
 export * from './tfjs-import/index.js';
 export {
   disposeAll,

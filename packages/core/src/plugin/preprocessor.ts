@@ -84,6 +84,13 @@ export interface PreprocessorInstance<E = unknown, X = unknown, B extends ModelB
    * fields of `model.config` the run config leaves unset; called after `fit`.
    */
   modelConfig?(): Readonly<Record<string, unknown>>;
+  /**
+   * The subset of `modelConfig` a loaded base checkpoint must agree with, because the model
+   * cannot run on this data otherwise (a table's feature count). A base whose config differs is
+   * refused before training with one line naming each field, the base's value and the data's.
+   * Leave out fields a model may legitimately exceed (a vocabulary padded past the tokenizer's).
+   */
+  requiredModelConfig?(): Readonly<Record<string, unknown>>;
   /** JSON state; `loadState(saveState())` must reproduce this instance's behaviour. */
   saveState(): JsonValue;
   loadState(state: JsonValue): void;

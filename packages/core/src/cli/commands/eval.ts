@@ -25,7 +25,8 @@ export function registerEval(program: Command, ctx: CliContext): void {
     )
     .option('--evaluator <id>', 'a contributed evaluator instead of data metrics (see peftkit doctor)')
     .option('--options <json|file>', 'evaluator options: inline JSON or a .json/.yaml file')
-    .option('--out <dir>', 'where the evaluator writes its files (reports, plots)')
+    .option('--out <dir>', 'where the evaluator writes its files (reports, plots): a new or empty directory')
+    .option('--overwrite', 'replace an earlier eval output in --out, wholesale and atomically')
     .option(
       '--split <name>',
       'a named split of a multi-split source, e.g. test of a MedMNIST .npz (default: the reader’s eval split)',
@@ -41,6 +42,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
         evaluator?: string;
         options?: string;
         out?: string;
+        overwrite?: boolean;
         split?: string;
         metrics?: string;
         batchSize?: number;
@@ -102,12 +104,13 @@ async function evaluateWith(
   ctx: CliContext,
   host: PeftkitHost,
   run: LoadedRun,
-  opts: { evaluator?: string; options?: string; out?: string; json?: boolean },
+  opts: { evaluator?: string; options?: string; out?: string; overwrite?: boolean; json?: boolean },
 ): Promise<void> {
   const result = await runEvaluator(host, run, {
     evaluator: opts.evaluator,
     options: opts.options !== undefined ? await readEvaluatorOptions(opts.options, ctx.cwd) : undefined,
     outDir: opts.out !== undefined ? path.resolve(ctx.cwd, opts.out) : undefined,
+    overwrite: opts.overwrite ?? false,
     log: (l) => ctx.log(l),
   });
   if (opts.json) {

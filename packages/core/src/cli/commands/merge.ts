@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadRun } from '../../plugin/run/load-run.js';
 import { mergeRun } from '../../plugin/run/merge-run.js';
+import { assertReplaceableOutDir } from '../../plugin/run/output-dir.js';
 import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { formatKeyValues, printJson, printText } from '../output.js';
@@ -12,27 +13,38 @@ export function registerMerge(program: Command, ctx: CliContext): void {
     .description('merge an adapter into its base and write a standalone HF-style checkpoint')
     .requiredOption('--adapter <dir>', 'an adapter run directory written by train')
     .option('--base <dir>', 'base checkpoint to use instead of the one the run records')
-    .requiredOption('--out <dir>', 'where to write the merged checkpoint')
+    .requiredOption('--out <dir>', 'where to write the merged checkpoint (a new or empty directory)')
+    .option('--overwrite', 'replace an earlier run or merge in --out, wholesale and atomically')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { adapter: string; base?: string; out: string; json?: boolean }) => {
-      const host = await ctx.getHost();
-      await initBackend();
-      const run = await loadRun(
-        host,
-        path.resolve(ctx.cwd, opts.adapter),
-        opts.base ? { base: path.resolve(ctx.cwd, opts.base) } : {},
-      );
-      try {
-        const result = await mergeRun(run, path.resolve(ctx.cwd, opts.out));
-        if (opts.json) return printJson({ adapter: run.dir, ...result });
-        printText(
-          formatKeyValues([
-            ['merged', result.outputDir],
-            ['files', result.files.join(', ')],
-          ]),
+    .action(
+      async (opts: { adapter: string; base?: string; out: string; overwrite?: boolean; json?: boolean }) => {
+        const host = await ctx.getHost();
+        // Before the model loads: a refused --out should fail at once.
+        await assertReplaceableOutDir(path.resolve(ctx.cwd, opts.out), {
+          command: 'merge',
+          ours: 'run',
+          overwrite: opts.overwrite ?? false,
+        });
+        await initBackend();
+        const run = await loadRun(
+          host,
+          path.resolve(ctx.cwd, opts.adapter),
+          opts.base ? { base: path.resolve(ctx.cwd, opts.base) } : {},
         );
-      } finally {
-        run.model.dispose();
-      }
-    });
+        try {
+          const result = await mergeRun(run, path.resolve(ctx.cwd, opts.out), {
+            overwrite: opts.overwrite ?? false,
+          });
+          if (opts.json) return printJson({ adapter: run.dir, ...result });
+          printText(
+            formatKeyValues([
+              ['merged', result.outputDir],
+              ['files', result.files.join(', ')],
+            ]),
+          );
+        } finally {
+          run.model.dispose();
+        }
+      },
+    );
 }

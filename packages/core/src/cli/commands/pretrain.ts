@@ -4,6 +4,7 @@ import { trainRun } from '../../plugin/run/train-run.js';
 import { UserError } from '../../plugin/user-error.js';
 import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
+import { interruptedError, withInterrupts } from '../interrupts.js';
 import { printJson } from '../output.js';
 import { addConfigFlags, addTrainingFlags, type RunFlags, resolveCliConfig } from '../run-options.js';
 import { printRunResult } from './train.js';
@@ -27,13 +28,18 @@ export function registerPretrain(program: Command, ctx: CliContext): void {
       }
       const { config, origins } = await resolveCliConfig(host, opts, { pretrain: true });
       await initBackend();
-      const result = await trainRun(host, {
-        config,
-        origins,
-        outDir: path.resolve(ctx.cwd, opts.out as string),
-        log: (l) => ctx.log(l),
-      });
-      if (opts.json) return printJson(result);
-      printRunResult(result);
+      const { result, signal } = await withInterrupts(ctx, (abort) =>
+        trainRun(host, {
+          config,
+          origins,
+          outDir: path.resolve(ctx.cwd, opts.out as string),
+          log: (l) => ctx.log(l),
+          signal: abort,
+          command: 'pretrain',
+        }),
+      );
+      if (opts.json) printJson(result);
+      else printRunResult(result);
+      if (result.status === 'interrupted') throw interruptedError(ctx, result, signal);
     });
 }

@@ -4,6 +4,7 @@ import type { TrainRunResult } from '../../plugin/run/train-run.js';
 import { trainRun } from '../../plugin/run/train-run.js';
 import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
+import { interruptedError, withInterrupts } from '../interrupts.js';
 import { fmt, formatKeyValues, printJson, printText } from '../output.js';
 import {
   addConfigFlags,
@@ -20,6 +21,7 @@ export function printRunResult(r: TrainRunResult): void {
   const rows: [string, string][] = [
     ['output', r.outputDir],
     ['kind', r.kind],
+    ['status', r.status],
     ['steps', `${s.steps} (${fmt(s.epochs)} epochs, ${s.reason}: ${s.message})`],
     ['parameters', `${fmt(s.trainableParameters)} trainable of ${fmt(s.totalParameters)}`],
     ['train loss', fmt(s.finalTrainLoss)],
@@ -49,14 +51,19 @@ export function registerTrain(program: Command, ctx: CliContext): void {
               config.output.dir ?? defaultOutDir(ctx.cwd, preset?.id ?? config.model.architecture ?? 'run'),
             );
       await initBackend();
-      const result = await trainRun(host, {
-        config,
-        origins,
-        outDir,
-        ...(opts.resume ? { resumeFrom: path.resolve(ctx.cwd, opts.resume) } : {}),
-        log: (l) => ctx.log(l),
-      });
-      if (opts.json) return printJson(result);
-      printRunResult(result);
+      const { result, signal } = await withInterrupts(ctx, (abort) =>
+        trainRun(host, {
+          config,
+          origins,
+          outDir,
+          ...(opts.resume ? { resumeFrom: path.resolve(ctx.cwd, opts.resume) } : {}),
+          log: (l) => ctx.log(l),
+          signal: abort,
+          command: 'train',
+        }),
+      );
+      if (opts.json) printJson(result);
+      else printRunResult(result);
+      if (result.status === 'interrupted') throw interruptedError(ctx, result, signal);
     });
 }

@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { isPlainObject } from '../json.js';
 import { UserError } from '../user-error.js';
 import type { ConfigLayer } from './deep-merge.js';
+import { assertNoUnsafeKeys } from './unsafe-keys.js';
 
 /**
  * Reads a run config file: `.json` as JSON, anything else (`.yaml`, `.yml`) as YAML (a superset
@@ -39,6 +40,7 @@ export async function loadConfigFile(file: string): Promise<ConfigLayer> {
     throw new UserError(
       `${name}: must hold a mapping of fields, got ${Array.isArray(value) ? 'a list' : typeof value}`,
     );
+  assertNoUnsafeKeys(value, name);
   return { name, value };
 }
 
@@ -56,6 +58,7 @@ export function setFlagLayers(assignments: readonly string[]): ConfigLayer[] {
     if (!key || !/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(key)) {
       throw new UserError(`--set ${a}: expected <dotted.path>=<value>, e.g. --set training.lr=5e-4`);
     }
+    assertNoUnsafeKeys(nest(key.split('.'), null), `--set ${a}`);
     const raw = a.slice(eq + 1);
     let v: unknown;
     try {
@@ -63,6 +66,7 @@ export function setFlagLayers(assignments: readonly string[]): ConfigLayer[] {
     } catch {
       v = raw;
     }
+    assertNoUnsafeKeys(v, `--set ${a}`, key.split('.'));
     return { name: `--set ${a}`, value: nest(key.split('.'), v) };
   });
 }

@@ -1,4 +1,6 @@
 import { isPlainObject } from '../json.js';
+import { UserError } from '../user-error.js';
+import { UNSAFE_KEYS } from './unsafe-keys.js';
 
 /** A named layer of a run config, lowest precedence first. */
 export interface ConfigLayer {
@@ -42,6 +44,8 @@ function mergeInto(
   const out: Record<string, unknown> = { ...base };
   for (const [key, v] of Object.entries(over)) {
     if (v === undefined) continue;
+    // A layer built in code (a plugin's preset) could still carry one; never assign it.
+    if (UNSAFE_KEYS.has(key)) throw new UserError(`${layer}: '${[...at, key].join('.')}' is not allowed`);
     const p = [...at, key];
     let below = out[key];
     if (changesArchitecture(p, below, v)) {

@@ -97,6 +97,11 @@ const trainingSchema = z
     /** Metric names (built-in or contributed); default: the head's `defaultMetrics`. */
     metrics: z.array(z.string().min(1)).optional(),
     logEvery: positiveInt().default(10),
+    /**
+     * Refuse `--resume` when settings that change the trajectory (optimizer, data order,
+     * trainable parameters) differ from the checkpoint's; `false` resumes anyway with a warning.
+     */
+    strictResume: z.boolean().optional(),
   })
   .superRefine((t, ctx) => {
     if (t.epochs === undefined && t.maxSteps === undefined) {

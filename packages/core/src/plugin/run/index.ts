@@ -12,6 +12,13 @@ export { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 export { type InspectReport, inspectRun } from './inspect-run.js';
 export { type LoadedRun, loadRun } from './load-run.js';
 export { mergeRun } from './merge-run.js';
+export {
+  assertReplaceableOutDir,
+  assertTrainOutDir,
+  EVAL_MARKER,
+  inspectOutDir,
+  type OutDirState,
+} from './output-dir.js';
 export { type InputPrediction, predictExamples, predictRun } from './predict-run.js';
 export { type PreparedRun, type PrepareRunOptions, prepareRun } from './prepare-run.js';
 export { type PreprocessorFile, readPreprocessorFile, writePreprocessorFile } from './preprocessor-file.js';
@@ -27,8 +34,11 @@ export {
 export { RUN_FILES } from './run-files.js';
 export {
   baseDirOf,
+  RUN_STATUSES,
+  type RunFailure,
   type RunKind,
   type RunManifest,
+  type RunStatus,
   readRunManifest,
   writeRunManifest,
 } from './run-manifest.js';

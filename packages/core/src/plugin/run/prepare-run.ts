@@ -5,6 +5,7 @@ import type { PreprocessorInstance } from '../preprocessor.js';
 import { originOf } from '../run-config/deep-merge.js';
 import { type RunParts, validatePluginParts } from '../run-config/plugin-parts.js';
 import type { RunConfig } from '../run-config/schema.js';
+import { UserError } from '../user-error.js';
 import { type BuiltModel, buildModel, resolveArchitecture } from './build-model.js';
 import { checkRunRoles } from './check-roles.js';
 import { readPreprocessorFile } from './preprocessor-file.js';
@@ -59,7 +60,15 @@ export async function prepareRun(
     const fromBase = baseDir ? await readPreprocessorFile(baseDir) : undefined;
     const restored = fromBase !== undefined && fromBase.id === parts.preprocessor.id;
     if (restored) instance.loadState(fromBase.state);
-    if (data) await instance.fit?.(data.train, { restored, baseDir });
+    if (data) {
+      try {
+        await instance.fit?.(data.train, { restored, baseDir });
+      } catch (err) {
+        // Fitting reads nothing but the user's data (and the base's saved state): its failures are theirs.
+        if (err instanceof UserError) throw err;
+        throw new UserError((err as Error).message, 2, { cause: err });
+      }
+    }
   }
   const built = await buildModel({
     architecture,
@@ -76,10 +85,30 @@ export async function prepareRun(
     ...(o.origins ? { origins: o.origins } : {}),
   });
   try {
+    if (baseDir !== undefined) checkBaseFitsData(baseDir, built.archConfig, instance, parts.preprocessor.id);
     checkRunRoles(host, config, built, o.origins);
   } catch (err) {
     built.headed.model.dispose();
     throw err;
   }
   return { parts, data, instance, built, baseDir };
+}
+
+/** Refuses a base checkpoint whose config contradicts what the data requires (`requiredModelConfig`). */
+function checkBaseFitsData(
+  baseDir: string,
+  archConfig: unknown,
+  instance: PreprocessorInstance,
+  preprocessorId: string,
+): void {
+  const required = instance.requiredModelConfig?.() ?? {};
+  const have = (archConfig ?? {}) as Record<string, unknown>;
+  const problems = Object.entries(required)
+    .filter(([k, v]) => k in have && JSON.stringify(have[k]) !== JSON.stringify(v))
+    .map(([k, v]) => `${k} is ${JSON.stringify(have[k])} in the base, the data needs ${JSON.stringify(v)}`);
+  if (problems.length) {
+    throw new UserError(
+      `base ${baseDir} does not fit this data (${preprocessorId}): ${problems.join('; ')}; use a base trained on the same columns/inputs, or no --base`,
+    );
+  }
 }

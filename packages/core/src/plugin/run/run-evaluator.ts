@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { writeFileAtomic } from '../../io/atomic-write.js';
+import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../../io/atomic-write.js';
 import type { EvaluationResult, Evaluator } from '../evaluator.js';
 import { isPlainObject } from '../json.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -9,6 +9,7 @@ import { formatZodIssues } from '../run-config/format-issues.js';
 import { schemaKeysAt } from '../run-config/schema-keys.js';
 import { UserError } from '../user-error.js';
 import type { LoadedRun } from './load-run.js';
+import { assertReplaceableOutDir, EVAL_MARKER } from './output-dir.js';
 
 export interface RunEvaluatorOptions {
   /** Evaluator id; default the run config's `evaluation.evaluator`. */
@@ -18,8 +19,13 @@ export interface RunEvaluatorOptions {
    * `evaluation.options` (top-level keys replace), so `--options '{"episodes": 4}'` keeps the saved env.
    */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
-  /** Where returned files are written (created if missing); without it files are not written. */
+  /**
+   * Where returned files are written, as one directory (with a `peftkit-eval.json` marker): it
+   * must be new or empty, or an earlier eval output with `overwrite`. Without it files are not written.
+   */
   readonly outDir?: string | undefined;
+  /** Replace an earlier eval output in `outDir` wholesale. */
+  readonly overwrite?: boolean;
   readonly log?: ((line: string) => void) | undefined;
 }
 
@@ -60,18 +66,33 @@ export async function runEvaluator(
   const options = parseEvaluatorOptions(evaluator, raw);
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const outDir = o.outDir ? path.resolve(o.outDir) : undefined;
+  if (outDir)
+    await assertReplaceableOutDir(outDir, { command: 'eval', ours: 'eval', overwrite: o.overwrite ?? false });
   const result = await evaluator.evaluate(run, options, { log, outDir });
   const written: string[] = [];
   if (outDir && result.files?.length) {
-    await fs.mkdir(outDir, { recursive: true });
     for (const file of result.files) {
-      if (!file.name || path.basename(file.name) !== file.name || file.name.startsWith('.')) {
+      if (
+        !file.name ||
+        path.basename(file.name) !== file.name ||
+        file.name.startsWith('.') ||
+        file.name === EVAL_MARKER
+      ) {
         throw new Error(`evaluator '${id}' returned a file named '${file.name}'; expected a plain file name`);
       }
-      const target = path.join(outDir, file.name);
-      await writeFileAtomic(target, file.content);
-      written.push(target);
     }
+    // The whole directory at once: an earlier output is replaced, never mixed with this one.
+    await writeDirAtomic(outDir, async (tmp) => {
+      for (const file of result.files ?? []) await writeFileAtomic(path.join(tmp, file.name), file.content);
+      await writeJsonAtomic(path.join(tmp, EVAL_MARKER), {
+        format: 'peftkit-eval',
+        evaluator: id,
+        run: run.dir,
+        metrics: result.metrics,
+        files: (result.files ?? []).map((f) => f.name),
+      });
+    });
+    for (const file of result.files) written.push(path.join(outDir, file.name));
   }
   return { evaluator: id, options: options as unknown, ...result, written };
 }

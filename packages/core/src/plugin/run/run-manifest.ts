@@ -15,11 +15,28 @@ import { RUN_FILES } from './run-files.js';
  */
 export type RunKind = 'adapter' | 'full' | 'merged';
 
+/**
+ * Where a run is: `running` while training (also what a killed process leaves), `complete` once
+ * the final files are written, `failed` (an error ended it; `failure` says why), `interrupted`
+ * (SIGINT/SIGTERM: the current step finished and `checkpoints/last` was written).
+ */
+export const RUN_STATUSES = ['running', 'complete', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Why a run stopped without completing: the error or signal, the last finished step, when. */
+export interface RunFailure {
+  reason: string;
+  /** Step of `checkpoints/last` when it stopped; null when no checkpoint was written. */
+  step: number | null;
+  /** ISO timestamp. */
+  at: string;
+}
+
 const manifestSchema = z.object({
   format: z.literal('peftkit-run'),
   version: z.literal(1),
   kind: z.enum(['adapter', 'full', 'merged']),
-  status: z.enum(['running', 'complete']),
+  status: z.enum(RUN_STATUSES),
   config: z.record(z.string(), z.unknown()),
   architecture: z.object({ id: z.string(), config: z.unknown() }),
   base: z.string().nullable(),
@@ -32,6 +49,10 @@ const manifestSchema = z.object({
   reader: z.string().nullable(),
   labels: z.array(z.string()).nullable(),
   peftkitVersion: z.string(),
+  owner: z.object({ pid: z.number().int(), host: z.string() }).optional(),
+  failure: z
+    .object({ reason: z.string(), step: z.number().int().nonnegative().nullable(), at: z.string() })
+    .optional(),
 });
 
 /** `peftkit-run.json`. */
@@ -39,8 +60,8 @@ export interface RunManifest {
   format: 'peftkit-run';
   version: 1;
   kind: RunKind;
-  /** `running` from the start of training, `complete` once the final files are written. */
-  status: 'running' | 'complete';
+  /** See `RUN_STATUSES`. */
+  status: RunStatus;
   /** The resolved run config. */
   config: RunConfig;
   architecture: { id: string; config: unknown };
@@ -51,6 +72,10 @@ export interface RunManifest {
   reader: string | null;
   labels: string[] | null;
   peftkitVersion: string;
+  /** The process that last trained the run, so a `running` run whose process is gone can be told apart. */
+  owner?: { pid: number; host: string };
+  /** Set with status `failed` or `interrupted`. */
+  failure?: RunFailure;
 }
 
 export async function writeRunManifest(dir: string, manifest: RunManifest): Promise<void> {

@@ -3,20 +3,29 @@ import * as path from 'node:path';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
 import type { TrainSummary } from '../../train/report/summary.js';
+import type { TrainerCallback } from '../../train/trainer/callbacks.js';
+import { recoverCheckpoints } from '../../train/trainer/checkpoint-recovery.js';
 import type { FitOptions } from '../../train/trainer/fit-options.js';
 import { Trainer } from '../../train/trainer/trainer.js';
 import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
-import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
 import { applyPeft } from './build-model.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
+import { assertTrainOutDir } from './output-dir.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
 import { RUN_FILES } from './run-files.js';
+import {
+  assertNotTrainingElsewhere,
+  currentOwner,
+  failureRecord,
+  nothingToResume,
+  restartOrRefuse,
+} from './run-lifecycle.js';
 import { type RunKind, type RunManifest, readRunManifest, writeRunManifest } from './run-manifest.js';
 
 export interface TrainRunOptions {
@@ -30,11 +39,19 @@ export interface TrainRunOptions {
   readonly progress?: FitOptions<AnyModule, ModelBatch>['progress'];
   /** Receives warnings and notes (default: stderr). */
   readonly log?: (line: string) => void;
+  /** Aborting it stops training after the current step with a checkpoint (status `interrupted`). */
+  readonly signal?: AbortSignal;
+  /** Command name for messages (`train`, `pretrain`). */
+  readonly command?: string;
+  /** Trainer hooks (progress probes, custom stops). */
+  readonly callbacks?: readonly TrainerCallback[];
 }
 
 export interface TrainRunResult {
   readonly outputDir: string;
   readonly kind: RunKind;
+  /** `interrupted` when `signal` stopped it: `checkpoints/last` holds the progress; resume to finish. */
+  readonly status: 'complete' | 'interrupted';
   readonly summary: TrainSummary;
   readonly labels: readonly string[] | null;
   /** Top-level files of the output directory. */
@@ -58,12 +75,17 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const out = path.resolve(o.outDir);
   const kind: RunKind = config.peft === 'full' ? 'full' : 'adapter';
-  const prior = await readRunManifest(out).catch(() => undefined);
-  if (prior && !o.resumeFrom) {
-    throw new UserError(
-      `${out} already holds a run; pass --resume ${o.outDir} to continue it, or choose another --out`,
-    );
+  const dirState = await assertTrainOutDir(out, o.command ?? 'train');
+  if (dirState.kind === 'run') for (const note of await recoverCheckpoints(out)) log(note);
+  if (o.resumeFrom) {
+    const refusal = await nothingToResume(path.resolve(o.resumeFrom));
+    if (refusal) throw refusal;
   }
+  let prior = dirState.kind === 'run' ? await readRunManifest(out) : undefined;
+  if (prior && !o.resumeFrom) {
+    log(await restartOrRefuse(out, o.outDir, prior));
+    prior = undefined;
+  } else if (prior) assertNotTrainingElsewhere(out, prior);
   const ownBase =
     kind === 'adapter' && prior?.base === RUN_FILES.baseDir ? path.join(out, RUN_FILES.baseDir) : undefined;
   const prepared = await prepareRun(host, config, {
@@ -96,26 +118,12 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   })();
   const headFile = path.join(out, RUN_FILES.head);
   await fs.mkdir(out, { recursive: true });
-
-  let base: string | null = null;
-  if (kind === 'adapter') {
-    if (prepared.baseDir === undefined) {
-      // The adapter is meaningless without the exact random base it was trained on: keep it.
-      await architecture.saveCheckpoint(
-        path.join(out, RUN_FILES.baseDir),
-        headed.model.getSubmodule(headed.basePath),
-        archConfig,
-      );
-      await instance.saveFiles?.(path.join(out, RUN_FILES.baseDir));
-      base = RUN_FILES.baseDir;
-    } else base = ownBase ? RUN_FILES.baseDir : prepared.baseDir;
-    // The head's initial weights: the adapter file holds only its trained copy (modulesToSave).
-    if (prior) await loadHeadWeights(headFile, headed);
-    else await saveHeadWeights(headFile, headed);
-  }
-  await writePreprocessorFile(out, parts.preprocessor.id, parts.preprocessOptions, instance);
-  // Standard files for other tools (a tokenizer directory), next to the adapter or checkpoint.
-  await instance.saveFiles?.(out);
+  const base: string | null =
+    kind === 'adapter'
+      ? prepared.baseDir === undefined || ownBase
+        ? RUN_FILES.baseDir
+        : prepared.baseDir
+      : null;
   const manifest: RunManifest = {
     format: 'peftkit-run',
     version: 1,
@@ -135,16 +143,35 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     reader: data.reader.id,
     labels: data.labels ? [...data.labels] : null,
     peftkitVersion: PEFTKIT_VERSION,
+    owner: currentOwner(),
   };
+  // First, so anything written below belongs to a run directory: a failure from here on is
+  // recorded in it, and the directory can be rerun or resumed instead of deleted by hand.
   await writeRunManifest(out, manifest);
-
-  const model: AnyModule =
-    kind === 'adapter' ? applyPeft(host, config, built, (m) => log(`warning: ${m}`)) : headed.model;
-  if (kind === 'full' && !config.head.trainable) {
-    for (const p of headed.headPaths)
-      for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;
-  }
+  let model: AnyModule = headed.model;
   try {
+    if (kind === 'adapter') {
+      if (prepared.baseDir === undefined) {
+        // The adapter is meaningless without the exact random base it was trained on: keep it.
+        await architecture.saveCheckpoint(
+          path.join(out, RUN_FILES.baseDir),
+          headed.model.getSubmodule(headed.basePath),
+          archConfig,
+        );
+        await instance.saveFiles?.(path.join(out, RUN_FILES.baseDir));
+      }
+      // The head's initial weights: the adapter file holds only its trained copy (modulesToSave).
+      if (prior) await loadHeadWeights(headFile, headed);
+      else await saveHeadWeights(headFile, headed);
+    }
+    await writePreprocessorFile(out, parts.preprocessor.id, parts.preprocessOptions, instance);
+    // Standard files for other tools (a tokenizer directory), next to the adapter or checkpoint.
+    await instance.saveFiles?.(out);
+    model = kind === 'adapter' ? applyPeft(host, config, built, (m) => log(`warning: ${m}`)) : headed.model;
+    if (kind === 'full' && !config.head.trainable) {
+      for (const p of headed.headPaths)
+        for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;
+    }
     const head = parts.head;
     const headConfig = parts.headConfig;
     const context = { config: headConfig, labels: data.labels };
@@ -185,9 +212,19 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       seed: t.seed,
       outputDir: out,
       ...(o.resumeFrom ? { resumeFrom: o.resumeFrom } : {}),
+      ...(t.strictResume !== undefined ? { strictResume: t.strictResume } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.callbacks ? { callbacks: o.callbacks } : {}),
       progress: o.progress ?? 'auto',
       runName: path.basename(out),
     }).fit();
+    if (summary.reason === 'interrupted') {
+      // checkpoints/last is current; the root files stay as they were until the run completes.
+      const failure = await failureRecord(out, summary.message);
+      await writeRunManifest(out, { ...manifest, status: 'interrupted', failure });
+      const files = (await fs.readdir(out)).sort();
+      return { outputDir: out, kind, status: 'interrupted', summary, labels: manifest.labels, files };
+    }
     if (model instanceof PeftModel) await model.savePretrained(out);
     else {
       await architecture.saveCheckpoint(out, headed.model.getSubmodule(headed.basePath), archConfig);
@@ -195,8 +232,36 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     }
     await writeRunManifest(out, { ...manifest, status: 'complete' });
     const files = (await fs.readdir(out)).sort();
-    return { outputDir: out, kind, summary, labels: manifest.labels, files };
+    return { outputDir: out, kind, status: 'complete', summary, labels: manifest.labels, files };
+  } catch (err) {
+    await recordFailure(out, manifest, prior, err, log);
+    throw err;
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * Leaves the manifest saying what happened: a finished run whose extension failed keeps its
+ * `complete` manifest (its root files are still the finished ones); any other run becomes
+ * `failed` with the reason. Best effort: the original error is what the caller reports.
+ */
+async function recordFailure(
+  out: string,
+  manifest: RunManifest,
+  prior: RunManifest | undefined,
+  err: unknown,
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    if (prior?.status === 'complete') {
+      await writeRunManifest(out, prior);
+      log(`note: ${out} stays complete; the failed continuation changed only checkpoints/`);
+      return;
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    await writeRunManifest(out, { ...manifest, status: 'failed', failure: await failureRecord(out, reason) });
+  } catch {
+    // The disk may be the problem (ENOSPC); the caller reports the first error.
   }
 }

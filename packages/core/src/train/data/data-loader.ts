@@ -1,4 +1,5 @@
 import { getRng, Rng } from '../../runtime/random.js';
+import { DataError } from './data-error.js';
 import { type AnyDataset, type Dataset, datasetName, type IterableDataset, isMapDataset } from './dataset.js';
 import { deriveSeed } from './derive-seed.js';
 import { disposeTensorsIn } from './dispose-batch.js';
@@ -284,7 +285,7 @@ export class DataLoader<T, B> implements BatchSource<B> {
     try {
       return await this.collate(examples, this.context(seed, epoch, b));
     } catch (err) {
-      throw new Error(
+      throw new DataError(
         `DataLoader(${this.name}): collate failed on batch ${b} of epoch ${epoch}: ${(err as Error).message}`,
         { cause: err },
       );
@@ -331,7 +332,7 @@ export class DataLoader<T, B> implements BatchSource<B> {
           try {
             return await ds.get(i);
           } catch (err) {
-            throw new Error(
+            throw new DataError(
               `DataLoader(${this.name}): reading example ${i} failed: ${(err as Error).message}`,
               {
                 cause: err,

@@ -1,3 +1,4 @@
+export { DataError } from './data-error.js';
 export {
   type BatchSource,
   type Collate,

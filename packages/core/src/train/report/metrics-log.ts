@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+import { attachPath } from '../../io/storage-error.js';
 
 /** One `metrics.jsonl` line per logging step: means over the steps since the previous line. */
 export interface TrainRecord {
@@ -63,6 +64,10 @@ export class MetricsLog {
 
   async append(record: MetricsRecord): Promise<void> {
     this.records.push(record);
-    if (this.file) await fs.appendFile(this.file, `${JSON.stringify(record)}\n`);
+    if (!this.file) return;
+    const file = this.file;
+    await fs.appendFile(file, `${JSON.stringify(record)}\n`).catch((err: unknown) => {
+      throw attachPath(err, file);
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { writeJsonAtomic } from '../../io/atomic-write.js';
 
 /** Why training ended. */
-export type StopReason = 'max_steps' | 'epochs' | 'early_stopping' | 'callback' | 'diverged';
+export type StopReason = 'max_steps' | 'epochs' | 'early_stopping' | 'callback' | 'interrupted' | 'diverged';
 
 /** `summary.json`, also what `fit` resolves to. */
 export interface TrainSummary {

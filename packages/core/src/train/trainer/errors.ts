@@ -19,3 +19,12 @@ export class TrainingDivergedError extends Error {
     );
   }
 }
+
+/**
+ * A checkpoint that cannot continue this run as configured: other trajectory settings (with
+ * `strictResume`), another parameter layout, a changed dataset. The user's to fix (the CLI
+ * exits 2): resume with the run's own settings, or pass `strictResume: false`.
+ */
+export class ResumeMismatchError extends Error {
+  override readonly name = 'ResumeMismatchError';
+}

@@ -109,6 +109,13 @@ export interface FitOptions<M extends AnyModule, B> {
   resumeFrom?: string;
   /** Refuse to resume when settings that change the trajectory differ (default true). */
   strictResume?: boolean;
+  /**
+   * Ends training gracefully when aborted (the CLI aborts it on SIGINT/SIGTERM): the current
+   * step finishes, `checkpoints/last` is written, no final evaluation runs, and the summary's
+   * reason is `interrupted`. The loop yields to the event loop after each step so signal
+   * handlers get to run.
+   */
+  signal?: AbortSignal;
   callbacks?: readonly TrainerCallback[];
   /** 'auto' (bar on a TTY, lines otherwise; default), 'bar', 'plain', 'none', or a reporter. */
   progress?: 'auto' | 'bar' | 'plain' | 'none' | ProgressReporter;

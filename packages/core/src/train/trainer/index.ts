@@ -7,7 +7,8 @@ export {
   type TrainerControl,
 } from './callbacks.js';
 export { readTrainerState, resolveCheckpointDir } from './checkpoint-io.js';
-export { TrainingDivergedError } from './errors.js';
+export { recoverCheckpoints } from './checkpoint-recovery.js';
+export { ResumeMismatchError, TrainingDivergedError } from './errors.js';
 export { type EvaluateOptions, evaluate } from './evaluate.js';
 export type {
   EarlyStoppingConfig,

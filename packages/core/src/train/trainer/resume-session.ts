@@ -8,6 +8,7 @@ import {
   restoreTrainable,
 } from './checkpoint-io.js';
 import { configDiff, configHash } from './config-hash.js';
+import { ResumeMismatchError } from './errors.js';
 import type { MetricMonitor } from './metric-monitor.js';
 import type { TrainerStateFile } from './trainer-state.js';
 
@@ -38,8 +39,9 @@ export async function restoreSession(
   if (s.configHash !== configHash(t.config)) {
     const msg = `resume: ${dir} was written with different settings (${configDiff(s.config, t.config).join(', ')})`;
     if (t.strict) {
-      throw new Error(
-        `${msg}; the run would not continue as it started. Pass strictResume: false to resume anyway`,
+      throw new ResumeMismatchError(
+        `${msg}; the run would not continue as it started. To resume anyway, set strictResume: false ` +
+          '(peftkit CLI: --set training.strictResume=false)',
       );
     }
     t.log(`warning: ${msg}`);

@@ -14,6 +14,7 @@ import { type StopReason, type TrainSummary, writeSummary } from '../report/summ
 import { buildOptimizer, buildSchedule } from './build-optimizer.js';
 import { type StepLogs, StopFlag } from './callbacks.js';
 import { writeTrainerCheckpoint } from './checkpoint-io.js';
+import { recoverCheckpoints } from './checkpoint-recovery.js';
 import { configHash } from './config-hash.js';
 import { TrainingDivergedError } from './errors.js';
 import { evaluate } from './evaluate.js';
@@ -100,7 +101,10 @@ export class Trainer<M extends AnyModule, B> {
       this.baseLrs = this.optimizer.groups.map((g) => g.lr);
       this.schedule = buildSchedule(o);
       this.monitor = MetricMonitor.forRun(o);
-      if (this.dirs) await fs.mkdir(this.dirs.root, { recursive: true });
+      if (this.dirs) {
+        await fs.mkdir(this.dirs.root, { recursive: true });
+        for (const note of await recoverCheckpoints(this.dirs.root)) this.reporter.log(note);
+      }
       if (o.resumeFrom) await this.restore(o.resumeFrom);
       else {
         setSeed(o.seedValue);
@@ -126,7 +130,9 @@ export class Trainer<M extends AnyModule, B> {
       for (const cb of o.callbacks ?? []) await cb.onTrainBegin?.(info, this.control);
       this.reporter.start({ startStep: this.step, totalSteps: o.totalSteps });
       const stop = await this.loop();
-      if (o.eval && this.lastEval?.step !== this.step) await this.runEval(false);
+      // An interrupted run saves and leaves quickly; the resumed run evaluates at its end.
+      if (o.eval && this.lastEval?.step !== this.step && stop.reason !== 'interrupted')
+        await this.runEval(false);
       if (this.dirs && this.lastCheckpoint?.step !== this.step) await this.saveCheckpoint('last');
       const summary = this.summary(stop);
       await this.writeOutputs(summary);
@@ -152,6 +158,7 @@ export class Trainer<M extends AnyModule, B> {
     this.lastStepEnd = performance.now();
     this.window.since = this.lastStepEnd;
     for (;;) {
+      this.checkSignal();
       if (this.control.reason !== undefined)
         this.stop ??= { reason: 'callback', message: this.control.reason };
       if (this.stop) return this.stop;
@@ -220,8 +227,21 @@ export class Trainer<M extends AnyModule, B> {
       this.stop ??= { reason: 'max_steps', message: `reached maxSteps ${o.maxSteps}` };
     }
     if (this.control.reason !== undefined) this.stop ??= { reason: 'callback', message: this.control.reason };
+    if (o.signal) {
+      // Let SIGINT/SIGTERM handlers run: the loop itself only awaits settled promises.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.checkSignal();
+    }
     this.lastStepEnd = performance.now();
     return this.stop !== undefined;
+  }
+
+  private checkSignal(): void {
+    const signal = this.o.signal;
+    if (signal?.aborted) {
+      const why = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+      this.stop ??= { reason: 'interrupted', message: `interrupted (${why}) after step ${this.step}` };
+    }
   }
 
   private async logTrain(now: number): Promise<void> {
@@ -388,7 +408,8 @@ export class Trainer<M extends AnyModule, B> {
       backend: tf.getBackend(),
       peakTensorBytes: this.peakBytes(),
       optimizerStateBytes: this.optimizer.stateBytes(),
-      stoppedEarly: stop.reason === 'early_stopping' || stop.reason === 'callback',
+      stoppedEarly:
+        stop.reason === 'early_stopping' || stop.reason === 'callback' || stop.reason === 'interrupted',
       reason: stop.reason,
       message: stop.message,
       outputDir: this.dirs?.root ?? null,
