@@ -19,6 +19,7 @@ export {
   type SaveCheckpointOptions,
   saveCheckpoint,
 } from './checkpoint.js';
+export { checkJsonDepth, parseJsonBounded, readBytesBounded, readTextBounded } from './bounded-read.js';
 export { type CsvTable, type ParseCsvOptions, parseCsv } from './csv.js';
 export { type FileSystemHandlerOptions, fileSystemHandler } from './fs-io-handler.js';
 export {
@@ -30,6 +31,22 @@ export {
   floatBitsToHalfBits,
   halfBitsToFloat,
 } from './half-float.js';
+export {
+  checkLimit,
+  DEFAULT_INPUT_LIMITS,
+  formatByteCount,
+  type InputLimits,
+  InputLimitError,
+  type InputLimitsInput,
+  inputLimitsSchema,
+  resolveInputLimits,
+} from './input-limits.js';
+export {
+  assertRealInside,
+  type InsideRootOptions,
+  PathOutsideRootError,
+  resolveInsideRoot,
+} from './inside-root.js';
 export { encodeNpy, NPY_DTYPES, type NpyArray, parseNpy } from './npy.js';
 export {
   DEFAULT_MAX_NPZ_INFLATED_BYTES,

@@ -8,6 +8,7 @@ import type { RunConfig } from '../run-config/schema.js';
 import { type BuiltModel, buildModel, resolveArchitecture } from './build-model.js';
 import { checkRunRoles } from './check-roles.js';
 import { readPreprocessorFile } from './preprocessor-file.js';
+import { resolveInputLimits } from '../../io/input-limits.js';
 import { type RunData, readRunData } from './read-data.js';
 
 export interface PrepareRunOptions {
@@ -52,7 +53,11 @@ export async function prepareRun(
   for (const w of data?.warnings ?? []) o.log(`warning: ${w}`);
   for (const n of data?.notes ?? []) o.log(n);
   const labels = data?.labels;
-  const instance = parts.preprocessor.create(parts.preprocessOptions, { labels });
+  const instance = parts.preprocessor.create(parts.preprocessOptions, {
+    labels,
+    limits: resolveInputLimits(config.limits),
+    allowOutsideRoot: config.data.allowOutsideRoot,
+  });
   const resumed = o.resumeDir ? await readPreprocessorFile(o.resumeDir) : undefined;
   if (resumed) instance.loadState(resumed.state);
   else {
