@@ -1,3 +1,4 @@
+import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimits } from '@peftkit/core';
 import * as fs from 'node:fs/promises';
 import { gunzipSync } from 'fflate';
 
@@ -32,12 +33,16 @@ const TYPES: Record<
  * @example
  * const images = parseIdx(await fs.readFile('train-images-idx3-ubyte.gz'), 'train-images'); // [60000, 28, 28]
  */
-export function parseIdx(input: Uint8Array, name = '<idx>'): IdxArray {
+export function parseIdx(input: Uint8Array, name = '<idx>', limits: InputLimits = DEFAULT_INPUT_LIMITS): IdxArray {
   const fail = (why: string): never => {
     throw new Error(`${name}: ${why}`);
   };
   let bytes = input;
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    // gzip's trailer declares the inflated size (mod 2^32); fflate inflates into a buffer of it.
+    const declared =
+      bytes.length >= 18 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true) : 0;
+    checkLimit(limits, 'maxInflatedBytes', declared, `${name}: the gzip data declares an inflated size of`);
     try {
       bytes = gunzipSync(bytes);
     } catch (err) {
@@ -53,6 +58,7 @@ export function parseIdx(input: Uint8Array, name = '<idx>'): IdxArray {
   if (bytes.length < head) fail('truncated header');
   const shape = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   const count = shape.reduce((a, b) => a * b, 1);
+  checkLimit(limits, 'maxArrayBytes', count * type.size, `${name}: shape [${shape}] of ${type.name} needs`);
   if (bytes.length - head < count * type.size) {
     fail(
       `truncated data: shape [${shape}] of ${type.name} needs ${count * type.size} bytes, file has ${bytes.length - head}`,
