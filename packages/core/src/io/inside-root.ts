@@ -9,6 +9,11 @@ export interface InsideRootOptions {
    * default false. A run sets it with `data.allowOutsideRoot: true`.
    */
   readonly allowOutsideRoot?: boolean | undefined;
+  /**
+   * How the message says to allow the path (default: `set data.allowOutsideRoot: true to allow
+   * it`); an empty string for paths no option can allow.
+   */
+  readonly hint?: string | undefined;
 }
 
 /** A path from a manifest or folder listing leads outside its dataset folder. */
@@ -17,6 +22,7 @@ export class PathOutsideRootError extends UserError {
 }
 
 const HINT = 'set data.allowOutsideRoot: true to allow it';
+const hintOf = (o: InsideRootOptions) => ((o.hint ?? HINT) === '' ? '' : ` (${o.hint ?? HINT})`);
 
 /**
  * Resolves `relative` (a path from a manifest row) against the dataset folder `root` and refuses
@@ -40,15 +46,15 @@ export function resolveInsideRoot(
   if (options.allowOutsideRoot) return full;
   if (abs) {
     throw new PathOutsideRootError(
-      `${where}: absolute path '${relative}' refused: paths must be relative to the dataset folder ${root} (${HINT})`,
+      `${where}: absolute path '${relative}' refused: paths must be relative to the dataset folder ${root}${hintOf(options)}`,
     );
   }
   if (!isWithin(base, full)) {
     throw new PathOutsideRootError(
-      `${where}: path '${relative}' leads outside the dataset folder ${root} (${HINT})`,
+      `${where}: path '${relative}' leads outside the dataset folder ${root}${hintOf(options)}`,
     );
   }
-  assertRealInside(root, full, `${where}: path '${relative}'`);
+  assertRealInside(root, full, `${where}: path '${relative}'`, options);
   return full;
 }
 
@@ -64,7 +70,7 @@ export function assertRealInside(root: string, file: string, what: string, optio
   const real = realpathOfExisting(path.resolve(file));
   if (!isWithin(realRoot, real)) {
     throw new PathOutsideRootError(
-      `${what} resolves (through a symlink) to ${real}, outside the dataset folder ${root} (${HINT})`,
+      `${what} resolves (through a symlink) to ${real}, outside the dataset folder ${root}${hintOf(options)}`,
     );
   }
 }
