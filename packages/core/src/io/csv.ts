@@ -23,7 +23,10 @@ export interface ParseCsvOptions {
    * `to_csv` of multi-line reviews) turn it on.
    */
   readonly multiline?: boolean;
-  /** Text for the error that suggests `multiline`, e.g. `set data.options.multiline: true`. */
+  /**
+   * How the user allows multi-line fields, for the error (`set data.options.multiline: true`);
+   * without it the error says fields may not span lines.
+   */
   readonly multilineHint?: string;
 }
 
@@ -92,7 +95,7 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvTable 
       }
       if (!multiline && (c === '\n' || c === '\r')) {
         throw new Error(
-          `${where}:${line}: quoted field still open at the end of the line (an unbalanced quote?); if quoted fields really span lines, ${options.multilineHint ?? 'pass multiline: true'}`,
+          `${where}:${line}: quoted field still open at the end of the line (an unbalanced quote?); ${options.multilineHint ? `if quoted fields really span lines, ${options.multilineHint}` : 'quoted fields may not span lines in this file'}`,
         );
       }
       // Count CRLF once and a lone CR as a line break, as outside quotes.
