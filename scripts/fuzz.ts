@@ -42,11 +42,17 @@ function fuzzFiles(): string[] {
 const files = fuzzFiles();
 const start = Date.now();
 let rounds = 0;
-process.stderr.write(`fuzzing ${files.length} files for ${seconds} s (scale ${scale}): ${files.join(', ')}\n`);
+process.stderr.write(
+  `fuzzing ${files.length} files for ${seconds} s (scale ${scale}): ${files.join(', ')}\n`,
+);
 while ((Date.now() - start) / 1000 < seconds) {
   const env = { ...process.env, PEFTKIT_FUZZ_SEED: String(seed), PEFTKIT_FUZZ_SCALE: String(scale) };
   const t0 = Date.now();
-  const run = spawnSync('npx', ['vitest', 'run', ...files], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawnSync('npx', ['vitest', 'run', ...files], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   rounds += 1;
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (run.status !== 0) {
@@ -59,4 +65,6 @@ while ((Date.now() - start) / 1000 < seconds) {
   process.stderr.write(`round ${rounds}: seed ${seed} passed in ${secs} s\n`);
   seed += 1;
 }
-process.stdout.write(`fuzz: ${rounds} rounds (seeds ${seed - rounds}..${seed - 1}, scale ${scale}) passed in ${((Date.now() - start) / 1000).toFixed(0)} s\n`);
+process.stdout.write(
+  `fuzz: ${rounds} rounds (seeds ${seed - rounds}..${seed - 1}, scale ${scale}) passed in ${((Date.now() - start) / 1000).toFixed(0)} s\n`,
+);

@@ -45,9 +45,12 @@ export async function runFuzzCase(
     outcome = 'value';
   } catch (err) {
     if (!isClean(err)) {
-      throw new Error(`${name}: not a clean error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, {
-        cause: err,
-      });
+      throw new Error(
+        `${name}: not a clean error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     outcome = 'error';
   }

@@ -47,6 +47,8 @@ describe('input limits', () => {
   it('applies the depth limit to JSON files read as objects (checkpoint and adapter configs)', async () => {
     const file = path.join(tmp, 'config.json');
     await fs.writeFile(file, `{"a": ${deep(100)}}`);
-    await expect(readJsonObject(file, 'config')).rejects.toThrow(/config .*config\.json: nesting depth reaches 65/);
+    await expect(readJsonObject(file, 'config')).rejects.toThrow(
+      /config .*config\.json: nesting depth reaches 65/,
+    );
   });
 });

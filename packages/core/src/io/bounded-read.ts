@@ -1,5 +1,5 @@
 import * as fs from 'node:fs/promises';
-import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimits, InputLimitError } from './input-limits.js';
+import { checkLimit, DEFAULT_INPUT_LIMITS, InputLimitError, type InputLimits } from './input-limits.js';
 
 /**
  * Reads a text file whole after checking its size against `limits.maxFileBytes` (from `stat`,
@@ -36,7 +36,11 @@ export async function readBytesBounded(
  * Iterative, so a hostile document cannot overflow the stack here (recursive code downstream,
  * schema validation and deep merges, would).
  */
-export function checkJsonDepth(value: unknown, where: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): void {
+export function checkJsonDepth(
+  value: unknown,
+  where: string,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): void {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop() as [unknown, number];
@@ -52,7 +56,11 @@ export function checkJsonDepth(value: unknown, where: string, limits: InputLimit
  * `JSON.parse` with the input limits: text larger than `maxFileBytes` and documents nested
  * deeper than `maxJsonDepth` are refused. Syntax errors name `where`.
  */
-export function parseJsonBounded(text: string, where: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): unknown {
+export function parseJsonBounded(
+  text: string,
+  where: string,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): unknown {
   checkLimit(limits, 'maxFileBytes', text.length, `${where} holds`);
   let value: unknown;
   try {

@@ -10,6 +10,7 @@ export {
   type LoadedBaseCheckpoint,
   loadBaseCheckpoint,
 } from './base-checkpoint.js';
+export { checkJsonDepth, parseJsonBounded, readBytesBounded, readTextBounded } from './bounded-read.js';
 export {
   CHECKPOINT_FILES,
   type LoadCheckpointIntoOptions,
@@ -19,7 +20,6 @@ export {
   type SaveCheckpointOptions,
   saveCheckpoint,
 } from './checkpoint.js';
-export { checkJsonDepth, parseJsonBounded, readBytesBounded, readTextBounded } from './bounded-read.js';
 export { type CsvTable, type ParseCsvOptions, parseCsv } from './csv.js';
 export { type FileSystemHandlerOptions, fileSystemHandler } from './fs-io-handler.js';
 export {
@@ -35,8 +35,8 @@ export {
   checkLimit,
   DEFAULT_INPUT_LIMITS,
   formatByteCount,
-  type InputLimits,
   InputLimitError,
+  type InputLimits,
   type InputLimitsInput,
   inputLimitsSchema,
   resolveInputLimits,

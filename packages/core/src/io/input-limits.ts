@@ -91,7 +91,12 @@ export function formatByteCount(n: number): string {
  *
  * @example checkLimit(limits, 'maxArrayBytes', 3e9, 'x.npz:images.npy needs') // throws
  */
-export function checkLimit(limits: InputLimits, limit: keyof InputLimits, amount: number, what: string): void {
+export function checkLimit(
+  limits: InputLimits,
+  limit: keyof InputLimits,
+  amount: number,
+  what: string,
+): void {
   const max = limits[limit];
   if (amount <= max) return;
   const bytes = limit !== 'maxArchiveEntries' && limit !== 'maxJsonDepth';

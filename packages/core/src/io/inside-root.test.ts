@@ -26,7 +26,9 @@ describe('resolveInsideRoot', () => {
     expect(resolveInsideRoot(root, 'imgs\\a.png', 'm.csv:2')).toBe(path.join(root, 'imgs', 'a.png'));
     expect(resolveInsideRoot(root, 'inner.png', 'm.csv:3')).toBe(path.join(root, 'inner.png'));
     // A missing file is the reader's open to report, not a containment problem.
-    expect(resolveInsideRoot(root, 'imgs/missing.png', 'm.csv:4')).toBe(path.join(root, 'imgs', 'missing.png'));
+    expect(resolveInsideRoot(root, 'imgs/missing.png', 'm.csv:4')).toBe(
+      path.join(root, 'imgs', 'missing.png'),
+    );
   });
 
   it('refuses absolute paths, ../ escapes and symlinks leading outside, naming the row', () => {
@@ -49,7 +51,9 @@ describe('resolveInsideRoot', () => {
     const allow = { allowOutsideRoot: true };
     expect(resolveInsideRoot(root, '/etc/passwd', 'm.csv:2', allow)).toBe('/etc/passwd');
     expect(resolveInsideRoot(root, '../secret.txt', 'm.csv:2', allow)).toBe(path.join(tmp, 'secret.txt'));
-    expect(resolveInsideRoot(root, 'imgs/link.png', 'm.csv:2', allow)).toBe(path.join(root, 'imgs', 'link.png'));
+    expect(resolveInsideRoot(root, 'imgs/link.png', 'm.csv:2', allow)).toBe(
+      path.join(root, 'imgs', 'link.png'),
+    );
   });
 });
 

@@ -64,7 +64,12 @@ export function resolveInsideRoot(
  * in the dataset folder must not pull in `/etc/passwd`. A missing file is left for the reader's
  * open to report.
  */
-export function assertRealInside(root: string, file: string, what: string, options: InsideRootOptions = {}): void {
+export function assertRealInside(
+  root: string,
+  file: string,
+  what: string,
+  options: InsideRootOptions = {},
+): void {
   if (options.allowOutsideRoot) return;
   const realRoot = realpathOrSelf(path.resolve(root));
   const real = realpathOfExisting(path.resolve(file));

@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { encodeNpy, parseNpy } from './npy.js';
 import { InputLimitError } from './input-limits.js';
+import { encodeNpy, parseNpy } from './npy.js';
 import { encodeNpz, parseNpz } from './npz.js';
 
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -81,7 +81,9 @@ describe('parseNpz bounds', () => {
     })();
     expect(err).toBeInstanceOf(InputLimitError);
     expect(err?.limit).toBe('maxArchiveEntries');
-    expect(err?.message).toMatch(/many\.npz: the archive holds at least 11, over limits\.maxArchiveEntries \(10\)/);
+    expect(err?.message).toMatch(
+      /many\.npz: the archive holds at least 11, over limits\.maxArchiveEntries \(10\)/,
+    );
     expect(parseNpz(npz, 'ok.npz', undefined, { maxArchiveEntries: 12 }).size).toBe(12);
   });
 
@@ -92,7 +94,8 @@ describe('parseNpz bounds', () => {
     const npz = encodeNpz({ big: data });
     const view = new DataView(npz.buffer, npz.byteOffset, npz.byteLength);
     view.setUint32(22, 128, true);
-    for (let i = 0; i < npz.length - 4; i++) if (view.getUint32(i, true) === 0x02014b50) view.setUint32(i + 24, 128, true);
+    for (let i = 0; i < npz.length - 4; i++)
+      if (view.getUint32(i, true) === 0x02014b50) view.setUint32(i + 24, 128, true);
     expect(() => parseNpz(npz, 'liar.npz')).toThrow(
       'liar.npz: big.npy does not inflate to its declared size and CRC (128 bytes): the archive is corrupt',
     );
@@ -101,10 +104,14 @@ describe('parseNpz bounds', () => {
   it('refuses an .npy whose shape needs more than limits.maxArrayBytes, from the header alone', () => {
     // The header claims 2^40 float32 values over 16 data bytes: refused on the shape, not read.
     const bytes = encodeNpy('<f4', [4], [1, 2, 3, 4]);
-    const text = new TextDecoder('latin1').decode(bytes).replace("'shape': (4,), ", "'shape': (1099511627776,),");
+    const text = new TextDecoder('latin1')
+      .decode(bytes)
+      .replace("'shape': (4,), ", "'shape': (1099511627776,),");
     expect(() => parseNpy(latin1(text), 'huge.npy')).toThrow(
       /huge\.npy: shape \(1099511627776\) of <f4 needs 4096\.0 GiB, over limits\.maxArrayBytes \(2\.0 GiB\)/,
     );
-    expect(() => parseNpy(bytes, 'small.npy', { maxArrayBytes: 8 })).toThrow(/small\.npy: shape \(4\) of <f4 needs 16 bytes/);
+    expect(() => parseNpy(bytes, 'small.npy', { maxArrayBytes: 8 })).toThrow(
+      /small\.npy: shape \(4\) of <f4 needs 16 bytes/,
+    );
   });
 });

@@ -108,7 +108,12 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>', limits?: InputLimits
   const count = shape.reduce((a, b) => a * b, 1);
   const start = offset + headerLen;
   const need = count * spec.size;
-  checkLimit(resolveInputLimits(limits), 'maxArrayBytes', need, `${name}: shape (${shape.join(', ')}) of ${descr} needs`);
+  checkLimit(
+    resolveInputLimits(limits),
+    'maxArrayBytes',
+    need,
+    `${name}: shape (${shape.join(', ')}) of ${descr} needs`,
+  );
   if (bytes.length - start < need) {
     fail(
       `truncated data: shape (${shape.join(', ')}) of ${descr} needs ${need} bytes, file has ${bytes.length - start}`,

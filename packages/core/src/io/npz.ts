@@ -1,6 +1,11 @@
 import { unzipSync, zipSync } from 'fflate';
 import { readBytesBounded } from './bounded-read.js';
-import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimitsInput, resolveInputLimits } from './input-limits.js';
+import {
+  checkLimit,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimitsInput,
+  resolveInputLimits,
+} from './input-limits.js';
 import { type NpyArray, parseNpy } from './npy.js';
 import { centralDirectoryCrcs, crc32 } from './zip-crc.js';
 
@@ -50,7 +55,12 @@ export function parseNpz(
     checkLimit(resolved, 'maxArchiveEntries', entries, `${name}: the archive holds at least`);
     if (!member.endsWith('.npy') || !(only?.(member.slice(0, -4)) ?? true)) return false;
     total += inflatedSize;
-    checkLimit(resolved, 'maxInflatedBytes', total, `${name}: ${member} brings the declared inflated size to`);
+    checkLimit(
+      resolved,
+      'maxInflatedBytes',
+      total,
+      `${name}: ${member} brings the declared inflated size to`,
+    );
     declared.set(member, inflatedSize);
     return true;
   });

@@ -74,11 +74,15 @@ describe('core parsers under fuzzing (fast-check, seeded)', () => {
         ),
         fc.boolean(),
         async (text, multiline) => {
-          await runFuzzCase('f.csv', () => {
-            const t = parseCsv(text, { source: 'f.csv', multiline });
-            for (const r of t.rows) expect(r.length).toBe(t.header.length);
-            expect(t.lines).toHaveLength(t.rows.length);
-          }, (err) => namedError('f.csv')(err) && /^f\.csv(:\d+)?: /.test((err as Error).message));
+          await runFuzzCase(
+            'f.csv',
+            () => {
+              const t = parseCsv(text, { source: 'f.csv', multiline });
+              for (const r of t.rows) expect(r.length).toBe(t.header.length);
+              expect(t.lines).toHaveLength(t.rows.length);
+            },
+            (err) => namedError('f.csv')(err) && /^f\.csv(:\d+)?: /.test((err as Error).message),
+          );
         },
       ),
       fuzzSettings({ seed: 15, runs: 300 }),
@@ -86,17 +90,27 @@ describe('core parsers under fuzzing (fast-check, seeded)', () => {
   });
 
   it('parseNpy / parseNpz: mutated arrays and archives give arrays matching their shape or a named error', async () => {
-    const npy = encodeNpy('<f4', [3, 4], Array.from({ length: 12 }, (_, i) => i / 3));
+    const npy = encodeNpy(
+      '<f4',
+      [3, 4],
+      Array.from({ length: 12 }, (_, i) => i / 3),
+    );
     const npz = encodeNpz({ x: npy, y: encodeNpy('<i8', [3], [1, 2, 3]) });
     let values = 0;
     await fc.assert(
       fc.asyncProperty(fc.boolean(), edits, async (archive, e) => {
         const bytes = mutateBytes(archive ? npz : npy, e);
         const name = archive ? 'm.npz' : 'm.npy';
-        const got = await runFuzzCase(name, () => {
-          const arrays = archive ? [...parseNpz(bytes, name, undefined, small).values()] : [parseNpy(bytes, name, small)];
-          for (const a of arrays) expect(a.data.length).toBe(a.shape.reduce((p, d) => p * d, 1));
-        }, namedError(name));
+        const got = await runFuzzCase(
+          name,
+          () => {
+            const arrays = archive
+              ? [...parseNpz(bytes, name, undefined, small).values()]
+              : [parseNpy(bytes, name, small)];
+            for (const a of arrays) expect(a.data.length).toBe(a.shape.reduce((p, d) => p * d, 1));
+          },
+          namedError(name),
+        );
         if (got === 'value') values += 1;
       }),
       fuzzSettings({ seed: 16, runs: 200 }),
@@ -108,39 +122,57 @@ describe('core parsers under fuzzing (fast-check, seeded)', () => {
   it('parseNpy: random headers never allocate past limits.maxArrayBytes', async () => {
     const dims = fc.array(fc.oneof(fc.nat(10), fc.nat(2 ** 40)), { maxLength: 4 });
     await fc.assert(
-      fc.asyncProperty(dims, fc.constantFrom('<f4', '|u1', '<i8', '<f8', '>f4', '<c8'), async (shape, dtype) => {
-        const text = `{'descr': '${dtype}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-        const header = latin1(`\x93NUMPY\x01\x00${String.fromCharCode(text.length & 0xff, text.length >> 8)}${text}`);
-        const bytes = new Uint8Array(header.length + 64);
-        bytes.set(header);
-        await runFuzzCase('h.npy', () => parseNpy(bytes, 'h.npy'), namedError('h.npy'));
-      }),
+      fc.asyncProperty(
+        dims,
+        fc.constantFrom('<f4', '|u1', '<i8', '<f8', '>f4', '<c8'),
+        async (shape, dtype) => {
+          const text = `{'descr': '${dtype}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+          const header = latin1(
+            `\x93NUMPY\x01\x00${String.fromCharCode(text.length & 0xff, text.length >> 8)}${text}`,
+          );
+          const bytes = new Uint8Array(header.length + 64);
+          bytes.set(header);
+          await runFuzzCase('h.npy', () => parseNpy(bytes, 'h.npy'), namedError('h.npy'));
+        },
+      ),
       fuzzSettings({ seed: 17, runs: 150 }),
     );
   });
 
   it('parseSafetensors: mutated files give consistent tensors or a SafetensorsError naming the file', async () => {
     const file = safetensorsFile();
-    expect([...parseSafetensors(file, 'w.safetensors').tensors.keys()].sort()).toEqual(['a.bias', 'a.weight', 'b.idx']);
+    expect([...parseSafetensors(file, 'w.safetensors').tensors.keys()].sort()).toEqual([
+      'a.bias',
+      'a.weight',
+      'b.idx',
+    ]);
     await fc.assert(
       fc.asyncProperty(edits, async (e) => {
-        await runFuzzCase('w.safetensors', () => {
-          const { tensors } = parseSafetensors(mutateBytes(file, e), 'w.safetensors');
-          for (const t of tensors.values()) expect(t.data.length).toBe(t.shape.reduce((p, d) => p * d, 1));
-        }, namedError('w.safetensors'));
+        await runFuzzCase(
+          'w.safetensors',
+          () => {
+            const { tensors } = parseSafetensors(mutateBytes(file, e), 'w.safetensors');
+            for (const t of tensors.values()) expect(t.data.length).toBe(t.shape.reduce((p, d) => p * d, 1));
+          },
+          namedError('w.safetensors'),
+        );
       }),
       fuzzSettings({ seed: 18, runs: 200 }),
     );
   });
 
   it('JSON and YAML run configs: random and mutated documents load or fail with one UserError line', async () => {
-    const yaml = 'training:\n  lr: 0.001\n  epochs: 2\ndata:\n  train: a.csv\n  options: { textField: t, tags: [a, b] }\nx: &a [1, 2]\ny: *a\n';
+    const yaml =
+      'training:\n  lr: 0.001\n  epochs: 2\ndata:\n  train: a.csv\n  options: { textField: t, tags: [a, b] }\nx: &a [1, 2]\ny: *a\n';
     const json = JSON.stringify({ training: { lr: 0.001 }, data: { options: { a: [1, { b: 2 }] } } });
     let k = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('yaml', 'json'),
-        fc.oneof(fc.string({ maxLength: 120 }), edits.map((e) => e)),
+        fc.oneof(
+          fc.string({ maxLength: 120 }),
+          edits.map((e) => e),
+        ),
         fc.nat(300),
         async (ext, input, depth) => {
           const base = ext === 'yaml' ? yaml : json;
@@ -150,7 +182,11 @@ describe('core parsers under fuzzing (fast-check, seeded)', () => {
               : new TextDecoder().decode(mutateBytes(new TextEncoder().encode(base), input));
           const file = path.join(tmp, `c${k++}.${ext}`);
           await fs.writeFile(file, text);
-          await runFuzzCase(file, () => loadConfigFile(file), (err) => err instanceof UserError && namedError(file)(err));
+          await runFuzzCase(
+            file,
+            () => loadConfigFile(file),
+            (err) => err instanceof UserError && namedError(file)(err),
+          );
           await fs.rm(file);
         },
       ),
@@ -180,11 +216,16 @@ describe('core parsers under fuzzing (fast-check, seeded)', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(part, { maxLength: 8 }), async (parts) => {
         const rel = parts.join('/');
-        await runFuzzCase('m.csv:2', () => {
-          const full = resolveInsideRoot(root, rel, 'm.csv:2');
-          const back = path.relative(root, full);
-          expect(back.startsWith('..') || path.isAbsolute(back) || back === '').toBe(false);
-        }, (err) => (err instanceof PathOutsideRootError || err instanceof UserError) && namedError('m.csv:2')(err));
+        await runFuzzCase(
+          'm.csv:2',
+          () => {
+            const full = resolveInsideRoot(root, rel, 'm.csv:2');
+            const back = path.relative(root, full);
+            expect(back.startsWith('..') || path.isAbsolute(back) || back === '').toBe(false);
+          },
+          (err) =>
+            (err instanceof PathOutsideRootError || err instanceof UserError) && namedError('m.csv:2')(err),
+        );
       }),
       fuzzSettings({ seed: 21, runs: 300 }),
     );

@@ -28,30 +28,37 @@ describe('robotics readers within input limits', () => {
     const file = path.join(lerobot, 'data', 'chunk-000', 'file-000.parquet');
     const { rows } = await readParquetRows(file, undefined);
     expect(rows.length).toBeGreaterThan(0);
-    expect(await limitOf(readParquetRows(file, undefined, resolveInputLimits({ maxInflatedBytes: 100 })))).toMatch(
+    expect(
+      await limitOf(readParquetRows(file, undefined, resolveInputLimits({ maxInflatedBytes: 100 }))),
+    ).toMatch(
       /^maxInflatedBytes: .*file-000\.parquet: its columns declare an uncompressed size of .* over limits\.maxInflatedBytes \(100 bytes\)/,
     );
-    expect(await limitOf(readParquetRows(file, undefined, resolveInputLimits({ maxArrayBytes: 64 })))).toMatch(
-      /^maxArrayBytes: .*file-000\.parquet: its \d+ column values need/,
-    );
-    expect(await limitOf(readParquetRows(file, undefined, resolveInputLimits({ maxFileBytes: 100 })))).toMatch(
-      /^maxFileBytes: .*file-000\.parquet holds/,
-    );
+    expect(
+      await limitOf(readParquetRows(file, undefined, resolveInputLimits({ maxArrayBytes: 64 }))),
+    ).toMatch(/^maxArrayBytes: .*file-000\.parquet: its \d+ column values need/);
+    expect(
+      await limitOf(readParquetRows(file, undefined, resolveInputLimits({ maxFileBytes: 100 }))),
+    ).toMatch(/^maxFileBytes: .*file-000\.parquet holds/);
   });
 
   it('HDF5: each dataset is checked against maxArrayBytes from its shape before it is read', async () => {
     const file = path.join(testData, 'robomimic-tiny.hdf5');
     expect((await readRobomimicHdf5(file)).episodes.length).toBeGreaterThan(0);
-    expect(await limitOf(readRobomimicHdf5(file, { limits: resolveInputLimits({ maxArrayBytes: 16 }) }))).toMatch(
-      /^maxArrayBytes: .*robomimic-tiny\.hdf5: demo_\d+\/actions \(shape \[\d+, \d+\]\) needs/,
-    );
+    expect(
+      await limitOf(readRobomimicHdf5(file, { limits: resolveInputLimits({ maxArrayBytes: 16 }) })),
+    ).toMatch(/^maxArrayBytes: .*robomimic-tiny\.hdf5: demo_\d+\/actions \(shape \[\d+, \d+\]\) needs/);
   });
 
   it('JSONL: nesting depth is bounded per line', async () => {
     const file = path.join(tmp, 'deep.jsonl');
     const deep = `${'['.repeat(80)}1${']'.repeat(80)}`;
-    await fs.writeFile(file, `{"episode_index": 0, "action": [1]}\n{"episode_index": 0, "action": ${deep}}\n`);
-    expect(await limitOf(readJsonlEpisodes(file))).toMatch(/^maxJsonDepth: .*deep\.jsonl:2: nesting depth reaches 65/);
+    await fs.writeFile(
+      file,
+      `{"episode_index": 0, "action": [1]}\n{"episode_index": 0, "action": ${deep}}\n`,
+    );
+    expect(await limitOf(readJsonlEpisodes(file))).toMatch(
+      /^maxJsonDepth: .*deep\.jsonl:2: nesting depth reaches 65/,
+    );
   });
 
   it('LeRobot: a data file that is a symlink leading outside the dataset is refused unless allowed', async () => {

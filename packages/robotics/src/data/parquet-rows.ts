@@ -43,7 +43,12 @@ export async function readParquetRows(
 }
 
 /** Sums what the footer declares for the `wanted` columns and checks it against `limits`. */
-function checkDeclaredSizes(metadata: FileMetaData, wanted: readonly string[], file: string, limits: InputLimits) {
+function checkDeclaredSizes(
+  metadata: FileMetaData,
+  wanted: readonly string[],
+  file: string,
+  limits: InputLimits,
+) {
   let uncompressed = 0;
   let values = 0;
   for (const group of metadata.row_groups) {
@@ -54,6 +59,11 @@ function checkDeclaredSizes(metadata: FileMetaData, wanted: readonly string[], f
       values += Number(meta.num_values);
     }
   }
-  checkLimit(limits, 'maxInflatedBytes', uncompressed, `${file}: its columns declare an uncompressed size of`);
+  checkLimit(
+    limits,
+    'maxInflatedBytes',
+    uncompressed,
+    `${file}: its columns declare an uncompressed size of`,
+  );
   checkLimit(limits, 'maxArrayBytes', values * 8, `${file}: its ${values} column values need`);
 }

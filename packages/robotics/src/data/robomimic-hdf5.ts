@@ -1,5 +1,5 @@
 import * as fs from 'node:fs/promises';
-import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimits, InputLimitError } from '@peftkit/core';
+import { checkLimit, DEFAULT_INPUT_LIMITS, InputLimitError, type InputLimits } from '@peftkit/core';
 import type { Episode, EpisodeSet, SkippedFeature } from './episode.js';
 
 /** Most bytes of a robomimic file (default 4 GiB). */
@@ -111,7 +111,12 @@ function readOpen(f: H5Group, file: string, options: RobomimicReadOptions): Epis
   // A dataset is read whole into float64 at most: its shape bounds what reading it allocates.
   const checkShape = (d: H5Dataset, key: string) => {
     const count = (d.shape ?? []).reduce((a, b) => a * b, 1);
-    checkLimit(options.limits ?? DEFAULT_INPUT_LIMITS, 'maxArrayBytes', count * 8, `${file}: ${key} (shape [${d.shape?.join(', ')}]) needs`);
+    checkLimit(
+      options.limits ?? DEFAULT_INPUT_LIMITS,
+      'maxArrayBytes',
+      count * 8,
+      `${file}: ${key} (shape [${d.shape?.join(', ')}]) needs`,
+    );
   };
   const episodes: Episode[] = demos.map((demo) => {
     const actions = data.get(`${demo}/actions`) as H5Dataset | null;

@@ -110,7 +110,8 @@ export async function readCommonVoice(
     ? Object.entries(options.accentGroups)
     : (options.accents ?? []).map((a) => [a, [a]]);
   const root = path.dirname(file);
-  const clips = options.clipsDir === '.' ? root : resolveInsideRoot(root, options.clipsDir, `${file}: clipsDir`, policy);
+  const clips =
+    options.clipsDir === '.' ? root : resolveInsideRoot(root, options.clipsDir, `${file}: clipsDir`, policy);
   const rows: TableRow[] = [];
   const dropped = { accent: 0, label: 0 };
   table.rows.forEach((r, k) => {
@@ -221,6 +222,9 @@ export const commonVoiceReader: DatasetReader<AudioExample, CommonVoiceOptions> 
       });
     }
     const table = sourceSplit ?? (split === 'train' ? options.trainSplit : options.evalSplit);
-    return readCommonVoice(await tableFile(p, table), options, labels, undefined, { limits, allowOutsideRoot });
+    return readCommonVoice(await tableFile(p, table), options, labels, undefined, {
+      limits,
+      allowOutsideRoot,
+    });
   },
 };

@@ -6,9 +6,9 @@ import {
   describeUnseen,
   indexLabels,
   type ReadResult,
+  resolveInsideRoot,
   UserError,
   z,
-  resolveInsideRoot,
 } from '@peftkit/core';
 import { audioCheckShape, checkAudioFiles } from './audio-checks.js';
 import { type AudioExample, isAudioPath } from './audio-example.js';

@@ -27,17 +27,23 @@ describe('speech readers on hostile input', () => {
     expect((err as Error).message).toMatch(
       /m\.csv:3 column 'path': path 'audio\/link\.wav' resolves \(through a symlink\) to .*elsewhere\.wav/,
     );
-    const abs = await writeText(path.join(root, 'abs.csv'), `path,label\n${path.join(tmp, 'elsewhere.wav')},x\n`);
+    const abs = await writeText(
+      path.join(root, 'abs.csv'),
+      `path,label\n${path.join(tmp, 'elsewhere.wav')},x\n`,
+    );
     await expect(manifestReader.read(abs, { options, split: 'train' })).rejects.toThrow(PathOutsideRootError);
     const ok = await manifestReader.read(file, { options, split: 'train', allowOutsideRoot: true });
     expect(ok.labels).toEqual(['x', 'y']);
-    expect((await manifestReader.read(abs, { options, split: 'train', allowOutsideRoot: true })).labels).toEqual([
-      'x',
-    ]);
+    expect(
+      (await manifestReader.read(abs, { options, split: 'train', allowOutsideRoot: true })).labels,
+    ).toEqual(['x']);
   });
 
   it('speech/manifest: an unbalanced quote is an error with its line', async () => {
-    const file = await writeText(path.join(root, 'q.csv'), 'path,transcript\naudio/a.wav,"yes\naudio/a.wav,no"\n');
+    const file = await writeText(
+      path.join(root, 'q.csv'),
+      'path,transcript\naudio/a.wav,"yes\naudio/a.wav,no"\n',
+    );
     await expect(
       manifestReader.read(file, { options: manifestOptions.parse({}), split: 'train' }),
     ).rejects.toThrow(/q\.csv:2: quoted field still open at the end of the line/);
@@ -56,6 +62,8 @@ describe('speech readers on hostile input', () => {
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputLimitError);
-    expect((err as Error).message).toMatch(/train\.tsv holds 2\.7 KiB, over limits\.maxFileBytes \(512 bytes\)/);
+    expect((err as Error).message).toMatch(
+      /train\.tsv holds 2\.7 KiB, over limits\.maxFileBytes \(512 bytes\)/,
+    );
   });
 });

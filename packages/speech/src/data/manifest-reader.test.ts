@@ -115,7 +115,10 @@ describe('speech/manifest', () => {
     const hint = ' (set data.allowOutsideRoot: true to allow it)';
     for (const [bad, what] of [
       ['../outside.wav', `path '../outside.wav' leads outside the dataset folder ${dir}${hint}`],
-      ['audio/../../outside.wav', `path 'audio/../../outside.wav' leads outside the dataset folder ${dir}${hint}`],
+      [
+        'audio/../../outside.wav',
+        `path 'audio/../../outside.wav' leads outside the dataset folder ${dir}${hint}`,
+      ],
       [abs, `absolute path '${abs}' refused: paths must be relative to the dataset folder ${dir}${hint}`],
     ]) {
       const file = await writeText(path.join(dir, 'escape.csv'), `path,label\naudio/a.wav,x\n${bad},y\n`);

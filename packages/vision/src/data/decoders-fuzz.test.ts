@@ -22,7 +22,11 @@ const edits = fc.array(
 );
 
 // Small limits, so that "bounded memory" is checked against a budget a case may really fill.
-const limits = resolveInputLimits({ maxInflatedBytes: 64 << 20, maxArrayBytes: 64 << 20, maxImageBytes: 64 << 20 });
+const limits = resolveInputLimits({
+  maxInflatedBytes: 64 << 20,
+  maxArrayBytes: 64 << 20,
+  maxImageBytes: 64 << 20,
+});
 
 const pixels = Uint8Array.from({ length: 12 * 10 * 3 }, (_, i) => (i * 29) & 0xff);
 const raw = () => sharp(pixels, { raw: { width: 12, height: 10, channels: 3 } });
@@ -59,7 +63,12 @@ describe('vision decoders under fuzzing (fast-check, seeded)', () => {
 
   it('decodeDicom: mutated files give a consistent frame or a DicomError / InputLimitError', async () => {
     const files = [
-      encodeDicom({ rows: 6, columns: 5, pixels: Array.from({ length: 30 }, (_, i) => i * 100), bitsAllocated: 16 }),
+      encodeDicom({
+        rows: 6,
+        columns: 5,
+        pixels: Array.from({ length: 30 }, (_, i) => i * 100),
+        bitsAllocated: 16,
+      }),
       encodeDicom({
         rows: 4,
         columns: 4,
@@ -77,7 +86,8 @@ describe('vision decoders under fuzzing (fast-check, seeded)', () => {
             const img = decodeDicom(mutateBytes(files[which] as Uint8Array, e), 'f.dcm', { limits });
             expect(img.data.length).toBe(img.width * img.height * img.channels);
           },
-          (err) => (err instanceof DicomError && err.message.includes('f.dcm')) || err instanceof InputLimitError,
+          (err) =>
+            (err instanceof DicomError && err.message.includes('f.dcm')) || err instanceof InputLimitError,
         );
       }),
       fuzzSettings({ seed: 32, runs: 200 }),
@@ -86,7 +96,10 @@ describe('vision decoders under fuzzing (fast-check, seeded)', () => {
 
   it('parseIdx: mutated plain and gzipped IDX give an array matching its shape or a named error', async () => {
     const { gzipSync } = await import('fflate');
-    const idx = encodeIdxU8([3, 4, 4], Array.from({ length: 48 }, (_, i) => i));
+    const idx = encodeIdxU8(
+      [3, 4, 4],
+      Array.from({ length: 48 }, (_, i) => i),
+    );
     const files = [idx, gzipSync(idx)];
     await fc.assert(
       fc.asyncProperty(fc.nat(1), edits, async (which, e) => {

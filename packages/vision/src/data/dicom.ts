@@ -1,8 +1,8 @@
 import {
   checkLimit,
   DEFAULT_INPUT_LIMITS,
-  type InputLimits,
   InputLimitError,
+  type InputLimits,
   readBytesBounded,
 } from '@peftkit/core';
 import dicomParser from 'dicom-parser';

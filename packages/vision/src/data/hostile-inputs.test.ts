@@ -2,7 +2,13 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { encodeNpy, encodeNpz, InputLimitError, PathOutsideRootError, resolveInputLimits } from '@peftkit/core';
+import {
+  encodeNpy,
+  encodeNpz,
+  InputLimitError,
+  PathOutsideRootError,
+  resolveInputLimits,
+} from '@peftkit/core';
 import { gzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,22 +68,24 @@ describe('image size limits', () => {
       .png()
       .toFile(small);
     const limits = resolveInputLimits({ maxImageBytes: 64 * 64 * 3 * 4 - 1 });
-    await expect(decodeImage(small, { limits })).rejects.toThrow(/decodes to 48\.0 KiB, over limits\.maxImageBytes/);
+    await expect(decodeImage(small, { limits })).rejects.toThrow(
+      /decodes to 48\.0 KiB, over limits\.maxImageBytes/,
+    );
     const ok = await decodeImage(small, { limits: resolveInputLimits({ maxImageBytes: 64 * 64 * 3 * 4 }) });
     expect([ok.width, ok.height, ok.channels, ok.data[0]]).toEqual([64, 64, 3, 7]);
     // Raised past the bomb's size, the limit no longer stops it: the stub data then fails to decode.
     const file = path.join(dir, 'bomb2.png');
     await fs.writeFile(file, pngHeaderOnly(2000, 2000, 16));
-    await expect(decodeImage(file, { limits: resolveInputLimits({ maxImageBytes: 2 ** 40 }) })).rejects.toThrow(
-      ImageDecodeError,
-    );
+    await expect(
+      decodeImage(file, { limits: resolveInputLimits({ maxImageBytes: 2 ** 40 }) }),
+    ).rejects.toThrow(ImageDecodeError);
   });
 
   it('refuses a DICOM frame larger than maxImageBytes from its Rows/Columns', () => {
     const bytes = encodeDicom({ rows: 64, columns: 64, pixels: new Array(64 * 64).fill(1) });
-    expect(() => decodeDicom(bytes, 'ct.dcm', { limits: resolveInputLimits({ maxImageBytes: 1000 }) })).toThrow(
-      /DICOM ct\.dcm \(64x64x1, float32\) decodes to 16\.0 KiB, over limits\.maxImageBytes/,
-    );
+    expect(() =>
+      decodeDicom(bytes, 'ct.dcm', { limits: resolveInputLimits({ maxImageBytes: 1000 }) }),
+    ).toThrow(/DICOM ct\.dcm \(64x64x1, float32\) decodes to 16\.0 KiB, over limits\.maxImageBytes/);
     expect(decodeDicom(bytes, 'ct.dcm').width).toBe(64);
   });
 
@@ -116,7 +124,9 @@ describe('CSV manifest paths stay inside the dataset folder', () => {
   it('refuses an unbalanced quote with the line number instead of merging rows', async () => {
     const csv = path.join(dir, 'q.csv');
     await fs.writeFile(csv, 'path,label\na.png,x\n"b.png,y\nc.png",z\n');
-    await expect(readCsvManifest(csv)).rejects.toThrow(/q\.csv:3: quoted field still open at the end of the line/);
+    await expect(readCsvManifest(csv)).rejects.toThrow(
+      /q\.csv:3: quoted field still open at the end of the line/,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
-import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimits, InputLimitError } from '@peftkit/core';
 import * as fs from 'node:fs/promises';
+import { checkLimit, DEFAULT_INPUT_LIMITS, InputLimitError, type InputLimits } from '@peftkit/core';
 import { Gunzip } from 'fflate';
 
 /** An IDX array (the MNIST/Fashion-MNIST file format): shape and C-order values. */
@@ -33,7 +33,11 @@ const TYPES: Record<
  * @example
  * const images = parseIdx(await fs.readFile('train-images-idx3-ubyte.gz'), 'train-images'); // [60000, 28, 28]
  */
-export function parseIdx(input: Uint8Array, name = '<idx>', limits: InputLimits = DEFAULT_INPUT_LIMITS): IdxArray {
+export function parseIdx(
+  input: Uint8Array,
+  name = '<idx>',
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): IdxArray {
   const fail = (why: string): never => {
     throw new Error(`${name}: ${why}`);
   };
@@ -41,7 +45,9 @@ export function parseIdx(input: Uint8Array, name = '<idx>', limits: InputLimits 
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     // gzip's trailer declares the inflated size (mod 2^32); fflate inflates into a buffer of it.
     const declared =
-      bytes.length >= 18 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true) : 0;
+      bytes.length >= 18
+        ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true)
+        : 0;
     checkLimit(limits, 'maxInflatedBytes', declared, `${name}: the gzip data declares an inflated size of`);
     bytes = gunzipBounded(bytes, name, limits);
   }

@@ -1,4 +1,4 @@
-import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimits, InputLimitError } from '@peftkit/core';
+import { checkLimit, DEFAULT_INPUT_LIMITS, InputLimitError, type InputLimits } from '@peftkit/core';
 import sharp from 'sharp';
 import type { RawImage } from './raw-image.js';
 

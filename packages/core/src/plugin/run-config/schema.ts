@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { PeftConfigInput } from '../../peft/config-map.js';
 import { inputLimitsSchema } from '../../io/input-limits.js';
+import type { PeftConfigInput } from '../../peft/config-map.js';
 import { SCHEDULE_KINDS } from '../../train/lr-schedule.js';
 
 /** How training examples are drawn each epoch (`data.sampling`). */

@@ -1,16 +1,16 @@
 import * as path from 'node:path';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
-import type { RunConfig } from '../run-config/schema.js';
 import type { Architecture } from '../architecture.js';
 import { type Head, type HeadedModel, savedHeadConfig } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { Preprocessor, PreprocessorInstance } from '../preprocessor.js';
+import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { type BuiltModel, buildModel } from './build-model.js';
 import { loadHeadWeights } from './head-weights.js';
-import { inputPolicyOf } from './read-data.js';
 import { readPreprocessorFile } from './preprocessor-file.js';
+import { inputPolicyOf } from './read-data.js';
 import { RUN_FILES } from './run-files.js';
 import { baseDirOf, type RunManifest, readRunManifest } from './run-manifest.js';
 

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { resolveInputLimits } from '../../io/input-limits.js';
 import { setSeed } from '../../runtime/random.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { PreprocessorInstance } from '../preprocessor.js';
@@ -8,7 +9,6 @@ import type { RunConfig } from '../run-config/schema.js';
 import { type BuiltModel, buildModel, resolveArchitecture } from './build-model.js';
 import { checkRunRoles } from './check-roles.js';
 import { readPreprocessorFile } from './preprocessor-file.js';
-import { resolveInputLimits } from '../../io/input-limits.js';
 import { type RunData, readRunData } from './read-data.js';
 
 export interface PrepareRunOptions {

@@ -62,8 +62,13 @@ export interface InputPolicy {
 }
 
 /** `InputPolicy` from a run config (`limits`, `data.allowOutsideRoot`). */
-export function inputPolicyOf(config: Pick<RunConfig, 'limits'> & { data: { allowOutsideRoot?: boolean } }): InputPolicy {
-  return { limits: resolveInputLimits(config.limits), allowOutsideRoot: config.data.allowOutsideRoot ?? false };
+export function inputPolicyOf(
+  config: Pick<RunConfig, 'limits'> & { data: { allowOutsideRoot?: boolean } },
+): InputPolicy {
+  return {
+    limits: resolveInputLimits(config.limits),
+    allowOutsideRoot: config.data.allowOutsideRoot ?? false,
+  };
 }
 
 async function readOne(
