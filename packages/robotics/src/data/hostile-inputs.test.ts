@@ -2,7 +2,13 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputLimitError, PathOutsideRootError, resolveInputLimits } from '@peftkit/core';
+import {
+  DEFAULT_INPUT_LIMITS,
+  InputLimitError,
+  PathOutsideRootError,
+  Rng,
+  resolveInputLimits,
+} from '@peftkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJsonlEpisodes } from './jsonl-episodes.js';
 import { readLeRobotDataset } from './lerobot-dataset.js';
@@ -70,5 +76,28 @@ describe('robotics readers within input limits', () => {
     await fs.symlink(elsewhere, data);
     await expect(readLeRobotDataset(dir)).rejects.toThrow(PathOutsideRootError);
     expect((await readLeRobotDataset(dir, { allowOutsideRoot: true })).episodes.length).toBeGreaterThan(0);
+  });
+
+  it('parquet: a damaged page that sends the decoder into an endless loop is stopped after decodeSeconds', async () => {
+    // Four byte flips found by the seeded fuzz test (seed 1000): hyparquet then loops forever
+    // decoding the 'action' column. Decoding runs in a worker thread, so it can be stopped.
+    const bytes = new Uint8Array(
+      await fs.readFile(path.join(lerobot, 'data', 'chunk-000', 'file-000.parquet')),
+    );
+    const rng = new Rng(1000);
+    rng.next();
+    for (let k = 0; k < 4; k++) {
+      const i = Math.floor(rng.next() * bytes.length);
+      bytes[i] = (bytes[i] as number) ^ (1 + Math.floor(rng.next() * 255));
+    }
+    const file = path.join(tmp, 'loops.parquet');
+    await fs.writeFile(file, bytes);
+    const t0 = Date.now();
+    await expect(readParquetRows(file, ['action'], DEFAULT_INPUT_LIMITS, 2)).rejects.toThrow(
+      /loops\.parquet: decoding did not finish within 2 s \(a damaged file\?\)/,
+    );
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // The undamaged columns of the same file still decode.
+    expect((await readParquetRows(file, ['episode_index'], DEFAULT_INPUT_LIMITS, 20)).rows).toHaveLength(24);
   });
 });

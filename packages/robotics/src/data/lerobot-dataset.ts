@@ -31,6 +31,8 @@ export interface LeRobotReadOptions {
   readonly limits?: InputLimits | undefined;
   /** Let data files be symlinks leading outside `dir` (`data.allowOutsideRoot`). */
   readonly allowOutsideRoot?: boolean | undefined;
+  /** Longest one parquet file may take to decode (default `DEFAULT_PARQUET_DECODE_SECONDS`). */
+  readonly decodeSeconds?: number | undefined;
 }
 
 interface InfoFeature {
@@ -107,7 +109,12 @@ export async function readLeRobotDataset(dir: string, options: LeRobotReadOption
     ...Object.keys(features),
   ];
   for (const file of files) {
-    const { rows, columns: present } = await readParquetRows(file, columns, options.limits);
+    const { rows, columns: present } = await readParquetRows(
+      file,
+      columns,
+      options.limits,
+      options.decodeSeconds,
+    );
     for (const key of Object.keys(features)) {
       if (!present.includes(key)) throw new Error(`${file}: no column '${key}' (declared in ${infoFile})`);
     }

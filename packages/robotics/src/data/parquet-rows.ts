@@ -1,6 +1,9 @@
+import { Worker } from 'node:worker_threads';
 import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimits, readBytesBounded } from '@peftkit/core';
-import { type FileMetaData, parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { type FileMetaData, parquetMetadata, parquetSchema } from 'hyparquet';
+
+/** Default `decodeSeconds` of `readParquetRows`. */
+export const DEFAULT_PARQUET_DECODE_SECONDS = 120;
 
 /** Most bytes one parquet file may have before we refuse to load it whole (`limits.maxFileBytes`). */
 export const DEFAULT_MAX_PARQUET_BYTES = DEFAULT_INPUT_LIMITS.maxFileBytes;
@@ -11,11 +14,14 @@ export const DEFAULT_MAX_PARQUET_BYTES = DEFAULT_INPUT_LIMITS.maxFileBytes;
  * lz4) is supported. Errors name the file. Bounded by `limits`: the file by `maxFileBytes`, the
  * uncompressed size the footer declares for the wanted columns by `maxInflatedBytes` and their
  * value count (8 bytes each) by `maxArrayBytes`, all checked before any page is decompressed.
+ * The pages are decoded in a worker thread, stopped after `decodeSeconds` (a damaged page can
+ * make the decoder loop forever).
  */
 export async function readParquetRows(
   file: string,
   columns: readonly string[] | undefined,
   limits: InputLimits = DEFAULT_INPUT_LIMITS,
+  decodeSeconds = DEFAULT_PARQUET_DECODE_SECONDS,
 ): Promise<{ rows: Record<string, unknown>[]; columns: string[] }> {
   const bytes = await readBytesBounded(file, limits);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -29,17 +35,41 @@ export async function readParquetRows(
   }
   const wanted = columns ? columns.filter((c) => present.includes(c)) : present;
   checkDeclaredSizes(metadata, wanted, file, limits);
-  try {
-    const rows = (await parquetReadObjects({
-      file: buffer,
-      metadata,
-      columns: wanted,
-      compressors,
-    })) as Record<string, unknown>[];
-    return { rows, columns: present };
-  } catch (err) {
-    throw new Error(`${file}: not a readable parquet file: ${(err as Error).message}`, { cause: err });
-  }
+  const rows = await decodeInWorker(buffer, wanted, file, decodeSeconds);
+  return { rows, columns: present };
+}
+
+/**
+ * Decodes the rows in a worker thread: hyparquet runs synchronously, and a damaged page can send
+ * it into an endless loop (found by fuzzing), which no timer on this thread could interrupt.
+ */
+function decodeInWorker(
+  buffer: ArrayBuffer,
+  columns: readonly string[],
+  file: string,
+  seconds: number,
+): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./parquet-decode-worker.mjs', import.meta.url));
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`${file}: decoding did not finish within ${seconds} s (a damaged file?)`));
+    }, seconds * 1000);
+    const done = () => {
+      clearTimeout(timer);
+      void worker.terminate();
+    };
+    worker.once('message', (m: { rows?: Record<string, unknown>[]; error?: string }) => {
+      done();
+      if (m.rows) resolve(m.rows);
+      else reject(new Error(`${file}: not a readable parquet file: ${m.error}`));
+    });
+    worker.once('error', (err) => {
+      done();
+      reject(new Error(`${file}: not a readable parquet file: ${err.message}`, { cause: err }));
+    });
+    worker.postMessage({ buffer, columns: [...columns] }, [buffer]);
+  });
 }
 
 /** Sums what the footer declares for the `wanted` columns and checks it against `limits`. */
