@@ -3,7 +3,7 @@ import { parseCsv } from './csv.js';
 
 describe('parseCsv', () => {
   it('reads quoted fields with delimiters, doubled quotes and line breaks', () => {
-    const t = parseCsv('name,note\n"a, b","say ""hi"""\n"multi\nline",x\n');
+    const t = parseCsv('name,note\n"a, b","say ""hi"""\n"multi\nline",x\n', { multiline: true });
     expect(t.header).toEqual(['name', 'note']);
     expect(t.rows).toEqual([
       ['a, b', 'say "hi"'],
@@ -21,6 +21,7 @@ describe('parseCsv', () => {
     ]);
     const crlf = parseCsv('\ufefftext,label\r\n"Great, ""fun""\r\nmovie",pos\r\nmeh,neg\r\n', {
       delimiter: ',',
+      multiline: true,
     });
     expect(crlf.header).toEqual(['text', 'label']);
     expect(crlf.rows).toEqual([
@@ -48,17 +49,34 @@ describe('parseCsv', () => {
     expect(() => parseCsv('a,b\n1,2,3\n', { source: 't.csv' })).toThrow(
       't.csv:2: 3 fields, the header has 2 (a, b)',
     );
-    expect(() => parseCsv('a,b\n"open,2\n', { source: 't.csv' })).toThrow(
+    expect(() => parseCsv('a,b\n"open,2\n', { source: 't.csv', multiline: true })).toThrow(
       't.csv:2: unterminated quoted field',
     );
     expect(() => parseCsv('a,b\n"x"y,2\n', { source: 't.csv' })).toThrow(
       "t.csv:2: unexpected 'y' after a closing quote",
     );
-    expect(() => parseCsv('a,b\n"multi\nline" x,2\n', { source: 't.csv' })).toThrow(
+    expect(() => parseCsv('a,b\n"multi\nline" x,2\n', { source: 't.csv', multiline: true })).toThrow(
       "t.csv:3: unexpected ' ' after a closing quote",
     );
     expect(() => parseCsv('a,a\n1,2\n', { source: 't.csv' })).toThrow("t.csv:1: duplicate column 'a'");
     expect(() => parseCsv('', { source: 't.csv' })).toThrow('t.csv: empty file');
     expect(() => parseCsv('a\n', { delimiter: '"' })).toThrow('the delimiter must be one character');
+  });
+
+  it('refuses an unbalanced quote with its line number instead of merging rows (strict by default)', () => {
+    // The quote opened on line 3 closes on line 4: RFC 4180 reads one row ('b,0\nc', 1).
+    const text = 'text,label\na,1\n"b,0\nc",1\nd,0\n';
+    expect(() => parseCsv(text, { source: 'r.csv' })).toThrow(
+      'r.csv:3: quoted field still open at the end of the line (an unbalanced quote?)',
+    );
+    expect(() => parseCsv(text, { multilineHint: 'set data.options.multiline: true' })).toThrow(
+      'set data.options.multiline: true',
+    );
+    expect(parseCsv(text, { multiline: true }).rows).toEqual([
+      ['a', '1'],
+      ['b,0\nc', '1'],
+      ['d', '0'],
+    ]);
+    expect(() => parseCsv('a,b\n"open,2', { source: 't.csv' })).toThrow('t.csv:2: unterminated quoted field');
   });
 });

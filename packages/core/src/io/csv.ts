@@ -16,12 +16,25 @@ export interface ParseCsvOptions {
    * Common Voice's TSVs, whose sentences contain quotes).
    */
   readonly quoting?: 'rfc4180' | 'none';
+  /**
+   * Allow quoted fields to span lines (default false). Off, a quote still open at the end of its
+   * line is an error naming the line: an unbalanced quote would otherwise swallow the following
+   * rows into one field silently. Files whose text fields really hold line breaks (pandas'
+   * `to_csv` of multi-line reviews) turn it on.
+   */
+  readonly multiline?: boolean;
+  /**
+   * How the user allows multi-line fields, for the error (`set data.options.multiline: true`);
+   * without it the error says fields may not span lines.
+   */
+  readonly multilineHint?: string;
 }
 
 /**
  * Parses CSV/TSV text with a header row, after RFC 4180: fields separated by `delimiter`,
- * optionally quoted with `"`; inside quotes a doubled `""` is a quote and delimiters and line
- * breaks are literal. Accepts LF, CRLF and CR, a UTF-8 BOM and a missing final line break; skips
+ * optionally quoted with `"`; inside quotes a doubled `""` is a quote and delimiters are literal,
+ * and so are line breaks with `multiline` (otherwise a quote left open at the end of a line is an
+ * error with its line number). Accepts LF, CRLF and CR, a UTF-8 BOM and a missing final line break; skips
  * blank lines. A quote inside an unquoted field is kept as a character (`5" screen`), as
  * Python's `csv` does; text after a closing quote is an error, since it usually means an
  * unescaped quote inside a quoted field. Header names are trimmed and must be unique (an empty
@@ -39,6 +52,7 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvTable 
   }
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const quotes = options.quoting !== 'none';
+  const multiline = options.multiline ?? false;
   const records: { fields: string[]; line: number }[] = [];
   let fields: string[] = [];
   let field = '';
@@ -78,6 +92,11 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvTable 
           throw new Error(`${where}:${line}: unexpected '${next}' after a closing quote`);
         }
         continue;
+      }
+      if (!multiline && (c === '\n' || c === '\r')) {
+        throw new Error(
+          `${where}:${line}: quoted field still open at the end of the line (an unbalanced quote?); ${options.multilineHint ? `if quoted fields really span lines, ${options.multilineHint}` : 'quoted fields may not span lines in this file'}`,
+        );
       }
       // Count CRLF once and a lone CR as a line break, as outside quotes.
       if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) line += 1;

@@ -10,6 +10,7 @@ export {
   type LoadedBaseCheckpoint,
   loadBaseCheckpoint,
 } from './base-checkpoint.js';
+export { checkJsonDepth, parseJsonBounded, readBytesBounded, readTextBounded } from './bounded-read.js';
 export {
   CHECKPOINT_FILES,
   type LoadCheckpointIntoOptions,
@@ -30,6 +31,22 @@ export {
   floatBitsToHalfBits,
   halfBitsToFloat,
 } from './half-float.js';
+export {
+  checkLimit,
+  DEFAULT_INPUT_LIMITS,
+  formatByteCount,
+  InputLimitError,
+  type InputLimits,
+  type InputLimitsInput,
+  inputLimitsSchema,
+  resolveInputLimits,
+} from './input-limits.js';
+export {
+  assertRealInside,
+  type InsideRootOptions,
+  PathOutsideRootError,
+  resolveInsideRoot,
+} from './inside-root.js';
 export { encodeNpy, NPY_DTYPES, type NpyArray, parseNpy } from './npy.js';
 export {
   DEFAULT_MAX_NPZ_INFLATED_BYTES,

@@ -1,5 +1,6 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { InputLimitError } from './input-limits.js';
 import { encodeNpy, parseNpy } from './npy.js';
 import { encodeNpz, parseNpz } from './npz.js';
 
@@ -60,10 +61,57 @@ describe('parseNpz bounds', () => {
     const npz = encodeNpz({ big: zeros });
     expect(npz.length).toBeLessThan(100_000);
     expect(() => parseNpz(npz, 'bomb.npz', undefined, { maxInflatedBytes: 1_000_000 })).toThrow(
-      /bomb\.npz: big\.npy inflates to 4000\d+ bytes, over the limit of 1000000/,
+      /bomb\.npz: big\.npy brings the declared inflated size to 3\.8 MiB, over limits\.maxInflatedBytes .*--set limits\.maxInflatedBytes=/,
     );
     expect(parseNpz(npz, 'ok.npz', undefined, { maxInflatedBytes: 8_000_000 }).get('big')?.shape).toEqual([
       4_000_000,
     ]);
+  });
+
+  it('refuses an archive with more members than limits.maxArchiveEntries, before inflating them', () => {
+    const members: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 12; i++) members[`a${i}`] = encodeNpy('|u1', [1], [i]);
+    const npz = encodeNpz(members);
+    const err = (() => {
+      try {
+        parseNpz(npz, 'many.npz', undefined, { maxArchiveEntries: 10 });
+      } catch (e) {
+        return e as InputLimitError;
+      }
+    })();
+    expect(err).toBeInstanceOf(InputLimitError);
+    expect(err?.limit).toBe('maxArchiveEntries');
+    expect(err?.message).toMatch(
+      /many\.npz: the archive holds at least 11, over limits\.maxArchiveEntries \(10\)/,
+    );
+    expect(parseNpz(npz, 'ok.npz', undefined, { maxArchiveEntries: 12 }).size).toBe(12);
+  });
+
+  it('checks what a member actually inflates to: a header that understates the size is corrupt', () => {
+    // 10 MB of zeros whose local and central headers claim 128 bytes: fflate would stop at the
+    // claimed size; the length/CRC check turns that into an error instead of silent truncation.
+    const data = encodeNpy('|u1', [10_000_000], new Uint8Array(10_000_000));
+    const npz = encodeNpz({ big: data });
+    const view = new DataView(npz.buffer, npz.byteOffset, npz.byteLength);
+    view.setUint32(22, 128, true);
+    for (let i = 0; i < npz.length - 4; i++)
+      if (view.getUint32(i, true) === 0x02014b50) view.setUint32(i + 24, 128, true);
+    expect(() => parseNpz(npz, 'liar.npz')).toThrow(
+      'liar.npz: big.npy does not inflate to its declared size and CRC (128 bytes): the archive is corrupt',
+    );
+  });
+
+  it('refuses an .npy whose shape needs more than limits.maxArrayBytes, from the header alone', () => {
+    // The header claims 2^40 float32 values over 16 data bytes: refused on the shape, not read.
+    const bytes = encodeNpy('<f4', [4], [1, 2, 3, 4]);
+    const text = new TextDecoder('latin1')
+      .decode(bytes)
+      .replace("'shape': (4,), ", "'shape': (1099511627776,),");
+    expect(() => parseNpy(latin1(text), 'huge.npy')).toThrow(
+      /huge\.npy: shape \(1099511627776\) of <f4 needs 4096\.0 GiB, over limits\.maxArrayBytes \(2\.0 GiB\)/,
+    );
+    expect(() => parseNpy(bytes, 'small.npy', { maxArrayBytes: 8 })).toThrow(
+      /small\.npy: shape \(4\) of <f4 needs 16 bytes/,
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { checkLimit, type InputLimitsInput, resolveInputLimits } from './input-limits.js';
+
 /** A NumPy array read from `.npy` bytes: C-order values, flattened. */
 export interface NpyArray {
   /** The NumPy type string, e.g. `|u1`, `<i8`, `<f4`. */
@@ -47,12 +49,13 @@ export const NPY_DTYPES = Object.freeze(Object.keys(DTYPES));
  * Parses `.npy` bytes (format versions 1-3): the `\x93NUMPY` magic, the header dict
  * (`descr`, `fortran_order`, `shape`) and the data. Little-endian (or byte-order-free) numeric
  * dtypes only; Fortran-order arrays and big-endian data are refused with a message saying how
- * to re-save them. Errors are prefixed with `name`.
+ * to re-save them; a shape needing more than `limits.maxArrayBytes` is refused from the header.
+ * Errors are prefixed with `name`.
  *
  * @example
  * const { shape, data } = parseNpy(bytes, 'train_images.npy'); // shape [N, 28, 28], Uint8Array
  */
-export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
+export function parseNpy(bytes: Uint8Array, name = '<npy>', limits?: InputLimitsInput): NpyArray {
   const fail = (why: string): never => {
     throw new Error(`${name}: ${why}`);
   };
@@ -105,6 +108,12 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   const start = offset + headerLen;
   const need = count * spec.size;
+  checkLimit(
+    resolveInputLimits(limits),
+    'maxArrayBytes',
+    need,
+    `${name}: shape (${shape.join(', ')}) of ${descr} needs`,
+  );
   if (bytes.length - start < need) {
     fail(
       `truncated data: shape (${shape.join(', ')}) of ${descr} needs ${need} bytes, file has ${bytes.length - start}`,

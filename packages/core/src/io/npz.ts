@@ -1,19 +1,26 @@
-import * as fs from 'node:fs/promises';
 import { unzipSync, zipSync } from 'fflate';
+import { readBytesBounded } from './bounded-read.js';
+import {
+  checkLimit,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimitsInput,
+  resolveInputLimits,
+} from './input-limits.js';
 import { type NpyArray, parseNpy } from './npy.js';
+import { centralDirectoryCrcs, crc32 } from './zip-crc.js';
 
-/** Limits on what an archive may inflate to. */
-export interface NpzLimits {
-  /**
-   * Most bytes the selected members may inflate to in all, checked against the sizes the zip
-   * declares before anything is inflated (default 2 GiB): a small archive of zeros can otherwise
-   * inflate to gigabytes.
-   */
-  readonly maxInflatedBytes?: number;
-}
+/**
+ * Limits on what an archive may inflate to (a subset of `InputLimits`): `maxInflatedBytes` for
+ * the selected members in all, checked against the sizes the zip declares before anything is
+ * inflated, then against what was actually inflated (a member must match its declared size and
+ * CRC, so a lying header cannot slip through); `maxArchiveEntries` for the member count;
+ * `maxArrayBytes` for each array's shape. A small archive of zeros can otherwise inflate to
+ * gigabytes.
+ */
+export type NpzLimits = InputLimitsInput;
 
 /** Default `NpzLimits.maxInflatedBytes`. */
-export const DEFAULT_MAX_NPZ_INFLATED_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_NPZ_INFLATED_BYTES = DEFAULT_INPUT_LIMITS.maxInflatedBytes;
 
 /**
  * Reads a NumPy `.npz` archive (a zip of `.npy` files, stored or deflated) into arrays keyed by
@@ -29,7 +36,7 @@ export async function readNpz(
   only?: (array: string) => boolean,
   limits?: NpzLimits,
 ): Promise<Map<string, NpyArray>> {
-  return parseNpz(await readBytes(path), path, only, limits);
+  return parseNpz(await readBytes(path, resolveInputLimits(limits).maxFileBytes), path, only, limits);
 }
 
 /** `readNpz` on bytes; `name` is used in error messages. */
@@ -39,21 +46,36 @@ export function parseNpz(
   only?: (array: string) => boolean,
   limits?: NpzLimits,
 ): Map<string, NpyArray> {
-  const max = limits?.maxInflatedBytes ?? DEFAULT_MAX_NPZ_INFLATED_BYTES;
+  const resolved = resolveInputLimits(limits);
   let total = 0;
+  let entries = 0;
+  const declared = new Map<string, number>();
   const files = unzip(bytes, name, (member, inflatedSize) => {
+    entries += 1;
+    checkLimit(resolved, 'maxArchiveEntries', entries, `${name}: the archive holds at least`);
     if (!member.endsWith('.npy') || !(only?.(member.slice(0, -4)) ?? true)) return false;
     total += inflatedSize;
-    if (total > max) {
-      throw new Error(
-        `${name}: ${member} inflates to ${inflatedSize} bytes, over the limit of ${max} bytes for this archive`,
-      );
-    }
+    checkLimit(
+      resolved,
+      'maxInflatedBytes',
+      total,
+      `${name}: ${member} brings the declared inflated size to`,
+    );
+    declared.set(member, inflatedSize);
     return true;
   });
+  const crcs = declared.size > 0 ? centralDirectoryCrcs(bytes) : undefined;
   const out = new Map<string, NpyArray>();
   for (const [member, data] of Object.entries(files)) {
-    out.set(member.slice(0, -4), parseNpy(data, `${name}:${member}`));
+    // fflate inflates into a buffer of the declared size: a member whose data inflates to more
+    // (or less) than its header says shows up here as a length or CRC mismatch.
+    const crc = crcs?.get(member);
+    if (data.length !== declared.get(member) || (crc !== undefined && crc32(data) !== crc)) {
+      throw new Error(
+        `${name}: ${member} does not inflate to its declared size and CRC (${declared.get(member)} bytes): the archive is corrupt`,
+      );
+    }
+    out.set(member.slice(0, -4), parseNpy(data, `${name}:${member}`, resolved));
   }
   return out;
 }
@@ -62,19 +84,19 @@ export function parseNpz(
  * The array names in a `.npz` archive, without inflating any of them (for listing an archive's
  * contents before choosing what to read).
  */
-export async function npzArrayNames(path: string): Promise<string[]> {
+export async function npzArrayNames(path: string, limits?: NpzLimits): Promise<string[]> {
+  const resolved = resolveInputLimits(limits);
   const names: string[] = [];
-  unzip(await readBytes(path), path, (member) => {
+  unzip(await readBytes(path, resolved.maxFileBytes), path, (member) => {
+    checkLimit(resolved, 'maxArchiveEntries', names.length + 1, `${path}: the archive holds at least`);
     if (member.endsWith('.npy')) names.push(member.slice(0, -4));
     return false;
   });
   return names;
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
-  const bytes = await fs.readFile(path).catch((err: Error) => {
-    throw new Error(`cannot read ${path}: ${err.message}`, { cause: err });
-  });
+async function readBytes(path: string, maxFileBytes: number): Promise<Uint8Array> {
+  const bytes = await readBytesBounded(path, { ...DEFAULT_INPUT_LIMITS, maxFileBytes });
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs/promises';
+import { checkJsonDepth } from './bounded-read.js';
+import { checkLimit, DEFAULT_INPUT_LIMITS } from './input-limits.js';
 
 /**
  * Reads a JSON object from `file`. Errors name the file and say what is wrong (missing, not JSON,
@@ -14,12 +16,14 @@ export async function readJsonObject(file: string, what = 'JSON file'): Promise<
     const why = code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new Error(`${what} ${file}: cannot read: ${why}`, { cause: err });
   }
+  checkLimit(DEFAULT_INPUT_LIMITS, 'maxFileBytes', text.length, `${what} ${file} holds`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     throw new Error(`${what} ${file}: invalid JSON: ${(err as Error).message}`, { cause: err });
   }
+  checkJsonDepth(value, `${what} ${file}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error(
       `${what} ${file}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { InputLimits } from '../io/input-limits.js';
 import type { AnyDataset } from '../train/data/dataset.js';
 
 /**
@@ -26,6 +27,16 @@ export interface ReadOptions<O = Readonly<Record<string, unknown>>> {
    * names `splits` listed for this location.
    */
   readonly sourceSplit?: string | undefined;
+  /**
+   * The run's input limits (`limits` of the run config over `DEFAULT_INPUT_LIMITS`); readers
+   * check what they decode against them. Absent when a reader is called directly: use the defaults.
+   */
+  readonly limits?: InputLimits | undefined;
+  /**
+   * `data.allowOutsideRoot`: paths in manifests and folders may leave the dataset folder. Pass it
+   * to `resolveInsideRoot` / `assertRealInside`.
+   */
+  readonly allowOutsideRoot?: boolean | undefined;
 }
 
 /** The named splits a source carries itself (an archive's `train`, `val` and `test`). */

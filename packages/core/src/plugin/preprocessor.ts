@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
+import type { InputLimits } from '../io/input-limits.js';
 import type { Rng } from '../runtime/random.js';
 import type { AnyDataset } from '../train/data/dataset.js';
 import type { Prediction } from './head.js';
@@ -26,6 +27,13 @@ export interface ModelBatch {
 export interface PreprocessorContext {
   /** The label set of the run (class names), if the task has one. */
   readonly labels: readonly string[] | undefined;
+  /**
+   * The run's input limits, for preprocessors that decode files (images, audio); absent when
+   * created outside a run: use `DEFAULT_INPUT_LIMITS`.
+   */
+  readonly limits?: InputLimits | undefined;
+  /** `data.allowOutsideRoot` of the run. */
+  readonly allowOutsideRoot?: boolean | undefined;
 }
 
 /** What `fit` receives besides the examples. */

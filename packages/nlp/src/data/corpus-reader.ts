@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { arrayDataset, type DatasetReader } from '@peftkit/core';
+import { arrayDataset, type DatasetReader, readTextBounded } from '@peftkit/core';
 import { z } from 'zod';
 import type { TextExample } from './text-example.js';
 
@@ -38,7 +38,7 @@ export const corpusReader: DatasetReader<TextExample, CorpusOptions> = {
   formats: ['txt', 'directory of *.txt'],
   optionsSchema: corpusOptions,
   canRead: (p) => /\.txt$/i.test(p),
-  async read(location, { options }) {
+  async read(location, { options, limits }) {
     const stat = await fs.stat(location).catch(() => undefined);
     if (!stat) throw new Error(`${location}: not found`);
     const files: string[] = [];
@@ -57,7 +57,7 @@ export const corpusReader: DatasetReader<TextExample, CorpusOptions> = {
     } else files.push(location);
     const examples: TextExample[] = [];
     for (const f of files) {
-      for (const text of splitCorpus(await fs.readFile(f, 'utf8'), options.split, options.minChars)) {
+      for (const text of splitCorpus(await readTextBounded(f, limits), options.split, options.minChars)) {
         examples.push({ text });
       }
     }

@@ -1,5 +1,4 @@
-import * as fs from 'node:fs/promises';
-import { type DatasetReader, parseCsv } from '@peftkit/core';
+import { type DatasetReader, parseCsv, readTextBounded } from '@peftkit/core';
 import { z } from 'zod';
 import { recordFieldsShape } from './record-options.js';
 import { recordsToExamples } from './records-to-examples.js';
@@ -9,6 +8,11 @@ export const csvTextOptions = z.strictObject({
   ...recordFieldsShape,
   /** Field delimiter (default ',' for .csv, tab for .tsv). */
   delimiter: z.string().length(1).optional(),
+  /**
+   * Quoted fields may span lines (multi-line reviews written by pandas). Off by default, so an
+   * unbalanced quote is an error naming its line instead of silently merging rows.
+   */
+  multiline: z.boolean().default(false),
 });
 
 export type CsvTextOptions = z.output<typeof csvTextOptions>;
@@ -26,10 +30,15 @@ export const csvTextReader: DatasetReader<TextExample, CsvTextOptions> = {
   formats: ['csv', 'tsv'],
   optionsSchema: csvTextOptions,
   canRead: (p) => /\.(csv|tsv)$/i.test(p),
-  async read(file, { options, labels }) {
-    const text = await fs.readFile(file, 'utf8');
+  async read(file, { options, labels, limits }) {
+    const text = await readTextBounded(file, limits);
     const delimiter = options.delimiter ?? (/\.tsv$/i.test(file) ? '\t' : ',');
-    const table = parseCsv(text, { delimiter, source: file });
+    const table = parseCsv(text, {
+      delimiter,
+      source: file,
+      multiline: options.multiline,
+      multilineHint: 'set data.options.multiline: true',
+    });
     for (const f of [
       options.textField,
       options.pairField,

@@ -1,6 +1,13 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { arrayDataset, type DatasetReader, describeUnseen, indexLabels } from '@peftkit/core';
+import {
+  arrayDataset,
+  assertRealInside,
+  type DatasetReader,
+  describeUnseen,
+  indexLabels,
+  readTextBounded,
+} from '@peftkit/core';
 import { z } from 'zod';
 import type { TextExample } from './text-example.js';
 
@@ -21,7 +28,8 @@ async function isDirectory(p: string): Promise<boolean> {
 /**
  * `nlp/folder`: a directory with one sub-directory per label, each holding text files, one
  * example per file (`train/pos/001.txt`, `train/neg/002.txt`), as the IMDB archive is laid out.
- * Files are read in sorted order, so runs are reproducible. At evaluation time, sub-directories
+ * Files are read in sorted order, so runs are reproducible; a file that is a symlink leading
+ * outside the folder is refused unless `data.allowOutsideRoot`. At evaluation time, sub-directories
  * named after labels the model was not trained on are skipped and reported.
  */
 export const folderReader: DatasetReader<TextExample, FolderOptions> = {
@@ -36,7 +44,7 @@ export const folderReader: DatasetReader<TextExample, FolderOptions> = {
       entries.some((e) => e.isDirectory()) && !entries.some((e) => e.isFile() && /\.(txt)$/i.test(e.name))
     );
   },
-  async read(dir, { options, labels }) {
+  async read(dir, { options, labels, limits, allowOutsideRoot }) {
     if (!(await isDirectory(dir))) throw new Error(`${dir}: not a directory`);
     const classDirs = (await fs.readdir(dir, { withFileTypes: true }))
       .filter((e) => e.isDirectory())
@@ -58,7 +66,9 @@ export const folderReader: DatasetReader<TextExample, FolderOptions> = {
     for (const [i, f] of files.entries()) {
       const label = mapped.indices[i] as number;
       if (label < 0) continue;
-      examples.push({ text: (await fs.readFile(f.file, 'utf8')).trim(), label });
+      // A symlink in the dataset folder must not pull in files from elsewhere.
+      assertRealInside(dir, f.file, f.file, { allowOutsideRoot });
+      examples.push({ text: (await readTextBounded(f.file, limits)).trim(), label });
     }
     const warnings = mapped.unseen.size
       ? [

@@ -1,5 +1,11 @@
-import * as fs from 'node:fs/promises';
-import type { DatasetReader } from '@peftkit/core';
+import {
+  checkJsonDepth,
+  type DatasetReader,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimits,
+  parseJsonBounded,
+  readTextBounded,
+} from '@peftkit/core';
 import { z } from 'zod';
 import { recordFieldsShape } from './record-options.js';
 import { recordsToExamples, type SourceRecord } from './records-to-examples.js';
@@ -12,19 +18,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Records of a JSONL file (one object per line) or a JSON file holding an array of objects. */
-export function parseJsonRecords(text: string, file: string): SourceRecord[] {
+/**
+ * Records of a JSONL file (one object per line) or a JSON file holding an array of objects;
+ * documents nested deeper than `limits.maxJsonDepth` are refused.
+ */
+export function parseJsonRecords(
+  text: string,
+  file: string,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): SourceRecord[] {
   const record = (v: unknown, where: string): SourceRecord => {
     if (!isObject(v)) throw new Error(`${where}: expected a JSON object`);
     return { get: (f) => v[f], where };
   };
   if (/\.json$/i.test(file)) {
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`${file}: invalid JSON: ${(err as Error).message}`);
-    }
+    const v = parseJsonBounded(text, file, limits);
     if (!Array.isArray(v)) throw new Error(`${file}: expected an array of objects (or use .jsonl)`);
     return v.map((x, i) => record(x, `${file}[${i}]`));
   }
@@ -37,6 +45,7 @@ export function parseJsonRecords(text: string, file: string): SourceRecord[] {
     } catch (err) {
       throw new Error(`${file}:${i + 1}: invalid JSON: ${(err as Error).message}`);
     }
+    checkJsonDepth(v, `${file}:${i + 1}`, limits);
     out.push(record(v, `${file}:${i + 1}`));
   });
   return out;
@@ -55,8 +64,8 @@ export const jsonTextReader: DatasetReader<TextExample, JsonTextOptions> = {
   formats: ['jsonl', 'json'],
   optionsSchema: jsonTextOptions,
   canRead: (p) => /\.(jsonl|json)$/i.test(p),
-  async read(file, { options, labels }) {
-    const records = parseJsonRecords(await fs.readFile(file, 'utf8'), file);
+  async read(file, { options, labels, limits }) {
+    const records = parseJsonRecords(await readTextBounded(file, limits), file, limits);
     return recordsToExamples(records, options, labels, file);
   },
 };

@@ -58,8 +58,13 @@ export const lerobotReader: DatasetReader<StepExample, EpisodeReaderOptions> = {
   formats: ['lerobot (folder with meta/info.json)'],
   optionsSchema: episodeReaderOptions,
   canRead: (p) => isLeRobotDataset(p),
-  async read(p, { options }) {
-    const set = await readLeRobotDataset(p, { episodes: options.episodes, maxFrames: options.maxFrames });
+  async read(p, { options, limits, allowOutsideRoot }) {
+    const set = await readLeRobotDataset(p, {
+      episodes: options.episodes,
+      maxFrames: options.maxFrames,
+      limits,
+      allowOutsideRoot,
+    });
     return episodeReadResult(set, options);
   },
 };
@@ -71,8 +76,8 @@ export const jsonlEpisodeReader: DatasetReader<StepExample, EpisodeReaderOptions
   formats: ['jsonl'],
   optionsSchema: episodeReaderOptions,
   canRead: (p) => hasExt(p, '.jsonl', '.ndjson'),
-  async read(p, { options }) {
-    return episodeReadResult(await readJsonlEpisodes(p, { maxFrames: options.maxFrames }), options);
+  async read(p, { options, limits }) {
+    return episodeReadResult(await readJsonlEpisodes(p, { maxFrames: options.maxFrames, limits }), options);
   },
 };
 
@@ -82,8 +87,8 @@ export const npzEpisodeReader: DatasetReader<StepExample, EpisodeReaderOptions> 
   formats: ['npz'],
   optionsSchema: episodeReaderOptions,
   canRead: (p) => hasExt(p, '.npz'),
-  async read(p, { options }) {
-    return episodeReadResult(await readNpzEpisodes(p, { maxFrames: options.maxFrames }), options);
+  async read(p, { options, limits }) {
+    return episodeReadResult(await readNpzEpisodes(p, { maxFrames: options.maxFrames, limits }), options);
   },
 };
 
@@ -93,11 +98,12 @@ export const robomimicReader: DatasetReader<StepExample, EpisodeReaderOptions> =
   formats: ['hdf5', 'h5'],
   optionsSchema: episodeReaderOptions,
   canRead: (p) => hasExt(p, '.hdf5', '.h5'),
-  async read(p, { options }) {
+  async read(p, { options, limits }) {
     const set = await readRobomimicHdf5(p, {
       filterKey: options.filterKey,
       obsKeys: options.obsKeys,
       maxFrames: options.maxFrames,
+      limits,
     });
     return episodeReadResult(set, options);
   },

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs/promises';
+import { checkJsonDepth, type InputLimits, readTextBounded, resolveInputLimits } from '@peftkit/core';
 import type { EpisodeSet } from './episode.js';
 import { EpisodeBuilder } from './episode-builder.js';
 
@@ -14,14 +14,18 @@ export const DEFAULT_MAX_JSONL_BYTES = 512 * 1024 ** 2;
  */
 export async function readJsonlEpisodes(
   file: string,
-  options: { maxFrames?: number | undefined; maxBytes?: number | undefined } = {},
+  options: {
+    maxFrames?: number | undefined;
+    /** Overrides `limits.maxFileBytes` (default `DEFAULT_MAX_JSONL_BYTES`). */
+    maxBytes?: number | undefined;
+    limits?: InputLimits | undefined;
+  } = {},
 ): Promise<EpisodeSet> {
-  const max = options.maxBytes ?? DEFAULT_MAX_JSONL_BYTES;
-  const stat = await fs.stat(file).catch((err: Error) => {
-    throw new Error(`cannot read ${file}: ${err.message}`);
+  const limits = resolveInputLimits({
+    ...options.limits,
+    maxFileBytes: options.maxBytes ?? options.limits?.maxFileBytes ?? DEFAULT_MAX_JSONL_BYTES,
   });
-  if (stat.size > max) throw new Error(`${file}: ${stat.size} bytes, over the limit of ${max}`);
-  const text = await fs.readFile(file, 'utf8');
+  const text = await readTextBounded(file, limits);
   const builder = new EpisodeBuilder({ source: file, maxFrames: options.maxFrames });
   const tasks = new Set<string>();
   text.split('\n').forEach((line, i) => {
@@ -35,6 +39,7 @@ export async function readJsonlEpisodes(
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       throw new Error(`${file}:${i + 1}: expected a JSON object per line`);
     }
+    checkJsonDepth(row, `${file}:${i + 1}`, limits);
     const r = row as Record<string, unknown>;
     if (typeof r['task'] === 'string') tasks.add(r['task']);
     builder.add(r, `${file}:${i + 1}`);

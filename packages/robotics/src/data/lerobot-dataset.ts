@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { readJsonObject } from '@peftkit/core';
+import { assertRealInside, type InputLimits, readJsonObject } from '@peftkit/core';
 import type { EpisodeSet, FeatureSpec, SkippedFeature } from './episode.js';
 import { EpisodeBuilder } from './episode-builder.js';
 import { parseFeatureStats } from './feature-stats.js';
@@ -27,6 +27,12 @@ export interface LeRobotReadOptions {
   /** Episode indices to load (default all). */
   readonly episodes?: readonly number[] | undefined;
   readonly maxFrames?: number | undefined;
+  /** Input limits for the parquet files (default `DEFAULT_INPUT_LIMITS`). */
+  readonly limits?: InputLimits | undefined;
+  /** Let data files be symlinks leading outside `dir` (`data.allowOutsideRoot`). */
+  readonly allowOutsideRoot?: boolean | undefined;
+  /** Longest one parquet file may take to decode (default `DEFAULT_PARQUET_DECODE_SECONDS`). */
+  readonly decodeSeconds?: number | undefined;
 }
 
 interface InfoFeature {
@@ -84,6 +90,7 @@ export async function readLeRobotDataset(dir: string, options: LeRobotReadOption
   const fps = typeof info['fps'] === 'number' ? info['fps'] : undefined;
   const tasks = await readTasks(dir, version);
   const files = await dataFiles(dir);
+  for (const f of files) assertRealInside(dir, f, f, { allowOutsideRoot: options.allowOutsideRoot });
   if (files.length === 0) throw new Error(`${dir}: no parquet files under data/chunk-*/`);
   const wanted = options.episodes ? new Set(options.episodes) : undefined;
   const builder = new EpisodeBuilder({
@@ -102,7 +109,12 @@ export async function readLeRobotDataset(dir: string, options: LeRobotReadOption
     ...Object.keys(features),
   ];
   for (const file of files) {
-    const { rows, columns: present } = await readParquetRows(file, columns);
+    const { rows, columns: present } = await readParquetRows(
+      file,
+      columns,
+      options.limits,
+      options.decodeSeconds,
+    );
     for (const key of Object.keys(features)) {
       if (!present.includes(key)) throw new Error(`${file}: no column '${key}' (declared in ${infoFile})`);
     }

@@ -1,4 +1,4 @@
-import { type NpyArray, readNpz } from '@peftkit/core';
+import { type InputLimits, type NpyArray, readNpz } from '@peftkit/core';
 import type { Episode, EpisodeSet, FeatureSpec } from './episode.js';
 
 /** Array names read as these features (common names in robot-learning `.npz` dumps). */
@@ -21,9 +21,9 @@ const ALIASES: Readonly<Record<string, string>> = {
  */
 export async function readNpzEpisodes(
   file: string,
-  options: { maxFrames?: number | undefined } = {},
+  options: { maxFrames?: number | undefined; limits?: InputLimits | undefined } = {},
 ): Promise<EpisodeSet> {
-  const arrays = await readNpz(file);
+  const arrays = await readNpz(file, undefined, options.limits);
   const steps = new Map<string, NpyArray>();
   for (const [name, arr] of arrays) steps.set(ALIASES[name] ?? name, arr);
   const bounds = steps.get('episode_index') ?? steps.get('episode_ends');

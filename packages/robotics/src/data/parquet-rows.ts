@@ -1,38 +1,99 @@
-import * as fs from 'node:fs/promises';
-import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { Worker } from 'node:worker_threads';
+import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimits, readBytesBounded } from '@peftkit/core';
+import { type FileMetaData, parquetMetadata, parquetSchema } from 'hyparquet';
 
-/** Most bytes one parquet file may have before we refuse to load it whole (default 1 GiB). */
-export const DEFAULT_MAX_PARQUET_BYTES = 1024 ** 3;
+/** Default `decodeSeconds` of `readParquetRows`. */
+export const DEFAULT_PARQUET_DECODE_SECONDS = 120;
+
+/** Most bytes one parquet file may have before we refuse to load it whole (`limits.maxFileBytes`). */
+export const DEFAULT_MAX_PARQUET_BYTES = DEFAULT_INPUT_LIMITS.maxFileBytes;
 
 /**
  * Reads the rows of one parquet file as objects, only the `columns` that exist in it (so image
  * and video columns are never decoded). Every codec LeRobot writes (snappy, zstd, gzip, brotli,
- * lz4) is supported. Errors name the file.
+ * lz4) is supported. Errors name the file. Bounded by `limits`: the file by `maxFileBytes`, the
+ * uncompressed size the footer declares for the wanted columns by `maxInflatedBytes` and their
+ * value count (8 bytes each) by `maxArrayBytes`, all checked before any page is decompressed.
+ * The pages are decoded in a worker thread, stopped after `decodeSeconds` (a damaged page can
+ * make the decoder loop forever).
  */
 export async function readParquetRows(
   file: string,
   columns: readonly string[] | undefined,
-  maxBytes = DEFAULT_MAX_PARQUET_BYTES,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+  decodeSeconds = DEFAULT_PARQUET_DECODE_SECONDS,
 ): Promise<{ rows: Record<string, unknown>[]; columns: string[] }> {
-  const stat = await fs.stat(file).catch((err: Error) => {
-    throw new Error(`cannot read ${file}: ${err.message}`);
-  });
-  if (stat.size > maxBytes) throw new Error(`${file}: ${stat.size} bytes, over the limit of ${maxBytes}`);
-  const bytes = await fs.readFile(file);
+  const bytes = await readBytesBounded(file, limits);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let metadata: FileMetaData;
+  let present: string[];
   try {
-    const metadata = parquetMetadata(buffer);
-    const present = parquetSchema(metadata).children.map((c) => c.element.name);
-    const wanted = columns ? columns.filter((c) => present.includes(c)) : present;
-    const rows = (await parquetReadObjects({
-      file: buffer,
-      metadata,
-      columns: wanted,
-      compressors,
-    })) as Record<string, unknown>[];
-    return { rows, columns: present };
+    metadata = parquetMetadata(buffer);
+    present = parquetSchema(metadata).children.map((c) => c.element.name);
   } catch (err) {
     throw new Error(`${file}: not a readable parquet file: ${(err as Error).message}`, { cause: err });
   }
+  const wanted = columns ? columns.filter((c) => present.includes(c)) : present;
+  checkDeclaredSizes(metadata, wanted, file, limits);
+  const rows = await decodeInWorker(buffer, wanted, file, decodeSeconds);
+  return { rows, columns: present };
+}
+
+/**
+ * Decodes the rows in a worker thread: hyparquet runs synchronously, and a damaged page can send
+ * it into an endless loop (found by fuzzing), which no timer on this thread could interrupt.
+ */
+function decodeInWorker(
+  buffer: ArrayBuffer,
+  columns: readonly string[],
+  file: string,
+  seconds: number,
+): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./parquet-decode-worker.mjs', import.meta.url));
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`${file}: decoding did not finish within ${seconds} s (a damaged file?)`));
+    }, seconds * 1000);
+    const done = () => {
+      clearTimeout(timer);
+      void worker.terminate();
+    };
+    worker.once('message', (m: { rows?: Record<string, unknown>[]; error?: string }) => {
+      done();
+      if (m.rows) resolve(m.rows);
+      else reject(new Error(`${file}: not a readable parquet file: ${m.error}`));
+    });
+    worker.once('error', (err) => {
+      done();
+      reject(new Error(`${file}: not a readable parquet file: ${err.message}`, { cause: err }));
+    });
+    worker.postMessage({ buffer, columns: [...columns] }, [buffer]);
+  });
+}
+
+/** Sums what the footer declares for the `wanted` columns and checks it against `limits`. */
+function checkDeclaredSizes(
+  metadata: FileMetaData,
+  wanted: readonly string[],
+  file: string,
+  limits: InputLimits,
+) {
+  let uncompressed = 0;
+  let values = 0;
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      if (!meta || !wanted.includes(meta.path_in_schema[0] ?? '')) continue;
+      uncompressed += Number(meta.total_uncompressed_size);
+      values += Number(meta.num_values);
+    }
+  }
+  checkLimit(
+    limits,
+    'maxInflatedBytes',
+    uncompressed,
+    `${file}: its columns declare an uncompressed size of`,
+  );
+  checkLimit(limits, 'maxArrayBytes', values * 8, `${file}: its ${values} column values need`);
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import { checkLimit, DEFAULT_INPUT_LIMITS, InputLimitError, type InputLimits } from '@peftkit/core';
 import type { Episode, EpisodeSet, SkippedFeature } from './episode.js';
 
 /** Most bytes of a robomimic file (default 4 GiB). */
@@ -12,6 +13,8 @@ export interface RobomimicReadOptions {
   readonly obsKeys?: readonly string[] | undefined;
   readonly maxFrames?: number | undefined;
   readonly maxBytes?: number | undefined;
+  /** `maxArrayBytes` bounds each dataset read (from its shape, before reading it). */
+  readonly limits?: InputLimits | undefined;
 }
 
 type H5Dataset = { shape: number[] | null; value: unknown; dtype: unknown };
@@ -53,6 +56,7 @@ export async function readRobomimicHdf5(
   try {
     return readOpen(f as unknown as H5Group, file, options);
   } catch (err) {
+    if (err instanceof InputLimitError) throw err;
     const msg = innermostHdf5Error(err);
     throw new Error(msg.startsWith(file) ? msg : `${file}: ${msg}`, { cause: err });
   } finally {
@@ -104,9 +108,20 @@ function readOpen(f: H5Group, file: string, options: RobomimicReadOptions): Epis
   const names: string[] = [];
   const dims: number[] = [];
   let frames = 0;
+  // A dataset is read whole into float64 at most: its shape bounds what reading it allocates.
+  const checkShape = (d: H5Dataset, key: string) => {
+    const count = (d.shape ?? []).reduce((a, b) => a * b, 1);
+    checkLimit(
+      options.limits ?? DEFAULT_INPUT_LIMITS,
+      'maxArrayBytes',
+      count * 8,
+      `${file}: ${key} (shape [${d.shape?.join(', ')}]) needs`,
+    );
+  };
   const episodes: Episode[] = demos.map((demo) => {
     const actions = data.get(`${demo}/actions`) as H5Dataset | null;
     if (!actions?.shape) throw new Error(`${demo} has no 'actions'`);
+    checkShape(actions, `${demo}/actions`);
     const [length, actDim = 1] = actions.shape as [number, number?];
     frames += length;
     if (options.maxFrames !== undefined && frames > options.maxFrames)
@@ -122,6 +137,7 @@ function readOpen(f: H5Group, file: string, options: RobomimicReadOptions): Epis
         for (let j = 0; j < dim; j++) names.push(`${k}[${j}]`);
       } else if (dims[i] !== dim)
         throw new Error(`${demo}/obs/${k} has ${dim} components, ${dims[i]} in ${demos[0]}`);
+      checkShape(d, `${demo}/obs/${k}`);
       return { values: toFloats(d.value), dim };
     });
     const stateDim = dims.reduce((a, b) => a + b, 0);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Rng } from '@peftkit/core';
+import { fuzzSettings, Rng } from '@peftkit/core';
 import { describe, expect, it } from 'vitest';
 import { AudioError } from './audio-error.js';
 import { decodeAudio } from './decode-audio.js';
@@ -56,9 +56,10 @@ async function outcome(bytes: Uint8Array, name: string): Promise<Outcome> {
 
 describe('decodeAudio on damaged files (seeded fuzz)', () => {
   it('rejects every truncation with an AudioError', async () => {
-    const rng = new Rng(7);
+    const { seed, numRuns } = fuzzSettings({ seed: 7, runs: 20 });
+    const rng = new Rng(seed);
     for (const [file, bytes] of sources) {
-      for (let k = 0; k < 20; k++) {
+      for (let k = 0; k < numRuns; k++) {
         const cut = rng.int(bytes.length);
         const result = await outcome(bytes.slice(0, cut), `${file}[0:${cut}]`);
         // An MP3 without an Info tag cut at a frame boundary is a valid shorter MP3.
@@ -68,10 +69,11 @@ describe('decodeAudio on damaged files (seeded fuzz)', () => {
   });
 
   it('survives random bit flips: an AudioError or finite audio, nothing else', async () => {
-    const rng = new Rng(11);
+    const { seed, numRuns } = fuzzSettings({ seed: 11, runs: 20 });
+    const rng = new Rng(seed);
     const seen: Record<Outcome, number> = { error: 0, audio: 0 };
     for (const [file, bytes] of sources) {
-      for (let k = 0; k < 20; k++) {
+      for (let k = 0; k < numRuns; k++) {
         const mutant = bytes.slice();
         const flips = 1 + rng.int(8);
         // Half the mutants are hit in the first 64 bytes, where the headers are.

@@ -1,10 +1,18 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { type DatasetReader, parseCsv, type SourceSplits, UserError, z } from '@peftkit/core';
+import {
+  type DatasetReader,
+  type InputLimits,
+  parseCsv,
+  readTextBounded,
+  resolveInsideRoot,
+  type SourceSplits,
+  UserError,
+  z,
+} from '@peftkit/core';
 import { accentGroupOf } from './accent-match.js';
 import { audioCheckShape } from './audio-checks.js';
 import type { AudioExample } from './audio-example.js';
-import { resolveInside } from './inside-root.js';
 import { SPEAKER_SPLITS, speakerSplitSchema } from './speaker-split.js';
 import { cellWhere, TableColumns } from './table-columns.js';
 import { type TableRow, tableExamples } from './table-examples.js';
@@ -80,10 +88,9 @@ export async function readCommonVoice(
   options: CommonVoiceOptions,
   labels: readonly string[] | undefined,
   side?: 'train' | 'eval',
+  policy: { limits?: InputLimits | undefined; allowOutsideRoot?: boolean | undefined } = {},
 ) {
-  const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
-    throw new UserError(`cannot read ${file}: ${err.message}`, 2, { cause: err });
-  });
+  const text = await readTextBounded(file, policy.limits);
   const table = parseCsv(text, { delimiter: '\t', source: file, quoting: 'none' });
   const cols = new TableColumns(table, file);
   const [speakerAt, pathAt, sentenceAt] = REQUIRED.map((c) =>
@@ -103,7 +110,8 @@ export async function readCommonVoice(
     ? Object.entries(options.accentGroups)
     : (options.accents ?? []).map((a) => [a, [a]]);
   const root = path.dirname(file);
-  const clips = options.clipsDir === '.' ? root : resolveInside(root, options.clipsDir, `${file}: clipsDir`);
+  const clips =
+    options.clipsDir === '.' ? root : resolveInsideRoot(root, options.clipsDir, `${file}: clipsDir`, policy);
   const rows: TableRow[] = [];
   const dropped = { accent: 0, label: 0 };
   table.rows.forEach((r, k) => {
@@ -124,7 +132,7 @@ export async function readCommonVoice(
       return;
     }
     const where = cellWhere(file, line, 'path');
-    const clip = resolveInside(clips, cell(pathAt), where);
+    const clip = resolveInsideRoot(clips, cell(pathAt), where, policy);
     const speaker = cell(speakerAt);
     const locale = cell(localeAt);
     const example: Omit<AudioExample, 'label'> = {
@@ -205,12 +213,18 @@ export const commonVoiceReader: DatasetReader<AudioExample, CommonVoiceOptions> 
         : undefined;
     return { names, eval: evalSplit };
   },
-  async read(p, { options, labels, split, sourceSplit }) {
+  async read(p, { options, labels, split, sourceSplit, limits, allowOutsideRoot }) {
     if (options.speakerSplit) {
       const side = (sourceSplit as 'train' | 'eval' | undefined) ?? split;
-      return readCommonVoice(await tableFile(p, options.trainSplit), options, labels, side);
+      return readCommonVoice(await tableFile(p, options.trainSplit), options, labels, side, {
+        limits,
+        allowOutsideRoot,
+      });
     }
     const table = sourceSplit ?? (split === 'train' ? options.trainSplit : options.evalSplit);
-    return readCommonVoice(await tableFile(p, table), options, labels);
+    return readCommonVoice(await tableFile(p, table), options, labels, undefined, {
+      limits,
+      allowOutsideRoot,
+    });
   },
 };

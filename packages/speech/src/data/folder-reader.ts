@@ -6,13 +6,13 @@ import {
   describeUnseen,
   indexLabels,
   type ReadResult,
+  resolveInsideRoot,
   UserError,
   z,
 } from '@peftkit/core';
 import { audioCheckShape, checkAudioFiles } from './audio-checks.js';
 import { type AudioExample, isAudioPath } from './audio-example.js';
 import { BACKGROUND_NOISE_DIR, backgroundNoiseFiles } from './background-noise.js';
-import { resolveInside } from './inside-root.js';
 import { listAudioFiles } from './list-audio-files.js';
 
 /** Speech Commands' split lists: files named in them belong to that split, all others to train. */
@@ -55,7 +55,7 @@ async function readSplitLists(root: string): Promise<Map<string, FolderSplit> | 
       const entry = raw.trim();
       if (!entry) return;
       const where = `${file}:${i + 1}`;
-      const key = toKey(root, resolveInside(root, entry, where));
+      const key = toKey(root, resolveInsideRoot(root, entry, where, { hint: '' }));
       const before = splitOf.get(key);
       if (before && before !== split)
         throw new UserError(`${where}: '${entry}' is also in the ${before} list`);

@@ -26,7 +26,6 @@ export {
   readAudioFolder,
   SPEECH_COMMANDS_LISTS,
 } from './folder-reader.js';
-export { resolveInside } from './inside-root.js';
 export { type ManifestOptions, manifestOptions, manifestReader, readManifest } from './manifest-reader.js';
 export {
   SPEAKER_SPLITS,

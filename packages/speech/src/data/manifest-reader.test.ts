@@ -112,10 +112,14 @@ describe('speech/manifest', () => {
 
   it('refuses absolute paths and paths leaving the folder, naming the row and column', async () => {
     const abs = path.join(dir, 'audio/a.wav');
+    const hint = ' (set data.allowOutsideRoot: true to allow it)';
     for (const [bad, what] of [
-      ['../outside.wav', `path '../outside.wav' leads outside the dataset folder ${dir}`],
-      ['audio/../../outside.wav', `path 'audio/../../outside.wav' leads outside the dataset folder ${dir}`],
-      [abs, `absolute path '${abs}' refused; paths must be relative to ${dir}`],
+      ['../outside.wav', `path '../outside.wav' leads outside the dataset folder ${dir}${hint}`],
+      [
+        'audio/../../outside.wav',
+        `path 'audio/../../outside.wav' leads outside the dataset folder ${dir}${hint}`,
+      ],
+      [abs, `absolute path '${abs}' refused: paths must be relative to the dataset folder ${dir}${hint}`],
     ]) {
       const file = await writeText(path.join(dir, 'escape.csv'), `path,label\naudio/a.wav,x\n${bad},y\n`);
       const err = await read(file).catch((e: unknown) => e);

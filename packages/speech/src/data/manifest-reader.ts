@@ -1,9 +1,15 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { type DatasetReader, parseCsv, UserError, z } from '@peftkit/core';
+import {
+  type DatasetReader,
+  type InputLimits,
+  parseCsv,
+  readTextBounded,
+  resolveInsideRoot,
+  UserError,
+  z,
+} from '@peftkit/core';
 import { audioCheckShape } from './audio-checks.js';
 import type { AudioExample } from './audio-example.js';
-import { resolveInside } from './inside-root.js';
 import { SPEAKER_SPLITS, speakerSplitSchema } from './speaker-split.js';
 import { cellWhere, TableColumns } from './table-columns.js';
 import { type TableRow, tableExamples } from './table-examples.js';
@@ -61,10 +67,9 @@ export async function readManifest(
   options: ManifestOptions,
   labels: readonly string[] | undefined,
   side?: 'train' | 'eval',
+  policy: { limits?: InputLimits | undefined; allowOutsideRoot?: boolean | undefined } = {},
 ) {
-  const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
-    throw new UserError(`cannot read ${file}: ${err.message}`, 2, { cause: err });
-  });
+  const text = await readTextBounded(file, policy.limits);
   const tsv = /\.tsv$/i.test(file);
   const delimiter = options.delimiter ?? (tsv ? '\t' : ',');
   const table = parseCsv(text, {
@@ -111,7 +116,7 @@ export async function readManifest(
     const line = table.lines[k];
     const cell = (i: number | undefined) => (i === undefined ? undefined : (r[i] ?? '').trim());
     const where = cellWhere(file, line, header[pathAt] as string);
-    const audio = resolveInside(root, cell(pathAt) as string, where);
+    const audio = resolveInsideRoot(root, cell(pathAt) as string, where, policy);
     const labelText = classified ? cell(labelAt) : undefined;
     if (labelText === '')
       throw new UserError(`${cellWhere(file, line, header[labelAt as number] as string)}: empty label`);
@@ -148,8 +153,8 @@ export const manifestReader: DatasetReader<AudioExample, ManifestOptions> = {
   async splits(_p, options) {
     return options.speakerSplit ? { names: [...SPEAKER_SPLITS], eval: 'eval' } : undefined;
   },
-  read(p, { options, labels, split, sourceSplit }) {
+  read(p, { options, labels, split, sourceSplit, limits, allowOutsideRoot }) {
     const side = options.speakerSplit ? ((sourceSplit as 'train' | 'eval' | undefined) ?? split) : undefined;
-    return readManifest(p, options, labels, side);
+    return readManifest(p, options, labels, side, { limits, allowOutsideRoot });
   },
 };

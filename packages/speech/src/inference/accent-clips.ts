@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseCsv, UserError } from '@peftkit/core';
-import { resolveInside } from '../data/inside-root.js';
+import { parseCsv, resolveInsideRoot, UserError } from '@peftkit/core';
 import { TableColumns } from '../data/table-columns.js';
 import type { AccentClip } from './accent-adapters.js';
 
@@ -27,7 +26,7 @@ export async function readAccentClips(file: string): Promise<AccentClip[]> {
   const root = existsSync(path.join(dir, 'clips')) ? path.join(dir, 'clips') : dir;
   return table.rows.map((row, i) => {
     const where = `${file}:${table.lines[i]}`;
-    const clip = resolveInside(root, row[pathAt] ?? '', where);
+    const clip = resolveInsideRoot(root, row[pathAt] ?? '', where, { hint: '' });
     const accent = accentAt === undefined ? '' : (row[accentAt] ?? '').trim();
     return accent ? { path: clip, accent } : { path: clip };
   });

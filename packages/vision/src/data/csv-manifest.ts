@@ -1,19 +1,25 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   arrayDataset,
   type DatasetReader,
   describeUnseen,
+  type InputLimits,
   indexLabels,
   parseCsv,
   type ReadResult,
+  readTextBounded,
+  resolveInsideRoot,
   z,
 } from '@peftkit/core';
 import { type ImageExample, sourceForPath } from './image-example.js';
 
 export const csvManifestOptions = z
   .strictObject({
-    /** Column with the image path (relative paths are resolved against the CSV's folder). */
+    /**
+     * Column with the image path, relative to `root` (default: the CSV's folder). Paths leaving
+     * that folder (absolute, `../`, symlinks pointing out) are refused unless the run sets
+     * `data.allowOutsideRoot: true`.
+     */
     pathColumn: z.string().min(1).default('path'),
     /** Single-label: the column with the class name. */
     labelColumn: z.string().min(1).optional(),
@@ -44,7 +50,9 @@ const FALSE = new Set(['0', 'false', 'no', 'n', 'f', '0.0', '']);
 /**
  * Reads a CSV manifest of images: a path column plus a label column (single-label; default
  * column `label` when present) or several 0/1 label columns (multi-label, e.g. ChestX-ray14
- * findings). Rows with labels outside a given label set are skipped and reported.
+ * findings). Rows with labels outside a given label set are skipped and reported. Image paths
+ * must stay inside the dataset folder (see `pathColumn`); `policy` carries the run's input limits
+ * and `allowOutsideRoot`.
  *
  * @example
  * await readCsvManifest('train.csv', { pathColumn: 'file', labelColumns: ['effusion', 'nodule'] });
@@ -53,11 +61,10 @@ export async function readCsvManifest(
   file: string,
   input: z.input<typeof csvManifestOptions> = {},
   labels?: readonly string[],
+  policy: { limits?: InputLimits | undefined; allowOutsideRoot?: boolean | undefined } = {},
 ): Promise<CsvManifest> {
   const options = csvManifestOptions.parse(input);
-  const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
-    throw new Error(`cannot read ${file}: ${err.message}`, { cause: err });
-  });
+  const text = await readTextBounded(file, policy.limits);
   const delimiter = options.delimiter ?? (/\.tsv$/i.test(file) ? '\t' : ',');
   const table = parseCsv(text, { delimiter, source: file });
   const col = (name: string) => {
@@ -67,7 +74,9 @@ export async function readCsvManifest(
   };
   const pathAt = col(options.pathColumn);
   const root = options.root ?? path.dirname(file);
-  const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(root, p));
+  const where = (k: number) => `${file}:${table.lines[k]} column '${options.pathColumn}'`;
+  const resolve = (p: string, k: number) =>
+    resolveInsideRoot(root, p, where(k), { allowOutsideRoot: policy.allowOutsideRoot });
   const warnings: string[] = [];
   const cell = (r: readonly string[], i: number) => (r[i] ?? '').trim();
 
@@ -86,14 +95,14 @@ export async function readCsvManifest(
         if (FALSE.has(v)) return 0;
         throw new Error(`${file}:${table.lines[k]}: column '${cols[j]}' must be 0/1, got '${cell(r, i)}'`);
       });
-      return { source: sourceForPath(resolve(cell(r, pathAt))), label };
+      return { source: sourceForPath(resolve(cell(r, pathAt), k)), label };
     });
     return { examples, labels: [...cols], multiLabel: true, warnings };
   }
   const labelColumn = options.labelColumn ?? (table.header.includes('label') ? 'label' : undefined);
   if (!labelColumn) {
     return {
-      examples: table.rows.map((r) => ({ source: sourceForPath(resolve(cell(r, pathAt))) })),
+      examples: table.rows.map((r, k) => ({ source: sourceForPath(resolve(cell(r, pathAt), k)) })),
       labels: undefined,
       multiLabel: false,
       warnings,
@@ -107,7 +116,7 @@ export async function readCsvManifest(
   const examples: ImageExample[] = [];
   table.rows.forEach((r, k) => {
     const label = indexed.indices[k] as number;
-    if (label >= 0) examples.push({ source: sourceForPath(resolve(cell(r, pathAt))), label });
+    if (label >= 0) examples.push({ source: sourceForPath(resolve(cell(r, pathAt), k)), label });
   });
   if (indexed.unseen.size)
     warnings.push(
@@ -123,8 +132,8 @@ export const csvManifestReader: DatasetReader<ImageExample, CsvManifestOptions> 
   formats: ['csv', 'tsv'],
   optionsSchema: csvManifestOptions,
   canRead: (p) => /\.(csv|tsv)$/i.test(p),
-  async read(p, { options, labels }): Promise<ReadResult<ImageExample>> {
-    const m = await readCsvManifest(p, options, labels);
+  async read(p, { options, labels, limits, allowOutsideRoot }): Promise<ReadResult<ImageExample>> {
+    const m = await readCsvManifest(p, options, labels, { limits, allowOutsideRoot });
     return {
       dataset: arrayDataset(m.examples, p),
       labels: m.labels,

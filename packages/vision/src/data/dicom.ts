@@ -1,4 +1,10 @@
-import * as fs from 'node:fs/promises';
+import {
+  checkLimit,
+  DEFAULT_INPUT_LIMITS,
+  InputLimitError,
+  type InputLimits,
+  readBytesBounded,
+} from '@peftkit/core';
 import dicomParser from 'dicom-parser';
 import type { IntensityWindow } from '../preprocess/intensity.js';
 import type { RawImage } from '../preprocess/raw-image.js';
@@ -21,6 +27,8 @@ export interface DicomDecodeOptions {
   window?: 'auto' | 'none' | IntensityWindow;
   /** Frame of a multi-frame file (default 0). */
   frame?: number;
+  /** `maxFileBytes` for the read and `maxImageBytes` for the decoded frame (default `DEFAULT_INPUT_LIMITS`). */
+  limits?: InputLimits | undefined;
 }
 
 /** A decoded DICOM image: pixel values after Rescale Slope/Intercept (and windowing, if applied). */
@@ -113,6 +121,12 @@ export function decodeDicom(
   if (pixel.encapsulatedPixelData)
     fail('encapsulated (compressed) pixel data in an uncompressed transfer syntax');
   const count = rows * cols * spp;
+  checkLimit(
+    options.limits ?? DEFAULT_INPUT_LIMITS,
+    'maxImageBytes',
+    count * 4,
+    `DICOM ${name} (${rows}x${cols}x${spp}, float32) decodes to`,
+  );
   const bytesPer = bitsAllocated / 8;
   const start = pixel.dataOffset + frame * count * bytesPer;
   if (start + count * bytesPer > Math.min(ds.byteArray.length, pixel.dataOffset + pixel.length)) {
@@ -199,7 +213,8 @@ export function decodeDicom(
 
 /** Reads and decodes a DICOM file (see `decodeDicom`). */
 export async function readDicom(path: string, options: DicomDecodeOptions = {}): Promise<DicomImage> {
-  const bytes = await fs.readFile(path).catch((err: Error) => {
+  const bytes = await readBytesBounded(path, options.limits).catch((err: Error) => {
+    if (err instanceof InputLimitError) throw err;
     throw new DicomError(path, `cannot read DICOM ${path}: ${err.message}`, { cause: err });
   });
   return decodeDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, options);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
-import { gunzipSync } from 'fflate';
+import { checkLimit, DEFAULT_INPUT_LIMITS, InputLimitError, type InputLimits } from '@peftkit/core';
+import { Gunzip } from 'fflate';
 
 /** An IDX array (the MNIST/Fashion-MNIST file format): shape and C-order values. */
 export interface IdxArray {
@@ -32,17 +33,23 @@ const TYPES: Record<
  * @example
  * const images = parseIdx(await fs.readFile('train-images-idx3-ubyte.gz'), 'train-images'); // [60000, 28, 28]
  */
-export function parseIdx(input: Uint8Array, name = '<idx>'): IdxArray {
+export function parseIdx(
+  input: Uint8Array,
+  name = '<idx>',
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): IdxArray {
   const fail = (why: string): never => {
     throw new Error(`${name}: ${why}`);
   };
   let bytes = input;
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      fail(`corrupt gzip data: ${(err as Error).message}`);
-    }
+    // gzip's trailer declares the inflated size (mod 2^32); fflate inflates into a buffer of it.
+    const declared =
+      bytes.length >= 18
+        ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true)
+        : 0;
+    checkLimit(limits, 'maxInflatedBytes', declared, `${name}: the gzip data declares an inflated size of`);
+    bytes = gunzipBounded(bytes, name, limits);
   }
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) fail('not an IDX file (bad magic)');
   const type = TYPES[bytes[2] as number];
@@ -53,6 +60,7 @@ export function parseIdx(input: Uint8Array, name = '<idx>'): IdxArray {
   if (bytes.length < head) fail('truncated header');
   const shape = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   const count = shape.reduce((a, b) => a * b, 1);
+  checkLimit(limits, 'maxArrayBytes', count * type.size, `${name}: shape [${shape}] of ${type.name} needs`);
   if (bytes.length - head < count * type.size) {
     fail(
       `truncated data: shape [${shape}] of ${type.name} needs ${count * type.size} bytes, file has ${bytes.length - head}`,
@@ -62,6 +70,33 @@ export function parseIdx(input: Uint8Array, name = '<idx>'): IdxArray {
   if (type.size === 1) data.set(bytes.subarray(head, head + count));
   else for (let i = 0; i < count; i++) data[i] = type.get(view, head + i * type.size);
   return { shape, data };
+}
+
+/**
+ * Inflates gzip data in a stream, counting what comes out against `maxInflatedBytes`: the
+ * trailer's size is only a claim, and a one-shot gunzip would allocate whatever it says.
+ */
+function gunzipBounded(bytes: Uint8Array, name: string, limits: InputLimits): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const stream = new Gunzip((chunk) => {
+    total += chunk.length;
+    checkLimit(limits, 'maxInflatedBytes', total, `${name}: the gzip data inflates to more than`);
+    chunks.push(chunk);
+  });
+  try {
+    stream.push(bytes, true);
+  } catch (err) {
+    if (err instanceof InputLimitError) throw err;
+    throw new Error(`${name}: corrupt gzip data: ${(err as Error).message}`, { cause: err });
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Reads and parses an IDX file; errors name the path. */

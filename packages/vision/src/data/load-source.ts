@@ -1,3 +1,4 @@
+import type { InputLimits } from '@peftkit/core';
 import { type DecodeOptions, decodeImage } from '../preprocess/decode.js';
 import type { RawImage } from '../preprocess/raw-image.js';
 import { type DicomDecodeOptions, readDicom } from './dicom.js';
@@ -6,6 +7,8 @@ import type { ImageSource } from './image-example.js';
 export interface LoadImageOptions {
   decode?: Omit<DecodeOptions, 'name'>;
   dicom?: DicomDecodeOptions;
+  /** Input limits for both decoders (default `DEFAULT_INPUT_LIMITS`). */
+  limits?: InputLimits | undefined;
 }
 
 /**
@@ -15,9 +18,9 @@ export interface LoadImageOptions {
 export async function loadImage(source: ImageSource, options: LoadImageOptions = {}): Promise<RawImage> {
   switch (source.kind) {
     case 'file':
-      return decodeImage(source.path, options.decode);
+      return decodeImage(source.path, { ...options.decode, limits: options.limits });
     case 'dicom':
-      return readDicom(source.path, options.dicom);
+      return readDicom(source.path, { ...options.dicom, limits: options.limits });
     case 'pixels':
       return source.image;
   }

@@ -1,5 +1,12 @@
 import type { NpyArray } from '@peftkit/core';
-import { type DatasetReader, npzArrayNames, type ReadResult, readNpz, z } from '@peftkit/core';
+import {
+  type DatasetReader,
+  type InputLimits,
+  npzArrayNames,
+  type ReadResult,
+  readNpz,
+  z,
+} from '@peftkit/core';
 import { type ArrayImageDataset, arrayImageDataset } from './array-images.js';
 import type { ImageExample } from './image-example.js';
 
@@ -57,9 +64,13 @@ export async function medMnistSplits(file: string): Promise<string[]> {
 export async function readMedMnist(
   file: string,
   split: MedMnistSplit | (string & {}),
-  options: { labelNames?: readonly string[] | undefined } = {},
+  options: { labelNames?: readonly string[] | undefined; limits?: InputLimits | undefined } = {},
 ): Promise<MedMnistData> {
-  const arrays = await readNpz(file, (a) => a === `${split}_images` || a === `${split}_labels`);
+  const arrays = await readNpz(
+    file,
+    (a) => a === `${split}_images` || a === `${split}_labels`,
+    options.limits,
+  );
   const get = async (key: string): Promise<NpyArray> => {
     const a = arrays.get(key);
     if (!a) {
@@ -71,6 +82,11 @@ export async function readMedMnist(
   const images = await get(`${split}_images`);
   const labels = await get(`${split}_labels`);
   const n = images.shape[0];
+  if (n === 0 || labels.shape[0] === 0) {
+    throw new Error(
+      `${file}: empty split '${split}' (${split}_images has ${n ?? 'no'} examples, ${split}_labels ${labels.shape[0] ?? 'none'})`,
+    );
+  }
   if (labels.shape[0] !== n) {
     throw new Error(`${file}: ${split}_images has ${n} examples but ${split}_labels has ${labels.shape[0]}`);
   }
@@ -122,9 +138,9 @@ export const medMnistReader: DatasetReader<ImageExample, MedMnistOptions> = {
         : undefined;
     return { names, eval: evalSplit };
   },
-  async read(p, { options, labels, split, sourceSplit }): Promise<ReadResult<ImageExample>> {
+  async read(p, { options, labels, split, sourceSplit, limits }): Promise<ReadResult<ImageExample>> {
     const which = sourceSplit ?? (split === 'train' ? options.trainSplit : options.evalSplit);
-    const data = await readMedMnist(p, which, { labelNames: options.labelNames ?? labels });
+    const data = await readMedMnist(p, which, { labelNames: options.labelNames ?? labels, limits });
     if (labels && labels.join('\u0000') !== data.labels.join('\u0000')) {
       throw new Error(
         `${p}: labels [${data.labels.join(', ')}] differ from the model's [${labels.join(', ')}]`,

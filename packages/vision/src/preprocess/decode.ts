@@ -1,3 +1,4 @@
+import { checkLimit, DEFAULT_INPUT_LIMITS, InputLimitError, type InputLimits } from '@peftkit/core';
 import sharp from 'sharp';
 import type { RawImage } from './raw-image.js';
 
@@ -12,6 +13,12 @@ export interface DecodeOptions {
    * always named by its path.
    */
   name?: string;
+  /**
+   * Bounds the decoded size (`maxImageBytes`: width x height x channels x 4, checked from the
+   * header before any pixel is decoded; sharp's `limitInputPixels` is set from it too). Default
+   * `DEFAULT_INPUT_LIMITS`.
+   */
+  limits?: InputLimits | undefined;
 }
 
 /** A decoded file: raw sample values (0..255 or 0..65535) as floats, channels last. */
@@ -45,7 +52,8 @@ const GREY_SPACES = new Set(['b-w', 'grey16']);
  * files give 1 channel, colour files 3 (CMYK is converted to sRGB); alpha is dropped unless
  * `keepAlpha`. Decoding runs on libuv's thread pool, so callers can overlap several decodes.
  *
- * @throws ImageDecodeError naming the file for unreadable, truncated or unsupported data.
+ * @throws ImageDecodeError naming the file for unreadable, truncated or unsupported data;
+ *   InputLimitError when the header declares an image larger than `limits.maxImageBytes`.
  * @example
  * const img = await decodeImage('scans/0001.png'); // { height, width, channels, data, bitDepth }
  */
@@ -56,8 +64,12 @@ export async function decodeImage(
   const name = typeof source === 'string' ? source : (options.name ?? '<buffer>');
   const input =
     typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
   try {
-    const open = () => sharp(input, { failOn: 'error', autoOrient: options.autoOrient ?? true });
+    // Every decoded pixel costs at least one float32: sharp refuses larger inputs itself.
+    const limitInputPixels = Math.max(1, Math.floor(limits.maxImageBytes / 4));
+    const open = () =>
+      sharp(input, { failOn: 'error', autoOrient: options.autoOrient ?? true, limitInputPixels });
     const meta = await open().metadata();
     if (meta.depth !== 'uchar' && meta.depth !== 'ushort') {
       throw new Error(
@@ -66,6 +78,14 @@ export async function decodeImage(
     }
     const sixteen = meta.depth === 'ushort';
     const grey = GREY_SPACES.has(meta.space) || meta.channels <= 2;
+    const channels = (grey ? 1 : 3) + (options.keepAlpha && meta.hasAlpha ? 1 : 0);
+    const [w, h] = [meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0];
+    checkLimit(
+      limits,
+      'maxImageBytes',
+      w * h * channels * 4,
+      `image ${name} (${w}x${h}, ${channels} channel${channels > 1 ? 's' : ''}, float32) decodes to`,
+    );
     const space = grey ? (sixteen ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb';
     let pipeline = open().toColourspace(space);
     if (!options.keepAlpha) pipeline = pipeline.removeAlpha();
@@ -86,7 +106,7 @@ export async function decodeImage(
       source: name,
     };
   } catch (err) {
-    if (err instanceof ImageDecodeError) throw err;
+    if (err instanceof ImageDecodeError || err instanceof InputLimitError) throw err;
     throw new ImageDecodeError(name, err instanceof Error ? err.message : String(err), { cause: err });
   }
 }

@@ -1,6 +1,7 @@
 import {
   type AnyDataset,
   type EncodeContext,
+  type InputLimits,
   isMapDataset,
   type JsonValue,
   type Preprocessor,
@@ -62,6 +63,8 @@ export class ImagePreprocessor implements PreprocessorInstance<ImageExample, Enc
   constructor(
     readonly options: ImagePreprocessorOptions,
     private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+    /** The run's input limits (`PreprocessorContext.limits`); default `DEFAULT_INPUT_LIMITS`. */
+    private readonly limits?: InputLimits,
   ) {
     const { concurrency, skipCorrupt, balance, dicomWindow, ...pipeline } = options;
     this.pipeline = new ImagePipeline(pipeline);
@@ -89,7 +92,7 @@ export class ImagePreprocessor implements PreprocessorInstance<ImageExample, Enc
     let raw: RawImage;
     try {
       raw = await this.limit.run(() =>
-        loadImage(example.source, { dicom: { window: this.options.dicomWindow } }),
+        loadImage(example.source, { dicom: { window: this.options.dicomWindow }, limits: this.limits }),
       );
     } catch (err) {
       if (!this.options.skipCorrupt) throw err;
@@ -178,5 +181,5 @@ export const imagePreprocessor: Preprocessor<
   description:
     'decode (PNG/JPEG/WebP/TIFF 8/16-bit, DICOM, arrays), resize/crop, train-time augmentation, normalise',
   optionsSchema: imagePreprocessorOptions,
-  create: (options) => new ImagePreprocessor(options),
+  create: (options, context) => new ImagePreprocessor(options, undefined, context.limits),
 };

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { checkJsonDepth, depthError } from '../../io/bounded-read.js';
+import { checkLimit, DEFAULT_INPUT_LIMITS } from '../../io/input-limits.js';
 import { isPlainObject } from '../json.js';
 import { UserError } from '../user-error.js';
 import type { ConfigLayer } from './deep-merge.js';
@@ -24,10 +26,14 @@ export async function loadConfigFile(file: string): Promise<ConfigLayer> {
       cause: err,
     });
   }
+  // A run's own `limits` are not known before its config is read: config files get the defaults.
+  checkLimit(DEFAULT_INPUT_LIMITS, 'maxFileBytes', text.length, `${name} holds`);
   let value: unknown;
   try {
     value = path.extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
+    if (err instanceof RangeError || /Maximum call stack/.test(String((err as Error).message)))
+      throw depthError(name, DEFAULT_INPUT_LIMITS);
     const where =
       err instanceof YAMLParseError && err.linePos
         ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}`
@@ -35,6 +41,7 @@ export async function loadConfigFile(file: string): Promise<ConfigLayer> {
     const first = ((err as Error).message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw new UserError(`${name}: cannot parse${where}: ${first}`, 2, { cause: err });
   }
+  checkJsonDepth(value, name);
   if (value === null || value === undefined) value = {};
   if (!isPlainObject(value))
     throw new UserError(

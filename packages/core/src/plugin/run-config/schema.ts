@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inputLimitsSchema } from '../../io/input-limits.js';
 import type { PeftConfigInput } from '../../peft/config-map.js';
 import { SCHEDULE_KINDS } from '../../train/lr-schedule.js';
 
@@ -31,6 +32,11 @@ const dataSchema = z.strictObject({
    * `lengthOf`: less padding).
    */
   sampling: z.enum(DATA_SAMPLINGS).default('shuffle'),
+  /**
+   * Let manifests and folders point outside their dataset folder (absolute paths, `../`,
+   * symlinks leading elsewhere); default false, so a shared dataset cannot read other files.
+   */
+  allowOutsideRoot: z.boolean().default(false),
 });
 
 const preprocessSchema = z.strictObject({
@@ -151,6 +157,11 @@ export const runConfigSchema = z.strictObject({
   training: trainingSchema,
   output: outputSchema.prefault({}),
   evaluation: evaluationSchema.optional(),
+  /**
+   * Raises (or lowers) the input limits readers and decoders apply (`InputLimits`: file, archive,
+   * array, image sizes and JSON depth); unset fields keep `DEFAULT_INPUT_LIMITS`.
+   */
+  limits: inputLimitsSchema.optional(),
 });
 
 /** A validated run config with defaults applied. */

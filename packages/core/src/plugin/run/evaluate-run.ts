@@ -6,7 +6,7 @@ import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { batchLoader } from './batches.js';
 import type { LoadedRun } from './load-run.js';
-import { pickReader, readEvalData } from './read-data.js';
+import { inputPolicyOf, pickReader, readEvalData } from './read-data.js';
 
 export interface EvaluateRunOptions {
   /** Data to evaluate on (any location the run's reader understands). */
@@ -50,7 +50,14 @@ export async function evaluateRun(
     own && (await own.canRead(o.data))
       ? own
       : await pickReader(host, { ...config, data: { ...config.data, reader: undefined } }, o.data);
-  const read = await readEvalData(reader, o.data, config.data.options, run.labels, o.split);
+  const read = await readEvalData(
+    reader,
+    o.data,
+    config.data.options,
+    run.labels,
+    o.split,
+    inputPolicyOf(config),
+  );
   for (const w of read.warnings ?? []) o.log?.(`warning: ${w}`);
   const head = run.head;
   const headConfig = run.headConfig;

@@ -22,7 +22,14 @@ export {
 export { type InputPrediction, predictExamples, predictRun } from './predict-run.js';
 export { type PreparedRun, type PrepareRunOptions, prepareRun } from './prepare-run.js';
 export { type PreprocessorFile, readPreprocessorFile, writePreprocessorFile } from './preprocessor-file.js';
-export { pickReader, type RunData, readEvalData, readRunData } from './read-data.js';
+export {
+  type InputPolicy,
+  inputPolicyOf,
+  pickReader,
+  type RunData,
+  readEvalData,
+  readRunData,
+} from './read-data.js';
 export { rootPlacement } from './root-placement.js';
 export {
   parseEvaluatorOptions,

@@ -5,10 +5,12 @@ import type { Architecture } from '../architecture.js';
 import { type Head, type HeadedModel, savedHeadConfig } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { Preprocessor, PreprocessorInstance } from '../preprocessor.js';
+import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { type BuiltModel, buildModel } from './build-model.js';
 import { loadHeadWeights } from './head-weights.js';
 import { readPreprocessorFile } from './preprocessor-file.js';
+import { inputPolicyOf } from './read-data.js';
 import { RUN_FILES } from './run-files.js';
 import { baseDirOf, type RunManifest, readRunManifest } from './run-manifest.js';
 
@@ -60,7 +62,10 @@ export async function loadRun(
   if (!saved) throw new UserError(`${dir}: missing ${RUN_FILES.preprocessor}`);
   const preprocessor = host.preprocessors.get(saved.id);
   const labels = manifest.labels ?? undefined;
-  const instance = preprocessor.create(saved.options, { labels });
+  // The limits the run was trained with also bound what it decodes at eval/predict time.
+  const savedConfig = manifest.config as Partial<RunConfig> | undefined;
+  const policy = inputPolicyOf({ limits: savedConfig?.limits, data: { ...savedConfig?.data } });
+  const instance = preprocessor.create(saved.options, { labels, ...policy });
   instance.loadState(saved.state);
 
   const baseDir =

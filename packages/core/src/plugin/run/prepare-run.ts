@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { resolveInputLimits } from '../../io/input-limits.js';
 import { setSeed } from '../../runtime/random.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { PreprocessorInstance } from '../preprocessor.js';
@@ -53,7 +54,11 @@ export async function prepareRun(
   for (const w of data?.warnings ?? []) o.log(`warning: ${w}`);
   for (const n of data?.notes ?? []) o.log(n);
   const labels = data?.labels;
-  const instance = parts.preprocessor.create(parts.preprocessOptions, { labels });
+  const instance = parts.preprocessor.create(parts.preprocessOptions, {
+    labels,
+    limits: resolveInputLimits(config.limits),
+    allowOutsideRoot: config.data.allowOutsideRoot,
+  });
   const resumed = o.resumeDir ? await readPreprocessorFile(o.resumeDir) : undefined;
   if (resumed) instance.loadState(resumed.state);
   else {

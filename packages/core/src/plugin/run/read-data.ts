@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import { type InputLimits, resolveInputLimits } from '../../io/input-limits.js';
 import { type AnyDataset, isMapDataset, trainEvalSplit } from '../../train/data/index.js';
 import type { DatasetReader, ReadResult, SourceSplits } from '../dataset-reader.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -54,17 +55,40 @@ async function assertExists(location: string, split: 'train' | 'eval'): Promise<
   }
 }
 
+/** The input policy of a run: its limits and whether paths may leave the dataset folder. */
+export interface InputPolicy {
+  readonly limits: InputLimits;
+  readonly allowOutsideRoot: boolean;
+}
+
+/** `InputPolicy` from a run config (`limits`, `data.allowOutsideRoot`). */
+export function inputPolicyOf(
+  config: Pick<RunConfig, 'limits'> & { data: { allowOutsideRoot?: boolean } },
+): InputPolicy {
+  return {
+    limits: resolveInputLimits(config.limits),
+    allowOutsideRoot: config.data.allowOutsideRoot ?? false,
+  };
+}
+
 async function readOne(
   reader: DatasetReader,
   location: string,
   options: Readonly<Record<string, unknown>>,
   split: 'train' | 'eval',
   labels: readonly string[] | undefined,
+  policy: InputPolicy,
   sourceSplit?: string,
 ): Promise<ReadResult<unknown>> {
   await assertExists(location, split);
   try {
-    return await reader.read(location, { options, labels, split, ...(sourceSplit ? { sourceSplit } : {}) });
+    return await reader.read(location, {
+      options,
+      labels,
+      split,
+      ...policy,
+      ...(sourceSplit ? { sourceSplit } : {}),
+    });
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`reading ${location} with ${reader.id} failed: ${(err as Error).message}`, 2, {
@@ -88,21 +112,22 @@ export async function readRunData(
   if (!trainPath) throw new UserError('data.train is required: set it in the config or pass --data <path>');
   const reader = await pickReader(host, config, trainPath);
   const options = parseReaderOptions(reader, config.data.options, origins);
-  const train = await readOne(reader, trainPath, options, 'train', undefined);
+  const policy = inputPolicyOf(config);
+  const train = await readOne(reader, trainPath, options, 'train', undefined, policy);
   const warnings = [...(train.warnings ?? [])];
   const labels = train.labels;
   const labelOf = train.labelOf?.bind(train);
   const groupOf = train.groupOf?.bind(train);
   const evalPath = config.data.eval;
   if (evalPath) {
-    const held = await readOne(reader, evalPath, options, 'eval', labels);
+    const held = await readOne(reader, evalPath, options, 'eval', labels, policy);
     warnings.push(...(held.warnings ?? []));
     const notes = [`eval data: ${evalPath} (data.eval)`];
     return { reader, train: train.dataset, eval: held.dataset, labels, warnings, notes, labelOf };
   }
   const own = await sourceSplitsOf(reader, trainPath, options);
   if (own?.eval) {
-    const held = await readOne(reader, trainPath, options, 'eval', labels, own.eval);
+    const held = await readOne(reader, trainPath, options, 'eval', labels, policy, own.eval);
     warnings.push(...(held.warnings ?? []));
     const notes = [
       `eval data: split '${own.eval}' of ${trainPath} (its splits: ${own.names.join(', ')}; data.eval unset)`,
@@ -174,9 +199,10 @@ export async function readEvalData(
   rawOptions: Readonly<Record<string, unknown>>,
   labels: readonly string[] | undefined,
   split?: string,
+  policy: InputPolicy = inputPolicyOf({ data: {} }),
 ): Promise<ReadResult<unknown>> {
   const options = parseReaderOptions(reader, rawOptions);
-  if (split === undefined) return readOne(reader, location, options, 'eval', labels);
+  if (split === undefined) return readOne(reader, location, options, 'eval', labels, policy);
   await assertExists(location, 'eval');
   const own = await sourceSplitsOf(reader, location, options);
   if (!own) {
@@ -187,5 +213,5 @@ export async function readEvalData(
   if (!own.names.includes(split)) {
     throw new UserError(`${location} has no split '${split}'; its splits: ${own.names.join(', ') || 'none'}`);
   }
-  return readOne(reader, location, options, 'eval', labels, split);
+  return readOne(reader, location, options, 'eval', labels, policy, split);
 }
