@@ -14,6 +14,7 @@ import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
 import { applyPeft } from './build-model.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
+import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
 import { RUN_FILES } from './run-files.js';
@@ -26,6 +27,14 @@ export interface TrainRunOptions {
   readonly outDir: string;
   /** Continue the run in `outDir` from its `checkpoints/last` (or from this checkpoint dir). */
   readonly resumeFrom?: string;
+  /**
+   * Start from this finished run's weights instead of fresh ones: its adapter (loaded trainable)
+   * or full model, its head and its preprocessor state (normalisation statistics are not fitted
+   * again). The optimizer, schedule and step count start anew, so a run can continue training
+   * the same adapter on other data (e.g. a DAgger round's aggregated dataset). The run must be of
+   * the same kind (adapter or full) and, for adapters, the same `peft.peftType`.
+   */
+  readonly initFrom?: string;
   /** Trainer progress display (default 'auto': a bar on a TTY, plain lines otherwise; on stderr). */
   readonly progress?: FitOptions<AnyModule, ModelBatch>['progress'];
   /** Receives warnings and notes (default: stderr). */
@@ -64,15 +73,29 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       `${out} already holds a run; pass --resume ${o.outDir} to continue it, or choose another --out`,
     );
   }
+  if (o.initFrom && o.resumeFrom) {
+    throw new UserError(
+      'initFrom and resumeFrom cannot be combined: resume continues a run, initFrom starts a new one',
+    );
+  }
+  const init = o.initFrom && !prior ? await resolveInitSource(o.initFrom, kind) : undefined;
   const ownBase =
     kind === 'adapter' && prior?.base === RUN_FILES.baseDir ? path.join(out, RUN_FILES.baseDir) : undefined;
   const prepared = await prepareRun(host, config, {
     readData: true,
     log,
     ...(o.origins ? { origins: o.origins } : {}),
-    ...(prior ? { resumeDir: out } : {}),
-    ...(ownBase ? { baseDir: ownBase } : {}),
+    ...(prior ? { resumeDir: out } : init ? { resumeDir: init.dir } : {}),
+    ...(ownBase ? { baseDir: ownBase } : init ? { baseDir: init.baseDir } : {}),
   });
+  if (init) {
+    try {
+      await loadInitHead(init, prepared.built);
+    } catch (err) {
+      prepared.built.headed.model.dispose();
+      throw err;
+    }
+  }
   const { parts, instance, built } = prepared;
   const data = prepared.data!;
   const { headed, architecture, archConfig } = built;
@@ -139,7 +162,11 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   await writeRunManifest(out, manifest);
 
   const model: AnyModule =
-    kind === 'adapter' ? applyPeft(host, config, built, (m) => log(`warning: ${m}`)) : headed.model;
+    kind !== 'adapter'
+      ? headed.model
+      : init
+        ? await loadInitAdapter(host, config, init, built)
+        : applyPeft(host, config, built, (m) => log(`warning: ${m}`));
   if (kind === 'full' && !config.head.trainable) {
     for (const p of headed.headPaths)
       for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;
