@@ -17,6 +17,7 @@ import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
+import { addEvaluationToReport } from './report-evaluation.js';
 import { RUN_FILES } from './run-files.js';
 import { type RunKind, type RunManifest, readRunManifest, writeRunManifest } from './run-manifest.js';
 
@@ -171,11 +172,12 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     for (const p of headed.headPaths)
       for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;
   }
+  let summary: TrainSummary;
   try {
     const head = parts.head;
     const headConfig = parts.headConfig;
     const context = { config: headConfig, labels: data.labels };
-    const summary = await new Trainer<AnyModule, ModelBatch>({
+    summary = await new Trainer<AnyModule, ModelBatch>({
       model,
       train: trainLoader,
       ...(data.eval
@@ -221,9 +223,11 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       await saveHeadWeights(headFile, headed);
     }
     await writeRunManifest(out, { ...manifest, status: 'complete' });
-    const files = (await fs.readdir(out)).sort();
-    return { outputDir: out, kind, summary, labels: manifest.labels, files };
   } finally {
     model.dispose();
   }
+  // The run is complete and loadable: an evaluation the config wants in the report runs on it.
+  if (config.evaluation?.report) await addEvaluationToReport(host, out, log);
+  const files = (await fs.readdir(out)).sort();
+  return { outputDir: out, kind, summary, labels: manifest.labels, files };
 }
