@@ -22,6 +22,7 @@ import { roboticsPlugin } from '../plugin.js';
 import { collectDemonstrations } from '../rollout/collect-demonstrations.js';
 import { runPolicy } from '../rollout/run-policy.js';
 import { runRollouts } from '../rollout/run-rollouts.js';
+import { daggerMain } from './dagger-cli.js';
 import { parseDaggerOptions, planRounds } from './dagger-options.js';
 import { labelledRollouts } from './labelled-rollouts.js';
 import { type DaggerResult, runDagger } from './run-dagger.js';
@@ -214,5 +215,40 @@ describe('DAgger options', () => {
       /DAgger aggregates with the env's observation.state \(\d+\) and action \(2\); the demonstrations have 5 and 1/,
     );
     await expect(fs.stat(path.join(tmp, 'never', 'round-0'))).rejects.toThrow();
+  });
+});
+
+describe('peftkit-dagger (daggerMain)', () => {
+  it('resolves a preset with flags like peftkit train and runs the rounds; bad input is one line', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { host, out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    const dir = path.join(tmp, 'cli');
+    const args = [
+      '--preset',
+      'robotics/behavior-cloning',
+      '--data',
+      path.join(tmp, 'demos'),
+      '--set',
+      'model.config={hidden_size: 16, num_layers: 1}',
+      '--set',
+      `data.options.dagger={budgetEpisodes: 3, env: {id: cartpole, maxSteps: 30, successSteps: 10}}`,
+      '--budget',
+      '1',
+      '--max-steps',
+      '3',
+      '--out',
+      dir,
+    ];
+    expect(await daggerMain([...args, '--json'], io), err.join('')).toBe(0);
+    const result = JSON.parse(out.join('')) as DaggerResult;
+    expect(result.episodesUsed).toBe(1); // --budget wins over --set
+    expect(result.rounds.map((r) => r.learnerEpisodes)).toEqual([0, 1]);
+    const summary = JSON.parse(await fs.readFile(path.join(dir, 'round-1', 'summary.json'), 'utf8'));
+    expect(summary.steps).toBe(3);
+    expect(
+      await daggerMain([...args.slice(0, -2), '--budget', '0', '--out', path.join(tmp, 'cli2')], io),
+    ).toBe(2);
+    expect(err.at(-1)).toMatch(/^error: data\.options\.dagger\.budgetEpisodes must be >= 1[^\n]*\n$/);
   });
 });

@@ -1,4 +1,6 @@
 /** DAgger rounds on the shared Trainer: learner rollouts labelled by the env's expert, aggregated, retrained. */
+
+export { DAGGER_USAGE, daggerMain } from './dagger-cli.js';
 export {
   type DaggerOptions,
   type DaggerOptionsInput,
