@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPeftkit, initBackend } from '@peftkit/core';
 import { roboticsPlugin } from '@peftkit/robotics';
@@ -24,6 +25,8 @@ export interface RoboticsDemoReport {
   /** One table per scenario run: the weak motor (cart-pole), then the new goal region (reacher). */
   readonly scenarios: readonly ScenarioReport[];
   readonly wallTimeSeconds: number;
+  /** 1-minute load average at the start and the end (the machine may be shared: times scale with it). */
+  readonly loadAverage: readonly [start: number, end: number];
 }
 
 /**
@@ -34,6 +37,7 @@ export interface RoboticsDemoReport {
  */
 export async function runRoboticsDemo(o: RoboticsDemoOptions): Promise<RoboticsDemoReport> {
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0] ?? 0;
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cwd = o.cwd ?? process.cwd();
   const { budget } = o;
@@ -70,5 +74,6 @@ export async function runRoboticsDemo(o: RoboticsDemoOptions): Promise<RoboticsD
     trainSeeds: budget.trainSeeds,
     scenarios,
     wallTimeSeconds: seconds(started),
+    loadAverage: [loadAtStart, os.loadavg()[0] ?? 0],
   };
 }

@@ -32,6 +32,10 @@ function facts(r: ScenarioReport): string[] {
 
 const table = (r: ScenarioReport) => methodTable(r.results, metricColumns(r.scenario.shift));
 
+/** The machine's load around the run: on a shared machine times scale with it. */
+const loadLine = (r: RoboticsDemoReport) =>
+  `1-minute load average ${r.loadAverage[0].toFixed(1)} at the start, ${r.loadAverage[1].toFixed(1)} at the end, on ${r.machine.cores} cores`;
+
 /** How the seeds were used, for the header. */
 function seedsLine(r: RoboticsDemoReport): string {
   const train = r.trainSeeds.join(', ');
@@ -55,7 +59,7 @@ export function renderText(r: RoboticsDemoReport): string {
     SIMULATED,
     `seeds: ${seedsLine(r)}`,
     `machine: ${describeMachine(r.machine)}`,
-    `total wall time: ${r.wallTimeSeconds.toFixed(1)} s`,
+    `total wall time: ${r.wallTimeSeconds.toFixed(1)} s (${loadLine(r)})`,
   ].join('\n');
 }
 
@@ -69,7 +73,7 @@ export function renderMarkdown(r: RoboticsDemoReport, command: string): string {
     `- command: \`${command}\``,
     `- date: ${r.date}`,
     `- machine: ${describeMachine(r.machine)}`,
-    `- total wall time: ${r.wallTimeSeconds.toFixed(1)} s`,
+    `- total wall time: ${r.wallTimeSeconds.toFixed(1)} s (${loadLine(r)})`,
     `- seeds: ${seedsLine(r)}`,
     '',
     SIMULATED,
