@@ -227,7 +227,17 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     model.dispose();
   }
   // The run is complete and loadable: an evaluation the config wants in the report runs on it.
-  if (config.evaluation?.report) await addEvaluationToReport(host, out, log);
+  // It is an extra: when it cannot run (e.g. a preset's env does not fit this data) the run stands.
+  if (config.evaluation?.report) {
+    try {
+      await addEvaluationToReport(host, out, log);
+    } catch (err) {
+      const first = ((err as Error).message.split('\n')[0] ?? '').trim();
+      log(
+        `warning: report.html has no evaluation section: evaluator '${config.evaluation.evaluator}' failed: ${first} (set evaluation.report: null to skip it)`,
+      );
+    }
+  }
   const files = (await fs.readdir(out)).sort();
   return { outputDir: out, kind, summary, labels: manifest.labels, files };
 }
