@@ -62,7 +62,7 @@ beforeAll(async () => {
   expect(run.code, run.stderr).toBe(0);
   report = JSON.parse(run.stdout);
   stderr = run.stderr;
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
