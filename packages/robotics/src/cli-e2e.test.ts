@@ -96,6 +96,17 @@ describe('peftkit CLI on cartpole (robotics e2e)', () => {
     expect(trained.json['kind']).toBe('adapter');
     const adapterConfig = JSON.parse(await fs.readFile(path.join(lora, 'adapter_config.json'), 'utf8'));
     expect(adapterConfig.target_modules).toEqual(['linear']); // policy.trunk: every trunk layer's linear
+    // The preset's evaluation.report: 3 rollouts in the shifted physics when training ends, plotted
+    // in report.html before (adapter off) vs after adaptation, the evaluator's files in eval/.
+    const html = await fs.readFile(path.join(lora, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Evaluation: robotics/rollout</h2>');
+    expect(html).toContain('<figcaption>pole-angle.svg</figcaption>');
+    expect(html).toContain('data-name="before: adapter off"');
+    expect(html).toContain('data-name="after: lora"');
+    expect(html.match(/Pole angle, seed 100\d/g)?.length).toBeGreaterThanOrEqual(3);
+    const reported = JSON.parse(await fs.readFile(path.join(lora, 'eval', 'eval_info.json'), 'utf8'));
+    expect(reported.aggregated.n_episodes).toBe(3);
+    expect(reported.per_episode[0].seed).toBe(1000);
 
     const options = JSON.stringify({ env: HEAVY, episodes: 4 });
     const report = path.join(tmp, 'report');
@@ -151,5 +162,5 @@ describe('peftkit CLI on cartpole (robotics e2e)', () => {
     expect(prediction?.value).toHaveLength(1);
     // The pole leans towards +x: the expert pushes the cart the same way; so should the policy.
     expect(prediction?.value[0]).toBeGreaterThan(0);
-  }, 120_000);
+  }, 300_000);
 });

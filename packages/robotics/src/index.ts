@@ -3,6 +3,7 @@
  * environments with scripted experts and seeded rollouts, the policy-input preprocessor, MLP and
  * transformer policies, action heads, presets.
  */
+export * from './dagger/index.js';
 export * from './data/index.js';
 export * from './envs/index.js';
 export * from './experts/index.js';

@@ -14,11 +14,17 @@ export interface ScenarioBudget {
   readonly evalEpisodes: number;
 }
 
-/** The budget of each scenario (null: not run) and the seed of every step. */
+/** The budget of each scenario (null: not run) and the seeds. */
 export interface RoboticsDemoBudget {
   readonly weakMotor: ScenarioBudget | null;
   readonly newGoal: ScenarioBudget | null;
+  /** Seed of the base's pretraining (and of the first adaptation). */
   readonly seed: number;
+  /**
+   * Training seeds of every adaptation row: each method is trained once per seed from the same
+   * base and demonstrations, and the table reports mean ± std over them.
+   */
+  readonly trainSeeds: readonly number[];
 }
 
 /** The default budget: about 2 minutes on 2 cores with the wasm backend. */
@@ -33,6 +39,7 @@ export const DEFAULT_BUDGET: RoboticsDemoBudget = {
   // The reacher needs more source episodes to clone (its goals vary per episode) and more steps.
   newGoal: { sourceEpisodes: 100, targetEpisodes: 10, pretrainSteps: 800, adaptSteps: 300, evalEpisodes: 20 },
   seed: 42,
+  trainSeeds: [42, 43, 44],
 };
 
 /** `--quick`: the whole pipeline in well under a minute; the numbers are not meaningful. */
@@ -40,6 +47,7 @@ export const QUICK_BUDGET: RoboticsDemoBudget = {
   weakMotor: { sourceEpisodes: 6, targetEpisodes: 3, pretrainSteps: 60, adaptSteps: 30, evalEpisodes: 4 },
   newGoal: { sourceEpisodes: 10, targetEpisodes: 3, pretrainSteps: 60, adaptSteps: 30, evalEpisodes: 4 },
   seed: 42,
+  trainSeeds: [42],
 };
 
 /** An env and its physics, as `makeEnv` and the `robotics/rollout` options take it. */

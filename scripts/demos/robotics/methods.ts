@@ -1,9 +1,19 @@
+import type { DaggerOptionsInput } from '@peftkit/robotics';
 import type { DemoMethod } from '../method-row.js';
+
+/** A row of the robotics demo: `peftkit train` flags, and optionally DAgger rounds after it. */
+export interface RoboticsMethod extends DemoMethod {
+  /**
+   * Run the row through `runDagger` with these `data.options.dagger` (the learner is rolled out in
+   * the target setting and labelled by its expert): the row's training is round 0.
+   */
+  readonly dagger?: Omit<DaggerOptionsInput, 'env'>;
+}
 
 export type { DemoMethod };
 
 /** The rows, cheapest first. Every trained row starts from the same base and target demos. */
-export const DEMO_METHODS: readonly DemoMethod[] = [
+export const DEMO_METHODS: readonly RoboticsMethod[] = [
   { id: 'zero-shot', label: 'zero-shot (source policy as is)' },
   // SELECTIVE on the `head` role trains the action head in place and nothing else.
   {
@@ -21,4 +31,11 @@ export const DEMO_METHODS: readonly DemoMethod[] = [
     set: ['peft={peftType: BOTTLENECK, targetModules: [linear]}'],
   },
   { id: 'full', label: 'full fine-tuning', set: ['peft=full'] },
+  // The LoRA row, then two DAgger rounds of 5 learner episodes each in the target setting.
+  {
+    id: 'lora-dagger',
+    label: 'LoRA r=16 + DAgger (2 rounds x 5 episodes)',
+    set: [],
+    dagger: { budgetEpisodes: 10, rounds: 2, stepsPerRound: 150 },
+  },
 ];

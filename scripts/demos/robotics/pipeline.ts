@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPeftkit, initBackend } from '@peftkit/core';
 import { roboticsPlugin } from '@peftkit/robotics';
@@ -6,12 +7,12 @@ import { type MachineInfo, machineInfo } from '../machine.js';
 import { seconds, stepTrainer } from '../train-step.js';
 import { prepareWorkDir } from '../work-dir.js';
 import { NEW_GOAL, type RoboticsDemoBudget, WEAK_MOTOR } from './config.js';
-import { DEMO_METHODS, type DemoMethod } from './methods.js';
+import { DEMO_METHODS, type RoboticsMethod } from './methods.js';
 import { runScenario, type ScenarioReport } from './scenario.js';
 
 export interface RoboticsDemoOptions extends DemoRunOptions {
   readonly budget: RoboticsDemoBudget;
-  readonly methods?: readonly DemoMethod[];
+  readonly methods?: readonly RoboticsMethod[];
 }
 
 export interface RoboticsDemoReport {
@@ -19,9 +20,13 @@ export interface RoboticsDemoReport {
   readonly date: string;
   readonly machine: MachineInfo;
   readonly seed: number;
+  /** Training seeds of every adaptation row (scores are mean ± std over them). */
+  readonly trainSeeds: readonly number[];
   /** One table per scenario run: the weak motor (cart-pole), then the new goal region (reacher). */
   readonly scenarios: readonly ScenarioReport[];
   readonly wallTimeSeconds: number;
+  /** 1-minute load average at the start and the end (the machine may be shared: times scale with it). */
+  readonly loadAverage: readonly [start: number, end: number];
 }
 
 /**
@@ -32,6 +37,7 @@ export interface RoboticsDemoReport {
  */
 export async function runRoboticsDemo(o: RoboticsDemoOptions): Promise<RoboticsDemoReport> {
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0] ?? 0;
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cwd = o.cwd ?? process.cwd();
   const { budget } = o;
@@ -52,6 +58,7 @@ export async function runRoboticsDemo(o: RoboticsDemoOptions): Promise<RoboticsD
         dir: path.join(work, scenario.id),
         budget: b,
         seed: budget.seed,
+        trainSeeds: budget.trainSeeds,
         methods: o.methods ?? DEMO_METHODS,
         train,
         cwd,
@@ -64,7 +71,9 @@ export async function runRoboticsDemo(o: RoboticsDemoOptions): Promise<RoboticsD
     date: new Date().toISOString(),
     machine: machineInfo(backend),
     seed: budget.seed,
+    trainSeeds: budget.trainSeeds,
     scenarios,
     wallTimeSeconds: seconds(started),
+    loadAverage: [loadAtStart, os.loadavg()[0] ?? 0],
   };
 }

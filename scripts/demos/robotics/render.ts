@@ -22,10 +22,27 @@ function facts(r: ScenarioReport): string[] {
     `base: MLP policy cloned ${r.base.steps} steps from ${r.sourceDemos.episodes} expert episodes (${r.sourceDemos.frames} frames) in the source setting (${r.base.trainSeconds.toFixed(1)} s): ${pct(zeroShot?.source?.success)} success there`,
     `adaptation data: ${r.targetDemos.episodes} episodes (${r.targetDemos.frames} frames) of the expert re-derived for the target; ${b.adaptSteps} steps per method (\`${r.scenario.adaptPreset}\`)`,
     `scores: ${b.evalEpisodes} fixed-seed rollouts (seeds 1000...) per env with \`robotics/rollout\`; success = ${r.scenario.success}`,
+    ...(r.results.some((x) => x.labelledEpisodes > 0)
+      ? [
+          'DAgger row: the LoRA row, then rounds that roll the adapted policy out in the target setting (seeds 2000...), label every visited state with the expert, add those episodes to the demos and keep training the same adapter (`runDagger`); it uses more expert labels than the other rows (the demos-used column)',
+        ]
+      : []),
   ];
 }
 
 const table = (r: ScenarioReport) => methodTable(r.results, metricColumns(r.scenario.shift));
+
+/** The machine's load around the run: on a shared machine times scale with it. */
+const loadLine = (r: RoboticsDemoReport) =>
+  `1-minute load average ${r.loadAverage[0].toFixed(1)} at the start, ${r.loadAverage[1].toFixed(1)} at the end, on ${r.machine.cores} cores`;
+
+/** How the seeds were used, for the header. */
+function seedsLine(r: RoboticsDemoReport): string {
+  const train = r.trainSeeds.join(', ');
+  return r.trainSeeds.length > 1
+    ? `base pretraining and demonstrations ${r.seed}; every adapted row trained once per seed ${train}, cells are mean ± std (population) over those ${r.trainSeeds.length} runs (zero-shot trains nothing)`
+    : `${r.seed} for every step (one training seed: no std)`;
+}
 
 /** What `pnpm demo robotics` prints on stdout. */
 export function renderText(r: RoboticsDemoReport): string {
@@ -40,8 +57,9 @@ export function renderText(r: RoboticsDemoReport): string {
     ]),
     '',
     SIMULATED,
+    `seeds: ${seedsLine(r)}`,
     `machine: ${describeMachine(r.machine)}`,
-    `total wall time: ${r.wallTimeSeconds.toFixed(1)} s`,
+    `total wall time: ${r.wallTimeSeconds.toFixed(1)} s (${loadLine(r)})`,
   ].join('\n');
 }
 
@@ -55,8 +73,8 @@ export function renderMarkdown(r: RoboticsDemoReport, command: string): string {
     `- command: \`${command}\``,
     `- date: ${r.date}`,
     `- machine: ${describeMachine(r.machine)}`,
-    `- total wall time: ${r.wallTimeSeconds.toFixed(1)} s`,
-    `- seed: ${r.seed} for every step`,
+    `- total wall time: ${r.wallTimeSeconds.toFixed(1)} s (${loadLine(r)})`,
+    `- seeds: ${seedsLine(r)}`,
     '',
     SIMULATED,
     ...r.scenarios.flatMap((s) => [

@@ -6,7 +6,7 @@ import { ROOT } from '../demo-cli.js';
 import { biomeFormatted, captureDemo, fingerprint } from '../testing/helpers.js';
 import type { RoboticsDemoBudget } from './config.js';
 import { roboticsDemoMain } from './main.js';
-import { DEMO_METHODS, type DemoMethod } from './methods.js';
+import { DEMO_METHODS, type RoboticsMethod } from './methods.js';
 import type { RoboticsDemoReport } from './pipeline.js';
 import { renderMarkdown, renderText } from './render.js';
 
@@ -20,17 +20,30 @@ const TINY_SCENARIO = {
   adaptSteps: 4,
   evalEpisodes: 2,
 };
-const TINY: RoboticsDemoBudget = { weakMotor: TINY_SCENARIO, newGoal: TINY_SCENARIO, seed: 7 };
+const TINY: RoboticsDemoBudget = {
+  weakMotor: TINY_SCENARIO,
+  newGoal: TINY_SCENARIO,
+  seed: 7,
+  trainSeeds: [7, 8],
+};
 
 /** Prefix tuning needs attention, which an MLP policy has none of: it must be a skipped row, not a failure. */
-const PREFIX_ON_MLP: DemoMethod = {
+const PREFIX_ON_MLP: RoboticsMethod = {
   id: 'prefix-on-mlp',
   label: 'prefix tuning (no attention in an MLP policy)',
   set: ['peft={peftType: PREFIX_TUNING, numVirtualTokens: 2}'],
 };
 
 const pick = (ids: string[]) => DEMO_METHODS.filter((m) => ids.includes(m.id));
-const METHODS = [...pick(['zero-shot', 'head-only', 'lora', 'full']), PREFIX_ON_MLP];
+/** The DAgger row on a tiny budget: one round of one learner episode. */
+const TINY_DAGGER: RoboticsMethod = {
+  id: 'lora-dagger',
+  label: 'LoRA + DAgger (1 episode)',
+  set: [],
+  dagger: { budgetEpisodes: 1, rounds: 1, stepsPerRound: 2 },
+};
+const METHODS = [...pick(['zero-shot', 'head-only', 'lora', 'full']), PREFIX_ON_MLP, TINY_DAGGER];
+const RUNS_PER_TRAINED_ROW = TINY.trainSeeds.length;
 
 let tmp: string;
 let before: string;
@@ -49,7 +62,7 @@ beforeAll(async () => {
   expect(run.code, run.stderr).toBe(0);
   report = JSON.parse(run.stdout);
   stderr = run.stderr;
-}, 60_000);
+}, 240_000);
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
@@ -72,6 +85,16 @@ describe('pnpm demo robotics (tiny budget)', () => {
           expect(score?.avgSumReward).toBeLessThanOrEqual(high);
         }
         expect(r.demosUsed).toBe(r.id === 'zero-shot' ? 0 : TINY_SCENARIO.targetEpisodes);
+        expect(r.labelledEpisodes).toBe(r.id === 'lora-dagger' ? 1 : 0);
+        // Mean and std over the training seeds, from each seed's own rollouts.
+        const seeds = r.id === 'zero-shot' ? 1 : RUNS_PER_TRAINED_ROW;
+        for (const score of [r.target!, r.source!]) {
+          expect(score.perSeed).toHaveLength(seeds);
+          const mean = score.perSeed.reduce((s, x) => s + x.success, 0) / seeds;
+          expect(score.success).toBeCloseTo(mean, 10);
+          const spread = Math.max(...score.perSeed.map((x) => Math.abs(x.success - mean)));
+          expect(score.successStd).toBeLessThanOrEqual(spread + 1e-12);
+        }
         // The evaluator's own files, as `peftkit eval --out` writes them.
         const files = await fs.readdir(path.join(r.runDir ?? '', 'eval-target'));
         expect(files.sort()).toEqual(['eval_info.json', 'peftkit-eval.json', plot].sort());
@@ -101,9 +124,15 @@ describe('pnpm demo robotics (tiny budget)', () => {
     expect(biomeFormatted(`# Results\n\n${md}\n`)).toBe(`# Results\n\n${md}\n`);
     expect(md).toContain('pnpm peftkit pretrain --preset robotics/behavior-cloning');
     expect(md.match(/pnpm peftkit pretrain /g)).toHaveLength(2);
-    expect(md.match(/pnpm peftkit train /g)).toHaveLength(2 * 3);
-    // Two rollouts (shifted, source) per row that ran, in both scenarios.
-    expect(md.match(/pnpm peftkit eval --adapter /g)).toHaveLength(2 * 8);
+    // head only, LoRA and full once per training seed, in both scenarios; DAgger as a comment.
+    expect(md.match(/^pnpm peftkit train /gm)).toHaveLength(2 * 3 * RUNS_PER_TRAINED_ROW);
+    expect(md.match(/^# pnpm peftkit train .*runDagger with data\.options\.dagger=/gm)).toHaveLength(
+      2 * RUNS_PER_TRAINED_ROW,
+    );
+    // Two rollouts (shifted, source) per run: zero-shot once, 4 trained rows per seed, both scenarios.
+    expect(md.match(/pnpm peftkit eval --adapter /g)).toHaveLength(2 * 2 * (1 + 4 * RUNS_PER_TRAINED_ROW));
+    expect(md).toMatch(/\d+\.\d% ± \d+\.\d/);
+    expect(md).toContain('1 + 1 labelled'.replace('1 + 1', `${TINY_SCENARIO.targetEpisodes} + 1`));
     expect(md).toContain('simulated');
   });
 

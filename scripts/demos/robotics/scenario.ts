@@ -6,7 +6,7 @@ import type { Train } from '../train-step.js';
 import { writeConfigFile } from '../work-dir.js';
 import { PRETRAIN_PRESET, type Scenario, type ScenarioBudget, TARGET_SEED_START } from './config.js';
 import { type DemoSet, writeDemonstrations } from './demonstrations.js';
-import type { DemoMethod } from './methods.js';
+import type { RoboticsMethod } from './methods.js';
 import type { MethodResult } from './report.js';
 import { runMethod } from './run-method.js';
 
@@ -31,8 +31,11 @@ export interface ScenarioContext {
   /** This scenario's own folder of the work dir. */
   readonly dir: string;
   readonly budget: ScenarioBudget;
+  /** Seed of the base's pretraining. */
   readonly seed: number;
-  readonly methods: readonly DemoMethod[];
+  /** Training seeds of every adaptation row. */
+  readonly trainSeeds: readonly number[];
+  readonly methods: readonly RoboticsMethod[];
   readonly train: Train;
   readonly cwd: string;
   readonly log: (line: string) => void;
@@ -89,13 +92,14 @@ export async function runScenario(s: Scenario, c: ScenarioContext): Promise<Scen
       base: base.result.outputDir,
       targetDemos: targetDemos.dir,
       budget,
-      seed: c.seed,
+      seeds: c.trainSeeds,
       configFile: adaptConfig,
       train: c.train,
       cwd: c.cwd,
+      log,
     });
     results.push(r);
-    if (r.command) commands.push(r.command);
+    if (r.command) commands.push(...r.command.split('\n'));
     commands.push(...evalCommands);
     if (r.status === 'ok') {
       const pc = (x: number | undefined) => `${(100 * (x ?? Number.NaN)).toFixed(0)}%`;

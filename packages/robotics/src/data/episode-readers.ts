@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { arrayDataset, type DatasetReader, type ReadResult, z } from '@peftkit/core';
+import { daggerOptionsSchema } from '../dagger/dagger-options.js';
 import type { EpisodeSet, StepExample } from './episode.js';
 import { readJsonlEpisodes } from './jsonl-episodes.js';
 import { isLeRobotDataset, readLeRobotDataset } from './lerobot-dataset.js';
@@ -17,6 +18,8 @@ export const episodeReaderOptions = z.strictObject({
   filterKey: z.string().min(1).optional(),
   /** robomimic: low-dimensional `obs/*` keys to concatenate into `observation.state` (default all, sorted). */
   obsKeys: z.array(z.string().min(1)).min(1).optional(),
+  /** DAgger rounds after behaviour cloning, run by `runDagger` / `peftkit-robotics dagger` (plain `peftkit train` trains on the demonstrations only). */
+  dagger: daggerOptionsSchema.optional(),
 });
 
 export type EpisodeReaderOptions = z.output<typeof episodeReaderOptions>;
@@ -43,6 +46,11 @@ export function episodeReadResult(set: EpisodeSet, options: EpisodeReaderOptions
         `${set.source}: not loaded (state-only policies): ${set.skipped.map((s) => `${s.key} (${s.reason})`).join(', ')}`,
       ]
     : [];
+  if (options.dagger) {
+    warnings.push(
+      'data.options.dagger is set: DAgger rounds run with runDagger (peftkit-robotics dagger); this run trains on the demonstrations only',
+    );
+  }
   return {
     dataset: arrayDataset(steps, set.source),
     groupOf: (e) => e.episode.index,

@@ -22,7 +22,12 @@ export const dynamicsShiftPreset: Preset = {
     training: { epochs: 40, batchSize: 128, lr: 3e-3, weightDecay: 0, warmupRatio: 0.05, metrics: ['mse'] },
     // `peftkit eval --adapter <run>` rolls the policy out here; set the shifted physics with
     // --set evaluation.options.env.poleMass=1 (or --options at eval time).
-    evaluation: { evaluator: 'robotics/rollout', options: { env: { id: 'cartpole' }, episodes: 20 } },
+    // report: 3 seeded rollouts when training ends, plotted before (adapter off) vs after in report.html.
+    evaluation: {
+      evaluator: 'robotics/rollout',
+      options: { env: { id: 'cartpole' }, episodes: 20 },
+      report: { options: { episodes: 3, plots: 3 } },
+    },
   },
 };
 
@@ -40,6 +45,10 @@ export const newGoalPreset: Preset = {
   config: {
     ...dynamicsShiftPreset.config,
     training: { epochs: 60, batchSize: 128, lr: 3e-3, weightDecay: 0, warmupRatio: 0.05, metrics: ['mse'] },
-    evaluation: { evaluator: 'robotics/rollout', options: { env: { id: 'reacher' }, episodes: 20 } },
+    evaluation: {
+      evaluator: 'robotics/rollout',
+      options: { env: { id: 'reacher' }, episodes: 20 },
+      report: { options: { episodes: 3, plots: 3 } },
+    },
   },
 };

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { type Evaluator, type JsonValue, z } from '@peftkit/core';
+import { type Evaluator, type JsonValue, type LoadedRun, PeftModel, z } from '@peftkit/core';
 import { type EnvSpec, makeEnv, splitSpec } from '../envs/make-env.js';
 import type { ReacherConfig } from '../envs/reacher/index.js';
 import { runPolicy } from './run-policy.js';
@@ -17,6 +17,11 @@ export const rolloutEvaluatorOptions = z.strictObject({
   parallel: z.number().int().positive().max(256).optional(),
   /** Seeded episodes drawn in the SVG plot (0: no plot). */
   plots: z.number().int().nonnegative().max(12).default(3),
+  /**
+   * For an adapter run, also roll the plotted episodes out with the adapter switched off (the
+   * policy before adaptation) and draw both, same seeds: before vs after. Scores stay the run's.
+   */
+  compareBase: z.boolean().default(true),
 });
 
 export type RolloutEvaluatorOptions = z.output<typeof rolloutEvaluatorOptions>;
@@ -53,13 +58,25 @@ export const rolloutEvaluator: Evaluator<RolloutEvaluatorOptions> = {
     context.log(
       `robotics/rollout: pc_success ${a.pc_success.toFixed(1)}, avg_sum_reward ${a.avg_sum_reward.toFixed(2)} (${a.eval_s.toFixed(1)} s)`,
     );
+    const before = options.plots > 0 && options.compareBase ? adaptersOff(run) : undefined;
+    const baseline = before
+      ? await runRollouts(() => makeEnv(spec, 'options.env'), runPolicy(before), {
+          episodes: Math.min(options.plots, options.episodes),
+          seedStart: options.seedStart,
+          record: true,
+        })
+      : undefined;
     const files = [
       {
         name: 'eval_info.json',
         content: `${JSON.stringify({ per_episode: result.per_episode, aggregated: a }, null, 2)}\n`,
       },
     ];
-    if (options.plots > 0) files.push(plotFile(id, path.basename(run.dir), result, options.plots, config));
+    if (options.plots > 0) {
+      const runs = [{ name: baseline ? `after: ${path.basename(run.dir)}` : path.basename(run.dir), result }];
+      if (baseline) runs.push({ name: 'before: adapter off', result: baseline });
+      files.push(plotFile(id, runs, options.plots, config));
+    }
     return {
       metrics: {
         n_episodes: a.n_episodes,
@@ -73,6 +90,7 @@ export const rolloutEvaluator: Evaluator<RolloutEvaluatorOptions> = {
       details: {
         env: { id, ...(config as Record<string, unknown>) } as JsonValue,
         per_episode: result.per_episode as unknown as JsonValue,
+        ...(baseline ? { before_adaptation: baseline.per_episode as unknown as JsonValue } : {}),
       },
       files,
     };
@@ -85,14 +103,31 @@ function describeEnv(spec: EnvSpec): string {
   return set.length ? `${id} (${set.join(', ')})` : String(id);
 }
 
+/**
+ * The run with every adapter switched off at each forward (`disableAdapter`): the policy it was
+ * adapted from. Undefined for runs without adapters (full fine-tuning keeps no "before").
+ */
+function adaptersOff(run: LoadedRun): LoadedRun | undefined {
+  const model = run.model;
+  if (!(model instanceof PeftModel)) return undefined;
+  const off = new Proxy(model, {
+    get(target, key) {
+      if (key === 'forward') {
+        return (...inputs: unknown[]) => target.disableAdapter(() => target.forward(...(inputs as never[])));
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { ...run, model: off };
+}
+
 function plotFile(
   id: string,
-  name: string,
-  result: RolloutResult,
+  runs: { name: string; result: RolloutResult }[],
   episodes: number,
   config: unknown,
 ): { name: string; content: string } {
-  const runs = [{ name, result }];
   if (id === 'reacher') {
     const c = config as ReacherConfig;
     return {

@@ -130,6 +130,13 @@ const evaluationSchema = z.strictObject({
   evaluator: z.string().min(1),
   /** Validated by the evaluator's `optionsSchema` when it runs. */
   options: options(),
+  /**
+   * Also run this evaluation when training finishes and put it in `report.html` (its metrics and
+   * every SVG file it returns, e.g. rollout plots); its files go to `<run>/eval/`. `options` are
+   * laid over `evaluation.options` for that run only (e.g. fewer episodes). `null` turns off a
+   * preset's.
+   */
+  report: z.strictObject({ options: options() }).nullable().optional(),
 });
 
 const outputSchema = z.strictObject({

@@ -13,4 +13,6 @@ export const RUN_FILES = {
   head: 'head.safetensors',
   /** A base trained from scratch is saved here so the adapter stays usable. */
   baseDir: 'base',
+  /** Files of the evaluation run for `report.html` when the config asks (`evaluation.report`). */
+  evaluationDir: 'eval',
 } as const;

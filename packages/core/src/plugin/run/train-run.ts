@@ -11,13 +11,16 @@ import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
+import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
 import { applyPeft } from './build-model.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
+import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
 import { assertTrainOutDir } from './output-dir.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
+import { addEvaluationToReport } from './report-evaluation.js';
 import { RUN_FILES } from './run-files.js';
 import {
   assertNotTrainingElsewhere,
@@ -35,6 +38,14 @@ export interface TrainRunOptions {
   readonly outDir: string;
   /** Continue the run in `outDir` from its `checkpoints/last` (or from this checkpoint dir). */
   readonly resumeFrom?: string;
+  /**
+   * Start from this finished run's weights instead of fresh ones: its adapter (loaded trainable)
+   * or full model, its head and its preprocessor state (normalisation statistics are not fitted
+   * again). The optimizer, schedule and step count start anew, so a run can continue training
+   * the same adapter on other data (e.g. a DAgger round's aggregated dataset). The run must be of
+   * the same kind (adapter or full) and, for adapters, the same `peft.peftType`.
+   */
+  readonly initFrom?: string;
   /** Trainer progress display (default 'auto': a bar on a TTY, plain lines otherwise; on stderr). */
   readonly progress?: FitOptions<AnyModule, ModelBatch>['progress'];
   /** Receives warnings and notes (default: stderr). */
@@ -86,15 +97,29 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     log(await restartOrRefuse(out, o.outDir, prior));
     prior = undefined;
   } else if (prior) assertNotTrainingElsewhere(out, prior);
+  if (o.initFrom && o.resumeFrom) {
+    throw new UserError(
+      'initFrom and resumeFrom cannot be combined: resume continues a run, initFrom starts a new one',
+    );
+  }
+  const init = o.initFrom && !prior ? await resolveInitSource(o.initFrom, kind) : undefined;
   const ownBase =
     kind === 'adapter' && prior?.base === RUN_FILES.baseDir ? path.join(out, RUN_FILES.baseDir) : undefined;
   const prepared = await prepareRun(host, config, {
     readData: true,
     log,
     ...(o.origins ? { origins: o.origins } : {}),
-    ...(prior ? { resumeDir: out } : {}),
-    ...(ownBase ? { baseDir: ownBase } : {}),
+    ...(prior ? { resumeDir: out } : init ? { resumeDir: init.dir } : {}),
+    ...(ownBase ? { baseDir: ownBase } : init ? { baseDir: init.baseDir } : {}),
   });
+  if (init) {
+    try {
+      await loadInitHead(init, prepared.built);
+    } catch (err) {
+      prepared.built.headed.model.dispose();
+      throw err;
+    }
+  }
   const { parts, instance, built } = prepared;
   const data = prepared.data!;
   const { headed, architecture, archConfig } = built;
@@ -149,6 +174,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   // recorded in it, and the directory can be rerun or resumed instead of deleted by hand.
   await writeRunManifest(out, manifest);
   let model: AnyModule = headed.model;
+  let summary: TrainSummary;
   try {
     if (kind === 'adapter') {
       if (prepared.baseDir === undefined) {
@@ -167,7 +193,12 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     await writePreprocessorFile(out, parts.preprocessor.id, parts.preprocessOptions, instance);
     // Standard files for other tools (a tokenizer directory), next to the adapter or checkpoint.
     await instance.saveFiles?.(out);
-    model = kind === 'adapter' ? applyPeft(host, config, built, (m) => log(`warning: ${m}`)) : headed.model;
+    model =
+      kind !== 'adapter'
+        ? headed.model
+        : init
+          ? await loadInitAdapter(host, config, init, built)
+          : applyPeft(host, config, built, (m) => log(`warning: ${m}`));
     if (kind === 'full' && !config.head.trainable) {
       for (const p of headed.headPaths)
         for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;
@@ -175,7 +206,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     const head = parts.head;
     const headConfig = parts.headConfig;
     const context = { config: headConfig, labels: data.labels };
-    const summary = await new Trainer<AnyModule, ModelBatch>({
+    summary = await new Trainer<AnyModule, ModelBatch>({
       model,
       train: trainLoader,
       ...(data.eval
@@ -231,14 +262,26 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       await saveHeadWeights(headFile, headed);
     }
     await writeRunManifest(out, { ...manifest, status: 'complete' });
-    const files = (await fs.readdir(out)).sort();
-    return { outputDir: out, kind, status: 'complete', summary, labels: manifest.labels, files };
   } catch (err) {
     await recordFailure(out, manifest, prior, err, log);
     throw err;
   } finally {
     model.dispose();
   }
+  // The run is complete and loadable: an evaluation the config wants in the report runs on it.
+  // It is an extra: when it cannot run (e.g. a preset's env does not fit this data) the run stands.
+  if (config.evaluation?.report) {
+    try {
+      await addEvaluationToReport(host, out, log);
+    } catch (err) {
+      const first = ((err as Error).message.split('\n')[0] ?? '').trim();
+      log(
+        `warning: report.html has no evaluation section: evaluator '${config.evaluation.evaluator}' failed: ${first} (set evaluation.report: null to skip it)`,
+      );
+    }
+  }
+  const files = (await fs.readdir(out)).sort();
+  return { outputDir: out, kind, status: 'complete', summary, labels: manifest.labels, files };
 }
 
 /**

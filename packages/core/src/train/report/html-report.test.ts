@@ -70,7 +70,40 @@ describe('report.html', () => {
   });
 });
 
+describe('report.html sections', () => {
+  it('adds titled sections with metric rows and inline SVG figures after the training charts', () => {
+    const svg =
+      '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><title>Pole angle</title></svg>';
+    const html = renderReportHtml({
+      title: 'run',
+      records: [train(10, 1)],
+      sections: [
+        {
+          title: 'Evaluation: x/<rollout>',
+          rows: [['pc_success', '75']],
+          figures: [{ caption: 'pole-angle.svg', svg }],
+        },
+      ],
+    });
+    const at = html.indexOf('<h2>Evaluation: x/&#60;rollout&#62;</h2>');
+    expect(at).toBeGreaterThan(html.lastIndexOf('Gradient norm'));
+    expect(html.slice(at)).toContain('<tr><th>pc_success</th><td>75</td></tr>');
+    expect(html.slice(at)).toContain(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><title>Pole angle</title></svg>',
+    );
+    expect(html).toContain('<figcaption>pole-angle.svg</figcaption>');
+    expect(html).not.toContain('<?xml');
+    expect(html.match(/<svg /g)).toHaveLength(4); // loss, lr, grad norm + the figure
+  });
+});
+
 describe('MetricsLog', () => {
+  it('reads back a finished log, skipping a torn last line', async () => {
+    const file = path.join(tmp, 'read.jsonl');
+    await fs.writeFile(file, `${JSON.stringify(train(1, 2))}\n${JSON.stringify(train(2, 1))}\n{"type": "tr`);
+    expect((await MetricsLog.read(file)).map((r) => r.step)).toEqual([1, 2]);
+  });
+
   it('appends JSON lines; on resume keeps lines up to the checkpoint step and drops a torn tail', async () => {
     const file = path.join(tmp, 'metrics.jsonl');
     const log = await MetricsLog.open(file);

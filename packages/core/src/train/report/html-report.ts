@@ -4,11 +4,28 @@ import type { EvalRecord, MetricsRecord, TrainRecord } from './metrics-log.js';
 import type { TrainSummary } from './summary.js';
 import { type ChartSeries, svgLineChart } from './svg-line-chart.js';
 
+/** A figure in a report section: an inline SVG document and its caption. */
+export interface ReportFigure {
+  readonly caption: string;
+  /** A complete `<svg>...</svg>` element (no scripts; it is embedded as is). */
+  readonly svg: string;
+}
+
+/** A section after the training charts, e.g. an evaluation's plots (rollouts, confusion matrices). */
+export interface ReportSection {
+  readonly title: string;
+  /** Name/value rows shown above the figures (metrics). */
+  readonly rows?: readonly (readonly [string, string])[];
+  readonly figures: readonly ReportFigure[];
+}
+
 export interface ReportInput {
   title: string;
   records: readonly MetricsRecord[];
   /** Absent while training is still running (the report is refreshed at checkpoints). */
   summary?: TrainSummary;
+  /** Extra sections after the training charts. */
+  sections?: readonly ReportSection[];
 }
 
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' ? v : null);
@@ -74,6 +91,9 @@ th, td { text-align: left; padding: 3px 12px 3px 0; font-size: 13px; vertical-al
 th { color: #555; font-weight: 500; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 .charts svg { border: 1px solid #ddd; border-radius: 4px; background: #fff; }
+h2 { font-size: 16px; margin-top: 32px; }
+figure { margin: 0; }
+figcaption { font-size: 12px; color: #555; }
 </style>
 </head>
 <body>
@@ -84,9 +104,28 @@ ${table}
 <div class="charts">
 ${charts.join('\n')}
 </div>
+${(input.sections ?? []).map(renderSection).join('\n')}
 </body>
 </html>
 `;
+}
+
+function renderSection(s: ReportSection): string {
+  const rows = (s.rows ?? [])
+    .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`)
+    .join('\n');
+  const figures = s.figures
+    .map(
+      (f) =>
+        `<figure>\n${stripXmlDeclaration(f.svg)}\n<figcaption>${escapeXml(f.caption)}</figcaption>\n</figure>`,
+    )
+    .join('\n');
+  return `<h2>${escapeXml(s.title)}</h2>\n${rows ? `<table>\n${rows}\n</table>\n` : ''}<div class="charts">\n${figures}\n</div>`;
+}
+
+/** An `<?xml ...?>` prolog is valid in a file, not inside HTML. */
+function stripXmlDeclaration(svg: string): string {
+  return svg.replace(/^\s*<\?xml[^>]*\?>\s*/, '');
 }
 
 function summaryRows(s: TrainSummary): [string, string][] {

@@ -1,4 +1,10 @@
-export { type ReportInput, renderReportHtml, writeReport } from './html-report.js';
+export {
+  type ReportFigure,
+  type ReportInput,
+  type ReportSection,
+  renderReportHtml,
+  writeReport,
+} from './html-report.js';
 export { type EvalRecord, MetricsLog, type MetricsRecord, type TrainRecord } from './metrics-log.js';
 export {
   createProgressReporter,

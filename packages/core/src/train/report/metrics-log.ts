@@ -62,6 +62,21 @@ export class MetricsLog {
     return log;
   }
 
+  /** The records of a finished run's `metrics.jsonl` (a cut-short last line is skipped). */
+  static async read(file: string): Promise<MetricsRecord[]> {
+    const text = await fs.readFile(file, 'utf8');
+    const out: MetricsRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as MetricsRecord);
+      } catch {
+        // A line cut short by a kill mid-append.
+      }
+    }
+    return out;
+  }
+
   async append(record: MetricsRecord): Promise<void> {
     this.records.push(record);
     if (!this.file) return;
