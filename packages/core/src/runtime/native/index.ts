@@ -10,4 +10,5 @@ export {
   nativeThreads,
   runNativeMatMul,
   setNativeMatMulActive,
+  setNativeMatMulThreads,
 } from './native-matmul.js';

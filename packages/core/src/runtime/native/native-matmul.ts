@@ -52,6 +52,25 @@ export function setNativeMatMulActive(on: boolean): boolean {
   return previous;
 }
 
+/**
+ * Changes the intra-op thread count of the native GEMM (sessions are rebuilt on next use); a no-op
+ * returning 0 when the native path was never enabled. Returns the previous count.
+ */
+export function setNativeMatMulThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`setNativeMatMulThreads: threads must be a positive integer, got ${threads}`);
+  }
+  const s = state;
+  if (s === undefined) return 0;
+  const previous = s.threads;
+  if (threads !== previous) {
+    for (const session of s.sessions.values()) session.dispose();
+    s.sessions.clear();
+    s.threads = threads;
+  }
+  return previous;
+}
+
 /** Intra-op threads of the native sessions (0 when not installed). */
 export function nativeThreads(): number {
   return state?.threads ?? 0;
