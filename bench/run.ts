@@ -38,14 +38,16 @@ const loadBefore = load();
 
 type PathResult = MethodResult & { path: string; threads: number };
 const results: PathResult[] = [];
-for (const path of paths) {
-  setNativeMatMulActive(path === 'native');
-  for (const c of cases) {
+// Paths back to back per method, so a change in machine load between methods hits both alike.
+for (const c of cases) {
+  for (const path of paths) {
+    setNativeMatMulActive(path === 'native');
     process.stderr.write(`bench: ${c.name} on ${backend.backend}/${path} (${steps} timed steps)\n`);
     const r = await benchMethod(shape, c, { warmup: 2, steps });
     results.push({ ...r, path, threads: path === 'native' ? threads : 1 });
   }
 }
+results.sort((a, b) => paths.indexOf(a.path) - paths.indexOf(b.path));
 setNativeMatMulActive(nativeAvailable);
 process.stderr.write('bench: GEMM ceiling\n');
 const gemm = gemmCeiling(Math.max(1, threads), quick);

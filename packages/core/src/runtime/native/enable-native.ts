@@ -11,7 +11,7 @@ import { loadOrtBinding } from './ort-binding.js';
 
 /** Environment variable: `0` keeps matMul on wasm, `1` requires the native path, unset = automatic. */
 export const NATIVE_ENV_VAR = 'PEFTKIT_NATIVE';
-/** Environment variable: intra-op threads of the native GEMM (default: the number of cores). */
+/** Environment variable: intra-op threads of the native GEMM (default: the number of cores, at most 8). */
 export const THREADS_ENV_VAR = 'PEFTKIT_THREADS';
 
 /** Which path the wasm backend's matMul kernels take, and why. */
@@ -47,10 +47,16 @@ function envMode(env: NodeJS.ProcessEnv): 'off' | 'auto' | 'required' {
   throw new Error(`${NATIVE_ENV_VAR}='${raw}' is not valid; use 0 (wasm matMul) or 1 (require native)`);
 }
 
-/** Intra-op threads: PEFTKIT_THREADS, else the number of cores the process may use. */
+/**
+ * Default thread cap. The products of a PEFT step are small (hundreds of rows by a few hundred
+ * columns), so more threads mostly add wake-up cost; only 1 and 2 threads were measured here.
+ */
+const DEFAULT_MAX_THREADS = 8;
+
+/** Intra-op threads: PEFTKIT_THREADS, else the cores the process may use (at most 8). */
 export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[THREADS_ENV_VAR]?.trim() ?? '';
-  if (raw === '') return Math.max(1, availableParallelism());
+  if (raw === '') return Math.max(1, Math.min(DEFAULT_MAX_THREADS, availableParallelism()));
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
     throw new Error(`${THREADS_ENV_VAR}='${raw}' is not valid; expected a whole number from 1 to 256`);
