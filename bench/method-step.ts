@@ -69,32 +69,55 @@ async function dirBytes(dir: string): Promise<number> {
   return n;
 }
 
+/** A prepared training step of one method on the reference model, on a fixed random batch. */
+export interface PreparedStep {
+  model: ReferenceEncoder;
+  peft: ReturnType<typeof getPeftModel>;
+  opt: AdamW;
+  step(): void;
+  dispose(): void;
+}
+
+/** Builds the reference model, applies `c.peft`, and returns an AdamW step on a fixed batch. */
+export function prepareStep(shape: ReferenceShape, c: MethodCase, seed = 0): PreparedStep {
+  setSeed(seed);
+  const model = new ReferenceEncoder(shape);
+  const peft = getPeftModel(model, c.peft, { placement: referencePlacement, warn: () => {} });
+  peft.train();
+  const named = peft.namedParameters({ trainableOnly: true });
+  const opt = new AdamW([{ params: named, lr: 1e-3 }], { weightDecay: 0.01 });
+  const ids = tf.randomUniform([shape.batch, shape.seq], 0, shape.vocab, 'int32', 1 + seed);
+  const labels = tf.randomUniform([shape.batch], 0, shape.classes, 'int32', 2 + seed);
+  return {
+    model,
+    peft,
+    opt,
+    step: () => {
+      const { value, grads } = valueAndGrads(named, () => crossEntropy(peft.call(ids), labels) as tf.Scalar);
+      opt.step(grads);
+      value.dataSync();
+      value.dispose();
+      for (const g of grads.values()) g.dispose();
+    },
+    dispose: () => {
+      opt.dispose();
+      tf.dispose([ids, labels]);
+      peft.dispose();
+    },
+  };
+}
+
 /**
- * Builds the reference model, applies `c.peft`, and times AdamW training steps on a fixed batch
- * (the data pipeline is not part of what is measured). Peak bytes come from one profiled step
- * outside the timed ones, because profiling reads every kernel's output back.
+ * Times `prepareStep`'s training steps (the data pipeline is not part of what is measured). Peak
+ * bytes come from one profiled step outside the timed ones, because profiling reads every
+ * kernel's output back.
  */
 export async function benchMethod(
   shape: ReferenceShape,
   c: MethodCase,
   options: { warmup: number; steps: number },
 ): Promise<MethodResult> {
-  setSeed(0);
-  const model = new ReferenceEncoder(shape);
-  const peft = getPeftModel(model, c.peft, { placement: referencePlacement, warn: () => {} });
-  peft.train();
-  const named = peft.namedParameters({ trainableOnly: true });
-  const opt = new AdamW([{ params: named, lr: 1e-3 }], { weightDecay: 0.01 });
-  const ids = tf.randomUniform([shape.batch, shape.seq], 0, shape.vocab, 'int32', 1);
-  const labels = tf.randomUniform([shape.batch], 0, shape.classes, 'int32', 2);
-
-  const step = (): void => {
-    const { value, grads } = valueAndGrads(named, () => crossEntropy(peft.call(ids), labels) as tf.Scalar);
-    opt.step(grads);
-    value.dataSync();
-    value.dispose();
-    for (const g of grads.values()) g.dispose();
-  };
+  const { model, peft, opt, step, dispose } = prepareStep(shape, c);
 
   for (let i = 0; i < options.warmup; i++) step();
   const before = tf.memory().numTensors;
@@ -130,8 +153,6 @@ export async function benchMethod(
     };
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
-    opt.dispose();
-    tf.dispose([ids, labels]);
-    peft.dispose();
+    dispose();
   }
 }

@@ -1,49 +1,86 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '@peftkit/core';
+import { initBackend, nativeMatMulActive, nativeThreads, setNativeMatMulActive } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
+import { gemmCeiling } from './gemm-ceiling.js';
 import { benchMethod, METHOD_CASES, type MethodResult } from './method-step.js';
 import { REFERENCE_SHAPE } from './reference-model.js';
+import { torchStep } from './torch-compare.js';
 
-// `pnpm bench [--quick] [--json] [--only name,name]`: trains the reference model of the design
-// brief with each PEFT method and full fine-tuning in one process, writes JSON to bench/results/
-// and prints a markdown table (or, with --json, the JSON document) on stdout.
+// `pnpm bench [--quick] [--json] [--only name,name] [--paths native,wasm] [--no-torch]`: trains
+// the reference model of the design brief with each PEFT method and full fine-tuning in one
+// process, on the native matMul path and on wasm (both in the same run, so machine load affects
+// both alike), optionally the same step in PyTorch; writes JSON to bench/results/ and prints a
+// markdown table (or, with --json, the JSON document) on stdout.
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const json = args.includes('--json');
-const onlyArg = args[args.indexOf('--only') + 1];
-const only = args.includes('--only') && onlyArg ? onlyArg.split(',') : undefined;
+const listArg = (flag: string) => {
+  const value = args[args.indexOf(flag) + 1];
+  return args.includes(flag) && value ? value.split(',') : undefined;
+};
+const only = listArg('--only');
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
 const backend = await initBackend();
+const nativeAvailable = nativeMatMulActive();
+const paths = (listArg('--paths') ?? (nativeAvailable ? ['native', 'wasm'] : ['wasm'])).filter(
+  (p) => p === 'wasm' || (p === 'native' && nativeAvailable),
+);
+const threads = nativeThreads();
 const shape = quick ? { ...REFERENCE_SHAPE, layers: 1, batch: 4 } : REFERENCE_SHAPE;
 const steps = quick ? 3 : 8;
 const cases = METHOD_CASES.filter((c) => !only || only.includes(c.name) || c.name === 'full');
-const results: MethodResult[] = [];
+const load = () => loadavg().map((l) => Number(l.toFixed(2)));
+const loadBefore = load();
+
+type PathResult = MethodResult & { path: string; threads: number };
+const results: PathResult[] = [];
+// Paths back to back per method, so a change in machine load between methods hits both alike.
 for (const c of cases) {
-  process.stderr.write(`bench: ${c.name} on ${backend.backend} (${steps} timed steps)\n`);
-  results.push(await benchMethod(shape, c, { warmup: 2, steps }));
+  for (const path of paths) {
+    setNativeMatMulActive(path === 'native');
+    process.stderr.write(`bench: ${c.name} on ${backend.backend}/${path} (${steps} timed steps)\n`);
+    const r = await benchMethod(shape, c, { warmup: 2, steps });
+    results.push({ ...r, path, threads: path === 'native' ? threads : 1 });
+  }
 }
-const full = results.find((r) => r.method === 'full');
-const withRatios = results.map((r) => ({
-  ...r,
-  stepTimeVsFull: full ? r.medianStepMs / full.medianStepMs : null,
-  peakStepBytesVsFull: full ? r.peakStepBytes / full.peakStepBytes : null,
-  optimizerStateVsFull: full ? r.optimizerStateBytes / full.optimizerStateBytes : null,
-  fileBytesVsFull: r.adapterFileBytes / r.fullCheckpointBytes,
-}));
+results.sort((a, b) => paths.indexOf(a.path) - paths.indexOf(b.path));
+setNativeMatMulActive(nativeAvailable);
+process.stderr.write('bench: GEMM ceiling\n');
+const gemm = gemmCeiling(Math.max(1, threads), quick);
+const torch = args.includes('--no-torch') ? { ok: false as const, reason: '--no-torch' } : torchStep(quick);
+const torchMs = (method: string) => (torch.ok ? (torch.medianStepMs[method] ?? null) : null);
+
+const withRatios = results.map((r) => {
+  const full = results.find((x) => x.method === 'full' && x.path === r.path);
+  const t = torchMs(r.method);
+  return {
+    ...r,
+    stepTimeVsFull: full ? r.medianStepMs / full.medianStepMs : null,
+    stepTimeVsTorch: t === null ? null : r.medianStepMs / t,
+    peakStepBytesVsFull: full ? r.peakStepBytes / full.peakStepBytes : null,
+    optimizerStateVsFull: full ? r.optimizerStateBytes / full.optimizerStateBytes : null,
+    fileBytesVsFull: r.adapterFileBytes / r.fullCheckpointBytes,
+  };
+});
 const doc = {
   benchmark: 'reference-step-methods',
   date: new Date().toISOString(),
   backend: backend.backend,
   simd: backend.simd,
+  nativeMatMul: backend.nativeMatMul,
   tfjsVersion: tf.version.tfjs,
   node: process.version,
   cpus: (await import('node:os')).cpus().length,
+  loadAverage: { before: loadBefore, after: load() },
   shape,
   optimizer: 'adamw',
   results: withRatios,
+  gemm,
+  torch,
 };
 mkdirSync(resultsDir, { recursive: true });
 const file = join(
@@ -56,37 +93,51 @@ if (json) {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 } else {
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+  const ratio = (x: number | null) => (x === null ? '-' : `${x.toFixed(2)}x`);
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-  const rows = [
+  const table = (rows: string[][]) => rows.map((r) => `| ${r.join(' | ')} |`).join('\n');
+  const methods = table([
     [
+      'path',
       'method',
       'step ms',
       'vs full',
+      'vs torch',
       'GFLOP/s',
       'peak step MiB',
       'vs full',
       'opt state MiB',
-      'vs full',
       'trainable',
       'file MiB',
       'leak/step',
     ],
-    ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+    ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
     ...withRatios.map((r) => [
+      r.path === 'native' ? `native ${r.threads}t` : 'wasm',
       r.method,
       r.medianStepMs.toFixed(0),
       pct(r.stepTimeVsFull),
+      ratio(r.stepTimeVsTorch),
       r.gflops.toFixed(1),
       mib(r.peakStepBytes),
       pct(r.peakStepBytesVsFull),
       mib(r.optimizerStateBytes),
-      pct(r.optimizerStateVsFull),
       r.trainableParams.toLocaleString('en-US'),
       mib(r.adapterFileBytes),
       String(r.tensorLeakPerStep),
     ]),
-  ];
+  ]);
+  const gemmTable = table([
+    ['path', 'threads', 'm x k x n', 'GFLOP/s'],
+    ['---', '---:', '---', '---:'],
+    ...gemm.map((g) => [g.path, String(g.threads), `${g.m}x${g.k}x${g.n}`, g.gflops.toFixed(1)]),
+  ]);
+  const torchLine = torch.ok
+    ? `PyTorch ${torch.torch}, ${torch.threads} thread: ${Object.entries(torch.medianStepMs)
+        .map(([m, ms]) => `${m} ${ms.toFixed(0)} ms`)
+        .join(', ')}`
+    : `PyTorch: not run (${torch.reason})`;
   process.stdout.write(
-    `${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n\nbackend ${backend.backend}, written ${file}\n`,
+    `${methods}\n\n${gemmTable}\n\n${torchLine}\nload average before ${loadBefore.join(' ')}, after ${load().join(' ')} (${doc.cpus} cpus)\nbackend ${backend.backend}, written ${file}\n`,
   );
 }

@@ -14,6 +14,7 @@ afterEach(() => {
 describe('initBackend', () => {
   it('selects wasm by default here, listing the tfjs-node packages it skipped', async () => {
     vi.stubEnv('PEFTKIT_BACKEND', undefined);
+    vi.stubEnv('PEFTKIT_NATIVE', undefined);
     const { initBackend, getBackendReport } = await freshBackendModule();
     expect(getBackendReport()).toBeUndefined();
     const report = await initBackend();
@@ -36,7 +37,26 @@ describe('initBackend', () => {
         'gradient:BatchMatMul',
       ]),
     );
+    expect(report.nativeMatMul).toMatchObject({ enabled: true, onnxruntimeVersion: '1.30.0' });
+    expect(report.fixes).toContain('_FusedMatMul@wasm');
     expect(getBackendReport()).toBe(report);
+  });
+
+  it('PEFTKIT_NATIVE=0 keeps matMul on wasm and lists onnxruntime-node as skipped, with why', async () => {
+    vi.stubEnv('PEFTKIT_BACKEND', 'wasm');
+    vi.stubEnv('PEFTKIT_NATIVE', '0');
+    const { initBackend } = await freshBackendModule();
+    const report = await initBackend();
+    expect(report.backend).toBe('wasm');
+    expect(report.nativeMatMul).toEqual({
+      enabled: false,
+      threads: 0,
+      onnxruntimeVersion: null,
+      reason: 'PEFTKIT_NATIVE=0',
+    });
+    expect(report.skipped).toEqual([
+      { backend: 'onnxruntime-node', reason: 'native matMul: PEFTKIT_NATIVE=0' },
+    ]);
   });
 
   it('is idempotent and serialises concurrent calls', async () => {
@@ -56,6 +76,7 @@ describe('initBackend', () => {
     expect(report.reason).toBe('PEFTKIT_BACKEND=cpu');
     expect(report.simd).toBe(false);
     expect(report.skipped).toEqual([]);
+    expect(report.nativeMatMul).toBeNull();
     expect(tf.getBackend()).toBe('cpu');
   });
 

@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { enableNativeMatMul, type NativeMatMulReport } from './native/enable-native.js';
 import { registerKernelFixes } from './register-fixes.js';
 
 /** Backends peftkit can run on. */
@@ -33,6 +34,11 @@ export interface BackendReport {
   skipped: { backend: string; reason: string }[];
   /** Names of the registered kernel and gradient fixes (see `registerKernelFixes`). */
   fixes: string[];
+  /**
+   * On wasm: whether matMul runs on onnxruntime-node's native GEMM, with how many threads, or why
+   * not (also listed in `skipped` as 'onnxruntime-node'). Null on other backends.
+   */
+  nativeMatMul: NativeMatMulReport | null;
 }
 
 /** Options for `initBackend`. */
@@ -171,7 +177,8 @@ async function select(requested: BackendName | null, source: string): Promise<Ba
     }
   }
   const onWasm = chosen === 'wasm';
-  return {
+  const nativeMatMul = onWasm ? enableNativeMatMul() : null;
+  const report: BackendReport = {
     backend: chosen,
     requested,
     reason:
@@ -186,7 +193,12 @@ async function select(requested: BackendName | null, source: string): Promise<Ba
     skipped,
     // Registered again so the list includes kernel fixes for a backend loaded just now.
     fixes: registerKernelFixes(),
+    nativeMatMul,
   };
+  if (nativeMatMul !== null && !nativeMatMul.enabled) {
+    report.skipped.push({ backend: 'onnxruntime-node', reason: `native matMul: ${nativeMatMul.reason}` });
+  }
+  return report;
 }
 
 /**

@@ -15,5 +15,14 @@ export {
   type NoLeakOptions,
   type PeakMeasurement,
 } from './memory.js';
+export {
+  NATIVE_ENV_VAR,
+  type NativeMatMulReport,
+  nativeMatMulActive,
+  nativeThreads,
+  setNativeMatMulActive,
+  setNativeMatMulThreads,
+  THREADS_ENV_VAR,
+} from './native/index.js';
 export { getRng, nextSeed, Rng, type RngState, setSeed } from './random.js';
 export { registerKernelFixes } from './register-fixes.js';

@@ -20,6 +20,7 @@ import { conv3DBackpropFilterWasmConfig } from './kernels/conv3d-backprop-filter
 import { conv3DBackpropInputWasmConfig } from './kernels/conv3d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './kernels/depthwise-backprop-filter.js';
 import { depthwiseBackpropInputWasmConfig } from './kernels/depthwise-backprop-input.js';
+import { fusedMatMulWasmConfig } from './kernels/fused-mat-mul-wasm.js';
 import { identityWasmConfig } from './kernels/identity-wasm.js';
 import { maxPool3DGradWasmConfig, maxPoolGradConfig } from './kernels/max-pool-grad.js';
 import { stridedSliceWasmConfig } from './kernels/strided-slice-wasm.js';
@@ -68,6 +69,7 @@ const KERNEL_FIXES: readonly KernelFix[] = [
   replaces(conv3DBackpropInputWasmConfig),
   replaces(conv3DBackpropFilterWasmConfig),
   wraps('BatchMatMul', batchMatMulWasmConfig),
+  wraps('_FusedMatMul', fusedMatMulWasmConfig),
   wraps('StridedSlice', stridedSliceWasmConfig),
   replaces(identityWasmConfig),
 ];

@@ -54,6 +54,16 @@ export async function collectDoctorReport(version: string, host: PeftkitHost): P
   };
 }
 
+/** Where matMul runs: the native GEMM (with threads), or the backend's own kernel and why. */
+function matMulPath(report: BackendReport): string {
+  const native = report.nativeMatMul;
+  if (native === null) return `${report.backend} kernels`;
+  if (native.enabled) {
+    return `native (onnxruntime-node ${native.onnxruntimeVersion}, ${native.threads} thread(s))`;
+  }
+  return `wasm (${native.reason})`;
+}
+
 export function registerDoctor(program: Command, ctx: CliContext, version: string): void {
   program
     .command('doctor')
@@ -71,6 +81,7 @@ export function registerDoctor(program: Command, ctx: CliContext, version: strin
         ['backend', `${report.backend} (${report.reason})`],
         ['simd', String(report.simd)],
         ['threads', String(report.threads)],
+        ['matMul', matMulPath(report)],
         ['kernel fixes', report.fixes.join(', ') || 'none'],
         ['plugins', report.plugins.map((p) => `${p.id}@${p.version}`).join(', ') || 'none'],
         ['presets', String(report.presets)],

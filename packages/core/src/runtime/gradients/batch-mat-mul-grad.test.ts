@@ -2,6 +2,7 @@ import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
+import { setNativeMatMulActive } from '../native/native-matmul.js';
 import { maxRelError, randomArray, valuesOn } from '../testing/cross-backend.js';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -143,8 +144,11 @@ describe('BatchMatMul gradient', () => {
     }
   });
 
-  it('runs only non-transposed matMuls, and 2-D ones when a weight is shared over a batch', async () => {
+  it('runs only non-transposed matMuls, and 2-D ones when a weight is shared over a batch (wasm matMul)', async () => {
     await tf.setBackend('wasm');
+    // The explicit-transpose form is for wasm's own kernel; the native path passes flags instead
+    // (native/native-matmul.test.ts).
+    const wasNative = setNativeMatMulActive(false);
     const kernel = tf.getKernel('BatchMatMul', 'wasm');
     if (kernel === undefined) throw new Error('BatchMatMul kernel missing');
     const calls: { transposed: boolean; ranks: number[] }[] = [];
@@ -174,6 +178,7 @@ describe('BatchMatMul gradient', () => {
     } finally {
       tf.unregisterKernel('BatchMatMul', 'wasm');
       tf.registerKernel(kernel);
+      setNativeMatMulActive(wasNative);
     }
   });
 });

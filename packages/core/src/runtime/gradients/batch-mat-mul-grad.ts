@@ -10,10 +10,14 @@
  *
  * Registered globally (gradients are not per backend). On cpu the explicit form is as fast or
  * faster than the flags, on tfjs-node the extra transposes are cheap.
+ *
+ * When wasm matMul runs on the native GEMM, transpose flags cost nothing there (Gemm's transA and
+ * transB, FusedMatMul's), so the gradient passes flags instead and no transpose is materialised.
  */
 
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { nativeMatMulActive } from '../native/native-matmul.js';
 
 /** Swaps the last two axes. */
 function t(x: Tensor): Tensor {
@@ -80,9 +84,35 @@ function folded(which: Which, a: Tensor, b: Tensor, dy: Tensor, tA: boolean, tB:
   return tf.reshape(db2, b.shape);
 }
 
+/** The four cases again, with transpose flags for the native GEMM instead of transposes. */
+function flagged(which: Which, a: Tensor, b: Tensor, dy: Tensor, tA: boolean, tB: boolean): Tensor {
+  if (which === 'a') return tA ? tf.matMul(b, dy, tB, true) : tf.matMul(dy, b, false, !tB);
+  return tB ? tf.matMul(dy, a, true, tA) : tf.matMul(a, dy, !tA, false);
+}
+
+/** `folded` with flags: a's batch (not transposed) folded into rows, dB summed by the product. */
+function foldedFlagged(which: Which, a: Tensor, b: Tensor, dy: Tensor, tB: boolean): Tensor {
+  const k = a.shape[a.rank - 1] as number;
+  const n = dy.shape[dy.rank - 1] as number;
+  const rows = batchSize(a) * (a.shape[a.rank - 2] as number);
+  const dy2 = tf.reshape(dy, [rows, n]);
+  if (which === 'a') {
+    const b2 = tf.reshape(b, b.shape.slice(-2));
+    return tf.reshape(tf.matMul(dy2, b2, false, !tB), a.shape);
+  }
+  const a2 = tf.reshape(a, [rows, k]);
+  return tf.reshape(tB ? tf.matMul(dy2, a2, true, false) : tf.matMul(a2, dy2, true, false), b.shape);
+}
+
 function gradient(which: Which, a: Tensor, b: Tensor, dy: Tensor, attrs: NamedAttrMap): Tensor {
   const tA = attrs['transposeA'] === true;
   const tB = attrs['transposeB'] === true;
+  if (nativeMatMulActive() && tf.getBackend() === 'wasm') {
+    if (a.rank > 2 && batchSize(b) === 1 && !tA) return foldedFlagged(which, a, b, dy, tB);
+    if (!(a.rank > 2 && batchSize(b) === 1)) {
+      return sumTo(flagged(which, a, b, dy, tA, tB), which === 'a' ? a.shape : b.shape);
+    }
+  }
   if (a.rank > 2 && batchSize(b) === 1) return folded(which, a, b, dy, tA, tB);
   return sumTo(direct(which, a, b, dy, tA, tB), which === 'a' ? a.shape : b.shape);
 }

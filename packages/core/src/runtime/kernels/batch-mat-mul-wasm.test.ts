@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
+import { setNativeMatMulActive } from '../native/native-matmul.js';
 import { maxRelError, randomArray, valuesOn } from '../testing/cross-backend.js';
 import { setMinSliceWork } from './batch-mat-mul-wasm.js';
 
@@ -39,6 +40,8 @@ const BATCHES = [
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
+  // These tests are about wasm's own kernel; the native GEMM path has native/native-matmul.test.ts.
+  setNativeMatMulActive(false);
 });
 
 afterEach(() => {

@@ -8,10 +8,14 @@
  *   - splits a real batch (attention's [B*H,T,d] @ [B*H,d,T]) into per-slice 2-D products.
  * Everything else (tiny slices, where call overhead dominates; batches broadcast on both sides;
  * non-float32) goes to the stock kernel unchanged.
+ *
+ * When the native path is enabled (`native/`), float32 products run on onnxruntime's GEMM first and
+ * none of the above happens.
  */
 
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { runNativeMatMul } from '../native/native-matmul.js';
 import { boolAttr, input } from './attrs.js';
 import { type KernelIo, kernelIo, sizeOf } from './kernel-io.js';
 import { stockBehind, wrapperConfig } from './wrap-stock.js';
@@ -99,6 +103,8 @@ const batchMatMul: KernelFunc = (args) => {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || ra < 2 || rb < 2) return base.kernelFunc(args);
   const tA = boolAttr(attrs, 'transposeA', false);
   const tB = boolAttr(attrs, 'transposeB', false);
+  const native = runNativeMatMul(kernelIo(backend), { a, b, transposeA: tA, transposeB: tB });
+  if (native !== undefined) return native;
   const m = (tA ? a.shape[ra - 1] : a.shape[ra - 2]) as number;
   const k = (tA ? a.shape[ra - 2] : a.shape[ra - 1]) as number;
   const kb = (tB ? b.shape[rb - 1] : b.shape[rb - 2]) as number;
