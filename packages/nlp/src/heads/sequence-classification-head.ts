@@ -27,6 +27,7 @@ export const sequenceClassificationHead: Head<SequenceClassificationHeadConfig, 
   description: 'one label per text: [CLS]/mean/last-token pooling + linear classifier, cross-entropy',
   configSchema: sequenceClassificationHeadConfig,
   defaultMetrics: ['accuracy', 'macro_f1'],
+  hf: { classSuffix: 'ForSequenceClassification', taskTypes: ['SEQ_CLS'] },
   build({ base, config, labels }) {
     const numLabels = requireLabels(labels, 'nlp/sequence-classification').length;
     const model = new SequenceClassificationModel(textBackbone(base, 'nlp/sequence-classification'), {

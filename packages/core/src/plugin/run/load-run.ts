@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { exists } from '../../io/read-json.js';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
 import type { Architecture } from '../architecture.js';
@@ -7,7 +8,8 @@ import type { PeftkitHost } from '../peftkit-host.js';
 import type { Preprocessor, PreprocessorInstance } from '../preprocessor.js';
 import { UserError } from '../user-error.js';
 import { type BuiltModel, buildModel } from './build-model.js';
-import { loadHeadWeights } from './head-weights.js';
+import { loadRunHeadWeights } from './head-weights.js';
+import { isHfAdapterDir, isHfCheckpointDir, loadHfRun } from './load-hf-run.js';
 import { readPreprocessorFile } from './preprocessor-file.js';
 import { RUN_FILES } from './run-files.js';
 import { baseDirOf, type RunManifest, readRunManifest } from './run-manifest.js';
@@ -37,6 +39,10 @@ export interface LoadedRun {
  * manifest's base, or the run directory itself for full/merged runs), the head with its weights,
  * the adapter for adapter runs, and the preprocessor with its saved state.
  *
+ * A directory without `peftkit-run.json` is read as Hugging Face wrote it (`loadHfRun`): a PEFT
+ * adapter (`adapter_config.json`; base from `base` or its `base_model_name_or_path`) or a
+ * checkpoint (`config.json`, e.g. a `BertForSequenceClassification`).
+ *
  * @example
  * const run = await loadRun(host, 'runs/demo');
  * run.model.forward(...batch.inputs);
@@ -44,9 +50,16 @@ export interface LoadedRun {
 export async function loadRun(
   host: PeftkitHost,
   dir: string,
-  options: { base?: string } = {},
+  options: { base?: string; cwd?: string; log?: (line: string) => void } = {},
 ): Promise<LoadedRun> {
   const runDir = path.resolve(dir);
+  if (!(await exists(path.join(runDir, RUN_FILES.manifest)))) {
+    const hf = { ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.log ? { log: options.log } : {}) };
+    if (await isHfAdapterDir(runDir)) return loadHfRun(host, { adapter: runDir, base: options.base, ...hf });
+    if ((await isHfCheckpointDir(runDir)) && options.base === undefined) {
+      return loadHfRun(host, { base: runDir, ...hf });
+    }
+  }
   const manifest = await readRunManifest(runDir);
   if (manifest.status !== 'complete') {
     throw new UserError(
@@ -81,7 +94,7 @@ export async function loadRun(
     baseDir,
   });
   checkHeadLayout(built.headed, manifest, dir);
-  await loadHeadWeights(path.join(runDir, RUN_FILES.head), built.headed);
+  await loadRunHeadWeights(runDir, built.headed);
   let model: AnyModule = built.headed.model;
   if (manifest.kind === 'adapter') {
     try {

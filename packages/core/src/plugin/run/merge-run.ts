@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { saveCheckpoint } from '../../io/checkpoint.js';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
 import type { HeadedModel } from '../head.js';
@@ -12,9 +13,15 @@ import { writeRunManifest } from './run-manifest.js';
 
 /**
  * Merges a loaded adapter run into its base and writes a standalone checkpoint directory:
- * `config.json` + `model.safetensors` (the merged base, readable by the architecture and by
- * `--base`), `head.safetensors`, `preprocessor.json` and a `merged` run manifest, so
- * `peftkit eval`/`predict` work on it without the adapter or the original base.
+ * `config.json` + `model.safetensors`, `preprocessor.json`, the preprocessor's own files (a
+ * tokenizer) and a `merged` run manifest, so `peftkit eval`/`predict` work on it without the
+ * adapter or the original base.
+ *
+ * When the architecture and head declare their Hugging Face classes (`Architecture.hf`,
+ * `Head.hf`), the checkpoint is the HF task model: `config.json` with `architectures`
+ * (`BertForSequenceClassification`), `id2label`/`label2id`, and the head's weights inside
+ * `model.safetensors` under HF's names (`bert.*`, `classifier.*`), which `transformers` loads as
+ * that class. Otherwise it is the merged base alone plus `head.safetensors`.
  *
  * @example
  * await mergeRun(await loadRun(host, 'runs/demo'), 'runs/demo-merged');
@@ -38,14 +45,40 @@ export async function mergeRun(
   }
   const headed: HeadedModel = { ...run.built.headed, model: merged };
   await fs.mkdir(out, { recursive: true });
-  await run.architecture.saveCheckpoint(
-    out,
-    merged.getSubmodule(headed.basePath),
-    run.manifest.architecture.config,
-  );
-  await saveHeadWeights(path.join(out, RUN_FILES.head), headed);
+  const taskClass = hfTaskClass(run);
+  if (taskClass) {
+    await saveCheckpoint(out, merged, hfTaskConfig(run, taskClass));
+    await fs.rm(path.join(out, RUN_FILES.head), { force: true });
+  } else {
+    await run.architecture.saveCheckpoint(
+      out,
+      merged.getSubmodule(headed.basePath),
+      run.manifest.architecture.config,
+    );
+    await saveHeadWeights(path.join(out, RUN_FILES.head), headed);
+  }
   await writePreprocessorFile(out, run.preprocessor.id, run.preprocessOptions, run.instance);
   await run.instance.saveFiles?.(out);
   await writeRunManifest(out, { ...run.manifest, kind: 'merged', base: null, status: 'complete' });
   return { outputDir: out, files: (await fs.readdir(out)).sort() };
+}
+
+/** `BertForSequenceClassification` when both the architecture and the head declare HF names. */
+function hfTaskClass(run: LoadedRun): string | undefined {
+  const a = run.architecture.hf;
+  const h = run.head.hf;
+  return a && h ? `${a.classPrefix}${h.classSuffix}` : undefined;
+}
+
+/** The base's config plus what `transformers` reads for the task class: class name and labels. */
+function hfTaskConfig(run: LoadedRun, taskClass: string): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    ...(run.manifest.architecture.config as Record<string, unknown>),
+    architectures: [taskClass],
+  };
+  if (run.labels) {
+    config['id2label'] = Object.fromEntries(run.labels.map((l, i) => [String(i), l]));
+    config['label2id'] = Object.fromEntries(run.labels.map((l, i) => [l, i]));
+  }
+  return config;
 }
