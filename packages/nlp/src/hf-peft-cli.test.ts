@@ -173,4 +173,55 @@ describe('eval and merge of a plain HF PEFT adapter', () => {
     expect(asRun.code, asRun.stderr).toBe(0);
     expectProbabilities(asRun.json, ref['adapter-clf']);
   });
+
+  it('merge of a peftkit classification run on the HF base also writes BertForSequenceClassification', async () => {
+    const data = path.join(tmp, 'train.jsonl');
+    const rows = ['the movie was great', 'boring plot , bad acting', 'loved it', 'terrible film'].map(
+      (text, i) => JSON.stringify({ text, class: i % 2 === 0 ? 'good' : 'bad' }),
+    );
+    await fs.writeFile(data, `${rows.join('\n')}\n`);
+    const runDir = path.join(tmp, 'run');
+    const trained = await cli<{ outputDir: string }>(
+      [
+        'train',
+        '--preset',
+        'nlp/sentiment',
+        '--base',
+        BASE,
+        '--data',
+        data,
+        '--eval-data',
+        data,
+        '--max-steps',
+        '2',
+        '--out',
+        runDir,
+        '--json',
+      ],
+      tmp,
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    const before = await cli<PredictJson>(['predict', '--adapter', runDir, '--json', ...ref.texts], tmp);
+    expect(before.code, before.stderr).toBe(0);
+    const out = path.join(tmp, 'run-merged');
+    const merged = await cli<{ files: string[] }>(
+      ['merge', '--adapter', runDir, '--out', out, '--json'],
+      tmp,
+    );
+    expect(merged.code, merged.stderr).toBe(0);
+    const config = JSON.parse(await fs.readFile(path.join(out, 'config.json'), 'utf8'));
+    expect(config.architectures).toEqual(['BertForSequenceClassification']);
+    const labels = Object.keys(before.json.predictions[0]?.probabilities ?? {}).sort();
+    expect(Object.values(config.id2label).sort()).toEqual(labels);
+    // Read back as a plain HF directory (config.json ignored by nothing: the manifest is removed).
+    await fs.rm(path.join(out, 'peftkit-run.json'));
+    await fs.rm(path.join(out, 'preprocessor.json'));
+    const after = await cli<PredictJson>(['predict', '--base', out, '--json', ...ref.texts], tmp);
+    expect(after.code, after.stderr).toBe(0);
+    for (const [i, p] of after.json.predictions.entries()) {
+      for (const [label, v] of Object.entries(before.json.predictions[i]?.probabilities ?? {})) {
+        expect(p.probabilities[label]).toBeCloseTo(v, 4);
+      }
+    }
+  });
 });

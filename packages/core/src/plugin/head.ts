@@ -101,6 +101,12 @@ export interface HeadHfInterop {
   readonly classSuffix: string;
   /** PEFT `task_type` values of adapters for this task (`SEQ_CLS`). */
   readonly taskTypes: readonly string[];
+  /**
+   * Why this built model has no exact HF equivalent (a pooling HF's class does not do), or
+   * undefined when it has one. A merge of such a model is written as the base plus
+   * `head.safetensors`, with a note, rather than as a checkpoint `transformers` would misread.
+   */
+  unsupported?(headedModel: AnyModule): string | undefined;
 }
 
 /** What core hands a head's `loss` and `metricInputs` besides the outputs and the batch. */

@@ -26,7 +26,7 @@ export function registerMerge(program: Command, ctx: CliContext): void {
       await initBackend();
       const run = await loadCliTarget(ctx, opts, 'merge');
       try {
-        const result = await mergeRun(run, path.resolve(ctx.cwd, opts.out));
+        const result = await mergeRun(run, path.resolve(ctx.cwd, opts.out), { log: (l) => ctx.log(l) });
         if (opts.json) return printJson({ adapter: run.dir, ...result });
         printText(
           formatKeyValues([

@@ -29,6 +29,7 @@ import { writeRunManifest } from './run-manifest.js';
 export async function mergeRun(
   run: LoadedRun,
   outDir: string,
+  options: { log?: (line: string) => void } = {},
 ): Promise<{ outputDir: string; files: string[] }> {
   if (!(run.model instanceof PeftModel)) {
     throw new UserError(
@@ -45,7 +46,7 @@ export async function mergeRun(
   }
   const headed: HeadedModel = { ...run.built.headed, model: merged };
   await fs.mkdir(out, { recursive: true });
-  const taskClass = hfTaskClass(run);
+  const taskClass = hfTaskClass(run, merged, options.log);
   if (taskClass) {
     await saveCheckpoint(out, merged, hfTaskConfig(run, taskClass));
     await fs.rm(path.join(out, RUN_FILES.head), { force: true });
@@ -64,10 +65,15 @@ export async function mergeRun(
 }
 
 /** `BertForSequenceClassification` when both the architecture and the head declare HF names. */
-function hfTaskClass(run: LoadedRun): string | undefined {
+function hfTaskClass(run: LoadedRun, merged: AnyModule, log?: (line: string) => void): string | undefined {
   const a = run.architecture.hf;
   const h = run.head.hf;
-  return a && h ? `${a.classPrefix}${h.classSuffix}` : undefined;
+  if (!a || !h) return undefined;
+  const name = `${a.classPrefix}${h.classSuffix}`;
+  const why = h.unsupported?.(merged);
+  if (why === undefined) return name;
+  log?.(`note: merge: not written as ${name} (${why}): base checkpoint + ${RUN_FILES.head}`);
+  return undefined;
 }
 
 /** The base's config plus what `transformers` reads for the task class: class name and labels. */
