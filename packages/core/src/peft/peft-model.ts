@@ -431,7 +431,11 @@ export class PeftModel<
     };
   }
 
-  /** Wraps `model` and loads the adapter in `dir` (HF's `PeftModel.from_pretrained`). */
+  /**
+   * Wraps `model` and loads the adapter in `dir` (HF's `PeftModel.from_pretrained`). As in HF, the
+   * result is in eval mode (dropout off, so predictions are deterministic) unless `isTrainable`,
+   * which leaves the model's mode as it was; call `.train()` before training it.
+   */
   static async fromPretrained<I extends unknown[], O extends tf.TensorContainer>(
     model: Module<I, O>,
     dir: string,
@@ -441,6 +445,7 @@ export class PeftModel<
     await peft.loadAdapter(dir, options.adapterName ?? 'default', {
       isTrainable: options.isTrainable ?? false,
     });
+    if (!options.isTrainable) peft.eval();
     return peft;
   }
 }
