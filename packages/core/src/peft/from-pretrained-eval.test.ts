@@ -16,7 +16,12 @@ function base(): Sequential {
 
 describe('PeftModel.fromPretrained', () => {
   it('returns eval mode as HF does: reloaded predictions are deterministic and equal the saved model in eval', async () => {
-    const peft = getPeftModel(base(), { peftType: 'LORA', r: 2, targetModules: ['0', '2'], loraDropout: 0.3 });
+    const peft = getPeftModel(base(), {
+      peftType: 'LORA',
+      r: 2,
+      targetModules: ['0', '2'],
+      loraDropout: 0.3,
+    });
     // Non-zero B so the adapter changes the output.
     for (const [name, p] of peft.namedParameters()) {
       if (name.includes('lora_B')) p.assign(tf.randomNormal(p.shape, 0, 0.5, 'float32', 3));

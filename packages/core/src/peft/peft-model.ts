@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Module } from '../nn/index.js';
+import { ensureBackend } from '../runtime/backend.js';
 import type { AdapterEntry } from './adapter-entry.js';
 import { type AdapterRouting, validateAdapterName } from './adapter-layer.js';
 import { withAdapterNames } from './adapter-routing.js';
@@ -441,6 +442,7 @@ export class PeftModel<
     dir: string,
     options: PeftModelOptions & { adapterName?: string; isTrainable?: boolean } = {},
   ): Promise<PeftModel<I, O>> {
+    await ensureBackend();
     const peft = new PeftModel(model, options);
     await peft.loadAdapter(dir, options.adapterName ?? 'default', {
       isTrainable: options.isTrainable ?? false,

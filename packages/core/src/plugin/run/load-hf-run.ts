@@ -6,6 +6,7 @@ import { torchShapeOf } from '../../nn/layout.js';
 import type { AnyModule } from '../../nn/module.js';
 import { ADAPTER_FILES, ADAPTER_KEY_PREFIX } from '../../peft/adapter-file.js';
 import { PeftModel } from '../../peft/index.js';
+import { ensureBackend } from '../../runtime/backend.js';
 import { arrayDataset } from '../../train/data/dataset.js';
 import type { Architecture } from '../architecture.js';
 import type { Head, HeadedModel } from '../head.js';
@@ -43,6 +44,7 @@ export interface LoadHfRunOptions {
  * const [p] = await predictRun(run, ['a fine film']);
  */
 export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): Promise<LoadedRun> {
+  await ensureBackend();
   const cwd = options.cwd ?? process.cwd();
   const adapterDir = options.adapter !== undefined ? path.resolve(cwd, options.adapter) : undefined;
   const adapterConfig = adapterDir

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { exists } from '../../io/read-json.js';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
+import { ensureBackend } from '../../runtime/backend.js';
 import type { Architecture } from '../architecture.js';
 import { type Head, type HeadedModel, savedHeadConfig } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -52,6 +53,7 @@ export async function loadRun(
   dir: string,
   options: { base?: string; cwd?: string; log?: (line: string) => void } = {},
 ): Promise<LoadedRun> {
+  await ensureBackend();
   const runDir = path.resolve(dir);
   if (!(await exists(path.join(runDir, RUN_FILES.manifest)))) {
     const hf = { ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.log ? { log: options.log } : {}) };
