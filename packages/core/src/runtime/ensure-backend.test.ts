@@ -34,7 +34,9 @@ describe('ensureBackend (lazy initialisation by the public API)', () => {
     expect(getBackendReport()?.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     // The kernel fixes are in place: an embedding gradient runs on wasm (no UnsortedSegmentSum there).
-    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tf.tensor1d([0, 2, 2], 'int32'))))(tf.ones([3, 2]));
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tf.tensor1d([0, 2, 2], 'int32'))))(
+      tf.ones([3, 2]),
+    );
     expect(Array.from(g.dataSync())).toEqual([1, 1, 0, 0, 2, 2]);
   });
 });
