@@ -2,7 +2,14 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captureOutput, readSafetensorsHeader, runCli } from '@peftkit/core';
+import {
+  captureOutput,
+  disposeAll,
+  loadSafetensors,
+  readSafetensorsHeader,
+  runCli,
+  saveSafetensors,
+} from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nlpPlugin } from './plugin.js';
 
@@ -119,6 +126,33 @@ describe('predict with a plain HF PEFT adapter', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(
       /'google-bert\/bert-base-uncased' is a Hugging Face Hub id.*pass --base <dir>/,
+    );
+  });
+
+  it('picks the head by task_type on a bare BertModel base, and refuses a head nobody has weights for', async () => {
+    // The base as BertModel.save_pretrained writes it: no classifier, architectures BertModel.
+    const bare = path.join(tmp, 'bare-base');
+    await fs.mkdir(bare, { recursive: true });
+    const { tensors } = await loadSafetensors(path.join(BASE, 'model.safetensors'));
+    const own = new Map([...tensors].filter(([k]) => k.startsWith('bert.')).map(([k, t]) => [k.slice(5), t]));
+    await saveSafetensors(path.join(bare, 'model.safetensors'), own, { format: 'pt' });
+    disposeAll(tensors);
+    const config = JSON.parse(await fs.readFile(path.join(BASE, 'config.json'), 'utf8'));
+    await fs.writeFile(
+      path.join(bare, 'config.json'),
+      JSON.stringify({ ...config, architectures: ['BertModel'] }),
+    );
+    for (const f of ['vocab.txt', 'tokenizer_config.json'])
+      await fs.copyFile(path.join(BASE, f), path.join(bare, f));
+
+    const ok = await cli<PredictJson>(['predict', '--adapter', CLF, '--base', bare, '--json', ...ref.texts]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expectProbabilities(ok.json, ref['adapter-clf']);
+
+    const none = await cli<PredictJson>(['predict', '--adapter', QKV, '--base', bare, '--json', 'a film']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(
+      /no weights for head classifier.*neither the adapter's modules_to_save nor the base/,
     );
   });
 });

@@ -14,6 +14,7 @@ import { savedHeadConfig } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import { runConfigSchema } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
+import { PEFTKIT_VERSION } from '../version.js';
 import { type BuiltModel, buildModel, resolveArchitecture } from './build-model.js';
 import { baseLabelsOf, tryBaseHeadWeights } from './head-weights.js';
 import type { LoadedRun } from './load-run.js';
@@ -93,16 +94,14 @@ export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): P
     `note: ${fromAdapter ? `head ${built.headed.headPaths.join(', ')}: from the adapter's modules_to_save` : fromBase.note}`,
   );
 
-  const preprocessor = host.preprocessors.get(hf.preprocessor);
-  const parsed = preprocessor.optionsSchema ? preprocessor.optionsSchema.safeParse({}) : undefined;
-  if (parsed && !parsed.success) {
-    throw new Error(
-      `preprocessor '${preprocessor.id}' has no valid default options: ${parsed.error.message}`,
-    );
+  let prepared: Awaited<ReturnType<typeof basePreprocessor>>;
+  try {
+    prepared = await basePreprocessor(host, hf.preprocessor, baseDir, labels);
+  } catch (err) {
+    built.headed.model.dispose();
+    throw err;
   }
-  const preprocessOptions = (parsed?.data ?? {}) as Readonly<Record<string, unknown>>;
-  const instance = preprocessor.create(preprocessOptions, { labels });
-  await instance.fit?.(arrayDataset([], baseDir), { restored: false, baseDir });
+  const { preprocessor, preprocessOptions, instance } = prepared;
 
   let model: AnyModule = built.headed.model;
   if (adapterDir) {
@@ -142,6 +141,26 @@ export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): P
     labels,
     baseDir,
   };
+}
+
+/** The architecture's preprocessor with default options, fed from the base directory's files (a tokenizer). */
+async function basePreprocessor(
+  host: PeftkitHost,
+  id: string,
+  baseDir: string,
+  labels: readonly string[] | undefined,
+) {
+  const preprocessor = host.preprocessors.get(id);
+  const parsed = preprocessor.optionsSchema ? preprocessor.optionsSchema.safeParse({}) : undefined;
+  if (parsed && !parsed.success) {
+    throw new Error(
+      `preprocessor '${preprocessor.id}' has no valid default options: ${parsed.error.message}`,
+    );
+  }
+  const preprocessOptions = (parsed?.data ?? {}) as Readonly<Record<string, unknown>>;
+  const instance = preprocessor.create(preprocessOptions, { labels });
+  await instance.fit?.(arrayDataset([], baseDir), { restored: false, baseDir });
+  return { preprocessor, preprocessOptions, instance };
 }
 
 /** True when `dir` holds a Hugging Face PEFT adapter (`adapter_config.json`). */
@@ -309,6 +328,6 @@ function hfManifest(
     },
     reader: null,
     labels: a.labels ? [...a.labels] : null,
-    peftkitVersion: 'hf',
+    peftkitVersion: PEFTKIT_VERSION,
   };
 }
