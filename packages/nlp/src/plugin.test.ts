@@ -173,5 +173,18 @@ describe('@peftkit/nlp plugin', () => {
     expect(p?.label).toBe('1');
     expect(Object.values(p?.probabilities ?? {}).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     run.model.dispose();
+
+    // Mean pooling has no Hugging Face class (BertForSequenceClassification pools through the
+    // pooler), so the merge is the base checkpoint plus head.safetensors, and reads back the same.
+    const hfConfig = JSON.parse(await fs.readFile(path.join(merged.outputDir, 'config.json'), 'utf8'));
+    expect(hfConfig.architectures).toEqual(['BertModel']);
+    expect(merged.files).toContain('head.safetensors');
+    const reloaded = await loadRun(host, merged.outputDir);
+    const [q] = await predictRun(reloaded, ['the food was really superb and lovely.']);
+    expect(q?.label).toBe(p?.label);
+    for (const [label, v] of Object.entries(p?.probabilities ?? {})) {
+      expect(q?.probabilities?.[label]).toBeCloseTo(v, 4);
+    }
+    reloaded.model.dispose();
   });
 });

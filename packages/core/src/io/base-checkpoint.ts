@@ -6,7 +6,7 @@ import { loadCheckpoint } from './checkpoint.js';
 import { disposeAll, loadTorchStateDict } from './torch-state-dict.js';
 
 /** How a family's base model sits inside Hugging Face checkpoint files. */
-export interface BaseCheckpointSpec<C> {
+export interface BaseCheckpointSpec<C, M extends AnyModule = AnyModule> {
   /**
    * `model_type` values `config.json` may hold (`'bert'`, `['wav2vec2']`); another value is an
    * error naming the file, so a directory of another family is not half-loaded.
@@ -33,12 +33,13 @@ export interface BaseCheckpointSpec<C> {
   /** Validates `config.json`; should accept (and drop) the many keys it does not use. */
   readonly configSchema: z.ZodType<C>;
   /** Builds the empty base; `tensorKeys` are the file's base keys (prefix stripped), to size optional parts. */
-  build(config: C, tensorKeys: ReadonlySet<string>): AnyModule;
+  build(config: C, tensorKeys: ReadonlySet<string>): M;
 }
 
 /** A base read from a checkpoint, with the tensors that belong to a task head (owned by the caller). */
-export interface LoadedBaseCheckpoint<C> {
-  readonly model: AnyModule;
+export interface LoadedBaseCheckpoint<C, M extends AnyModule = AnyModule> {
+  /** The built base, typed as `spec.build` returns it (`BertModel`), so it passes to task models as is. */
+  readonly model: M;
   readonly config: C;
   /**
    * Tensors of the file that are not the base's, keyed as in the file, PyTorch layout: a task
@@ -64,10 +65,10 @@ export interface LoadedBaseCheckpoint<C> {
  * });
  * disposeAll(headTensors);
  */
-export async function loadBaseCheckpoint<C>(
+export async function loadBaseCheckpoint<C, M extends AnyModule = AnyModule>(
   dir: string,
-  spec: BaseCheckpointSpec<C>,
-): Promise<LoadedBaseCheckpoint<C>> {
+  spec: BaseCheckpointSpec<C, M>,
+): Promise<LoadedBaseCheckpoint<C, M>> {
   const { config: raw, tensors } = await loadCheckpoint(dir);
   const headTensors = new Map<string, tf.Tensor>();
   const filled: tf.Tensor[] = [];

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Module } from '../nn/index.js';
+import { ensureBackend } from '../runtime/backend.js';
 import type { AdapterEntry } from './adapter-entry.js';
 import { type AdapterRouting, validateAdapterName } from './adapter-layer.js';
 import { withAdapterNames } from './adapter-routing.js';
@@ -431,16 +432,22 @@ export class PeftModel<
     };
   }
 
-  /** Wraps `model` and loads the adapter in `dir` (HF's `PeftModel.from_pretrained`). */
+  /**
+   * Wraps `model` and loads the adapter in `dir` (HF's `PeftModel.from_pretrained`). As in HF, the
+   * result is in eval mode (dropout off, so predictions are deterministic) unless `isTrainable`,
+   * which leaves the model's mode as it was; call `.train()` before training it.
+   */
   static async fromPretrained<I extends unknown[], O extends tf.TensorContainer>(
     model: Module<I, O>,
     dir: string,
     options: PeftModelOptions & { adapterName?: string; isTrainable?: boolean } = {},
   ): Promise<PeftModel<I, O>> {
+    await ensureBackend();
     const peft = new PeftModel(model, options);
     await peft.loadAdapter(dir, options.adapterName ?? 'default', {
       isTrainable: options.isTrainable ?? false,
     });
+    if (!options.isTrainable) peft.eval();
     return peft;
   }
 }

@@ -61,4 +61,22 @@ export interface Architecture<C = unknown> {
   readonly declaredRoles?: RoleDeclarations;
   /** Width of the features the base outputs (what a head consumes), when it has one. */
   outputFeatures?(config: C): number;
+  /**
+   * Hugging Face interop, for families whose HF checkpoints and PEFT adapters the CLI reads without
+   * a peftkit run around them (`predict --adapter <HF PEFT dir> --base <HF dir>`) and whose merges
+   * are written as HF task checkpoints. Without it such directories are refused.
+   */
+  readonly hf?: ArchitectureHfInterop;
+}
+
+/** How an architecture maps to Hugging Face `transformers` names (see `Architecture.hf`). */
+export interface ArchitectureHfInterop {
+  /** The family's class-name prefix: `Bert` in `BertForSequenceClassification`. */
+  readonly classPrefix: string;
+  /**
+   * Id of the preprocessor that reads the preprocessing files an HF checkpoint of this family
+   * carries (a tokenizer's `vocab.txt`/`tokenizer.json`): created with default options and
+   * fitted with no examples and `baseDir` set to the checkpoint, so it must load from there.
+   */
+  readonly preprocessor: string;
 }

@@ -88,6 +88,25 @@ export interface Head<C = unknown, O = unknown, B extends ModelBatch = ModelBatc
    * generation with a cache, beam search). The caller disposes `outputs` and the batch.
    */
   predict(outputs: O, context: PredictContext<B, C>): Promise<Prediction[]>;
+  /**
+   * Hugging Face interop: the task class this head builds, so a plain HF checkpoint or PEFT
+   * adapter finds its head and a merge writes a checkpoint `transformers` loads as that class.
+   */
+  readonly hf?: HeadHfInterop;
+}
+
+/** How a head maps to Hugging Face task classes (see `Head.hf`). */
+export interface HeadHfInterop {
+  /** Suffix of the HF class after the family prefix: `ForSequenceClassification`. */
+  readonly classSuffix: string;
+  /** PEFT `task_type` values of adapters for this task (`SEQ_CLS`). */
+  readonly taskTypes: readonly string[];
+  /**
+   * Why this built model has no exact HF equivalent (a pooling HF's class does not do), or
+   * undefined when it has one. A merge of such a model is written as the base plus
+   * `head.safetensors`, with a note, rather than as a checkpoint `transformers` would misread.
+   */
+  unsupported?(headedModel: AnyModule): string | undefined;
 }
 
 /** What core hands a head's `loss` and `metricInputs` besides the outputs and the batch. */

@@ -2,6 +2,7 @@ import { Container } from 'inversify';
 // From the barrel, so the built-in methods are registered before the host reserves their names.
 import { listPeftMethods, type PeftMethodLookup, registeredPeftMethods } from '../peft/index.js';
 import type { PeftMethod } from '../peft/method.js';
+import { ensureBackend } from '../runtime/backend.js';
 import type { Metric } from '../train/metrics/metric.js';
 import { BUILTIN_METRIC_NAMES, createMetric } from '../train/metrics/registry.js';
 import type { Architecture } from './architecture.js';
@@ -141,6 +142,7 @@ export class PeftkitHost {
  * const preset = host.presets.get('tabular/classification');
  */
 export async function createPeftkit(options: CreatePeftkitOptions = {}): Promise<PeftkitHost> {
+  await ensureBackend();
   const collector = new ContributionCollector(new Container(), {
     metrics: new Set(BUILTIN_METRIC_NAMES),
     methods: new Set(listPeftMethods()),

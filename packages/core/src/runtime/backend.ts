@@ -233,6 +233,21 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
 }
 
+/**
+ * `initBackend()` unless a backend is already active: one chosen by an earlier `initBackend`, or
+ * set by the caller (`tf.setBackend('cpu')` in a test), which is left alone. The public API's
+ * async entry points (`createPeftkit`, `PeftModel.fromPretrained`, `loadRun`) call it, so a
+ * program that starts there gets the fast backend without calling `initBackend` itself.
+ * Synchronous constructors (`new BertModel`, `getPeftModel`) cannot: create tensors after one of
+ * those awaits, or `await initBackend()` first.
+ */
+export async function ensureBackend(): Promise<void> {
+  if (cached !== undefined || pending !== undefined) return;
+  // Engine.backendName is set once a backend is active (explicitly or by tfjs' lazy default).
+  if ((tf.engine() as unknown as { backendName?: string | null }).backendName) return;
+  await initBackend();
+}
+
 /** The report of the last successful `initBackend`, or undefined before it. */
 export function getBackendReport(): BackendReport | undefined {
   return cached;

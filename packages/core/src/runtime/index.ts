@@ -2,6 +2,7 @@ export {
   BACKEND_ENV_VAR,
   type BackendName,
   type BackendReport,
+  ensureBackend,
   getBackendReport,
   type InitBackendOptions,
   initBackend,

@@ -27,6 +27,14 @@ export const sequenceClassificationHead: Head<SequenceClassificationHeadConfig, 
   description: 'one label per text: [CLS]/mean/last-token pooling + linear classifier, cross-entropy',
   configSchema: sequenceClassificationHeadConfig,
   defaultMetrics: ['accuracy', 'macro_f1'],
+  hf: {
+    classSuffix: 'ForSequenceClassification',
+    taskTypes: ['SEQ_CLS'],
+    unsupported: (model) =>
+      model instanceof SequenceClassificationModel
+        ? model.hfIncompatibility()
+        : `expected a SequenceClassificationModel, got ${model.typeName}`,
+  },
   build({ base, config, labels }) {
     const numLabels = requireLabels(labels, 'nlp/sequence-classification').length;
     const model = new SequenceClassificationModel(textBackbone(base, 'nlp/sequence-classification'), {

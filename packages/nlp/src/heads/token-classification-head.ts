@@ -43,6 +43,7 @@ export const tokenClassificationHead: Head<TokenClassificationHeadConfig, TokenC
   description: 'one label per word: linear classifier on every token, cross-entropy on first word pieces',
   configSchema: tokenClassificationHeadConfig,
   defaultMetrics: ['accuracy', 'macro_f1'],
+  hf: { classSuffix: 'ForTokenClassification', taskTypes: ['TOKEN_CLS'] },
   build({ base, config, labels }) {
     const numLabels = requireLabels(labels, 'nlp/token-classification').length;
     const model = new TokenClassificationModel(textBackbone(base, 'nlp/token-classification'), {

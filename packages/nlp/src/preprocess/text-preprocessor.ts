@@ -82,7 +82,14 @@ async function* textsOf(ds: AnyDataset<TextExample>): AsyncGenerator<string> {
 export class TextPreprocessor implements PreprocessorInstance<TextExample, EncodedText, TextBatch> {
   private tok: TextTokenizer | undefined;
 
-  constructor(private readonly options: TextPreprocessorOptions) {}
+  /**
+   * `context.labels`: the run's label set. A run with labels (classification, tagging) reads an
+   * unlabelled example as a prediction query, never as language-model text to corrupt.
+   */
+  constructor(
+    private readonly options: TextPreprocessorOptions,
+    private readonly context: { readonly labels?: readonly string[] | undefined } = {},
+  ) {}
 
   get tokenizer(): TextTokenizer {
     if (!this.tok) throw new Error('nlp/tokenizer: no tokenizer yet (call fit or loadState first)');
@@ -191,7 +198,10 @@ export class TextPreprocessor implements PreprocessorInstance<TextExample, Encod
         encoded.map((e) => e.value as number),
         'float32',
       );
-    } else if (encoded.every((e) => e.label === undefined && e.value === undefined && !e.tokenTargets)) {
+    } else if (
+      this.context.labels === undefined &&
+      encoded.every((e) => e.label === undefined && e.value === undefined && !e.tokenTargets)
+    ) {
       if (this.objective() === 'causal-lm') {
         targets = tf.tensor2d(
           padded.flatMap((e) => e.ids.map((id, t) => (e.attentionMask[t] ? id : -100))),
@@ -281,5 +291,5 @@ export const textPreprocessor: Preprocessor<TextExample, EncodedText, TextBatch,
   description:
     'WordPiece / byte-level BPE tokenisation (HF tokenizer files, or a vocabulary trained on the data)',
   optionsSchema: textPreprocessorOptions,
-  create: (options) => new TextPreprocessor(options),
+  create: (options, context) => new TextPreprocessor(options, { labels: context.labels }),
 };

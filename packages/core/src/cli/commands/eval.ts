@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import type { PeftkitHost } from '../../plugin/peftkit-host.js';
 import { evaluateRun } from '../../plugin/run/evaluate-run.js';
 import type { LoadedRun } from '../../plugin/run/load-run.js';
-import { loadRun } from '../../plugin/run/load-run.js';
 import { readEvaluatorOptions, runEvaluator } from '../../plugin/run/run-evaluator.js';
 import { UserError } from '../../plugin/user-error.js';
 import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
+import { loadCliTarget } from '../load-target.js';
 import { fmt, formatKeyValues, printJson, printText } from '../output.js';
 import { positiveInt } from '../run-options.js';
 
@@ -17,8 +17,14 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .description(
       'evaluate a trained run (adapter, full or merged) on data, or with a contributed evaluator (e.g. simulator rollouts)',
     )
-    .requiredOption('--adapter <dir>', 'a run directory written by train, pretrain or merge')
-    .option('--base <dir>', 'base checkpoint to use instead of the one the run records')
+    .option(
+      '--adapter <dir>',
+      'a run directory written by train, pretrain or merge, or a Hugging Face PEFT adapter directory',
+    )
+    .option(
+      '--base <dir>',
+      'base checkpoint to use instead of the one the run records; alone: a model to evaluate as is (an HF task checkpoint)',
+    )
     .option(
       '--data <path>',
       'evaluation data (read with the run’s reader and label set); without it and --evaluator, the run config’s evaluation block is used',
@@ -36,7 +42,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object')
     .action(
       async (opts: {
-        adapter: string;
+        adapter?: string;
         base?: string;
         data?: string;
         evaluator?: string;
@@ -50,11 +56,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
       }) => {
         const host = await ctx.getHost();
         await initBackend();
-        const run = await loadRun(
-          host,
-          path.resolve(ctx.cwd, opts.adapter),
-          opts.base ? { base: path.resolve(ctx.cwd, opts.base) } : {},
-        );
+        const run = await loadCliTarget(ctx, opts, 'eval');
         try {
           if (opts.data === undefined || opts.evaluator !== undefined) {
             if (opts.data !== undefined) throw new UserError('--data and --evaluator cannot be combined');

@@ -70,10 +70,28 @@ export async function reuseBaseHeadWeights(
   headed: HeadedModel,
   labels: readonly string[] | undefined,
 ): Promise<string | undefined> {
+  return (await tryBaseHeadWeights(baseDir, headed, labels)).note;
+}
+
+/** `reuseBaseHeadWeights`, also saying whether the base's weights were loaded. */
+export async function tryBaseHeadWeights(
+  baseDir: string,
+  headed: HeadedModel,
+  labels: readonly string[] | undefined,
+): Promise<{ reused: boolean; note: string | undefined }> {
+  const note = await reuseOrExplain(baseDir, headed, labels);
+  return { reused: note?.reused ?? false, note: note?.text };
+}
+
+async function reuseOrExplain(
+  baseDir: string,
+  headed: HeadedModel,
+  labels: readonly string[] | undefined,
+): Promise<{ reused: boolean; text: string } | undefined> {
   const expected = headShapes(headed);
   if (expected.size === 0) return undefined;
   const what = `head ${headed.headPaths.join(', ')}`;
-  const fresh = (why: string) => `${what}: ${why}: starting a fresh head`;
+  const fresh = (why: string) => ({ reused: false, text: `${what}: ${why}: starting a fresh head` });
   const prefixes = headed.headPaths.map((p) => `${p}.`);
   const sources = await headTensorSources(baseDir, (k) => prefixes.some((p) => k.startsWith(p)));
   if (sources.length === 0) return fresh(`the base ${baseDir} has no weights for it`);
@@ -123,7 +141,35 @@ export async function reuseBaseHeadWeights(
     disposeAll(tensors);
   }
   const files = sources.map((s) => path.basename(s.file)).join(', ');
-  return `${what}: starting from the base's weights in ${files}${labels ? ' (same labels)' : ''}`;
+  return {
+    reused: true,
+    text: `${what}: starting from the base's weights in ${files}${labels ? ' (same labels)' : ''}`,
+  };
+}
+
+/**
+ * Loads the head of a full or merged run directory (strict): its `head.safetensors`, else the
+ * head's tensors inside its weights (a merged Hugging Face task checkpoint keeps `classifier.*`
+ * in `model.safetensors`).
+ */
+export async function loadRunHeadWeights(dir: string, headed: HeadedModel): Promise<void> {
+  const headFile = path.join(dir, RUN_FILES.head);
+  if (await exists(headFile)) return loadHeadWeights(headFile, headed);
+  if (headed.headPaths.length === 0) return;
+  const prefixes = headed.headPaths.map((p) => `${p}.`);
+  const sources = await headTensorSources(dir, (k) => prefixes.some((p) => k.startsWith(p)));
+  const tensors = new Map<string, tf.Tensor>();
+  try {
+    for (const s of sources) {
+      const { tensors: loaded } = await loadSafetensors(s.file, { keys: s.shapes.keys() });
+      for (const [k, t] of loaded) tensors.set(k, t);
+    }
+    loadIntoHead(headed, tensors);
+  } catch (err) {
+    throw new Error(`${dir}: reading the head's weights: ${(err as Error).message}`, { cause: err });
+  } finally {
+    disposeAll(tensors);
+  }
 }
 
 /** `<headPath>.<param>` -> PyTorch-layout shape, for every parameter and buffer of the head. */
@@ -176,7 +222,7 @@ function headerShapes(header: SafetensorsHeader, isHead: (key: string) => boolea
  * of `id2label` in its `config.json` (Hugging Face), else the tokens of its `vocab.json`, ordered
  * by id. Undefined when none says.
  */
-async function baseLabelsOf(baseDir: string): Promise<string[] | undefined> {
+export async function baseLabelsOf(baseDir: string): Promise<string[] | undefined> {
   const manifestFile = path.join(baseDir, RUN_FILES.manifest);
   if (await exists(manifestFile)) {
     const labels = (await readJsonObject(manifestFile, 'run manifest'))['labels'];

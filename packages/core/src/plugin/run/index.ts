@@ -10,6 +10,7 @@ export {
 export { type EvaluateRunOptions, type EvaluateRunResult, evaluateRun } from './evaluate-run.js';
 export { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 export { type InspectReport, inspectRun } from './inspect-run.js';
+export { isHfAdapterDir, isHfCheckpointDir, type LoadHfRunOptions, loadHfRun } from './load-hf-run.js';
 export { type LoadedRun, loadRun } from './load-run.js';
 export { mergeRun } from './merge-run.js';
 export {
@@ -19,7 +20,13 @@ export {
   inspectOutDir,
   type OutDirState,
 } from './output-dir.js';
-export { type InputPrediction, predictExamples, predictRun } from './predict-run.js';
+export {
+  addRunAdapter,
+  type InputPrediction,
+  type PredictOptions,
+  predictExamples,
+  predictRun,
+} from './predict-run.js';
 export { type PreparedRun, type PrepareRunOptions, prepareRun } from './prepare-run.js';
 export { type PreprocessorFile, readPreprocessorFile, writePreprocessorFile } from './preprocessor-file.js';
 export {

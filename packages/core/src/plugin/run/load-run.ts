@@ -1,6 +1,8 @@
 import * as path from 'node:path';
+import { exists } from '../../io/read-json.js';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
+import { ensureBackend } from '../../runtime/backend.js';
 import type { Architecture } from '../architecture.js';
 import { type Head, type HeadedModel, savedHeadConfig } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -8,7 +10,8 @@ import type { Preprocessor, PreprocessorInstance } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { type BuiltModel, buildModel } from './build-model.js';
-import { loadHeadWeights } from './head-weights.js';
+import { loadRunHeadWeights } from './head-weights.js';
+import { isHfAdapterDir, isHfCheckpointDir, loadHfRun } from './load-hf-run.js';
 import { readPreprocessorFile } from './preprocessor-file.js';
 import { inputPolicyOf } from './read-data.js';
 import { RUN_FILES } from './run-files.js';
@@ -39,6 +42,10 @@ export interface LoadedRun {
  * manifest's base, or the run directory itself for full/merged runs), the head with its weights,
  * the adapter for adapter runs, and the preprocessor with its saved state.
  *
+ * A directory without `peftkit-run.json` is read as Hugging Face wrote it (`loadHfRun`): a PEFT
+ * adapter (`adapter_config.json`; base from `base` or its `base_model_name_or_path`) or a
+ * checkpoint (`config.json`, e.g. a `BertForSequenceClassification`).
+ *
  * @example
  * const run = await loadRun(host, 'runs/demo');
  * run.model.forward(...batch.inputs);
@@ -46,9 +53,17 @@ export interface LoadedRun {
 export async function loadRun(
   host: PeftkitHost,
   dir: string,
-  options: { base?: string } = {},
+  options: { base?: string; cwd?: string; log?: (line: string) => void } = {},
 ): Promise<LoadedRun> {
+  await ensureBackend();
   const runDir = path.resolve(dir);
+  if (!(await exists(path.join(runDir, RUN_FILES.manifest)))) {
+    const hf = { ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.log ? { log: options.log } : {}) };
+    if (await isHfAdapterDir(runDir)) return loadHfRun(host, { adapter: runDir, base: options.base, ...hf });
+    if ((await isHfCheckpointDir(runDir)) && options.base === undefined) {
+      return loadHfRun(host, { base: runDir, ...hf });
+    }
+  }
   const manifest = await readRunManifest(runDir);
   if (manifest.status !== 'complete') {
     throw new UserError(
@@ -86,7 +101,7 @@ export async function loadRun(
     baseDir,
   });
   checkHeadLayout(built.headed, manifest, dir);
-  await loadHeadWeights(path.join(runDir, RUN_FILES.head), built.headed);
+  await loadRunHeadWeights(runDir, built.headed);
   let model: AnyModule = built.headed.model;
   if (manifest.kind === 'adapter') {
     try {

@@ -21,6 +21,7 @@ export const bertArchitecture: Architecture<BertConfig> = {
     return { model, config };
   },
   saveCheckpoint: saveBertCheckpoint,
+  hf: { classPrefix: 'Bert', preprocessor: 'nlp/tokenizer' },
   placement: () => bertPlacement,
   outputFeatures: (config) => config.hidden_size,
 };

@@ -13,7 +13,7 @@ export const BERT_BASE_PREFIX = 'bert';
  *
  * @example const { model, config } = await loadBertCheckpoint('models/bert-base-uncased');
  */
-export function loadBertCheckpoint(dir: string): Promise<LoadedBaseCheckpoint<BertConfig>> {
+export function loadBertCheckpoint(dir: string): Promise<LoadedBaseCheckpoint<BertConfig, BertModel>> {
   return loadBaseCheckpoint(dir, {
     modelType: 'bert',
     basePrefix: BERT_BASE_PREFIX,

@@ -21,6 +21,7 @@ export const distilBertArchitecture: Architecture<DistilBertConfig> = {
     return { model, config };
   },
   saveCheckpoint: saveDistilBertCheckpoint,
+  hf: { classPrefix: 'DistilBert', preprocessor: 'nlp/tokenizer' },
   placement: () => distilBertPlacement,
   outputFeatures: (config) => config.dim,
 };

@@ -13,7 +13,9 @@ export const DISTILBERT_BASE_PREFIX = 'distilbert';
  *
  * @example const { model, config } = await loadDistilBertCheckpoint('models/distilbert-base-uncased');
  */
-export function loadDistilBertCheckpoint(dir: string): Promise<LoadedBaseCheckpoint<DistilBertConfig>> {
+export function loadDistilBertCheckpoint(
+  dir: string,
+): Promise<LoadedBaseCheckpoint<DistilBertConfig, DistilBertModel>> {
   return loadBaseCheckpoint(dir, {
     modelType: 'distilbert',
     basePrefix: DISTILBERT_BASE_PREFIX,

@@ -20,6 +20,7 @@ export const gpt2Architecture: Architecture<Gpt2Config> = {
     return { model, config };
   },
   saveCheckpoint: saveGpt2Checkpoint,
+  hf: { classPrefix: 'GPT2', preprocessor: 'nlp/tokenizer' },
   placement: () => gpt2Placement,
   outputFeatures: (config) => config.n_embd,
 };

@@ -13,7 +13,7 @@ export const GPT2_BASE_PREFIX = 'transformer';
  *
  * @example const { model, config } = await loadGpt2Checkpoint('models/gpt2');
  */
-export function loadGpt2Checkpoint(dir: string): Promise<LoadedBaseCheckpoint<Gpt2Config>> {
+export function loadGpt2Checkpoint(dir: string): Promise<LoadedBaseCheckpoint<Gpt2Config, Gpt2Model>> {
   return loadBaseCheckpoint(dir, {
     modelType: 'gpt2',
     basePrefix: GPT2_BASE_PREFIX,

@@ -8,6 +8,7 @@ import {
   type UnaryModule,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
+import { BertModel } from '../bert/model.js';
 import { DistilBertModel } from '../distilbert/model.js';
 import { Gpt2Model } from '../gpt2/model.js';
 import {
@@ -94,6 +95,20 @@ export class SequenceClassificationModel
 
   get base(): TextBackbone {
     return this.child<TextBackbone>(this.basePath);
+  }
+
+  /**
+   * Why HF's `<Family>ForSequenceClassification` would compute something else from these weights
+   * (it pools BERT through its pooler, DistilBERT by the first token, GPT-2 by the last), or
+   * undefined when it computes the same.
+   */
+  hfIncompatibility(): string | undefined {
+    const base = this.base;
+    const hfPooling: Pooling = base instanceof Gpt2Model ? 'last' : 'cls';
+    if (this.pooling !== hfPooling) return `pooling '${this.pooling}'; HF pools by '${hfPooling}'`;
+    if (base instanceof BertModel && !base.hasPooler)
+      return 'the BERT base has no pooler; HF pools through one';
+    return undefined;
   }
 
   withVirtualTokens(inputs: [tf.Tensor, TextInputs?], count: number): [tf.Tensor, TextInputs?] {
