@@ -6,6 +6,8 @@ export {
   type InitBackendOptions,
   initBackend,
 } from './backend.js';
+export { type BufferPeak, trackBufferPeak } from './buffer-peak.js';
+export { type LeanGradients, leanGradients } from './lean-gradients.js';
 export {
   assertNoTensorLeak,
   expectNoLeak,
