@@ -63,6 +63,7 @@ export * from './methods/prefix-tuning/index.js';
 export * from './methods/prompt-tuning/index.js';
 export * from './methods/selective/index.js';
 export * from './methods/vera/index.js';
+export { enableGradientCheckpointing } from './gradient-checkpointing.js';
 export { getModelState, setModelState } from './model-state.js';
 export { ModulesToSaveWrapper } from './modules-to-save.js';
 export { getPeftModel, PeftModel, type PeftModelOptions } from './peft-model.js';

@@ -7,6 +7,7 @@ export {
   initBackend,
 } from './backend.js';
 export { type BufferPeak, trackBufferPeak } from './buffer-peak.js';
+export { type CheckpointInputs, checkpoint } from './checkpoint.js';
 export { type LeanGradients, leanGradients } from './lean-gradients.js';
 export {
   assertNoTensorLeak,
@@ -17,5 +18,5 @@ export {
   type NoLeakOptions,
   type PeakMeasurement,
 } from './memory.js';
-export { getRng, nextSeed, Rng, type RngState, setSeed } from './random.js';
+export { getRng, nextSeed, Rng, type RngState, recordSeeds, replaySeeds, setSeed } from './random.js';
 export { registerKernelFixes } from './register-fixes.js';

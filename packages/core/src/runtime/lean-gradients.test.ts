@@ -70,7 +70,9 @@ describe('leanGradients', () => {
     const w = tf.variable(tf.tensor1d([0.5, -1]));
     const x = tf.tensor1d([3, 4]);
     // A custom op whose gradient is itself computed with leanGradients (as checkpointing does).
-    const op = tf.customGrad((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const xi = args[0] as tf.Tensor;
+      const save = args[1] as tf.GradSaveFunc;
       save([xi]);
       return {
         value: tf.mul(xi, 2),

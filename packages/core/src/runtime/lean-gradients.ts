@@ -126,7 +126,8 @@ export function leanGradients(f: () => tf.Tensor, xs: readonly tf.Tensor[], dy?:
     // Saved tensors of nodes off the path are never used.
     for (const node of tape) if (!onPath.has(node.id)) disposeSaved(node);
     const sources = new Set(xs.map((x) => x.id));
-    return tf.tidy('backward', () => {
+    // tidy keeps every tensor in the returned object (nulls are skipped).
+    return tf.tidy('backward', (): tf.TensorContainer => {
       const acc = new Map<number, tf.Tensor>();
       acc.set(y.id, dy ?? tf.onesLike(y));
       for (let i = nodes.length - 1; i >= 0; i--) {
@@ -160,8 +161,9 @@ export function leanGradients(f: () => tf.Tensor, xs: readonly tf.Tensor[], dy?:
           if (g !== dy) release(g, acc);
         }
       }
-      return { value: y, grads: xs.map((x) => acc.get(x.id) ?? null) };
-    });
+      const result: LeanGradients = { value: y, grads: xs.map((x) => acc.get(x.id) ?? null) };
+      return result as unknown as tf.TensorContainer;
+    }) as unknown as LeanGradients;
   } finally {
     for (const node of tape) disposeSaved(node);
     engine.state.activeTape = outerTape;

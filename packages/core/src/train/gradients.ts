@@ -43,7 +43,7 @@ export function valueAndGrads(
     const g = grads[i];
     if (g) out.set(pathOf.get(v) as string, g);
   });
-  return { value, grads: out };
+  return { value: value as tf.Scalar, grads: out };
 }
 
 /** Disposes every tensor of a gradient map and empties it. */
