@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   AdamW,
   crossEntropy,
+  enableGradientCheckpointing,
   getPeftModel,
   measurePeak,
   type PeftConfigInput,
@@ -50,8 +51,13 @@ export interface MethodResult {
   medianStepMs: number;
   stepsMs: number[];
   gflops: number;
+  /** Gradient checkpointing on every encoder layer. */
+  checkpointing: boolean;
   peakBytes: number;
+  /** tfjs' figure: counts a buffer once per tensor handle (reshapes, clones, tape copies). */
   peakStepBytes: number;
+  /** Distinct data buffers: the physical memory of the step. */
+  peakStepBufferBytes: number;
   optimizerStateBytes: number;
   trainableParams: number;
   totalParams: number;
@@ -77,11 +83,13 @@ async function dirBytes(dir: string): Promise<number> {
 export async function benchMethod(
   shape: ReferenceShape,
   c: MethodCase,
-  options: { warmup: number; steps: number },
+  options: { warmup: number; steps: number; checkpointing?: boolean },
 ): Promise<MethodResult> {
   setSeed(0);
   const model = new ReferenceEncoder(shape);
   const peft = getPeftModel(model, c.peft, { placement: referencePlacement, warn: () => {} });
+  const checkpointing = options.checkpointing ?? false;
+  if (checkpointing) enableGradientCheckpointing(model, referencePlacement);
   peft.train();
   const named = peft.namedParameters({ trainableOnly: true });
   const opt = new AdamW([{ params: named, lr: 1e-3 }], { weightDecay: 0.01 });
@@ -116,11 +124,13 @@ export async function benchMethod(
     const { trainable, total } = peft.getNbTrainableParameters();
     return {
       method: c.name,
+      checkpointing,
       medianStepMs,
       stepsMs,
       gflops: (3 * forwardFlops(shape)) / (medianStepMs / 1000) / 1e9,
       peakBytes: peak.peakBytes,
       peakStepBytes: peak.peakNewBytes,
+      peakStepBufferBytes: peak.peakNewBufferBytes,
       optimizerStateBytes: opt.stateBytes(),
       trainableParams: trainable,
       totalParams: total,

@@ -46,7 +46,10 @@ function worstRelative(a: Map<string, tf.Tensor>, b: Map<string, tf.Tensor>): nu
     const y = g.dataSync();
     if (!x || x.length !== y.length) return Number.POSITIVE_INFINITY;
     for (let i = 0; i < y.length; i++) {
-      worst = Math.max(worst, Math.abs((x[i] as number) - (y[i] as number)) / Math.max(1, Math.abs(y[i] as number)));
+      worst = Math.max(
+        worst,
+        Math.abs((x[i] as number) - (y[i] as number)) / Math.max(1, Math.abs(y[i] as number)),
+      );
     }
   }
   return worst;
@@ -59,19 +62,25 @@ for (const arch of ARCHITECTURES) {
         setSeed(5);
         const built = await arch.build(host, tmp);
         if (!built.placement.layers) {
-          expect(() => enableGradientCheckpointing(built.model, built.placement)).toThrow(/no repeated blocks/);
+          expect(() => enableGradientCheckpointing(built.model, built.placement)).toThrow(
+            /no repeated blocks/,
+          );
           built.model.dispose();
           return;
         }
         let model: AnyModule = built.model;
         if (method !== 'full') {
           try {
-            model = getPeftModel(built.model, { peftType: method, ...REQUIRED_OPTIONS[method] } as PeftConfigInput, {
-              placement: built.placement,
-              defaults: built.defaults,
-              methods: host.peftMethods,
-              warn: () => {},
-            }) as PeftModel;
+            model = getPeftModel(
+              built.model,
+              { peftType: method, ...REQUIRED_OPTIONS[method] } as PeftConfigInput,
+              {
+                placement: built.placement,
+                defaults: built.defaults,
+                methods: host.peftMethods,
+                warn: () => {},
+              },
+            ) as PeftModel;
           } catch {
             built.model.dispose(); // the architecture does not take this method (the matrix says why)
             return;
@@ -86,7 +95,10 @@ for (const arch of ARCHITECTURES) {
         });
         const step = () => {
           setSeed(9);
-          return valueAndGrads(named, () => tf.sum(tf.mul(primaryOutput(model.call(...inputs)), weights)) as tf.Scalar);
+          return valueAndGrads(
+            named,
+            () => tf.sum(tf.mul(primaryOutput(model.call(...inputs)), weights)) as tf.Scalar,
+          );
         };
         const direct = step();
         const n = enableGradientCheckpointing(built.model, built.placement);

@@ -32,7 +32,9 @@ function tensorSlots(args: readonly unknown[]): { slots: Slot[]; tensors: tf.Ten
       for (const [key, x] of Object.entries(v)) visit(x, arg, [...path, key]);
     }
   };
-  args.forEach((a, arg) => visit(a, arg, []));
+  args.forEach((a, arg) => {
+    visit(a, arg, []);
+  });
   return { slots, tensors };
 }
 
@@ -44,7 +46,11 @@ function replaced(v: unknown, path: readonly string[], t: tf.Tensor): unknown {
   return { ...o, [head]: replaced(o[head], tail, t) };
 }
 
-function withTensors(args: readonly unknown[], slots: readonly Slot[], tensors: readonly tf.Tensor[]): unknown[] {
+function withTensors(
+  args: readonly unknown[],
+  slots: readonly Slot[],
+  tensors: readonly tf.Tensor[],
+): unknown[] {
   const out = [...args];
   slots.forEach((s, i) => {
     out[s.arg] = replaced(out[s.arg], s.path, tensors[i] as tf.Tensor);

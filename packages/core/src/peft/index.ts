@@ -42,6 +42,7 @@ export {
   namesTargets,
   resolvePeftDefaults,
 } from './defaults.js';
+export { enableGradientCheckpointing } from './gradient-checkpointing.js';
 export {
   type AdapterActivation,
   type InjectContext,
@@ -63,7 +64,6 @@ export * from './methods/prefix-tuning/index.js';
 export * from './methods/prompt-tuning/index.js';
 export * from './methods/selective/index.js';
 export * from './methods/vera/index.js';
-export { enableGradientCheckpointing } from './gradient-checkpointing.js';
 export { getModelState, setModelState } from './model-state.js';
 export { ModulesToSaveWrapper } from './modules-to-save.js';
 export { getPeftModel, PeftModel, type PeftModelOptions } from './peft-model.js';

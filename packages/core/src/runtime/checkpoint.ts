@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { leanGradients } from './lean-gradients.js';
 import { recordSeeds, replaySeeds } from './random.js';
+import { isTapeRecording } from './recording.js';
 
 /** What `checkpoint` differentiates and keeps. */
 export interface CheckpointInputs {
@@ -42,9 +43,10 @@ export function checkpoint(fn: (...args: tf.Tensor[]) => tf.Tensor, io: Checkpoi
   const inputs = [...io.inputs];
   const constants = [...(io.constants ?? [])];
   const variables = [...(io.variables ?? [])];
-  if (!isRecording()) return fn(...inputs, ...constants);
+  if (!isTapeRecording()) return fn(...inputs, ...constants);
   for (const t of inputs) {
-    if (t.dtype !== 'float32') throw new Error(`checkpoint: inputs must be float32, got ${t.dtype} [${t.shape}]`);
+    if (t.dtype !== 'float32')
+      throw new Error(`checkpoint: inputs must be float32, got ${t.dtype} [${t.shape}]`);
   }
   let seeds: number[] = [];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -65,20 +67,14 @@ export function checkpoint(fn: (...args: tf.Tensor[]) => tf.Tensor, io: Checkpoi
         );
         value.dispose();
         const targets = [...xs, ...saved.slice(inputs.length), ...variables];
-        const paired = [...grads.slice(0, xs.length), ...constants.map(() => null), ...grads.slice(xs.length)];
+        const paired = [
+          ...grads.slice(0, xs.length),
+          ...constants.map(() => null),
+          ...grads.slice(xs.length),
+        ];
         return targets.map((t, i) => paired[i] ?? tf.zerosLike(t).asType('float32'));
       },
     };
   });
   return op(...inputs, ...constants, ...variables) as tf.Tensor;
-}
-
-/** What we use of tfjs-core's `Engine` (4.22.0) to tell whether a gradient tape is recording. */
-interface EngineState {
-  state: { gradientDepth: number; kernelDepth: number };
-}
-
-function isRecording(): boolean {
-  const { state } = tf.engine() as unknown as EngineState;
-  return state.gradientDepth > 0 && state.kernelDepth === 0;
 }

@@ -19,4 +19,5 @@ export {
   type PeakMeasurement,
 } from './memory.js';
 export { getRng, nextSeed, Rng, type RngState, recordSeeds, replaySeeds, setSeed } from './random.js';
+export { isTapeRecording } from './recording.js';
 export { registerKernelFixes } from './register-fixes.js';

@@ -91,9 +91,9 @@ describe('leanGradients', () => {
 
   it('refuses to run inside a recording tape', () => {
     const a = tf.variable(tf.scalar(2));
-    expect(() => tf.grad((x: tf.Tensor) => leanGradients(() => tf.mul(x, a), [a]).value)(tf.scalar(1))).toThrow(
-      /higher-order/,
-    );
+    expect(() =>
+      tf.grad((x: tf.Tensor) => leanGradients(() => tf.mul(x, a), [a]).value)(tf.scalar(1)),
+    ).toThrow(/higher-order/);
     a.dispose();
   });
 });

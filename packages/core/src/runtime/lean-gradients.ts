@@ -102,7 +102,9 @@ export function leanGradients(f: () => tf.Tensor, xs: readonly tf.Tensor[], dy?:
   // A gradient computed inside another backward pass (the outer tape is finished but still being
   // walked by its caller) must start from an empty tape and leave the outer one in place.
   if (engine.state.gradientDepth > 0) {
-    throw new Error('leanGradients: called while a gradient tape is recording (higher-order gradients are not supported)');
+    throw new Error(
+      'leanGradients: called while a gradient tape is recording (higher-order gradients are not supported)',
+    );
   }
   const outerTape = engine.state.activeTape;
   engine.state.activeTape = null;
@@ -119,7 +121,9 @@ export function leanGradients(f: () => tf.Tensor, xs: readonly tf.Tensor[], dy?:
     );
     if (!(y instanceof tf.Tensor)) throw new Error('leanGradients: f must return a tensor');
     if (dy && (dy.dtype !== 'float32' || !tf.util.arraysEqual(dy.shape, y.shape))) {
-      throw new Error(`leanGradients: dy must be float32 of shape [${y.shape}], got ${dy.dtype} [${dy.shape}]`);
+      throw new Error(
+        `leanGradients: dy must be float32 of shape [${y.shape}], got ${dy.dtype} [${dy.shape}]`,
+      );
     }
     const nodes = pathNodes(tape, xs, y);
     const onPath = new Set(nodes.map((n) => n.id));
@@ -137,7 +141,8 @@ export function leanGradients(f: () => tf.Tensor, xs: readonly tf.Tensor[], dy?:
         const thunks = node.gradient(dys);
         for (const name in node.inputs) {
           const thunk = thunks[name];
-          if (!thunk) throw new Error(`leanGradients: ${node.kernelName} has no gradient for input '${name}'`);
+          if (!thunk)
+            throw new Error(`leanGradients: ${node.kernelName} has no gradient for input '${name}'`);
           const dx = tf.tidy(thunk);
           const x = node.inputs[name] as tf.Tensor;
           if (dx.dtype !== 'float32' || !tf.util.arraysEqual(dx.shape, x.shape)) {
