@@ -74,6 +74,21 @@ describe('checkpoint', () => {
     tf.dispose([x, mask]);
   });
 
+  it('refuses a function that reads a trainable variable it was not given', () => {
+    const listed = tf.variable(tf.tensor1d([1, 2]));
+    const hidden = tf.variable(tf.tensor1d([3, 4]));
+    const x = tf.tensor1d([5, 6]);
+    const f = () =>
+      tf.sum(checkpoint((a) => tf.mul(tf.mul(a, listed), hidden), { inputs: [x], variables: [listed] }));
+    expect(() => leanGradients(f, [listed, hidden])).toThrow(/reads trainable variable\(s\) .* not listed/);
+    const ok = leanGradients(
+      () => tf.sum(checkpoint((a) => tf.mul(a, listed), { inputs: [x], variables: [listed] })),
+      [listed],
+    );
+    expect(Array.from(ok.grads[0]!.dataSync())).toEqual([5, 6]);
+    tf.dispose([ok.value, ok.grads[0]!, listed, hidden, x]);
+  });
+
   it('just calls fn when no gradient is recorded', () => {
     const x = tf.tensor1d([1, 2]);
     const y = checkpoint((a) => tf.mul(a, 3), { inputs: [x] });

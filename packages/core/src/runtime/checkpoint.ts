@@ -64,6 +64,13 @@ export function checkpoint(fn: (...args: tf.Tensor[]) => tf.Tensor, io: Checkpoi
           () => replaySeeds(seeds, () => fn(...saved)),
           [...xs, ...variables],
           dy,
+          {
+            onUnlistedVariables: (vs) => {
+              throw new Error(
+                `checkpoint: the function reads trainable variable(s) ${vs.map((v) => v.name).join(', ')} not listed in variables; their gradients would be lost`,
+              );
+            },
+          },
         );
         value.dispose();
         const targets = [...xs, ...saved.slice(inputs.length), ...variables];

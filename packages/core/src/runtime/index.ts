@@ -8,7 +8,7 @@ export {
 } from './backend.js';
 export { type BufferPeak, trackBufferPeak } from './buffer-peak.js';
 export { type CheckpointInputs, checkpoint } from './checkpoint.js';
-export { type LeanGradients, leanGradients } from './lean-gradients.js';
+export { type LeanGradients, type LeanGradientsOptions, leanGradients } from './lean-gradients.js';
 export {
   assertNoTensorLeak,
   expectNoLeak,

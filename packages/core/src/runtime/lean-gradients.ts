@@ -81,6 +81,16 @@ function disposeSaved(node: TapeNode): void {
   if (node.saved) for (const t of node.saved) t.dispose();
 }
 
+/** Options of `leanGradients`. */
+export interface LeanGradientsOptions {
+  /**
+   * Called (before the backward pass) with the trainable variables `f` read that are not among
+   * `xs`, if any: gradient checkpointing uses it to refuse a block whose parameters it was not told
+   * about, whose gradients would otherwise be lost.
+   */
+  onUnlistedVariables?: (variables: tf.Variable[]) => void;
+}
+
 /** Result of `leanGradients`: the value of `f` and one gradient per source (null: not connected). */
 export interface LeanGradients {
   value: tf.Tensor;
@@ -96,7 +106,12 @@ export interface LeanGradients {
  *
  * @example const { value, grads } = leanGradients(() => loss(model.call(x)), [w.variable]);
  */
-export function leanGradients(f: () => tf.Tensor, xs: readonly tf.Tensor[], dy?: tf.Tensor): LeanGradients {
+export function leanGradients(
+  f: () => tf.Tensor,
+  xs: readonly tf.Tensor[],
+  dy?: tf.Tensor,
+  options: LeanGradientsOptions = {},
+): LeanGradients {
   if (xs.length === 0) throw new Error('leanGradients: xs must not be empty');
   const engine = engineTape();
   // A gradient computed inside another backward pass (the outer tape is finished but still being
@@ -124,6 +139,24 @@ export function leanGradients(f: () => tf.Tensor, xs: readonly tf.Tensor[], dy?:
       throw new Error(
         `leanGradients: dy must be float32 of shape [${y.shape}], got ${dy.dtype} [${dy.shape}]`,
       );
+    }
+    if (options.onUnlistedVariables) {
+      const listed = new Set(xs.map((x) => x.id));
+      const unlisted = new Map<number, tf.Variable>();
+      for (const node of tape) {
+        for (const name in node.inputs) {
+          const t = node.inputs[name];
+          if (t instanceof tf.Variable && t.trainable && !listed.has(t.id)) unlisted.set(t.id, t);
+        }
+      }
+      if (unlisted.size > 0) {
+        try {
+          options.onUnlistedVariables([...unlisted.values()]);
+        } catch (err) {
+          y.dispose();
+          throw err;
+        }
+      }
     }
     const nodes = pathNodes(tape, xs, y);
     const onPath = new Set(nodes.map((n) => n.id));
