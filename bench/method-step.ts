@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   AdamW,
   crossEntropy,
+  enableGradientCheckpointing,
   getPeftModel,
   measurePeak,
   type PeftConfigInput,
@@ -50,8 +51,13 @@ export interface MethodResult {
   medianStepMs: number;
   stepsMs: number[];
   gflops: number;
+  /** Gradient checkpointing on every encoder layer. */
+  checkpointing: boolean;
   peakBytes: number;
+  /** tfjs' figure: counts a buffer once per tensor handle (reshapes, clones, tape copies). */
   peakStepBytes: number;
+  /** Distinct data buffers: the physical memory of the step. */
+  peakStepBufferBytes: number;
   optimizerStateBytes: number;
   trainableParams: number;
   totalParams: number;
@@ -78,11 +84,17 @@ export interface PreparedStep {
   dispose(): void;
 }
 
-/** Builds the reference model, applies `c.peft`, and returns an AdamW step on a fixed batch. */
-export function prepareStep(shape: ReferenceShape, c: MethodCase, seed = 0): PreparedStep {
+/** Builds the reference model, applies `c.peft` (and gradient checkpointing), and returns an AdamW step on a fixed batch. */
+export function prepareStep(
+  shape: ReferenceShape,
+  c: MethodCase,
+  seed = 0,
+  checkpointing = false,
+): PreparedStep {
   setSeed(seed);
   const model = new ReferenceEncoder(shape);
   const peft = getPeftModel(model, c.peft, { placement: referencePlacement, warn: () => {} });
+  if (checkpointing) enableGradientCheckpointing(model, referencePlacement);
   peft.train();
   const named = peft.namedParameters({ trainableOnly: true });
   const opt = new AdamW([{ params: named, lr: 1e-3 }], { weightDecay: 0.01 });
@@ -115,9 +127,10 @@ export function prepareStep(shape: ReferenceShape, c: MethodCase, seed = 0): Pre
 export async function benchMethod(
   shape: ReferenceShape,
   c: MethodCase,
-  options: { warmup: number; steps: number },
+  options: { warmup: number; steps: number; checkpointing?: boolean },
 ): Promise<MethodResult> {
-  const { model, peft, opt, step, dispose } = prepareStep(shape, c);
+  const checkpointing = options.checkpointing ?? false;
+  const { model, peft, opt, step, dispose } = prepareStep(shape, c, 0, checkpointing);
 
   for (let i = 0; i < options.warmup; i++) step();
   const before = tf.memory().numTensors;
@@ -139,11 +152,13 @@ export async function benchMethod(
     const { trainable, total } = peft.getNbTrainableParameters();
     return {
       method: c.name,
+      checkpointing,
       medianStepMs,
       stepsMs,
       gflops: (3 * forwardFlops(shape)) / (medianStepMs / 1000) / 1e9,
       peakBytes: peak.peakBytes,
       peakStepBytes: peak.peakNewBytes,
+      peakStepBufferBytes: peak.peakNewBufferBytes,
       optimizerStateBytes: opt.stateBytes(),
       trainableParams: trainable,
       totalParams: total,

@@ -9,14 +9,16 @@ import { benchMethod, METHOD_CASES, type MethodResult } from './method-step.js';
 import { REFERENCE_SHAPE } from './reference-model.js';
 import { torchStep } from './torch-compare.js';
 
-// `pnpm bench [--quick] [--json] [--only name,name] [--paths native,wasm] [--no-torch]`: trains
-// the reference model of the design brief with each PEFT method and full fine-tuning in one
-// process, on the native matMul path and on wasm (both in the same run, so machine load affects
-// both alike), optionally the same step in PyTorch; writes JSON to bench/results/ and prints a
-// markdown table (or, with --json, the JSON document) on stdout.
+// `pnpm bench [--quick] [--json] [--only name,name] [--paths native,wasm] [--no-torch]
+// [--checkpointing]`: trains the reference model of the design brief with each PEFT method and
+// full fine-tuning in one process, on the native matMul path and on wasm (both in the same run,
+// so machine load affects both alike), optionally the same step in PyTorch; writes JSON to
+// bench/results/ and prints a markdown table (or, with --json, the JSON document) on stdout.
+// `--checkpointing` adds a row per method and path with gradient checkpointing on every encoder layer.
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const json = args.includes('--json');
+const checkpointing = args.includes('--checkpointing');
 const listArg = (flag: string) => {
   const value = args[args.indexOf(flag) + 1];
   return args.includes(flag) && value ? value.split(',') : undefined;
@@ -45,6 +47,11 @@ for (const c of cases) {
     process.stderr.write(`bench: ${c.name} on ${backend.backend}/${path} (${steps} timed steps)\n`);
     const r = await benchMethod(shape, c, { warmup: 2, steps });
     results.push({ ...r, path, threads: path === 'native' ? threads : 1 });
+    if (checkpointing) {
+      process.stderr.write(`bench: ${c.name} on ${path} with gradient checkpointing\n`);
+      const rc = await benchMethod(shape, c, { warmup: 2, steps, checkpointing: true });
+      results.push({ ...rc, path, threads: path === 'native' ? threads : 1 });
+    }
   }
 }
 results.sort((a, b) => paths.indexOf(a.path) - paths.indexOf(b.path));
@@ -55,13 +62,14 @@ const torch = args.includes('--no-torch') ? { ok: false as const, reason: '--no-
 const torchMs = (method: string) => (torch.ok ? (torch.medianStepMs[method] ?? null) : null);
 
 const withRatios = results.map((r) => {
-  const full = results.find((x) => x.method === 'full' && x.path === r.path);
+  const full = results.find((x) => x.method === 'full' && x.path === r.path && !x.checkpointing);
   const t = torchMs(r.method);
   return {
     ...r,
     stepTimeVsFull: full ? r.medianStepMs / full.medianStepMs : null,
     stepTimeVsTorch: t === null ? null : r.medianStepMs / t,
     peakStepBytesVsFull: full ? r.peakStepBytes / full.peakStepBytes : null,
+    peakStepBufferBytesVsFull: full ? r.peakStepBufferBytes / full.peakStepBufferBytes : null,
     optimizerStateVsFull: full ? r.optimizerStateBytes / full.optimizerStateBytes : null,
     fileBytesVsFull: r.adapterFileBytes / r.fullCheckpointBytes,
   };
@@ -85,7 +93,11 @@ const doc = {
 mkdirSync(resultsDir, { recursive: true });
 const file = join(
   resultsDir,
-  quick ? 'reference-step-methods.quick.local.json' : 'reference-step-methods.json',
+  quick
+    ? 'reference-step-methods.quick.local.json'
+    : checkpointing
+      ? 'reference-step-methods.checkpointing.json'
+      : 'reference-step-methods.json',
 );
 writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
 
@@ -106,21 +118,40 @@ if (json) {
       'GFLOP/s',
       'peak step MiB',
       'vs full',
+      'buffers MiB',
+      'vs full',
       'opt state MiB',
       'trainable',
       'file MiB',
       'leak/step',
     ],
-    ['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+    [
+      '---',
+      '---',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+    ],
     ...withRatios.map((r) => [
       r.path === 'native' ? `native ${r.threads}t` : 'wasm',
-      r.method,
+      r.checkpointing ? `${r.method} +ckpt` : r.method,
       r.medianStepMs.toFixed(0),
       pct(r.stepTimeVsFull),
       ratio(r.stepTimeVsTorch),
       r.gflops.toFixed(1),
       mib(r.peakStepBytes),
       pct(r.peakStepBytesVsFull),
+      mib(r.peakStepBufferBytes),
+      pct(r.peakStepBufferBytesVsFull),
       mib(r.optimizerStateBytes),
       r.trainableParams.toLocaleString('en-US'),
       mib(r.adapterFileBytes),

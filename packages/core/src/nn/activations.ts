@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkpoint } from '../runtime/checkpoint.js';
 import { Module, type UnaryModule } from './module.js';
 
 /** `'none'`: exact `x * Φ(x)` via erf; `'tanh'`: the tanh approximation (GPT-2's `gelu_new`). */
@@ -13,6 +14,13 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * @example gelu(x) // 0.5 * x * (1 + erf(x / sqrt(2)))
  */
 export function gelu(x: tf.Tensor, approximate: GeluApproximate = 'none'): tf.Tensor {
+  // Under a gradient tape the formula's four intermediates (each the size of x, the widest
+  // activation of a transformer) would be kept for the backward pass; checkpointed, only x is,
+  // and the backward recomputes them: same ops, same gradients.
+  return checkpoint((a) => geluFormula(a, approximate), { inputs: [x] });
+}
+
+function geluFormula(x: tf.Tensor, approximate: GeluApproximate): tf.Tensor {
   return tf.tidy(() => {
     if (approximate === 'tanh') {
       const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setSeed } from '../runtime/random.js';
-import { Dropout } from './dropout.js';
+import { trackBufferPeak } from '../runtime/buffer-peak.js';
+import { leanGradients } from '../runtime/lean-gradients.js';
+import { nextSeed, replaySeeds, setSeed } from '../runtime/random.js';
+import { Dropout, dropout } from './dropout.js';
 import { useCpu } from './testing/references.js';
 
 beforeAll(useCpu);
@@ -49,5 +51,37 @@ describe('Dropout', () => {
     expect(Array.from(y.dataSync()).every((v) => v === 0)).toBe(true);
     expect(() => new Dropout(1.5)).toThrow(/p must be in \[0, 1\], got 1.5/);
     expect(() => new Dropout(-0.1)).toThrow(/p must be in \[0, 1\]/);
+  });
+});
+
+describe('dropout under a gradient tape', () => {
+  it('equals tf.dropout in value and gradient, keeping a 1-byte mask instead of four floats', async () => {
+    const x = tf.randomNormal([64, 256], 0, 1, 'float32', 4);
+    const w = tf.randomNormal([64, 256], 0, 1, 'float32', 5);
+    setSeed(3);
+    const seed = nextSeed();
+    const ref = (xi: tf.Tensor) => tf.sum(tf.mul(tf.dropout(xi, 0.3, undefined, seed === 0 ? 1 : seed), w));
+    const ours = (xi: tf.Tensor) => replaySeeds([seed], () => tf.sum(tf.mul(dropout(xi, 0.3, true), w)));
+    const a = leanGradients(() => ref(x), [x]);
+    const b = leanGradients(() => ours(x), [x]);
+    expect(b.value.dataSync()[0]).toBe(a.value.dataSync()[0]);
+    expect(Array.from(b.grads[0]!.dataSync())).toEqual(Array.from(a.grads[0]!.dataSync()));
+    tf.dispose([a.value, b.value, a.grads[0]!, b.grads[0]!]);
+    // A chain of dropouts: what each keeps for the backward pass adds up.
+    const chain = (drop: (h: tf.Tensor, i: number) => tf.Tensor) => async () =>
+      (
+        await trackBufferPeak(() => {
+          const r = leanGradients(() => {
+            let h = x;
+            for (let i = 0; i < 8; i++) h = tf.sin(drop(h, i));
+            return tf.sum(h);
+          }, [x]);
+          tf.dispose([r.value, r.grads[0]!]);
+        })
+      ).peakNewBufferBytes;
+    const stock = await chain((h, i) => tf.dropout(h, 0.3, undefined, i + 1))();
+    const lean = await chain((h, i) => replaySeeds([i + 1], () => dropout(h, 0.3, true)))();
+    expect(lean).toBeLessThan(0.6 * stock);
+    tf.dispose([x, w]);
   });
 });

@@ -44,6 +44,11 @@ export {
   type FeedForwardOptions,
 } from './feed-forward.js';
 export {
+  type CheckpointOutputHook,
+  isGradientCheckpointing,
+  setGradientCheckpointing,
+} from './gradient-checkpointing.js';
+export {
   biasBound,
   computeFans,
   drawSeed,

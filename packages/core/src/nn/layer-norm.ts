@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkpoint } from '../runtime/checkpoint.js';
 import { assertPositiveInt } from './checks.js';
 import { ones, zeros } from './init.js';
 import { Module } from './module.js';
@@ -50,10 +51,21 @@ export class LayerNorm extends Module<[tf.Tensor], tf.Tensor> {
       throw new Error(`LayerNorm.forward: x must end with [${this.normalizedShape}], got shape [${x.shape}]`);
     }
     const axes = Array.from({ length: k }, (_, i) => x.rank - k + i);
-    const { mean, variance } = tf.moments(x, axes, true);
-    let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-    if (this.weight) y = tf.mul(y, this.weight.value);
-    if (this.bias) y = tf.add(y, this.bias.value);
-    return y;
+    // Checkpointed: under a gradient tape the formula keeps ~5 tensors the size of x for the
+    // backward pass; this keeps x and recomputes them (same ops, same gradients).
+    return checkpoint((a) => this.normalize(a, axes), {
+      inputs: [x],
+      variables: this.parameters({ trainableOnly: true }).map((p) => p.variable),
+    });
+  }
+
+  private normalize(x: tf.Tensor, axes: number[]): tf.Tensor {
+    return tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, axes, true);
+      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      if (this.weight) y = tf.mul(y, this.weight.value);
+      if (this.bias) y = tf.add(y, this.bias.value);
+      return y;
+    });
   }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertLastDim, assertPositiveInt } from './checks.js';
 import { biasBound, kaimingUniform, uniform } from './init.js';
+import { linear2d } from './linear-op.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
 
@@ -49,10 +50,8 @@ export class Linear extends Module<[tf.Tensor], tf.Tensor> {
 
   forward(x: tf.Tensor): tf.Tensor {
     assertLastDim(x, this.inFeatures, 'x', 'Linear.forward');
-    const w = this.weight.value;
     const flat = x.rank === 2 ? x : tf.reshape(x, [-1, this.inFeatures]);
-    let y = tf.matMul(flat, w);
-    if (this.bias) y = tf.add(y, this.bias.value);
+    const y = linear2d(flat, this.weight, this.bias);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 }

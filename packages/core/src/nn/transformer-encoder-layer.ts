@@ -230,18 +230,26 @@ export class TransformerEncoderLayer extends Module<[tf.Tensor, EncoderCallOptio
 
   forward(x: tf.Tensor, options: EncoderCallOptions = {}): tf.Tensor {
     const { norm1, norm2, attentionDropout } = this.names;
-    const norm = (name: string, h: tf.Tensor) => this.child<UnaryModule>(name).forward(h);
-    const attn = (h: tf.Tensor) => {
-      const a = this.selfAttn.forward(h, options);
-      return attentionDropout === undefined
-        ? applyDropout(a, this.attentionOutputDropout, this.training)
-        : this.child<UnaryModule>(attentionDropout).forward(a);
-    };
-    if (this.normFirst) {
-      const h = tf.add(x, attn(norm(norm1, x)));
-      return tf.add(h, this.feedForward(norm(norm2, h)));
-    }
-    const h = norm(norm1, tf.add(x, attn(x)));
-    return norm(norm2, tf.add(h, this.feedForward(h)));
+    // Each sub-layer in its own tidy scope, so its temporaries are freed when it returns even
+    // when a parent calls `forward` (not `call`): without it, a model's whole forward pass stays
+    // in memory until the outermost scope ends (under a gradient tape only what the tape saved
+    // survives the scope).
+    const norm = (name: string, h: tf.Tensor) => tf.tidy(() => this.child<UnaryModule>(name).forward(h));
+    const attn = (h: tf.Tensor) =>
+      tf.tidy(() => {
+        const a = this.selfAttn.forward(h, options);
+        return attentionDropout === undefined
+          ? applyDropout(a, this.attentionOutputDropout, this.training)
+          : this.child<UnaryModule>(attentionDropout).forward(a);
+      });
+    const ffn = (h: tf.Tensor) => tf.tidy(() => this.feedForward(h));
+    return tf.tidy(() => {
+      if (this.normFirst) {
+        const h = tf.add(x, attn(norm(norm1, x)));
+        return tf.add(h, ffn(norm(norm2, h)));
+      }
+      const h = norm(norm1, tf.add(x, attn(x)));
+      return norm(norm2, tf.add(h, ffn(h)));
+    });
   }
 }

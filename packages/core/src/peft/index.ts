@@ -42,6 +42,7 @@ export {
   namesTargets,
   resolvePeftDefaults,
 } from './defaults.js';
+export { enableGradientCheckpointing } from './gradient-checkpointing.js';
 export {
   type AdapterActivation,
   type InjectContext,

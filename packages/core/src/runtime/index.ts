@@ -7,6 +7,9 @@ export {
   type InitBackendOptions,
   initBackend,
 } from './backend.js';
+export { type BufferPeak, trackBufferPeak } from './buffer-peak.js';
+export { type CheckpointInputs, checkpoint } from './checkpoint.js';
+export { type LeanGradients, type LeanGradientsOptions, leanGradients } from './lean-gradients.js';
 export {
   assertNoTensorLeak,
   expectNoLeak,
@@ -25,5 +28,6 @@ export {
   setNativeMatMulThreads,
   THREADS_ENV_VAR,
 } from './native/index.js';
-export { getRng, nextSeed, Rng, type RngState, setSeed } from './random.js';
+export { getRng, nextSeed, Rng, type RngState, recordSeeds, replaySeeds, setSeed } from './random.js';
+export { isTapeRecording } from './recording.js';
 export { registerKernelFixes } from './register-fixes.js';

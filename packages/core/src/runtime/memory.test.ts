@@ -91,4 +91,17 @@ describe('measurePeak', () => {
     expect(asyncRun.result).toBe(100);
     expect(asyncRun.newTensors).toBe(0);
   });
+
+  it('counts a shared buffer once in peakNewBufferBytes, once per handle in peakNewBytes', async () => {
+    const m = await measurePeak(() => {
+      const a = tf.ones([250, 1000]); // 1 MB
+      const views = [tf.reshape(a, [1000, 250]), tf.reshape(a, [250000]), tf.clone(a)];
+      const bytes = tf.memory().numBytes;
+      tf.dispose([a, ...views]);
+      return bytes;
+    });
+    expect(m.peakNewBufferBytes).toBe(250 * 1000 * 4);
+    // The cpu backend's reshape shares data too; tfjs' counter adds every handle.
+    expect(m.peakNewBytes).toBeGreaterThanOrEqual(3 * 250 * 1000 * 4);
+  });
 });

@@ -4,6 +4,7 @@
  * found it; these helpers make that checkable.
  */
 import * as tf from '@tensorflow/tfjs';
+import { trackBufferPeak } from './buffer-peak.js';
 
 /** tfjs engine memory counters at one moment. */
 export interface MemorySnapshot {
@@ -28,6 +29,11 @@ export interface PeakMeasurement<T> {
   peakNewBytes: number;
   /** Bytes still allocated after `fn` compared with before (its result included). */
   newBytes: number;
+  /**
+   * Peak bytes of distinct data buffers `fn` created (see `trackBufferPeak`): the physical memory,
+   * where `peakNewBytes` counts a buffer once per tensor handle (reshapes, clones, tape copies).
+   */
+  peakNewBufferBytes: number;
   /** Tensors still allocated after `fn` compared with before (its result included). */
   newTensors: number;
 }
@@ -41,8 +47,11 @@ export async function measurePeak<T>(fn: () => T | Promise<T>): Promise<PeakMeas
   const startBytes = tf.memory().numBytes;
   let result: T | undefined;
   let produced = false;
+  let peakNewBufferBytes = 0;
   const info = await tf.profile(async () => {
-    result = await fn();
+    const buffers = await trackBufferPeak(fn);
+    result = buffers.result;
+    peakNewBufferBytes = buffers.peakNewBufferBytes;
     produced = true;
     // tf.profile wants a tensor-ish return; the real result is kept in the closure.
     return [];
@@ -57,6 +66,7 @@ export async function measurePeak<T>(fn: () => T | Promise<T>): Promise<PeakMeas
     peakNewBytes: peakBytes - startBytes,
     newBytes: info.newBytes,
     newTensors: info.newTensors,
+    peakNewBufferBytes,
   };
 }
 

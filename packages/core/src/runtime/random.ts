@@ -135,7 +135,55 @@ export function getRng(): Rng {
   return globalRng;
 }
 
-/** A fresh integer seed drawn from the process-wide generator. */
+let recording: number[] | undefined;
+let replaying: { seeds: readonly number[]; next: number } | undefined;
+
+/**
+ * A fresh integer seed drawn from the process-wide generator (or, inside `replaySeeds`, the next
+ * recorded one).
+ */
 export function nextSeed(): number {
-  return globalRng.nextSeed();
+  if (replaying) {
+    const s = replaying.seeds[replaying.next++];
+    if (s === undefined) throw new Error('replaySeeds: the function drew more seeds than were recorded');
+    return s;
+  }
+  const s = globalRng.nextSeed();
+  recording?.push(s);
+  return s;
+}
+
+/**
+ * Runs `fn` and returns the seeds it drew with `nextSeed` (dropout masks, random inits), so that
+ * `replaySeeds` can run the same computation again with the same randomness: how gradient
+ * checkpointing recomputes a block with the same dropout masks.
+ */
+export function recordSeeds<T>(fn: () => T): { result: T; seeds: number[] } {
+  const outer = recording;
+  const seeds: number[] = [];
+  recording = seeds;
+  try {
+    const result = fn();
+    outer?.push(...seeds);
+    return { result, seeds };
+  } finally {
+    recording = outer;
+  }
+}
+
+/**
+ * Runs `fn` with `nextSeed` returning `seeds` in order instead of drawing from the generator,
+ * whose state is left untouched. Throws if `fn` draws more seeds than given.
+ */
+export function replaySeeds<T>(seeds: readonly number[], fn: () => T): T {
+  const outer = replaying;
+  const outerRecording = recording;
+  replaying = { seeds, next: 0 };
+  recording = undefined;
+  try {
+    return fn();
+  } finally {
+    replaying = outer;
+    recording = outerRecording;
+  }
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { leanGradients } from '../runtime/lean-gradients.js';
 import { assertTrainable, type NamedParameter } from './param-groups.js';
 
 /** Gradients keyed by parameter path, the currency between loss, clipping and optimizers. */
@@ -22,18 +23,27 @@ export function valueAndGrads(
   f: () => tf.Scalar,
 ): { value: tf.Scalar; grads: Gradients } {
   assertTrainable(named, 'valueAndGrads');
-  const pathOf = new Map<string, string>();
-  for (const [path, p] of named) pathOf.set(p.variable.name, path);
-  const { value, grads } = tf.variableGrads(
-    f,
-    named.map(([, p]) => p.variable),
-  );
-  const out: Gradients = new Map();
-  for (const [name, g] of Object.entries(grads)) {
-    // variableGrads yields null only for non-trainable variables, which were rejected above.
-    if (g) out.set(pathOf.get(name) ?? name, g);
+  // One entry per variable (a tied weight listed under two paths keeps the last path).
+  const pathOf = new Map<tf.Variable, string>();
+  for (const [path, p] of named) pathOf.set(p.variable, path);
+  const variables = [...pathOf.keys()];
+  // leanGradients frees each intermediate gradient and saved activation as soon as the backward
+  // pass is done with it (tf.variableGrads keeps them all to the end): same numbers, less memory.
+  const { value, grads } = leanGradients(f, variables);
+  if (value.rank !== 0 || grads.every((g) => g === null)) {
+    tf.dispose([value, ...grads.filter((g): g is tf.Tensor => g !== null)]);
+    throw new Error(
+      value.rank !== 0
+        ? `valueAndGrads: f must return a scalar, got shape [${value.shape}]`
+        : 'valueAndGrads: the loss does not depend on any of the given parameters',
+    );
   }
-  return { value, grads: out };
+  const out: Gradients = new Map();
+  variables.forEach((v, i) => {
+    const g = grads[i];
+    if (g) out.set(pathOf.get(v) as string, g);
+  });
+  return { value: value as tf.Scalar, grads: out };
 }
 
 /** Disposes every tensor of a gradient map and empties it. */

@@ -94,6 +94,11 @@ const trainingSchema = z
     warmupSteps: z.number().int().nonnegative().optional(),
     warmupRatio: z.number().min(0).lt(1).optional(),
     gradientAccumulation: positiveInt().default(1),
+    /**
+     * Recompute each transformer block's activations during the backward pass instead of keeping
+     * them (HF `gradient_checkpointing`): less memory, about one more forward pass of time.
+     */
+    gradientCheckpointing: z.boolean().default(false),
     /** Global-norm clipping; `null` disables it. */
     maxGradNorm: z.number().positive().nullable().default(1),
     /** Default: once per epoch. */

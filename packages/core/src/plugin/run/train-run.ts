@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { AnyModule } from '../../nn/module.js';
-import { PeftModel } from '../../peft/index.js';
+import { enableGradientCheckpointing, PeftModel } from '../../peft/index.js';
 import type { TrainSummary } from '../../train/report/summary.js';
 import type { TrainerCallback } from '../../train/trainer/callbacks.js';
 import { recoverCheckpoints } from '../../train/trainer/checkpoint-recovery.js';
@@ -124,6 +124,12 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   const data = prepared.data!;
   const { headed, architecture, archConfig } = built;
   const t = config.training;
+  if (t.gradientCheckpointing && !built.placement.layers) {
+    headed.model.dispose();
+    throw new UserError(
+      `training.gradientCheckpointing: architecture '${architecture.id}' has no repeated blocks to checkpoint`,
+    );
+  }
   // Built before anything is written, so a sampling the data or preprocessor cannot serve fails early.
   const trainLoader = (() => {
     try {
@@ -199,6 +205,10 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
         : init
           ? await loadInitAdapter(host, config, init, built)
           : applyPeft(host, config, built, (m) => log(`warning: ${m}`));
+    if (t.gradientCheckpointing) {
+      const blocks = enableGradientCheckpointing(headed.model, built.placement);
+      log(`gradient checkpointing: ${blocks} blocks recompute their activations in the backward pass`);
+    }
     if (kind === 'full' && !config.head.trainable) {
       for (const p of headed.headPaths)
         for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;

@@ -1,4 +1,4 @@
-import { FeedForward, LayerNorm, Module, type UnaryModule } from '@peftkit/core';
+import { type CheckpointOutputHook, FeedForward, LayerNorm, Module, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { Gpt2Attention, type Gpt2AttentionCall, type Gpt2AttentionOutput } from './attention.js';
 import { type Gpt2Config, gpt2Inner } from './config.js';
@@ -17,7 +17,13 @@ export class Gpt2Mlp extends FeedForward {
 }
 
 /** `h.N`: pre-LayerNorm block, `h + attn(ln_1(h))` then `h + mlp(ln_2(h))`. */
-export class Gpt2Block extends Module<[tf.Tensor, Gpt2AttentionCall], Gpt2AttentionOutput> {
+export class Gpt2Block
+  extends Module<[tf.Tensor, Gpt2AttentionCall], Gpt2AttentionOutput>
+  implements CheckpointOutputHook
+{
+  /** Under gradient checkpointing `output` carries gradients; `kv` (the cache) is returned as is. */
+  readonly checkpointOutputKey = 'output';
+
   constructor(config: Gpt2Config, layerIndex: number) {
     super();
     const eps = { eps: config.layer_norm_epsilon };
