@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeMatMulActive } from '../runtime/native/native-matmul.js';
 import { isTapeRecording } from '../runtime/recording.js';
 import type { Parameter } from './parameter.js';
 
@@ -29,8 +30,12 @@ export function linear2d(x: tf.Tensor, weight: Parameter, bias: Parameter | unde
       value: plain(xi),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const g = dy as tf.Tensor;
-        const grads = [tf.matMul(g, tf.transpose(w))];
-        if (trainW) grads.push(tf.matMul(tf.transpose(saved[0] as tf.Tensor), g));
+        // On the native GEMM transpose flags are free (Gemm transA/transB); on wasm they are slow,
+        // so there the transposes are materialised, as in the BatchMatMul gradient.
+        const native = nativeMatMulActive();
+        const xs = saved[0] as tf.Tensor;
+        const grads = [native ? tf.matMul(g, w, false, true) : tf.matMul(g, tf.transpose(w))];
+        if (trainW) grads.push(native ? tf.matMul(xs, g, true, false) : tf.matMul(tf.transpose(xs), g));
         if (trainB && b) grads.push(tf.reshape(tf.sum(g, [0]), b.shape));
         return grads;
       },
