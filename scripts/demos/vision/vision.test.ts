@@ -136,6 +136,6 @@ describe('pnpm demo vision (tiny budget)', () => {
   it('refuses an unknown demo name and lists the demos', async () => {
     const r = await captureDemo(() => runDemo(['nope']));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("unknown demo 'nope' (demos: nlp, vision, robotics)");
+    expect(r.stderr).toContain("unknown demo 'nope' (demos: nlp, vision, robotics, speech)");
   });
 });
