@@ -59,7 +59,7 @@ async function train(
   overrides: Record<string, unknown>,
   training: Record<string, unknown>,
 ): Promise<string> {
-  const out = path.join(tmp, name);
+  const out = path.join(tmp, 'runs', name);
   const { config } = resolveRunConfig({
     preset: host.presets.get(preset),
     layers: [
