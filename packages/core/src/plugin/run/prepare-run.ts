@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { resolveModelPath } from '../../io/hub/resolve-model-path.js';
 import { resolveInputLimits } from '../../io/input-limits.js';
 import { setSeed } from '../../runtime/random.js';
