@@ -1,0 +1,216 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { captureOutput, runCli } from '@peftkit/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { nlpPlugin } from './plugin.js';
+import { type LoopbackHub, startLoopbackHub } from './testing/loopback-hub.js';
+
+/**
+ * `peftkit predict` with Hugging Face Hub ids: a loopback server (HF_ENDPOINT) serves the
+ * PyTorch-made tiny BERT and HF PEFT adapters of test-data/hf-peft as Hub repositories; files go
+ * into a Hugging Face cache made here (HF_HUB_CACHE) in `huggingface_hub`'s layout, and the
+ * predictions must equal the local-directory run and the PyTorch reference.
+ */
+const FIXTURE = fileURLToPath(new URL('../test-data/hf-peft', import.meta.url));
+const BASE_REPO = 'peftkit-test/tiny-bert';
+const LORA_REPO = 'peftkit-test/tiny-lora';
+const TOKEN = 'hf_loopbacktoken';
+
+interface Reference {
+  labels: string[];
+  texts: string[];
+  base: number[][];
+  'adapter-clf': number[][];
+  'adapter-qkv': number[][];
+}
+interface PredictJson {
+  predictions: { input: string; label: string; probabilities: Record<string, number> }[];
+}
+
+let ref: Reference;
+let tmp: string;
+let cache: string;
+let hub: LoopbackHub;
+let shaV1: string;
+let shaMain: string;
+let baseSha: string;
+const savedEnv = { ...process.env };
+
+async function dirFiles(dir: string, rename: Record<string, (b: Buffer) => Buffer> = {}) {
+  const files = new Map<string, Uint8Array>();
+  for (const name of await fs.readdir(dir)) {
+    const bytes = await fs.readFile(path.join(dir, name));
+    files.set(name, rename[name] ? rename[name](bytes) : bytes);
+  }
+  return files;
+}
+
+/** The adapter config as PEFT writes it for a Hub base: base_model_name_or_path is the repo id. */
+const hubBaseName = (b: Buffer) =>
+  Buffer.from(JSON.stringify({ ...JSON.parse(b.toString('utf8')), base_model_name_or_path: BASE_REPO }));
+
+async function cli(args: string[]) {
+  const { result, stdout, stderr } = await captureOutput(() =>
+    runCli(['--no-discover', ...args], { plugins: [nlpPlugin], cwd: tmp }),
+  );
+  return { code: result, json: (stdout.trim() ? JSON.parse(stdout) : undefined) as PredictJson, stderr };
+}
+
+function worstDiff(out: PredictJson, expected: number[][]): number {
+  let worst = 0;
+  for (const [i, p] of out.predictions.entries()) {
+    for (const [j, label] of ref.labels.entries()) {
+      worst = Math.max(worst, Math.abs((p.probabilities[label] as number) - (expected[i]?.[j] as number)));
+    }
+  }
+  return worst;
+}
+
+const repoFolder = (repo: string) => path.join(cache, `models--${repo.replace('/', '--')}`);
+const downloads = () => hub.requests.filter((r) => r.url.includes('/resolve/'));
+
+beforeAll(async () => {
+  ref = JSON.parse(await fs.readFile(path.join(FIXTURE, 'reference.json'), 'utf8'));
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-hub-cli-'));
+  cache = path.join(tmp, 'hf-cache');
+  hub = await startLoopbackHub();
+  const base = await dirFiles(path.join(FIXTURE, 'base'));
+  // Files a real repository also holds that peftkit must not fetch.
+  base.set('pytorch_model.bin', new Uint8Array(64));
+  base.set('onnx/model.onnx', new Uint8Array(32));
+  base.set('README.md', new TextEncoder().encode('# tiny bert\n'));
+  baseSha = hub.commit(BASE_REPO, base, ['main']);
+  const rename = { 'adapter_config.json': hubBaseName };
+  shaV1 = hub.commit(LORA_REPO, await dirFiles(path.join(FIXTURE, 'adapter-qkv'), rename), ['v1']);
+  shaMain = hub.commit(LORA_REPO, await dirFiles(path.join(FIXTURE, 'adapter-clf'), rename), ['main']);
+});
+beforeEach(() => {
+  process.env['HF_ENDPOINT'] = hub.url;
+  process.env['HF_HUB_CACHE'] = cache;
+  process.env['HF_TOKEN'] = TOKEN;
+  delete process.env['HF_HUB_OFFLINE'];
+  hub.requireToken(undefined);
+});
+afterAll(async () => {
+  for (const k of ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HF_TOKEN', 'HF_HUB_OFFLINE']) {
+    if (savedEnv[k] === undefined) delete process.env[k];
+    else process.env[k] = savedEnv[k];
+  }
+  await hub.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('predict with Hub ids', () => {
+  it('downloads base and adapter into the HF cache layout and equals the local-directory run', async () => {
+    const viaHub = await cli([
+      'predict',
+      '--adapter',
+      LORA_REPO,
+      '--base',
+      BASE_REPO,
+      '--json',
+      ...ref.texts,
+    ]);
+    expect(viaHub.code, viaHub.stderr).toBe(0);
+    const local = await cli([
+      'predict',
+      '--adapter',
+      path.join(FIXTURE, 'adapter-clf'),
+      '--base',
+      path.join(FIXTURE, 'base'),
+      '--json',
+      ...ref.texts,
+    ]);
+    expect(local.code, local.stderr).toBe(0);
+    expect(viaHub.json.predictions).toEqual(local.json.predictions);
+    expect(worstDiff(viaHub.json, ref['adapter-clf'])).toBeLessThan(1e-4);
+    expect(viaHub.stderr).toContain(`downloaded ${BASE_REPO}/model.safetensors`);
+
+    // huggingface_hub's layout: refs/main -> sha, snapshots/<sha>/<file> -> ../../blobs/<etag>.
+    const folder = repoFolder(BASE_REPO);
+    expect((await fs.readFile(path.join(folder, 'refs', 'main'), 'utf8')).trim()).toBe(baseSha);
+    const snap = path.join(folder, 'snapshots', baseSha);
+    expect((await fs.readdir(snap)).sort()).toEqual([
+      'config.json',
+      'model.safetensors',
+      'tokenizer_config.json',
+      'vocab.txt',
+    ]);
+    const link = await fs.readlink(path.join(snap, 'model.safetensors'));
+    expect(link).toMatch(/^\.\.\/\.\.\/blobs\/[0-9a-f]{64}$/); // LFS file: the sha256 (X-Linked-Etag)
+    expect(await fs.readlink(path.join(snap, 'config.json'))).toMatch(/^\.\.\/\.\.\/blobs\/[0-9a-f]{40}$/);
+    expect(await fs.readFile(path.join(snap, 'model.safetensors'))).toEqual(
+      await fs.readFile(path.join(FIXTURE, 'base', 'model.safetensors')),
+    );
+    expect((await fs.readdir(path.join(folder, 'blobs'))).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect((await fs.readFile(path.join(repoFolder(LORA_REPO), 'refs', 'main'), 'utf8')).trim()).toBe(
+      shaMain,
+    );
+    // Only the files peftkit reads were fetched; every request carried the token.
+    expect(downloads().some((r) => /pytorch_model|onnx|README/.test(r.url))).toBe(false);
+    expect(hub.requests.length).toBeGreaterThan(0);
+    expect(hub.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('takes the base from base_model_name_or_path and does not download cached files again', async () => {
+    const before = downloads().length;
+    const out = await cli(['predict', '--adapter', LORA_REPO, '--json', ...ref.texts]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(worstDiff(out.json, ref['adapter-clf'])).toBeLessThan(1e-4);
+    expect(out.stderr).not.toContain('downloaded');
+    expect(downloads().length).toBe(before);
+  });
+
+  it('runs from the cache alone with HF_HUB_OFFLINE=1, and lists what is missing', async () => {
+    process.env['HF_HUB_OFFLINE'] = '1';
+    const before = hub.requests.length;
+    const out = await cli(['predict', '--adapter', LORA_REPO, '--json', ...ref.texts]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(worstDiff(out.json, ref['adapter-clf'])).toBeLessThan(1e-4);
+    const missing = await cli(['predict', '--adapter', `${LORA_REPO}@v1`, '--json', 'x']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /peftkit-test\/tiny-lora@v1: not a local directory, and HF_HUB_OFFLINE is set: no snapshot for revision 'v1'/,
+    );
+    expect(hub.requests.length).toBe(before);
+  });
+
+  it('pins a revision (tag, then the commit it resolved to, offline)', async () => {
+    const out = await cli(['predict', '--adapter', `${LORA_REPO}@v1`, '--json', ...ref.texts]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(worstDiff(out.json, ref['adapter-qkv'])).toBeLessThan(1e-4);
+    expect((await fs.readFile(path.join(repoFolder(LORA_REPO), 'refs', 'v1'), 'utf8')).trim()).toBe(shaV1);
+    process.env['HF_HUB_OFFLINE'] = '1';
+    const pinned = await cli(['predict', '--adapter', `${LORA_REPO}@${shaV1}`, '--json', ...ref.texts]);
+    expect(pinned.code, pinned.stderr).toBe(0);
+    expect(pinned.json.predictions).toEqual(out.json.predictions);
+  });
+
+  it('asks for HF_TOKEN when the Hub refuses, and names an unknown repository', async () => {
+    hub.requireToken('hf_othertoken');
+    delete process.env['HF_TOKEN'];
+    const denied = await cli(['predict', '--base', 'peftkit-test/private-bert', 'x']);
+    expect(denied.code).toBe(2);
+    expect(denied.stderr).toMatch(
+      /peftkit-test\/private-bert: not a local directory, and on the Hub at .*: access denied \(401\).*set HF_TOKEN/,
+    );
+    hub.requireToken(undefined);
+    const unknown = await cli(['predict', '--base', 'peftkit-test/no-such-model', 'x']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /no model repository 'peftkit-test\/no-such-model' with revision 'main' \(404\)/,
+    );
+    // Neither a directory nor a Hub id: the old message.
+    const neither = await cli(['predict', '--base', './no/such/dir', 'x']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).not.toContain('Hub');
+  });
+
+  it('uses the base repository alone as an HF task checkpoint', async () => {
+    const out = await cli(['predict', '--base', `${BASE_REPO}@main`, '--json', ...ref.texts]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(worstDiff(out.json, ref.base)).toBeLessThan(1e-4);
+  });
+});
