@@ -172,7 +172,7 @@ describe('predict with Hub ids', () => {
     const missing = await cli(['predict', '--adapter', `${LORA_REPO}@v1`, '--json', 'x']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(
-      /peftkit-test\/tiny-lora@v1: not a local directory, and HF_HUB_OFFLINE is set: no snapshot for revision 'v1'/,
+      /peftkit-test\/tiny-lora@v1: no such local directory, and HF_HUB_OFFLINE is set: no snapshot for revision 'v1'/,
     );
     expect(hub.requests.length).toBe(before);
   });
@@ -194,7 +194,7 @@ describe('predict with Hub ids', () => {
     const denied = await cli(['predict', '--base', 'peftkit-test/private-bert', 'x']);
     expect(denied.code).toBe(2);
     expect(denied.stderr).toMatch(
-      /peftkit-test\/private-bert: not a local directory, and on the Hub at .*: access denied \(401\).*set HF_TOKEN/,
+      /peftkit-test\/private-bert: no such local directory, and on the Hub at .*: access denied \(401\).*set HF_TOKEN/,
     );
     hub.requireToken(undefined);
     const unknown = await cli(['predict', '--base', 'peftkit-test/no-such-model', 'x']);

@@ -153,7 +153,7 @@ describe('resolveModelPath with HF_HUB_OFFLINE', () => {
     const unknown = await fail('org/unknown');
     expect(unknown).toBeInstanceOf(UserError);
     expect((unknown as Error).message).toMatch(
-      /^org\/unknown: not a local directory, and HF_HUB_OFFLINE is set: no snapshot for revision 'main' in .*models--org--unknown/,
+      /^org\/unknown: no such local directory, and HF_HUB_OFFLINE is set: no snapshot for revision 'main' in .*models--org--unknown/,
     );
     expect(((await fail('org/bert@v2')) as Error).message).toMatch(
       /org\/bert@v2: .*no snapshot for revision 'v2'/,

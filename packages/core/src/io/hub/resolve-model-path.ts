@@ -19,7 +19,7 @@ export interface ResolveModelPathOptions {
 }
 
 /**
- * The local directory a model or adapter reference names: an existing directory (always wins),
+ * The local directory a model or adapter reference names: an existing path (always wins),
  * else a Hugging Face Hub id `org/name[@revision]` resolved through the standard Hugging Face
  * cache (`HF_HUB_CACHE` / `HF_HOME/hub` / `~/.cache/huggingface/hub`), downloading the files
  * peftkit needs into it unless `HF_HUB_OFFLINE` is set. Anything else is returned as the
@@ -30,7 +30,7 @@ export interface ResolveModelPathOptions {
  */
 export async function resolveModelPath(spec: string, options: ResolveModelPathOptions = {}): Promise<string> {
   const local = path.resolve(options.cwd ?? process.cwd(), spec);
-  if (await isDirectory(local)) return local;
+  if (await pathExists(local)) return local;
   const ref = parseHubId(spec);
   if (!ref) return local;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -39,7 +39,7 @@ export async function resolveModelPath(spec: string, options: ResolveModelPathOp
 
 /** True when `spec` names no existing directory but reads as a Hub id (what `resolveModelPath` would look up). */
 export async function isHubReference(spec: string, cwd = process.cwd()): Promise<boolean> {
-  return !(await isDirectory(path.resolve(cwd, spec))) && parseHubId(spec) !== undefined;
+  return !(await pathExists(path.resolve(cwd, spec))) && parseHubId(spec) !== undefined;
 }
 
 async function resolveHubSnapshot(ref: HubRef, env: HubEnv, log: (line: string) => void): Promise<string> {
@@ -52,7 +52,7 @@ async function resolveHubSnapshot(ref: HubRef, env: HubEnv, log: (line: string) 
       ? `snapshot ${cached.dir} lacks ${cached.missing.join(', ')}`
       : `no snapshot for revision '${ref.revision}' in ${folder}`;
     throw new UserError(
-      `${spec(ref)}: not a local directory, and HF_HUB_OFFLINE is set: ${what}; download it (unset HF_HUB_OFFLINE) or pass a directory`,
+      `${spec(ref)}: no such local directory, and HF_HUB_OFFLINE is set: ${what}; download it (unset HF_HUB_OFFLINE) or pass a directory`,
     );
   }
   // A pinned commit that is complete in the cache is immutable: no need to ask the Hub.
@@ -71,7 +71,7 @@ async function resolveHubSnapshot(ref: HubRef, env: HubEnv, log: (line: string) 
       return cached.dir;
     }
     throw new UserError(
-      `${spec(ref)}: not a local directory, and the Hub at ${env.endpoint} is unreachable (${(err as Error).message}); nothing usable is cached in ${folder}`,
+      `${spec(ref)}: no such local directory, and the Hub at ${env.endpoint} is unreachable (${(err as Error).message}); nothing usable is cached in ${folder}`,
       2,
       { cause: err },
     );
@@ -93,11 +93,11 @@ function hubError(ref: HubRef, env: HubEnv, err: HubApiError): UserError {
   const status = err.statusCode;
   const why =
     status === 401 || status === 403
-      ? `access denied (${status}): the repository is private or gated; ${env.token ? 'HF_TOKEN has no access to it' : 'set HF_TOKEN'}`
+      ? `access denied (${status}): no such repository, or it is private or gated; ${env.token ? 'HF_TOKEN has no access to it' : 'set HF_TOKEN if it is yours'}`
       : status === 404
         ? `no model repository '${ref.repo}' with revision '${ref.revision}' (404)`
         : `HTTP ${status}: ${err.message}`;
-  return new UserError(`${spec(ref)}: not a local directory, and on the Hub at ${env.endpoint}: ${why}`, 2, {
+  return new UserError(`${spec(ref)}: no such local directory, and on the Hub at ${env.endpoint}: ${why}`, 2, {
     cause: err,
   });
 }
@@ -113,6 +113,15 @@ async function cachedSnapshot(
   if (!(await isDirectory(dir))) return undefined;
   const files = await snapshotFiles(dir);
   return { dir, missing: missingHubFiles(files, await indexShards(dir).catch(() => [])) };
+}
+
+async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function isDirectory(p: string): Promise<boolean> {
