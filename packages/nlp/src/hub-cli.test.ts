@@ -213,4 +213,31 @@ describe('predict with Hub ids', () => {
     expect(out.code, out.stderr).toBe(0);
     expect(worstDiff(out.json, ref.base)).toBeLessThan(1e-4);
   });
+
+  it('trains on a Hub base (train --base org/name): the run records the cached snapshot and predicts offline', async () => {
+    const data = path.join(tmp, 'train.jsonl');
+    const rows = ['the movie was great', 'boring plot , bad acting', 'loved it', 'terrible film'].map(
+      (text, i) => JSON.stringify({ text, class: i % 2 === 0 ? 'good' : 'bad' }),
+    );
+    await fs.writeFile(data, `${rows.join('\n')}\n`);
+    const runDir = path.join(tmp, 'run');
+    const args = ['--preset', 'nlp/sentiment', '--data', data, '--eval-data', data, '--max-steps', '2'];
+    const trained = await cli(['train', ...args, '--base', BASE_REPO, '--out', runDir, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const manifest = JSON.parse(await fs.readFile(path.join(runDir, 'peftkit-run.json'), 'utf8'));
+    expect(manifest.base).toBe(path.join(repoFolder(BASE_REPO), 'snapshots', baseSha));
+    process.env['HF_HUB_OFFLINE'] = '1';
+    const viaHub = await cli(['predict', '--adapter', runDir, '--base', BASE_REPO, '--json', ...ref.texts]);
+    expect(viaHub.code, viaHub.stderr).toBe(0);
+    const local = await cli([
+      'predict',
+      '--adapter',
+      runDir,
+      '--base',
+      path.join(FIXTURE, 'base'),
+      '--json',
+      ...ref.texts,
+    ]);
+    expect(viaHub.json.predictions).toEqual(local.json.predictions);
+  });
 });
