@@ -181,3 +181,30 @@ describe('resolveModelPath with HF_HUB_OFFLINE', () => {
     expect(await resolveModelPath('org/lora', { env: offline(), cwd: tmp })).toBe(path.dirname(link));
   });
 });
+
+describe('resolveModelPath with the Hub unreachable', () => {
+  const unreachable = () => hubEnv({ HF_HUB_CACHE: cache, HF_ENDPOINT: 'http://127.0.0.1:1' });
+
+  it('falls back to a complete cached snapshot with a note', async () => {
+    const notes: string[] = [];
+    const dir = await resolveModelPath('org/bert', {
+      env: unreachable(),
+      cwd: tmp,
+      log: (l) => notes.push(l),
+    });
+    expect(dir).toBe(path.join(cache, 'models--org--bert', 'snapshots', SHA_MAIN));
+    expect(notes.join('\n')).toMatch(
+      /^note: http:\/\/127\.0\.0\.1:1 unreachable .*using the cached org\/bert@main/,
+    );
+  });
+
+  it('fails naming the endpoint when nothing usable is cached', async () => {
+    const err = await resolveModelPath('org/partial', { env: unreachable(), cwd: tmp, log: () => {} }).catch(
+      (e: Error) => e,
+    );
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(
+      /^org\/partial: no such local directory, and the Hub at http:\/\/127\.0\.0\.1:1 is unreachable .*nothing usable is cached/,
+    );
+  });
+});

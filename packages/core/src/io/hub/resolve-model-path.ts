@@ -97,9 +97,13 @@ function hubError(ref: HubRef, env: HubEnv, err: HubApiError): UserError {
       : status === 404
         ? `no model repository '${ref.repo}' with revision '${ref.revision}' (404)`
         : `HTTP ${status}: ${err.message}`;
-  return new UserError(`${spec(ref)}: no such local directory, and on the Hub at ${env.endpoint}: ${why}`, 2, {
-    cause: err,
-  });
+  return new UserError(
+    `${spec(ref)}: no such local directory, and on the Hub at ${env.endpoint}: ${why}`,
+    2,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** The cached snapshot of a revision and what it lacks, or undefined when the revision is not cached. */
