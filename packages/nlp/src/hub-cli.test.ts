@@ -51,11 +51,11 @@ async function dirFiles(dir: string, rename: Record<string, (b: Buffer) => Buffe
 const hubBaseName = (b: Buffer) =>
   Buffer.from(JSON.stringify({ ...JSON.parse(b.toString('utf8')), base_model_name_or_path: BASE_REPO }));
 
-async function cli(args: string[]) {
+async function cli<T = PredictJson>(args: string[]) {
   const { result, stdout, stderr } = await captureOutput(() =>
     runCli(['--no-discover', ...args], { plugins: [nlpPlugin], cwd: tmp }),
   );
-  return { code: result, json: (stdout.trim() ? JSON.parse(stdout) : undefined) as PredictJson, stderr };
+  return { code: result, json: (stdout.trim() ? JSON.parse(stdout) : undefined) as T, stderr };
 }
 
 function worstDiff(out: PredictJson, expected: number[][]): number {
@@ -239,5 +239,82 @@ describe('predict with Hub ids', () => {
       ...ref.texts,
     ]);
     expect(viaHub.json.predictions).toEqual(local.json.predictions);
+  });
+
+  it('pushes the run as an HF PEFT adapter with a model card; it predicts from the Hub as the run does', async () => {
+    const runDir = path.join(tmp, 'run'); // trained on the Hub base in the test above
+    const noToken = { ...process.env };
+    delete process.env['HF_TOKEN'];
+    const refused = await cli(['push', '--adapter', runDir, '--repo', 'peftkit-test/pushed']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('push: set HF_TOKEN');
+    process.env = noToken;
+
+    const before = hub.requests.length;
+    type Pushed = { repo: string; commit: string; baseModel: string; files: string[] };
+    const push = await cli<Pushed>(['push', '--adapter', runDir, '--repo', 'peftkit-test/pushed', '--json']);
+    expect(push.code, push.stderr).toBe(0);
+    const pushed = push.json;
+    expect(pushed.baseModel).toBe(BASE_REPO);
+    expect(pushed.files).toEqual(
+      expect.arrayContaining(['adapter_config.json', 'adapter_model.safetensors', 'README.md']),
+    );
+    const uploads = hub.requests.slice(before);
+    expect(uploads.map((r) => r.url)).toEqual(
+      expect.arrayContaining(['/api/repos/create', '/api/models/peftkit-test/pushed/commit/main']),
+    );
+    expect(uploads.some((r) => r.url.startsWith('/lfs-upload/'))).toBe(true); // the safetensors went through Git LFS
+    expect(
+      uploads
+        .filter((r) => !r.url.startsWith('/lfs-upload/'))
+        .every((r) => r.authorization === `Bearer ${TOKEN}`),
+    ).toBe(true);
+
+    const files = hub.filesAt('peftkit-test/pushed', 'main');
+    const text = (name: string) => new TextDecoder().decode(files?.get(name));
+    const config = JSON.parse(text('adapter_config.json'));
+    expect(config.base_model_name_or_path).toBe(BASE_REPO);
+    expect(config.revision).toBe(baseSha);
+    expect(files?.get('adapter_model.safetensors')).toEqual(
+      new Uint8Array(await fs.readFile(path.join(runDir, 'adapter_model.safetensors'))),
+    );
+    const card = text('README.md');
+    const front = /^---\n([\s\S]*?)\n---\n/.exec(card)?.[1] ?? '';
+    expect(front).toMatch(/^library_name: peft$/m);
+    expect(front).toMatch(new RegExp(`^base_model: ${BASE_REPO}$`, 'm'));
+    expect(front).toMatch(/^tags:\n {2}- peftkit\n {2}- lora\n/m);
+    const summary = JSON.parse(await fs.readFile(path.join(runDir, 'summary.json'), 'utf8'));
+    const metricNames = Object.keys(summary.finalMetrics ?? {});
+    expect(metricNames.length).toBeGreaterThan(0);
+    for (const m of metricNames) {
+      expect(front).toContain(`  - ${m}`);
+      expect(card).toContain(`| ${m} | ${Number(summary.finalMetrics[m].toFixed(6))} |`);
+    }
+
+    // Pulled back by id (base from base_model_name_or_path + revision), it predicts as the run.
+    const fromHub = await cli(['predict', '--adapter', 'peftkit-test/pushed', '--json', ...ref.texts]);
+    expect(fromHub.code, fromHub.stderr).toBe(0);
+    const fromRun = await cli(['predict', '--adapter', runDir, '--json', ...ref.texts]);
+    for (const [i, p] of fromHub.json.predictions.entries()) {
+      for (const [label, v] of Object.entries(fromRun.json.predictions[i]?.probabilities ?? {})) {
+        expect(p.probabilities[label]).toBeCloseTo(v, 5);
+      }
+    }
+
+    // A second push commits on top of the existing repository (create answers 409).
+    const again = await cli<Pushed>([
+      'push',
+      '--adapter',
+      runDir,
+      '--repo',
+      'peftkit-test/pushed',
+      '--message',
+      'again',
+      '--json',
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(again.json.commit).not.toBe(pushed.commit);
+    expect(hub.filesAt('peftkit-test/pushed', again.json.commit)?.get('README.md')).toBeDefined();
   });
 });

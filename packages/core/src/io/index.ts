@@ -35,6 +35,7 @@ export {
   type HubEnv,
   type HubRef,
   hubEnv,
+  hubIdOfSnapshot,
   isHubReference,
   parseHubId,
   type ResolveModelPathOptions,

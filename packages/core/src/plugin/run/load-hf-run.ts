@@ -68,7 +68,8 @@ export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): P
   }
   const head = pickHead(host, architecture, baseConfig, adapterConfig, baseDir);
   const headConfig = savedHeadConfig(head, {}, `head '${head.id}'`);
-  let labels = await baseLabelsOf(baseDir);
+  // Labels the adapter's peftkit sidecar names (a pushed run trained on its own labels) win over the base's.
+  let labels = (adapterDir ? await sidecarLabels(adapterDir) : undefined) ?? (await baseLabelsOf(baseDir));
   const adapterHead = adapterDir ? await adapterTensorShapes(adapterDir) : new Map<string, number[]>();
 
   const build = (l: readonly string[] | undefined) =>
@@ -166,6 +167,16 @@ async function basePreprocessor(
   return { preprocessor, preprocessOptions, instance };
 }
 
+/** `labels` of the adapter's `peftkit.json` sidecar, when it has a non-empty string array there. */
+async function sidecarLabels(adapterDir: string): Promise<string[] | undefined> {
+  const file = path.join(adapterDir, ADAPTER_FILES.sidecar);
+  if (!(await exists(file))) return undefined;
+  const labels = (await readJsonObject(file, 'peftkit sidecar'))['labels'];
+  return Array.isArray(labels) && labels.length > 0 && labels.every((l) => typeof l === 'string')
+    ? labels
+    : undefined;
+}
+
 /** True when `dir` holds a Hugging Face PEFT adapter (`adapter_config.json`). */
 export function isHfAdapterDir(dir: string): Promise<boolean> {
   return exists(path.join(dir, ADAPTER_FILES.config));
@@ -207,7 +218,11 @@ async function resolveBaseDir(
   }
   if (parseHubId(name)) {
     // A Hub id, as PEFT writes it for Hub bases: the Hugging Face cache, downloading what is missing.
-    const dir = await resolveModelPath(name, hub);
+    // PEFT records the base's revision next to it (`revision`); pin it unless the name has one.
+    const revision = adapterConfig?.['revision'];
+    const id =
+      typeof revision === 'string' && revision !== '' && !name.includes('@') ? `${name}@${revision}` : name;
+    const dir = await resolveModelPath(id, hub);
     if (await exists(path.join(dir, CHECKPOINT_FILES.config))) return dir;
     throw new UserError(
       `${where}: base_model_name_or_path '${name}' (${dir}) has no ${CHECKPOINT_FILES.config}`,
