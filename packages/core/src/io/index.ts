@@ -36,7 +36,6 @@ export {
   type HubRef,
   hubEnv,
   hubIdOfSnapshot,
-  isHubReference,
   parseHubId,
   type ResolveModelPathOptions,
   resolveModelPath,

@@ -4,4 +4,4 @@ export { type HubEnv, hubEnv } from './hub-env.js';
 export { isWantedHubFile, missingHubFiles } from './hub-files.js';
 export { type HubRef, isCommitHash, parseHubId } from './hub-id.js';
 export { hubIdOfSnapshot } from './hub-snapshot-id.js';
-export { isHubReference, type ResolveModelPathOptions, resolveModelPath } from './resolve-model-path.js';
+export { type ResolveModelPathOptions, resolveModelPath } from './resolve-model-path.js';

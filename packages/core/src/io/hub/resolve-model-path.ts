@@ -37,11 +37,6 @@ export async function resolveModelPath(spec: string, options: ResolveModelPathOp
   return resolveHubSnapshot(ref, options.env ?? hubEnv(), log);
 }
 
-/** True when `spec` names no existing directory but reads as a Hub id (what `resolveModelPath` would look up). */
-export async function isHubReference(spec: string, cwd = process.cwd()): Promise<boolean> {
-  return !(await pathExists(path.resolve(cwd, spec))) && parseHubId(spec) !== undefined;
-}
-
 async function resolveHubSnapshot(ref: HubRef, env: HubEnv, log: (line: string) => void): Promise<string> {
   const name = `${ref.repo}@${ref.revision}`;
   const folder = hubRepoFolder(env.cacheDir, ref.repo);
