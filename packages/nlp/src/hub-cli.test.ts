@@ -317,4 +317,44 @@ describe('predict with Hub ids', () => {
     expect(again.json.commit).not.toBe(pushed.commit);
     expect(hub.filesAt('peftkit-test/pushed', again.json.commit)?.get('README.md')).toBeDefined();
   });
+
+  it('push needs --base-model when the base is a local directory, and records no revision then', async () => {
+    const data = path.join(tmp, 'train.jsonl'); // written by the training test above
+    const runDir = path.join(tmp, 'run-local-base');
+    const args = ['--preset', 'nlp/sentiment', '--data', data, '--eval-data', data, '--max-steps', '1'];
+    const trained = await cli([
+      'train',
+      ...args,
+      '--base',
+      path.join(FIXTURE, 'base'),
+      '--out',
+      runDir,
+      '--json',
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const refused = await cli(['push', '--adapter', runDir, '--repo', 'peftkit-test/local-base']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /is not a Hub model in the Hugging Face cache; pass --base-model <org\/name>/,
+    );
+    const ok = await cli([
+      'push',
+      '--adapter',
+      runDir,
+      '--repo',
+      'peftkit-test/local-base',
+      '--base-model',
+      BASE_REPO,
+      '--json',
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const config = JSON.parse(
+      new TextDecoder().decode(hub.filesAt('peftkit-test/local-base', 'main')?.get('adapter_config.json')),
+    );
+    expect(config.base_model_name_or_path).toBe(BASE_REPO);
+    expect(config.revision).toBeNull();
+    const bad = await cli(['push', '--adapter', runDir, '--repo', 'not-a-repo@v1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--repo not-a-repo@v1: expected <org>/<name>');
+  });
 });
