@@ -5,7 +5,7 @@ import { downloadFile, fileDownloadInfo, modelInfo } from '@huggingface/hub';
 import { UserError } from '../../plugin/user-error.js';
 import { tempSiblingPath } from '../atomic-write.js';
 import { writeRef } from './hub-cache.js';
-import type { HubEnv } from './hub-env.js';
+import { type HubEnv, hubCredentials } from './hub-env.js';
 import { isWantedHubFile } from './hub-files.js';
 import type { HubRef } from './hub-id.js';
 import { fileProgress } from './hub-progress.js';
@@ -29,7 +29,7 @@ export async function downloadHubSnapshot(
   repoFolder: string,
   log: (line: string) => void,
 ): Promise<HubSnapshot> {
-  const credentials = env.token ? { accessToken: env.token } : {};
+  const credentials = hubCredentials(env);
   const info = await modelInfo({
     name: ref.repo,
     revision: ref.revision,

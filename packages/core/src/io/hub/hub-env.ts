@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { UserError } from '../../plugin/user-error.js';
 
 /** Where and how the Hub is reached, from the environment variables `huggingface_hub` reads. */
 export interface HubEnv {
@@ -24,4 +25,12 @@ export function hubEnv(env: NodeJS.ProcessEnv = process.env): HubEnv {
     token: token ? token : undefined,
     offline: ['1', 'true', 'yes', 'on'].includes((env['HF_HUB_OFFLINE'] ?? '').trim().toLowerCase()),
   };
+}
+
+/** `{ accessToken }` for `@huggingface/hub` calls (none without a token); refuses a token the library would reject. */
+export function hubCredentials(env: HubEnv): { accessToken?: string } {
+  if (env.token === undefined) return {};
+  if (!env.token.startsWith('hf_'))
+    throw new UserError("HF_TOKEN: expected a Hugging Face token starting with 'hf_'");
+  return { accessToken: env.token };
 }

@@ -207,4 +207,12 @@ describe('resolveModelPath with the Hub unreachable', () => {
       /^org\/partial: no such local directory, and the Hub at http:\/\/127\.0\.0\.1:1 is unreachable .*nothing usable is cached/,
     );
   });
+
+  it('refuses an HF_TOKEN the client library would reject, naming the variable', async () => {
+    const env = hubEnv({ HF_HUB_CACHE: cache, HF_ENDPOINT: 'http://127.0.0.1:1', HF_TOKEN: 'abc' });
+    const err = await resolveModelPath('org/unknown', { env, cwd: tmp, log: () => {} }).catch(
+      (e: Error) => e,
+    );
+    expect((err as Error).message).toBe("HF_TOKEN: expected a Hugging Face token starting with 'hf_'");
+  });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { createRepo, HubApiError, uploadFiles } from '@huggingface/hub';
-import { type HubEnv, hubEnv } from '../../io/hub/hub-env.js';
+import { type HubEnv, hubCredentials, hubEnv } from '../../io/hub/hub-env.js';
 import { parseHubId } from '../../io/hub/hub-id.js';
 import { hubIdOfSnapshot } from '../../io/hub/hub-snapshot-id.js';
 import { exists } from '../../io/read-json.js';
@@ -65,6 +65,7 @@ export async function pushRun(runDir: string, o: PushRunOptions): Promise<PushRu
   if (!target) throw new UserError(`--repo ${o.repo}: expected <org>/<name>`);
   if (env.offline) throw new UserError('push: HF_HUB_OFFLINE is set; unset it to upload');
   if (!env.token) throw new UserError('push: set HF_TOKEN to a token with write access');
+  const credentials = { accessToken: hubCredentials(env).accessToken ?? env.token };
   const dir = path.resolve(runDir);
   const manifest = await readRunManifest(dir);
   if (manifest.status !== 'complete')
@@ -120,7 +121,6 @@ export async function pushRun(runDir: string, o: PushRunOptions): Promise<PushRu
     const file = path.join(dir, name);
     if (await exists(file)) files.push({ path: name, content: new Blob([await fs.readFile(file)]) });
   }
-  const credentials = { accessToken: env.token };
   const repo = { type: 'model' as const, name: target.repo };
   try {
     try {
