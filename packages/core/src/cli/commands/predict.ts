@@ -45,12 +45,12 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     .argument('<inputs...>', 'inputs to predict for; with several --adapter, each as <adapter>:<input>')
     .option(
       '--adapter <[name=]dir>',
-      'a run directory written by train, pretrain or merge, or a Hugging Face PEFT adapter directory; repeat it to route each input to its adapter',
+      'a run directory written by train, pretrain or merge, or a Hugging Face PEFT adapter directory or Hub id (org/name[@revision]); repeat it to route each input to its adapter',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
       '--base <dir>',
-      'base checkpoint to use instead of the one the run records; alone: a model to predict with as is (an HF task checkpoint)',
+      'base checkpoint (directory or Hub id org/name[@revision]) to use instead of the one the run records; alone: a model to predict with as is (an HF task checkpoint)',
     )
     .option('--top <k>', 'probabilities to show per input (human output)', '3')
     .option('--json', 'print one JSON object')
