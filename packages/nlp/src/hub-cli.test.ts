@@ -243,12 +243,11 @@ describe('predict with Hub ids', () => {
 
   it('pushes the run as an HF PEFT adapter with a model card; it predicts from the Hub as the run does', async () => {
     const runDir = path.join(tmp, 'run'); // trained on the Hub base in the test above
-    const noToken = { ...process.env };
     delete process.env['HF_TOKEN'];
     const refused = await cli(['push', '--adapter', runDir, '--repo', 'peftkit-test/pushed']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('push: set HF_TOKEN');
-    process.env = noToken;
+    process.env['HF_TOKEN'] = TOKEN;
 
     const before = hub.requests.length;
     type Pushed = { repo: string; commit: string; baseModel: string; files: string[] };
