@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -11,6 +13,10 @@ export default defineConfig({
     // tfjs backends are process-global; forks keep test files isolated from each other.
     pool: 'forks',
     reporters: ['default', './scripts/plain-summary-reporter.ts'],
+    // A path that is not a directory but reads as a Hub id (`runs/demo`) is looked up on the Hugging
+    // Face Hub: tests never touch the network nor the developer's own HF cache (tests of the Hub
+    // code set their own cache and loopback endpoint).
+    env: { HF_HUB_OFFLINE: '1', HF_HUB_CACHE: path.join(os.tmpdir(), 'peftkit-tests-empty-hf-cache') },
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -110,7 +110,7 @@ describe('predict with a plain HF PEFT adapter', () => {
     ] as number[][]);
   });
 
-  it('refuses a Hub id as base_model_name_or_path with a one-line pointer', async () => {
+  it('looks a Hub id in base_model_name_or_path up in the HF cache (offline here: names what is missing)', async () => {
     const dir = path.join(tmp, 'hub-adapter');
     await fs.mkdir(dir, { recursive: true });
     const config = JSON.parse(await fs.readFile(path.join(CLF, 'adapter_config.json'), 'utf8'));
@@ -122,11 +122,24 @@ describe('predict with a plain HF PEFT adapter', () => {
       path.join(CLF, 'adapter_model.safetensors'),
       path.join(dir, 'adapter_model.safetensors'),
     );
-    const out = await cli<PredictJson>(['predict', '--adapter', dir, '--json', 'a film'], tmp);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(
-      /'google-bert\/bert-base-uncased' is a Hugging Face Hub id.*pass --base <dir>/,
-    );
+    const saved = { offline: process.env['HF_HUB_OFFLINE'], cache: process.env['HF_HUB_CACHE'] };
+    process.env['HF_HUB_OFFLINE'] = '1';
+    process.env['HF_HUB_CACHE'] = path.join(tmp, 'empty-hf-cache');
+    try {
+      const out = await cli<PredictJson>(['predict', '--adapter', dir, '--json', 'a film'], tmp);
+      expect(out.code).toBe(2);
+      expect(out.stderr).toMatch(
+        /google-bert\/bert-base-uncased: no such local directory, and HF_HUB_OFFLINE is set: no snapshot for revision 'main' in .*empty-hf-cache\/models--google-bert--bert-base-uncased/,
+      );
+    } finally {
+      for (const [k, v] of [
+        ['HF_HUB_OFFLINE', saved.offline],
+        ['HF_HUB_CACHE', saved.cache],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('picks the head by task_type on a bare BertModel base, and refuses a head nobody has weights for', async () => {

@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { resolveModelPath } from '../io/hub/resolve-model-path.js';
 import type { LoadedRun } from '../plugin/run/load-run.js';
 import { loadRun } from '../plugin/run/load-run.js';
 import { UserError } from '../plugin/user-error.js';
@@ -8,7 +8,8 @@ import type { CliContext } from './context.js';
  * What `eval`, `predict` and `merge` load from `--adapter` / `--base`: a peftkit run directory
  * (`--base` replacing its base), a plain Hugging Face PEFT adapter directory (`--base` or its
  * `base_model_name_or_path`), or, with `--base` alone, a model without adapter (an HF task
- * checkpoint or a peftkit full/merged run).
+ * checkpoint or a peftkit full/merged run). Each may also be a Hugging Face Hub id
+ * (`org/name[@revision]`), read from or downloaded into the Hugging Face cache.
  */
 export async function loadCliTarget(
   ctx: CliContext,
@@ -17,12 +18,13 @@ export async function loadCliTarget(
 ): Promise<LoadedRun> {
   const host = await ctx.getHost();
   const log = (line: string) => ctx.log(line);
+  const resolve = (spec: string) => resolveModelPath(spec, { cwd: ctx.cwd, log });
   if (opts.adapter === undefined) {
     if (opts.base === undefined) throw new UserError(`${command}: give --adapter <dir> or --base <dir>`);
-    return loadRun(host, path.resolve(ctx.cwd, opts.base), { cwd: ctx.cwd, log });
+    return loadRun(host, await resolve(opts.base), { cwd: ctx.cwd, log });
   }
-  return loadRun(host, path.resolve(ctx.cwd, opts.adapter), {
-    ...(opts.base ? { base: path.resolve(ctx.cwd, opts.base) } : {}),
+  return loadRun(host, await resolve(opts.adapter), {
+    ...(opts.base ? { base: await resolve(opts.base) } : {}),
     cwd: ctx.cwd,
     log,
   });

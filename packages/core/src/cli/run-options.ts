@@ -50,7 +50,7 @@ export function addConfigFlags(cmd: Command): Command {
       '--eval-data <path>',
       "evaluation data (data.eval); default: the source's own eval split if it has one, else hold out data.evalFraction",
     )
-    .option('--base <dir>', 'base checkpoint directory (model.base)');
+    .option('--base <dir>', 'base checkpoint directory or Hub id org/name[@revision] (model.base)');
 }
 
 /** Adds the training-budget flags of `train` and `pretrain`. */

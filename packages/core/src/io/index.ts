@@ -32,6 +32,15 @@ export {
   halfBitsToFloat,
 } from './half-float.js';
 export {
+  type HubEnv,
+  type HubRef,
+  hubEnv,
+  hubIdOfSnapshot,
+  parseHubId,
+  type ResolveModelPathOptions,
+  resolveModelPath,
+} from './hub/index.js';
+export {
   checkLimit,
   DEFAULT_INPUT_LIMITS,
   formatByteCount,

@@ -66,6 +66,11 @@ export interface AdapterSidecar {
   /** Module paths the adapter was injected into. */
   targets: string[];
   modulesToSave?: string[];
+  /**
+   * Label names in head-output order. Written by `pushRun` (HF PEFT files carry no labels; the
+   * base's `id2label` names the base's task); read back by `loadHfRun`.
+   */
+  labels?: string[];
 }
 
 /** Writes the adapter's parameters in PyTorch layout under HF keys, atomically. */

@@ -19,11 +19,11 @@ export function registerEval(program: Command, ctx: CliContext): void {
     )
     .option(
       '--adapter <dir>',
-      'a run directory written by train, pretrain or merge, or a Hugging Face PEFT adapter directory',
+      'a run directory written by train, pretrain or merge, or a Hugging Face PEFT adapter directory or Hub id (org/name[@revision])',
     )
     .option(
       '--base <dir>',
-      'base checkpoint to use instead of the one the run records; alone: a model to evaluate as is (an HF task checkpoint)',
+      'base checkpoint (directory or Hub id org/name[@revision]) to use instead of the one the run records; alone: a model to evaluate as is (an HF task checkpoint)',
     )
     .option(
       '--data <path>',

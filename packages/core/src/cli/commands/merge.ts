@@ -15,11 +15,11 @@ export function registerMerge(program: Command, ctx: CliContext): void {
     )
     .requiredOption(
       '--adapter <dir>',
-      'an adapter run directory written by train, or a Hugging Face PEFT adapter directory',
+      'an adapter run directory written by train, or a Hugging Face PEFT adapter directory or Hub id (org/name[@revision])',
     )
     .option(
       '--base <dir>',
-      'base checkpoint to use instead of the one the run records (HF adapters: default base_model_name_or_path)',
+      'base checkpoint (directory or Hub id org/name[@revision]) to use instead of the one the run records (HF adapters: default base_model_name_or_path)',
     )
     .requiredOption('--out <dir>', 'where to write the merged checkpoint (a new or empty directory)')
     .option('--overwrite', 'replace an earlier run or merge in --out, wholesale and atomically')

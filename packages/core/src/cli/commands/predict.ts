@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { resolveModelPath } from '../../io/hub/resolve-model-path.js';
 import { BASE_ADAPTER } from '../../peft/adapter-layer.js';
 import { addRunAdapter, predictRun } from '../../plugin/run/predict-run.js';
 import { UserError } from '../../plugin/user-error.js';
@@ -44,12 +45,12 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     .argument('<inputs...>', 'inputs to predict for; with several --adapter, each as <adapter>:<input>')
     .option(
       '--adapter <[name=]dir>',
-      'a run directory written by train, pretrain or merge, or a Hugging Face PEFT adapter directory; repeat it to route each input to its adapter',
+      'a run directory written by train, pretrain or merge, or a Hugging Face PEFT adapter directory or Hub id (org/name[@revision]); repeat it to route each input to its adapter',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
       '--base <dir>',
-      'base checkpoint to use instead of the one the run records; alone: a model to predict with as is (an HF task checkpoint)',
+      'base checkpoint (directory or Hub id org/name[@revision]) to use instead of the one the run records; alone: a model to predict with as is (an HF task checkpoint)',
     )
     .option('--top <k>', 'probabilities to show per input (human output)', '3')
     .option('--json', 'print one JSON object')
@@ -70,7 +71,10 @@ export function registerPredict(program: Command, ctx: CliContext): void {
           let routed: { names: string[]; inputs: string[] } | undefined;
           if (adapters.length > 1) {
             // The first adapter loads as 'default'; the others under their own names.
-            for (const a of adapters.slice(1)) await addRunAdapter(run, path.resolve(ctx.cwd, a.dir), a.name);
+            for (const a of adapters.slice(1)) {
+              const dir = await resolveModelPath(a.dir, { cwd: ctx.cwd, log: (l) => ctx.log(l) });
+              await addRunAdapter(run, dir, a.name);
+            }
             const r = routeInputs(inputs, names);
             routed = { inputs: r.inputs, names: r.names.map((n) => (n === first?.name ? 'default' : n)) };
           }

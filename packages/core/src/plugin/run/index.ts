@@ -13,6 +13,7 @@ export { type InspectReport, inspectRun } from './inspect-run.js';
 export { isHfAdapterDir, isHfCheckpointDir, type LoadHfRunOptions, loadHfRun } from './load-hf-run.js';
 export { type LoadedRun, loadRun } from './load-run.js';
 export { mergeRun } from './merge-run.js';
+export { type ModelCardFacts, modelCard } from './model-card.js';
 export {
   assertReplaceableOutDir,
   assertTrainOutDir,
@@ -29,6 +30,7 @@ export {
 } from './predict-run.js';
 export { type PreparedRun, type PrepareRunOptions, prepareRun } from './prepare-run.js';
 export { type PreprocessorFile, readPreprocessorFile, writePreprocessorFile } from './preprocessor-file.js';
+export { type PushRunOptions, type PushRunResult, pushRun } from './push-run.js';
 export {
   type InputPolicy,
   inputPolicyOf,

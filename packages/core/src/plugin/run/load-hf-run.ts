@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { CHECKPOINT_FILES } from '../../io/checkpoint.js';
+import { parseHubId } from '../../io/hub/hub-id.js';
+import { resolveModelPath } from '../../io/hub/resolve-model-path.js';
 import { exists, readJsonObject } from '../../io/read-json.js';
 import { readSafetensorsHeader } from '../../io/safetensors.js';
 import { torchShapeOf } from '../../nn/layout.js';
@@ -22,9 +24,9 @@ import type { RunManifest } from './run-manifest.js';
 
 /** What `loadHfRun` reads: a plain HF PEFT adapter directory and/or an HF checkpoint directory. */
 export interface LoadHfRunOptions {
-  /** An HF PEFT adapter directory (`adapter_config.json` + `adapter_model.safetensors`). */
+  /** An HF PEFT adapter directory (`adapter_config.json` + `adapter_model.safetensors`) or Hub id. */
   readonly adapter?: string;
-  /** The HF base checkpoint; default: the adapter's `base_model_name_or_path` when it is a local directory. */
+  /** The HF base checkpoint (directory or Hub id `org/name[@revision]`); default: the adapter's `base_model_name_or_path`. */
   readonly base?: string;
   /** Resolves a relative `base_model_name_or_path` (first here, then in the adapter directory). Default: `process.cwd()`. */
   readonly cwd?: string;
@@ -47,11 +49,12 @@ export interface LoadHfRunOptions {
 export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): Promise<LoadedRun> {
   await ensureBackend();
   const cwd = options.cwd ?? process.cwd();
-  const adapterDir = options.adapter !== undefined ? path.resolve(cwd, options.adapter) : undefined;
+  const hub = { cwd, ...(options.log ? { log: options.log } : {}) };
+  const adapterDir = options.adapter !== undefined ? await resolveModelPath(options.adapter, hub) : undefined;
   const adapterConfig = adapterDir
     ? await readJsonObject(path.join(adapterDir, ADAPTER_FILES.config), 'adapter config')
     : undefined;
-  const baseDir = await resolveBaseDir(options.base, adapterConfig, adapterDir, cwd);
+  const baseDir = await resolveBaseDir(options.base, adapterConfig, adapterDir, hub);
   const baseConfig = await readJsonObject(
     path.join(baseDir, CHECKPOINT_FILES.config),
     'base checkpoint config',
@@ -65,7 +68,8 @@ export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): P
   }
   const head = pickHead(host, architecture, baseConfig, adapterConfig, baseDir);
   const headConfig = savedHeadConfig(head, {}, `head '${head.id}'`);
-  let labels = await baseLabelsOf(baseDir);
+  // Labels the adapter's peftkit sidecar names (a pushed run trained on its own labels) win over the base's.
+  let labels = (adapterDir ? await sidecarLabels(adapterDir) : undefined) ?? (await baseLabelsOf(baseDir));
   const adapterHead = adapterDir ? await adapterTensorShapes(adapterDir) : new Map<string, number[]>();
 
   const build = (l: readonly string[] | undefined) =>
@@ -163,6 +167,16 @@ async function basePreprocessor(
   return { preprocessor, preprocessOptions, instance };
 }
 
+/** `labels` of the adapter's `peftkit.json` sidecar, when it has a non-empty string array there. */
+async function sidecarLabels(adapterDir: string): Promise<string[] | undefined> {
+  const file = path.join(adapterDir, ADAPTER_FILES.sidecar);
+  if (!(await exists(file))) return undefined;
+  const labels = (await readJsonObject(file, 'peftkit sidecar'))['labels'];
+  return Array.isArray(labels) && labels.length > 0 && labels.every((l) => typeof l === 'string')
+    ? labels
+    : undefined;
+}
+
 /** True when `dir` holds a Hugging Face PEFT adapter (`adapter_config.json`). */
 export function isHfAdapterDir(dir: string): Promise<boolean> {
   return exists(path.join(dir, ADAPTER_FILES.config));
@@ -177,10 +191,11 @@ async function resolveBaseDir(
   base: string | undefined,
   adapterConfig: Record<string, unknown> | undefined,
   adapterDir: string | undefined,
-  cwd: string,
+  hub: { cwd: string; log?: (line: string) => void },
 ): Promise<string> {
+  const { cwd } = hub;
   if (base !== undefined) {
-    const dir = path.resolve(cwd, base);
+    const dir = await resolveModelPath(base, hub);
     if (!(await exists(path.join(dir, CHECKPOINT_FILES.config)))) {
       throw new UserError(
         `--base ${base}: not a checkpoint directory (no ${CHECKPOINT_FILES.config} in ${dir})`,
@@ -201,9 +216,16 @@ async function resolveBaseDir(
   ]) {
     if (await exists(path.join(candidate, CHECKPOINT_FILES.config))) return candidate;
   }
-  if (/^[\w.-]+(\/[\w.-]+)?$/.test(name) && !name.startsWith('.')) {
+  if (parseHubId(name)) {
+    // A Hub id, as PEFT writes it for Hub bases: the Hugging Face cache, downloading what is missing.
+    // PEFT records the base's revision next to it (`revision`); pin it unless the name has one.
+    const revision = adapterConfig?.['revision'];
+    const id =
+      typeof revision === 'string' && revision !== '' && !name.includes('@') ? `${name}@${revision}` : name;
+    const dir = await resolveModelPath(id, hub);
+    if (await exists(path.join(dir, CHECKPOINT_FILES.config))) return dir;
     throw new UserError(
-      `${where}: base_model_name_or_path '${name}' is a Hugging Face Hub id, and reading the Hub or its cache is not supported yet; download the model and pass --base <dir>`,
+      `${where}: base_model_name_or_path '${name}' (${dir}) has no ${CHECKPOINT_FILES.config}`,
     );
   }
   throw new UserError(

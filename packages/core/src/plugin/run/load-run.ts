@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { resolveModelPath } from '../../io/hub/resolve-model-path.js';
 import { exists } from '../../io/read-json.js';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
@@ -44,7 +45,8 @@ export interface LoadedRun {
  *
  * A directory without `peftkit-run.json` is read as Hugging Face wrote it (`loadHfRun`): a PEFT
  * adapter (`adapter_config.json`; base from `base` or its `base_model_name_or_path`) or a
- * checkpoint (`config.json`, e.g. a `BertForSequenceClassification`).
+ * checkpoint (`config.json`, e.g. a `BertForSequenceClassification`). `dir` and `base` may be
+ * Hugging Face Hub ids (`org/name[@revision]`), see `resolveModelPath`.
  *
  * @example
  * const run = await loadRun(host, 'runs/demo');
@@ -56,12 +58,14 @@ export async function loadRun(
   options: { base?: string; cwd?: string; log?: (line: string) => void } = {},
 ): Promise<LoadedRun> {
   await ensureBackend();
-  const runDir = path.resolve(dir);
+  // Either may be a Hub id (`org/name[@revision]`), read from or fetched into the HF cache.
+  const hub = { ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.log ? { log: options.log } : {}) };
+  const runDir = await resolveModelPath(dir, hub);
+  const base = options.base !== undefined ? await resolveModelPath(options.base, hub) : undefined;
   if (!(await exists(path.join(runDir, RUN_FILES.manifest)))) {
-    const hf = { ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.log ? { log: options.log } : {}) };
-    if (await isHfAdapterDir(runDir)) return loadHfRun(host, { adapter: runDir, base: options.base, ...hf });
-    if ((await isHfCheckpointDir(runDir)) && options.base === undefined) {
-      return loadHfRun(host, { base: runDir, ...hf });
+    if (await isHfAdapterDir(runDir)) return loadHfRun(host, { adapter: runDir, base, ...hub });
+    if ((await isHfCheckpointDir(runDir)) && base === undefined) {
+      return loadHfRun(host, { base: runDir, ...hub });
     }
   }
   const manifest = await readRunManifest(runDir);
@@ -85,11 +89,11 @@ export async function loadRun(
 
   const baseDir =
     manifest.kind === 'adapter'
-      ? options.base
-        ? path.resolve(options.base)
+      ? base
+        ? path.resolve(base)
         : baseDirOf(runDir, manifest)
-      : options.base
-        ? path.resolve(options.base)
+      : base
+        ? path.resolve(base)
         : runDir;
   if (!baseDir) throw new UserError(`${dir}: the run records no base checkpoint; pass --base <dir>`);
   const built = await buildModel({

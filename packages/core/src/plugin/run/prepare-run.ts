@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { resolveModelPath } from '../../io/hub/resolve-model-path.js';
 import { resolveInputLimits } from '../../io/input-limits.js';
 import { setSeed } from '../../runtime/random.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -44,7 +44,9 @@ export async function prepareRun(
   o: PrepareRunOptions,
 ): Promise<PreparedRun> {
   const parts = validatePluginParts(host, config, o.origins);
-  const baseDir = o.baseDir ?? (config.model.base ? path.resolve(config.model.base) : undefined);
+  // model.base may be a Hub id (`org/name[@revision]`): read from or fetched into the HF cache.
+  const baseDir =
+    o.baseDir ?? (config.model.base ? await resolveModelPath(config.model.base, { log: o.log }) : undefined);
   const architecture = await resolveArchitecture(host, config.model.architecture, baseDir, {
     idFromPreset: originOf(o.origins ?? new Map(), ['model', 'architecture'])?.startsWith('preset ') ?? false,
     log: o.log,
