@@ -9,6 +9,7 @@ import { registerPlugins } from './commands/plugins.js';
 import { registerPredict } from './commands/predict.js';
 import { registerPresets } from './commands/presets.js';
 import { registerPretrain } from './commands/pretrain.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { CliContext, type GlobalFlags, type RunCliOptions } from './context.js';
 import { classifyError } from './exit-code.js';
@@ -41,6 +42,7 @@ export function buildProgram(options: RunCliOptions = {}): Command {
   registerPredict(program, ctx);
   registerMerge(program, ctx);
   registerPretrain(program, ctx);
+  registerServe(program, ctx);
   return program;
 }
 
