@@ -71,7 +71,18 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
     { windowMs: options.batchWindowMs, maxBatch: options.maxBatch, onBatch: (n) => metrics.batch(n) },
   );
 
-  const app = Fastify({ bodyLimit: options.maxBodyBytes, logger: false, return503OnClosing: true });
+  const app = Fastify({
+    bodyLimit: options.maxBodyBytes,
+    logger: false,
+    return503OnClosing: true,
+    // A number where a string is expected, or an unknown (misspelt) field, is a client bug to report.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  let closing = false;
+  // While draining, answers close their connection, so keep-alive clients do not hold the exit.
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   const expected = options.token === undefined ? undefined : Buffer.from(`Bearer ${options.token}`);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -143,7 +154,14 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
     app,
     pool,
     async close() {
-      await app.close();
+      closing = true;
+      // Requests still running after their own timeout (plus a grace second) are cut off.
+      const force = setTimeout(() => app.server.closeAllConnections(), options.timeoutMs + 1000);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
       await queue.idle();
       pool.dispose();
     },
