@@ -85,7 +85,8 @@ export class AdapterPool {
       ...(options.log ? { log: options.log } : {}),
     });
     const pool = new AdapterPool(run, options, root, await fs.realpath(run.baseDir));
-    for (const a of found) pool.entries.set(a.name, { dir: a.dir, bytes: a.bytes, internal: undefined, lastUsed: 0 });
+    for (const a of found)
+      pool.entries.set(a.name, { dir: a.dir, bytes: a.bytes, internal: undefined, lastUsed: 0 });
     const e = pool.entries.get(first.name) as Entry;
     e.internal = FIRST;
     e.lastUsed = ++pool.clock;
@@ -121,7 +122,10 @@ export class AdapterPool {
     const wanted = new Set(names);
     for (const name of wanted) {
       const e = this.entries.get(name);
-      if (!e) throw new UnknownAdapterError(`unknown adapter '${name}'; known: ${[...this.entries.keys()].join(', ')}`);
+      if (!e)
+        throw new UnknownAdapterError(
+          `unknown adapter '${name}'; known: ${[...this.entries.keys()].join(', ')}`,
+        );
       if (e.internal === undefined) await this.load(name, e);
       e.lastUsed = ++this.clock;
       out.set(name, e.internal as string);
@@ -132,11 +136,16 @@ export class AdapterPool {
 
   /** Registers (and loads) an adapter directory under the adapters dir. */
   async add(name: string, dirPath: string): Promise<AdapterInfo> {
-    if (!NAME.test(name)) throw new UserError(`name '${name}': use letters, digits, '_', '-', '.' (up to 128)`);
-    if (this.entries.has(name)) throw new AdapterConflictError(`adapter '${name}' already exists; DELETE it first`);
+    if (!NAME.test(name))
+      throw new UserError(`name '${name}': use letters, digits, '_', '-', '.' (up to 128)`);
+    if (this.entries.has(name))
+      throw new AdapterConflictError(`adapter '${name}' already exists; DELETE it first`);
     const dir = await this.confine(dirPath);
     const kind = await adapterKind(dir);
-    if (!kind) throw new UserError(`path '${dirPath}': not an adapter directory (no ${RUN_FILES.manifest} or adapter_config.json)`);
+    if (!kind)
+      throw new UserError(
+        `path '${dirPath}': not an adapter directory (no ${RUN_FILES.manifest} or adapter_config.json)`,
+      );
     const e: Entry = { dir, bytes: await weightBytes(dir), internal: undefined, lastUsed: 0 };
     this.entries.set(name, e);
     try {
@@ -163,13 +172,15 @@ export class AdapterPool {
   private async load(name: string, e: Entry): Promise<void> {
     await this.checkCompatible(name, e.dir);
     const internal = `a${++this.internalCount}`;
+    const started = performance.now();
     try {
       await addRunAdapter(this.run, e.dir, internal);
     } catch (err) {
       throw new AdapterConflictError(`adapter '${name}': ${(err as Error).message}`, 2, { cause: err });
     }
     e.internal = internal;
-    this.options.log?.(`serve: loaded adapter '${name}' (${e.bytes} bytes)`);
+    const ms = (performance.now() - started).toFixed(1);
+    this.options.log?.(`serve: loaded adapter '${name}' (${e.bytes} bytes, ${ms} ms)`);
   }
 
   private unload(e: Entry): void {
@@ -192,7 +203,8 @@ export class AdapterPool {
   private async checkCompatible(name: string, dir: string): Promise<void> {
     if (!(await exists(path.join(dir, RUN_FILES.manifest)))) return; // HF adapter: shapes are checked on load
     const m = await readRunManifest(dir);
-    if (m.kind !== 'adapter') throw new AdapterConflictError(`adapter '${name}': ${dir} holds a ${m.kind} model, not an adapter`);
+    if (m.kind !== 'adapter')
+      throw new AdapterConflictError(`adapter '${name}': ${dir} holds a ${m.kind} model, not an adapter`);
     // Inputs are encoded once per batch by the first adapter's preprocessor.
     const [mine, first] = await Promise.all([readPreprocessorFile(dir), readPreprocessorFile(this.run.dir)]);
     if (JSON.stringify(mine) !== JSON.stringify(first)) {

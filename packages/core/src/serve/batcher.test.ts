@@ -28,14 +28,21 @@ describe('Batcher', () => {
     const started = Date.now();
     await Promise.all([b.submit(['a', 'a'], [1, 2]), b.submit(['b'], [3]), b.submit(['c', 'c'], [4, 5])]);
     // The first pass is full at once; the rest waits for its window.
-    expect(r.passes.map((p) => p.examples)).toEqual([[1, 2, 3], [4, 5]]);
+    expect(r.passes.map((p) => p.examples)).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
   it('a failing grouped pass is retried per request, so only the bad request fails', async () => {
     const r = recorder((examples) => examples.includes('bad'));
     const b = new Batcher(r.run, { windowMs: 10, maxBatch: 32 });
-    const results = await Promise.allSettled([b.submit(['a'], [1]), b.submit(['b'], ['bad']), b.submit(['a'], [2])]);
+    const results = await Promise.allSettled([
+      b.submit(['a'], [1]),
+      b.submit(['b'], ['bad']),
+      b.submit(['a'], [2]),
+    ]);
     expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(r.passes.map((p) => p.examples)).toEqual([[1, 'bad', 2], [1], ['bad'], [2]]);
   });

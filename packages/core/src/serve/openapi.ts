@@ -29,7 +29,8 @@ export function predictBodySchema(maxInputs: number) {
         minItems: 1,
         maxItems: maxInputs,
         items: { type: 'string' },
-        description: 'what `peftkit predict` takes on the command line: a row, a text, a path, as the preprocessor parses it',
+        description:
+          'what `peftkit predict` takes on the command line: a row, a text, a path, as the preprocessor parses it',
       },
     },
   } as const;
@@ -96,7 +97,12 @@ export function openApiDocument(maxInputs: number): Record<string, unknown> {
       '/v1/adapters': {
         get: {
           summary: 'Adapters the server knows, and which are loaded',
-          responses: { '200': { description: 'adapters', ...json({ type: 'object', properties: { adapters: { type: 'array', items: adapterInfo } } }) } },
+          responses: {
+            '200': {
+              description: 'adapters',
+              ...json({ type: 'object', properties: { adapters: { type: 'array', items: adapterInfo } } }),
+            },
+          },
         },
         post: {
           summary: 'Load an adapter directory from inside the adapters dir',
@@ -111,9 +117,18 @@ export function openApiDocument(maxInputs: number): Record<string, unknown> {
           responses: { '204': { description: 'removed' }, ...errors },
         },
       },
-      '/healthz': { get: { summary: 'Liveness (no auth)', security: [], responses: { '200': { description: 'ok' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
-      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/healthz': {
+        get: { summary: 'Liveness (no auth)', security: [], responses: { '200': { description: 'ok' } } },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          responses: { '200': { description: 'text/plain exposition format' } },
+        },
+      },
+      '/openapi.json': {
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+      },
     },
   };
 }

@@ -109,7 +109,19 @@ beforeAll(async () => {
   const toy = ['train', '--json', '--preset', 'toy/basic'];
   await cli([...toy, '--out', a, '--max-steps', '4']);
   // beta: another adapter (other seed and data order, more steps) on alpha's base.
-  await cli([...toy, '--out', path.join(adapters, 'beta'), '--base', path.join(a, 'base'), '--seed', '9', '--max-steps', '8', '--set', 'training.lr=0.05']);
+  await cli([
+    ...toy,
+    '--out',
+    path.join(adapters, 'beta'),
+    '--base',
+    path.join(a, 'base'),
+    '--seed',
+    '9',
+    '--max-steps',
+    '8',
+    '--set',
+    'training.lr=0.05',
+  ]);
   // gamma: trained on its own base, so it cannot share alpha's.
   await cli([...toy, '--out', path.join(adapters, 'gamma'), '--max-steps', '2', '--seed', '3']);
   for (const name of ['alpha', 'beta']) reference[name] = await predictCli(path.join(adapters, name), inputs);
@@ -117,7 +129,16 @@ beforeAll(async () => {
   // A budget that holds one adapter and not two: every switch unloads the other one.
   const budgetMb = (alphaBytes * 1.5) / (1024 * 1024);
   server = await Server.start(
-    ['--adapters', adapters, '--batch-window-ms', '100', '--max-body-bytes', '4096', '--adapter-budget-mb', String(budgetMb)],
+    [
+      '--adapters',
+      adapters,
+      '--batch-window-ms',
+      '100',
+      '--max-body-bytes',
+      '4096',
+      '--adapter-budget-mb',
+      String(budgetMb),
+    ],
     { PEFTKIT_SERVE_TOKEN: TOKEN },
   );
 });
@@ -139,13 +160,20 @@ function expectSame(got: Pred[], want: Pred[]): void {
 describe('peftkit serve (spawned CLI, loopback)', () => {
   it('the two adapters answer differently, so routing is observable', () => {
     const diff = inputs.some(
-      (_, i) => Math.abs((reference['alpha']?.[i]?.probabilities['pos'] ?? 0) - (reference['beta']?.[i]?.probabilities['pos'] ?? 0)) > 1e-3,
+      (_, i) =>
+        Math.abs(
+          (reference['alpha']?.[i]?.probabilities['pos'] ?? 0) -
+            (reference['beta']?.[i]?.probabilities['pos'] ?? 0),
+        ) > 1e-3,
     );
     expect(diff).toBe(true);
   });
 
   it('concurrent mixed requests share forward passes and each equals peftkit predict for its adapter', async () => {
-    const before = { count: await server.metric('peftkit_batch_rows_count'), sum: await server.metric('peftkit_batch_rows_sum') };
+    const before = {
+      count: await server.metric('peftkit_batch_rows_count'),
+      sum: await server.metric('peftkit_batch_rows_sum'),
+    };
     const requests = inputs.flatMap((input, i) =>
       (['alpha', 'beta'] as const).map(async (name) => ({
         name,
@@ -154,7 +182,10 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
       })),
     );
     // One request routing each input to its own adapter in one body.
-    const mixed = server.call('POST', '/v1/predict', { adapters: inputs.map((_, i) => (i % 2 ? 'beta' : 'alpha')), inputs });
+    const mixed = server.call('POST', '/v1/predict', {
+      adapters: inputs.map((_, i) => (i % 2 ? 'beta' : 'alpha')),
+      inputs,
+    });
     for (const { name, i, res } of await Promise.all(requests)) {
       expect(res.status).toBe(200);
       const [p] = res.json['predictions'] as Pred[];
@@ -164,7 +195,10 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     const m = await mixed;
     expect(m.status).toBe(200);
     const preds = m.json['predictions'] as Pred[];
-    expectSame(preds, inputs.map((_, i) => reference[i % 2 ? 'beta' : 'alpha']?.[i] as Pred));
+    expectSame(
+      preds,
+      inputs.map((_, i) => reference[i % 2 ? 'beta' : 'alpha']?.[i] as Pred),
+    );
     const rows = (await server.metric('peftkit_batch_rows_sum')) - before.sum;
     const passes = (await server.metric('peftkit_batch_rows_count')) - before.count;
     expect(rows).toBe(2 * inputs.length + inputs.length);
@@ -173,7 +207,10 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
 
   it('keeps loaded adapters under the byte budget (LRU) and reloads on demand', async () => {
     expect((await server.call('POST', '/v1/predict', { adapter: 'beta', inputs: ['1,1'] })).status).toBe(200);
-    let list = (await server.call('GET', '/v1/adapters')).json['adapters'] as { name: string; loaded: boolean }[];
+    let list = (await server.call('GET', '/v1/adapters')).json['adapters'] as {
+      name: string;
+      loaded: boolean;
+    }[];
     expect(list.filter((a) => a.loaded).map((a) => a.name)).toEqual(['beta']);
     const r = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs });
     expectSame(r.json['predictions'] as Pred[], reference['alpha'] as Pred[]);
@@ -185,7 +222,10 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
   it('unloads and reloads an adapter by hand; loading paths stay inside the adapters dir', async () => {
     expect((await server.call('DELETE', '/v1/adapters/beta')).status).toBe(204);
     const gone = await server.call('POST', '/v1/predict', { adapter: 'beta', inputs: ['1,2'] });
-    expect([gone.status, gone.json['error']]).toEqual([404, "unknown adapter 'beta'; GET /v1/adapters lists them"]);
+    expect([gone.status, gone.json['error']]).toEqual([
+      404,
+      "unknown adapter 'beta'; GET /v1/adapters lists them",
+    ]);
     const outside = await server.call('POST', '/v1/adapters', { name: 'evil', path: '../../' });
     expect(outside.status).toBe(400);
     expect(outside.json['error']).toContain('inside the adapters dir');
@@ -199,9 +239,14 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
   });
 
   it('refuses an adapter trained on another base with a 4xx naming it, and keeps serving', async () => {
-    const r = await server.call('POST', '/v1/predict', { adapters: ['alpha', 'gamma'], inputs: ['1,2', '1,2'] });
+    const r = await server.call('POST', '/v1/predict', {
+      adapters: ['alpha', 'gamma'],
+      inputs: ['1,2', '1,2'],
+    });
     expect(r.status).toBe(409);
-    expect(r.json['error']).toMatch(/^adapter 'gamma': trained on base .*gamma.*, but this server's base is .*alpha/);
+    expect(r.json['error']).toMatch(
+      /^adapter 'gamma': trained on base .*gamma.*, but this server's base is .*alpha/,
+    );
     const ok = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['1,2'] });
     expect(ok.status).toBe(200);
   });
@@ -209,7 +254,9 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
   it('auth, body size and input validation answer 4xx with a clear message', async () => {
     expect((await server.call('GET', '/healthz', undefined, {})).status).toBe(200);
     expect((await server.call('GET', '/v1/adapters', undefined, {})).status).toBe(401);
-    expect((await server.call('GET', '/metrics', undefined, { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await server.call('GET', '/metrics', undefined, { authorization: 'Bearer nope' })).status).toBe(
+      401,
+    );
     const big = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['x'.repeat(5000)] });
     expect(big.status).toBe(413);
     const cases: [unknown, string][] = [
@@ -232,7 +279,9 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
   it('tensor count is flat over many requests with adapter churn', async () => {
     const round = async () => {
       await Promise.all(
-        inputs.map((input, i) => server.call('POST', '/v1/predict', { adapter: i % 2 ? 'beta' : 'alpha', inputs: [input] })),
+        inputs.map((input, i) =>
+          server.call('POST', '/v1/predict', { adapter: i % 2 ? 'beta' : 'alpha', inputs: [input] }),
+        ),
       );
       await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['0,0'] });
     };
@@ -244,7 +293,9 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
   });
 
   it('SIGTERM drains in-flight requests and exits 0', async () => {
-    const inflight = inputs.map((input) => server.call('POST', '/v1/predict', { adapter: 'beta', inputs: [input] }));
+    const inflight = inputs.map((input) =>
+      server.call('POST', '/v1/predict', { adapter: 'beta', inputs: [input] }),
+    );
     await new Promise((r) => setTimeout(r, 30)); // inside the 100 ms batch window
     server.child.kill('SIGTERM');
     const answers = await Promise.all(inflight);

@@ -17,7 +17,11 @@ class Histogram {
   render(name: string, help: string): string[] {
     const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
     for (const [i, b] of this.bounds.entries()) lines.push(`${name}_bucket{le="${b}"} ${this.counts[i]}`);
-    lines.push(`${name}_bucket{le="+Inf"} ${this.count}`, `${name}_sum ${this.sum}`, `${name}_count ${this.count}`);
+    lines.push(
+      `${name}_bucket{le="+Inf"} ${this.count}`,
+      `${name}_sum ${this.sum}`,
+      `${name}_count ${this.count}`,
+    );
     return lines;
   }
 }
@@ -52,7 +56,11 @@ export class ServerMetrics {
   }
 
   render(g: ServerGauges): string {
-    const gauge = (name: string, help: string, v: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`];
+    const gauge = (name: string, help: string, v: number) => [
+      `# HELP ${name} ${help}`,
+      `# TYPE ${name} gauge`,
+      `${name} ${v}`,
+    ];
     const lines = [
       '# HELP peftkit_requests_total HTTP requests by route and status.',
       '# TYPE peftkit_requests_total counter',

@@ -96,8 +96,12 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
   app.addHook('onResponse', async (req, reply) => {
     metrics.request(req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => sendError(reply, err, options.log));
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url}` }));
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) =>
+    sendError(reply, err, options.log),
+  );
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `no route ${req.method} ${req.url}` }),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/openapi.json', async () => openApiDocument(options.maxInputs));
@@ -184,7 +188,9 @@ function routeOf(body: PredictBody): string[] {
 async function parseInputs(pool: AdapterPool, inputs: readonly string[]): Promise<unknown[]> {
   const inst = pool.run.instance;
   if (!inst.parseInput) {
-    throw new UserError(`preprocessor '${pool.run.preprocessor.id}' cannot read inputs (it has no parseInput)`);
+    throw new UserError(
+      `preprocessor '${pool.run.preprocessor.id}' cannot read inputs (it has no parseInput)`,
+    );
   }
   const out: unknown[] = [];
   for (const [i, input] of inputs.entries()) {

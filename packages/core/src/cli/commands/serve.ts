@@ -21,7 +21,8 @@ interface ServeFlags {
 
 function int(flag: string, value: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`--${flag} must be an integer >= ${min} (got '${value}')`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UserError(`--${flag} must be an integer >= ${min} (got '${value}')`);
   return n;
 }
 
@@ -29,15 +30,25 @@ export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .description('serve many adapters on one shared base over HTTP (JSON API, batched across adapters)')
-    .requiredOption('--adapters <dir>', 'directory whose subdirectories are adapter runs / HF PEFT adapters, served by name')
+    .requiredOption(
+      '--adapters <dir>',
+      'directory whose subdirectories are adapter runs / HF PEFT adapters, served by name',
+    )
     .option('--base <dir>', 'base checkpoint for every adapter (default: the one the first adapter records)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port (0: any free port)', '8080')
-    .option('--token <t>', 'require Authorization: Bearer <t> on all but /healthz (or env PEFTKIT_SERVE_TOKEN)')
+    .option(
+      '--token <t>',
+      'require Authorization: Bearer <t> on all but /healthz (or env PEFTKIT_SERVE_TOKEN)',
+    )
     .option('--batch-window-ms <ms>', 'how long a request waits for others to share its forward pass', '5')
     .option('--max-batch <n>', 'rows per forward pass at most', '32')
     .option('--max-body-bytes <n>', 'request body limit', String(1024 * 1024))
-    .option('--adapter-budget-mb <mb>', 'weight megabytes of loaded adapters before the least recently used are unloaded', '256')
+    .option(
+      '--adapter-budget-mb <mb>',
+      'weight megabytes of loaded adapters before the least recently used are unloaded',
+      '256',
+    )
     .option('--timeout-ms <ms>', 'per-request timeout of /v1/predict', '30000')
     .option('--max-inputs <n>', 'inputs per request at most', '256')
     .action(async (opts: ServeFlags) => {
