@@ -44,6 +44,8 @@ interface Entry {
   bytes: number;
   /** Its name inside the `PeftModel` while loaded. */
   internal: string | undefined;
+  /** Its own labels when they differ from the first adapter's (another task, as many classes). */
+  labels: readonly string[] | undefined;
   lastUsed: number;
 }
 
@@ -86,7 +88,13 @@ export class AdapterPool {
     });
     const pool = new AdapterPool(run, options, root, await fs.realpath(run.baseDir));
     for (const a of found)
-      pool.entries.set(a.name, { dir: a.dir, bytes: a.bytes, internal: undefined, lastUsed: 0 });
+      pool.entries.set(a.name, {
+        dir: a.dir,
+        bytes: a.bytes,
+        internal: undefined,
+        labels: undefined,
+        lastUsed: 0,
+      });
     const e = pool.entries.get(first.name) as Entry;
     e.internal = FIRST;
     e.lastUsed = ++pool.clock;
@@ -105,6 +113,11 @@ export class AdapterPool {
 
   has(name: string): boolean {
     return this.entries.has(name);
+  }
+
+  /** The labels to decode `name`'s rows with (the first adapter's unless it has its own). */
+  labelsOf(name: string): readonly string[] | undefined {
+    return this.entries.get(name)?.labels ?? this.run.labels;
   }
 
   loadedBytes(): number {
@@ -146,7 +159,13 @@ export class AdapterPool {
       throw new UserError(
         `path '${dirPath}': not an adapter directory (no ${RUN_FILES.manifest} or adapter_config.json)`,
       );
-    const e: Entry = { dir, bytes: await weightBytes(dir), internal: undefined, lastUsed: 0 };
+    const e: Entry = {
+      dir,
+      bytes: await weightBytes(dir),
+      internal: undefined,
+      labels: undefined,
+      lastUsed: 0,
+    };
     this.entries.set(name, e);
     try {
       await this.acquire([name]);
@@ -170,11 +189,11 @@ export class AdapterPool {
   }
 
   private async load(name: string, e: Entry): Promise<void> {
-    await this.checkCompatible(name, e.dir);
+    await this.checkCompatible(name, e);
     const internal = `a${++this.internalCount}`;
     const started = performance.now();
     try {
-      await addRunAdapter(this.run, e.dir, internal);
+      await addRunAdapter(this.run, e.dir, internal, { allowOtherLabels: true });
     } catch (err) {
       throw new AdapterConflictError(`adapter '${name}': ${(err as Error).message}`, 2, { cause: err });
     }
@@ -200,11 +219,18 @@ export class AdapterPool {
   }
 
   /** A peftkit run must have been trained on this base (unless --base overrides every run's). */
-  private async checkCompatible(name: string, dir: string): Promise<void> {
+  private async checkCompatible(name: string, e: Entry): Promise<void> {
+    const dir = e.dir;
     if (!(await exists(path.join(dir, RUN_FILES.manifest)))) return; // HF adapter: shapes are checked on load
     const m = await readRunManifest(dir);
     if (m.kind !== 'adapter')
       throw new AdapterConflictError(`adapter '${name}': ${dir} holds a ${m.kind} model, not an adapter`);
+    // One head runs every row: its config (pooling, ...) must be the one the others use.
+    if (JSON.stringify(m.head.config) !== JSON.stringify(this.run.manifest.head.config)) {
+      throw new AdapterConflictError(`adapter '${name}': its head config differs from the first adapter's`);
+    }
+    const same = JSON.stringify(m.labels) === JSON.stringify(this.run.manifest.labels);
+    e.labels = same ? undefined : (m.labels ?? undefined);
     // Inputs are encoded once per batch by the first adapter's preprocessor.
     const [mine, first] = await Promise.all([readPreprocessorFile(dir), readPreprocessorFile(this.run.dir)]);
     if (JSON.stringify(mine) !== JSON.stringify(first)) {

@@ -10,8 +10,9 @@ import { toyPlugin } from '../plugin/testing/toy-plugin.js';
 
 /**
  * The acceptance test of `peftkit serve`: the real CLI in a child process on a loopback port,
- * serving two toy adapter runs trained on ONE base (and a third trained on another base), with
- * a budget that holds one adapter, so mixed requests load and unload adapters as they go.
+ * serving two toy adapter runs trained on ONE base, a third task with as many classes, and two
+ * that cannot share the base (another base; three labels), with a budget that holds one
+ * adapter, so mixed requests load and unload adapters as they go.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.resolve(here, '../../bin/peftkit.js');
@@ -124,7 +125,12 @@ beforeAll(async () => {
   ]);
   // gamma: trained on its own base, so it cannot share alpha's.
   await cli([...toy, '--out', path.join(adapters, 'gamma'), '--max-steps', '2', '--seed', '3']);
-  for (const name of ['alpha', 'beta']) reference[name] = await predictCli(path.join(adapters, name), inputs);
+  // delta: another task with as many classes (labels 'down'/'up'), made from beta's weights by
+  // relabelling its run; epsilon claims three labels, which the shared 2-way head cannot serve.
+  await relabel('beta', 'delta', ['down', 'up']);
+  await relabel('beta', 'epsilon', ['a', 'b', 'c']);
+  for (const name of ['alpha', 'beta', 'delta'])
+    reference[name] = await predictCli(path.join(adapters, name), inputs);
   const alphaBytes = (await fs.stat(path.join(a, 'adapter_model.safetensors'))).size;
   // A budget that holds one adapter and not two: every switch unloads the other one.
   const budgetMb = (alphaBytes * 1.5) / (1024 * 1024);
@@ -142,6 +148,13 @@ beforeAll(async () => {
     { PEFTKIT_SERVE_TOKEN: TOKEN },
   );
 });
+
+async function relabel(from: string, to: string, labels: string[]): Promise<void> {
+  await fs.cp(path.join(adapters, from), path.join(adapters, to), { recursive: true });
+  const file = path.join(adapters, to, 'peftkit-run.json');
+  const manifest = JSON.parse(await fs.readFile(file, 'utf8'));
+  await fs.writeFile(file, JSON.stringify({ ...manifest, labels }));
+}
 
 afterAll(async () => {
   if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
@@ -216,7 +229,7 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expectSame(r.json['predictions'] as Pred[], reference['alpha'] as Pred[]);
     list = (await server.call('GET', '/v1/adapters')).json['adapters'] as { name: string; loaded: boolean }[];
     expect(list.filter((a) => a.loaded).map((a) => a.name)).toEqual(['alpha']);
-    expect(list.map((a) => a.name)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(list.map((a) => a.name)).toEqual(['alpha', 'beta', 'delta', 'epsilon', 'gamma']);
   });
 
   it('unloads and reloads an adapter by hand; loading paths stay inside the adapters dir', async () => {
@@ -249,6 +262,22 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     );
     const ok = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['1,2'] });
     expect(ok.status).toBe(200);
+  });
+
+  it('serves another task with as many classes in the same request, decoded with its own labels', async () => {
+    const names = inputs.map((_, i) => (i % 2 ? 'delta' : 'alpha'));
+    const r = await server.call('POST', '/v1/predict', { adapters: names, inputs });
+    expect(r.status).toBe(200);
+    const preds = r.json['predictions'] as Pred[];
+    expectSame(
+      preds,
+      inputs.map((_, i) => reference[names[i] as string]?.[i] as Pred),
+    );
+    expect(new Set(preds.filter((_, i) => i % 2).map((p) => p.label))).not.toContain('pos');
+    expect(Object.keys(preds[1]?.probabilities ?? {})).toEqual(['down', 'up']);
+    const three = await server.call('POST', '/v1/predict', { adapter: 'epsilon', inputs: ['1,2'] });
+    expect(three.status).toBe(409);
+    expect(three.json['error']).toMatch(/^adapter 'epsilon': .*it has 3 labels, the first adapter 2/);
   });
 
   it('auth, body size and input validation answer 4xx with a clear message', async () => {

@@ -61,14 +61,29 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
   const batcher = new Batcher(
     (adapters, examples) =>
       queue.run(async () => {
-        const named = adapters.filter((a) => a !== BASE_ADAPTER);
-        const internal = await pool.acquire(named);
-        return predictExamples(pool.run, examples, {
-          adapterNames: adapters.map((a) => (a === BASE_ADAPTER ? a : (internal.get(a) as string))),
-          batchSize: options.maxBatch,
-        });
+        const internal = await pool.acquire(adapters.filter((a) => a !== BASE_ADAPTER));
+        // One pass per label set (adapters of other tasks with as many classes decode with their
+        // own labels); usually there is one.
+        const out: Prediction[] = new Array(examples.length);
+        for (const rows of groupByLabels(pool, adapters)) {
+          metrics.batch(rows.length);
+          const labels = pool.labelsOf(adapters[rows[0] as number] as string);
+          const predictions = await predictExamples(
+            { ...pool.run, labels },
+            rows.map((r) => examples[r]),
+            {
+              adapterNames: rows.map((r) => {
+                const a = adapters[r] as string;
+                return a === BASE_ADAPTER ? a : (internal.get(a) as string);
+              }),
+              batchSize: options.maxBatch,
+            },
+          );
+          for (const [i, r] of rows.entries()) out[r] = predictions[i] as Prediction;
+        }
+        return out;
       }),
-    { windowMs: options.batchWindowMs, maxBatch: options.maxBatch, onBatch: (n) => metrics.batch(n) },
+    { windowMs: options.batchWindowMs, maxBatch: options.maxBatch },
   );
 
   const app = Fastify({
@@ -170,6 +185,18 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
       pool.dispose();
     },
   };
+}
+
+/** Row indices grouped by the label set their adapter decodes with, in first-seen order. */
+function groupByLabels(pool: AdapterPool, adapters: readonly string[]): number[][] {
+  const groups = new Map<string, number[]>();
+  for (const [i, a] of adapters.entries()) {
+    const key = JSON.stringify(a === BASE_ADAPTER ? pool.run.labels : pool.labelsOf(a));
+    const rows = groups.get(key) ?? [];
+    rows.push(i);
+    groups.set(key, rows);
+  }
+  return [...groups.values()];
 }
 
 /** One adapter name per input (`base` = no adapter). */
