@@ -46,4 +46,15 @@ describe('Batcher', () => {
     expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(r.passes.map((p) => p.examples)).toEqual([[1, 'bad', 2], [1], ['bad'], [2]]);
   });
+
+  it('drain runs queued rows at once and waits for them', async () => {
+    const r = recorder();
+    const b = new Batcher(r.run, { windowMs: 10_000, maxBatch: 32 });
+    const pending = b.submit(['a'], [1]);
+    const started = Date.now();
+    await b.drain();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(r.passes).toHaveLength(1);
+    expect((await pending).map((p) => p.label)).toEqual(['a:1']);
+  });
 });

@@ -43,6 +43,16 @@ export class Batcher {
     });
   }
 
+  /** Runs what is queued now, without waiting for the window, and resolves when all of it ran. */
+  async drain(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.queue.length || this.running) {
+      if (!this.running) await this.flush();
+      else await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
   /** Rows waiting for a forward pass. */
   get pending(): number {
     return this.queue.reduce((n, j) => n + j.examples.length, 0);

@@ -3,10 +3,13 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOutput } from '../cli/capture-output.js';
 import { runCli } from '../cli/main.js';
+import { createPeftkit } from '../plugin/peftkit-host.js';
 import { toyPlugin } from '../plugin/testing/toy-plugin.js';
+import { createServer } from './server.js';
 
 /**
  * The acceptance test of `peftkit serve`: the real CLI in a child process on a loopback port,
@@ -331,5 +334,33 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expect(answers.map((a) => a.status)).toEqual(inputs.map(() => 200));
     expect(await server.exit).toBe(0);
     expect(server.log).toContain('peftkit serve: stopped');
+  });
+});
+
+describe('createServer (in process)', () => {
+  it('answers 504 past the per-request timeout and keeps serving, without leaking tensors', async () => {
+    const host = await createPeftkit({ plugins: [toyPlugin] });
+    const base = {
+      adaptersDir: adapters,
+      batchWindowMs: 0,
+      maxBatch: 8,
+      maxBodyBytes: 4096,
+      adapterBudgetBytes: 1 << 20,
+      maxInputs: 16,
+    };
+    const tensorsBefore = tf.memory().numTensors;
+    // A 50 ms window against a 1 ms timeout: every request times out before its pass runs.
+    const slow = await createServer(host, { ...base, batchWindowMs: 50, timeoutMs: 1 });
+    const body = { adapter: 'alpha', inputs: ['1,2'] };
+    const r = await slow.app.inject({ method: 'POST', url: '/v1/predict', payload: body });
+    expect([r.statusCode, r.json().error]).toEqual([504, 'the request took longer than 1 ms']);
+    await slow.close();
+    const fast = await createServer(host, { ...base, timeoutMs: 10_000 });
+    const ok = await fast.app.inject({ method: 'POST', url: '/v1/predict', payload: body });
+    expect(ok.statusCode).toBe(200);
+    expectSame(ok.json().predictions, [reference['alpha']?.[0] as Pred]);
+    await fast.close();
+    // The late pass of the timed-out request and both models are gone.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 });

@@ -181,6 +181,8 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
       } finally {
         clearTimeout(force);
       }
+      // Requests that already timed out may still have rows queued: run them before freeing.
+      await batcher.drain();
       await queue.idle();
       pool.dispose();
     },
