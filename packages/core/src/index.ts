@@ -10,4 +10,5 @@ export * from './nn/index.js';
 export * from './peft/index.js';
 export * from './plugin/index.js';
 export * from './runtime/index.js';
+export * from './serve/index.js';
 export * from './train/index.js';

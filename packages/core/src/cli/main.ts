@@ -10,6 +10,7 @@ import { registerPredict } from './commands/predict.js';
 import { registerPresets } from './commands/presets.js';
 import { registerPretrain } from './commands/pretrain.js';
 import { registerPush } from './commands/push.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { CliContext, type GlobalFlags, type RunCliOptions } from './context.js';
 import { classifyError } from './exit-code.js';
@@ -43,6 +44,7 @@ export function buildProgram(options: RunCliOptions = {}): Command {
   registerMerge(program, ctx);
   registerPretrain(program, ctx);
   registerPush(program, ctx);
+  registerServe(program, ctx);
   return program;
 }
 

@@ -163,7 +163,19 @@ function checkRouting(run: LoadedRun, names: readonly string[], count: number): 
  * await addRunAdapter(run, 'runs/yelp', 'yelp');
  * await predictRun(run, ['great', 'awful'], { adapterNames: ['default', 'yelp'] });
  */
-export async function addRunAdapter(run: LoadedRun, dir: string, name: string): Promise<void> {
+export async function addRunAdapter(
+  run: LoadedRun,
+  dir: string,
+  name: string,
+  options: {
+    /**
+     * Accept a peftkit run whose label set differs from the first adapter's but has as many
+     * labels (another task with as many classes): the head's output layer has the same shape,
+     * and the caller decodes that adapter's rows with its own labels (`peftkit serve` does).
+     */
+    readonly allowOtherLabels?: boolean;
+  } = {},
+): Promise<void> {
   if (!(run.model instanceof PeftModel)) {
     throw new UserError(`${run.dir} holds a ${run.manifest.kind} model: load an adapter run first`);
   }
@@ -176,9 +188,14 @@ export async function addRunAdapter(run: LoadedRun, dir: string, name: string): 
         `${dir}: trained as ${other.architecture.id} + ${other.head.id}, the first adapter as ${run.manifest.architecture.id} + ${run.manifest.head.id}`,
       );
     }
-    if (JSON.stringify(other.labels) !== JSON.stringify(run.manifest.labels)) {
+    const sameLabels = options.allowOtherLabels
+      ? (other.labels?.length ?? -1) === (run.manifest.labels?.length ?? -1)
+      : JSON.stringify(other.labels) === JSON.stringify(run.manifest.labels);
+    if (!sameLabels) {
       throw new UserError(
-        `${dir}: its labels differ from the first adapter's; routed adapters share one label set`,
+        options.allowOtherLabels
+          ? `${dir}: it has ${other.labels?.length ?? 'no'} labels, the first adapter ${run.manifest.labels?.length ?? 'none'}; routed adapters share one output layer shape`
+          : `${dir}: its labels differ from the first adapter's; routed adapters share one label set`,
       );
     }
   }

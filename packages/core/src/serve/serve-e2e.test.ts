@@ -1,0 +1,366 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../cli/capture-output.js';
+import { runCli } from '../cli/main.js';
+import { createPeftkit } from '../plugin/peftkit-host.js';
+import { toyPlugin } from '../plugin/testing/toy-plugin.js';
+import { createServer } from './server.js';
+
+/**
+ * The acceptance test of `peftkit serve`: the real CLI in a child process on a loopback port,
+ * serving two toy adapter runs trained on ONE base, a third task with as many classes, and two
+ * that cannot share the base (another base; three labels), with a budget that holds one
+ * adapter, so mixed requests load and unload adapters as they go.
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = path.resolve(here, '../../bin/peftkit.js');
+const pluginModule = path.resolve(here, '../plugin/testing/toy-plugin-module.ts');
+const TOKEN = 'e2e-secret';
+
+interface Pred {
+  input: string;
+  adapter?: string;
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+async function cli(argv: string[]): Promise<Record<string, unknown>> {
+  const r = await captureOutput(() => runCli(argv, { plugins: [toyPlugin], discover: false }));
+  if (r.result !== 0) throw new Error(`peftkit ${argv.join(' ')}: exit ${r.result}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** `peftkit predict --json` for one adapter: the reference answers. */
+async function predictCli(dir: string, inputs: string[]): Promise<Pred[]> {
+  return (await cli(['predict', '--json', '--adapter', dir, '--', ...inputs]))['predictions'] as Pred[];
+}
+
+class Server {
+  private stderr = '';
+  url = '';
+  exit: Promise<number | null>;
+  constructor(readonly child: ChildProcess) {
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+    this.exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+  static async start(args: string[], env: Record<string, string> = {}): Promise<Server> {
+    const child = spawn(
+      process.execPath,
+      [bin, '--plugin', pluginModule, '--no-discover', 'serve', '--port', '0', ...args],
+      { env: { ...process.env, PEFTKIT_BACKEND: 'wasm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const s = new Server(child);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const m = /listening on (http:\/\/[^ ]+)/.exec(s.stderr);
+      if (m) {
+        s.url = m[1] as string;
+        return s;
+      }
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`server did not start: ${s.stderr}`);
+  }
+  get log(): string {
+    return this.stderr;
+  }
+  async call(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
+  ): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
+    const res = await fetch(this.url + route, {
+      method,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(text);
+    } catch {}
+    return { status: res.status, json, text };
+  }
+  async metric(name: string): Promise<number> {
+    const { text } = await this.call('GET', '/metrics');
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    if (!line) throw new Error(`metric ${name} missing:\n${text}`);
+    return Number(line.split(' ')[1]);
+  }
+}
+
+let tmp: string;
+let adapters: string;
+let server: Server;
+const inputs = ['1,2', '-3,-1', '0.5,-2', '2,2', '-1,0.25', '0,3'];
+const reference: Record<string, Pred[]> = {};
+
+beforeAll(async () => {
+  process.env['PEFTKIT_BACKEND'] = 'wasm';
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-serve-'));
+  adapters = path.join(tmp, 'adapters');
+  const a = path.join(adapters, 'alpha');
+  const toy = ['train', '--json', '--preset', 'toy/basic'];
+  await cli([...toy, '--out', a, '--max-steps', '4']);
+  // beta: another adapter (other seed and data order, more steps) on alpha's base.
+  await cli([
+    ...toy,
+    '--out',
+    path.join(adapters, 'beta'),
+    '--base',
+    path.join(a, 'base'),
+    '--seed',
+    '9',
+    '--max-steps',
+    '8',
+    '--set',
+    'training.lr=0.05',
+  ]);
+  // gamma: trained on its own base, so it cannot share alpha's.
+  await cli([...toy, '--out', path.join(adapters, 'gamma'), '--max-steps', '2', '--seed', '3']);
+  // delta: another task with as many classes (labels 'down'/'up'), made from beta's weights by
+  // relabelling its run; epsilon claims three labels, which the shared 2-way head cannot serve.
+  await relabel('beta', 'delta', ['down', 'up']);
+  await relabel('beta', 'epsilon', ['a', 'b', 'c']);
+  for (const name of ['alpha', 'beta', 'delta'])
+    reference[name] = await predictCli(path.join(adapters, name), inputs);
+  const alphaBytes = (await fs.stat(path.join(a, 'adapter_model.safetensors'))).size;
+  // A budget that holds one adapter and not two: every switch unloads the other one.
+  const budgetMb = (alphaBytes * 1.5) / (1024 * 1024);
+  server = await Server.start(
+    [
+      '--adapters',
+      adapters,
+      '--batch-window-ms',
+      '100',
+      '--max-body-bytes',
+      '4096',
+      '--adapter-budget-mb',
+      String(budgetMb),
+    ],
+    { PEFTKIT_SERVE_TOKEN: TOKEN },
+  );
+});
+
+async function relabel(from: string, to: string, labels: string[]): Promise<void> {
+  await fs.cp(path.join(adapters, from), path.join(adapters, to), { recursive: true });
+  const file = path.join(adapters, to, 'peftkit-run.json');
+  const manifest = JSON.parse(await fs.readFile(file, 'utf8'));
+  await fs.writeFile(file, JSON.stringify({ ...manifest, labels }));
+}
+
+afterAll(async () => {
+  if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+function expectSame(got: Pred[], want: Pred[]): void {
+  expect(got.map((p) => [p.input, p.label])).toEqual(want.map((p) => [p.input, p.label]));
+  for (const [i, p] of got.entries()) {
+    for (const [label, v] of Object.entries((want[i] as Pred).probabilities)) {
+      expect(p.probabilities[label]).toBeCloseTo(v, 5);
+    }
+  }
+}
+
+describe('peftkit serve (spawned CLI, loopback)', () => {
+  it('the two adapters answer differently, so routing is observable', () => {
+    const diff = inputs.some(
+      (_, i) =>
+        Math.abs(
+          (reference['alpha']?.[i]?.probabilities['pos'] ?? 0) -
+            (reference['beta']?.[i]?.probabilities['pos'] ?? 0),
+        ) > 1e-3,
+    );
+    expect(diff).toBe(true);
+  });
+
+  it('concurrent mixed requests share forward passes and each equals peftkit predict for its adapter', async () => {
+    const before = {
+      count: await server.metric('peftkit_batch_rows_count'),
+      sum: await server.metric('peftkit_batch_rows_sum'),
+    };
+    const requests = inputs.flatMap((input, i) =>
+      (['alpha', 'beta'] as const).map(async (name) => ({
+        name,
+        i,
+        res: await server.call('POST', '/v1/predict', { adapter: name, inputs: [input] }),
+      })),
+    );
+    // One request routing each input to its own adapter in one body.
+    const mixed = server.call('POST', '/v1/predict', {
+      adapters: inputs.map((_, i) => (i % 2 ? 'beta' : 'alpha')),
+      inputs,
+    });
+    for (const { name, i, res } of await Promise.all(requests)) {
+      expect(res.status).toBe(200);
+      const [p] = res.json['predictions'] as Pred[];
+      expect(p?.adapter).toBe(name);
+      expectSame([p as Pred], [reference[name]?.[i] as Pred]);
+    }
+    const m = await mixed;
+    expect(m.status).toBe(200);
+    const preds = m.json['predictions'] as Pred[];
+    expectSame(
+      preds,
+      inputs.map((_, i) => reference[i % 2 ? 'beta' : 'alpha']?.[i] as Pred),
+    );
+    const rows = (await server.metric('peftkit_batch_rows_sum')) - before.sum;
+    const passes = (await server.metric('peftkit_batch_rows_count')) - before.count;
+    expect(rows).toBe(2 * inputs.length + inputs.length);
+    expect(passes).toBeLessThan(4); // 13 requests, grouped by the 100 ms window
+  });
+
+  it('keeps loaded adapters under the byte budget (LRU) and reloads on demand', async () => {
+    expect((await server.call('POST', '/v1/predict', { adapter: 'beta', inputs: ['1,1'] })).status).toBe(200);
+    let list = (await server.call('GET', '/v1/adapters')).json['adapters'] as {
+      name: string;
+      loaded: boolean;
+    }[];
+    expect(list.filter((a) => a.loaded).map((a) => a.name)).toEqual(['beta']);
+    const r = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs });
+    expectSame(r.json['predictions'] as Pred[], reference['alpha'] as Pred[]);
+    list = (await server.call('GET', '/v1/adapters')).json['adapters'] as { name: string; loaded: boolean }[];
+    expect(list.filter((a) => a.loaded).map((a) => a.name)).toEqual(['alpha']);
+    expect(list.map((a) => a.name)).toEqual(['alpha', 'beta', 'delta', 'epsilon', 'gamma']);
+  });
+
+  it('unloads and reloads an adapter by hand; loading paths stay inside the adapters dir', async () => {
+    expect((await server.call('DELETE', '/v1/adapters/beta')).status).toBe(204);
+    const gone = await server.call('POST', '/v1/predict', { adapter: 'beta', inputs: ['1,2'] });
+    expect([gone.status, gone.json['error']]).toEqual([
+      404,
+      "unknown adapter 'beta'; GET /v1/adapters lists them",
+    ]);
+    const outside = await server.call('POST', '/v1/adapters', { name: 'evil', path: '../../' });
+    expect(outside.status).toBe(400);
+    expect(outside.json['error']).toContain('inside the adapters dir');
+    const back = await server.call('POST', '/v1/adapters', { name: 'beta', path: 'beta' });
+    expect(back.status).toBe(201);
+    expect(back.json).toMatchObject({ name: 'beta', loaded: true });
+    const r = await server.call('POST', '/v1/predict', { adapter: 'beta', inputs });
+    expectSame(r.json['predictions'] as Pred[], reference['beta'] as Pred[]);
+    const dup = await server.call('POST', '/v1/adapters', { name: 'beta', path: 'beta' });
+    expect(dup.status).toBe(409);
+  });
+
+  it('refuses an adapter trained on another base with a 4xx naming it, and keeps serving', async () => {
+    const r = await server.call('POST', '/v1/predict', {
+      adapters: ['alpha', 'gamma'],
+      inputs: ['1,2', '1,2'],
+    });
+    expect(r.status).toBe(409);
+    expect(r.json['error']).toMatch(
+      /^adapter 'gamma': trained on base .*gamma.*, but this server's base is .*alpha/,
+    );
+    const ok = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['1,2'] });
+    expect(ok.status).toBe(200);
+  });
+
+  it('serves another task with as many classes in the same request, decoded with its own labels', async () => {
+    const names = inputs.map((_, i) => (i % 2 ? 'delta' : 'alpha'));
+    const r = await server.call('POST', '/v1/predict', { adapters: names, inputs });
+    expect(r.status).toBe(200);
+    const preds = r.json['predictions'] as Pred[];
+    expectSame(
+      preds,
+      inputs.map((_, i) => reference[names[i] as string]?.[i] as Pred),
+    );
+    expect(new Set(preds.filter((_, i) => i % 2).map((p) => p.label))).not.toContain('pos');
+    expect(Object.keys(preds[1]?.probabilities ?? {})).toEqual(['down', 'up']);
+    const three = await server.call('POST', '/v1/predict', { adapter: 'epsilon', inputs: ['1,2'] });
+    expect(three.status).toBe(409);
+    expect(three.json['error']).toMatch(/^adapter 'epsilon': .*it has 3 labels, the first adapter 2/);
+  });
+
+  it('auth, body size and input validation answer 4xx with a clear message', async () => {
+    expect((await server.call('GET', '/healthz', undefined, {})).status).toBe(200);
+    expect((await server.call('GET', '/v1/adapters', undefined, {})).status).toBe(401);
+    expect((await server.call('GET', '/metrics', undefined, { authorization: 'Bearer nope' })).status).toBe(
+      401,
+    );
+    const big = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['x'.repeat(5000)] });
+    expect(big.status).toBe(413);
+    const cases: [unknown, string][] = [
+      [{ adapter: 'alpha' }, "body must have required property 'inputs'"],
+      [{ adapter: 'alpha', inputs: [3] }, 'body/inputs/0 must be string'],
+      [{ inputs: ['1,2'] }, 'give exactly one of adapter'],
+      [{ adapters: ['alpha'], inputs: ['1,2', '3,4'] }, 'adapters has 1 names for 2 inputs'],
+      [{ adapter: 'alpha', inputs: ['1,2'], extra: 1 }, 'must NOT have additional properties'],
+      ['{not json', 'Body is not valid JSON'],
+    ];
+    for (const [body, message] of cases) {
+      const r = await server.call('POST', '/v1/predict', body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.json['error']).toContain(message);
+    }
+    const doc = await server.call('GET', '/openapi.json');
+    expect(Object.keys(doc.json['paths'] as object)).toContain('/v1/predict');
+  });
+
+  it('tensor count is flat over many requests with adapter churn', async () => {
+    const round = async () => {
+      await Promise.all(
+        inputs.map((input, i) =>
+          server.call('POST', '/v1/predict', { adapter: i % 2 ? 'beta' : 'alpha', inputs: [input] }),
+        ),
+      );
+      await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['0,0'] });
+    };
+    await round();
+    const before = await server.metric('peftkit_tensors');
+    for (let k = 0; k < 8; k++) await round();
+    expect(await server.metric('peftkit_tensors')).toBe(before);
+    expect(await server.metric('peftkit_adapters_loaded')).toBe(1);
+  });
+
+  it('SIGTERM drains in-flight requests and exits 0', async () => {
+    const inflight = inputs.map((input) =>
+      server.call('POST', '/v1/predict', { adapter: 'beta', inputs: [input] }),
+    );
+    await new Promise((r) => setTimeout(r, 30)); // inside the 100 ms batch window
+    server.child.kill('SIGTERM');
+    const answers = await Promise.all(inflight);
+    expect(answers.map((a) => a.status)).toEqual(inputs.map(() => 200));
+    expect(await server.exit).toBe(0);
+    expect(server.log).toContain('peftkit serve: stopped');
+  });
+});
+
+describe('createServer (in process)', () => {
+  it('answers 504 past the per-request timeout and keeps serving, without leaking tensors', async () => {
+    const host = await createPeftkit({ plugins: [toyPlugin] });
+    const base = {
+      adaptersDir: adapters,
+      batchWindowMs: 0,
+      maxBatch: 8,
+      maxBodyBytes: 4096,
+      adapterBudgetBytes: 1 << 20,
+      maxInputs: 16,
+    };
+    const tensorsBefore = tf.memory().numTensors;
+    // A 50 ms window against a 1 ms timeout: every request times out before its pass runs.
+    const slow = await createServer(host, { ...base, batchWindowMs: 50, timeoutMs: 1 });
+    const body = { adapter: 'alpha', inputs: ['1,2'] };
+    const r = await slow.app.inject({ method: 'POST', url: '/v1/predict', payload: body });
+    expect([r.statusCode, r.json().error]).toEqual([504, 'the request took longer than 1 ms']);
+    await slow.close();
+    const fast = await createServer(host, { ...base, timeoutMs: 10_000 });
+    const ok = await fast.app.inject({ method: 'POST', url: '/v1/predict', payload: body });
+    expect(ok.statusCode).toBe(200);
+    expectSame(ok.json().predictions, [reference['alpha']?.[0] as Pred]);
+    await fast.close();
+    // The late pass of the timed-out request and both models are gone.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+});
