@@ -9,6 +9,7 @@ import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { loadCliTarget } from '../load-target.js';
 import { fmt, formatKeyValues, printJson, printText } from '../output.js';
+import { printWarnings } from './train.js';
 import { positiveInt } from '../run-options.js';
 
 export function registerEval(program: Command, ctx: CliContext): void {
@@ -94,6 +95,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
               ...Object.entries(result.metrics).map(([k, v]): [string, string] => [k, fmt(v)]),
             ]),
           );
+          printWarnings(result.qualityWarnings);
         } finally {
           run.model.dispose();
         }

@@ -17,6 +17,7 @@ import { batchLoader } from './batches.js';
 import { applyPeft } from './build-model.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
+import { assertEarlyStoppingSplit } from './early-stopping-split.js';
 import { assertTrainOutDir } from './output-dir.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
@@ -129,6 +130,14 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     throw new UserError(
       `training.gradientCheckpointing: architecture '${architecture.id}' has no repeated blocks to checkpoint`,
     );
+  }
+  if (t.earlyStopping) {
+    try {
+      await assertEarlyStoppingSplit(data.eval, data.labels ?? null, data.labelOf);
+    } catch (err) {
+      headed.model.dispose();
+      throw err;
+    }
   }
   // Built before anything is written, so a sampling the data or preprocessor cannot serve fails early.
   const trainLoader = (() => {
@@ -258,6 +267,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       ...(o.callbacks ? { callbacks: o.callbacks } : {}),
       progress: o.progress ?? 'auto',
       runName: path.basename(out),
+      labels: data.labels ?? null,
     }).fit();
     if (summary.reason === 'interrupted') {
       // checkpoints/last is current; the root files stay as they were until the run completes.

@@ -1,3 +1,4 @@
+export { type ClassDistribution, ClassTally } from './class-tally.js';
 export {
   type ReportFigure,
   type ReportInput,
@@ -15,3 +16,12 @@ export {
 } from './progress.js';
 export { type StopReason, type TrainSummary, writeSummary } from './summary.js';
 export { type ChartSeries, type LineChartOptions, niceTicks, svgLineChart } from './svg-line-chart.js';
+export {
+  classificationWarnings,
+  formatDistribution,
+  MAJORITY_BASELINE_MARGIN,
+  macroF1,
+  majorityBaselineMacroF1,
+  type RunWarning,
+  type RunWarningCode,
+} from './run-warnings.js';

@@ -121,4 +121,6 @@ export interface FitOptions<M extends AnyModule, B> {
   progress?: 'auto' | 'bar' | 'plain' | 'none' | ProgressReporter;
   /** Run title in `report.html`. */
   runName?: string;
+  /** Class names by class id, used in warnings about the class distribution. */
+  labels?: readonly string[] | null;
 }

@@ -10,6 +10,8 @@ import type { NamedParameter } from '../param-groups.js';
 import { writeReport } from '../report/html-report.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
+import { ClassTally } from '../report/class-tally.js';
+import { classificationWarnings } from '../report/run-warnings.js';
 import { type StopReason, type TrainSummary, writeSummary } from '../report/summary.js';
 import { buildOptimizer, buildSchedule } from './build-optimizer.js';
 import { type StepLogs, StopFlag } from './callbacks.js';
@@ -67,6 +69,8 @@ export class Trainer<M extends AnyModule, B> {
   private restoredPeak = 0;
   private lastLoss: number | null = null;
   private lastEval: { step: number; metrics: Record<string, number> } | undefined;
+  private readonly tally = new ClassTally();
+  private lastDistribution: ReturnType<ClassTally['distribution']> = null;
   private lastCheckpoint: { dir: string; step: number } | undefined;
   private bestCheckpoint: string | null = null;
   private window = { loss: 0, norm: 0, steps: 0, since: 0 };
@@ -263,13 +267,17 @@ export class Trainer<M extends AnyModule, B> {
   private async runEval(countForEarlyStopping: boolean): Promise<void> {
     const o = this.o;
     if (!o.eval) return;
+    this.tally.reset();
     const metrics = await evaluate({
       model: o.model,
       loader: o.eval,
       loss: o.loss,
       evalStep: o.evalStep,
       metrics: o.metricObjects,
+      observe: (p, t, c) => this.tally.update(p, t, c),
     });
+    this.lastDistribution = this.tally.distribution();
+    this.tally.reset();
     this.lastEval = { step: this.step, metrics };
     await this.log.append({ type: 'eval', step: this.step, epoch: this.epochProgress(), metrics });
     const text = Object.entries(metrics)
@@ -414,10 +422,13 @@ export class Trainer<M extends AnyModule, B> {
       message: stop.message,
       outputDir: this.dirs?.root ?? null,
       checkpoints: { last: this.lastCheckpoint?.dir ?? null, best: this.bestCheckpoint },
+      evalClassDistribution: this.lastDistribution,
+      warnings: classificationWarnings(this.lastDistribution, this.o.labels),
     };
   }
 
   private async writeOutputs(summary: TrainSummary): Promise<void> {
+    for (const w of summary.warnings) this.reporter.log(`WARNING: ${w.message}`);
     if (!this.dirs) return;
     await writeSummary(path.join(this.dirs.root, 'summary.json'), summary);
     await writeReport(path.join(this.dirs.root, 'report.html'), {
