@@ -76,6 +76,8 @@ const earlyStoppingSchema = z.strictObject({
   mode: z.enum(['min', 'max']),
   patience: positiveInt(),
   minDelta: z.number().nonnegative().default(0),
+  /** Never stop before this many optimizer steps (patience counts evaluations, which may be close). */
+  minSteps: z.number().int().nonnegative().optional(),
 });
 
 const trainingSchema = z

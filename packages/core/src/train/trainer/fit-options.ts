@@ -48,6 +48,12 @@ export interface EarlyStoppingConfig {
   mode: 'min' | 'max';
   patience: number;
   minDelta?: number;
+  /**
+   * Never stop before this many optimizer steps (default 0), however many evaluations failed to
+   * improve: patience counts evaluations, and evaluations close together (every epoch of a small
+   * dataset, `evalEvery: { steps: 1 }`) would otherwise end a run after a handful of updates.
+   */
+  minSteps?: number;
 }
 
 /** What `evalStep` returns for the metrics: tensors or host arrays. */

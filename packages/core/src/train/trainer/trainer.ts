@@ -291,7 +291,7 @@ export class Trainer<M extends AnyModule, B> {
         const es = o.earlyStopping;
         this.stop ??= {
           reason: 'early_stopping',
-          message: `${es?.metric} did not improve by more than ${es?.minDelta ?? 0} for ${es?.patience} evaluation(s)`,
+          message: `${es?.metric} did not improve by more than ${es?.minDelta ?? 0} for ${es?.patience} evaluation(s) (best at step ${this.monitor.bestStep ?? 'none'}, stopped at step ${this.step})`,
         };
       }
     }
