@@ -40,3 +40,4 @@ export {
 } from './param-groups.js';
 export * from './report/index.js';
 export * from './trainer/index.js';
+export * from './lr-finder/index.js';

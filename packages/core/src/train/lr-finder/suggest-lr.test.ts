@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { suggestLr } from './suggest-lr.js';
+
+const sweep = (n: number) => Array.from({ length: n }, (_, i) => 1e-6 * 10 ** ((6 * i) / (n - 1)));
+
+describe('suggestLr', () => {
+  it('picks the steepest fall before the minimum, ignoring noise in the flat start', () => {
+    const lrs = sweep(60);
+    // Flat with a sharp one-point dip (noise) at 8, a real descent centred on 40, divergence after 50.
+    const loss = lrs.map((_, i) => (i === 8 ? 1.9 : i < 30 ? 2 : i <= 50 ? 2 - 1.5 / (1 + Math.exp(-(i - 40) / 2)) : 0.5 + (i - 50)));
+    const s = suggestLr(lrs, loss);
+    expect(s.rule).toBe('steepest');
+    expect(s.index).toBeGreaterThanOrEqual(38);
+    expect(s.index).toBeLessThanOrEqual(42);
+    expect(s.lr).toBe(lrs[s.index]);
+  });
+
+  it('falls back to a tenth of the minimum on a flat curve', () => {
+    const lrs = sweep(30);
+    const loss = lrs.map((_, i) => 1 + (i === 20 ? -0.01 : 0) + (i > 25 ? 1 : 0));
+    const s = suggestLr(lrs, loss);
+    expect(s.rule).toBe('valley');
+    expect(s.index).toBe(20);
+    expect(s.lr).toBeCloseTo(lrs[20]! / 10, 15);
+    expect(s.reason).toMatch(/flat curve/);
+  });
+
+  it('needs at least three points', () => {
+    expect(() => suggestLr([1e-3, 1e-2], [1, 2])).toThrow(/at least 3 points/);
+  });
+});

@@ -1,0 +1,72 @@
+/** Which rule picked the learning rate. */
+export type LrSuggestionRule = 'steepest' | 'valley';
+
+export interface LrSuggestion {
+  lr: number;
+  rule: LrSuggestionRule;
+  /** Index into the curve of the point the rule chose (for `valley`: the minimum, before /10). */
+  index: number;
+  /** Why, for people. */
+  reason: string;
+}
+
+/** Relative drop of the smoothed loss below which the curve counts as flat. */
+export const FLAT_CURVE_DROP = 0.02;
+
+/**
+ * Picks a learning rate from a range test's smoothed loss curve (learning rates growing
+ * exponentially). Steepest descent: among the points after the first `skipStart` share and up to
+ * the minimum, the one where the loss falls fastest per decade of learning rate: a central
+ * difference in log10 lr over `window` points each side (default: a twelfth of the curve, at least
+ * 1), so batch-to-batch noise in a slowly moving stretch does not pass for a descent. When the loss never drops by more than {@link FLAT_CURVE_DROP} of its
+ * starting value (a flat curve: the slope is noise), or no point falls, the fallback is the valley
+ * rule: the learning rate at the minimum divided by 10 (Smith's "an order of magnitude below
+ * where the loss is lowest").
+ *
+ * @example
+ * suggestLr([1e-5, 1e-4, 1e-3, 1e-2], [2.3, 2.2, 1.5, 4]); // { lr: 1e-4 or 1e-3, rule: 'steepest', ... }
+ */
+export function suggestLr(
+  lrs: readonly number[],
+  smoothed: readonly number[],
+  skipStart = 0.1,
+  window = Math.max(1, Math.round(lrs.length / 12)),
+): LrSuggestion {
+  if (lrs.length !== smoothed.length || lrs.length < 3) {
+    throw new Error(`suggestLr: need at least 3 points of (lr, loss), got ${lrs.length} and ${smoothed.length}`);
+  }
+  let minIdx = 0;
+  for (let i = 1; i < smoothed.length; i++) if (smoothed[i]! < smoothed[minIdx]!) minIdx = i;
+  const valley = (why: string): LrSuggestion => ({
+    lr: lrs[minIdx]! / 10,
+    rule: 'valley',
+    index: minIdx,
+    reason: `${why}: the lowest loss is at lr ${lrs[minIdx]!.toExponential(2)}; a tenth of it`,
+  });
+  const start = Math.min(Math.floor(lrs.length * skipStart), Math.max(0, minIdx - 1));
+  const first = smoothed[start]!;
+  const drop = (first - smoothed[minIdx]!) / Math.max(Math.abs(first), 1e-12);
+  if (!(drop > FLAT_CURVE_DROP)) {
+    return valley(`the loss falls by ${(100 * Math.max(0, drop)).toFixed(1)}% only (flat curve)`);
+  }
+  const log = lrs.map((v) => Math.log10(v));
+  let best = -1;
+  let bestSlope = 0;
+  const last = lrs.length - 1;
+  for (let i = Math.max(start, 1); i <= Math.min(minIdx, last - 1); i++) {
+    const a = Math.max(0, i - window);
+    const b = Math.min(last, i + window);
+    const slope = (smoothed[b]! - smoothed[a]!) / (log[b]! - log[a]!);
+    if (slope < bestSlope) {
+      bestSlope = slope;
+      best = i;
+    }
+  }
+  if (best < 0) return valley('no point before the minimum has a falling loss');
+  return {
+    lr: lrs[best]!,
+    rule: 'steepest',
+    index: best,
+    reason: `steepest fall of the smoothed loss (${bestSlope.toFixed(3)} per decade of lr)`,
+  };
+}
