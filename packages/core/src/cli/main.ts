@@ -10,6 +10,7 @@ import { registerPredict } from './commands/predict.js';
 import { registerPresets } from './commands/presets.js';
 import { registerPretrain } from './commands/pretrain.js';
 import { registerTrain } from './commands/train.js';
+import { registerTuneLr } from './commands/tune-lr.js';
 import { CliContext, type GlobalFlags, type RunCliOptions } from './context.js';
 import { classifyError } from './exit-code.js';
 
@@ -37,6 +38,7 @@ export function buildProgram(options: RunCliOptions = {}): Command {
   registerConfig(program, ctx);
   registerInspect(program, ctx);
   registerTrain(program, ctx);
+  registerTuneLr(program, ctx);
   registerEval(program, ctx);
   registerPredict(program, ctx);
   registerMerge(program, ctx);

@@ -16,6 +16,7 @@ export {
   valueAndGrads,
 } from './gradients.js';
 export * from './losses/index.js';
+export * from './lr-finder/index.js';
 export {
   applySchedule,
   createSchedule,
@@ -40,4 +41,3 @@ export {
 } from './param-groups.js';
 export * from './report/index.js';
 export * from './trainer/index.js';
-export * from './lr-finder/index.js';

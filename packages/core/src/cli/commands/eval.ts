@@ -9,8 +9,8 @@ import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { loadCliTarget } from '../load-target.js';
 import { fmt, formatKeyValues, printJson, printText } from '../output.js';
-import { printWarnings } from './train.js';
 import { positiveInt } from '../run-options.js';
+import { printWarnings } from './train.js';
 
 export function registerEval(program: Command, ctx: CliContext): void {
   program

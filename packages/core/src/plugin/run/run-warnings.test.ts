@@ -36,7 +36,11 @@ async function run(name: string, training: Record<string, unknown>, data: string
 describe('quality warnings of a classification run', () => {
   it('an imbalanced run that collapses to the majority class says so in summary.json and report.html', async () => {
     // ~10% positives; a learning rate far too low leaves the biased head predicting 'neg' only.
-    const r = await run('collapsed', { maxSteps: 10, lr: 1e-7, metrics: ['accuracy', 'macro_f1'] }, 'toy:400?3?1.8');
+    const r = await run(
+      'collapsed',
+      { maxSteps: 10, lr: 1e-7, metrics: ['accuracy', 'macro_f1'] },
+      'toy:400?3?1.8',
+    );
     const dist = r.onDisk.evalClassDistribution!;
     expect(Object.keys(dist.targets)).toEqual(['0', '1']);
     expect(dist.targets['1']).toBeLessThan(dist.targets['0']! / 3);
@@ -64,14 +68,20 @@ describe('early stopping on a small validation split', () => {
   it('refuses fewer than 20 eval examples, naming training.earlyStopping and the minimum', async () => {
     const err = await run('tiny-eval', { maxSteps: 2, earlyStopping: es }, 'toy:40').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toMatch(/^training\.earlyStopping: the eval split has 10 examples; .*at least 20/);
+    expect((err as Error).message).toMatch(
+      /^training\.earlyStopping: the eval split has 10 examples; .*at least 20/,
+    );
   });
 
   it('refuses a class with fewer than 2 eval examples', async () => {
     // 200 rows, cut 3: about 3% positives, so 50 held-out rows hold at most one positive.
-    const err = await run('thin-class', { maxSteps: 2, earlyStopping: es }, 'toy:200?5?3').catch((e: unknown) => e);
+    const err = await run('thin-class', { maxSteps: 2, earlyStopping: es }, 'toy:200?5?3').catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toMatch(/fewer than 2 examples of class 'pos' [01]; .*at least 2 per class/);
+    expect((err as Error).message).toMatch(
+      /fewer than 2 examples of class 'pos' [01]; .*at least 2 per class/,
+    );
   });
 
   it('accepts a split large enough to judge', async () => {

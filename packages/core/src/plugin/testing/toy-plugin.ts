@@ -33,7 +33,8 @@ const LABELS = ['neg', 'pos'];
 
 const reader: DatasetReader<Row> = {
   id: 'toy/inline',
-  description: 'toy:<rows>[?<seed>[?<cut>]]: points labelled by x0 + x1 > cut (default 0; 1.8 gives ~10% positives)',
+  description:
+    'toy:<rows>[?<seed>[?<cut>]]: points labelled by x0 + x1 > cut (default 0; 1.8 gives ~10% positives)',
   formats: ['toy:'],
   canRead: (p) => p.startsWith('toy:'),
   async read(location) {

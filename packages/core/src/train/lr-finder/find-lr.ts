@@ -66,15 +66,20 @@ export interface LrFinderResult {
  * const r = await findLearningRate({ model: peft, train: loader, loss, optimizer: { name: 'adamw' } });
  * console.log(r.suggestion.lr, r.suggestion.rule);
  */
-export async function findLearningRate<M extends AnyModule, B>(o: FindLrOptions<M, B>): Promise<LrFinderResult> {
+export async function findLearningRate<M extends AnyModule, B>(
+  o: FindLrOptions<M, B>,
+): Promise<LrFinderResult> {
   const minLr = o.minLr ?? 1e-7;
   const maxLr = o.maxLr ?? 1;
   const steps = o.steps ?? 100;
   const beta = 1 - (o.smoothing ?? 0.05);
   const divergeFactor = o.divergeFactor ?? 4;
-  if (!(minLr > 0 && maxLr > minLr)) throw new Error(`findLearningRate: need 0 < minLr < maxLr, got ${minLr}, ${maxLr}`);
-  if (!Number.isInteger(steps) || steps < 5) throw new Error(`findLearningRate: steps must be an integer >= 5, got ${steps}`);
-  if (!(beta > 0 && beta < 1)) throw new Error(`findLearningRate: smoothing must be in (0, 1), got ${o.smoothing}`);
+  if (!(minLr > 0 && maxLr > minLr))
+    throw new Error(`findLearningRate: need 0 < minLr < maxLr, got ${minLr}, ${maxLr}`);
+  if (!Number.isInteger(steps) || steps < 5)
+    throw new Error(`findLearningRate: steps must be an integer >= 5, got ${steps}`);
+  if (!(beta > 0 && beta < 1))
+    throw new Error(`findLearningRate: smoothing must be in (0, 1), got ${o.smoothing}`);
   // The Trainer's validation and defaults for the optimizer and clipping.
   const resolved = resolveFitOptions({
     model: o.model,

@@ -16,9 +16,12 @@ export function lrCurveSparkline(r: LrFinderResult, width = 60): string {
   const values = Array.from({ length: cols }, (_, c) => Math.min(r.smoothed[pick(c)]!, cap));
   const lo = Math.min(...values);
   const hi = Math.max(...values);
-  const bar = values.map((v) => BARS[hi > lo ? Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1)) : 0]).join('');
+  const bar = values
+    .map((v) => BARS[hi > lo ? Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1)) : 0])
+    .join('');
   let mark = 0;
-  for (let c = 0; c < cols; c++) if (Math.abs(pick(c) - r.suggestion.index) < Math.abs(pick(mark) - r.suggestion.index)) mark = c;
+  for (let c = 0; c < cols; c++)
+    if (Math.abs(pick(c) - r.suggestion.index) < Math.abs(pick(mark) - r.suggestion.index)) mark = c;
   const caret = `${' '.repeat(mark)}^ ${r.suggestion.rule === 'valley' ? 'minimum (chosen lr = a tenth)' : 'chosen'}`;
   return `${bar}\n${caret}\n${r.lrs[0]!.toExponential(0)}${' '.repeat(Math.max(1, cols - 12))}${r.lrs[n - 1]!.toExponential(0)}`;
 }
@@ -56,5 +59,11 @@ export function lrCurveSvg(r: LrFinderResult, title = 'Learning-rate range test'
       color: '#D55E00',
     },
   ];
-  return svgLineChart({ title, xLabel: 'log10 learning rate', yLabel: 'training loss', series, markers: false });
+  return svgLineChart({
+    title,
+    xLabel: 'log10 learning rate',
+    yLabel: 'training loss',
+    series,
+    markers: false,
+  });
 }

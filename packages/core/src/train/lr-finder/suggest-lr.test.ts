@@ -7,7 +7,9 @@ describe('suggestLr', () => {
   it('picks the steepest fall before the minimum, ignoring noise in the flat start', () => {
     const lrs = sweep(60);
     // Flat with a sharp one-point dip (noise) at 8, a real descent centred on 40, divergence after 50.
-    const loss = lrs.map((_, i) => (i === 8 ? 1.9 : i < 30 ? 2 : i <= 50 ? 2 - 1.5 / (1 + Math.exp(-(i - 40) / 2)) : 0.5 + (i - 50)));
+    const loss = lrs.map((_, i) =>
+      i === 8 ? 1.9 : i < 30 ? 2 : i <= 50 ? 2 - 1.5 / (1 + Math.exp(-(i - 40) / 2)) : 0.5 + (i - 50),
+    );
     const s = suggestLr(lrs, loss);
     expect(s.rule).toBe('steepest');
     expect(s.index).toBeGreaterThanOrEqual(38);

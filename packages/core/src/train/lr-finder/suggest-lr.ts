@@ -33,7 +33,9 @@ export function suggestLr(
   window = Math.max(1, Math.round(lrs.length / 12)),
 ): LrSuggestion {
   if (lrs.length !== smoothed.length || lrs.length < 3) {
-    throw new Error(`suggestLr: need at least 3 points of (lr, loss), got ${lrs.length} and ${smoothed.length}`);
+    throw new Error(
+      `suggestLr: need at least 3 points of (lr, loss), got ${lrs.length} and ${smoothed.length}`,
+    );
   }
   let minIdx = 0;
   for (let i = 1; i < smoothed.length; i++) if (smoothed[i]! < smoothed[minIdx]!) minIdx = i;

@@ -88,7 +88,12 @@ function predictedClasses(
   if (typeof p[0] !== 'number') {
     const rows = p as readonly ArrayLike<number>[];
     const width = rows[0]!.length;
-    if (width === 1) return binaryScores(rows.map((r) => r[0]!), targets, context);
+    if (width === 1)
+      return binaryScores(
+        rows.map((r) => r[0]!),
+        targets,
+        context,
+      );
     if (width < 2 || rows.some((r) => r.length !== width)) return null;
     return rows.map((r) => {
       let best = 0;
@@ -101,7 +106,11 @@ function predictedClasses(
   return binaryScores(values, targets, context);
 }
 
-function binaryScores(scores: number[], targets: readonly number[], context?: MetricUpdateContext): number[] | null {
+function binaryScores(
+  scores: number[],
+  targets: readonly number[],
+  context?: MetricUpdateContext,
+): number[] | null {
   if (!targets.every((y) => y === 0 || y === 1)) return null;
   if (!scores.every((s) => s >= 0 && s <= 1)) return null;
   const th = context?.thresholds;

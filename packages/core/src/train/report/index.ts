@@ -14,14 +14,14 @@ export {
   type ProgressStream,
   type ProgressUpdate,
 } from './progress.js';
-export { type StopReason, type TrainSummary, writeSummary } from './summary.js';
-export { type ChartSeries, type LineChartOptions, niceTicks, svgLineChart } from './svg-line-chart.js';
 export {
   classificationWarnings,
   formatDistribution,
   MAJORITY_BASELINE_MARGIN,
-  macroF1,
   majorityBaselineMacroF1,
   type RunWarning,
   type RunWarningCode,
+  tallyMacroF1,
 } from './run-warnings.js';
+export { type StopReason, type TrainSummary, writeSummary } from './summary.js';
+export { type ChartSeries, type LineChartOptions, niceTicks, svgLineChart } from './svg-line-chart.js';

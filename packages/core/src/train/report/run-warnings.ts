@@ -23,7 +23,7 @@ const CAUSES =
   'class imbalance (use data.sampling: balanced or more minority examples), or too few steps / early stopping too soon';
 
 /** Macro F1 over the classes that occur in the targets or predictions (scikit-learn's rule). */
-export function macroF1(d: ClassDistribution): number {
+export function tallyMacroF1(d: ClassDistribution): number {
   const classes = new Set([...Object.keys(d.targets), ...Object.keys(d.predictions)]);
   let sum = 0;
   for (const c of classes) {
@@ -44,7 +44,10 @@ export function majorityBaselineMacroF1(d: ClassDistribution): number {
 }
 
 /** `0: 90 (90.0%), 1: 10 (10.0%)`, with label names when known. */
-export function formatDistribution(counts: Record<string, number>, labels?: readonly string[] | null): string {
+export function formatDistribution(
+  counts: Record<string, number>,
+  labels?: readonly string[] | null,
+): string {
   const n = Object.values(counts).reduce((a, b) => a + b, 0);
   return Object.entries(counts)
     .map(([k, v]) => {
@@ -82,7 +85,7 @@ export function classificationWarnings(
       },
     ];
   }
-  const f1 = macroF1(d);
+  const f1 = tallyMacroF1(d);
   const baseline = majorityBaselineMacroF1(d);
   if (f1 <= baseline + MAJORITY_BASELINE_MARGIN) {
     return [

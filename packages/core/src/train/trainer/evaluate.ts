@@ -11,7 +11,9 @@ export interface EvaluateOptions<M extends AnyModule, B> {
   evalStep?: ((model: M, batch: B) => EvalOutput) | undefined;
   metrics: readonly Metric[];
   /** Sees every batch's host predictions and targets, like a metric (the Trainer's class tally). */
-  observe?: ((predictions: MetricInput, targets: MetricTargets, context?: MetricUpdateContext) => void) | undefined;
+  observe?:
+    | ((predictions: MetricInput, targets: MetricTargets, context?: MetricUpdateContext) => void)
+    | undefined;
 }
 
 /**

@@ -7,10 +7,10 @@ import { disposeGradients } from '../gradients.js';
 import { applySchedule, type Schedule } from '../lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { NamedParameter } from '../param-groups.js';
+import { ClassTally } from '../report/class-tally.js';
 import { writeReport } from '../report/html-report.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
-import { ClassTally } from '../report/class-tally.js';
 import { classificationWarnings } from '../report/run-warnings.js';
 import { type StopReason, type TrainSummary, writeSummary } from '../report/summary.js';
 import { buildOptimizer, buildSchedule } from './build-optimizer.js';
@@ -318,6 +318,7 @@ export class Trainer<M extends AnyModule, B> {
     await writeReport(path.join(dirs.root, 'report.html'), {
       title: this.title(),
       records: this.log.records,
+      ...(o.reportSections ? { sections: o.reportSections } : {}),
     });
     for (const cb of o.callbacks ?? []) await cb.onCheckpoint?.(dir, { step: this.step, kind }, this.control);
   }
@@ -435,6 +436,7 @@ export class Trainer<M extends AnyModule, B> {
       title: this.title(),
       records: this.log?.records ?? [],
       summary,
+      ...(this.o.reportSections ? { sections: this.o.reportSections } : {}),
     });
   }
 }
