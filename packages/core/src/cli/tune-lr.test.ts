@@ -77,7 +77,7 @@ describe('peftkit tune-lr', () => {
     const r = await cli(['tune-lr', '--preset', 'toy/basic', '--out', path.join(tmp, 'text'), ...sweep]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/[▁▂▃▄▅▆▇█]{10,}/);
-    expect(r.stdout).toMatch(/chosen lr\s+\d\.\d\de-?\d+ \((steepest|valley)/);
+    expect(r.stdout).toMatch(/chosen lr\s+\d\.\d\de-?\d+ \((steepest|edge)/);
     expect(r.stdout).toMatch(/--set training\.lr=/);
   });
 });

@@ -56,7 +56,7 @@ export async function sweepRunLr(a: RunLrSweepArgs): Promise<LrFinderResult> {
 /** One line for logs: `lr finder (LORA r=8): chose 3.1e-3 by steepest descent (...)`. */
 export function describeLrChoice(r: LrFinderResult, method: string): string {
   const s = r.suggestion;
-  return `lr finder (${method}): chose lr ${s.lr.toExponential(2)} by ${s.rule === 'steepest' ? 'steepest descent' : 'the valley/10 fallback'} (${s.reason}); ${r.lrs.length} steps from ${r.minLr} to ${r.lrs[r.lrs.length - 1]!.toExponential(1)}${r.stop === 'diverged' ? ', stopped at divergence' : ''}`;
+  return `lr finder (${method}): chose lr ${s.lr.toExponential(2)} by ${s.rule === 'steepest' ? 'steepest descent' : 'the edge/10 fallback'} (${s.reason}); ${r.lrs.length} steps from ${r.minLr} to ${r.lrs[r.lrs.length - 1]!.toExponential(1)}${r.stop === 'diverged' ? ', stopped at divergence' : ''}`;
 }
 
 /** Writes `lr-finder.svg` (the curve) and `lr-finder.json` (every point and the choice) into `dir`. */

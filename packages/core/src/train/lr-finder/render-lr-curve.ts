@@ -22,7 +22,7 @@ export function lrCurveSparkline(r: LrFinderResult, width = 60): string {
   let mark = 0;
   for (let c = 0; c < cols; c++)
     if (Math.abs(pick(c) - r.suggestion.index) < Math.abs(pick(mark) - r.suggestion.index)) mark = c;
-  const caret = `${' '.repeat(mark)}^ ${r.suggestion.rule === 'valley' ? 'minimum (chosen lr = a tenth)' : 'chosen'}`;
+  const caret = `${' '.repeat(mark)}^ ${r.suggestion.rule === 'edge' ? 'loss starts rising (chosen lr = a tenth)' : 'chosen'}`;
   return `${bar}\n${caret}\n${r.lrs[0]!.toExponential(0)}${' '.repeat(Math.max(1, cols - 12))}${r.lrs[n - 1]!.toExponential(0)}`;
 }
 

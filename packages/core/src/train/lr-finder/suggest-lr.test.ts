@@ -17,14 +17,23 @@ describe('suggestLr', () => {
     expect(s.lr).toBe(lrs[s.index]);
   });
 
-  it('falls back to a tenth of the minimum on a flat curve', () => {
+  it('on a flat curve, falls back to a tenth of where the loss starts rising, not the noisy minimum', () => {
     const lrs = sweep(30);
-    const loss = lrs.map((_, i) => 1 + (i === 20 ? -0.01 : 0) + (i > 25 ? 1 : 0));
+    // Flat (nothing learns) with its minimum at the very start, breaking from index 25.
+    const loss = lrs.map((_, i) => (i === 1 ? 0.99 : 1) + (i >= 25 ? 0.2 * (i - 24) : 0));
     const s = suggestLr(lrs, loss);
-    expect(s.rule).toBe('valley');
-    expect(s.index).toBe(20);
-    expect(s.lr).toBeCloseTo(lrs[20]! / 10, 15);
-    expect(s.reason).toMatch(/flat curve/);
+    expect(s.rule).toBe('edge');
+    expect(s.index).toBe(25);
+    expect(s.lr).toBeCloseTo(lrs[25]! / 10, 15);
+    expect(s.reason).toMatch(/flat curve.*starts rising/);
+  });
+
+  it('on a curve that is flat to the end, takes a tenth of the last lr', () => {
+    const lrs = sweep(20);
+    const s = suggestLr(lrs, lrs.map(() => 0.7));
+    expect(s.rule).toBe('edge');
+    expect(s.index).toBe(19);
+    expect(s.reason).toMatch(/never rises/);
   });
 
   it('needs at least three points', () => {

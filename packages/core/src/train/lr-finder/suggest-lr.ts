@@ -1,10 +1,10 @@
 /** Which rule picked the learning rate. */
-export type LrSuggestionRule = 'steepest' | 'valley';
+export type LrSuggestionRule = 'steepest' | 'edge';
 
 export interface LrSuggestion {
   lr: number;
   rule: LrSuggestionRule;
-  /** Index into the curve of the point the rule chose (for `valley`: the minimum, before /10). */
+  /** Index into the curve of the point the rule chose (for `edge`: where the loss starts rising, before /10). */
   index: number;
   /** Why, for people. */
   reason: string;
@@ -12,16 +12,22 @@ export interface LrSuggestion {
 
 /** Relative drop of the smoothed loss below which the curve counts as flat. */
 export const FLAT_CURVE_DROP = 0.02;
+/** Relative rise above the running minimum that marks where training starts to break. */
+export const EDGE_RISE = 0.05;
 
 /**
  * Picks a learning rate from a range test's smoothed loss curve (learning rates growing
  * exponentially). Steepest descent: among the points after the first `skipStart` share and up to
  * the minimum, the one where the loss falls fastest per decade of learning rate: a central
  * difference in log10 lr over `window` points each side (default: a twelfth of the curve, at least
- * 1), so batch-to-batch noise in a slowly moving stretch does not pass for a descent. When the loss never drops by more than {@link FLAT_CURVE_DROP} of its
- * starting value (a flat curve: the slope is noise), or no point falls, the fallback is the valley
- * rule: the learning rate at the minimum divided by 10 (Smith's "an order of magnitude below
- * where the loss is lowest").
+ * 1), so batch-to-batch noise in a slowly moving stretch does not pass for a descent.
+ *
+ * Fallback, when the loss never drops by more than {@link FLAT_CURVE_DROP} of its starting value
+ * (a flat curve: both the slope and the position of the minimum are noise) or nothing before the
+ * minimum falls: the **edge rule**, a tenth of the learning rate at which the smoothed loss first
+ * rises {@link EDGE_RISE} above its running minimum (where training starts to break; the last lr
+ * of the sweep if it never does). This is Smith's "an order of magnitude below where the loss
+ * blows up", and unlike the minimum of a flat curve it does not land on the noise at 1e-7.
  *
  * @example
  * suggestLr([1e-5, 1e-4, 1e-3, 1e-2], [2.3, 2.2, 1.5, 4]); // { lr: 1e-4 or 1e-3, rule: 'steepest', ... }
@@ -39,17 +45,27 @@ export function suggestLr(
   }
   let minIdx = 0;
   for (let i = 1; i < smoothed.length; i++) if (smoothed[i]! < smoothed[minIdx]!) minIdx = i;
-  const valley = (why: string): LrSuggestion => ({
-    lr: lrs[minIdx]! / 10,
-    rule: 'valley',
-    index: minIdx,
-    reason: `${why}: the lowest loss is at lr ${lrs[minIdx]!.toExponential(2)}; a tenth of it`,
-  });
+  const edge = (why: string): LrSuggestion => {
+    let at = smoothed.length - 1;
+    let low = smoothed[0]!;
+    for (let i = 1; i < smoothed.length; i++) {
+      if (smoothed[i]! > low * (1 + EDGE_RISE)) {
+        at = i;
+        break;
+      }
+      low = Math.min(low, smoothed[i]!);
+    }
+    const where =
+      at === smoothed.length - 1 && !(smoothed[at]! > low * (1 + EDGE_RISE))
+        ? `the loss never rises up to lr ${lrs[at]!.toExponential(2)}`
+        : `the loss starts rising at lr ${lrs[at]!.toExponential(2)}`;
+    return { lr: lrs[at]! / 10, rule: 'edge', index: at, reason: `${why}; ${where}: a tenth of it` };
+  };
   const start = Math.min(Math.floor(lrs.length * skipStart), Math.max(0, minIdx - 1));
   const first = smoothed[start]!;
   const drop = (first - smoothed[minIdx]!) / Math.max(Math.abs(first), 1e-12);
   if (!(drop > FLAT_CURVE_DROP)) {
-    return valley(`the loss falls by ${(100 * Math.max(0, drop)).toFixed(1)}% only (flat curve)`);
+    return edge(`the loss falls by ${(100 * Math.max(0, drop)).toFixed(1)}% only (flat curve)`);
   }
   const log = lrs.map((v) => Math.log10(v));
   let best = -1;
@@ -64,7 +80,7 @@ export function suggestLr(
       best = i;
     }
   }
-  if (best < 0) return valley('no point before the minimum has a falling loss');
+  if (best < 0) return edge('no point before the minimum has a falling loss');
   return {
     lr: lrs[best]!,
     rule: 'steepest',
