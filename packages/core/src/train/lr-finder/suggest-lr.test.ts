@@ -30,7 +30,10 @@ describe('suggestLr', () => {
 
   it('on a curve that is flat to the end, takes a tenth of the last lr', () => {
     const lrs = sweep(20);
-    const s = suggestLr(lrs, lrs.map(() => 0.7));
+    const s = suggestLr(
+      lrs,
+      lrs.map(() => 0.7),
+    );
     expect(s.rule).toBe('edge');
     expect(s.index).toBe(19);
     expect(s.reason).toMatch(/never rises/);
