@@ -118,3 +118,20 @@ describe('training.lr: auto', () => {
     expect(summary.steps).toBe(4);
   });
 });
+
+describe('quality warnings in the CLI', () => {
+  it('train and eval end with a WARNING paragraph when the model predicts only the majority class', async () => {
+    const out = path.join(tmp, 'collapsed');
+    const data = 'toy:400?3?1.8';
+    const args = ['--preset', 'toy/basic', '--data', data, '--out', out, '--set', 'training.lr=1e-7'];
+    const r = await cli(['train', ...args, '--set', 'training.maxSteps=10']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\nWARNING: (the model predicts class neg \(0\) for every one|macro F1 [\d.]+ is at the majority-class baseline)/,
+    );
+    expect(r.stdout).toMatch(/eval classes: neg \(0\): \d+ \([\d.]+%\), pos \(1\): \d+/);
+    const e = await cli(['eval', '--adapter', out, '--data', data]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/\nWARNING: /);
+  });
+});

@@ -8,6 +8,8 @@ import { createPeftkit } from '../peftkit-host.js';
 import { resolveRunConfig } from '../run-config/resolve.js';
 import { toyPlugin } from '../testing/toy-plugin.js';
 import { UserError } from '../user-error.js';
+import { evaluateRun } from './evaluate-run.js';
+import { loadRun } from './load-run.js';
 import { trainRun } from './train-run.js';
 
 let tmp: string;
@@ -51,6 +53,17 @@ describe('quality warnings of a classification run', () => {
     expect(w.message).toMatch(/imbalance/);
     expect(w.message).toMatch(/eval classes: neg \(0\): \d+/);
     expect(r.html).toContain('class="warning"');
+
+    // `peftkit eval --data` on the same kind of data says the same.
+    const host = await createPeftkit({ plugins: [toyPlugin] });
+    const loaded = await loadRun(host, path.join(tmp, 'collapsed'));
+    try {
+      const e = await evaluateRun(host, loaded, { data: 'toy:300?9?1.8' });
+      expect(e.classDistribution?.targets['1']).toBeGreaterThan(0);
+      expect(e.qualityWarnings.map((q) => q.code)).toEqual([w.code]);
+    } finally {
+      loaded.model.dispose();
+    }
   });
 
   it('a balanced run that learns has no warning', async () => {
