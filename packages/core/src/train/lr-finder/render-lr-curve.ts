@@ -49,9 +49,9 @@ export function lrCurveSvg(r: LrFinderResult, title = 'Learning-rate range test'
   const at = Math.log10(r.suggestion.lr);
   const series: ChartSeries[] = [
     { name: 'loss', points: x.map((v, i) => [v, clip(r.losses[i]!)]), color: '#BBBBBB' },
-    { name: 'smoothed loss', points: x.map((v, i) => [v, clip(r.smoothed[i]!)]) },
+    { name: 'smoothed loss', points: x.map((v, i) => [v, clip(r.smoothed[i]!)]), color: '#0072B2' },
     {
-      name: `chosen lr ${r.suggestion.lr.toExponential(2)} (${r.suggestion.rule})`,
+      name: `chosen ${r.suggestion.lr.toExponential(1)}`,
       points: [
         [at, lo],
         [at, hi],
