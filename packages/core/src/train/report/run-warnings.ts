@@ -52,7 +52,7 @@ export function formatDistribution(
   return Object.entries(counts)
     .map(([k, v]) => {
       const name = labels?.[Number(k)];
-      return `${name !== undefined ? `${name} (${k})` : k}: ${v} (${((100 * v) / Math.max(1, n)).toFixed(1)}%)`;
+      return `${name !== undefined && name !== k ? `${name} (${k})` : k}: ${v} (${((100 * v) / Math.max(1, n)).toFixed(1)}%)`;
     })
     .join(', ');
 }
@@ -78,10 +78,11 @@ export function classificationWarnings(
   if (predicted.length === 1) {
     const only = predicted[0]!;
     const name = labels?.[Number(only)];
+    const shown = name !== undefined && name !== only ? `${name} (${only})` : only;
     return [
       {
         code: 'single_class_predictions',
-        message: `the model predicts class ${name !== undefined ? `${name} (${only})` : only} for every one of ${n} evaluation examples: it learned nothing usable (${dist}); ${CAUSES}`,
+        message: `the model predicts class ${shown} for every one of ${n} evaluation examples: it learned nothing usable (${dist}); ${CAUSES}`,
       },
     ];
   }
