@@ -161,5 +161,5 @@ export async function findLearningRate<M extends AnyModule, B>(
       `findLearningRate: the loss diverged after ${lrs.length} step(s) from lr ${minLr}; lower minLr`,
     );
   }
-  return { lrs, losses, smoothed, suggestion: suggestLr(lrs, smoothed), stop, minLr, maxLr };
+  return { lrs, losses, smoothed, suggestion: suggestLr(lrs, smoothed, { losses }), stop, minLr, maxLr };
 }

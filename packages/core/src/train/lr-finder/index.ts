@@ -5,5 +5,6 @@ export {
   FLAT_CURVE_DROP,
   type LrSuggestion,
   type LrSuggestionRule,
+  type SuggestLrOptions,
   suggestLr,
 } from './suggest-lr.js';

@@ -39,6 +39,23 @@ describe('suggestLr', () => {
     expect(s.reason).toMatch(/never rises/);
   });
 
+  it('reads the edge on the raw losses without the moving average lag', () => {
+    const lrs = sweep(100);
+    const raw = lrs.map((_, i) => (i < 70 ? 0.69 : 0.69 + 0.1 * (i - 69)));
+    // The debiased EMA of the sweep (weight 0.05) trails the raw rise by several points.
+    let avg = 0;
+    const ema = raw.map((v, i) => {
+      avg = 0.95 * avg + 0.05 * v;
+      return avg / (1 - 0.95 ** (i + 1));
+    });
+    const lagged = suggestLr(lrs, ema);
+    const direct = suggestLr(lrs, ema, { losses: raw });
+    expect(direct.rule).toBe('edge');
+    expect(direct.index).toBeGreaterThanOrEqual(70);
+    expect(direct.index).toBeLessThanOrEqual(72);
+    expect(lagged.index).toBeGreaterThan(direct.index);
+  });
+
   it('needs at least three points', () => {
     expect(() => suggestLr([1e-3, 1e-2], [1, 2])).toThrow(/at least 3 points/);
   });
