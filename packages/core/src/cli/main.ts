@@ -12,6 +12,7 @@ import { registerPretrain } from './commands/pretrain.js';
 import { registerPush } from './commands/push.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
+import { registerTuneLr } from './commands/tune-lr.js';
 import { CliContext, type GlobalFlags, type RunCliOptions } from './context.js';
 import { classifyError } from './exit-code.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(options: RunCliOptions = {}): Command {
   registerConfig(program, ctx);
   registerInspect(program, ctx);
   registerTrain(program, ctx);
+  registerTuneLr(program, ctx);
   registerEval(program, ctx);
   registerPredict(program, ctx);
   registerMerge(program, ctx);

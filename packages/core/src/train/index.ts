@@ -16,6 +16,7 @@ export {
   valueAndGrads,
 } from './gradients.js';
 export * from './losses/index.js';
+export * from './lr-finder/index.js';
 export {
   applySchedule,
   createSchedule,

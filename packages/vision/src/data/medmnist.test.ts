@@ -192,8 +192,9 @@ describe('peftkit train/eval on a MedMNIST archive', () => {
       encodeNpz({
         train_images: pixels(16, 1),
         train_labels: labels(16),
-        val_images: pixels(6, 2),
-        val_labels: labels(6),
+        // 20 val images: the preset's early stopping refuses a smaller validation split.
+        val_images: pixels(20, 2),
+        val_labels: labels(20),
         test_images: pixels(4, 3),
         test_labels: labels(4),
       }),
@@ -223,7 +224,7 @@ describe('peftkit train/eval on a MedMNIST archive', () => {
       return JSON.parse(r.stdout) as { split: string | null; examples: number };
     };
     expect(await evalJson('--split', 'test')).toMatchObject({ split: 'test', examples: 4 });
-    expect(await evalJson()).toMatchObject({ split: null, examples: 6 });
+    expect(await evalJson()).toMatchObject({ split: null, examples: 20 });
     const unknown = await cli(['eval', '--adapter', out, '--data', file, '--split', 'tset']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(`${file} has no split 'tset'; its splits: train, val, test`);

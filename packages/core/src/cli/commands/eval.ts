@@ -10,6 +10,7 @@ import type { CliContext } from '../context.js';
 import { loadCliTarget } from '../load-target.js';
 import { fmt, formatKeyValues, printJson, printText } from '../output.js';
 import { positiveInt } from '../run-options.js';
+import { printWarnings } from './train.js';
 
 export function registerEval(program: Command, ctx: CliContext): void {
   program
@@ -94,6 +95,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
               ...Object.entries(result.metrics).map(([k, v]): [string, string] => [k, fmt(v)]),
             ]),
           );
+          printWarnings(result.qualityWarnings);
         } finally {
           run.model.dispose();
         }

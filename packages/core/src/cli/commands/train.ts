@@ -29,6 +29,12 @@ export function printRunResult(r: TrainRunResult): void {
   for (const [k, v] of Object.entries(s.finalMetrics ?? {})) rows.push([`eval ${k}`, fmt(v)]);
   rows.push(['time', `${fmt(s.wallTimeSeconds)} s on ${s.backend}`], ['files', r.files.join(', ')]);
   printText(formatKeyValues(rows));
+  printWarnings(s.warnings);
+}
+
+/** Quality warnings, after the result so they are the last thing a user reads. */
+export function printWarnings(warnings: readonly { message: string }[]): void {
+  for (const w of warnings) printText(`\nWARNING: ${w.message}`);
 }
 
 export function registerTrain(program: Command, ctx: CliContext): void {

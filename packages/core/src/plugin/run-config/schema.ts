@@ -76,6 +76,8 @@ const earlyStoppingSchema = z.strictObject({
   mode: z.enum(['min', 'max']),
   patience: positiveInt(),
   minDelta: z.number().nonnegative().default(0),
+  /** Never stop before this many optimizer steps (patience counts evaluations, which may be close). */
+  minSteps: z.number().int().nonnegative().optional(),
 });
 
 const trainingSchema = z
@@ -86,7 +88,20 @@ const trainingSchema = z
     /** Default: `batchSize`. */
     evalBatchSize: positiveInt().optional(),
     optimizer: z.enum(['adamw', 'adam', 'sgd']).default('adamw'),
-    lr: z.number().positive().default(1e-3),
+    /**
+     * Base learning rate, or `'auto'`: a learning-rate range test (`training.lrFinder`) on the
+     * run's model, method and data picks it before training (see docs/training.md).
+     */
+    lr: z.union([z.number().positive(), z.literal('auto')]).default(1e-3),
+    /** The range test behind `lr: auto` and `peftkit tune-lr`. */
+    lrFinder: z
+      .strictObject({
+        steps: z.number().int().min(5).max(1000).default(100),
+        minLr: z.number().positive().default(1e-7),
+        maxLr: z.number().positive().default(1),
+      })
+      .refine((f) => f.maxLr > f.minLr, { message: 'maxLr must be greater than minLr', path: ['maxLr'] })
+      .optional(),
     weightDecay: z.number().nonnegative().default(0.01),
     /** LoRA+: LoRA B matrices train at `lr * loraplusLrRatio`. */
     loraplusLrRatio: z.number().positive().optional(),

@@ -1,4 +1,6 @@
 import type { AnyModule } from '../../nn/module.js';
+import { type ClassDistribution, ClassTally } from '../../train/report/class-tally.js';
+import { classificationWarnings, type RunWarning } from '../../train/report/run-warnings.js';
 import { evaluate } from '../../train/trainer/evaluate.js';
 import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -27,6 +29,10 @@ export interface EvaluateRunResult {
   readonly metrics: Record<string, number>;
   readonly examples: number | null;
   readonly warnings: readonly string[];
+  /** Classification: true and predicted classes; null for other tasks. */
+  readonly classDistribution: ClassDistribution | null;
+  /** The model predicts one class, or its macro F1 is at the majority-class baseline. */
+  readonly qualityWarnings: readonly RunWarning[];
 }
 
 /**
@@ -62,6 +68,7 @@ export async function evaluateRun(
   const head = run.head;
   const headConfig = run.headConfig;
   const context = { config: headConfig, labels: run.labels };
+  const tally = new ClassTally();
   const metrics = await evaluate<AnyModule, ModelBatch>({
     model: run.model,
     loader: batchLoader(read.dataset, run.instance, {
@@ -73,10 +80,15 @@ export async function evaluateRun(
     loss: (m, b) => head.loss(headForward(head, m, b, false, headConfig), b, context),
     evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false, headConfig), b, context),
     metrics: (o.metrics ?? config.training.metrics ?? head.defaultMetrics).map((n) => host.createMetric(n)),
+    observe: (p, t, c) => tally.update(p, t, c),
   });
+  const classDistribution = tally.distribution();
+  const qualityWarnings = classificationWarnings(classDistribution, run.labels);
   return {
     metrics,
     examples: typeof read.dataset.length === 'number' ? read.dataset.length : null,
     warnings: read.warnings ?? [],
+    classDistribution,
+    qualityWarnings,
   };
 }

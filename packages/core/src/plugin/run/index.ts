@@ -7,11 +7,17 @@ export {
   completePeftConfig,
   resolveArchitecture,
 } from './build-model.js';
+export {
+  assertEarlyStoppingSplit,
+  EARLY_STOPPING_MIN_EVAL_EXAMPLES,
+  EARLY_STOPPING_MIN_PER_CLASS,
+} from './early-stopping-split.js';
 export { type EvaluateRunOptions, type EvaluateRunResult, evaluateRun } from './evaluate-run.js';
 export { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 export { type InspectReport, inspectRun } from './inspect-run.js';
 export { isHfAdapterDir, isHfCheckpointDir, type LoadHfRunOptions, loadHfRun } from './load-hf-run.js';
 export { type LoadedRun, loadRun } from './load-run.js';
+export { describeLrChoice, lrSweepSection, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 export { mergeRun } from './merge-run.js';
 export { type ModelCardFacts, modelCard } from './model-card.js';
 export {
@@ -59,3 +65,4 @@ export {
   writeRunManifest,
 } from './run-manifest.js';
 export { type TrainRunOptions, type TrainRunResult, trainRun } from './train-run.js';
+export { type TuneLrRunOptions, type TuneLrRunResult, tuneLrRun } from './tune-lr-run.js';

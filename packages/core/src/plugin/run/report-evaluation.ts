@@ -14,13 +14,15 @@ import { readRunManifest } from './run-manifest.js';
 /**
  * When a finished run's config has `evaluation.report`, runs that evaluation (its `options` over
  * `evaluation.options`), writes its files to `<run>/eval/` and rewrites `report.html` with a
- * section holding its metrics and every SVG file it returned. Returns the section, or undefined
+ * section holding its metrics and every SVG file it returned (after the `leading` sections the
+ * training report already had). Returns the section, or undefined
  * when the config asks for none.
  */
 export async function addEvaluationToReport(
   host: PeftkitHost,
   runDir: string,
   log: (line: string) => void,
+  leading: readonly ReportSection[] = [],
 ): Promise<ReportSection | undefined> {
   const manifest = await readRunManifest(runDir);
   const evaluation = manifest.config.evaluation;
@@ -48,7 +50,7 @@ export async function addEvaluationToReport(
     title: path.basename(runDir),
     records,
     summary,
-    sections: [section],
+    sections: [...leading, section],
   });
   return section;
 }

@@ -62,6 +62,7 @@ export async function restartOrRefuse(out: string, shownOut: string, prior: RunM
   if (step === null && prior.status !== 'complete') {
     await fs.rm(path.join(out, 'checkpoints'), { recursive: true, force: true });
     await fs.rm(path.join(out, 'summary.json'), { force: true });
+    for (const f of ['lr-finder.svg', 'lr-finder.json']) await fs.rm(path.join(out, f), { force: true });
     return `note: ${out} holds a run that ${describeStop(prior)} before its first checkpoint; starting it again in place`;
   }
   const state =

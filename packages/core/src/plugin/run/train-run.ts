@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { AnyModule } from '../../nn/module.js';
 import { enableGradientCheckpointing, PeftModel } from '../../peft/index.js';
+import type { ReportSection } from '../../train/report/html-report.js';
 import type { TrainSummary } from '../../train/report/summary.js';
 import type { TrainerCallback } from '../../train/trainer/callbacks.js';
 import { recoverCheckpoints } from '../../train/trainer/checkpoint-recovery.js';
@@ -15,8 +16,10 @@ import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
 import { applyPeft } from './build-model.js';
+import { assertEarlyStoppingSplit } from './early-stopping-split.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
+import { describeLrChoice, lrSweepSection, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 import { assertTrainOutDir } from './output-dir.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
@@ -130,6 +133,14 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       `training.gradientCheckpointing: architecture '${architecture.id}' has no repeated blocks to checkpoint`,
     );
   }
+  if (t.earlyStopping) {
+    try {
+      await assertEarlyStoppingSplit(data.eval, data.labels ?? null, data.labelOf);
+    } catch (err) {
+      headed.model.dispose();
+      throw err;
+    }
+  }
   // Built before anything is written, so a sampling the data or preprocessor cannot serve fails early.
   const trainLoader = (() => {
     try {
@@ -155,7 +166,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
         ? RUN_FILES.baseDir
         : prepared.baseDir
       : null;
-  const manifest: RunManifest = {
+  let manifest: RunManifest = {
     format: 'peftkit-run',
     version: 1,
     kind,
@@ -181,6 +192,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   await writeRunManifest(out, manifest);
   let model: AnyModule = headed.model;
   let summary: TrainSummary;
+  let lrSection: ReportSection | undefined;
   try {
     if (kind === 'adapter') {
       if (prepared.baseDir === undefined) {
@@ -216,6 +228,28 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     const head = parts.head;
     const headConfig = parts.headConfig;
     const context = { config: headConfig, labels: data.labels };
+    let lr: number;
+    if (t.lr === 'auto') {
+      const method = methodLabel(config);
+      const sweep = await sweepRunLr({
+        config,
+        model,
+        train: trainLoader,
+        head,
+        headConfig,
+        labels: data.labels,
+      });
+      lr = sweep.suggestion.lr;
+      log(describeLrChoice(sweep, method));
+      await writeLrSweepFiles(out, sweep, method);
+      lrSection = lrSweepSection(sweep, method);
+      // A resumed run rebuilds from the manifest: it continues with the chosen number.
+      manifest = {
+        ...manifest,
+        config: { ...manifest.config, training: { ...manifest.config.training, lr } },
+      };
+      await writeRunManifest(out, manifest);
+    } else lr = t.lr;
     summary = await new Trainer<AnyModule, ModelBatch>({
       model,
       train: trainLoader,
@@ -234,7 +268,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       metrics: (t.metrics ?? head.defaultMetrics).map((name) => host.createMetric(name)),
       optimizer: {
         name: t.optimizer,
-        lr: t.lr,
+        lr,
         weightDecay: t.weightDecay,
         ...(t.loraplusLrRatio !== undefined ? { loraplusLrRatio: t.loraplusLrRatio } : {}),
       },
@@ -258,6 +292,8 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       ...(o.callbacks ? { callbacks: o.callbacks } : {}),
       progress: o.progress ?? 'auto',
       runName: path.basename(out),
+      labels: data.labels ?? null,
+      ...(lrSection ? { reportSections: [lrSection] } : {}),
     }).fit();
     if (summary.reason === 'interrupted') {
       // checkpoints/last is current; the root files stay as they were until the run completes.
@@ -282,7 +318,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   // It is an extra: when it cannot run (e.g. a preset's env does not fit this data) the run stands.
   if (config.evaluation?.report) {
     try {
-      await addEvaluationToReport(host, out, log);
+      await addEvaluationToReport(host, out, log, lrSection ? [lrSection] : []);
     } catch (err) {
       const first = ((err as Error).message.split('\n')[0] ?? '').trim();
       log(

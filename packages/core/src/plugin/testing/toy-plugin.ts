@@ -33,15 +33,17 @@ const LABELS = ['neg', 'pos'];
 
 const reader: DatasetReader<Row> = {
   id: 'toy/inline',
-  description: 'toy:<rows>: points labelled by the sign of x0 + x1',
+  description:
+    'toy:<rows>[?<seed>[?<cut>]]: points labelled by x0 + x1 > cut (default 0; 1.8 gives ~10% positives)',
   formats: ['toy:'],
   canRead: (p) => p.startsWith('toy:'),
   async read(location) {
-    const rng = new Rng(Number(location.slice(4).split('?')[1] ?? 1));
+    const [, seed, cut] = location.slice(4).split('?');
+    const rng = new Rng(Number(seed ?? 1));
     const n = Number.parseInt(location.slice(4), 10);
     const rows = Array.from({ length: n }, (): Row => {
       const x: [number, number] = [rng.normal(0, 1), rng.normal(0, 1)];
-      return { x, label: x[0] + x[1] > 0 ? 1 : 0 };
+      return { x, label: x[0] + x[1] > Number(cut ?? 0) ? 1 : 0 };
     });
     return { dataset: arrayDataset(rows, location), labels: LABELS, labelOf: (r) => r.label };
   },

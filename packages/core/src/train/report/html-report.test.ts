@@ -53,6 +53,8 @@ describe('report.html', () => {
       message: 'completed 3 epoch(s)',
       outputDir: '/runs/x',
       checkpoints: { last: '/runs/x/checkpoints/last', best: null },
+      evalClassDistribution: null,
+      warnings: [],
     } satisfies TrainSummary;
     const html = renderReportHtml({ title: 'LoRA <demo>', records, summary });
     expect(html.startsWith('<!doctype html>')).toBe(true);

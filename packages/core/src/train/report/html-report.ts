@@ -89,6 +89,7 @@ h1 { font-size: 20px; }
 table { border-collapse: collapse; margin-bottom: 24px; }
 th, td { text-align: left; padding: 3px 12px 3px 0; font-size: 13px; vertical-align: top; }
 th { color: #555; font-weight: 500; }
+.warning { border: 2px solid #D55E00; background: #fff3ec; padding: 8px 12px; margin-bottom: 16px; font-size: 14px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 .charts svg { border: 1px solid #ddd; border-radius: 4px; background: #fff; }
 h2 { font-size: 16px; margin-top: 32px; }
@@ -98,7 +99,7 @@ figcaption { font-size: 12px; color: #555; }
 </head>
 <body>
 <h1>${escapeXml(input.title)}</h1>
-<table>
+${renderWarnings(input.summary)}<table>
 ${table}
 </table>
 <div class="charts">
@@ -108,6 +109,14 @@ ${(input.sections ?? []).map(renderSection).join('\n')}
 </body>
 </html>
 `;
+}
+
+/** Warnings first and loud: a run that learned nothing must not look like a success. */
+function renderWarnings(s: TrainSummary | undefined): string {
+  const warnings = s?.warnings ?? [];
+  return warnings
+    .map((w) => `<div class="warning" role="alert"><strong>Warning:</strong> ${escapeXml(w.message)}</div>\n`)
+    .join('');
 }
 
 function renderSection(s: ReportSection): string {

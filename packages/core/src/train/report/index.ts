@@ -1,3 +1,4 @@
+export { type ClassDistribution, ClassTally } from './class-tally.js';
 export {
   type ReportFigure,
   type ReportInput,
@@ -13,5 +14,14 @@ export {
   type ProgressStream,
   type ProgressUpdate,
 } from './progress.js';
+export {
+  classificationWarnings,
+  formatDistribution,
+  MAJORITY_BASELINE_MARGIN,
+  majorityBaselineMacroF1,
+  type RunWarning,
+  type RunWarningCode,
+  tallyMacroF1,
+} from './run-warnings.js';
 export { type StopReason, type TrainSummary, writeSummary } from './summary.js';
 export { type ChartSeries, type LineChartOptions, niceTicks, svgLineChart } from './svg-line-chart.js';

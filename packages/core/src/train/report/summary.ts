@@ -1,4 +1,6 @@
 import { writeJsonAtomic } from '../../io/atomic-write.js';
+import type { ClassDistribution } from './class-tally.js';
+import type { RunWarning } from './run-warnings.js';
 
 /** Why training ended. */
 export type StopReason = 'max_steps' | 'epochs' | 'early_stopping' | 'callback' | 'interrupted' | 'diverged';
@@ -33,6 +35,13 @@ export interface TrainSummary {
   message: string;
   outputDir: string | null;
   checkpoints: { last: string | null; best: string | null };
+  /**
+   * Classification runs: true and predicted classes of the last evaluation; null when there was
+   * no evaluation or the task is not single-label classification.
+   */
+  evalClassDistribution: ClassDistribution | null;
+  /** Problems with the result a user must see (e.g. the model predicts one class); empty when none. */
+  warnings: RunWarning[];
 }
 
 export async function writeSummary(file: string, summary: TrainSummary): Promise<void> {

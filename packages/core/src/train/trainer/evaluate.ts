@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AnyModule } from '../../nn/module.js';
 import type { BatchSource } from '../data/data-loader.js';
-import type { Metric, MetricInput, MetricTargets } from '../metrics/metric.js';
+import type { Metric, MetricInput, MetricTargets, MetricUpdateContext } from '../metrics/metric.js';
 import type { EvalOutput } from './fit-options.js';
 
 export interface EvaluateOptions<M extends AnyModule, B> {
@@ -10,6 +10,10 @@ export interface EvaluateOptions<M extends AnyModule, B> {
   loss: (model: M, batch: B) => tf.Scalar;
   evalStep?: ((model: M, batch: B) => EvalOutput) | undefined;
   metrics: readonly Metric[];
+  /** Sees every batch's host predictions and targets, like a metric (the Trainer's class tally). */
+  observe?:
+    | ((predictions: MetricInput, targets: MetricTargets, context?: MetricUpdateContext) => void)
+    | undefined;
 }
 
 /**
@@ -36,7 +40,7 @@ export async function evaluate<M extends AnyModule, B>(
         lossSum += (await value.data())[0] as number;
         value.dispose();
         batches += 1;
-        if (o.evalStep && o.metrics.length) {
+        if (o.evalStep && (o.metrics.length || o.observe)) {
           const step = o.evalStep;
           // tidy keeps the returned tensors and frees the rest; host arrays pass through.
           const out = tf.tidy(
@@ -47,6 +51,7 @@ export async function evaluate<M extends AnyModule, B>(
             const targets = await toHost(out.targets);
             const context = out.thresholds === undefined ? undefined : { thresholds: out.thresholds };
             for (const m of o.metrics) m.update(preds, targets, context);
+            o.observe?.(preds, targets, context);
           } finally {
             disposeOutput(out);
           }

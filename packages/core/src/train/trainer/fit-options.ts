@@ -5,6 +5,7 @@ import type { ScheduleKind } from '../lr-schedule.js';
 import type { Numbers } from '../metrics/inputs.js';
 import type { Metric, MetricInput, MetricTargets } from '../metrics/metric.js';
 import type { NamedParameter } from '../param-groups.js';
+import type { ReportSection } from '../report/html-report.js';
 import type { ProgressReporter } from '../report/progress.js';
 import type { TrainerCallback } from './callbacks.js';
 
@@ -48,6 +49,12 @@ export interface EarlyStoppingConfig {
   mode: 'min' | 'max';
   patience: number;
   minDelta?: number;
+  /**
+   * Never stop before this many optimizer steps (default 0), however many evaluations failed to
+   * improve: patience counts evaluations, and evaluations close together (every epoch of a small
+   * dataset, `evalEvery: { steps: 1 }`) would otherwise end a run after a handful of updates.
+   */
+  minSteps?: number;
 }
 
 /** What `evalStep` returns for the metrics: tensors or host arrays. */
@@ -121,4 +128,8 @@ export interface FitOptions<M extends AnyModule, B> {
   progress?: 'auto' | 'bar' | 'plain' | 'none' | ProgressReporter;
   /** Run title in `report.html`. */
   runName?: string;
+  /** Extra `report.html` sections after the training charts (e.g. the learning-rate range test). */
+  reportSections?: readonly ReportSection[];
+  /** Class names by class id, used in warnings about the class distribution. */
+  labels?: readonly string[] | null;
 }

@@ -25,6 +25,15 @@ describe('MetricMonitor', () => {
     expect(m.getState().badEvals).toBe(0);
   });
 
+  it('does not stop before earlyStopping.minSteps however many evaluations stalled', () => {
+    const m = new MetricMonitor('accuracy', 'max', { patience: 1, minDelta: 0, minSteps: 30 });
+    m.observe({ accuracy: 0.5 }, 5);
+    expect(m.observe({ accuracy: 0.5 }, 10).shouldStop).toBe(false);
+    expect(m.observe({ accuracy: 0.4 }, 20).shouldStop).toBe(false);
+    expect(m.getState().badEvals).toBe(2);
+    expect(m.observe({ accuracy: 0.4 }, 30).shouldStop).toBe(true);
+  });
+
   it('names the available metrics when the monitored one is missing, and restores state', () => {
     const m = new MetricMonitor('f1', 'max');
     expect(() => m.observe({ loss: 1, accuracy: 0.5 }, 1)).toThrow(

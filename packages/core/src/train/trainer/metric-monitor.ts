@@ -23,7 +23,7 @@ export class MetricMonitor {
   constructor(
     metric: string,
     mode: 'min' | 'max',
-    private readonly earlyStopping?: { patience: number; minDelta: number },
+    private readonly earlyStopping?: { patience: number; minDelta: number; minSteps?: number },
   ) {
     this.state = { metric, mode, best: null, bestStep: null, badEvals: 0 };
   }
@@ -35,7 +35,7 @@ export class MetricMonitor {
     return new MetricMonitor(
       o.monitor.metric,
       o.monitor.mode,
-      es && { patience: es.patience, minDelta: es.minDelta ?? 0 },
+      es && { patience: es.patience, minDelta: es.minDelta ?? 0, minSteps: es.minSteps ?? 0 },
     );
   }
 
@@ -58,7 +58,8 @@ export class MetricMonitor {
   /**
    * Records an evaluation. `countForEarlyStopping: false` (the extra evaluation at the end of a
    * run) may update the best value but leaves the patience counter alone, so a run stopped and
-   * resumed counts exactly like an uninterrupted one. Throws if the metric is missing (naming the available ones), since a
+   * resumed counts exactly like an uninterrupted one. Before `earlyStopping.minSteps` the counter
+   * runs but never stops the run. Throws if the metric is missing (naming the available ones), since a
    * typo would otherwise silently disable early stopping.
    */
   observe(
@@ -85,7 +86,10 @@ export class MetricMonitor {
       this.state.best = value;
       this.state.bestStep = step;
     }
-    const shouldStop = counting && this.state.badEvals >= (this.earlyStopping?.patience ?? 0);
+    const shouldStop =
+      counting &&
+      this.state.badEvals >= (this.earlyStopping?.patience ?? 0) &&
+      step >= (this.earlyStopping?.minSteps ?? 0);
     return { improved, shouldStop };
   }
 

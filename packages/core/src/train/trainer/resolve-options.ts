@@ -138,6 +138,8 @@ export function resolveFitOptions<M extends AnyModule, B>(o: FitOptions<M, B>): 
     if (es.minDelta !== undefined && !(es.minDelta >= 0)) {
       throw new Error(`fit: earlyStopping.minDelta must be >= 0, got ${es.minDelta}`);
     }
+    if (es.minSteps !== undefined && !(Number.isInteger(es.minSteps) && es.minSteps >= 0))
+      throw new Error(`fit: earlyStopping.minSteps must be an integer >= 0, got ${es.minSteps}`);
   }
   if (es && o.bestMetric && (es.metric !== o.bestMetric.metric || es.mode !== o.bestMetric.mode)) {
     throw new Error('fit: earlyStopping and bestMetric monitor different metrics; use one');

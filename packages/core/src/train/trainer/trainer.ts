@@ -7,9 +7,11 @@ import { disposeGradients } from '../gradients.js';
 import { applySchedule, type Schedule } from '../lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { NamedParameter } from '../param-groups.js';
+import { ClassTally } from '../report/class-tally.js';
 import { writeReport } from '../report/html-report.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
+import { classificationWarnings } from '../report/run-warnings.js';
 import { type StopReason, type TrainSummary, writeSummary } from '../report/summary.js';
 import { buildOptimizer, buildSchedule } from './build-optimizer.js';
 import { type StepLogs, StopFlag } from './callbacks.js';
@@ -67,6 +69,8 @@ export class Trainer<M extends AnyModule, B> {
   private restoredPeak = 0;
   private lastLoss: number | null = null;
   private lastEval: { step: number; metrics: Record<string, number> } | undefined;
+  private readonly tally = new ClassTally();
+  private lastDistribution: ReturnType<ClassTally['distribution']> = null;
   private lastCheckpoint: { dir: string; step: number } | undefined;
   private bestCheckpoint: string | null = null;
   private window = { loss: 0, norm: 0, steps: 0, since: 0 };
@@ -263,13 +267,17 @@ export class Trainer<M extends AnyModule, B> {
   private async runEval(countForEarlyStopping: boolean): Promise<void> {
     const o = this.o;
     if (!o.eval) return;
+    this.tally.reset();
     const metrics = await evaluate({
       model: o.model,
       loader: o.eval,
       loss: o.loss,
       evalStep: o.evalStep,
       metrics: o.metricObjects,
+      observe: (p, t, c) => this.tally.update(p, t, c),
     });
+    this.lastDistribution = this.tally.distribution();
+    this.tally.reset();
     this.lastEval = { step: this.step, metrics };
     await this.log.append({ type: 'eval', step: this.step, epoch: this.epochProgress(), metrics });
     const text = Object.entries(metrics)
@@ -283,7 +291,7 @@ export class Trainer<M extends AnyModule, B> {
         const es = o.earlyStopping;
         this.stop ??= {
           reason: 'early_stopping',
-          message: `${es?.metric} did not improve by more than ${es?.minDelta ?? 0} for ${es?.patience} evaluation(s)`,
+          message: `${es?.metric} did not improve by more than ${es?.minDelta ?? 0} for ${es?.patience} evaluation(s) (best at step ${this.monitor.bestStep ?? 'none'}, stopped at step ${this.step})`,
         };
       }
     }
@@ -310,6 +318,7 @@ export class Trainer<M extends AnyModule, B> {
     await writeReport(path.join(dirs.root, 'report.html'), {
       title: this.title(),
       records: this.log.records,
+      ...(o.reportSections ? { sections: o.reportSections } : {}),
     });
     for (const cb of o.callbacks ?? []) await cb.onCheckpoint?.(dir, { step: this.step, kind }, this.control);
   }
@@ -414,16 +423,20 @@ export class Trainer<M extends AnyModule, B> {
       message: stop.message,
       outputDir: this.dirs?.root ?? null,
       checkpoints: { last: this.lastCheckpoint?.dir ?? null, best: this.bestCheckpoint },
+      evalClassDistribution: this.lastDistribution,
+      warnings: classificationWarnings(this.lastDistribution, this.o.labels),
     };
   }
 
   private async writeOutputs(summary: TrainSummary): Promise<void> {
+    for (const w of summary.warnings) this.reporter.log(`WARNING: ${w.message}`);
     if (!this.dirs) return;
     await writeSummary(path.join(this.dirs.root, 'summary.json'), summary);
     await writeReport(path.join(this.dirs.root, 'report.html'), {
       title: this.title(),
       records: this.log?.records ?? [],
       summary,
+      ...(this.o.reportSections ? { sections: this.o.reportSections } : {}),
     });
   }
 }

@@ -1,0 +1,86 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { AnyModule } from '../../nn/module.js';
+import type { LrFinderResult } from '../../train/lr-finder/find-lr.js';
+import type { PeftkitHost } from '../peftkit-host.js';
+import type { RunConfig } from '../run-config/schema.js';
+import { batchLoader } from './batches.js';
+import { applyPeft } from './build-model.js';
+import { describeLrChoice, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
+import { prepareRun } from './prepare-run.js';
+
+export interface TuneLrRunOptions {
+  readonly config: RunConfig;
+  readonly origins?: ReadonlyMap<string, string>;
+  /** Where `lr-finder.svg` and `lr-finder.json` go (created if missing); nothing is written without it. */
+  readonly outDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface TuneLrRunResult {
+  /** `LORA r=8`, `IA3`, `full fine-tuning`. */
+  readonly method: string;
+  readonly trainableParameters: number;
+  readonly totalParameters: number;
+  readonly result: LrFinderResult;
+  /** Files written (absolute paths). */
+  readonly files: readonly string[];
+}
+
+/**
+ * `peftkit tune-lr`: builds the run exactly as `train` would (data, preprocessor, base, head, the
+ * PEFT method or full training) and runs the learning-rate range test on it instead of training.
+ * Nothing but the two lr-finder files is written; the model is disposed.
+ *
+ * @example
+ * const { result } = await tuneLrRun(host, { config });
+ * console.log(result.suggestion.lr);
+ */
+export async function tuneLrRun(host: PeftkitHost, o: TuneLrRunOptions): Promise<TuneLrRunResult> {
+  const { config } = o;
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const prepared = await prepareRun(host, config, {
+    readData: true,
+    log,
+    ...(o.origins ? { origins: o.origins } : {}),
+  });
+  const { parts, instance, built } = prepared;
+  const data = prepared.data!;
+  const t = config.training;
+  let model: AnyModule = built.headed.model;
+  try {
+    const train = batchLoader(data.train, instance, {
+      batchSize: t.batchSize,
+      training: true,
+      seed: t.seed,
+      name: 'train',
+      sampling: config.data.sampling,
+      labelOf: data.labelOf,
+      preprocessorId: parts.preprocessor.id,
+    });
+    if (config.peft !== 'full') model = applyPeft(host, config, built, (m) => log(`warning: ${m}`));
+    else if (!config.head.trainable) {
+      for (const p of built.headed.headPaths)
+        for (const param of built.headed.model.getSubmodule(p).parameters()) param.trainable = false;
+    }
+    const method = methodLabel(config);
+    const result = await sweepRunLr({
+      config,
+      model,
+      train,
+      head: parts.head,
+      headConfig: parts.headConfig,
+      labels: data.labels,
+    });
+    log(describeLrChoice(result, method));
+    let files: string[] = [];
+    if (o.outDir) {
+      await fs.mkdir(o.outDir, { recursive: true });
+      files = await writeLrSweepFiles(path.resolve(o.outDir), result, method);
+    }
+    const trainable = model.namedParameters({ trainableOnly: true }).reduce((n, [, p]) => n + p.size, 0);
+    return { method, trainableParameters: trainable, totalParameters: model.numParameters(), result, files };
+  } finally {
+    model.dispose();
+  }
+}
