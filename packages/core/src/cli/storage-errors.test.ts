@@ -56,15 +56,26 @@ describe('storage errors', () => {
   }, 30_000);
 });
 
-/** `peftkit train` of the toy preset into `out`, as nobody when run as root (root ignores permission bits). */
+/**
+ * `peftkit train` of the toy preset into `out`. Root ignores permission bits, so as root the child
+ * runs without the capabilities that bypass them (setpriv drops CAP_DAC_OVERRIDE and
+ * CAP_DAC_READ_SEARCH): it stays root, so it can still read a checkout only root may enter, but a
+ * mode-555 directory refuses it. Without setpriv it runs as nobody (the checkout must then be
+ * readable by everyone).
+ */
 async function trainInto(plugin: string, out: string): Promise<{ code: number | null; stderr: string }> {
-  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   const args = [bin, '--no-discover', '--plugin', plugin, 'train', '--preset', 'toy/basic', '--out', out];
-  const child = spawn(process.execPath, args, {
+  const root = process.getuid?.() === 0;
+  const setpriv = root ? await findSetpriv() : undefined;
+  const caps = '-dac_override,-dac_read_search';
+  const [command, argv] = setpriv
+    ? [setpriv, ['--bounding-set', caps, '--inh-caps', caps, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, argv, {
     cwd: tmp,
     env: { ...process.env, PEFTKIT_BACKEND: 'cpu', HOME: tmp },
     stdio: ['ignore', 'ignore', 'pipe'],
-    ...asUser,
+    ...(root && !setpriv ? { uid: 65534, gid: 65534 } : {}),
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -72,4 +83,18 @@ async function trainInto(plugin: string, out: string): Promise<{ code: number | 
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   return { code, stderr };
+}
+
+async function findSetpriv(): Promise<string | undefined> {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    const candidate = path.join(dir, 'setpriv');
+    if (
+      await fs.access(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
+  }
+  return undefined;
 }
