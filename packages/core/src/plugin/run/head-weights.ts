@@ -126,19 +126,12 @@ async function reuseOrExplain(
   ];
   if (problems.length) return fresh(`the base head's tensors do not match (${listed(problems)})`);
 
-  const tensors = new Map<string, tf.Tensor>();
   try {
-    for (const s of sources) {
-      const { tensors: loaded } = await loadSafetensors(s.file, { keys: s.shapes.keys() });
-      for (const [k, t] of loaded) tensors.set(k, t);
-    }
-    loadIntoHead(headed, tensors);
+    await loadHeadFromSources(headed, sources);
   } catch (err) {
     throw new UserError(`${baseDir}: reading the base's head weights failed: ${(err as Error).message}`, 2, {
       cause: err,
     });
-  } finally {
-    disposeAll(tensors);
   }
   const files = sources.map((s) => path.basename(s.file)).join(', ');
   return {
@@ -158,6 +151,15 @@ export async function loadRunHeadWeights(dir: string, headed: HeadedModel): Prom
   if (headed.headPaths.length === 0) return;
   const prefixes = headed.headPaths.map((p) => `${p}.`);
   const sources = await headTensorSources(dir, (k) => prefixes.some((p) => k.startsWith(p)));
+  try {
+    await loadHeadFromSources(headed, sources);
+  } catch (err) {
+    throw new Error(`${dir}: reading the head's weights: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads the head's tensors from `sources` into the head; the read copies are freed either way. */
+async function loadHeadFromSources(headed: HeadedModel, sources: readonly HeadTensorSource[]): Promise<void> {
   const tensors = new Map<string, tf.Tensor>();
   try {
     for (const s of sources) {
@@ -165,8 +167,6 @@ export async function loadRunHeadWeights(dir: string, headed: HeadedModel): Prom
       for (const [k, t] of loaded) tensors.set(k, t);
     }
     loadIntoHead(headed, tensors);
-  } catch (err) {
-    throw new Error(`${dir}: reading the head's weights: ${(err as Error).message}`, { cause: err });
   } finally {
     disposeAll(tensors);
   }
