@@ -201,6 +201,17 @@ export function completePeftConfig(
   return peft;
 }
 
+/**
+ * Full training with `head.trainable: false` keeps the head at its initial weights: its
+ * parameters stop training. Adapter runs leave the head to the PEFT method (`modulesToSave`).
+ */
+export function freezeFixedHead(config: RunConfig, headed: HeadedModel): void {
+  if (config.peft !== 'full' || config.head.trainable) return;
+  for (const p of headed.headPaths) {
+    for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;
+  }
+}
+
 /** Wraps the headed model with the run's adapter (`getPeftModel` with the re-rooted placement). */
 export function applyPeft(
   host: PeftkitHost,

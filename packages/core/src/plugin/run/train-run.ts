@@ -15,7 +15,7 @@ import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
-import { applyPeft } from './build-model.js';
+import { applyPeft, freezeFixedHead } from './build-model.js';
 import { assertEarlyStoppingSplit } from './early-stopping-split.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
@@ -221,10 +221,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       const blocks = enableGradientCheckpointing(headed.model, built.placement);
       log(`gradient checkpointing: ${blocks} blocks recompute their activations in the backward pass`);
     }
-    if (kind === 'full' && !config.head.trainable) {
-      for (const p of headed.headPaths)
-        for (const param of headed.model.getSubmodule(p).parameters()) param.trainable = false;
-    }
+    freezeFixedHead(config, headed);
     const head = parts.head;
     const headConfig = parts.headConfig;
     const context = { config: headConfig, labels: data.labels };

@@ -5,7 +5,7 @@ import type { LrFinderResult } from '../../train/lr-finder/find-lr.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { batchLoader } from './batches.js';
-import { applyPeft } from './build-model.js';
+import { applyPeft, freezeFixedHead } from './build-model.js';
 import { describeLrChoice, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 import { prepareRun } from './prepare-run.js';
 
@@ -59,10 +59,7 @@ export async function tuneLrRun(host: PeftkitHost, o: TuneLrRunOptions): Promise
       preprocessorId: parts.preprocessor.id,
     });
     if (config.peft !== 'full') model = applyPeft(host, config, built, (m) => log(`warning: ${m}`));
-    else if (!config.head.trainable) {
-      for (const p of built.headed.headPaths)
-        for (const param of built.headed.model.getSubmodule(p).parameters()) param.trainable = false;
-    }
+    freezeFixedHead(config, built.headed);
     const method = methodLabel(config);
     const result = await sweepRunLr({
       config,
