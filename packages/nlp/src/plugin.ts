@@ -19,6 +19,7 @@ import { perplexityMetric } from './heads/perplexity-metric.js';
 import { regressionHead } from './heads/regression-head.js';
 import { sequenceClassificationHead } from './heads/sequence-classification-head.js';
 import { tokenClassificationHead } from './heads/token-classification-head.js';
+import { TEXT_METRICS } from './metrics/index.js';
 import { bertArchitecture } from './models/bert/architecture.js';
 import { distilBertArchitecture } from './models/distilbert/architecture.js';
 import { gpt2Architecture } from './models/gpt2/architecture.js';
@@ -65,7 +66,7 @@ export const nlpPlugin = definePlugin({
     ]) {
       bind(Head).toConstantValue(h);
     }
-    bind(MetricContribution).toConstantValue(perplexityMetric);
+    for (const m of [perplexityMetric, ...TEXT_METRICS]) bind(MetricContribution).toConstantValue(m);
     for (const p of [
       sentimentPreset,
       topicPreset,
