@@ -13,6 +13,8 @@ import { corpusReader } from './data/corpus-reader.js';
 import { csvTextReader } from './data/csv-reader.js';
 import { folderReader } from './data/folder-reader.js';
 import { jsonTextReader } from './data/json-reader.js';
+import { jsonlPairReader } from './data/jsonl-pair-reader.js';
+import { tsvPairReader } from './data/tsv-pair-reader.js';
 import { causalLmHead } from './heads/causal-lm-head.js';
 import { maskedLmHead } from './heads/masked-lm-head.js';
 import { perplexityMetric } from './heads/perplexity-metric.js';
@@ -50,7 +52,15 @@ export const nlpPlugin = definePlugin({
   description:
     'text: WordPiece/BPE tokenizers, BERT, DistilBERT and GPT-2 (HF checkpoints), classification, tagging and LM heads',
   module: new ContainerModule(({ bind }) => {
-    for (const r of [csvTextReader, jsonTextReader, folderReader, corpusReader])
+    // Pair readers come last: a .tsv/.jsonl without a named reader keeps picking nlp/csv, nlp/jsonl.
+    for (const r of [
+      csvTextReader,
+      jsonTextReader,
+      folderReader,
+      corpusReader,
+      tsvPairReader,
+      jsonlPairReader,
+    ])
       bind(DatasetReader).toConstantValue(r);
     bind(Preprocessor).toConstantValue(textPreprocessor);
     for (const a of [bertArchitecture, distilBertArchitecture, gpt2Architecture])
