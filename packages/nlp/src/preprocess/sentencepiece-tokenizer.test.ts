@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
+import { pieceDecoderFromJson } from './sp-decoder.js';
+import { nmtNfkc, normalizerFromJson } from './sp-normalizer.js';
 import { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.js';
 import { Unigram } from './unigram.js';
 
@@ -145,5 +147,49 @@ describe('SentencePiece tokenizer.json variants', () => {
     expect(() =>
       tokenizerFromJson({ ...base, model: { type: 'Unigram', unk_id: 2, vocab: [['a', 'x']] } }),
     ).toThrow(/model.vocab\[0\]/);
+  });
+});
+
+describe('SentencePiece normalisers and decoders', () => {
+  it('applies nmt_nfkc: control characters dropped, whitespace-like characters to spaces, NFKC', () => {
+    expect(nmtNfkc('a\u0007b\u00a0c\u3000d\tｅ\u2581①')).toBe('ab c d e 1');
+    expect(nmtNfkc('～ｘ')).toBe('～x'); // U+FF5E stays, as in nmt_nfkc
+  });
+
+  it('chains tokenizer.json normalisers in order', () => {
+    const n = normalizerFromJson(
+      {
+        type: 'Sequence',
+        normalizers: [
+          { type: 'Strip', strip_left: true, strip_right: true },
+          { type: 'Lowercase' },
+          { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+          { type: 'Prepend', prepend: '▁' },
+        ],
+      },
+      'n',
+    );
+    expect(n('  Hello World ')).toBe('▁hello▁world');
+    expect(n('')).toBe('');
+    expect(normalizerFromJson({ type: 'StripAccents' }, 'n')('e\u0301a')).toBe('ea');
+  });
+
+  it('decodes Llama-style: Replace ▁, ByteFallback, Fuse, Strip one leading space', () => {
+    const d = pieceDecoderFromJson(
+      {
+        type: 'Sequence',
+        decoders: [
+          { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+          { type: 'ByteFallback' },
+          { type: 'Fuse' },
+          { type: 'Strip', content: ' ', start: 1, stop: 0 },
+        ],
+      },
+      undefined,
+      'd',
+    );
+    expect(d(['▁Hello', '▁', '<0xE6>', '<0x97>', '<0xA5>', '▁x'])).toBe('Hello 日 x');
+    // An invalid byte run becomes one U+FFFD per byte, as HF's ByteFallback decoder.
+    expect(d(['▁a', '<0xE6>', '<0x97>'])).toBe('a\uFFFD\uFFFD');
   });
 });

@@ -102,7 +102,7 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   for (const spm of SENTENCEPIECE_MODEL_FILES) {
     if (await isFile(path.join(dir, spm))) {
       throw new UserError(
-        `${path.join(dir, spm)}: raw SentencePiece models are not read; convert it to tokenizer.json (Python: AutoTokenizer.from_pretrained(dir).save_pretrained(dir) with the tokenizers package installed) and load that`,
+        `${path.join(dir, spm)}: raw SentencePiece models are not read (no maintained npm package reads them); write tokenizer.json instead (Python: AutoTokenizer.from_pretrained(dir).save_pretrained(dir) for models with a fast tokenizer; MarianMT has none, so Marian is not supported yet)`,
       );
     }
   }
