@@ -44,8 +44,7 @@ CORPORA = {
 
 def streams(refs):
     # sacreBLEU takes reference streams: stream k holds the k-th reference of every segment.
-    k = max(len(r) for r in refs)
-    return [[r[i] if i < len(r) else r[-1] for r in refs] for i in range(k)]
+    return [[r[i] for r in refs] for i in range(len(refs[0]))]
 
 
 def main():
