@@ -6,6 +6,7 @@
  */
 export * from './data/index.js';
 export * from './heads/index.js';
+export * from './metrics/index.js';
 export * from './models/index.js';
 export { nlpPlugin } from './plugin.js';
 export * from './preprocess/index.js';

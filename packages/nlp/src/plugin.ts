@@ -13,12 +13,15 @@ import { corpusReader } from './data/corpus-reader.js';
 import { csvTextReader } from './data/csv-reader.js';
 import { folderReader } from './data/folder-reader.js';
 import { jsonTextReader } from './data/json-reader.js';
+import { jsonlPairReader } from './data/jsonl-pair-reader.js';
+import { tsvPairReader } from './data/tsv-pair-reader.js';
 import { causalLmHead } from './heads/causal-lm-head.js';
 import { maskedLmHead } from './heads/masked-lm-head.js';
 import { perplexityMetric } from './heads/perplexity-metric.js';
 import { regressionHead } from './heads/regression-head.js';
 import { sequenceClassificationHead } from './heads/sequence-classification-head.js';
 import { tokenClassificationHead } from './heads/token-classification-head.js';
+import { TEXT_METRICS } from './metrics/index.js';
 import { bertArchitecture } from './models/bert/architecture.js';
 import { distilBertArchitecture } from './models/distilbert/architecture.js';
 import { gpt2Architecture } from './models/gpt2/architecture.js';
@@ -49,7 +52,15 @@ export const nlpPlugin = definePlugin({
   description:
     'text: WordPiece/BPE tokenizers, BERT, DistilBERT and GPT-2 (HF checkpoints), classification, tagging and LM heads',
   module: new ContainerModule(({ bind }) => {
-    for (const r of [csvTextReader, jsonTextReader, folderReader, corpusReader])
+    // Pair readers come last: a .tsv/.jsonl without a named reader keeps picking nlp/csv, nlp/jsonl.
+    for (const r of [
+      csvTextReader,
+      jsonTextReader,
+      folderReader,
+      corpusReader,
+      tsvPairReader,
+      jsonlPairReader,
+    ])
       bind(DatasetReader).toConstantValue(r);
     bind(Preprocessor).toConstantValue(textPreprocessor);
     for (const a of [bertArchitecture, distilBertArchitecture, gpt2Architecture])
@@ -65,7 +76,7 @@ export const nlpPlugin = definePlugin({
     ]) {
       bind(Head).toConstantValue(h);
     }
-    bind(MetricContribution).toConstantValue(perplexityMetric);
+    for (const m of [perplexityMetric, ...TEXT_METRICS]) bind(MetricContribution).toConstantValue(m);
     for (const p of [
       sentimentPreset,
       topicPreset,

@@ -79,4 +79,22 @@ describe('parseCsv', () => {
     ]);
     expect(() => parseCsv('a,b\n"open,2', { source: 't.csv' })).toThrow('t.csv:2: unterminated quoted field');
   });
+
+  it('reads a file without a header row when asked, naming columns by position', () => {
+    const t = parseCsv('\ufeffHallo\tHello\n\n"a\tb"\tc\n', {
+      delimiter: '\t',
+      header: false,
+      source: 'p.tsv',
+    });
+    expect(t.header).toEqual(['0', '1']);
+    expect(t.rows).toEqual([
+      ['Hallo', 'Hello'],
+      ['a\tb', 'c'],
+    ]);
+    expect(t.lines).toEqual([1, 3]);
+    expect(() => parseCsv('a\tb\nc\n', { delimiter: '\t', header: false, source: 'p.tsv' })).toThrow(
+      'p.tsv:2: 1 fields, the first row has 2',
+    );
+    expect(parseCsv('', { header: false }).rows).toEqual([]);
+  });
 });

@@ -28,6 +28,11 @@ export interface ParseCsvOptions {
    * without it the error says fields may not span lines.
    */
   readonly multilineHint?: string;
+  /**
+   * The first row is a header (default true). With false every row is data and the columns are
+   * named by position, `'0'`, `'1'`, ...; every row must then have as many fields as the first.
+   */
+  readonly header?: boolean;
 }
 
 /**
@@ -124,6 +129,16 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): CsvTable 
   }
   if (quoted) throw new Error(`${where}:${recordLine}: unterminated quoted field`);
   if (field !== '' || fields.length > 0 || wasQuoted) endRecord();
+  if (options.header === false) {
+    const width = records[0]?.fields.length ?? 0;
+    for (const r of records) {
+      if (r.fields.length !== width) {
+        throw new Error(`${where}:${r.line}: ${r.fields.length} fields, the first row has ${width}`);
+      }
+    }
+    const header = Array.from({ length: width }, (_, k) => String(k));
+    return { header, rows: records.map((r) => r.fields), lines: records.map((r) => r.line) };
+  }
   const [head, ...body] = records;
   if (!head) throw new Error(`${where}: empty file (a header row is required)`);
   const header = head.fields.map((h) => h.trim());

@@ -70,4 +70,21 @@ describe('nlp record parsers under fuzzing (fast-check, seeded)', () => {
       fuzzSettings({ seed: 42, runs: 300 }),
     );
   });
+  it('header-less pair TSV (nlp/tsv-pairs): any bytes give rows of the first row width or a line error', async () => {
+    const tsv = enc('Hallo\tHello\n"Er sagt ""ja"""\tHe says yes\nGrüße\tRegards\n');
+    await fc.assert(
+      fc.asyncProperty(edits, async (e) => {
+        await runFuzzCase(
+          'p.tsv',
+          () => {
+            const t = parseCsv(dec(mutateBytes(tsv, e)), { delimiter: '\t', source: 'p.tsv', header: false });
+            for (const r of t.rows) expect(r).toHaveLength(t.header.length);
+            expect(t.lines).toHaveLength(t.rows.length);
+          },
+          clean('p.tsv'),
+        );
+      }),
+      fuzzSettings({ seed: 43, runs: 300 }),
+    );
+  });
 });

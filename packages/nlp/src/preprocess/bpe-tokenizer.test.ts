@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatMerges, type Merge, parseMerges } from './bpe.js';
 import { ByteLevelBpeTokenizer } from './bpe-tokenizer.js';
 import { BYTE_ENCODER, bytesToUnicode, splitGpt2 } from './byte-level.js';
-import { tokenizerToJson } from './tokenizer-json.js';
+import { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.js';
 import { Vocab } from './vocab.js';
 
 // Byte-level vocab: id b is byte b's character (id 32 is 'Ġ', the space), then merged tokens.
@@ -84,5 +84,74 @@ describe('ByteLevelBpeTokenizer', () => {
 
   it('rejects a malformed merges line naming it', () => {
     expect(() => parseMerges('#version: 0.2\na b\nabc\n')).toThrow(/merges.txt:3/);
+  });
+});
+
+describe('byte-level BPE with a BART/RoBERTa tokenizer.json', () => {
+  // BART's layout: <s>=0 <pad>=1 </s>=2 <unk>=3, then the byte alphabet and merges, <mask> last.
+  const specials = ['<s>', '<pad>', '</s>', '<unk>'];
+  const vocab = Object.fromEntries([...specials, ...TOKENS.slice(0, -1), '<mask>'].map((t, i) => [t, i]));
+  const added = [...specials, '<mask>'].map((content) => ({
+    id: vocab[content],
+    content,
+    single_word: false,
+    lstrip: content === '<mask>',
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
+  const byteLevel = { add_prefix_space: false, trim_offsets: true, use_regex: true };
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', ...byteLevel },
+    post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], ...byteLevel },
+    decoder: { type: 'ByteLevel', ...byteLevel },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges: MERGES.map(([a, b]) => `${a} ${b}`),
+    },
+  };
+  const bart = tokenizerFromJson(json);
+  const hf = new HfTokenizer(json, {});
+
+  it('reads BART specials and wraps <s> A </s>, pairs <s> A </s></s> B </s>, as the oracle does', () => {
+    expect(bart.special).toMatchObject({
+      bos: '<s>',
+      eos: '</s>',
+      pad: '<pad>',
+      unk: '<unk>',
+      mask: '<mask>',
+    });
+    expect(bart.padId).toBe(1);
+    for (const [text] of CASES.filter(([t]) => !t.includes('<|endoftext|>'))) {
+      expect(bart.encode(text).ids, text).toEqual(hf.encode(text).ids);
+    }
+    const pair = bart.encode('Hello world', { pair: "Hello's" });
+    expect(pair.ids).toEqual(hf.encode('Hello world', { text_pair: "Hello's" }).ids);
+    expect(pair.tokens.filter((t) => t === '</s>')).toHaveLength(3);
+    expect(bart.numSpecialTokens(true)).toBe(4);
+    expect(bart.decode(bart.encode('Hello world').ids, { skipSpecialTokens: true })).toBe('Hello world');
+  });
+
+  it('saves the template back as a TemplateProcessing post-processor the oracle reads the same', () => {
+    const saved = tokenizerToJson(bart);
+    const again = new HfTokenizer(saved, {});
+    expect(again.encode('Hello world', { text_pair: 'world' }).ids).toEqual(
+      hf.encode('Hello world', { text_pair: 'world' }).ids,
+    );
+    expect(tokenizerFromJson(saved).encode('Hello', { pair: 'world' }).ids).toEqual(
+      bart.encode('Hello', { pair: 'world' }).ids,
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { Bpe, type Merge } from './bpe.js';
 import { bytesToUnicode, splitGpt2, unicodeToBytes } from './byte-level.js';
 import type { Encoding, TokenSpan } from './encoding.js';
+import {
+  applyPostTemplate,
+  checkTemplate,
+  type PostTemplate,
+  templateSpecialCount,
+} from './post-template.js';
 import { GPT2_SPECIAL_TOKENS, type SpecialTokens } from './special-tokens.js';
 import { plainEncoding, type SegmentStart, TextTokenizer, type TokenizerCommonOptions } from './tokenizer.js';
 import type { Vocab } from './vocab.js';
@@ -10,6 +16,11 @@ export interface ByteLevelBpeTokenizerOptions extends Partial<TokenizerCommonOpt
   addPrefixSpace?: boolean;
   /** Wrap sequences as `bos A eos` (default false: GPT-2 adds nothing). */
   addBosEos?: boolean;
+  /**
+   * Special tokens from the file's post-processor (BART/RoBERTa: `<s> A </s>`, pairs
+   * `<s> A </s></s> B </s>`); takes precedence over `addBosEos`.
+   */
+  template?: PostTemplate;
 }
 
 /**
@@ -27,6 +38,7 @@ export class ByteLevelBpeTokenizer extends TextTokenizer {
   readonly model: Bpe;
   readonly addPrefixSpace: boolean;
   readonly addBosEos: boolean;
+  readonly template: PostTemplate | undefined;
 
   constructor(vocab: Vocab, merges: readonly Merge[], options: ByteLevelBpeTokenizerOptions = {}) {
     const special: SpecialTokens =
@@ -35,6 +47,8 @@ export class ByteLevelBpeTokenizer extends TextTokenizer {
     this.model = new Bpe(vocab, merges);
     this.addPrefixSpace = options.addPrefixSpace ?? false;
     this.addBosEos = options.addBosEos ?? false;
+    this.template = options.template;
+    if (this.template) checkTemplate(this.template, vocab, 'byte-level BPE post-processor');
   }
 
   protected tokenizeSegment(text: string, context: { start: SegmentStart }): TokenSpan {
@@ -58,11 +72,13 @@ export class ByteLevelBpeTokenizer extends TextTokenizer {
   }
 
   numSpecialTokens(pair: boolean): number {
+    if (this.template) return templateSpecialCount(this.template, pair);
     if (!this.addBosEos) return 0;
     return pair ? 4 : 2;
   }
 
   protected applyTemplate(a: TokenSpan, b: TokenSpan | undefined): Encoding {
+    if (this.template) return applyPostTemplate(this.template, this.vocab, a, b);
     if (!this.addBosEos) return plainEncoding(a, b);
     const bos = this.specialId('bos');
     const eos = this.specialId('eos');

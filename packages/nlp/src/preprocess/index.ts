@@ -6,6 +6,7 @@ export {
 } from './basic-tokenizer.js';
 export { Bpe, formatMerges, type Merge, parseMerges } from './bpe.js';
 export { ByteLevelBpeTokenizer, type ByteLevelBpeTokenizerOptions } from './bpe-tokenizer.js';
+export { bytePieces, joinWithByteFallback, pieceByte } from './byte-fallback.js';
 export {
   BYTE_DECODER,
   BYTE_ENCODER,
@@ -25,7 +26,31 @@ export {
   type TruncationStrategy,
   truncateSpans,
 } from './encoding.js';
+export {
+  METASPACE,
+  type MetaspaceOptions,
+  metaspaceDecode,
+  metaspaceFromJson,
+  metaspaceWords,
+  type PrependScheme,
+} from './metaspace.js';
 export { type MlmMaskingOptions, maskTokens } from './mlm-masking.js';
+export {
+  applyPostTemplate,
+  type PostTemplate,
+  postTemplateFromJson,
+  postTemplateToJson,
+  type TemplatePiece,
+  templateSpecialCount,
+} from './post-template.js';
+export {
+  type SentencePiecePreTokenizer,
+  SentencePieceTokenizer,
+  type SentencePieceTokenizerOptions,
+} from './sentencepiece-tokenizer.js';
+export { SentencePieceBpe, type SentencePieceBpeOptions } from './sp-bpe.js';
+export { type PieceDecoder, pieceDecoderFromJson } from './sp-decoder.js';
+export { nmtNfkc, normalizerFromJson, type TextNormalizer } from './sp-normalizer.js';
 export {
   BERT_SPECIAL_TOKENS,
   GPT2_SPECIAL_TOKENS,
@@ -64,6 +89,7 @@ export {
 } from './tokenizer-files.js';
 export { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.js';
 export { isCjk, isControl, isPunctuation, isWhitespace, stripAccents } from './unicode.js';
+export { Unigram, type UnigramOptions, type UnigramPiece } from './unigram.js';
 export { Vocab } from './vocab.js';
 export { createWordNormalizer, type WordNormalizer, type WordNormalizerOptions } from './word-normalizer.js';
 export { WordPiece, type WordPieceOptions } from './wordpiece.js';

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMerges } from './bpe.js';
 import { ByteLevelBpeTokenizer } from './bpe-tokenizer.js';
 import { BYTE_ENCODER } from './byte-level.js';
+import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
 import { loadTokenizer, saveTokenizer, tokenizerFromState, tokenizerState } from './tokenizer-files.js';
 import { Vocab } from './vocab.js';
 import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
@@ -78,6 +79,36 @@ describe('loadTokenizer / saveTokenizer', () => {
   it('names the expected files when a directory has no tokenizer', async () => {
     await expect(loadTokenizer(tmp)).rejects.toThrow(
       /tokenizer.json, vocab.txt, or vocab.json \+ merges.txt/,
+    );
+  });
+
+  it('saves a SentencePiece tokenizer.json directory and loads it back (also from preprocessor state)', async () => {
+    const fixture = JSON.parse(
+      await fs.readFile(new URL('../../test-data/sentencepiece/sentencepiece.json', import.meta.url), 'utf8'),
+    ) as { unigram: { tokenizer: Record<string, unknown> } };
+    const dir = path.join(tmp, 't5-like');
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(fixture.unigram.tokenizer));
+    await fs.writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 64 }));
+    const tok = await loadTokenizer(dir);
+    expect(tok).toBeInstanceOf(SentencePieceTokenizer);
+    const out = path.join(tmp, 't5-saved');
+    await saveTokenizer(out, tok);
+    const again = await loadTokenizer(out);
+    const text = 'Café naïve, 日本 </s> Hello';
+    expect(again.encode(text)).toEqual(tok.encode(text));
+    expect(again.modelMaxLength).toBe(64);
+    expect(tokenizerFromState(JSON.parse(JSON.stringify(tokenizerState(tok)))).encode(text)).toEqual(
+      tok.encode(text),
+    );
+  });
+
+  it('refuses a raw SentencePiece model (Marian source.spm), saying to write tokenizer.json and that Marian has no fast tokenizer', async () => {
+    const dir = path.join(tmp, 'marian');
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'source.spm'), Buffer.from([0x0a, 0x00]));
+    await expect(loadTokenizer(dir)).rejects.toThrow(
+      /source\.spm: raw SentencePiece models are not read .*write tokenizer\.json instead.*MarianMT has none/,
     );
   });
 });

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '@peftkit/core';
+import { UserError, writeFileAtomic, writeJsonAtomic } from '@peftkit/core';
 import { formatMerges, parseMerges } from './bpe.js';
 import { ByteLevelBpeTokenizer } from './bpe-tokenizer.js';
 import { isRecord, type JsonRecord, numberMap } from './json-fields.js';
+import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { readTokenizerConfig, specialTokensMap, type TokenizerConfigFields } from './tokenizer-config.js';
 import { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.js';
@@ -19,6 +20,9 @@ export const TOKENIZER_FILES = {
   vocabJson: 'vocab.json',
   merges: 'merges.txt',
 } as const;
+
+/** Raw SentencePiece model files (Marian, T5, mBART); read only through their `tokenizer.json`. */
+const SENTENCEPIECE_MODEL_FILES = ['source.spm', 'target.spm', 'spiece.model', 'sentencepiece.bpe.model'];
 
 async function readText(file: string): Promise<string | undefined> {
   try {
@@ -95,6 +99,13 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
       ...lengthAndSide(config),
     });
   }
+  for (const spm of SENTENCEPIECE_MODEL_FILES) {
+    if (await isFile(path.join(dir, spm))) {
+      throw new UserError(
+        `${path.join(dir, spm)}: raw SentencePiece models are not read (no maintained npm package reads them); write tokenizer.json instead (Python: AutoTokenizer.from_pretrained(dir).save_pretrained(dir) for models with a fast tokenizer; MarianMT has none, so Marian is not supported yet)`,
+      );
+    }
+  }
   throw new Error(
     `${dir}: no tokenizer found: expected ${TOKENIZER_FILES.json}, ${TOKENIZER_FILES.vocabTxt}, or ${TOKENIZER_FILES.vocabJson} + ${TOKENIZER_FILES.merges}`,
   );
@@ -138,6 +149,7 @@ export function tokenizerConfigJson(tok: TextTokenizer): Record<string, unknown>
       ...common,
     };
   }
+  if (tok instanceof SentencePieceTokenizer) return { tokenizer_class: 'PreTrainedTokenizerFast', ...common };
   if (tok instanceof ByteLevelBpeTokenizer) {
     return { tokenizer_class: 'GPT2Tokenizer', add_prefix_space: tok.addPrefixSpace, ...common };
   }

@@ -1,5 +1,6 @@
 import type { Merge } from './bpe.js';
 import { ByteLevelBpeTokenizer } from './bpe-tokenizer.js';
+import type { PaddingSide } from './encoding.js';
 import {
   isRecord,
   type JsonRecord,
@@ -9,9 +10,16 @@ import {
   optionalString,
   recordAt,
 } from './json-fields.js';
+import { type MetaspaceOptions, metaspaceFromJson } from './metaspace.js';
+import { postTemplateFromJson, postTemplateToJson } from './post-template.js';
+import { type SentencePiecePreTokenizer, SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
+import { SentencePieceBpe } from './sp-bpe.js';
+import { pieceDecoderFromJson } from './sp-decoder.js';
+import { normalizerFromJson } from './sp-normalizer.js';
 import type { SpecialTokens } from './special-tokens.js';
 import type { TextTokenizer } from './tokenizer.js';
 import type { TokenizerConfigFields } from './tokenizer-config.js';
+import { Unigram, type UnigramPiece } from './unigram.js';
 import { Vocab } from './vocab.js';
 import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
 
@@ -50,30 +58,41 @@ function withAddedTokens(vocab: Vocab, added: readonly AddedTokenEntry[], where:
   return v;
 }
 
+/** Conventional special-token names of each family, used when no config names them. */
+const SPECIAL_NAMES = {
+  bert: [
+    ['unk', '[UNK]'],
+    ['pad', '[PAD]'],
+    ['cls', '[CLS]'],
+    ['sep', '[SEP]'],
+    ['mask', '[MASK]'],
+  ],
+  gpt2: [
+    ['unk', '<|endoftext|>'],
+    ['bos', '<|endoftext|>'],
+    ['eos', '<|endoftext|>'],
+  ],
+  // SentencePiece models (T5, Marian) and BART/RoBERTa.
+  angle: [
+    ['unk', '<unk>'],
+    ['pad', '<pad>'],
+    ['bos', '<s>'],
+    ['eos', '</s>'],
+    ['mask', '<mask>'],
+  ],
+} as const satisfies Record<string, readonly (readonly [string, string])[]>;
+
 /** Special tokens from the config, else guessed from the added tokens' names. */
 function specialsFrom(
   config: TokenizerConfigFields | undefined,
   added: readonly AddedTokenEntry[],
-  bert: boolean,
+  family: keyof typeof SPECIAL_NAMES,
 ) {
   const given = config?.special ?? {};
   if (Object.keys(given).length > 0) return given;
   const names = new Set(added.map((t) => t.content));
   const guess: Record<string, string> = {};
-  const table: [string, string][] = bert
-    ? [
-        ['unk', '[UNK]'],
-        ['pad', '[PAD]'],
-        ['cls', '[CLS]'],
-        ['sep', '[SEP]'],
-        ['mask', '[MASK]'],
-      ]
-    : [
-        ['unk', '<|endoftext|>'],
-        ['bos', '<|endoftext|>'],
-        ['eos', '<|endoftext|>'],
-      ];
-  for (const [role, token] of table) if (names.has(token)) guess[role] = token;
+  for (const [role, token] of SPECIAL_NAMES[family]) if (names.has(token)) guess[role] = token;
   return guess as SpecialTokens;
 }
 
@@ -92,8 +111,9 @@ function parseMergeList(model: JsonRecord, where: string): Merge[] {
 }
 
 /**
- * Builds a tokenizer from a Hugging Face `tokenizer.json` (WordPiece with the BERT normaliser, or
- * byte-level BPE), with `tokenizer_config.json` fields when available.
+ * Builds a tokenizer from a Hugging Face `tokenizer.json` (WordPiece with the BERT normaliser,
+ * byte-level BPE (GPT-2, BART/RoBERTa), or a SentencePiece unigram / BPE model with Metaspace
+ * (T5, Marian)), with `tokenizer_config.json` fields when available.
  */
 export function tokenizerFromJson(
   json: JsonRecord,
@@ -121,7 +141,7 @@ export function tokenizerFromJson(
         `${where}: normalizer '${String(norm['type'])}' is not supported (only BertNormalizer)`,
       );
     }
-    const special = { unk, ...specialsFrom(config, added, true) };
+    const special = { unk, ...specialsFrom(config, added, 'bert') };
     const prefix = optionalString(model, 'continuing_subword_prefix', where);
     const maxChars = optionalNumber(model, 'max_input_chars_per_word', where);
     return new WordPieceTokenizer(vocab, {
@@ -137,25 +157,107 @@ export function tokenizerFromJson(
       ...(maxChars !== undefined ? { maxInputCharsPerWord: maxChars } : {}),
     });
   }
+  if (type === 'Unigram') return sentencePieceFromJson(json, model, added, common, config, where);
   if (type === 'BPE') {
     const pre = isRecord(json['pre_tokenizer']) ? json['pre_tokenizer'] : undefined;
-    if (pre?.['type'] !== 'ByteLevel') {
-      throw new Error(`${where}: only byte-level BPE is supported (pre_tokenizer type ByteLevel)`);
-    }
+    if (pre?.['type'] !== 'ByteLevel')
+      return sentencePieceFromJson(json, model, added, common, config, where);
     const vocab = withAddedTokens(
       Vocab.fromObject(numberMap(model, 'vocab', where), `${where} model.vocab`),
       added,
       where,
     );
-    const special = specialsFrom(config, added, false);
+    const gpt2 = added.some((t) => t.content === '<|endoftext|>');
+    const special = specialsFrom(config, added, gpt2 ? 'gpt2' : 'angle');
     const unk = optionalString(model, 'unk_token', where);
+    const template = postTemplateFromJson(json['post_processor'], where);
     return new ByteLevelBpeTokenizer(vocab, parseMergeList(model, where), {
       ...common,
       special: unk !== undefined && special.unk === undefined ? { ...special, unk } : special,
       addPrefixSpace: optionalBoolean(pre, 'add_prefix_space', where) ?? config?.addPrefixSpace ?? false,
+      ...(template ? { template } : {}),
     });
   }
-  throw new Error(`${where}: tokenizer model type '${String(type)}' is not supported (WordPiece or BPE)`);
+  throw new Error(
+    `${where}: tokenizer model type '${String(type)}' is not supported (WordPiece, BPE or Unigram)`,
+  );
+}
+
+/** Unigram `model.vocab`: `[[piece, score], ...]` in id order. */
+function unigramPieces(model: JsonRecord, where: string): UnigramPiece[] {
+  const raw = model['vocab'];
+  if (!Array.isArray(raw))
+    throw new Error(`${where}: Unigram 'model.vocab' must be an array of [piece, score]`);
+  return raw.map((e: unknown, i): UnigramPiece => {
+    if (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number') return [e[0], e[1]];
+    throw new Error(`${where}: model.vocab[${i}] must be [piece, score]`);
+  });
+}
+
+/** Metaspace / WhitespaceSplit pre-tokenisation of a SentencePiece-style file. */
+function sentencePiecePre(pre: unknown, where: string): SentencePiecePreTokenizer {
+  if (pre === null || pre === undefined) return { whitespaceSplit: false, metaspace: undefined };
+  const list = isRecord(pre) && pre['type'] === 'Sequence' ? pre['pretokenizers'] : [pre];
+  if (!Array.isArray(list)) throw new Error(`${where}: pre_tokenizer Sequence needs a 'pretokenizers' array`);
+  let whitespaceSplit = false;
+  let metaspace: MetaspaceOptions | undefined;
+  list.forEach((p: unknown, i) => {
+    const type = isRecord(p) ? p['type'] : undefined;
+    if (type === 'WhitespaceSplit' && i === 0) whitespaceSplit = true;
+    else if (type === 'Metaspace' && isRecord(p)) metaspace = metaspaceFromJson(p, `${where} pre_tokenizer`);
+    else {
+      throw new Error(
+        `${where}: pre_tokenizer '${String(type)}' is not supported with a SentencePiece model (Metaspace, optionally after WhitespaceSplit; ByteLevel for byte-level BPE)`,
+      );
+    }
+  });
+  return { whitespaceSplit, metaspace };
+}
+
+/** A SentencePiece unigram or BPE model (T5, Marian, mBART, Llama-style files). */
+function sentencePieceFromJson(
+  json: JsonRecord,
+  model: JsonRecord,
+  added: readonly AddedTokenEntry[],
+  common: { addedTokens: string[]; modelMaxLength?: number; paddingSide?: PaddingSide },
+  config: TokenizerConfigFields | undefined,
+  where: string,
+): SentencePieceTokenizer {
+  const byteFallback = optionalBoolean(model, 'byte_fallback', where) ?? false;
+  let vocab: Vocab;
+  let subword: Unigram | SentencePieceBpe;
+  let unk: string | undefined;
+  if (model['type'] === 'Unigram') {
+    const pieces = unigramPieces(model, where);
+    const unkId = model['unk_id'] === null ? undefined : optionalNumber(model, 'unk_id', where);
+    vocab = withAddedTokens(Vocab.fromLines(pieces.map(([p]) => p)), added, where);
+    subword = new Unigram(pieces, { unkId, byteFallback });
+    unk = unkId === undefined ? undefined : pieces[unkId]?.[0];
+  } else {
+    vocab = withAddedTokens(
+      Vocab.fromObject(numberMap(model, 'vocab', where), `${where} model.vocab`),
+      added,
+      where,
+    );
+    unk = model['unk_token'] === null ? undefined : optionalString(model, 'unk_token', where);
+    subword = new SentencePieceBpe(vocab, parseMergeList(model, where), {
+      unkToken: unk,
+      byteFallback,
+      fuseUnk: optionalBoolean(model, 'fuse_unk', where) ?? false,
+    });
+  }
+  const pre = sentencePiecePre(json['pre_tokenizer'], where);
+  const special = specialsFrom(config, added, 'angle');
+  return new SentencePieceTokenizer(vocab, {
+    ...common,
+    special: unk !== undefined && special.unk === undefined ? { ...special, unk } : special,
+    model: subword,
+    normalizer: normalizerFromJson(json['normalizer'], `${where} normalizer`),
+    preTokenizer: pre,
+    template: postTemplateFromJson(json['post_processor'], where),
+    decoder: pieceDecoderFromJson(json['decoder'], pre.metaspace, where),
+    json,
+  });
 }
 
 function addedTokenJson(tok: TextTokenizer): JsonRecord[] {
@@ -222,7 +324,9 @@ export function tokenizerToJson(tok: TextTokenizer): JsonRecord {
       added_tokens: addedTokenJson(tok),
       normalizer: null,
       pre_tokenizer: { type: 'ByteLevel', ...byteLevel },
-      post_processor: { type: 'ByteLevel', ...byteLevel },
+      post_processor: tok.template
+        ? postTemplateToJson(tok.template, tok.vocab)
+        : { type: 'ByteLevel', ...byteLevel },
       decoder: { type: 'ByteLevel', ...byteLevel },
       model: {
         type: 'BPE',
@@ -237,5 +341,6 @@ export function tokenizerToJson(tok: TextTokenizer): JsonRecord {
       },
     };
   }
+  if (tok instanceof SentencePieceTokenizer) return tok.json;
   throw new Error(`tokenizerToJson: unsupported tokenizer kind '${tok.kind}'`);
 }

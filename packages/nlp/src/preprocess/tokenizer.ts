@@ -52,7 +52,7 @@ export interface TokenizerCommonOptions {
  * a plain text segment becomes tokens, its special-token template and its detokenisation.
  */
 export abstract class TextTokenizer {
-  abstract readonly kind: 'wordpiece' | 'bpe';
+  abstract readonly kind: 'wordpiece' | 'bpe' | 'sentencepiece';
   readonly special: SpecialTokens;
   readonly addedTokens: readonly string[];
   readonly modelMaxLength: number | undefined;

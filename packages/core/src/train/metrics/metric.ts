@@ -21,6 +21,12 @@ export interface MetricUpdateContext {
    * their own default.
    */
   readonly thresholds?: number | Numbers | undefined;
+  /**
+   * Renders one prediction or target row (a sequence of symbol ids, e.g. generated tokens, padding
+   * included) as a string, for metrics that score sequences as strings (the text plugin's BLEU,
+   * chrF, ROUGE). Heads whose predictions are sequences supply it; core never calls it.
+   */
+  readonly decode?: ((row: Numbers) => string) | undefined;
 }
 
 /** What `compute` returns: one number, or named numbers (e.g. precision/recall/f1). */

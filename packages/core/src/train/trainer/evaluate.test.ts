@@ -66,3 +66,52 @@ describe('evaluate with multi-label targets', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('evaluate with sequence predictions', () => {
+  it("hands the eval step's decode function to every metric with the id rows", async () => {
+    const rows: Row[] = [
+      { scores: [1, 2], labels: [1, 2] },
+      { scores: [3, 0], labels: [3, 1] },
+    ];
+    const loader = new DataLoader<Row, Batch>(arrayDataset(rows, 'seq'), {
+      batchSize: 2,
+      collate: (ex) => ({
+        scores: tf.tensor2d(
+          ex.map((e) => e.scores),
+          undefined,
+          'int32',
+        ),
+        labels: tf.tensor2d(
+          ex.map((e) => e.labels),
+          undefined,
+          'int32',
+        ),
+      }),
+    });
+    const seen: string[] = [];
+    const spy = {
+      name: 'exact_text',
+      update(p: unknown, t: unknown, context?: { decode?: (row: ArrayLike<number>) => string }) {
+        const decode = context?.decode;
+        if (!decode) throw new Error('no decode in the update context');
+        (p as number[][]).forEach((row, i) => {
+          seen.push(`${decode(row)}|${decode((t as number[][])[i] as number[])}`);
+        });
+      },
+      compute: () => seen.length,
+      reset: () => {
+        seen.length = 0;
+      },
+    };
+    const letters = (row: ArrayLike<number>) => Array.from(row, (i) => 'abcd'[i]).join('');
+    const out = await evaluate<Passthrough, Batch>({
+      model: new Passthrough(),
+      loader,
+      loss: () => tf.scalar(0),
+      evalStep: (m, b) => ({ predictions: m.call(b.scores), targets: b.labels, decode: letters }),
+      metrics: [spy],
+    });
+    expect(out['exact_text']).toBe(2);
+    expect(seen).toEqual(['bc|bc', 'da|db']);
+  });
+});

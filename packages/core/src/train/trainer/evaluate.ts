@@ -49,7 +49,13 @@ export async function evaluate<M extends AnyModule, B>(
           try {
             const preds = await toHost(out.predictions);
             const targets = await toHost(out.targets);
-            const context = out.thresholds === undefined ? undefined : { thresholds: out.thresholds };
+            const context =
+              out.thresholds === undefined && out.decode === undefined
+                ? undefined
+                : {
+                    ...(out.thresholds === undefined ? {} : { thresholds: out.thresholds }),
+                    ...(out.decode === undefined ? {} : { decode: out.decode }),
+                  };
             for (const m of o.metrics) m.update(preds, targets, context);
             o.observe?.(preds, targets, context);
           } finally {

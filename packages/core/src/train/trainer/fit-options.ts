@@ -68,6 +68,8 @@ export interface EvalOutput {
    * `update`: multi-label metrics decide `score >= threshold` with them instead of 0.5.
    */
   thresholds?: number | Numbers | undefined;
+  /** Renders a prediction/target row as a string, handed to every metric's `update` (see `MetricUpdateContext.decode`). */
+  decode?: ((row: Numbers) => string) | undefined;
 }
 
 /**
