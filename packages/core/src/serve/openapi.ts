@@ -6,7 +6,11 @@ const adapterInfo = {
   properties: {
     name: { type: 'string' },
     loaded: { type: 'boolean' },
-    bytes: { type: 'integer', description: 'size of adapter_model.safetensors' },
+    bytes: {
+      type: 'integer',
+      description:
+        'tensor bytes the adapter added to the model when last loaded (what counts against --adapter-budget-mb); before its first load, the size of adapter_model.safetensors',
+    },
   },
 } as const;
 

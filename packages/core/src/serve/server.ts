@@ -15,7 +15,9 @@ import { ServerMetrics } from './server-metrics.js';
 /** Options of `createServer` (the `peftkit serve` flags). */
 export interface ServeOptions {
   readonly adaptersDir: string;
+  /** A directory or Hub id (resolved against `cwd`). */
   readonly base?: string | undefined;
+  readonly cwd?: string | undefined;
   readonly token?: string | undefined;
   readonly batchWindowMs: number;
   readonly maxBatch: number;
@@ -53,6 +55,7 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
   const pool = await AdapterPool.open(host, {
     adaptersDir: options.adaptersDir,
     base: options.base,
+    cwd: options.cwd,
     budgetBytes: options.adapterBudgetBytes,
     ...(options.log ? { log: options.log } : {}),
   });
