@@ -215,9 +215,10 @@ export class AdapterPool {
   }
 
   private async load(name: string, e: Entry): Promise<void> {
+    // The logged time is the whole hot-load cost: checks, file reads and tensor creation.
+    const started = performance.now();
     await this.checkCompatible(name, e);
     const internal = `a${++this.internalCount}`;
-    const started = performance.now();
     // Loads run one at a time on the server's queue, so the difference is this adapter's tensors.
     const bytesBefore = tf.memory().numBytes;
     try {
