@@ -47,27 +47,29 @@ export async function runLoad(url: string, o: LoadOptions): Promise<LoadResult> 
     return body;
   };
   let cutShort = false;
-  const instance = autocannon({
-    url,
-    connections: o.connections,
-    amount: o.amount,
-    timeout: o.maxSeconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/predict',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, body: bodyOf(k++) }),
-      },
-    ],
-  });
-  const stopper = setTimeout(() => {
-    cutShort = true;
-    instance.stop();
-  }, o.maxSeconds * 1000);
+  let stopper: NodeJS.Timeout | undefined;
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    instance.on('done', resolve);
-    instance.on('error', reject);
+    const instance = autocannon(
+      {
+        url,
+        connections: o.connections,
+        amount: o.amount,
+        timeout: o.maxSeconds,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/predict',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req) => ({ ...req, body: bodyOf(k++) }),
+          },
+        ],
+      },
+      (err: unknown, result: autocannon.Result) => (err ? reject(err) : resolve(result)),
+    );
+    stopper = setTimeout(() => {
+      cutShort = true;
+      instance.stop();
+    }, o.maxSeconds * 1000);
   });
   clearTimeout(stopper);
   const done = r['2xx'] + r.non2xx;

@@ -32,7 +32,7 @@ export async function serveBenchMain(argv: readonly string[]): Promise<number> {
       dir,
       adapters: 8,
       connections: Number(values.connections ?? (quick ? 8 : 16)),
-      requests: Number(values.requests ?? (quick ? 48 : 2000)),
+      requests: Number(values.requests ?? (quick ? 48 : 1000)),
       rounds: Number(values.rounds ?? (quick ? 1 : 2)),
       maxSecondsPerScenario: quick ? 30 : 120,
       batchWindowMs: 5,
