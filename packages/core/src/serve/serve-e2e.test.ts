@@ -315,7 +315,7 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expect(big.status).toBe(413);
     const cases: [unknown, string][] = [
       [{ adapter: 'alpha' }, "body must have required property 'inputs'"],
-      [{ adapter: 'alpha', inputs: [3] }, 'body/inputs/0 must be string'],
+      [{ adapter: 'alpha', inputs: [3] }, 'body/inputs/0 must be string,object,array'],
       [{ inputs: ['1,2'] }, 'give exactly one of adapter'],
       [{ adapters: ['alpha'], inputs: ['1,2', '3,4'] }, 'adapters has 1 names for 2 inputs'],
       [{ adapter: 'alpha', inputs: ['1,2'], extra: 1 }, 'must NOT have additional properties'],

@@ -37,10 +37,13 @@ export interface PeftkitServer {
   close(): Promise<void>;
 }
 
+/** An input as sent: a string, or a JSON object/array for preprocessors that read JSON. */
+type PredictInput = string | Readonly<Record<string, unknown>> | readonly unknown[];
+
 interface PredictBody {
   adapter?: string;
   adapters?: string[];
-  inputs: string[];
+  inputs: PredictInput[];
 }
 
 class TimeoutError extends Error {}
@@ -217,7 +220,7 @@ function routeOf(body: PredictBody): string[] {
   return names.map((n) => (n === 'base' ? BASE_ADAPTER : n));
 }
 
-async function parseInputs(pool: AdapterPool, inputs: readonly string[]): Promise<unknown[]> {
+async function parseInputs(pool: AdapterPool, inputs: readonly PredictInput[]): Promise<unknown[]> {
   const inst = pool.run.instance;
   if (!inst.parseInput) {
     throw new UserError(
@@ -227,7 +230,9 @@ async function parseInputs(pool: AdapterPool, inputs: readonly string[]): Promis
   const out: unknown[] = [];
   for (const [i, input] of inputs.entries()) {
     try {
-      out.push(await inst.parseInput(input));
+      // `predict` reads JSON inputs from the command line as text: the same text reaches the
+      // preprocessor here, so the server needs no knowledge of what the JSON means.
+      out.push(await inst.parseInput(typeof input === 'string' ? input : JSON.stringify(input)));
     } catch (err) {
       throw new UserError(`inputs[${i}]: ${(err as Error).message}`);
     }
