@@ -15,6 +15,11 @@ import { torchStep } from './torch-compare.js';
 // so machine load affects both alike), optionally the same step in PyTorch; writes JSON to
 // bench/results/ and prints a markdown table (or, with --json, the JSON document) on stdout.
 // `--checkpointing` adds a row per method and path with gradient checkpointing on every encoder layer.
+// `pnpm bench serve ...`: the serving load test (bench/serve/main.ts) instead.
+if (process.argv[2] === 'serve') {
+  const { serveBenchMain } = await import('./serve/main.js');
+  process.exit(await serveBenchMain(process.argv.slice(3)));
+}
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const json = args.includes('--json');

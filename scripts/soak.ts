@@ -7,6 +7,12 @@ import { parseArgs } from 'node:util';
 import { killLoop } from './soak/kill-loop.js';
 import { trainSoak } from './soak/train-soak.js';
 
+// `pnpm soak serve ...`: the serving soak (scripts/soak/serve-main.ts) instead.
+if (process.argv[2] === 'serve') {
+  const { serveSoakMain } = await import('./soak/serve-main.js');
+  process.exit(await serveSoakMain(process.argv.slice(3)));
+}
+
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '2000' },

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { exists } from '../io/read-json.js';
 import { PeftModel } from '../peft/index.js';
 import type { PeftkitHost } from '../plugin/peftkit-host.js';
@@ -15,17 +16,28 @@ export interface AdapterInfo {
   readonly name: string;
   readonly dir: string;
   readonly loaded: boolean;
-  /** Bytes of its `adapter_model.safetensors` (what loading it costs against the budget). */
+  /**
+   * What it costs against the budget: the tensor bytes it added to the model when it was last
+   * loaded (measured with `tf.memory()`), or, until its first load, the size of its
+   * `adapter_model.safetensors` as an estimate.
+   */
   readonly bytes: number;
+  /** Whether `bytes` was measured on a load (false: the file-size estimate). */
+  readonly measured: boolean;
 }
 
 /** Options of `AdapterPool.open`. */
 export interface AdapterPoolOptions {
   /** Directory whose subdirectories are the servable adapters (peftkit runs, HF PEFT adapters). */
   readonly adaptersDir: string;
-  /** Base checkpoint for every adapter (default: the one the first adapter records). */
+  /**
+   * Base checkpoint for every adapter (default: the one the first adapter records): a directory
+   * or a Hub id `org/name[@revision]` (read through the HF cache, see `resolveModelPath`).
+   */
   readonly base?: string | undefined;
-  /** Byte budget for loaded adapters; the least recently used are unloaded past it. */
+  /** Resolves a relative `base` (default: `process.cwd()`). */
+  readonly cwd?: string | undefined;
+  /** Tensor-byte budget for loaded adapters; the least recently used are unloaded past it. */
   readonly budgetBytes: number;
   readonly log?: (line: string) => void;
 }
@@ -41,7 +53,9 @@ const FIRST = 'default';
 
 interface Entry {
   dir: string;
+  /** Tensor bytes it added when last loaded; the file size until then. */
   bytes: number;
+  measured: boolean;
   /** Its name inside the `PeftModel` while loaded. */
   internal: string | undefined;
   /** Its own labels when they differ from the first adapter's (another task, as many classes). */
@@ -84,6 +98,7 @@ export class AdapterPool {
     }
     const run = await loadRun(host, first.dir, {
       ...(options.base ? { base: options.base } : {}),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
     const pool = new AdapterPool(run, options, root, await fs.realpath(run.baseDir));
@@ -91,6 +106,7 @@ export class AdapterPool {
       pool.entries.set(a.name, {
         dir: a.dir,
         bytes: a.bytes,
+        measured: false,
         internal: undefined,
         labels: undefined,
         lastUsed: 0,
@@ -102,13 +118,22 @@ export class AdapterPool {
       run.model.dispose();
       throw new UserError(`${first.dir} holds a ${run.manifest.kind} model: serve needs adapter runs`);
     }
+    // The first adapter came in with the base, so no before/after: count its tensors instead.
+    e.bytes = adapterTensorBytes(run.model, FIRST);
+    e.measured = true;
     return pool;
   }
 
   list(): AdapterInfo[] {
     return [...this.entries]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, e]) => ({ name, dir: e.dir, loaded: e.internal !== undefined, bytes: e.bytes }));
+      .map(([name, e]) => ({
+        name,
+        dir: e.dir,
+        loaded: e.internal !== undefined,
+        bytes: e.bytes,
+        measured: e.measured,
+      }));
   }
 
   has(name: string): boolean {
@@ -162,6 +187,7 @@ export class AdapterPool {
     const e: Entry = {
       dir,
       bytes: await weightBytes(dir),
+      measured: false,
       internal: undefined,
       labels: undefined,
       lastUsed: 0,
@@ -173,7 +199,7 @@ export class AdapterPool {
       this.entries.delete(name);
       throw err;
     }
-    return { name, dir, loaded: true, bytes: e.bytes };
+    return { name, dir, loaded: true, bytes: e.bytes, measured: e.measured };
   }
 
   /** Unloads and forgets an adapter. */
@@ -189,15 +215,20 @@ export class AdapterPool {
   }
 
   private async load(name: string, e: Entry): Promise<void> {
+    // The logged time is the whole hot-load cost: checks, file reads and tensor creation.
+    const started = performance.now();
     await this.checkCompatible(name, e);
     const internal = `a${++this.internalCount}`;
-    const started = performance.now();
+    // Loads run one at a time on the server's queue, so the difference is this adapter's tensors.
+    const bytesBefore = tf.memory().numBytes;
     try {
       await addRunAdapter(this.run, e.dir, internal, { allowOtherLabels: true });
     } catch (err) {
       throw new AdapterConflictError(`adapter '${name}': ${(err as Error).message}`, 2, { cause: err });
     }
     e.internal = internal;
+    e.bytes = Math.max(0, tf.memory().numBytes - bytesBefore);
+    e.measured = true;
     const ms = (performance.now() - started).toFixed(1);
     this.options.log?.(`serve: loaded adapter '${name}' (${e.bytes} bytes, ${ms} ms)`);
   }
@@ -274,6 +305,19 @@ async function adapterKind(dir: string): Promise<'run' | 'hf' | undefined> {
   if (await exists(path.join(dir, RUN_FILES.manifest))) return 'run';
   if (await exists(path.join(dir, 'adapter_config.json'))) return 'hf';
   return undefined;
+}
+
+/** Bytes of the tensors adapter `name` holds in `model` (its layers and head copies). */
+function adapterTensorBytes(model: PeftModel, name: string): number {
+  let sum = 0;
+  for (const p of model.adapterStateDict(name).values()) {
+    sum += p.variable.size * bytesPerElement(p.variable.dtype);
+  }
+  return sum;
+}
+
+function bytesPerElement(dtype: tf.DataType): number {
+  return dtype === 'complex64' ? 8 : dtype === 'bool' ? 1 : 4;
 }
 
 async function weightBytes(dir: string): Promise<number> {

@@ -6,7 +6,11 @@ const adapterInfo = {
   properties: {
     name: { type: 'string' },
     loaded: { type: 'boolean' },
-    bytes: { type: 'integer', description: 'size of adapter_model.safetensors' },
+    bytes: {
+      type: 'integer',
+      description:
+        'tensor bytes the adapter added to the model when last loaded (what counts against --adapter-budget-mb); before its first load, the size of adapter_model.safetensors',
+    },
   },
 } as const;
 
@@ -28,9 +32,9 @@ export function predictBodySchema(maxInputs: number) {
         type: 'array',
         minItems: 1,
         maxItems: maxInputs,
-        items: { type: 'string' },
+        items: { type: ['string', 'object', 'array'] },
         description:
-          'what `peftkit predict` takes on the command line: a row, a text, a path, as the preprocessor parses it',
+          'what `peftkit predict` takes on the command line: a row, a text, a path, as the preprocessor parses it; a JSON object or array (e.g. a robot observation) is handed over as its JSON text',
       },
     },
   } as const;

@@ -134,8 +134,8 @@ beforeAll(async () => {
   await relabel('beta', 'epsilon', ['a', 'b', 'c']);
   for (const name of ['alpha', 'beta', 'delta'])
     reference[name] = await predictCli(path.join(adapters, name), inputs);
-  const alphaBytes = (await fs.stat(path.join(a, 'adapter_model.safetensors'))).size;
-  // A budget that holds one adapter and not two: every switch unloads the other one.
+  const alphaBytes = await safetensorsDataBytes(path.join(a, 'adapter_model.safetensors'));
+  // A budget that holds one adapter's tensors and not two: every switch unloads the other one.
   const budgetMb = (alphaBytes * 1.5) / (1024 * 1024);
   server = await Server.start(
     [
@@ -151,6 +151,12 @@ beforeAll(async () => {
     { PEFTKIT_SERVE_TOKEN: TOKEN },
   );
 });
+
+/** The tensor bytes a safetensors file holds (file size minus its 8-byte length and JSON header). */
+async function safetensorsDataBytes(file: string): Promise<number> {
+  const buf = await fs.readFile(file);
+  return buf.length - 8 - Number(buf.readBigUInt64LE(0));
+}
 
 async function relabel(from: string, to: string, labels: string[]): Promise<void> {
   await fs.cp(path.join(adapters, from), path.join(adapters, to), { recursive: true });
@@ -235,6 +241,22 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expect(list.map((a) => a.name)).toEqual(['alpha', 'beta', 'delta', 'epsilon', 'gamma']);
   });
 
+  it('counts an adapter by the tensor bytes it adds once loaded, not its file size', async () => {
+    const file = path.join(adapters, 'alpha', 'adapter_model.safetensors');
+    const list = (await server.call('GET', '/v1/adapters')).json['adapters'] as {
+      name: string;
+      loaded: boolean;
+      bytes: number;
+    }[];
+    const alpha = list.find((a) => a.name === 'alpha');
+    // alpha was reloaded above, so its bytes are a tf.memory() difference around that load; the
+    // safetensors header is not in memory, so it is less than the file by exactly the header.
+    expect(alpha?.loaded).toBe(true);
+    expect(alpha?.bytes).toBe(await safetensorsDataBytes(file));
+    expect(alpha?.bytes).toBeLessThan((await fs.stat(file)).size);
+    expect(await server.metric('peftkit_adapter_bytes')).toBe(alpha?.bytes);
+  });
+
   it('unloads and reloads an adapter by hand; loading paths stay inside the adapters dir', async () => {
     expect((await server.call('DELETE', '/v1/adapters/beta')).status).toBe(204);
     const gone = await server.call('POST', '/v1/predict', { adapter: 'beta', inputs: ['1,2'] });
@@ -293,7 +315,7 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expect(big.status).toBe(413);
     const cases: [unknown, string][] = [
       [{ adapter: 'alpha' }, "body must have required property 'inputs'"],
-      [{ adapter: 'alpha', inputs: [3] }, 'body/inputs/0 must be string'],
+      [{ adapter: 'alpha', inputs: [3] }, 'body/inputs/0 must be string,object,array'],
       [{ inputs: ['1,2'] }, 'give exactly one of adapter'],
       [{ adapters: ['alpha'], inputs: ['1,2', '3,4'] }, 'adapters has 1 names for 2 inputs'],
       [{ adapter: 'alpha', inputs: ['1,2'], extra: 1 }, 'must NOT have additional properties'],
@@ -362,5 +384,79 @@ describe('createServer (in process)', () => {
     await fast.close();
     // The late pass of the timed-out request and both models are gone.
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('counts the first adapter (loaded with the base) by its tensors, as a later load measures them', async () => {
+    const host = await createPeftkit({ plugins: [toyPlugin] });
+    const s = await createServer(host, {
+      adaptersDir: adapters,
+      batchWindowMs: 0,
+      maxBatch: 8,
+      maxBodyBytes: 4096,
+      adapterBudgetBytes: 1 << 20,
+      maxInputs: 16,
+      timeoutMs: 10_000,
+    });
+    try {
+      const first = s.pool.list().find((a) => a.name === 'alpha');
+      expect(first).toMatchObject({ loaded: true, measured: true });
+      const before = tf.memory().numBytes;
+      await s.pool.add('alpha2', 'alpha');
+      const again = s.pool.list().find((a) => a.name === 'alpha2');
+      expect(again?.bytes).toBe(tf.memory().numBytes - before);
+      expect(first?.bytes).toBe(again?.bytes);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('takes a Hub id as --base, read from the Hugging Face cache', async () => {
+    // An offline HF cache (models--org--name/{refs,snapshots/<sha>}) holding alpha's base.
+    const cache = path.join(tmp, 'hf-cache');
+    const sha = 'c'.repeat(40);
+    const repo = path.join(cache, 'models--org--toy-base');
+    await fs.cp(path.join(adapters, 'alpha', 'base'), path.join(repo, 'snapshots', sha), { recursive: true });
+    await fs.mkdir(path.join(repo, 'refs'), { recursive: true });
+    await fs.writeFile(path.join(repo, 'refs', 'main'), sha);
+    const saved = { cache: process.env['HF_HUB_CACHE'], offline: process.env['HF_HUB_OFFLINE'] };
+    process.env['HF_HUB_CACHE'] = cache;
+    process.env['HF_HUB_OFFLINE'] = '1';
+    const host = await createPeftkit({ plugins: [toyPlugin] });
+    try {
+      const s = await createServer(host, {
+        adaptersDir: adapters,
+        base: 'org/toy-base',
+        cwd: tmp,
+        batchWindowMs: 0,
+        maxBatch: 8,
+        maxBodyBytes: 4096,
+        adapterBudgetBytes: 1 << 20,
+        maxInputs: 16,
+        timeoutMs: 10_000,
+      });
+      try {
+        expect(s.pool.baseDir).toBe(await fs.realpath(path.join(repo, 'snapshots', sha)));
+        const r = await s.app.inject({
+          method: 'POST',
+          url: '/v1/predict',
+          payload: { adapters: inputs.map((_, i) => (i % 2 ? 'beta' : 'alpha')), inputs },
+        });
+        expect(r.statusCode).toBe(200);
+        expectSame(
+          r.json().predictions,
+          inputs.map((_, i) => reference[i % 2 ? 'beta' : 'alpha']?.[i] as Pred),
+        );
+      } finally {
+        await s.close();
+      }
+    } finally {
+      for (const [k, v] of [
+        ['HF_HUB_CACHE', saved.cache],
+        ['HF_HUB_OFFLINE', saved.offline],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });

@@ -69,7 +69,11 @@ export class ServerMetrics {
       ...this.batches.render('peftkit_batch_rows', 'Rows per forward pass.'),
       ...gauge('peftkit_adapters_loaded', 'Adapters loaded into the shared base.', g.adaptersLoaded),
       ...gauge('peftkit_adapters_known', 'Adapters the server can load.', g.adaptersKnown),
-      ...gauge('peftkit_adapter_bytes', 'Weight bytes of the loaded adapters.', g.adapterBytes),
+      ...gauge(
+        'peftkit_adapter_bytes',
+        'Tensor bytes of the loaded adapters (measured on load).',
+        g.adapterBytes,
+      ),
       ...gauge('peftkit_tensors', 'Live tfjs tensors.', g.numTensors),
       ...gauge('peftkit_tensor_bytes', 'Bytes held by live tfjs tensors.', g.numBytes),
     ];

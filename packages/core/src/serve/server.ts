@@ -15,7 +15,9 @@ import { ServerMetrics } from './server-metrics.js';
 /** Options of `createServer` (the `peftkit serve` flags). */
 export interface ServeOptions {
   readonly adaptersDir: string;
+  /** A directory or Hub id (resolved against `cwd`). */
   readonly base?: string | undefined;
+  readonly cwd?: string | undefined;
   readonly token?: string | undefined;
   readonly batchWindowMs: number;
   readonly maxBatch: number;
@@ -35,10 +37,13 @@ export interface PeftkitServer {
   close(): Promise<void>;
 }
 
+/** An input as sent: a string, or a JSON object/array for preprocessors that read JSON. */
+type PredictInput = string | Readonly<Record<string, unknown>> | readonly unknown[];
+
 interface PredictBody {
   adapter?: string;
   adapters?: string[];
-  inputs: string[];
+  inputs: PredictInput[];
 }
 
 class TimeoutError extends Error {}
@@ -53,6 +58,7 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
   const pool = await AdapterPool.open(host, {
     adaptersDir: options.adaptersDir,
     base: options.base,
+    cwd: options.cwd,
     budgetBytes: options.adapterBudgetBytes,
     ...(options.log ? { log: options.log } : {}),
   });
@@ -214,7 +220,7 @@ function routeOf(body: PredictBody): string[] {
   return names.map((n) => (n === 'base' ? BASE_ADAPTER : n));
 }
 
-async function parseInputs(pool: AdapterPool, inputs: readonly string[]): Promise<unknown[]> {
+async function parseInputs(pool: AdapterPool, inputs: readonly PredictInput[]): Promise<unknown[]> {
   const inst = pool.run.instance;
   if (!inst.parseInput) {
     throw new UserError(
@@ -224,7 +230,9 @@ async function parseInputs(pool: AdapterPool, inputs: readonly string[]): Promis
   const out: unknown[] = [];
   for (const [i, input] of inputs.entries()) {
     try {
-      out.push(await inst.parseInput(input));
+      // `predict` reads JSON inputs from the command line as text: the same text reaches the
+      // preprocessor here, so the server needs no knowledge of what the JSON means.
+      out.push(await inst.parseInput(typeof input === 'string' ? input : JSON.stringify(input)));
     } catch (err) {
       throw new UserError(`inputs[${i}]: ${(err as Error).message}`);
     }

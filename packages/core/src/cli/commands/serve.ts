@@ -34,7 +34,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
       '--adapters <dir>',
       'directory whose subdirectories are adapter runs / HF PEFT adapters, served by name',
     )
-    .option('--base <dir>', 'base checkpoint for every adapter (default: the one the first adapter records)')
+    .option(
+      '--base <dir|id>',
+      'base checkpoint for every adapter, a directory or Hub id org/name[@revision] (default: the one the first adapter records)',
+    )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port (0: any free port)', '8080')
     .option(
@@ -46,7 +49,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--max-body-bytes <n>', 'request body limit', String(1024 * 1024))
     .option(
       '--adapter-budget-mb <mb>',
-      'weight megabytes of loaded adapters before the least recently used are unloaded',
+      'tensor megabytes of loaded adapters (measured on load) before the least recently used are unloaded',
       '256',
     )
     .option('--timeout-ms <ms>', 'per-request timeout of /v1/predict', '30000')
@@ -58,7 +61,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
       if (port > 65535) throw new UserError(`--port must be <= 65535 (got ${port})`);
       const options = {
         adaptersDir: path.resolve(ctx.cwd, opts.adapters),
-        base: opts.base === undefined ? undefined : path.resolve(ctx.cwd, opts.base),
+        // A Hub id stays as given; the pool resolves it (and relative paths) against cwd.
+        base: opts.base,
+        cwd: ctx.cwd,
         token,
         batchWindowMs: int('batch-window-ms', opts.batchWindowMs, 0),
         maxBatch: int('max-batch', opts.maxBatch, 1),
