@@ -29,7 +29,7 @@ import {
   type ResolvedFitOptions,
   resolveFitOptions,
 } from './resolve-options.js';
-import { restoreSession } from './resume-session.js';
+import { restoreSession, type ScheduleRederivation } from './resume-session.js';
 import { softConfig, trajectoryConfig } from './run-config.js';
 import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION, type TrainerStateFile } from './trainer-state.js';
 
@@ -64,6 +64,7 @@ export class Trainer<M extends AnyModule, B> {
   private step = 0;
   private stop: Stop | undefined;
   private resumedFromStep: number | null = null;
+  private rederived: ScheduleRederivation | null = null;
   private elapsedBefore = 0;
   private sessionStart = 0;
   private restoredPeak = 0;
@@ -351,7 +352,11 @@ export class Trainer<M extends AnyModule, B> {
   /** Loads a checkpoint into the model, optimizer, loaders, monitor and RNG. */
   private async restore(resumeFrom: string): Promise<void> {
     const o = this.o;
-    const { dir, state: s } = await restoreSession(resumeFrom, {
+    const {
+      dir,
+      state: s,
+      rederived,
+    } = await restoreSession(resumeFrom, {
       named: this.named,
       optimizer: this.optimizer,
       train: o.train,
@@ -360,11 +365,20 @@ export class Trainer<M extends AnyModule, B> {
       config: trajectoryConfig(o, this.named),
       softConfig: softConfig(o),
       strict: o.strictResume ?? true,
+      warmupRatio: o.warmupRatio,
       log: (line) => this.reporter.log(line),
     });
     this.baseLrs = [...s.scheduleBaseLrs];
     this.step = s.step;
     this.resumedFromStep = s.step;
+    this.rederived = rederived;
+    if (rederived) {
+      const was = rederived.fromTotalSteps === null ? '' : ` of ${rederived.fromTotalSteps}`;
+      this.reporter.log(
+        `note: lr schedule re-derived for ${o.totalSteps ?? '?'} total steps: warmup ${o.scheduleConfig.warmupSteps} steps ` +
+          `(warmupRatio ${rederived.warmupRatio}; was ${rederived.fromWarmupSteps}${was})`,
+      );
+    }
     if (s.lastEvalMetrics && s.lastEvalStep !== null) {
       const metrics = Object.entries(s.lastEvalMetrics).map(([k, v]) => [k, v ?? Number.NaN] as const);
       this.lastEval = { step: s.lastEvalStep, metrics: Object.fromEntries(metrics) };
@@ -408,6 +422,15 @@ export class Trainer<M extends AnyModule, B> {
       epochs: this.epochProgress(),
       wallTimeSeconds: this.elapsed(),
       resumedFromStep: this.resumedFromStep,
+      schedule: {
+        kind: this.o.scheduleConfig.kind,
+        warmupSteps: this.o.scheduleConfig.warmupSteps,
+        warmupRatio: this.o.warmupRatio,
+        totalSteps: this.o.totalSteps ?? null,
+        rederivedFrom: this.rederived
+          ? { warmupSteps: this.rederived.fromWarmupSteps, totalSteps: this.rederived.fromTotalSteps }
+          : null,
+      },
       bestMetric:
         m && m.best !== null && m.bestStep !== null
           ? { name: m.metric, mode: m.mode, value: m.best, step: m.bestStep }
