@@ -125,6 +125,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   }
   const { parts, instance, built } = prepared;
   const data = prepared.data!;
+  if (kind === 'adapter' && prepared.baseDir === undefined) log(randomBaseWarning(built.architecture.id));
   const { headed, architecture, archConfig } = built;
   const t = config.training;
   if (t.gradientCheckpointing && !built.placement.layers) {
@@ -325,6 +326,14 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   }
   const files = (await fs.readdir(out)).sort();
   return { outputDir: out, kind, status: 'complete', summary, labels: manifest.labels, files };
+}
+
+/**
+ * The one loud line of an adapter run on a base built from scratch: an adapter's few parameters
+ * cannot make up for random features, so the run mostly measures its head.
+ */
+export function randomBaseWarning(architectureId: string): string {
+  return `WARNING: no --base: the adapter trains on a RANDOMLY initialised ${architectureId} base (sized by model.config), which makes an adapter pointless; pass --base <pretrained dir or org/name>, or set peft: full to train the model from scratch`;
 }
 
 /**
