@@ -33,6 +33,7 @@ import {
   restartOrRefuse,
 } from './run-lifecycle.js';
 import { type RunKind, type RunManifest, readRunManifest, writeRunManifest } from './run-manifest.js';
+import { configSection, readReportSections, renderRunReport, writeReportSections } from './run-report.js';
 
 export interface TrainRunOptions {
   readonly config: RunConfig;
@@ -291,7 +292,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       progress: o.progress ?? 'auto',
       runName: path.basename(out),
       labels: data.labels ?? null,
-      ...(lrSection ? { reportSections: [lrSection] } : {}),
+      reportSections: [...(lrSection ? [lrSection] : []), configSection(manifest)],
     }).fit();
     if (summary.reason === 'interrupted') {
       // checkpoints/last is current; the root files stay as they were until the run completes.
@@ -314,9 +315,15 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   }
   // The run is complete and loadable: an evaluation the config wants in the report runs on it.
   // It is an extra: when it cannot run (e.g. a preset's env does not fit this data) the run stands.
+  // The report is rendered again from the run's files (and again by each `peftkit eval`).
+  await writeReportSections(out, {
+    training: lrSection ? [lrSection] : prior ? (await readReportSections(out)).training : [],
+    evaluation: [],
+  });
+  await renderRunReport(out);
   if (config.evaluation?.report) {
     try {
-      await addEvaluationToReport(host, out, log, lrSection ? [lrSection] : []);
+      await addEvaluationToReport(host, out, log);
     } catch (err) {
       const first = ((err as Error).message.split('\n')[0] ?? '').trim();
       log(

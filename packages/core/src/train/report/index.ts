@@ -1,8 +1,16 @@
 export { type ClassDistribution, ClassTally } from './class-tally.js';
 export {
+  type ClassCurves,
+  type ClassificationAnalysis,
+  ClassificationCollector,
+  type PerClassScores,
+} from './classification-analysis.js';
+export { classificationSection } from './classification-section.js';
+export {
   type ReportFigure,
   type ReportInput,
   type ReportSection,
+  type ReportTable,
   renderReportHtml,
   writeReport,
 } from './html-report.js';
@@ -23,5 +31,6 @@ export {
   type RunWarningCode,
   tallyMacroF1,
 } from './run-warnings.js';
+export { prCurve, rocCurve, type ScoredCurve, thinCurve } from './roc-pr.js';
 export { type StopReason, type TrainSummary, writeSummary } from './summary.js';
 export { type ChartSeries, type LineChartOptions, niceTicks, svgLineChart } from './svg-line-chart.js';

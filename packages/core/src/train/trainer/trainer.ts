@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { writeJsonAtomic } from '../../io/atomic-write.js';
 import type { AnyModule } from '../../nn/module.js';
 import { getRng, setSeed } from '../../runtime/random.js';
 import { disposeGradients } from '../gradients.js';
@@ -8,6 +9,8 @@ import { applySchedule, type Schedule } from '../lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { NamedParameter } from '../param-groups.js';
 import { ClassTally } from '../report/class-tally.js';
+import { type ClassificationAnalysis, ClassificationCollector } from '../report/classification-analysis.js';
+import { classificationSection } from '../report/classification-section.js';
 import { writeReport } from '../report/html-report.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
@@ -72,6 +75,8 @@ export class Trainer<M extends AnyModule, B> {
   private lastEval: { step: number; metrics: Record<string, number> } | undefined;
   private readonly tally = new ClassTally();
   private lastDistribution: ReturnType<ClassTally['distribution']> = null;
+  private readonly collector = new ClassificationCollector();
+  private lastAnalysis: ClassificationAnalysis | null = null;
   private lastCheckpoint: { dir: string; step: number } | undefined;
   private bestCheckpoint: string | null = null;
   private window = { loss: 0, norm: 0, steps: 0, since: 0 };
@@ -269,16 +274,22 @@ export class Trainer<M extends AnyModule, B> {
     const o = this.o;
     if (!o.eval) return;
     this.tally.reset();
+    this.collector.reset();
     const metrics = await evaluate({
       model: o.model,
       loader: o.eval,
       loss: o.loss,
       evalStep: o.evalStep,
       metrics: o.metricObjects,
-      observe: (p, t, c) => this.tally.update(p, t, c),
+      observe: (p, t, c) => {
+        this.tally.update(p, t, c);
+        this.collector.update(p, t, c);
+      },
     });
     this.lastDistribution = this.tally.distribution();
+    this.lastAnalysis = this.collector.analysis(o.labels);
     this.tally.reset();
+    this.collector.reset();
     this.lastEval = { step: this.step, metrics };
     await this.log.append({ type: 'eval', step: this.step, epoch: this.epochProgress(), metrics });
     const text = Object.entries(metrics)
@@ -455,14 +466,29 @@ export class Trainer<M extends AnyModule, B> {
     for (const w of summary.warnings) this.reporter.log(`WARNING: ${w.message}`);
     if (!this.dirs) return;
     await writeSummary(path.join(this.dirs.root, 'summary.json'), summary);
+    const analysis = this.lastAnalysis;
+    if (analysis) await writeJsonAtomic(path.join(this.dirs.root, CLASSIFICATION_FILE), analysis);
+    else await fs.rm(path.join(this.dirs.root, CLASSIFICATION_FILE), { force: true });
     await writeReport(path.join(this.dirs.root, 'report.html'), {
       title: this.title(),
       records: this.log?.records ?? [],
       summary,
-      ...(this.o.reportSections ? { sections: this.o.reportSections } : {}),
+      sections: [
+        ...(analysis ? [classificationSection(analysis, FINAL_EVALUATION_TITLE)] : []),
+        ...(this.o.reportSections ?? []),
+      ],
     });
   }
 }
+
+/**
+ * File in the output directory holding the last evaluation's `ClassificationAnalysis` (confusion
+ * matrix, per-class scores, ROC/PR curves) when the task is single-label classification.
+ */
+export const CLASSIFICATION_FILE = 'classification.json';
+
+/** Title of the report section drawn from `CLASSIFICATION_FILE`. */
+export const FINAL_EVALUATION_TITLE = 'Final evaluation (eval split)';
 
 /**
  * Trains `options.model`; shorthand for `new Trainer(options).fit()`.
