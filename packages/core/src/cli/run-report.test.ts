@@ -21,10 +21,24 @@ async function ok(argv: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(r.stdout);
 }
 
-/** Every parse error of an HTML document (parse5 reports what the HTML standard calls errors). */
+const VOID = new Set(['meta', 'br', 'hr', 'img', 'input', 'link']);
+
+/**
+ * Problems of an HTML document: parse5's parse errors (the tokenizer-level errors of the HTML
+ * standard) plus misnested or unclosed elements, which parse5 silently repairs.
+ */
 function htmlErrors(html: string): string[] {
   const errors: string[] = [];
   parse(html, { onParseError: (e) => errors.push(`${e.code} at line ${e.startLine}`) });
+  const open: string[] = [];
+  const body = html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<!doctype html>/i, '');
+  for (const m of body.matchAll(/<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g)) {
+    const [, close, name, selfClosing] = m as unknown as [string, string, string, string];
+    if (VOID.has(name) || selfClosing) continue;
+    if (!close) open.push(name);
+    else if (open.pop() !== name) errors.push(`</${name}> closes another element`);
+  }
+  if (open.length) errors.push(`unclosed: ${open.join(', ')}`);
   return errors;
 }
 
