@@ -147,7 +147,17 @@ describe('a run without --base', () => {
     ]);
     const resumed = await ok(['train', '--resume', run, '--max-steps', '4']);
     expect(resumed.stderr).not.toContain('RANDOMLY');
-    const full = await ok(['train', '--preset', 'toy/basic', '--out', path.join(tmp, 'full'), '--max-steps', '2', '--set', 'peft=full']);
+    const full = await ok([
+      'train',
+      '--preset',
+      'toy/basic',
+      '--out',
+      path.join(tmp, 'full'),
+      '--max-steps',
+      '2',
+      '--set',
+      'peft=full',
+    ]);
     expect(full.stderr).not.toContain('RANDOMLY');
   });
 });

@@ -16,7 +16,9 @@ import { runCli } from './main.js';
  * per `peftkit eval`, with numbers checked against predictions made independently with `predict`.
  */
 async function ok(argv: string[]): Promise<Record<string, unknown>> {
-  const r = await captureOutput(() => runCli([argv[0] as string, '--json', ...argv.slice(1)], { plugins: [toyPlugin], discover: false }));
+  const r = await captureOutput(() =>
+    runCli([argv[0] as string, '--json', ...argv.slice(1)], { plugins: [toyPlugin], discover: false }),
+  );
   if (r.result !== 0) throw new Error(`exit ${r.result}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -134,7 +136,8 @@ describe('report.html of a classification run', () => {
       [0, 0],
       [0, 0],
     ];
-    for (const [i, p] of points.entries()) (confusion[p.label] as number[])[predicted[i]!.label === 'pos' ? 1 : 0]! += 1;
+    for (const [i, p] of points.entries())
+      (confusion[p.label] as number[])[predicted[i]!.label === 'pos' ? 1 : 0]! += 1;
     const html = await fs.readFile(path.join(run, 'report.html'), 'utf8');
     expect(htmlErrors(html)).toEqual([]);
     const section = sectionOf(html, 'peftkit eval: toy:60?7');
@@ -167,5 +170,4 @@ describe('report.html of a classification run', () => {
     expect(again.match(/<h2>peftkit eval: /g)).toHaveLength(2);
     expect(again.indexOf('toy:60?7')).toBeLessThan(again.indexOf('toy:30?8'));
   });
-
 });

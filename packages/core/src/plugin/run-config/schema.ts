@@ -119,7 +119,10 @@ const trainingSchema = z
     /** Default: once per epoch. */
     evalEvery: every.optional(),
     /** `null` or `false` turns off a preset's early stopping (`--set training.earlyStopping=null`). */
-    earlyStopping: z.union([earlyStoppingSchema, z.literal(false)]).nullable().optional(),
+    earlyStopping: z
+      .union([earlyStoppingSchema, z.literal(false)])
+      .nullable()
+      .optional(),
     seed: z.number().int().nonnegative().default(42),
     /** Metric names (built-in or contributed); default: the head's `defaultMetrics`. */
     metrics: z.array(z.string().min(1)).optional(),

@@ -83,7 +83,14 @@ export async function storeEvalRun(runDir: string, r: StoredEvalRun): Promise<st
     .slice(0, 40);
   const stamp = r.at.replace(/[:.]/g, '-');
   let file = path.join(dir, `${stamp}-${slug}${r.split ? `-${r.split}` : ''}.json`);
-  for (let n = 2; await fs.access(file).then(() => true, () => false); n++) {
+  for (
+    let n = 2;
+    await fs.access(file).then(
+      () => true,
+      () => false,
+    );
+    n++
+  ) {
     file = file.replace(/(-\d+)?\.json$/, `-${n}.json`);
   }
   await writeJsonAtomic(file, r);
@@ -107,14 +114,22 @@ function evalRunSection(r: StoredEvalRun): ReportSection {
  */
 export async function renderRunReport(runDir: string): Promise<boolean> {
   const metricsFile = path.join(runDir, 'metrics.jsonl');
-  if (!(await fs.access(metricsFile).then(() => true, () => false))) return false;
+  if (
+    !(await fs.access(metricsFile).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return false;
   const records = await MetricsLog.read(metricsFile);
   const summary = await readJson<TrainSummary>(path.join(runDir, 'summary.json'));
   const manifest = await readJson<RunManifest>(path.join(runDir, RUN_FILES.manifest));
   const analysis = await readJson<ClassificationAnalysis>(path.join(runDir, CLASSIFICATION_FILE));
   const stored = await readReportSections(runDir);
   const evalDir = path.join(runDir, REPORT_FILES.evalsDir);
-  const evalFiles = (await fs.readdir(evalDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+  const evalFiles = (await fs.readdir(evalDir).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const evalRuns: StoredEvalRun[] = [];
   for (const f of evalFiles) {
     const r = await readJson<StoredEvalRun>(path.join(evalDir, f));

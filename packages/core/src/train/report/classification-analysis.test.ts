@@ -29,7 +29,9 @@ describe('ClassificationCollector', () => {
       [1, 0, 1],
     ]);
     const round = (v: number) => Number(v.toFixed(6));
-    expect(a.perClass.map((p) => [p.label, round(p.precision), round(p.recall), round(p.f1), p.support])).toEqual([
+    expect(
+      a.perClass.map((p) => [p.label, round(p.precision), round(p.recall), round(p.f1), p.support]),
+    ).toEqual([
       ['a', 0.5, 1, round(2 / 3), 1],
       ['b', 1, 0.5, round(2 / 3), 2],
       ['c', 0.5, 0.5, 0.5, 2],

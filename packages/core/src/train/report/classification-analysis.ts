@@ -63,7 +63,7 @@ export class ClassificationCollector {
   update(predictions: MetricInput, rawTargets: MetricTargets, context?: MetricUpdateContext): void {
     if (!this.applicable) return;
     const targets = flatTargets(rawTargets);
-    const read = targets && targets.every(isInt) ? readPredictions(predictions, targets, context) : null;
+    const read = targets?.every(isInt) ? readPredictions(predictions, targets, context) : null;
     if (!targets || !read || read.classes.length !== targets.length) {
       this.applicable = false;
       return;
@@ -96,7 +96,8 @@ export class ClassificationCollector {
   }
 
   private curves(names: readonly string[]): ClassCurves[] {
-    if (this.scores.length === 0 || this.scores.some((s) => s === null || s.length !== names.length)) return [];
+    if (this.scores.length === 0 || this.scores.some((s) => s === null || s.length !== names.length))
+      return [];
     const rows = this.scores as number[][];
     const ys = this.targets.slice(0, rows.length);
     // Binary: one curve, for the positive class (id 1), as sklearn's roc_curve.
@@ -137,7 +138,12 @@ function readPredictions(
   if (typeof p[0] !== 'number') {
     const rows = (p as readonly ArrayLike<number>[]).map((r) => Array.from(r));
     const width = rows[0]!.length;
-    if (width === 1) return binary(rows.map((r) => r[0]!), targets, context);
+    if (width === 1)
+      return binary(
+        rows.map((r) => r[0]!),
+        targets,
+        context,
+      );
     if (width < 2 || rows.some((r) => r.length !== width)) return null;
     const classes = rows.map((r) => r.indexOf(Math.max(...r)));
     return { classes, scores: rows };

@@ -51,11 +51,7 @@ export function classificationSection(
   }
   return {
     title,
-    rows: [
-      ...rows,
-      ['examples', String(a.examples)],
-      ['labels', `${a.labels.join(', ')} (${k})`],
-    ],
+    rows: [...rows, ['examples', String(a.examples)], ['labels', `${a.labels.join(', ')} (${k})`]],
     tables: [
       {
         caption: 'Confusion matrix (rows: true class, columns: predicted class)',

@@ -22,6 +22,7 @@ export {
   type ProgressStream,
   type ProgressUpdate,
 } from './progress.js';
+export { prCurve, rocCurve, type ScoredCurve, thinCurve } from './roc-pr.js';
 export {
   classificationWarnings,
   formatDistribution,
@@ -31,6 +32,5 @@ export {
   type RunWarningCode,
   tallyMacroF1,
 } from './run-warnings.js';
-export { prCurve, rocCurve, type ScoredCurve, thinCurve } from './roc-pr.js';
 export { type StopReason, type TrainSummary, writeSummary } from './summary.js';
 export { type ChartSeries, type LineChartOptions, niceTicks, svgLineChart } from './svg-line-chart.js';
