@@ -140,7 +140,7 @@ describe('report.html of a classification run', () => {
       (confusion[p.label] as number[])[predicted[i]!.label === 'pos' ? 1 : 0]! += 1;
     const html = await fs.readFile(path.join(run, 'report.html'), 'utf8');
     expect(htmlErrors(html)).toEqual([]);
-    const section = sectionOf(html, 'peftkit eval: toy:60?7');
+    const section = sectionOf(html, 'peftkit eval: toy:60?7 (step 12, ');
     expect(tableRows(section, 'Confusion matrix')).toEqual([
       ['neg', ...(confusion[0] as number[]).map(String)],
       ['pos', ...(confusion[1] as number[]).map(String)],
@@ -169,5 +169,14 @@ describe('report.html of a classification run', () => {
     const again = await fs.readFile(path.join(run, 'report.html'), 'utf8');
     expect(again.match(/<h2>peftkit eval: /g)).toHaveLength(2);
     expect(again.indexOf('toy:60?7')).toBeLessThan(again.indexOf('toy:30?8'));
+  });
+
+  it('eval of a merged checkpoint reports no report and writes nothing into it', async () => {
+    const merged = path.join(tmp, 'merged');
+    await ok(['merge', '--adapter', run, '--out', merged]);
+    const before = (await fs.readdir(merged)).sort();
+    const r = await ok(['eval', '--adapter', merged, '--data', 'toy:16?9']);
+    expect(r['report']).toBeNull();
+    expect((await fs.readdir(merged)).sort()).toEqual(before);
   });
 });

@@ -28,6 +28,8 @@ export interface StoredEvalRun {
   readonly examples: number | null;
   readonly metrics: Readonly<Record<string, number>>;
   readonly classification: ClassificationAnalysis | null;
+  /** Optimizer steps the run had when it was evaluated (a later `--resume` may train it further). */
+  readonly step?: number | null;
 }
 
 /** Files of the run report beside the Trainer's. */
@@ -98,7 +100,8 @@ export async function storeEvalRun(runDir: string, r: StoredEvalRun): Promise<st
 }
 
 function evalRunSection(r: StoredEvalRun): ReportSection {
-  const title = `peftkit eval: ${r.data}${r.split ? ` [${r.split}]` : ''} (${r.at})`;
+  const when = typeof r.step === 'number' ? `step ${r.step}, ${r.at}` : r.at;
+  const title = `peftkit eval: ${r.data}${r.split ? ` [${r.split}]` : ''} (${when})`;
   const rows: [string, string][] = Object.entries(r.metrics).map(([k, v]) => [k, formatNumber(v)]);
   if (r.classification) return classificationSection(r.classification, title, rows);
   return { title, rows: [...rows, ['examples', String(r.examples ?? '?')]], figures: [] };
@@ -165,7 +168,8 @@ export async function addEvalRunToReport(runDir: string, r: StoredEvalRun): Prom
     ),
   );
   if (!isRun.every(Boolean)) return undefined;
-  await storeEvalRun(runDir, r);
+  const summary = await readJson<Partial<TrainSummary>>(path.join(runDir, 'summary.json'));
+  await storeEvalRun(runDir, { ...r, step: typeof summary?.steps === 'number' ? summary.steps : null });
   await renderRunReport(runDir);
   return path.join(runDir, 'report.html');
 }
