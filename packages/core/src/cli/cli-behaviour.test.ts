@@ -134,6 +134,16 @@ describe('early stopping', () => {
     expect(r.stderr).toBe(
       'peftkit: invalid run config: training.earlyStopping must be an object or false, got boolean true (from --set training.earlyStopping=true)\n',
     );
+    // Inside the block, the block's own fields are checked as before.
+    const typo = await cli([
+      'config',
+      '--preset',
+      'toy/basic',
+      '--set',
+      'training.earlyStopping={metric: loss, mod: min}',
+    ]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("training.earlyStopping.mod is not a known field (did you mean 'mode'?)");
   });
 });
 

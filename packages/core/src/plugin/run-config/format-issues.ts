@@ -102,7 +102,9 @@ export function formatZodIssues(
       // A branch that only says "not this kind" at the union's own path did not match the value's kind.
       const kindOnly = (b: readonly Issue[]) =>
         b.length === 1 && b[0]!.path.length === 0 && ['invalid_type', 'invalid_value'].includes(b[0]!.code);
-      const objectBranch = issue.errors.find((b) => b.length > 0 && !kindOnly(b));
+      const objectBranch =
+        issue.errors.find((b) => b.length > 0 && b.every((i) => i.path.length > 0)) ??
+        issue.errors.find((b) => b.length > 0 && !kindOnly(b));
       if (value !== null && typeof value === 'object' && objectBranch) {
         out.push(...formatZodIssues(objectBranch, root, path, knownKeys));
         continue;
