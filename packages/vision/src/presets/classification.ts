@@ -1,4 +1,5 @@
 import type { Preset } from '@peftkit/core';
+import { SMALL_VIT } from './small-vit.js';
 
 /** `vision/classification`: LoRA r=8 (ViT: attn.q/attn.v; CNNs: every conv), head trained whole. */
 export const classificationPreset: Preset = {
@@ -6,7 +7,7 @@ export const classificationPreset: Preset = {
   domain: 'vision',
   task: 'classification',
   description:
-    'image classification: RGB 224x224 with ImageNet normalisation and flips; LoRA r=8 (ViT attn.q/attn.v, CNN convs), head trained whole. Bring a base with --base.',
+    'image classification: RGB 224x224 with ImageNet normalisation and flips; LoRA r=8 (ViT attn.q/attn.v, CNN convs), head trained whole. Bring a base with --base (without one: a small random ViT, SMALL_VIT).',
   config: {
     preprocess: {
       id: 'vision/image',
@@ -18,7 +19,7 @@ export const classificationPreset: Preset = {
         augment: { randomCrop: true, hflip: 0.5 },
       },
     },
-    model: { architecture: 'vit' },
+    model: { architecture: 'vit', config: { ...SMALL_VIT } },
     head: { id: 'vision/classification' },
     peft: { peftType: 'LORA', r: 8, loraAlpha: 16, loraDropout: 0.1 },
     training: {

@@ -1,4 +1,5 @@
 import type { Preset } from '@peftkit/core';
+import { SMALL_VIT } from './small-vit.js';
 
 /** `vision/multilabel`: co-occurring labels from a CSV manifest with one 0/1 column per label. */
 export const multilabelPreset: Preset = {
@@ -19,7 +20,7 @@ export const multilabelPreset: Preset = {
         augment: { hflip: 0.5 },
       },
     },
-    model: { architecture: 'vit' },
+    model: { architecture: 'vit', config: { ...SMALL_VIT } },
     head: { id: 'vision/multilabel' },
     peft: { peftType: 'LORA', r: 8, loraAlpha: 16 },
     training: {

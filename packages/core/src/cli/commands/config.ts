@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { modelConfigView } from '../../plugin/run-config/model-config-view.js';
 import { validatePluginParts } from '../../plugin/run-config/plugin-parts.js';
 import type { RunConfig } from '../../plugin/run-config/schema.js';
 import type { CliContext } from '../context.js';
@@ -18,11 +19,13 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const host = await ctx.getHost();
       const { config, origins } = await resolveCliConfig(host, opts);
       const parts = validatePluginParts(host, config, origins);
+      const model = modelConfigView(config, parts, origins);
       // Show what the plugins will actually receive: their schemas' defaults applied.
       const shown: RunConfig = {
         ...config,
         data: { ...config.data, options: { ...parts.readerOptions } },
         preprocess: { ...config.preprocess, options: { ...parts.preprocessOptions } },
+        ...(model ? { model: { ...config.model, config: model } } : {}),
         head: { ...config.head, config: parts.headConfig as Record<string, unknown> },
         peft:
           config.peft === 'full'

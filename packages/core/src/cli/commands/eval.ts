@@ -4,6 +4,7 @@ import type { PeftkitHost } from '../../plugin/peftkit-host.js';
 import { evaluateRun } from '../../plugin/run/evaluate-run.js';
 import type { LoadedRun } from '../../plugin/run/load-run.js';
 import { readEvaluatorOptions, runEvaluator } from '../../plugin/run/run-evaluator.js';
+import { addEvalRunToReport } from '../../plugin/run/run-report.js';
 import { UserError } from '../../plugin/user-error.js';
 import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
@@ -77,12 +78,25 @@ export function registerEval(program: Command, ctx: CliContext): void {
             ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
             log: (l) => ctx.log(l),
           });
+          const reportFile = await addEvalRunToReport(run.dir, {
+            at: new Date().toISOString(),
+            data: opts.data,
+            split: opts.split ?? null,
+            examples: result.examples,
+            metrics: result.metrics,
+            classification: result.classification,
+          }).catch((err: Error) => {
+            // The evaluation stands; a run directory we cannot write to only misses the section.
+            ctx.log(`warning: report.html not updated: ${err.message.split('\n')[0]}`);
+            return undefined;
+          });
           const report = {
             adapter: run.dir,
             base: run.baseDir,
             data: opts.data,
             split: opts.split ?? null,
             ...result,
+            report: reportFile ?? null,
           };
           if (opts.json) return printJson(report);
           printText(
@@ -93,6 +107,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
                 `${opts.data}${opts.split !== undefined ? ` [${opts.split}]` : ''} (${result.examples ?? '?'} examples)`,
               ],
               ...Object.entries(result.metrics).map(([k, v]): [string, string] => [k, fmt(v)]),
+              ...(reportFile ? [['report', reportFile] as [string, string]] : []),
             ]),
           );
           printWarnings(result.qualityWarnings);

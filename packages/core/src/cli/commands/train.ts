@@ -23,6 +23,7 @@ export function printRunResult(r: TrainRunResult): void {
     ['kind', r.kind],
     ['status', r.status],
     ['steps', `${s.steps} (${fmt(s.epochs)} epochs, ${s.reason}: ${s.message})`],
+    ['schedule', describeSchedule(s.schedule)],
     ['parameters', `${fmt(s.trainableParameters)} trainable of ${fmt(s.totalParameters)}`],
     ['train loss', fmt(s.finalTrainLoss)],
   ];
@@ -30,6 +31,16 @@ export function printRunResult(r: TrainRunResult): void {
   rows.push(['time', `${fmt(s.wallTimeSeconds)} s on ${s.backend}`], ['files', r.files.join(', ')]);
   printText(formatKeyValues(rows));
   printWarnings(s.warnings);
+}
+
+/** The lr schedule in one line, saying when a resume re-derived it for a new total. */
+function describeSchedule(x: TrainRunResult['summary']['schedule']): string {
+  const ratio = x.warmupRatio === null ? '' : ` (warmupRatio ${x.warmupRatio})`;
+  const total = x.totalSteps === null ? '' : ` of ${x.totalSteps} steps`;
+  const was = x.rederivedFrom
+    ? `; re-derived on resume, was warmup ${x.rederivedFrom.warmupSteps}${x.rederivedFrom.totalSteps === null ? '' : ` of ${x.rederivedFrom.totalSteps}`}`
+    : '';
+  return `${x.kind}, warmup ${x.warmupSteps}${ratio}${total}${was}`;
 }
 
 /** Quality warnings, after the result so they are the last thing a user reads. */

@@ -99,9 +99,25 @@ export function formatZodIssues(
     }
     if (issue.code === 'invalid_union') {
       const value = valueAt(root, path);
-      const objectBranch = issue.errors.find((b) => b.length > 0 && b.every((i) => i.path.length > 0));
+      // A branch that only says "not this kind" at the union's own path did not match the value's kind.
+      const kindOnly = (b: readonly Issue[]) =>
+        b.length === 1 && b[0]!.path.length === 0 && ['invalid_type', 'invalid_value'].includes(b[0]!.code);
+      const objectBranch =
+        issue.errors.find((b) => b.length > 0 && b.every((i) => i.path.length > 0)) ??
+        issue.errors.find((b) => b.length > 0 && !kindOnly(b));
       if (value !== null && typeof value === 'object' && objectBranch) {
         out.push(...formatZodIssues(objectBranch, root, path, knownKeys));
+        continue;
+      }
+      if (issue.errors.length > 0 && issue.errors.every(kindOnly)) {
+        const kinds = issue.errors.map(([i]) =>
+          i!.code === 'invalid_type'
+            ? article(i!.expected)
+            : i!.code === 'invalid_value'
+              ? i!.values.map((v) => JSON.stringify(v)).join(' or ')
+              : '',
+        );
+        out.push({ path, text: `${name} must be ${kinds.join(' or ')}, got ${describe(value)}` });
         continue;
       }
     }

@@ -2,6 +2,7 @@ export { RunConfigError } from './config-error.js';
 export { loadConfigFile, nest, setFlagLayers } from './config-file.js';
 export { type ConfigLayer, type MergeResult, mergeLayers, originOf } from './deep-merge.js';
 export { formatZodIssues } from './format-issues.js';
+export { FROM_THE_DATA, modelConfigView } from './model-config-view.js';
 export { parseModelConfig, parseReaderOptions, type RunParts, validatePluginParts } from './plugin-parts.js';
 export { type ResolvedRunConfig, type ResolveRunConfigOptions, resolveRunConfig } from './resolve.js';
 export {
@@ -13,4 +14,4 @@ export {
   type RunConfigLayer,
   runConfigSchema,
 } from './schema.js';
-export { schemaKeysAt } from './schema-keys.js';
+export { fieldsWithDefaults, schemaKeysAt } from './schema-keys.js';

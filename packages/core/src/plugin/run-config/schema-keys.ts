@@ -45,3 +45,24 @@ function branches(schema: z.ZodType): z.ZodType[] {
   const d = defOf(schema);
   return d.type === 'union' && d.options ? d.options.map(unwrap) : [schema];
 }
+
+/**
+ * Each field of an object schema with its value: `given`'s when present, else the field's own
+ * default, else `missing` (a required field nobody set). Fields outside the schema are kept as
+ * given. For showing a config whose whole-object parse cannot run yet (fields the data fills).
+ */
+export function fieldsWithDefaults(
+  schema: z.ZodType,
+  given: Readonly<Record<string, unknown>>,
+  missing: unknown,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(defOf(unwrap(schema)).shape ?? {})) {
+    if (key in given) out[key] = given[key];
+    else {
+      const r = field.safeParse(undefined);
+      out[key] = r.success && r.data !== undefined ? r.data : missing;
+    }
+  }
+  return { ...given, ...out };
+}

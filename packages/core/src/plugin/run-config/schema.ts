@@ -118,7 +118,11 @@ const trainingSchema = z
     maxGradNorm: z.number().positive().nullable().default(1),
     /** Default: once per epoch. */
     evalEvery: every.optional(),
-    earlyStopping: earlyStoppingSchema.optional(),
+    /** `null` or `false` turns off a preset's early stopping (`--set training.earlyStopping=null`). */
+    earlyStopping: z
+      .union([earlyStoppingSchema, z.literal(false)])
+      .nullable()
+      .optional(),
     seed: z.number().int().nonnegative().default(42),
     /** Metric names (built-in or contributed); default: the head's `defaultMetrics`. */
     metrics: z.array(z.string().min(1)).optional(),

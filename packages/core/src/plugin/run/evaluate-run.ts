@@ -1,5 +1,9 @@
 import type { AnyModule } from '../../nn/module.js';
 import { type ClassDistribution, ClassTally } from '../../train/report/class-tally.js';
+import {
+  type ClassificationAnalysis,
+  ClassificationCollector,
+} from '../../train/report/classification-analysis.js';
 import { classificationWarnings, type RunWarning } from '../../train/report/run-warnings.js';
 import { evaluate } from '../../train/trainer/evaluate.js';
 import { headForward } from '../head.js';
@@ -33,6 +37,11 @@ export interface EvaluateRunResult {
   readonly classDistribution: ClassDistribution | null;
   /** The model predicts one class, or its macro F1 is at the majority-class baseline. */
   readonly qualityWarnings: readonly RunWarning[];
+  /**
+   * Single-label classification: confusion matrix, per-class precision/recall/F1 and ROC/PR
+   * curves (where the head gives scores); null for other tasks.
+   */
+  readonly classification: ClassificationAnalysis | null;
 }
 
 /**
@@ -69,6 +78,7 @@ export async function evaluateRun(
   const headConfig = run.headConfig;
   const context = { config: headConfig, labels: run.labels };
   const tally = new ClassTally();
+  const collector = new ClassificationCollector();
   const metrics = await evaluate<AnyModule, ModelBatch>({
     model: run.model,
     loader: batchLoader(read.dataset, run.instance, {
@@ -80,7 +90,10 @@ export async function evaluateRun(
     loss: (m, b) => head.loss(headForward(head, m, b, false, headConfig), b, context),
     evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false, headConfig), b, context),
     metrics: (o.metrics ?? config.training.metrics ?? head.defaultMetrics).map((n) => host.createMetric(n)),
-    observe: (p, t, c) => tally.update(p, t, c),
+    observe: (p, t, c) => {
+      tally.update(p, t, c);
+      collector.update(p, t, c);
+    },
   });
   const classDistribution = tally.distribution();
   const qualityWarnings = classificationWarnings(classDistribution, run.labels);
@@ -90,5 +103,6 @@ export async function evaluateRun(
     warnings: read.warnings ?? [],
     classDistribution,
     qualityWarnings,
+    classification: collector.analysis(run.labels),
   };
 }

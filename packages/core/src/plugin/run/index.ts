@@ -64,5 +64,16 @@ export {
   readRunManifest,
   writeRunManifest,
 } from './run-manifest.js';
-export { type TrainRunOptions, type TrainRunResult, trainRun } from './train-run.js';
+export {
+  addEvalRunToReport,
+  configSection,
+  REPORT_FILES,
+  readReportSections,
+  renderRunReport,
+  type StoredEvalRun,
+  type StoredReportSections,
+  storeEvalRun,
+  writeReportSections,
+} from './run-report.js';
+export { randomBaseWarning, type TrainRunOptions, type TrainRunResult, trainRun } from './train-run.js';
 export { type TuneLrRunOptions, type TuneLrRunResult, tuneLrRun } from './tune-lr-run.js';

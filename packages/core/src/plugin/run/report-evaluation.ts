@@ -1,28 +1,24 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { formatNumber } from '../../train/report/format.js';
-import { type ReportSection, writeReport } from '../../train/report/html-report.js';
-import { MetricsLog } from '../../train/report/metrics-log.js';
-import type { TrainSummary } from '../../train/report/summary.js';
+import type { ReportSection } from '../../train/report/html-report.js';
 import type { EvaluatorFile } from '../evaluator.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import { loadRun } from './load-run.js';
 import { runEvaluator } from './run-evaluator.js';
 import { RUN_FILES } from './run-files.js';
 import { readRunManifest } from './run-manifest.js';
+import { readReportSections, renderRunReport, writeReportSections } from './run-report.js';
 
 /**
  * When a finished run's config has `evaluation.report`, runs that evaluation (its `options` over
  * `evaluation.options`), writes its files to `<run>/eval/` and rewrites `report.html` with a
- * section holding its metrics and every SVG file it returned (after the `leading` sections the
- * training report already had). Returns the section, or undefined
- * when the config asks for none.
+ * section holding its metrics and every SVG file it returned (kept in `report-sections.json`
+ * so later re-renders keep it). Returns the section, or undefined when the config asks for none.
  */
 export async function addEvaluationToReport(
   host: PeftkitHost,
   runDir: string,
   log: (line: string) => void,
-  leading: readonly ReportSection[] = [],
 ): Promise<ReportSection | undefined> {
   const manifest = await readRunManifest(runDir);
   const evaluation = manifest.config.evaluation;
@@ -44,14 +40,9 @@ export async function addEvaluationToReport(
   } finally {
     run.model.dispose();
   }
-  const records = await MetricsLog.read(path.join(runDir, 'metrics.jsonl'));
-  const summary = JSON.parse(await fs.readFile(path.join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
-  await writeReport(path.join(runDir, 'report.html'), {
-    title: path.basename(runDir),
-    records,
-    summary,
-    sections: [...leading, section],
-  });
+  const stored = await readReportSections(runDir);
+  await writeReportSections(runDir, { ...stored, evaluation: [section] });
+  await renderRunReport(runDir);
   return section;
 }
 

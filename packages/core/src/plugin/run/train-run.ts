@@ -33,6 +33,7 @@ import {
   restartOrRefuse,
 } from './run-lifecycle.js';
 import { type RunKind, type RunManifest, readRunManifest, writeRunManifest } from './run-manifest.js';
+import { configSection, readReportSections, renderRunReport, writeReportSections } from './run-report.js';
 
 export interface TrainRunOptions {
   readonly config: RunConfig;
@@ -125,6 +126,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   }
   const { parts, instance, built } = prepared;
   const data = prepared.data!;
+  if (kind === 'adapter' && prepared.baseDir === undefined) log(randomBaseWarning(built.architecture.id));
   const { headed, architecture, archConfig } = built;
   const t = config.training;
   if (t.gradientCheckpointing && !built.placement.layers) {
@@ -290,7 +292,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       progress: o.progress ?? 'auto',
       runName: path.basename(out),
       labels: data.labels ?? null,
-      ...(lrSection ? { reportSections: [lrSection] } : {}),
+      reportSections: [...(lrSection ? [lrSection] : []), configSection(manifest)],
     }).fit();
     if (summary.reason === 'interrupted') {
       // checkpoints/last is current; the root files stay as they were until the run completes.
@@ -313,9 +315,15 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   }
   // The run is complete and loadable: an evaluation the config wants in the report runs on it.
   // It is an extra: when it cannot run (e.g. a preset's env does not fit this data) the run stands.
+  // The report is rendered again from the run's files (and again by each `peftkit eval`).
+  await writeReportSections(out, {
+    training: lrSection ? [lrSection] : prior ? (await readReportSections(out)).training : [],
+    evaluation: [],
+  });
+  await renderRunReport(out);
   if (config.evaluation?.report) {
     try {
-      await addEvaluationToReport(host, out, log, lrSection ? [lrSection] : []);
+      await addEvaluationToReport(host, out, log);
     } catch (err) {
       const first = ((err as Error).message.split('\n')[0] ?? '').trim();
       log(
@@ -325,6 +333,14 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   }
   const files = (await fs.readdir(out)).sort();
   return { outputDir: out, kind, status: 'complete', summary, labels: manifest.labels, files };
+}
+
+/**
+ * The one loud line of an adapter run on a base built from scratch: an adapter's few parameters
+ * cannot make up for random features, so the run mostly measures its head.
+ */
+export function randomBaseWarning(architectureId: string): string {
+  return `WARNING: no --base: the adapter trains on a RANDOMLY initialised ${architectureId} base (sized by model.config), which makes an adapter pointless; pass --base <pretrained dir or org/name>, or set peft: full to train the model from scratch`;
 }
 
 /**

@@ -54,6 +54,7 @@ describe('report.html', () => {
       outputDir: '/runs/x',
       checkpoints: { last: '/runs/x/checkpoints/last', best: null },
       evalClassDistribution: null,
+      schedule: { kind: 'constant', warmupSteps: 0, warmupRatio: null, totalSteps: 4, rederivedFrom: null },
       warnings: [],
     } satisfies TrainSummary;
     const html = renderReportHtml({ title: 'LoRA <demo>', records, summary });

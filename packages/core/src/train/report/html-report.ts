@@ -11,11 +11,24 @@ export interface ReportFigure {
   readonly svg: string;
 }
 
+/** A table in a report section (a confusion matrix, per-class scores). Cells are plain text. */
+export interface ReportTable {
+  readonly caption: string;
+  /** Column headings; the first names the row-heading column. */
+  readonly header: readonly string[];
+  /** Rows; each row's first cell is its heading. */
+  readonly rows: readonly (readonly string[])[];
+}
+
 /** A section after the training charts, e.g. an evaluation's plots (rollouts, confusion matrices). */
 export interface ReportSection {
   readonly title: string;
   /** Name/value rows shown above the figures (metrics). */
   readonly rows?: readonly (readonly [string, string])[];
+  /** Tables after the rows. */
+  readonly tables?: readonly ReportTable[];
+  /** Preformatted text after the tables (a resolved config), shown in a monospace block. */
+  readonly text?: string;
   readonly figures: readonly ReportFigure[];
 }
 
@@ -95,6 +108,10 @@ th { color: #555; font-weight: 500; }
 h2 { font-size: 16px; margin-top: 32px; }
 figure { margin: 0; }
 figcaption { font-size: 12px; color: #555; }
+table.grid td, table.grid th { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+table.grid tbody th, table.grid thead th:first-child { text-align: left; }
+caption { text-align: left; font-size: 13px; font-weight: 600; padding-bottom: 4px; }
+pre { background: #f6f6f6; border: 1px solid #ddd; padding: 8px 12px; font-size: 12px; overflow-x: auto; }
 </style>
 </head>
 <body>
@@ -129,7 +146,21 @@ function renderSection(s: ReportSection): string {
         `<figure>\n${stripXmlDeclaration(f.svg)}\n<figcaption>${escapeXml(f.caption)}</figcaption>\n</figure>`,
     )
     .join('\n');
-  return `<h2>${escapeXml(s.title)}</h2>\n${rows ? `<table>\n${rows}\n</table>\n` : ''}<div class="charts">\n${figures}\n</div>`;
+  const tables = (s.tables ?? []).map(renderTable).join('');
+  const text = s.text === undefined ? '' : `<pre>${escapeXml(s.text)}</pre>\n`;
+  const charts = figures ? `<div class="charts">\n${figures}\n</div>` : '';
+  return `<section>\n<h2>${escapeXml(s.title)}</h2>\n${rows ? `<table>\n${rows}\n</table>\n` : ''}${tables}${text}${charts}\n</section>`;
+}
+
+function renderTable(t: ReportTable): string {
+  const head = t.header.map((h) => `<th scope="col">${escapeXml(h)}</th>`).join('');
+  const body = t.rows
+    .map(
+      ([first = '', ...rest]) =>
+        `<tr><th scope="row">${escapeXml(first)}</th>${rest.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
+  return `<table class="grid">\n<caption>${escapeXml(t.caption)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>\n`;
 }
 
 /** An `<?xml ...?>` prolog is valid in a file, not inside HTML. */

@@ -1,8 +1,16 @@
 export { type ClassDistribution, ClassTally } from './class-tally.js';
 export {
+  type ClassCurves,
+  type ClassificationAnalysis,
+  ClassificationCollector,
+  type PerClassScores,
+} from './classification-analysis.js';
+export { classificationSection } from './classification-section.js';
+export {
   type ReportFigure,
   type ReportInput,
   type ReportSection,
+  type ReportTable,
   renderReportHtml,
   writeReport,
 } from './html-report.js';
@@ -14,6 +22,7 @@ export {
   type ProgressStream,
   type ProgressUpdate,
 } from './progress.js';
+export { prCurve, rocCurve, type ScoredCurve, thinCurve } from './roc-pr.js';
 export {
   classificationWarnings,
   formatDistribution,

@@ -17,6 +17,17 @@ export interface TrainSummary {
   wallTimeSeconds: number;
   /** Step of the checkpoint this session resumed from, or null. */
   resumedFromStep: number | null;
+  /**
+   * The learning-rate schedule this session ran: `rederivedFrom` holds the warmup and total of the
+   * checkpoint it resumed from when training longer re-derived a `warmupRatio` warmup, else null.
+   */
+  schedule: {
+    kind: string;
+    warmupSteps: number;
+    warmupRatio: number | null;
+    totalSteps: number | null;
+    rederivedFrom: { warmupSteps: number; totalSteps: number | null } | null;
+  };
   bestMetric: { name: string; mode: 'min' | 'max'; value: number; step: number } | null;
   /** Metrics of the last evaluation (NaN as null in the file). */
   finalMetrics: Record<string, number> | null;

@@ -20,7 +20,7 @@ export type {
 } from './fit-options.js';
 export { type AccumulatedStep, GradientAccumulator } from './gradient-accumulator.js';
 export { MetricMonitor, type MonitorState } from './metric-monitor.js';
-export { fit, Trainer } from './trainer.js';
+export { CLASSIFICATION_FILE, FINAL_EVALUATION_TITLE, fit, Trainer } from './trainer.js';
 export {
   TRAINER_CHECKPOINT_FILES,
   TRAINER_STATE_FORMAT,

@@ -26,6 +26,11 @@ export interface ResolvedSchedule {
 export interface ResolvedFitOptions<M extends AnyModule, B> extends FitOptions<M, B> {
   optimizerConfig: ResolvedOptimizerConfig;
   scheduleConfig: ResolvedSchedule;
+  /**
+   * `schedule.warmupRatio` when warmup was derived from the total steps (not hashed: a resume that
+   * trains longer re-derives `scheduleConfig.warmupSteps` from it instead of refusing).
+   */
+  warmupRatio: number | null;
   accumulation: number;
   clipNorm: number | null;
   /** Optimizer steps per epoch, if the train loader knows its length. */
@@ -157,6 +162,7 @@ export function resolveFitOptions<M extends AnyModule, B>(o: FitOptions<M, B>): 
     ...o,
     optimizerConfig,
     scheduleConfig: { kind: sched.kind, warmupSteps, minLrRatio: sched.minLrRatio ?? null },
+    warmupRatio: sched.warmupRatio ?? null,
     accumulation,
     clipNorm,
     stepsPerEpoch,

@@ -22,6 +22,8 @@ export interface ResumeTargets {
   config: Record<string, unknown>;
   softConfig: Record<string, unknown>;
   strict: boolean;
+  /** `schedule.warmupRatio` of this run, or null: warmup steps may then differ from the checkpoint's. */
+  warmupRatio: number | null;
   log: (line: string) => void;
 }
 
@@ -33,10 +35,12 @@ export interface ResumeTargets {
 export async function restoreSession(
   resumeFrom: string,
   t: ResumeTargets,
-): Promise<{ dir: string; state: TrainerStateFile }> {
+): Promise<{ dir: string; state: TrainerStateFile; rederived: ScheduleRederivation | null }> {
   const dir = await resolveCheckpointDir(resumeFrom);
   const s = await readTrainerState(dir);
-  if (s.configHash !== configHash(t.config)) {
+  let rederived: ScheduleRederivation | null = null;
+  if (s.configHash !== configHash(t.config)) rederived = warmupRederivation(s, t);
+  if (s.configHash !== configHash(t.config) && !rederived) {
     const msg = `resume: ${dir} was written with different settings (${configDiff(s.config, t.config).join(', ')})`;
     if (t.strict) {
       throw new ResumeMismatchError(
@@ -58,5 +62,32 @@ export async function restoreSession(
   t.train.setState(s.dataOrder.train);
   if (t.eval && s.dataOrder.eval) t.eval.setState(s.dataOrder.eval);
   if (t.monitor && s.monitor) t.monitor.setState(s.monitor);
-  return { dir, state: s };
+  return { dir, state: s, rederived };
+}
+
+/** How a resume that trains longer moved a warmup derived from `warmupRatio`. */
+export interface ScheduleRederivation {
+  readonly warmupRatio: number;
+  readonly fromWarmupSteps: number;
+  readonly fromTotalSteps: number | null;
+}
+
+/**
+ * A checkpoint whose settings differ from this run's only in warmup steps that both derive from
+ * the same `warmupRatio` of a different total (training longer): the schedule is re-derived for
+ * the new total rather than refused. Null when anything else differs.
+ */
+function warmupRederivation(s: TrainerStateFile, t: ResumeTargets): ScheduleRederivation | null {
+  if (t.warmupRatio === null) return null;
+  const saved = s.config['schedule'] as { warmupSteps?: unknown } | undefined;
+  const ours = t.config['schedule'] as { warmupSteps?: unknown } | undefined;
+  if (!saved || !ours || typeof saved.warmupSteps !== 'number') return null;
+  const same = { ...t.config, schedule: { ...ours, warmupSteps: saved.warmupSteps } };
+  if (configHash(same) !== s.configHash) return null;
+  const savedTotal = s.softConfig?.['totalSteps'];
+  return {
+    warmupRatio: t.warmupRatio,
+    fromWarmupSteps: saved.warmupSteps,
+    fromTotalSteps: typeof savedTotal === 'number' ? savedTotal : null,
+  };
 }

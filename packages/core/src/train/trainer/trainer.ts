@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { writeJsonAtomic } from '../../io/atomic-write.js';
 import type { AnyModule } from '../../nn/module.js';
 import { getRng, setSeed } from '../../runtime/random.js';
 import { disposeGradients } from '../gradients.js';
@@ -8,6 +9,8 @@ import { applySchedule, type Schedule } from '../lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { NamedParameter } from '../param-groups.js';
 import { ClassTally } from '../report/class-tally.js';
+import { type ClassificationAnalysis, ClassificationCollector } from '../report/classification-analysis.js';
+import { classificationSection } from '../report/classification-section.js';
 import { writeReport } from '../report/html-report.js';
 import { MetricsLog } from '../report/metrics-log.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
@@ -29,7 +32,7 @@ import {
   type ResolvedFitOptions,
   resolveFitOptions,
 } from './resolve-options.js';
-import { restoreSession } from './resume-session.js';
+import { restoreSession, type ScheduleRederivation } from './resume-session.js';
 import { softConfig, trajectoryConfig } from './run-config.js';
 import { TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION, type TrainerStateFile } from './trainer-state.js';
 
@@ -64,6 +67,7 @@ export class Trainer<M extends AnyModule, B> {
   private step = 0;
   private stop: Stop | undefined;
   private resumedFromStep: number | null = null;
+  private rederived: ScheduleRederivation | null = null;
   private elapsedBefore = 0;
   private sessionStart = 0;
   private restoredPeak = 0;
@@ -71,6 +75,8 @@ export class Trainer<M extends AnyModule, B> {
   private lastEval: { step: number; metrics: Record<string, number> } | undefined;
   private readonly tally = new ClassTally();
   private lastDistribution: ReturnType<ClassTally['distribution']> = null;
+  private readonly collector = new ClassificationCollector();
+  private lastAnalysis: ClassificationAnalysis | null = null;
   private lastCheckpoint: { dir: string; step: number } | undefined;
   private bestCheckpoint: string | null = null;
   private window = { loss: 0, norm: 0, steps: 0, since: 0 };
@@ -268,16 +274,22 @@ export class Trainer<M extends AnyModule, B> {
     const o = this.o;
     if (!o.eval) return;
     this.tally.reset();
+    this.collector.reset();
     const metrics = await evaluate({
       model: o.model,
       loader: o.eval,
       loss: o.loss,
       evalStep: o.evalStep,
       metrics: o.metricObjects,
-      observe: (p, t, c) => this.tally.update(p, t, c),
+      observe: (p, t, c) => {
+        this.tally.update(p, t, c);
+        this.collector.update(p, t, c);
+      },
     });
     this.lastDistribution = this.tally.distribution();
+    this.lastAnalysis = this.collector.analysis(o.labels);
     this.tally.reset();
+    this.collector.reset();
     this.lastEval = { step: this.step, metrics };
     await this.log.append({ type: 'eval', step: this.step, epoch: this.epochProgress(), metrics });
     const text = Object.entries(metrics)
@@ -351,7 +363,11 @@ export class Trainer<M extends AnyModule, B> {
   /** Loads a checkpoint into the model, optimizer, loaders, monitor and RNG. */
   private async restore(resumeFrom: string): Promise<void> {
     const o = this.o;
-    const { dir, state: s } = await restoreSession(resumeFrom, {
+    const {
+      dir,
+      state: s,
+      rederived,
+    } = await restoreSession(resumeFrom, {
       named: this.named,
       optimizer: this.optimizer,
       train: o.train,
@@ -360,11 +376,20 @@ export class Trainer<M extends AnyModule, B> {
       config: trajectoryConfig(o, this.named),
       softConfig: softConfig(o),
       strict: o.strictResume ?? true,
+      warmupRatio: o.warmupRatio,
       log: (line) => this.reporter.log(line),
     });
     this.baseLrs = [...s.scheduleBaseLrs];
     this.step = s.step;
     this.resumedFromStep = s.step;
+    this.rederived = rederived;
+    if (rederived) {
+      const was = rederived.fromTotalSteps === null ? '' : ` of ${rederived.fromTotalSteps}`;
+      this.reporter.log(
+        `note: lr schedule re-derived for ${o.totalSteps ?? '?'} total steps: warmup ${o.scheduleConfig.warmupSteps} steps ` +
+          `(warmupRatio ${rederived.warmupRatio}; was ${rederived.fromWarmupSteps}${was})`,
+      );
+    }
     if (s.lastEvalMetrics && s.lastEvalStep !== null) {
       const metrics = Object.entries(s.lastEvalMetrics).map(([k, v]) => [k, v ?? Number.NaN] as const);
       this.lastEval = { step: s.lastEvalStep, metrics: Object.fromEntries(metrics) };
@@ -408,6 +433,15 @@ export class Trainer<M extends AnyModule, B> {
       epochs: this.epochProgress(),
       wallTimeSeconds: this.elapsed(),
       resumedFromStep: this.resumedFromStep,
+      schedule: {
+        kind: this.o.scheduleConfig.kind,
+        warmupSteps: this.o.scheduleConfig.warmupSteps,
+        warmupRatio: this.o.warmupRatio,
+        totalSteps: this.o.totalSteps ?? null,
+        rederivedFrom: this.rederived
+          ? { warmupSteps: this.rederived.fromWarmupSteps, totalSteps: this.rederived.fromTotalSteps }
+          : null,
+      },
       bestMetric:
         m && m.best !== null && m.bestStep !== null
           ? { name: m.metric, mode: m.mode, value: m.best, step: m.bestStep }
@@ -432,14 +466,29 @@ export class Trainer<M extends AnyModule, B> {
     for (const w of summary.warnings) this.reporter.log(`WARNING: ${w.message}`);
     if (!this.dirs) return;
     await writeSummary(path.join(this.dirs.root, 'summary.json'), summary);
+    const analysis = this.lastAnalysis;
+    if (analysis) await writeJsonAtomic(path.join(this.dirs.root, CLASSIFICATION_FILE), analysis);
+    else await fs.rm(path.join(this.dirs.root, CLASSIFICATION_FILE), { force: true });
     await writeReport(path.join(this.dirs.root, 'report.html'), {
       title: this.title(),
       records: this.log?.records ?? [],
       summary,
-      ...(this.o.reportSections ? { sections: this.o.reportSections } : {}),
+      sections: [
+        ...(analysis ? [classificationSection(analysis, FINAL_EVALUATION_TITLE)] : []),
+        ...(this.o.reportSections ?? []),
+      ],
     });
   }
 }
+
+/**
+ * File in the output directory holding the last evaluation's `ClassificationAnalysis` (confusion
+ * matrix, per-class scores, ROC/PR curves) when the task is single-label classification.
+ */
+export const CLASSIFICATION_FILE = 'classification.json';
+
+/** Title of the report section drawn from `CLASSIFICATION_FILE`. */
+export const FINAL_EVALUATION_TITLE = 'Final evaluation (eval split)';
 
 /**
  * Trains `options.model`; shorthand for `new Trainer(options).fit()`.
