@@ -4,6 +4,7 @@ import { type ConvMode, convMode, convNhwc } from './conv-ops.js';
 import { biasBound, computeFans, kaimingUniform, uniform } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
+import { brandClass } from './brand.js';
 
 export interface Conv1dOptions {
   stride?: number;
@@ -86,3 +87,5 @@ export class Conv1d extends Module<[tf.Tensor], tf.Tensor> {
     return this.bias ? tf.add(out, this.bias.value) : out;
   }
 }
+
+brandClass(Conv1d, 'nn.Conv1d');

@@ -11,6 +11,7 @@ import { type ConvMode, convMode, convNhwc } from './conv-ops.js';
 import { biasBound, computeFans, kaimingUniform, uniform } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
+import { brandClass } from './brand.js';
 
 /** PyTorch-style padding: symmetric zeros per spatial axis, or tfjs' `'same'` / `'valid'`. */
 export type Conv2dPadding = number | [number, number] | 'same' | 'valid';
@@ -103,3 +104,5 @@ function resolvePadding(padding: Conv2dPadding, caller: string): Pair | 'same' |
   if (padding === 'same' || padding === 'valid') return padding;
   return toPair(padding, 'padding', caller, assertNonNegativeInt);
 }
+
+brandClass(Conv2d, 'nn.Conv2d');

@@ -3,6 +3,7 @@ import { isTapeRecording } from '../runtime/recording.js';
 import { assertProbability } from './checks.js';
 import { drawSeed } from './init.js';
 import { Module } from './module.js';
+import { brandClass } from './brand.js';
 
 /**
  * `x * floor(u + keep) / keep` with `u` uniform from `seed`: tfjs' `tf.dropout`, op for op. Under
@@ -65,3 +66,5 @@ export class Dropout extends Module<[tf.Tensor], tf.Tensor> {
     return dropout(x, this.p, this.training);
   }
 }
+
+brandClass(Dropout, 'nn.Dropout');

@@ -3,6 +3,7 @@ import { assertPositiveInt } from './checks.js';
 import { normal } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
+import { brandClass } from './brand.js';
 
 export interface EmbeddingOptions {
   /**
@@ -84,3 +85,5 @@ const maskGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
     },
   };
 }) as (x: tf.Tensor, keep: tf.Tensor) => tf.Tensor;
+
+brandClass(Embedding, 'nn.Embedding');

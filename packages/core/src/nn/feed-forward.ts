@@ -4,6 +4,7 @@ import { assertPositiveInt, assertProbability } from './checks.js';
 import { dropout as applyDropout, Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { type AnyModule, Module, type UnaryModule } from './module.js';
+import { brandClass } from './brand.js';
 
 /**
  * Child names of a feed-forward block. The dropouts and the activation are children only when
@@ -114,3 +115,5 @@ export class FeedForward extends Module<[tf.Tensor], tf.Tensor> {
     return this.run(x);
   }
 }
+
+brandClass(FeedForward, 'nn.FeedForward');

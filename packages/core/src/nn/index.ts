@@ -30,6 +30,7 @@ export {
   MASKED_SCORE,
   prependVirtualTokens,
 } from './attention-mask.js';
+export { brandClass, isBrandedInstance } from './brand.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm.js';
 export type { Pair } from './checks.js';
 export { type ConvMode, type ConvSpec, convNhwc, dilateKernel } from './conv-ops.js';
@@ -74,6 +75,7 @@ export {
   type AnyModule,
   type LoadStateDictOptions,
   type LoadStateDictReport,
+  isModule,
   Module,
   type UnaryModule,
 } from './module.js';

@@ -4,6 +4,7 @@ import { assertPositiveInt } from './checks.js';
 import { ones, zeros } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
+import { brandClass } from './brand.js';
 
 export interface LayerNormOptions {
   eps?: number;
@@ -69,3 +70,5 @@ export class LayerNorm extends Module<[tf.Tensor], tf.Tensor> {
     });
   }
 }
+
+brandClass(LayerNorm, 'nn.LayerNorm');

@@ -4,6 +4,7 @@ import { biasBound, kaimingUniform, uniform } from './init.js';
 import { linear2d } from './linear-op.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
+import { brandClass } from './brand.js';
 
 export interface LinearOptions {
   /** Adds a learnable bias (default true). */
@@ -55,3 +56,5 @@ export class Linear extends Module<[tf.Tensor], tf.Tensor> {
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 }
+
+brandClass(Linear, 'nn.Linear');

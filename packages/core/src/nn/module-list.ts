@@ -1,5 +1,6 @@
 import type { AnyModule } from './module.js';
 import { Module } from './module.js';
+import { brandClass } from './brand.js';
 
 /**
  * An indexed list of modules, PyTorch's `nn.ModuleList`: children named `'0'`, `'1'`, ..., so a
@@ -45,3 +46,5 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], neve
     throw new Error('ModuleList is a container and has no forward; call its items');
   }
 }
+
+brandClass(ModuleList, 'nn.ModuleList');

@@ -8,6 +8,7 @@ import { Linear } from './linear.js';
 import type { UnaryModule } from './module.js';
 import type { Parameter } from './parameter.js';
 import { PrefixTunableAttention } from './prefix-hook.js';
+import { brandClass } from './brand.js';
 
 /** The four projections of an attention module. */
 export type AttentionProjection = 'query' | 'key' | 'value' | 'output';
@@ -262,3 +263,5 @@ function reinit(p: Parameter, make: () => tf.Tensor): void {
   p.assign(t);
   t.dispose();
 }
+
+brandClass(MultiHeadAttention, 'nn.MultiHeadAttention');

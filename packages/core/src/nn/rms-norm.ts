@@ -3,6 +3,7 @@ import { assertLastDim, assertPositiveInt } from './checks.js';
 import { ones } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
+import { brandClass } from './brand.js';
 
 export interface RMSNormOptions {
   eps?: number;
@@ -34,3 +35,5 @@ export class RMSNorm extends Module<[tf.Tensor], tf.Tensor> {
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.eps))), this.weight.value);
   }
 }
+
+brandClass(RMSNorm, 'nn.RMSNorm');

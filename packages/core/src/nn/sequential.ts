@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { Module, type UnaryModule } from './module.js';
+import { brandClass } from './brand.js';
 
 /**
  * Chains one-input modules, PyTorch's `nn.Sequential`: children are named `'0'`, `'1'`, ... so
@@ -37,3 +38,5 @@ export class Sequential extends Module<[tf.Tensor], tf.Tensor> {
     return h;
   }
 }
+
+brandClass(Sequential, 'nn.Sequential');

@@ -10,6 +10,7 @@ import {
   MultiHeadAttention,
   type MultiHeadAttentionOptions,
 } from './multi-head-attention.js';
+import { brandClass } from './brand.js';
 
 /**
  * Child names of an encoder layer. Defaults are PyTorch's `nn.TransformerEncoderLayer`; other
@@ -253,3 +254,5 @@ export class TransformerEncoderLayer extends Module<[tf.Tensor, EncoderCallOptio
     });
   }
 }
+
+brandClass(TransformerEncoderLayer, 'nn.TransformerEncoderLayer');

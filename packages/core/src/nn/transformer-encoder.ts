@@ -3,6 +3,7 @@ import { assertPositiveInt } from './checks.js';
 import { Module, type UnaryModule } from './module.js';
 import { ModuleList } from './module-list.js';
 import type { EncoderCallOptions, EncoderLayerModule } from './transformer-encoder-layer.js';
+import { brandClass } from './brand.js';
 
 export interface TransformerEncoderOptions {
   /** Applied after the last layer (registered as `norm`), e.g. a LayerNorm for pre-norm stacks. */
@@ -57,3 +58,5 @@ export class TransformerEncoder<L extends EncoderLayerModule = EncoderLayerModul
     return this.hasSubmodule('norm') ? this.child<UnaryModule>('norm').call(h) : h;
   }
 }
+
+brandClass(TransformerEncoder, 'nn.TransformerEncoder');
