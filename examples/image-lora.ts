@@ -5,21 +5,22 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createPeftkit, loadRun, predictRun, resolveRunConfig, trainRun } from '@peftkit/core';
+import { createPeftkit, loadRun, predictRun, Rng, resolveRunConfig, trainRun } from '@peftkit/core';
 import vision from '@peftkit/vision/plugin';
 import sharp from 'sharp';
 
 /** `n` images per class: 'light' ones are bright, 'dark' ones dim, with seeded noise. */
 async function writeImages(root: string, n: number): Promise<void> {
-  let seed = 1;
-  const noise = () => ((seed = (seed * 16807) % 2147483647) % 40) - 20;
+  const rng = new Rng(1);
   for (const [label, level] of [
     ['dark', 60],
     ['light', 190],
   ] as const) {
     await fs.mkdir(path.join(root, label), { recursive: true });
     for (let i = 0; i < n; i++) {
-      const pixels = Buffer.from(Array.from({ length: 16 * 16 * 3 }, () => level + noise()));
+      const pixels = Buffer.from(
+        Array.from({ length: 16 * 16 * 3 }, () => Math.round(level + rng.normal(0, 10))),
+      );
       await sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } })
         .png()
         .toFile(path.join(root, label, `${i}.png`));

@@ -30,7 +30,11 @@ export function buildProgram(options: RunCliOptions = {}): Command {
     .description('Parameter-efficient fine-tuning for Node.js')
     .version(PEFTKIT_VERSION)
     .option('--verbose', 'print stack traces for errors')
-    .option('--plugin <path>', 'load a plugin: package dir, module file or installed package name (repeatable)', collect)
+    .option(
+      '--plugin <path>',
+      'load a plugin: package dir, module file or installed package name (repeatable)',
+      collect,
+    )
     .option('--no-discover', 'do not look for installed plugins')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();

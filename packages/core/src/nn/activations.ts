@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkpoint } from '../runtime/checkpoint.js';
-import { Module, type UnaryModule } from './module.js';
 import { brandClass } from './brand.js';
+import { Module, type UnaryModule } from './module.js';
 
 /** `'none'`: exact `x * Φ(x)` via erf; `'tanh'`: the tanh approximation (GPT-2's `gelu_new`). */
 export type GeluApproximate = 'none' | 'tanh';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertPositiveInt } from './checks.js';
 import { ones, zeros } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
-import { brandClass } from './brand.js';
 
 export interface BatchNormOptions {
   eps?: number;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertNonNegativeInt, assertPositiveInt, assertRank } from './checks.js';
 import { type ConvMode, convMode, convNhwc } from './conv-ops.js';
 import { biasBound, computeFans, kaimingUniform, uniform } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
-import { brandClass } from './brand.js';
 
 export interface Conv1dOptions {
   stride?: number;

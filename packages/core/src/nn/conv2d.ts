@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import {
   assertLastDim,
   assertNonNegativeInt,
@@ -11,7 +12,6 @@ import { type ConvMode, convMode, convNhwc } from './conv-ops.js';
 import { biasBound, computeFans, kaimingUniform, uniform } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
-import { brandClass } from './brand.js';
 
 /** PyTorch-style padding: symmetric zeros per spatial axis, or tfjs' `'same'` / `'valid'`. */
 export type Conv2dPadding = number | [number, number] | 'same' | 'valid';

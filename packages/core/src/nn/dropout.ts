@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { isTapeRecording } from '../runtime/recording.js';
+import { brandClass } from './brand.js';
 import { assertProbability } from './checks.js';
 import { drawSeed } from './init.js';
 import { Module } from './module.js';
-import { brandClass } from './brand.js';
 
 /**
  * `x * floor(u + keep) / keep` with `u` uniform from `seed`: tfjs' `tf.dropout`, op for op. Under

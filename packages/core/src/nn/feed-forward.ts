@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type ActivationName, activationFromName } from './activations.js';
+import { brandClass } from './brand.js';
 import { assertPositiveInt, assertProbability } from './checks.js';
 import { dropout as applyDropout, Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { type AnyModule, Module, type UnaryModule } from './module.js';
-import { brandClass } from './brand.js';
 
 /**
  * Child names of a feed-forward block. The dropouts and the activation are children only when

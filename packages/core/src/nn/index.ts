@@ -30,8 +30,8 @@ export {
   MASKED_SCORE,
   prependVirtualTokens,
 } from './attention-mask.js';
-export { brandClass, isBrandedInstance } from './brand.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm.js';
+export { brandClass, isBrandedInstance } from './brand.js';
 export type { Pair } from './checks.js';
 export { type ConvMode, type ConvSpec, convNhwc, dilateKernel } from './conv-ops.js';
 export { Conv1d, type Conv1dOptions } from './conv1d.js';
@@ -73,9 +73,9 @@ export {
 export { Linear, type LinearOptions } from './linear.js';
 export {
   type AnyModule,
+  isModule,
   type LoadStateDictOptions,
   type LoadStateDictReport,
-  isModule,
   Module,
   type UnaryModule,
 } from './module.js';

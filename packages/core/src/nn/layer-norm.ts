@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkpoint } from '../runtime/checkpoint.js';
+import { brandClass } from './brand.js';
 import { assertPositiveInt } from './checks.js';
 import { ones, zeros } from './init.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
-import { brandClass } from './brand.js';
 
 export interface LayerNormOptions {
   eps?: number;

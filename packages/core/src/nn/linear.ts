@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertPositiveInt } from './checks.js';
 import { biasBound, kaimingUniform, uniform } from './init.js';
 import { linear2d } from './linear-op.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
-import { brandClass } from './brand.js';
 
 export interface LinearOptions {
   /** Adds a learnable bias (default true). */

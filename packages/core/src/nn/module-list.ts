@@ -1,6 +1,6 @@
+import { brandClass } from './brand.js';
 import type { AnyModule } from './module.js';
 import { Module } from './module.js';
-import { brandClass } from './brand.js';
 
 /**
  * An indexed list of modules, PyTorch's `nn.ModuleList`: children named `'0'`, `'1'`, ..., so a

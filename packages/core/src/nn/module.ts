@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass, isBrandedInstance } from './brand.js';
 import { sameShape } from './layout.js';
 import { Parameter, type ParameterOptions } from './parameter.js';
-import { brandClass, isBrandedInstance } from './brand.js';
 
 /** A module of any signature; use it for trees and collections of heterogeneous modules. */
 // biome-ignore lint/suspicious/noExplicitAny: module signatures vary; method bivariance needs `any` here.
@@ -41,6 +41,7 @@ export abstract class Module<I extends unknown[] = [tf.Tensor], O extends tf.Ten
 
   /** `instanceof` that also matches instances of a branded class from another copy of core. */
   static [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass on the right of `instanceof`.
     return isBrandedInstance(this, value);
   }
 

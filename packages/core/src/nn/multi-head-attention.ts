@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { multiHeadContext } from './attention-heads.js';
 import { additivePaddingMask, causalMask, extendMaskForPrefix } from './attention-mask.js';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertPositiveInt, assertProbability, assertRank } from './checks.js';
 import { dropout as applyDropout, Dropout } from './dropout.js';
 import { computeFans, xavierUniform, zeros } from './init.js';
@@ -8,7 +9,6 @@ import { Linear } from './linear.js';
 import type { UnaryModule } from './module.js';
 import type { Parameter } from './parameter.js';
 import { PrefixTunableAttention } from './prefix-hook.js';
-import { brandClass } from './brand.js';
 
 /** The four projections of an attention module. */
 export type AttentionProjection = 'query' | 'key' | 'value' | 'output';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertNonNegativeInt, assertRank, type Pair, toPair } from './checks.js';
 import { Module } from './module.js';
-import { brandClass } from './brand.js';
 
 /** Symmetric padding per spatial axis, or tfjs' `'same'` / `'valid'`. */
 export type Pool2dPadding = number | [number, number] | 'same' | 'valid';

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { Module, type UnaryModule } from './module.js';
 import { brandClass } from './brand.js';
+import { Module, type UnaryModule } from './module.js';
 
 /**
  * Chains one-input modules, PyTorch's `nn.Sequential`: children are named `'0'`, `'1'`, ... so

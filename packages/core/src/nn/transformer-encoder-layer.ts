@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationName } from './activations.js';
+import { brandClass } from './brand.js';
 import { assertPositiveInt, assertProbability } from './checks.js';
 import { dropout as applyDropout, Dropout } from './dropout.js';
 import { attachFeedForward, FeedForward, type FeedForwardNames } from './feed-forward.js';
@@ -10,7 +11,6 @@ import {
   MultiHeadAttention,
   type MultiHeadAttentionOptions,
 } from './multi-head-attention.js';
-import { brandClass } from './brand.js';
 
 /**
  * Child names of an encoder layer. Defaults are PyTorch's `nn.TransformerEncoderLayer`; other

@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertPositiveInt } from './checks.js';
 import { Module, type UnaryModule } from './module.js';
 import { ModuleList } from './module-list.js';
 import type { EncoderCallOptions, EncoderLayerModule } from './transformer-encoder-layer.js';
-import { brandClass } from './brand.js';
 
 export interface TransformerEncoderOptions {
   /** Applied after the last layer (registered as `norm`), e.g. a LayerNorm for pre-norm stacks. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { scaffoldPlugin } from '../scaffold/index.js';
 import { printJson, printText } from '../output.js';
+import { scaffoldPlugin } from '../scaffold/index.js';
 
 /** `peftkit new-plugin <name> [--out dir]`: scaffolds an out-of-repo plugin package. */
 export function registerNewPlugin(program: Command): void {

@@ -49,7 +49,17 @@ describe('peftkit new-plugin', () => {
 
     const { stdout } = await run(
       process.execPath,
-      [bin, 'train', '--json', '--preset', 'points/classification', '--data', 'points:?rows=200', '--epochs', '2'],
+      [
+        bin,
+        'train',
+        '--json',
+        '--preset',
+        'points/classification',
+        '--data',
+        'points:?rows=200',
+        '--epochs',
+        '2',
+      ],
       { cwd: project, env: { ...process.env, PEFTKIT_BACKEND: 'cpu' } },
     );
     const result = JSON.parse(stdout) as { status: string; labels: string[]; summary: { steps: number } };
