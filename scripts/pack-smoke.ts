@@ -38,7 +38,9 @@ function sh(cmd: string, argv: string[], cwd: string): string {
     });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${argv.join(' ')} (in ${cwd}) failed:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`);
+    throw new Error(
+      `${cmd} ${argv.join(' ')} (in ${cwd}) failed:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`,
+    );
   }
 }
 
@@ -77,7 +79,9 @@ function lockfileOverrides(): Record<string, string> {
     if (name.startsWith('@peftkit/')) continue;
     versions.set(name, (versions.get(name) ?? new Set()).add(key.slice(at + 1)));
   }
-  return Object.fromEntries([...versions].filter(([, v]) => v.size === 1).map(([n, v]) => [n, [...v][0]]));
+  return Object.fromEntries(
+    [...versions].filter(([, v]) => v.size === 1).map(([n, v]) => [n, [...v][0] as string]),
+  );
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'peftkit-pack-smoke-'));
@@ -102,7 +106,12 @@ try {
   fs.mkdirSync(project);
   fs.writeFileSync(
     path.join(project, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, type: 'module', pnpm: { overrides: lockfileOverrides() } }),
+    JSON.stringify({
+      name: 'consumer',
+      private: true,
+      type: 'module',
+      pnpm: { overrides: lockfileOverrides() },
+    }),
   );
   step(`installing ${files.length} tarballs into ${project}`);
   sh(
@@ -126,16 +135,29 @@ try {
 
   step('plain node: examples/multi-adapter.mjs on the PyTorch-made HF adapters');
   fs.cpSync(path.join(repo, 'examples', 'multi-adapter.mjs'), path.join(project, 'multi-adapter.mjs'));
-  fs.cpSync(path.join(repo, 'packages/nlp/test-data/hf-peft'), path.join(project, 'hf-peft'), { recursive: true });
+  fs.cpSync(path.join(repo, 'packages/nlp/test-data/hf-peft'), path.join(project, 'hf-peft'), {
+    recursive: true,
+  });
   const routed = nodeChecked(['multi-adapter.mjs', 'hf-peft'], project).stdout.trim().split('\n');
-  if (routed.length !== 3 || !routed[1]?.startsWith('qkv: ')) throw new Error(`multi-adapter: ${routed.join('\n')}`);
+  if (routed.length !== 3 || !routed[1]?.startsWith('qkv: '))
+    throw new Error(`multi-adapter: ${routed.join('\n')}`);
 
   const bin = path.join(project, 'node_modules', '@peftkit', 'core', 'bin', 'peftkit.js');
   step('plain node: peftkit new-plugin, then LoRA training with the scaffolded plugin');
   nodeChecked([bin, 'new-plugin', 'peftkit-points', '--out', 'points'], project);
   const trained = JSON.parse(
     nodeChecked(
-      [bin, '--plugin', './points', 'train', '--json', '--preset', 'points/classification', '--data', 'points:?rows=120'],
+      [
+        bin,
+        '--plugin',
+        './points',
+        'train',
+        '--json',
+        '--preset',
+        'points/classification',
+        '--data',
+        'points:?rows=120',
+      ],
       project,
     ).stdout,
   ) as { status: string; files: string[] };
@@ -165,7 +187,11 @@ try {
       files: ['consumer.ts'],
     }),
   );
-  sh(process.execPath, [path.join(project, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
+  sh(
+    process.execPath,
+    [path.join(project, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+    project,
+  );
   step('pack smoke test passed');
 } finally {
   if (!args.has('--keep')) fs.rmSync(work, { recursive: true, force: true });
