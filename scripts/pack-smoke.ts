@@ -10,7 +10,7 @@
  * workspace lockfile's versions (pnpm overrides), which the workspace install put in the pnpm
  * store. `--online` lets pnpm fetch what the store lacks. `--no-build` reuses existing dist/.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -44,27 +44,19 @@ function sh(cmd: string, argv: string[], cwd: string): string {
   }
 }
 
-/** Runs `node <argv>` and fails on tfjs's double-registration warnings. */
-function node(argv: string[], cwd: string): string {
-  const out = execFileSync(process.execPath, argv, {
+/** Runs `node <argv>`; fails on a non-zero exit or tfjs's "already registered" warnings. */
+function nodeChecked(argv: string[], cwd: string): { stdout: string } {
+  const r = spawnSync(process.execPath, argv, {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, PEFTKIT_BACKEND: 'cpu', HF_HUB_OFFLINE: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (/already registered/i.test(out)) throw new Error(`node ${argv.join(' ')}: tfjs loaded twice:\n${out}`);
-  return out;
-}
-
-function nodeChecked(argv: string[], cwd: string): { stdout: string } {
-  try {
-    return { stdout: node(argv, cwd) };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    if (/already registered/i.test(e.stderr ?? '')) throw new Error(`tfjs loaded twice: ${e.stderr}`);
-    throw new Error(`node ${argv.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`);
-  }
+  if (r.status !== 0) throw new Error(`node ${argv.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  const twice = `${r.stdout}\n${r.stderr}`.match(/.*already registered.*/gi);
+  if (twice)
+    throw new Error(`node ${argv.join(' ')}: tfjs loaded twice (${twice.length} lines): ${twice[0]}`);
+  return { stdout: r.stdout };
 }
 
 /** `name -> version` for every package the workspace lockfile pins to exactly one version. */
