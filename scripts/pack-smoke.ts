@@ -113,7 +113,8 @@ try {
   const files = fs.readdirSync(tarballs).sort();
   for (const f of files) {
     const listing = sh('tar', ['tzf', path.join(tarballs, f)], work);
-    if (/\.test\.(js|ts)$|\/src\/.*\.ts$/m.test(listing)) throw new Error(`${f} ships tests or sources`);
+    if (/\.test(-d)?\.(js|d\.ts|ts)$|\/src\/.*\.ts$/m.test(listing))
+      throw new Error(`${f} ships tests or sources`);
   }
 
   const project = path.join(work, 'consumer');
