@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// Runs the CLI from TypeScript source through tsx, so the workspace needs no build step.
-import { register } from 'tsx/esm/api';
+// In the repository the CLI runs from TypeScript source through tsx (no build step); an installed
+// package ships only dist/ (compiled JS), which plain node runs.
+import { existsSync } from 'node:fs';
 
-register();
-const { runCli } = await import('../src/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const source = new URL('../src/cli/main.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  main = await import(source.href);
+} else {
+  main = await import('../dist/cli/main.js');
+}
+process.exitCode = await main.runCli(process.argv.slice(2));

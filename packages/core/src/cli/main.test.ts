@@ -232,6 +232,7 @@ describe('peftkit CLI errors', () => {
       'predict',
       'merge',
       'pretrain',
+      'new-plugin',
     ]) {
       const r = await cli([command, '--help']);
       expect(r.code, command).toBe(0);

@@ -5,6 +5,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMerge } from './commands/merge.js';
+import { registerNewPlugin } from './commands/new-plugin.js';
 import { registerPlugins } from './commands/plugins.js';
 import { registerPredict } from './commands/predict.js';
 import { registerPresets } from './commands/presets.js';
@@ -29,7 +30,11 @@ export function buildProgram(options: RunCliOptions = {}): Command {
     .description('Parameter-efficient fine-tuning for Node.js')
     .version(PEFTKIT_VERSION)
     .option('--verbose', 'print stack traces for errors')
-    .option('--plugin <path>', 'load a plugin package dir or module file (repeatable)', collect)
+    .option(
+      '--plugin <path>',
+      'load a plugin: package dir, module file or installed package name (repeatable)',
+      collect,
+    )
     .option('--no-discover', 'do not look for installed plugins')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
@@ -47,6 +52,7 @@ export function buildProgram(options: RunCliOptions = {}): Command {
   registerPretrain(program, ctx);
   registerPush(program, ctx);
   registerServe(program, ctx);
+  registerNewPlugin(program);
   return program;
 }
 

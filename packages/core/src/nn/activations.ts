@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkpoint } from '../runtime/checkpoint.js';
+import { brandClass } from './brand.js';
 import { Module, type UnaryModule } from './module.js';
 
 /** `'none'`: exact `x * Φ(x)` via erf; `'tanh'`: the tanh approximation (GPT-2's `gelu_new`). */
@@ -146,3 +147,11 @@ export function activationFromName(name: string): UnaryModule {
       );
   }
 }
+
+brandClass(GELU, 'nn.GELU');
+brandClass(ReLU, 'nn.ReLU');
+brandClass(SiLU, 'nn.SiLU');
+brandClass(Tanh, 'nn.Tanh');
+brandClass(Sigmoid, 'nn.Sigmoid');
+brandClass(Softmax, 'nn.Softmax');
+brandClass(Identity, 'nn.Identity');

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertPositiveInt } from './checks.js';
 import { ones, zeros } from './init.js';
 import { Module } from './module.js';
@@ -123,3 +124,6 @@ export class BatchNorm2d extends Module<[tf.Tensor], tf.Tensor> {
 
 /** `BatchNorm2d` under PyTorch's 1-D name, for `[B, C]` and channels-last `[B, L, C]` input. */
 export class BatchNorm1d extends BatchNorm2d {}
+
+brandClass(BatchNorm2d, 'nn.BatchNorm2d');
+brandClass(BatchNorm1d, 'nn.BatchNorm1d');

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertNonNegativeInt, assertPositiveInt, assertRank } from './checks.js';
 import { type ConvMode, convMode, convNhwc } from './conv-ops.js';
 import { biasBound, computeFans, kaimingUniform, uniform } from './init.js';
@@ -86,3 +87,5 @@ export class Conv1d extends Module<[tf.Tensor], tf.Tensor> {
     return this.bias ? tf.add(out, this.bias.value) : out;
   }
 }
+
+brandClass(Conv1d, 'nn.Conv1d');

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import {
   assertLastDim,
   assertNonNegativeInt,
@@ -103,3 +104,5 @@ function resolvePadding(padding: Conv2dPadding, caller: string): Pair | 'same' |
   if (padding === 'same' || padding === 'valid') return padding;
   return toPair(padding, 'padding', caller, assertNonNegativeInt);
 }
+
+brandClass(Conv2d, 'nn.Conv2d');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { isTapeRecording } from '../runtime/recording.js';
+import { brandClass } from './brand.js';
 import { assertProbability } from './checks.js';
 import { drawSeed } from './init.js';
 import { Module } from './module.js';
@@ -65,3 +66,5 @@ export class Dropout extends Module<[tf.Tensor], tf.Tensor> {
     return dropout(x, this.p, this.training);
   }
 }
+
+brandClass(Dropout, 'nn.Dropout');

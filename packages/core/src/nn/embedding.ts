@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertPositiveInt } from './checks.js';
 import { normal } from './init.js';
 import { Module } from './module.js';
@@ -84,3 +85,5 @@ const maskGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
     },
   };
 }) as (x: tf.Tensor, keep: tf.Tensor) => tf.Tensor;
+
+brandClass(Embedding, 'nn.Embedding');

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type ActivationName, activationFromName } from './activations.js';
+import { brandClass } from './brand.js';
 import { assertPositiveInt, assertProbability } from './checks.js';
 import { dropout as applyDropout, Dropout } from './dropout.js';
 import { Linear } from './linear.js';
@@ -114,3 +115,5 @@ export class FeedForward extends Module<[tf.Tensor], tf.Tensor> {
     return this.run(x);
   }
 }
+
+brandClass(FeedForward, 'nn.FeedForward');

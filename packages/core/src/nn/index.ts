@@ -31,6 +31,7 @@ export {
   prependVirtualTokens,
 } from './attention-mask.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm.js';
+export { brandClass, isBrandedInstance } from './brand.js';
 export type { Pair } from './checks.js';
 export { type ConvMode, type ConvSpec, convNhwc, dilateKernel } from './conv-ops.js';
 export { Conv1d, type Conv1dOptions } from './conv1d.js';
@@ -72,6 +73,7 @@ export {
 export { Linear, type LinearOptions } from './linear.js';
 export {
   type AnyModule,
+  isModule,
   type LoadStateDictOptions,
   type LoadStateDictReport,
   Module,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkpoint } from '../runtime/checkpoint.js';
+import { brandClass } from './brand.js';
 import { assertPositiveInt } from './checks.js';
 import { ones, zeros } from './init.js';
 import { Module } from './module.js';
@@ -69,3 +70,5 @@ export class LayerNorm extends Module<[tf.Tensor], tf.Tensor> {
     });
   }
 }
+
+brandClass(LayerNorm, 'nn.LayerNorm');

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertPositiveInt } from './checks.js';
 import { biasBound, kaimingUniform, uniform } from './init.js';
 import { linear2d } from './linear-op.js';
@@ -55,3 +56,5 @@ export class Linear extends Module<[tf.Tensor], tf.Tensor> {
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 }
+
+brandClass(Linear, 'nn.Linear');

@@ -1,3 +1,4 @@
+import { brandClass } from './brand.js';
 import type { AnyModule } from './module.js';
 import { Module } from './module.js';
 
@@ -45,3 +46,5 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], neve
     throw new Error('ModuleList is a container and has no forward; call its items');
   }
 }
+
+brandClass(ModuleList, 'nn.ModuleList');

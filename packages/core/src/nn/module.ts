@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass, isBrandedInstance } from './brand.js';
 import { sameShape } from './layout.js';
 import { Parameter, type ParameterOptions } from './parameter.js';
 
@@ -37,6 +38,12 @@ export abstract class Module<I extends unknown[] = [tf.Tensor], O extends tf.Ten
   private isTraining = true;
 
   abstract forward(...inputs: I): O;
+
+  /** `instanceof` that also matches instances of a branded class from another copy of core. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass on the right of `instanceof`.
+    return isBrandedInstance(this, value);
+  }
 
   /** Runs `forward` in a tidy scope named after the module class. */
   call(...inputs: I): O {
@@ -377,4 +384,11 @@ function cloneTree(m: AnyModule, seen: Map<object, object>): AnyModule {
     if (v && typeof v === 'object' && seen.has(v)) record[key] = seen.get(v);
   }
   return copy;
+}
+
+brandClass(Module, 'nn.Module');
+
+/** True for a peftkit module, including one built by another copy of `@peftkit/core`. */
+export function isModule(value: unknown): value is AnyModule {
+  return value instanceof Module;
 }

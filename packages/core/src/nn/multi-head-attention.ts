@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { multiHeadContext } from './attention-heads.js';
 import { additivePaddingMask, causalMask, extendMaskForPrefix } from './attention-mask.js';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertPositiveInt, assertProbability, assertRank } from './checks.js';
 import { dropout as applyDropout, Dropout } from './dropout.js';
 import { computeFans, xavierUniform, zeros } from './init.js';
@@ -262,3 +263,5 @@ function reinit(p: Parameter, make: () => tf.Tensor): void {
   p.assign(t);
   t.dispose();
 }
+
+brandClass(MultiHeadAttention, 'nn.MultiHeadAttention');

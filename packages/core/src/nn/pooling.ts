@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertNonNegativeInt, assertRank, type Pair, toPair } from './checks.js';
 import { Module } from './module.js';
 
@@ -121,3 +122,8 @@ export class Flatten extends Module<[tf.Tensor], tf.Tensor> {
     return tf.reshape(x, [x.shape[0] as number, -1]);
   }
 }
+
+brandClass(MaxPool2d, 'nn.MaxPool2d');
+brandClass(AvgPool2d, 'nn.AvgPool2d');
+brandClass(GlobalAvgPool2d, 'nn.GlobalAvgPool2d');
+brandClass(Flatten, 'nn.Flatten');

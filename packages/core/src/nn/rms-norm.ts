@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertLastDim, assertPositiveInt } from './checks.js';
 import { ones } from './init.js';
 import { Module } from './module.js';
@@ -34,3 +35,5 @@ export class RMSNorm extends Module<[tf.Tensor], tf.Tensor> {
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.eps))), this.weight.value);
   }
 }
+
+brandClass(RMSNorm, 'nn.RMSNorm');

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { Module, type UnaryModule } from './module.js';
 
 /**
@@ -37,3 +38,5 @@ export class Sequential extends Module<[tf.Tensor], tf.Tensor> {
     return h;
   }
 }
+
+brandClass(Sequential, 'nn.Sequential');

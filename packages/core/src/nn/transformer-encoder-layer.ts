@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationName } from './activations.js';
+import { brandClass } from './brand.js';
 import { assertPositiveInt, assertProbability } from './checks.js';
 import { dropout as applyDropout, Dropout } from './dropout.js';
 import { attachFeedForward, FeedForward, type FeedForwardNames } from './feed-forward.js';
@@ -253,3 +254,5 @@ export class TransformerEncoderLayer extends Module<[tf.Tensor, EncoderCallOptio
     });
   }
 }
+
+brandClass(TransformerEncoderLayer, 'nn.TransformerEncoderLayer');

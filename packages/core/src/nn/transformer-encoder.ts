@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { brandClass } from './brand.js';
 import { assertPositiveInt } from './checks.js';
 import { Module, type UnaryModule } from './module.js';
 import { ModuleList } from './module-list.js';
@@ -57,3 +58,5 @@ export class TransformerEncoder<L extends EncoderLayerModule = EncoderLayerModul
     return this.hasSubmodule('norm') ? this.child<UnaryModule>('norm').call(h) : h;
   }
 }
+
+brandClass(TransformerEncoder, 'nn.TransformerEncoder');

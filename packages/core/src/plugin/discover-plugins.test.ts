@@ -112,9 +112,11 @@ describe('discoverPlugins', () => {
     expect(isPluginFailure(fromDir) ? fromDir.error : fromDir.plugin.id).toBe('good');
     const fromFile = await loadPluginFrom(path.join(root, 'node_modules/@scope/named/p.mjs'), root);
     expect(isPluginFailure(fromFile) ? fromFile.error : fromFile.plugin.id).toBe('named');
+    const fromName = await loadPluginFrom('@scope/named', path.join(root, 'libs'));
+    expect(isPluginFailure(fromName) ? fromName.error : fromName.plugin.id).toBe('named');
     const missing = await loadPluginFrom('nowhere', root);
     expect(isPluginFailure(missing) && missing.error).toContain(
-      '--plugin nowhere: no such file or directory',
+      '--plugin nowhere: no such file, directory or installed package',
     );
   });
 });

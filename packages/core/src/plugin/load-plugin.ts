@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type DomainPlugin, pluginProblems } from './domain-plugin.js';
+import { enableTypeScriptPlugins, shareHostModules } from './host-modules.js';
 import type { PluginFailure, PluginSource } from './plugin-source.js';
 
 /** A plugin descriptor imported from a module, with where it came from. */
@@ -42,16 +44,30 @@ export function pluginEntryOf(
       error: `package.json 'peftkit' field must be { "plugin": "<module path>" }, got ${JSON.stringify(field)}`,
     };
   }
-  return path.resolve(dir, spec);
+  return publishedEntry(path.resolve(dir, spec), dir);
+}
+
+/**
+ * A published package ships compiled `dist/` without `src/`: a declared `src/<x>.ts` that is absent
+ * maps to `dist/<x>.js` when that exists (so one `peftkit` field serves the repo and the tarball).
+ */
+function publishedEntry(entry: string, dir: string): string {
+  const rel = path.relative(dir, entry);
+  if (existsSync(entry) || !/^src[\\/].*\.[mc]?ts$/.test(rel)) return entry;
+  const compiled = path.join(dir, rel.replace(/^src/, 'dist').replace(/\.([mc]?)ts$/, '.$1js'));
+  return existsSync(compiled) ? compiled : entry;
 }
 
 /**
  * Imports a plugin module and returns its descriptor: the default export, or a named `plugin`
- * export. TypeScript modules load because the CLI runs under tsx (see bin/peftkit.js).
+ * export. Its imports of `@peftkit/core` and tfjs resolve to the host's copies (see
+ * host-modules.ts); TypeScript modules load through tsx (already active when running from sources).
  */
 export async function importPlugin(entry: string): Promise<DomainPlugin> {
   let mod: Record<string, unknown>;
   try {
+    shareHostModules();
+    if (/\.[mc]?ts$/.test(entry)) await enableTypeScriptPlugins();
     mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
   } catch (err) {
     const text = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -103,9 +119,14 @@ export async function loadPluginPackage(pkg: PluginPackage): Promise<DiscoveredP
  * has a `peftkit` field, or a module file. Relative paths resolve against `cwd`.
  */
 export async function loadPluginFrom(target: string, cwd: string): Promise<DiscoveredPlugin | PluginFailure> {
-  const abs = path.resolve(cwd, target);
+  const abs = (await installedPackageDir(target, cwd)) ?? path.resolve(cwd, target);
   const stat = await fs.stat(abs).catch(() => undefined);
-  if (!stat) return { plugin: target, error: `--plugin ${target}: no such file or directory (${abs})` };
+  if (!stat) {
+    return {
+      plugin: target,
+      error: `--plugin ${target}: no such file, directory or installed package (${path.resolve(cwd, target)})`,
+    };
+  }
   if (stat.isDirectory()) {
     const pkg = await readPackageJson(abs);
     const entry = pkg && pluginEntryOf(pkg, abs);
@@ -132,6 +153,20 @@ export async function loadPluginFrom(target: string, cwd: string): Promise<Disco
       error: err instanceof Error ? err.message : String(err),
       cause: err,
     };
+  }
+}
+
+/**
+ * The directory of an installed package named `name` (`pkg` or `@scope/pkg`), looked up in the
+ * node_modules folders from `cwd` upwards as Node does; undefined for paths and unknown names.
+ */
+async function installedPackageDir(name: string, cwd: string): Promise<string | undefined> {
+  if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(name) || name.startsWith('.')) return undefined;
+  if (await fs.stat(path.resolve(cwd, name)).catch(() => undefined)) return undefined;
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (await fs.stat(path.join(candidate, 'package.json')).catch(() => undefined)) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
   }
 }
 
