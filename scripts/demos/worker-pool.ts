@@ -77,6 +77,9 @@ export class WorkerPool<J, R> {
       }
       child.on('message', (m: WorkerMessage<R>) => this.onMessage(child, m));
       child.on('exit', (code, signal) => this.onExit(child, code, signal));
+      // A failed send to a child that just died: 'exit' rejects its job; this only keeps the
+      // error from crashing the demo.
+      child.on('error', (err) => o.log(`demo worker ${child.pid}: ${err.message}`));
       this.children.push(child);
       this.idle.push(child);
     }
@@ -117,6 +120,7 @@ export class WorkerPool<J, R> {
   private dispatch(): void {
     while (this.idle.length && this.queue.length) {
       const child = this.idle.shift() as ChildProcess;
+      if (!child.connected) continue;
       const { id, job } = this.queue.shift() as { id: number; job: J };
       this.busy.set(child, id);
       child.send({ type: 'job', id, job } satisfies JobMessage<J>);

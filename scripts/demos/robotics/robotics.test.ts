@@ -1,14 +1,18 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createPeftkit } from '@peftkit/core';
+import { roboticsPlugin } from '@peftkit/robotics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../demo-cli.js';
 import { biomeFormatted, captureDemo, fingerprint } from '../testing/helpers.js';
+import { stepTrainer } from '../train-step.js';
 import { NEW_GOAL, type RoboticsDemoBudget, type Scenario, WEAK_MOTOR } from './config.js';
 import { roboticsDemoMain } from './main.js';
 import { DEMO_METHODS, type RoboticsMethod } from './methods.js';
 import type { RoboticsDemoReport } from './pipeline.js';
 import { renderMarkdown, renderText } from './render.js';
+import { trainSeed } from './run-method.js';
 
 const RESULTS = path.join(ROOT, 'docs', 'results.md');
 
@@ -16,8 +20,8 @@ const RESULTS = path.join(ROOT, 'docs', 'results.md');
 const TINY_SCENARIO = {
   sourceEpisodes: 2,
   targetEpisodes: 2, // whole episodes are held out for eval: one would leave none to train on
-  pretrainSteps: 8,
-  adaptSteps: 4,
+  pretrainSteps: 4,
+  adaptSteps: 2,
   evalEpisodes: 2,
 };
 const TINY: RoboticsDemoBudget = {
@@ -53,7 +57,7 @@ const TINY_DAGGER: RoboticsMethod = {
   id: 'lora-dagger',
   label: 'LoRA + DAgger (1 episode)',
   set: [],
-  dagger: { budgetEpisodes: 1, rounds: 1, stepsPerRound: 2 },
+  dagger: { budgetEpisodes: 1, rounds: 1, stepsPerRound: 1 },
 };
 /** DAgger's comparison row: one more expert demo (the tiny DAgger row labels one episode). */
 const MORE_DEMOS: RoboticsMethod = { ...(pick(['lora-more-demos'])[0] as RoboticsMethod), extraDemos: 1 };
@@ -166,6 +170,40 @@ describe('pnpm demo robotics (tiny budget)', () => {
     expect(md).toMatch(/\d+\.\d% ± \d+\.\d/);
     expect(md).toContain('1 + 1 labelled'.replace('1 + 1', `${TINY_SCENARIO.targetEpisodes} + 1`));
     expect(md).toContain('simulated');
+  });
+
+  it('a worker run equals the same run in this process, one after the other', async () => {
+    // The demo already started tfjs here (with this process's own thread count).
+    const sc = report.scenarios[1];
+    const lora = sc?.results.find((r) => r.id === 'lora');
+    if (!sc || !lora?.target || !lora.source) throw new Error('no new-goal LoRA row');
+    const host = await createPeftkit({ plugins: [roboticsPlugin], strict: true });
+    const train = stepTrainer(host, { cwd: ROOT, progress: 'none', log: () => {} });
+    const method = { ...(pick(['lora'])[0] as RoboticsMethod), id: 'lora-in-process' };
+    const seed = TINY.trainSeeds[1] as number;
+    const again = await trainSeed(
+      host,
+      train,
+      method,
+      seed,
+      {
+        scenario: sc.scenario,
+        base: sc.base.runDir,
+        targetDemos: sc.targetDemos.dir,
+        targetEpisodes: sc.targetDemos.episodes,
+        budget: sc.budget,
+        configFile: path.join(path.dirname(sc.base.runDir), 'adapt-config.json'),
+        cwd: ROOT,
+        reportSeed: TINY.trainSeeds[0] as number,
+      },
+      () => {},
+    );
+    if ('skipped' in again) throw new Error(again.skipped);
+    expect(again.scored.target).toEqual(lora.target.perSeed[1]);
+    expect(again.scored.source).toEqual(lora.source.perSeed[1]);
+    const adapter = (run: string) => fingerprint(path.join(run, 'adapter_model.safetensors'));
+    const workerRun = path.join(path.dirname(sc.base.runDir), 'adapt', `seed-${seed}`, 'lora');
+    expect(await adapter(again.row.runDir ?? '')).toBe(await adapter(workerRun));
   });
 
   it('writes its section to the results file it is given and leaves docs/results.md alone', async () => {
