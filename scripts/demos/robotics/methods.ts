@@ -8,7 +8,23 @@ export interface RoboticsMethod extends DemoMethod {
    * the target setting and labelled by its expert): the row's training is round 0.
    */
   readonly dagger?: Omit<DaggerOptionsInput, 'env'>;
+  /**
+   * Train on this many more expert episodes in the target setting than the other rows (the next
+   * collection seeds after theirs, so the first episodes are the same): plain behaviour cloning
+   * with DAgger's label budget, to tell DAgger's on-policy states from its extra data.
+   */
+  readonly extraDemos?: number;
+  /**
+   * Optimizer steps as a multiple of the scenario's `adaptSteps` (default 1): 2 matches the DAgger
+   * row's total (its round 0 plus 2 rounds of half as many steps each).
+   */
+  readonly stepsFactor?: number;
 }
+
+/** Learner episodes the DAgger row has the expert label (and the matched row's extra demos). */
+export const DAGGER_EPISODES = 10;
+/** Steps of each DAgger round after round 0: half the default budget's `adaptSteps` (300). */
+const DAGGER_ROUND_STEPS = 150;
 
 export type { DemoMethod };
 
@@ -36,6 +52,15 @@ export const DEMO_METHODS: readonly RoboticsMethod[] = [
     id: 'lora-dagger',
     label: 'LoRA r=16 + DAgger (2 rounds x 5 episodes)',
     set: [],
-    dagger: { budgetEpisodes: 10, rounds: 2, stepsPerRound: 150 },
+    dagger: { budgetEpisodes: DAGGER_EPISODES, rounds: 2, stepsPerRound: DAGGER_ROUND_STEPS },
+  },
+  // DAgger's comparison: as many expert-labelled episodes, recorded by the expert itself (no
+  // learner rollouts), and as many optimizer steps (300 + 2 x 150), plain behaviour cloning.
+  {
+    id: 'lora-more-demos',
+    label: `LoRA r=16 + ${DAGGER_EPISODES} more expert demos (no DAgger)`,
+    set: [],
+    extraDemos: DAGGER_EPISODES,
+    stepsFactor: 2,
   },
 ];

@@ -27,6 +27,11 @@ function facts(r: ScenarioReport): string[] {
           'DAgger row: the LoRA row, then rounds that roll the adapted policy out in the target setting (seeds 2000...), label every visited state with the expert, add those episodes to the demos and keep training the same adapter (`runDagger`); it uses more expert labels than the other rows (the demos-used column)',
         ]
       : []),
+    ...(r.results.some((x) => x.id === 'lora-more-demos')
+      ? [
+          "DAgger's control row: LoRA trained by plain behaviour cloning on as many expert-labelled episodes as the DAgger row (the same target demos plus the next collection seeds, recorded by the expert itself) and as many optimizer steps (2x), with no learner rollouts: what the extra labels alone buy",
+        ]
+      : []),
   ];
 }
 
@@ -34,7 +39,7 @@ const table = (r: ScenarioReport) => methodTable(r.results, metricColumns(r.scen
 
 /** The machine's load around the run: on a shared machine times scale with it. */
 const loadLine = (r: RoboticsDemoReport) =>
-  `1-minute load average ${r.loadAverage[0].toFixed(1)} at the start, ${r.loadAverage[1].toFixed(1)} at the end, on ${r.machine.cores} cores`;
+  `${r.cpuSeconds.toFixed(0)} s CPU over ${r.workers} worker process${r.workers === 1 ? '' : 'es'}; 1-minute load average ${r.loadAverage[0].toFixed(1)} at the start, ${r.loadAverage[1].toFixed(1)} at the end, on ${r.machine.cores} cores`;
 
 /** How the seeds were used, for the header. */
 function seedsLine(r: RoboticsDemoReport): string {

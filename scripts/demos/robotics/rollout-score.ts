@@ -17,7 +17,9 @@ export async function rolloutScore(
   try {
     const r = await runEvaluator(host, run, {
       evaluator: 'robotics/rollout',
-      options: { env, episodes },
+      // Every episode in lockstep: one batched policy call per step instead of one per 16
+      // episodes (an episode's outcome depends only on its seed, not on what runs beside it).
+      options: { env, episodes, parallel: episodes },
       outDir,
       // A rerun of the demo replaces its own earlier rollout output (never foreign files).
       overwrite: true,
@@ -35,6 +37,6 @@ export async function rolloutScore(
 
 /** The shell command `rolloutScore` stands for. */
 export function evalCommand(runDir: string, env: object, episodes: number, outDir: string): string {
-  const options = JSON.stringify({ env, episodes });
+  const options = JSON.stringify({ env, episodes, parallel: episodes });
   return `pnpm peftkit eval --adapter ${runDir} --evaluator robotics/rollout --options '${options}' --out ${outDir}`;
 }

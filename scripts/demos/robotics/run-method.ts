@@ -10,113 +10,145 @@ import type { RoboticsMethod } from './methods.js';
 import { type MethodResult, overSeeds, type RolloutScore } from './report.js';
 import { evalCommand, rolloutScore } from './rollout-score.js';
 
+/** What every run of a scenario's rows shares (plain data: it crosses to the demo's workers). */
 export interface MethodContext {
   readonly base: string;
-  /** The LeRobot folder of target-physics demonstrations. */
+  /** The LeRobot folder of target-physics demonstrations this row trains on. */
   readonly targetDemos: string;
+  /** Episodes in `targetDemos`. */
+  readonly targetEpisodes: number;
   readonly scenario: Scenario;
   readonly budget: ScenarioBudget;
-  /** Training seeds: the method is trained once per seed. */
-  readonly seeds: readonly number[];
   readonly configFile: string;
-  readonly train: Train;
   /** Relative paths in printed eval commands. */
   readonly cwd: string;
-  readonly log: (line: string) => void;
+  /**
+   * The training seed whose runs roll out before vs after adaptation for `report.html` (the
+   * presets' `evaluation.report`); the other seeds' runs skip it, since the table does not use it.
+   */
+  readonly reportSeed: number;
 }
 
-interface Scored {
+/** A run's rollouts in the shifted and the source setting, and the commands behind them. */
+export interface Scored {
   readonly target: RolloutScore;
   readonly source: RolloutScore;
   readonly evalCommands: string[];
 }
 
-/**
- * One row: zero-shot rolls the base out as is; every other method trains from the base on the
- * target demonstrations once per training seed (a DAgger row then runs its rounds), and every run
- * is rolled out on the same seeds in the shifted physics and back in the source physics
- * (forgetting). Scores are mean ± std over training seeds. A method the policy cannot host is a
- * skipped row.
- */
-export async function runMethod(
+/** One training seed of a row: the trained run, its scores and its command. */
+export interface SeedRun {
+  readonly row: MethodRow;
+  readonly scored: Scored;
+  readonly commands: string[];
+}
+
+/** A row with the `peftkit eval` commands behind its cells. */
+export type ScoredResult = MethodResult & { evalCommands: string[] };
+
+/** Rolls `runDir` out on the same seeds in the shifted and back in the source setting (forgetting). */
+async function score(host: PeftkitHost, runDir: string, c: MethodContext): Promise<Scored> {
+  const episodes = c.budget.evalEpisodes;
+  const { sourceEnv, targetEnv } = c.scenario;
+  const rel = (p: string) => path.relative(c.cwd, p);
+  const targetOut = path.join(runDir, 'eval-target');
+  const sourceOut = path.join(runDir, 'eval-source');
+  return {
+    target: await rolloutScore(host, runDir, targetEnv, episodes, targetOut),
+    source: await rolloutScore(host, runDir, sourceEnv, episodes, sourceOut),
+    evalCommands: [
+      evalCommand(rel(runDir), targetEnv, episodes, rel(targetOut)),
+      evalCommand(rel(runDir), sourceEnv, episodes, rel(sourceOut)),
+    ],
+  };
+}
+
+/** Zero-shot ships the base as is: its size and parameter count are the base's; nothing trains. */
+export async function zeroShotRow(
   host: PeftkitHost,
   method: RoboticsMethod,
   c: MethodContext,
-): Promise<MethodResult & { evalCommands: string[] }> {
-  const score = async (runDir: string): Promise<Scored> => {
-    const episodes = c.budget.evalEpisodes;
-    const { sourceEnv, targetEnv } = c.scenario;
-    const rel = (p: string) => path.relative(c.cwd, p);
-    const targetOut = path.join(runDir, 'eval-target');
-    const sourceOut = path.join(runDir, 'eval-source');
-    return {
-      target: await rolloutScore(host, runDir, targetEnv, episodes, targetOut),
-      source: await rolloutScore(host, runDir, sourceEnv, episodes, sourceOut),
-      evalCommands: [
-        evalCommand(rel(runDir), targetEnv, episodes, rel(targetOut)),
-        evalCommand(rel(runDir), sourceEnv, episodes, rel(sourceOut)),
-      ],
-    };
+): Promise<ScoredResult> {
+  const summary = JSON.parse(await fs.readFile(path.join(c.base, 'summary.json'), 'utf8')) as {
+    totalParameters: number;
   };
-  // Zero-shot ships the base as is: its size and parameter count are the base's; nothing trains.
-  if (!method.set) {
-    const summary = JSON.parse(await fs.readFile(path.join(c.base, 'summary.json'), 'utf8')) as {
-      totalParameters: number;
-    };
-    const s = await score(c.base);
+  const s = await score(host, c.base, c);
+  return {
+    id: method.id,
+    label: method.label,
+    status: 'ok',
+    target: overSeeds([s.target]),
+    source: overSeeds([s.source]),
+    evalCommands: s.evalCommands,
+    demosUsed: 0,
+    labelledEpisodes: 0,
+    seeds: [],
+    trainableParameters: 0,
+    totalParameters: summary.totalParameters,
+    weightBytes: await bytesOf(c.base, FULL_FILES),
+    weightFiles: FULL_FILES,
+    trainSeconds: 0,
+    runDir: c.base,
+    command: null,
+  };
+}
+
+/**
+ * One training seed of a row: trains from the base on the row's target demonstrations (a DAgger
+ * row then runs its rounds) and rolls the run out in both settings. A method the policy cannot
+ * host returns why instead.
+ */
+export async function trainSeed(
+  host: PeftkitHost,
+  train: Train,
+  method: RoboticsMethod,
+  seed: number,
+  c: MethodContext,
+  log: (line: string) => void,
+): Promise<SeedRun | { skipped: string }> {
+  const step: CliStep = {
+    command: 'train',
+    preset: c.scenario.adaptPreset,
+    config: c.configFile,
+    set: [...(method.set ?? []), ...(seed === c.reportSeed ? [] : ['evaluation.report=null'])],
+    data: c.targetDemos,
+    base: c.base,
+    out: path.join(path.dirname(c.base), 'adapt', `seed-${seed}`, method.id),
+    maxSteps: Math.round(c.budget.adaptSteps * (method.stepsFactor ?? 1)),
+    seed,
+  };
+  if (method.dagger) return daggerRun(host, method, step, c, log);
+  const outcome = await trainOrSkip(train, step);
+  if ('skipped' in outcome) return outcome;
+  const row = await trainedRow(method, outcome.trained);
+  const scored = await score(host, outcome.trained.result.outputDir, c);
+  return { row, scored, commands: [outcome.trained.command] };
+}
+
+/**
+ * A row from its seeds' runs (in seed order): scores are mean ± std over training seeds; a method
+ * the policy cannot host is a skipped row.
+ */
+export function combineSeeds(
+  method: RoboticsMethod,
+  seeds: readonly number[],
+  outcomes: readonly (SeedRun | { skipped: string })[],
+  c: MethodContext,
+): ScoredResult {
+  const skipped = outcomes.find((o): o is { skipped: string } => 'skipped' in o);
+  if (skipped) {
     return {
-      id: method.id,
-      label: method.label,
-      status: 'ok',
-      target: overSeeds([s.target]),
-      source: overSeeds([s.source]),
-      evalCommands: s.evalCommands,
-      demosUsed: 0,
+      ...skippedRow(method, skipped.skipped),
+      target: null,
+      source: null,
+      demosUsed: c.targetEpisodes,
       labelledEpisodes: 0,
-      seeds: [],
-      trainableParameters: 0,
-      totalParameters: summary.totalParameters,
-      weightBytes: await bytesOf(c.base, FULL_FILES),
-      weightFiles: FULL_FILES,
-      trainSeconds: 0,
-      runDir: c.base,
-      command: null,
+      seeds,
+      evalCommands: [],
     };
   }
-  const runs: { row: MethodRow; scored: Scored; commands: string[] }[] = [];
-  for (const seed of c.seeds) {
-    const step: CliStep = {
-      command: 'train',
-      preset: c.scenario.adaptPreset,
-      config: c.configFile,
-      set: [...method.set],
-      data: c.targetDemos,
-      base: c.base,
-      out: path.join(path.dirname(c.base), 'adapt', `seed-${seed}`, method.id),
-      maxSteps: c.budget.adaptSteps,
-      seed,
-    };
-    if (method.dagger) {
-      runs.push(await daggerRun(host, method, step, c, score));
-      continue;
-    }
-    const outcome = await trainOrSkip(c.train, step);
-    if ('skipped' in outcome) {
-      return {
-        ...skippedRow(method, outcome.skipped),
-        target: null,
-        source: null,
-        demosUsed: c.budget.targetEpisodes,
-        labelledEpisodes: 0,
-        seeds: c.seeds,
-        evalCommands: [],
-      };
-    }
-    const row = await trainedRow(method, outcome.trained);
-    const scored = await score(outcome.trained.result.outputDir);
-    runs.push({ row, scored, commands: [outcome.trained.command] });
-  }
-  const first = runs[0] as (typeof runs)[number];
+  const runs = outcomes as readonly SeedRun[];
+  const first = runs[0] as SeedRun;
   return {
     ...first.row,
     // Every seed's train command, in order; rerunning any of them reproduces that seed's run.
@@ -125,9 +157,9 @@ export async function runMethod(
     target: overSeeds(runs.map((r) => r.scored.target)),
     source: overSeeds(runs.map((r) => r.scored.source)),
     evalCommands: runs.flatMap((r) => r.scored.evalCommands),
-    demosUsed: c.budget.targetEpisodes,
+    demosUsed: c.targetEpisodes,
     labelledEpisodes: method.dagger?.budgetEpisodes ?? 0,
-    seeds: c.seeds,
+    seeds,
   };
 }
 
@@ -141,8 +173,8 @@ async function daggerRun(
   method: RoboticsMethod,
   step: CliStep,
   c: MethodContext,
-  score: (runDir: string) => Promise<Scored>,
-): Promise<{ row: MethodRow; scored: Scored; commands: string[] }> {
+  log: (line: string) => void,
+): Promise<SeedRun> {
   const resolved = await resolveStep(host, step);
   const dagger = method.dagger ?? { budgetEpisodes: 1 };
   const config = {
@@ -150,7 +182,7 @@ async function daggerRun(
     data: { ...resolved.data, options: { ...resolved.data.options, dagger } },
   };
   const t0 = performance.now();
-  const result = await runDagger(host, { config, outDir: step.out, progress: 'none', log: c.log });
+  const result = await runDagger(host, { config, outDir: step.out, progress: 'none', log });
   const trainSeconds = seconds(t0);
   const summary = JSON.parse(await fs.readFile(path.join(result.finalRun, 'summary.json'), 'utf8')) as {
     trainableParameters: number;
@@ -174,5 +206,5 @@ async function daggerRun(
     runDir: result.finalRun,
     command,
   };
-  return { row, scored: await score(result.finalRun), commands: [command] };
+  return { row, scored: await score(host, result.finalRun, c), commands: [command] };
 }

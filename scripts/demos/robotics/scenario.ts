@@ -1,14 +1,10 @@
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
-import type { PeftkitHost } from '@peftkit/core';
-import type { CliStep } from '../cli-step.js';
-import type { Train } from '../train-step.js';
-import { writeConfigFile } from '../work-dir.js';
-import { PRETRAIN_PRESET, type Scenario, type ScenarioBudget, TARGET_SEED_START } from './config.js';
-import { type DemoSet, writeDemonstrations } from './demonstrations.js';
+import type { WorkerPool } from '../worker-pool.js';
+import type { Scenario, ScenarioBudget } from './config.js';
+import type { DemoSet } from './demonstrations.js';
+import type { Prepared, RoboticsJob, RoboticsJobResult } from './jobs.js';
 import type { RoboticsMethod } from './methods.js';
 import type { MethodResult } from './report.js';
-import { runMethod } from './run-method.js';
+import { combineSeeds, type MethodContext, type ScoredResult, type SeedRun } from './run-method.js';
 
 /** One scenario's table and how it was made. */
 export interface ScenarioReport {
@@ -27,7 +23,7 @@ export interface ScenarioReport {
 }
 
 export interface ScenarioContext {
-  readonly host: PeftkitHost;
+  readonly pool: WorkerPool<RoboticsJob, RoboticsJobResult>;
   /** This scenario's own folder of the work dir. */
   readonly dir: string;
   readonly budget: ScenarioBudget;
@@ -36,7 +32,6 @@ export interface ScenarioContext {
   /** Training seeds of every adaptation row. */
   readonly trainSeeds: readonly number[];
   readonly methods: readonly RoboticsMethod[];
-  readonly train: Train;
   readonly cwd: string;
   readonly log: (line: string) => void;
 }
@@ -44,60 +39,61 @@ export interface ScenarioContext {
 /**
  * Expert demos in the source setting -> behaviour-cloned base -> a few expert demos in the shifted
  * setting (the expert re-derived for it) -> every method adapted from the same base and rolled
- * out on fixed seeds in both settings.
+ * out on fixed seeds in both settings. Every (row, training seed) run is a job of its own on the
+ * demo's workers; each depends only on the base, its demos and its seed, so the table is the same
+ * whatever runs where, and rows keep the order of `methods`.
  */
 export async function runScenario(s: Scenario, c: ScenarioContext): Promise<ScenarioReport> {
   const { budget, log } = c;
-  const pretrainConfig = path.join(c.dir, 'pretrain-config.json');
-  const adaptConfig = path.join(c.dir, 'adapt-config.json');
-  await fs.mkdir(c.dir, { recursive: true });
-  // The run's default evaluation: a bare `peftkit eval --adapter <run>` rolls out where it trained.
-  await writeConfigFile(pretrainConfig, { evaluation: { options: { env: s.sourceEnv } } });
-  await writeConfigFile(adaptConfig, { evaluation: { options: { env: s.targetEnv } } });
-
-  log(`demo: ${s.id}: expert demonstrations in the source setting (${budget.sourceEpisodes} episodes)`);
-  const sourceDemos = await writeDemonstrations(
-    s.sourceEnv,
-    path.join(c.dir, 'data', 'source'),
-    budget.sourceEpisodes,
-    0,
-  );
-  log(`demo: ${s.id}: behaviour cloning of the base policy (${budget.pretrainSteps} steps)`);
-  const pretrain: CliStep = {
-    command: 'pretrain',
-    preset: PRETRAIN_PRESET,
-    config: pretrainConfig,
-    set: [],
-    data: sourceDemos.dir,
-    out: path.join(c.dir, 'base'),
-    maxSteps: budget.pretrainSteps,
+  const extra = [...new Set(c.methods.flatMap((m) => (m.extraDemos ? [m.extraDemos] : [])))];
+  const prepared = (await c.pool.run({
+    kind: 'prepare',
+    scenario: s,
+    dir: c.dir,
+    budget,
     seed: c.seed,
-  };
-  const base = await c.train(pretrain);
-
-  log(`demo: ${s.id}: expert demonstrations in the shifted setting (${budget.targetEpisodes} episodes)`);
-  const targetDemos = await writeDemonstrations(
-    s.targetEnv,
-    path.join(c.dir, 'data', 'target'),
-    budget.targetEpisodes,
-    TARGET_SEED_START,
-  );
+    extra,
+  })) as Prepared;
 
   log(`demo: ${s.id}: adapting (${budget.adaptSteps} steps each), ${budget.evalEpisodes} rollouts per env`);
-  const results: MethodResult[] = [];
-  const commands = [base.command];
-  for (const method of c.methods) {
-    const { evalCommands, ...r } = await runMethod(c.host, method, {
+  const contextOf = (m: RoboticsMethod): MethodContext => {
+    const demos = m.extraDemos ? prepared.extraDemos[m.extraDemos] : prepared.targetDemos;
+    if (!demos) throw new Error(`no target demos with ${m.extraDemos} extra episodes were prepared`);
+    return {
       scenario: s,
-      base: base.result.outputDir,
-      targetDemos: targetDemos.dir,
+      base: prepared.base.runDir,
+      targetDemos: demos.dir,
+      targetEpisodes: demos.episodes,
       budget,
-      seeds: c.trainSeeds,
-      configFile: adaptConfig,
-      train: c.train,
+      configFile: prepared.adaptConfig,
       cwd: c.cwd,
-      log,
-    });
+      reportSeed: c.trainSeeds[0] ?? c.seed,
+    };
+  };
+  // The slowest jobs (DAgger rows, then the most steps) are queued first so no core idles at the end.
+  const cost = (m: RoboticsMethod) => (m.dagger ? 3 : (m.stepsFactor ?? 1));
+  const queued = c.methods
+    .map((method, index) => ({ method, index }))
+    .sort((a, b) => cost(b.method) - cost(a.method));
+  const runs = new Map<number, Promise<ScoredResult>>();
+  for (const { method, index } of queued) {
+    const context = contextOf(method);
+    const run = method.set
+      ? Promise.all(
+          c.trainSeeds.map(
+            (seed) =>
+              c.pool.run({ kind: 'seed', method, seed, context }) as Promise<SeedRun | { skipped: string }>,
+          ),
+        ).then((outcomes) => combineSeeds(method, c.trainSeeds, outcomes, context))
+      : (c.pool.run({ kind: 'zero-shot', method, context }) as Promise<ScoredResult>);
+    // Awaited below in row order; a failure is not "unhandled" while an earlier row is awaited.
+    run.catch(() => {});
+    runs.set(index, run);
+  }
+  const results: MethodResult[] = [];
+  const commands = [prepared.base.command];
+  for (const [index, method] of c.methods.entries()) {
+    const { evalCommands, ...r } = await (runs.get(index) as Promise<ScoredResult>);
     results.push(r);
     if (r.command) commands.push(...r.command.split('\n'));
     commands.push(...evalCommands);
@@ -111,9 +107,13 @@ export async function runScenario(s: Scenario, c: ScenarioContext): Promise<Scen
   return {
     scenario: s,
     budget,
-    sourceDemos,
-    targetDemos,
-    base: { steps: base.result.summary.steps, trainSeconds: base.seconds, runDir: base.result.outputDir },
+    sourceDemos: prepared.sourceDemos,
+    targetDemos: prepared.targetDemos,
+    base: {
+      steps: prepared.base.steps,
+      trainSeconds: prepared.base.trainSeconds,
+      runDir: prepared.base.runDir,
+    },
     results,
     commands,
   };
