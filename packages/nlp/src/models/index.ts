@@ -8,5 +8,7 @@ export {
   distilBertPlacementDefaults,
   gpt2PlacementDefaults,
 } from './placement-defaults.js';
+export * from './seq2seq/index.js';
+export * from './t5/index.js';
 export * from './task/index.js';
 export { loadTextBase, TEXT_MODEL_TYPES } from './text-base.js';

@@ -1,0 +1,127 @@
+import {
+  type AnyModule,
+  additivePaddingMask,
+  causalMask,
+  Dropout,
+  type Embedding,
+  Module,
+  ModuleList,
+  RMSNorm,
+  type UnaryModule,
+} from '@peftkit/core';
+import * as tf from '@tensorflow/tfjs';
+import type { LayerKv } from '../gpt2/attention.js';
+import { type Seq2SeqCache, seq2seqCacheLength } from '../seq2seq/seq2seq-cache.js';
+import type { T5Config } from './config.js';
+import { T5LayerAttention, T5LayerFF } from './layers.js';
+
+/** One `block.N`: `layer.0` self-attention, (decoder) `layer.1` cross-attention, then the feed-forward. */
+export class T5Block extends Module<[tf.Tensor], tf.Tensor> {
+  readonly isDecoder: boolean;
+
+  constructor(config: T5Config, isDecoder: boolean, index: number) {
+    super();
+    this.isDecoder = isDecoder;
+    const layers: AnyModule[] = [
+      new T5LayerAttention(config, 'self', { isDecoder, relativeBias: index === 0 }),
+    ];
+    if (isDecoder) layers.push(new T5LayerAttention(config, 'cross', { isDecoder, relativeBias: false }));
+    layers.push(new T5LayerFF(config));
+    this.registerModule('layer', new ModuleList(layers));
+  }
+
+  layerAt<M extends AnyModule>(i: number): M {
+    return this.child<ModuleList>('layer').at(i) as M;
+  }
+
+  /** Not called directly: `T5Stack` runs the sub-layers with their masks and caches. */
+  forward(x: tf.Tensor): tf.Tensor {
+    return x;
+  }
+}
+
+/** Inputs of one `T5Stack` call. */
+export interface T5StackInputs {
+  /** `[B, T]` 1 = token, 0 = padding (the decoder's covers cached positions too). */
+  attentionMask?: tf.Tensor | undefined;
+  /** Decoder: the encoder output `[B, S, d_model]` (unless `cache` holds its keys/values). */
+  encoderHidden?: tf.Tensor | undefined;
+  /** Decoder: the encoder's padding mask `[B, S]`. */
+  encoderMask?: tf.Tensor | undefined;
+  /** Decoder: keys/values of earlier positions and of the encoder output. */
+  cache?: Seq2SeqCache | undefined;
+}
+
+/**
+ * `encoder` / `decoder` of T5 (HF `T5Stack`): the shared embedding (`shared`, not owned here),
+ * dropout, `block.N`, `final_layer_norm`, dropout. Block 0's self-attention computes the
+ * relative position bias once for all blocks, as HF does.
+ */
+export class T5Stack extends Module<[tf.Tensor, T5StackInputs?], { hidden: tf.Tensor; cache: Seq2SeqCache }> {
+  readonly isDecoder: boolean;
+  private readonly embed: Embedding;
+
+  constructor(config: T5Config, isDecoder: boolean, embed: Embedding) {
+    super();
+    this.isDecoder = isDecoder;
+    this.embed = embed;
+    const n = isDecoder ? (config.num_decoder_layers ?? config.num_layers) : config.num_layers;
+    this.registerModule(
+      'block',
+      new ModuleList(Array.from({ length: n }, (_, i) => new T5Block(config, isDecoder, i))),
+    );
+    this.registerModule('final_layer_norm', new RMSNorm(config.d_model, { eps: config.layer_norm_epsilon }));
+    this.registerModule('dropout', new Dropout(config.dropout_rate));
+  }
+
+  forward(inputIds: tf.Tensor, inputs: T5StackInputs = {}): { hidden: tf.Tensor; cache: Seq2SeqCache } {
+    const caller = this.isDecoder ? 'T5Stack(decoder).forward' : 'T5Stack(encoder).forward';
+    if (inputIds.rank !== 2) throw new Error(`${caller}: inputIds must be [B, T], got [${inputIds.shape}]`);
+    const past = seq2seqCacheLength(inputs.cache);
+    const t = inputIds.shape[1] as number;
+    const drop = this.child<UnaryModule>('dropout');
+    let h = drop.forward(this.embed.forward(inputIds));
+    const blocks = [...this.child<ModuleList<T5Block>>('block')];
+    const first = blocks[0]?.layerAt<T5LayerAttention>(0).attention;
+    let selfBias = first ? first.positionBias(t, past) : undefined;
+    if (this.isDecoder) selfBias = selfBias ? tf.add(selfBias, causalMask(t, past)) : causalMask(t, past);
+    if (inputs.attentionMask) {
+      const m = additivePaddingMask(inputs.attentionMask, caller);
+      if (m.shape[3] !== past + t) {
+        throw new Error(
+          `${caller}: attentionMask must cover ${past + t} positions (past + new), got [${inputs.attentionMask.shape}]`,
+        );
+      }
+      selfBias = selfBias ? tf.add(selfBias, m) : m;
+    }
+    const crossBias = inputs.encoderMask ? additivePaddingMask(inputs.encoderMask, caller) : undefined;
+    if (this.isDecoder && !inputs.encoderHidden && !inputs.cache) {
+      throw new Error(
+        `${caller}: the decoder needs encoderHidden or a cache holding the encoder keys/values`,
+      );
+    }
+    const self: LayerKv[] = [];
+    const cross: LayerKv[] = [];
+    blocks.forEach((block, i) => {
+      const a = block
+        .layerAt<T5LayerAttention>(0)
+        .forward(h, { kind: 'self', past: inputs.cache?.self[i], bias: selfBias });
+      h = a.output;
+      if (this.isDecoder) {
+        self.push(a.kv);
+        const cached = inputs.cache?.cross[i];
+        const c = block.layerAt<T5LayerAttention>(1).forward(h, {
+          kind: 'cross',
+          source: cached ? undefined : inputs.encoderHidden,
+          past: cached,
+          bias: crossBias,
+        });
+        h = c.output;
+        cross.push(c.kv);
+      }
+      h = block.layerAt<T5LayerFF>(this.isDecoder ? 2 : 1).forward(h);
+    });
+    const hidden = drop.forward(this.child<UnaryModule>('final_layer_norm').forward(h));
+    return { hidden, cache: { self, cross } };
+  }
+}
