@@ -1,3 +1,4 @@
+export * from './bart/index.js';
 export * from './bert/index.js';
 export { encoderPaddingMask } from './common/attention-mask.js';
 export { SummedEmbeddings, type SummedEmbeddingsOptions } from './common/summed-embeddings.js';

@@ -142,7 +142,7 @@ def pad_mask(mask):
     return (1.0 - mask[:, None, None, :].float()) * NEG
 
 
-def encode(sd, c, ids, mask):
+def t5_encode(sd, c, ids, mask):
     x = sd['shared.weight'][ids]
     T = ids.shape[1]
     bias = position_bias(sd, c, 'encoder.block.0.layer.0.SelfAttention.', T, T, False) + pad_mask(mask)
@@ -154,7 +154,7 @@ def encode(sd, c, ids, mask):
     return rms(x, sd['encoder.final_layer_norm.weight'], c['layer_norm_epsilon'])
 
 
-def decode(sd, c, dec_ids, enc, enc_mask):
+def t5_decode(sd, c, dec_ids, enc, enc_mask):
     x = sd['shared.weight'][dec_ids]
     T = dec_ids.shape[1]
     causal = torch.triu(torch.full((T, T), NEG), 1)[None, None]
@@ -178,6 +178,11 @@ def decode(sd, c, dec_ids, enc, enc_mask):
 def process(scores, seqs, cur_len, o):
     """Logits processors in HF's order: min length, no-repeat n-gram, forced BOS/EOS."""
     scores = scores.clone()
+    forced = None
+    if o.get('forced_bos') is not None and cur_len == 1:
+        forced = o['forced_bos']
+    if o.get('forced_eos') is not None and cur_len == o['max_length'] - 1:
+        forced = o['forced_eos']
     if o.get('min_length', 0) and cur_len < o['min_length']:
         scores[:, o['eos']] = -math.inf
     n = o.get('no_repeat_ngram_size', 0)
@@ -187,10 +192,14 @@ def process(scores, seqs, cur_len, o):
             for s in range(cur_len - n + 1):
                 if tuple(seq[s:s + n - 1]) == prev:
                     scores[r, seq[s + n - 1]] = -math.inf
+    if forced is not None:
+        scores[:, :] = -math.inf
+        scores[:, forced] = 0
     return scores
 
 
-def greedy(sd, c, ids, mask, o):
+def greedy(sd, c, ids, mask, o, model=None):
+    encode, decode = model or (t5_encode, t5_decode)
     enc = encode(sd, c, ids, mask)
     B = ids.shape[0]
     seqs = [[c['decoder_start_token_id']] for _ in range(B)]
@@ -230,7 +239,8 @@ class Hyps:
         return self.worst >= best / (gen_len ** self.lp)
 
 
-def beam_search(sd, c, ids, mask, o):
+def beam_search(sd, c, ids, mask, o, model=None):
+    encode, decode = model or (t5_encode, t5_decode)
     K, V = o['num_beams'], c['vocab_size']
     B = ids.shape[0]
     enc = encode(sd, c, ids, mask).repeat_interleave(K, 0)
@@ -320,8 +330,8 @@ def main():
         mask = (torch.arange(8)[None, :] < torch.tensor([[8], [4]])).long()
         dec = torch.tensor([[0, 4, 12, 6, 19, 3, 10], [0, 13, 2, 2, 9, 22, 5]])
         with torch.no_grad():
-            enc = encode(sd, c, ids, mask)
-            logits = decode(sd, c, dec, enc, mask)
+            enc = t5_encode(sd, c, ids, mask)
+            logits = t5_decode(sd, c, dec, enc, mask)
             gen = {'max_length': 10, 'eos': c['eos_token_id']}
             ref = {
                 'input_ids': ids.tolist(), 'attention_mask': mask.tolist(), 'decoder_input_ids': dec.tolist(),

@@ -12,36 +12,12 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSeq2Seq } from '../../heads/seq2seq-generation.js';
-import { disposeSeq2SeqCache, type Seq2SeqCache } from '../seq2seq/seq2seq-cache.js';
+import { describeSeq2SeqParity } from '../../testing/seq2seq-parity.js';
 import { loadT5Checkpoint, saveT5Checkpoint } from './checkpoint.js';
 import { t5Config } from './config.js';
 import { T5ForConditionalGeneration } from './model.js';
 import { t5Placement } from './placement.js';
 import { relativePositionBucket } from './relative-position.js';
-
-const FIXTURES = path.resolve(import.meta.dirname, '../../../test-data/seq2seq');
-
-interface Reference {
-  input_ids: number[][];
-  attention_mask: number[][];
-  decoder_input_ids: number[][];
-  encoder_shape: number[];
-  encoder: number[];
-  logits_shape: number[];
-  logits: number[];
-  greedy: { options: PyGen; tokens: number[][] };
-  greedy_min_length: { options: PyGen; tokens: number[][] };
-  beam: { options: PyGen; results: { tokens: number[]; score: number }[] }[];
-}
-interface PyGen {
-  max_length: number;
-  eos: number;
-  min_length?: number;
-  no_repeat_ngram_size?: number;
-  num_beams?: number;
-  length_penalty?: number;
-  early_stopping?: boolean;
-}
 
 const VARIANTS = ['t5-v1_0', 't5-v1_1'] as const;
 let tmp: string;
@@ -53,39 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
-
-async function reference(variant: string): Promise<Reference> {
-  return JSON.parse(await fs.readFile(path.join(FIXTURES, variant, 'reference.json'), 'utf8')) as Reference;
-}
-
-function maxDiff(a: tf.Tensor, expected: number[]): number {
-  const got = a.dataSync();
-  let m = 0;
-  for (let i = 0; i < expected.length; i++)
-    m = Math.max(m, Math.abs((got[i] as number) - (expected[i] as number)));
-  return m;
-}
-
-/** The reference's greedy rows end with padding after the end-of-sequence token; ours stop at it. */
-function untilEos(tokens: number[], eos: number): number[] {
-  const end = tokens.indexOf(eos);
-  return end < 0 ? tokens : tokens.slice(0, end + 1);
-}
-
-function generationOptions(o: PyGen) {
-  return {
-    maxLength: o.max_length,
-    ...(o.min_length !== undefined ? { minLength: o.min_length } : {}),
-    ...(o.no_repeat_ngram_size !== undefined ? { noRepeatNgramSize: o.no_repeat_ngram_size } : {}),
-    ...(o.num_beams !== undefined ? { numBeams: o.num_beams } : {}),
-    ...(o.length_penalty !== undefined ? { lengthPenalty: o.length_penalty } : {}),
-    ...(o.early_stopping !== undefined ? { earlyStopping: o.early_stopping } : {}),
-  };
-}
-
-function sources(ref: Reference): number[][] {
-  return ref.input_ids.map((row, i) => row.filter((_, j) => ref.attention_mask[i]?.[j] === 1));
-}
 
 describe('T5 relative position buckets', () => {
   it('match HF on exact, logarithmic and clamped distances', () => {
@@ -102,92 +45,14 @@ describe('T5 relative position buckets', () => {
   });
 });
 
-describe.each(VARIANTS)('T5 parity with the PyTorch reference (%s)', (variant) => {
-  let model: T5ForConditionalGeneration;
-  let ref: Reference;
-
-  beforeAll(async () => {
-    ref = await reference(variant);
-    model = (await loadT5Checkpoint(path.join(FIXTURES, variant))).model;
-    model.eval();
-  });
-  afterAll(() => model.dispose());
-
-  it('encoder output and teacher-forced logits match to 1e-4', () => {
-    const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
-    const mask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
-    const dec = tf.tensor2d(ref.decoder_input_ids, undefined, 'int32');
-    const out = model.call(ids, { attentionMask: mask, decoderInputIds: dec });
-    expect(out.encoderLastHiddenState.shape).toEqual(ref.encoder_shape);
-    expect(out.logits.shape).toEqual(ref.logits_shape);
-    // Padded source positions are compared too: the reference computes them the same way.
-    expect(maxDiff(out.encoderLastHiddenState, ref.encoder)).toBeLessThan(1e-4);
-    expect(maxDiff(out.logits, ref.logits)).toBeLessThan(1e-4);
-    tf.dispose([ids, mask, dec, out.logits, out.encoderLastHiddenState]);
-  });
-
-  it('decoding one token at a time with the cache gives the full forward logits', () => {
-    const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
-    const mask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
-    const before = tf.memory().numTensors;
-    const encoderHidden = tf.tidy(() => model.encode(ids, mask));
-    const steps: tf.Tensor[] = [];
-    let cache: Seq2SeqCache | undefined;
-    const t = ref.decoder_input_ids[0]?.length as number;
-    for (let i = 0; i < t; i++) {
-      const step = tf.tidy(() => {
-        const col = tf.tensor2d(
-          ref.decoder_input_ids.map((r) => [r[i] as number]),
-          undefined,
-          'int32',
-        );
-        return model.decode(col, cache ? { cache, encoderMask: mask } : { encoderHidden, encoderMask: mask });
-      });
-      disposeSeq2SeqCache(cache);
-      cache = step.cache;
-      steps.push(step.logits);
-    }
-    expect(cache?.self[0]?.key.shape).toEqual([2, 3, t, 6]);
-    expect(cache?.cross[0]?.key.shape).toEqual([2, 3, 8, 6]);
-    const all = tf.concat(steps, 1);
-    expect(maxDiff(all, ref.logits)).toBeLessThan(1e-4);
-    disposeSeq2SeqCache(cache);
-    tf.dispose([...steps, all, encoderHidden]);
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([ids, mask]);
-  });
-
-  it('greedy generation (with min length and no-repeat n-gram) matches the reference', () => {
-    for (const g of [ref.greedy, ref.greedy_min_length]) {
-      const out = generateSeq2Seq(model, sources(ref), generationOptions(g.options));
-      expect(out).toEqual(g.tokens.map((row) => untilEos(row, g.options.eos)));
-    }
-  });
-
-  it('beam search matches the reference (length penalty, early stopping, processors)', () => {
-    for (const b of ref.beam) {
-      const out = generateSeq2Seq(model, sources(ref), generationOptions(b.options));
-      expect(out).toEqual(b.results.map((r) => r.tokens));
-    }
-  });
-
-  it('keeps the tensor count flat across greedy, sampled and beam generation', () => {
-    const src = sources(ref);
-    generateSeq2Seq(model, src, { maxLength: 4 });
-    const before = tf.memory().numTensors;
-    generateSeq2Seq(model, src, { maxLength: 8 });
-    generateSeq2Seq(model, src, {
-      maxLength: 8,
-      doSample: true,
-      topK: 5,
-      topP: 0.9,
-      temperature: 0.7,
-      seed: 1,
-    });
-    generateSeq2Seq(model, src, { maxLength: 8, numBeams: 3 });
-    expect(tf.memory().numTensors).toBe(before);
-  });
-});
+for (const variant of VARIANTS) {
+  describeSeq2SeqParity(
+    variant,
+    async (dir) => (await loadT5Checkpoint(dir)).model.eval(),
+    // [B, heads, decoder positions, d_kv] and [B, heads, source positions, d_kv]
+    { self: [2, 3, 7, 6], cross: [2, 3, 8, 6] },
+  );
+}
 
 describe('T5 model, placement and LoRA', () => {
   const tiny = t5Config({
