@@ -5,9 +5,12 @@ export { SummedEmbeddings, type SummedEmbeddingsOptions } from './common/summed-
 export * from './distilbert/index.js';
 export * from './gpt2/index.js';
 export {
+  bartPlacementDefaults,
   bertPlacementDefaults,
   distilBertPlacementDefaults,
   gpt2PlacementDefaults,
+  marianPlacementDefaults,
+  t5PlacementDefaults,
 } from './placement-defaults.js';
 export * from './seq2seq/index.js';
 export * from './t5/index.js';
