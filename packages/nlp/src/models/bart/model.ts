@@ -7,7 +7,7 @@ import type { BartConfig } from './config.js';
 import { BartStack } from './stack.js';
 
 /** `model`: the shared embedding and both stacks (HF `BartModel` / `MarianModel`). */
-export class BartModel extends Module<[tf.Tensor], tf.Tensor> {
+export class BartModel extends Module<[], never> {
   constructor(config: BartConfig) {
     super();
     const shared = new Embedding(config.vocab_size, config.d_model, { paddingIdx: config.pad_token_id });
@@ -16,9 +16,10 @@ export class BartModel extends Module<[tf.Tensor], tf.Tensor> {
     this.registerModule('decoder', new BartStack(config, true, shared));
   }
 
-  /** Not called directly: `BartForConditionalGeneration` runs the stacks. */
-  forward(x: tf.Tensor): tf.Tensor {
-    return x;
+  forward(): never {
+    throw new Error(
+      'BartModel is a container; call BartForConditionalGeneration (encode / decode / forward)',
+    );
   }
 }
 

@@ -15,8 +15,22 @@ import { type Seq2SeqCache, seq2seqCacheLength } from '../seq2seq/seq2seq-cache.
 import type { T5Config } from './config.js';
 import { T5LayerAttention, T5LayerFF } from './layers.js';
 
+/** What a block needs besides its input (the stack computes the biases once for all blocks). */
+export interface T5BlockCall {
+  /** Additive self-attention bias: relative positions, causal and padding masks. */
+  selfBias: tf.Tensor | undefined;
+  selfPast?: LayerKv | undefined;
+  /** Decoder: the encoder output (when `crossPast` is absent), its keys/values, its mask. */
+  source?: tf.Tensor | undefined;
+  crossPast?: LayerKv | undefined;
+  crossBias?: tf.Tensor | undefined;
+}
+
+/** A block's output and (decoder) the keys/values to cache. */
+export type T5BlockOutput = { output: tf.Tensor; self: LayerKv; cross: LayerKv | undefined };
+
 /** One `block.N`: `layer.0` self-attention, (decoder) `layer.1` cross-attention, then the feed-forward. */
-export class T5Block extends Module<[tf.Tensor], tf.Tensor> {
+export class T5Block extends Module<[tf.Tensor, T5BlockCall], T5BlockOutput> {
   readonly isDecoder: boolean;
 
   constructor(config: T5Config, isDecoder: boolean, index: number) {
@@ -34,9 +48,25 @@ export class T5Block extends Module<[tf.Tensor], tf.Tensor> {
     return this.child<ModuleList>('layer').at(i) as M;
   }
 
-  /** Not called directly: `T5Stack` runs the sub-layers with their masks and caches. */
-  forward(x: tf.Tensor): tf.Tensor {
-    return x;
+  forward(x: tf.Tensor, call: T5BlockCall): T5BlockOutput {
+    const a = this.layerAt<T5LayerAttention>(0).forward(x, {
+      kind: 'self',
+      past: call.selfPast,
+      bias: call.selfBias,
+    });
+    let h = a.output;
+    let cross: LayerKv | undefined;
+    if (this.isDecoder) {
+      const c = this.layerAt<T5LayerAttention>(1).forward(h, {
+        kind: 'cross',
+        source: call.crossPast ? undefined : call.source,
+        past: call.crossPast,
+        bias: call.crossBias,
+      });
+      h = c.output;
+      cross = c.kv;
+    }
+    return { output: this.layerAt<T5LayerFF>(this.isDecoder ? 2 : 1).forward(h), self: a.kv, cross };
   }
 }
 
@@ -103,23 +133,18 @@ export class T5Stack extends Module<[tf.Tensor, T5StackInputs?], { hidden: tf.Te
     const self: LayerKv[] = [];
     const cross: LayerKv[] = [];
     blocks.forEach((block, i) => {
-      const a = block
-        .layerAt<T5LayerAttention>(0)
-        .forward(h, { kind: 'self', past: inputs.cache?.self[i], bias: selfBias });
-      h = a.output;
-      if (this.isDecoder) {
-        self.push(a.kv);
-        const cached = inputs.cache?.cross[i];
-        const c = block.layerAt<T5LayerAttention>(1).forward(h, {
-          kind: 'cross',
-          source: cached ? undefined : inputs.encoderHidden,
-          past: cached,
-          bias: crossBias,
-        });
-        h = c.output;
-        cross.push(c.kv);
+      const out = block.forward(h, {
+        selfBias,
+        selfPast: inputs.cache?.self[i],
+        source: inputs.encoderHidden,
+        crossPast: inputs.cache?.cross[i],
+        crossBias,
+      });
+      h = out.output;
+      if (this.isDecoder && out.cross) {
+        self.push(out.self);
+        cross.push(out.cross);
       }
-      h = block.layerAt<T5LayerFF>(this.isDecoder ? 2 : 1).forward(h);
     });
     const hidden = drop.forward(this.child<UnaryModule>('final_layer_norm').forward(h));
     return { hidden, cache: { self, cross } };
