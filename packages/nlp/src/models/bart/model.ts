@@ -1,4 +1,4 @@
-import { Embedding, initTransformerWeights, Module, type Parameter } from '@peftkit/core';
+import { Embedding, initTransformerWeights, Module, type Parameter, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { Seq2SeqCache } from '../seq2seq/seq2seq-cache.js';
 import type { Seq2SeqDecodeInputs, Seq2SeqLm, Seq2SeqTokenIds } from '../seq2seq/seq2seq-lm.js';
@@ -8,12 +8,17 @@ import { BartStack } from './stack.js';
 
 /** `model`: the shared embedding and both stacks (HF `BartModel` / `MarianModel`). */
 export class BartModel extends Module<[], never> {
+  /** `shared.weight`, kept so the tied LM head reads the base weight even when `shared` is wrapped. */
+  readonly sharedWeight: Parameter;
+
   constructor(config: BartConfig) {
     super();
     const shared = new Embedding(config.vocab_size, config.d_model, { paddingIdx: config.pad_token_id });
     this.registerModule('shared', shared);
-    this.registerModule('encoder', new BartStack(config, false, shared));
-    this.registerModule('decoder', new BartStack(config, true, shared));
+    this.sharedWeight = shared.weight;
+    const embed = () => this.child<UnaryModule>('shared');
+    this.registerModule('encoder', new BartStack(config, false, embed));
+    this.registerModule('decoder', new BartStack(config, true, embed));
   }
 
   forward(): never {
@@ -63,11 +68,6 @@ export class BartForConditionalGeneration
     return this.config.vocab_size;
   }
 
-  /** The shared token embedding (`model.shared`). */
-  get shared(): Embedding {
-    return this.getSubmodule('model.shared') as Embedding;
-  }
-
   private stack(name: 'encoder' | 'decoder'): BartStack {
     return this.getSubmodule(`model.${name}`) as BartStack;
   }
@@ -98,7 +98,12 @@ export class BartForConditionalGeneration
     const [b, t, e] = hidden.shape as [number, number, number];
     const bias = this.finalLogitsBias.value;
     const logits = tf.add(
-      tf.matMul(tf.reshape(hidden, [b * t, e]), this.shared.weight.value, false, true),
+      tf.matMul(
+        tf.reshape(hidden, [b * t, e]),
+        (this.getSubmodule('model') as BartModel).sharedWeight.value,
+        false,
+        true,
+      ),
       bias,
     );
     return tf.reshape(logits, [b, t, this.config.vocab_size]);

@@ -1,5 +1,5 @@
 import { definePlacement, type Placement } from '@peftkit/core';
-import { SEQ2SEQ_ROLES, stackPaths } from '../seq2seq/seq2seq-roles.js';
+import { SEQ2SEQ_METHODS, SEQ2SEQ_ROLES, stackPaths } from '../seq2seq/seq2seq-roles.js';
 import type { BartConfig } from './config.js';
 
 /**
@@ -15,6 +15,7 @@ export function bartPlacement(config: BartConfig): Placement {
   return definePlacement({
     architecture: config.model_type,
     declaredRoles: SEQ2SEQ_ROLES,
+    supports: SEQ2SEQ_METHODS,
     modelRoles: {
       'attn.q': both('self_attn.q_proj'),
       'attn.k': both('self_attn.k_proj'),

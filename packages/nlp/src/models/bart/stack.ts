@@ -2,7 +2,6 @@ import {
   additivePaddingMask,
   causalMask,
   dropout,
-  type Embedding,
   LayerNorm,
   Module,
   ModuleList,
@@ -27,11 +26,12 @@ export class BartStack extends Module<
   { hidden: tf.Tensor; cache: Seq2SeqCache }
 > {
   readonly isDecoder: boolean;
-  private readonly embed: Embedding;
+  private readonly embed: () => UnaryModule;
   private readonly config: BartConfig;
   private readonly embedScale: number;
 
-  constructor(config: BartConfig, isDecoder: boolean, embed: Embedding) {
+  /** `embed` returns the current `model.shared` (looked up per call, see `T5Stack`). */
+  constructor(config: BartConfig, isDecoder: boolean, embed: () => UnaryModule) {
     super();
     this.config = config;
     this.isDecoder = isDecoder;
@@ -57,7 +57,7 @@ export class BartStack extends Module<
     if (inputIds.rank !== 2) throw new Error(`${caller}: inputIds must be [B, T], got [${inputIds.shape}]`);
     const past = seq2seqCacheLength(inputs.cache);
     const t = inputIds.shape[1] as number;
-    let h = this.embed.forward(inputIds);
+    let h = this.embed().forward(inputIds);
     if (this.embedScale !== 1) h = tf.mul(h, this.embedScale);
     if (this.config.model_type === 'bart') {
       h = tf.add(h, this.child<LearnedPositions>('embed_positions').positions(past, t));

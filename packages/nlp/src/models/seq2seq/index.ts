@@ -12,4 +12,4 @@ export {
   seq2seqLmLoss,
   shiftTokensRight,
 } from './seq2seq-loss.js';
-export { SEQ2SEQ_ROLES, stackPaths } from './seq2seq-roles.js';
+export { SEQ2SEQ_METHODS, SEQ2SEQ_ROLES, stackPaths } from './seq2seq-roles.js';

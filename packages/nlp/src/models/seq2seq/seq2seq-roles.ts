@@ -17,3 +17,20 @@ export const SEQ2SEQ_ROLES = defineRoles({
 export function stackPaths(stacks: readonly { path: string; count: number }[], rel: string): string[] {
   return stacks.flatMap(({ path, count }) => Array.from({ length: count }, (_, i) => `${path}.${i}.${rel}`));
 }
+
+/**
+ * PEFT methods the encoder-decoders support: those that adapt or select existing weights.
+ * Prompt and prefix tuning are left out (refused with the architecture's name) until the stacks
+ * take virtual tokens / prefixes the way HF PEFT feeds them (encoder input, decoder attentions);
+ * bottleneck adapters need `block` roles these placements do not declare yet.
+ */
+export const SEQ2SEQ_METHODS = [
+  'LORA',
+  'IA3',
+  'LOHA',
+  'LOKR',
+  'VERA',
+  'BITFIT',
+  'LN_TUNING',
+  'SELECTIVE',
+] as const;

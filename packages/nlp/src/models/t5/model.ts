@@ -1,4 +1,11 @@
-import { Embedding, initTransformerWeights, Linear, Module, type UnaryModule } from '@peftkit/core';
+import {
+  Embedding,
+  initTransformerWeights,
+  Linear,
+  Module,
+  type Parameter,
+  type UnaryModule,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { Seq2SeqCache } from '../seq2seq/seq2seq-cache.js';
 import type { Seq2SeqDecodeInputs, Seq2SeqLm, Seq2SeqTokenIds } from '../seq2seq/seq2seq-lm.js';
@@ -41,6 +48,8 @@ export class T5ForConditionalGeneration
 {
   readonly config: T5Config;
   readonly tokenIds: Seq2SeqTokenIds;
+  /** `shared.weight`, kept so the tied LM head reads the base weight even when `shared` is wrapped. */
+  private readonly sharedWeight: Parameter;
 
   constructor(config: T5Config) {
     super();
@@ -52,8 +61,10 @@ export class T5ForConditionalGeneration
     };
     const shared = new Embedding(config.vocab_size, config.d_model);
     this.registerModule('shared', shared);
-    this.registerModule('encoder', new T5Stack(config, false, shared));
-    this.registerModule('decoder', new T5Stack(config, true, shared));
+    this.sharedWeight = shared.weight;
+    const embed = () => this.child<UnaryModule>('shared');
+    this.registerModule('encoder', new T5Stack(config, false, embed));
+    this.registerModule('decoder', new T5Stack(config, true, embed));
     if (!config.tie_word_embeddings) {
       this.registerModule('lm_head', new Linear(config.d_model, config.vocab_size, { bias: false }));
     }
@@ -62,11 +73,6 @@ export class T5ForConditionalGeneration
 
   get vocabSize(): number {
     return this.config.vocab_size;
-  }
-
-  /** The shared token embedding (`shared`; prompt tuning's `embed` role). */
-  get shared(): Embedding {
-    return this.child<Embedding>('shared');
   }
 
   encode(inputIds: tf.Tensor, attentionMask?: tf.Tensor): tf.Tensor {
@@ -95,7 +101,7 @@ export class T5ForConditionalGeneration
     if (!this.config.tie_word_embeddings) return this.child<UnaryModule>('lm_head').forward(hidden);
     const [b, t, e] = hidden.shape as [number, number, number];
     const scaled = tf.mul(tf.reshape(hidden, [b * t, e]), this.config.d_model ** -0.5);
-    return tf.reshape(tf.matMul(scaled, this.shared.weight.value, false, true), [
+    return tf.reshape(tf.matMul(scaled, this.sharedWeight.value, false, true), [
       b,
       t,
       this.config.vocab_size,

@@ -1,5 +1,5 @@
 import { definePlacement, type Placement } from '@peftkit/core';
-import { SEQ2SEQ_ROLES, stackPaths } from '../seq2seq/seq2seq-roles.js';
+import { SEQ2SEQ_METHODS, SEQ2SEQ_ROLES, stackPaths } from '../seq2seq/seq2seq-roles.js';
 import { type T5Config, t5FeedForward } from './config.js';
 
 /**
@@ -23,6 +23,7 @@ export function t5Placement(config: T5Config): Placement {
   return definePlacement({
     architecture: 't5',
     declaredRoles: SEQ2SEQ_ROLES,
+    supports: SEQ2SEQ_METHODS,
     modelRoles: {
       'attn.q': selfAttn('q'),
       'attn.k': selfAttn('k'),

@@ -3,7 +3,6 @@ import {
   additivePaddingMask,
   causalMask,
   Dropout,
-  type Embedding,
   Module,
   ModuleList,
   RMSNorm,
@@ -89,9 +88,13 @@ export interface T5StackInputs {
  */
 export class T5Stack extends Module<[tf.Tensor, T5StackInputs?], { hidden: tf.Tensor; cache: Seq2SeqCache }> {
   readonly isDecoder: boolean;
-  private readonly embed: Embedding;
+  private readonly embed: () => UnaryModule;
 
-  constructor(config: T5Config, isDecoder: boolean, embed: Embedding) {
+  /**
+   * `embed` returns the model's current `shared` module: looked up on every call, so an adapter
+   * that wraps `shared` (LoRA on the `embed` role) is used by both stacks, as HF's tie does.
+   */
+  constructor(config: T5Config, isDecoder: boolean, embed: () => UnaryModule) {
     super();
     this.isDecoder = isDecoder;
     this.embed = embed;
@@ -110,7 +113,7 @@ export class T5Stack extends Module<[tf.Tensor, T5StackInputs?], { hidden: tf.Te
     const past = seq2seqCacheLength(inputs.cache);
     const t = inputIds.shape[1] as number;
     const drop = this.child<UnaryModule>('dropout');
-    let h = drop.forward(this.embed.forward(inputIds));
+    let h = drop.forward(this.embed().forward(inputIds));
     const blocks = [...this.child<ModuleList<T5Block>>('block')];
     const first = blocks[0]?.layerAt<T5LayerAttention>(0).attention;
     let selfBias = first ? first.positionBias(t, past) : undefined;

@@ -106,6 +106,37 @@ describe('T5 model, placement and LoRA', () => {
     }
   });
 
+  it('an adapter on the shared embedding reaches both stacks; prompt/prefix tuning are refused by name', () => {
+    setSeed(6);
+    const model = new T5ForConditionalGeneration(tiny).eval();
+    const ids = tf.tensor2d([[3, 4, 5, 1]], undefined, 'int32');
+    const dec = tf.tensor2d([[0, 7, 8]], undefined, 'int32');
+    const before = model.call(ids, { decoderInputIds: dec }).logits;
+    const peft = getPeftModel(
+      model,
+      { peftType: 'LORA', r: 2, targetRoles: ['embed'] },
+      { placement: t5Placement(tiny) },
+    );
+    const trainable = peft.namedParameters({ trainableOnly: true });
+    expect(trainable.length).toBe(2);
+    // Embedding LoRA starts with one factor at zero (as HF): make both non-zero.
+    for (const [, p] of trainable) p.assign(tf.randomNormal(p.shape, 0, 0.5, 'float32', 3));
+    peft.eval();
+    const after = model.call(ids, { decoderInputIds: dec }).logits;
+    expect(tf.max(tf.abs(tf.sub(before, after))).dataSync()[0]).toBeGreaterThan(1e-3);
+    peft.dispose();
+    for (const peftType of ['PROMPT_TUNING', 'PREFIX_TUNING'] as const) {
+      const fresh = new T5ForConditionalGeneration(tiny);
+      const config =
+        peftType === 'PROMPT_TUNING' ? { peftType, numVirtualTokens: 2 } : { peftType, numVirtualTokens: 2 };
+      expect(() => getPeftModel(fresh, config, { placement: t5Placement(tiny) })).toThrow(
+        new RegExp(`architecture 't5' does not support ${peftType}`),
+      );
+      fresh.dispose();
+    }
+    tf.dispose([ids, dec, before, after]);
+  });
+
   it('saves a checkpoint that loads back to the same logits', async () => {
     setSeed(3);
     const config = t5Config({ ...tiny, feed_forward_proj: 'gated-gelu', tie_word_embeddings: false });
