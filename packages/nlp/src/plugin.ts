@@ -22,14 +22,19 @@ import { regressionHead } from './heads/regression-head.js';
 import { sequenceClassificationHead } from './heads/sequence-classification-head.js';
 import { tokenClassificationHead } from './heads/token-classification-head.js';
 import { TEXT_METRICS } from './metrics/index.js';
+import { bartArchitecture, marianArchitecture } from './models/bart/architecture.js';
 import { bertArchitecture } from './models/bert/architecture.js';
 import { distilBertArchitecture } from './models/distilbert/architecture.js';
 import { gpt2Architecture } from './models/gpt2/architecture.js';
 import {
+  bartPlacementDefaults,
   bertPlacementDefaults,
   distilBertPlacementDefaults,
   gpt2PlacementDefaults,
+  marianPlacementDefaults,
+  t5PlacementDefaults,
 } from './models/placement-defaults.js';
+import { t5Architecture } from './models/t5/architecture.js';
 import { textPreprocessor } from './preprocess/text-preprocessor.js';
 import {
   causalLmPreset,
@@ -41,9 +46,9 @@ import {
 
 /**
  * The `@peftkit/nlp` plugin: text readers (CSV/TSV, JSONL, label folders, plain-text corpora),
- * the `nlp/tokenizer` preprocessor (WordPiece / byte-level BPE), the `bert`, `distilbert` and
- * `gpt2` architectures with their placements, the sequence/token classification, regression, masked-
- * and causal-LM heads, the `perplexity` metric, and the `nlp/*` presets.
+ * the `nlp/tokenizer` preprocessor (WordPiece / byte-level BPE), the `bert`, `distilbert`,
+ * `gpt2`, `t5`, `bart` and `marian` architectures with their placements, the sequence/token
+ * classification, regression, masked- and causal-LM heads, the `perplexity` metric, and the `nlp/*` presets.
  */
 export const nlpPlugin = definePlugin({
   id: 'nlp',
@@ -63,9 +68,23 @@ export const nlpPlugin = definePlugin({
     ])
       bind(DatasetReader).toConstantValue(r);
     bind(Preprocessor).toConstantValue(textPreprocessor);
-    for (const a of [bertArchitecture, distilBertArchitecture, gpt2Architecture])
+    for (const a of [
+      bertArchitecture,
+      distilBertArchitecture,
+      gpt2Architecture,
+      t5Architecture,
+      bartArchitecture,
+      marianArchitecture,
+    ])
       bind(Architecture).toConstantValue(a);
-    for (const p of [bertPlacementDefaults, distilBertPlacementDefaults, gpt2PlacementDefaults])
+    for (const p of [
+      bertPlacementDefaults,
+      distilBertPlacementDefaults,
+      gpt2PlacementDefaults,
+      t5PlacementDefaults,
+      bartPlacementDefaults,
+      marianPlacementDefaults,
+    ])
       bind(PlacementContribution).toConstantValue(p);
     for (const h of [
       sequenceClassificationHead,

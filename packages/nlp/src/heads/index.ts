@@ -1,10 +1,18 @@
+export { BeamSearch, type BeamSearchOptions } from './beam-search.js';
 export { type CausalLmHeadConfig, causalLmHead, causalLmHeadConfig } from './causal-lm-head.js';
 export { type GenerateOptions, generate } from './generation.js';
 export { labelProbabilities, requireLabels, targetsOf } from './head-support.js';
+export {
+  bannedNgramTokens,
+  type LogitsProcessorOptions,
+  type ProcessorContext,
+  processLogits,
+} from './logits-processors.js';
 export { maskedLmHead, maskedLmHeadConfig } from './masked-lm-head.js';
 export { perplexityMetric } from './perplexity-metric.js';
 export { type RegressionHeadConfig, regressionHead, regressionHeadConfig } from './regression-head.js';
 export { argmax, chooseToken, type SamplingOptions } from './sampling.js';
+export { generateSeq2Seq, padSources, type Seq2SeqGenerateOptions } from './seq2seq-generation.js';
 export {
   type SequenceClassificationHeadConfig,
   sequenceClassificationHead,

@@ -35,3 +35,24 @@ export const gpt2PlacementDefaults: PlacementContribution = {
     '*': { targetRoles: ['attn.qkv'] },
   },
 };
+
+/**
+ * Encoder-decoders (T5, BART, Marian): HF PEFT's defaults target `q`/`v` (`q_proj`/`v_proj`),
+ * which match the self-attentions of both stacks and the decoder's cross-attention, hence the
+ * `xattn.*` roles beside `attn.*`. IA3 adds the feed-forward output, as HF's T5 default (`wo`).
+ * Prefix and prompt tuning are not offered yet (see docs/nlp.md).
+ */
+function seq2seqPlacementDefaults(architecture: string): PlacementContribution {
+  return {
+    architecture,
+    defaults: {
+      LORA: { targetRoles: ['attn.q', 'attn.v', 'xattn.q', 'xattn.v'] },
+      IA3: { targetRoles: ['attn.k', 'attn.v', 'xattn.k', 'xattn.v', 'ffn.down'] },
+      '*': { targetRoles: ['attn.q', 'attn.v', 'xattn.q', 'xattn.v'] },
+    },
+  };
+}
+
+export const t5PlacementDefaults: PlacementContribution = seq2seqPlacementDefaults('t5');
+export const bartPlacementDefaults: PlacementContribution = seq2seqPlacementDefaults('bart');
+export const marianPlacementDefaults: PlacementContribution = seq2seqPlacementDefaults('marian');
