@@ -17,6 +17,7 @@ export {
 } from './gradients.js';
 export * from './losses/index.js';
 export * from './lr-finder/index.js';
+export * from './suggest/index.js';
 export {
   applySchedule,
   createSchedule,

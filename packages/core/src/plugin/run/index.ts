@@ -66,3 +66,12 @@ export {
 } from './run-manifest.js';
 export { type TrainRunOptions, type TrainRunResult, trainRun } from './train-run.js';
 export { type TuneLrRunOptions, type TuneLrRunResult, tuneLrRun } from './tune-lr-run.js';
+export {
+  parseSuggestBudget,
+  type SuggestBudget,
+  type SuggestRoleRow,
+  type SuggestRow,
+  type SuggestRunOptions,
+  type SuggestRunResult,
+  suggestRun,
+} from './suggest-run.js';
