@@ -54,7 +54,7 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
           r.rows.map((row) => [
             row.module,
             row.role,
-            row.layer === undefined ? '-' : String(row.layer),
+            row.layer === null ? '-' : String(row.layer),
             row.score.toExponential(2),
             `${(100 * row.share).toFixed(1)}%`,
             row.rank ? String(row.rank) : '-',

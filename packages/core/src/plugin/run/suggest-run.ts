@@ -44,7 +44,8 @@ export interface SuggestRow {
   readonly module: string;
   /** Placement role (`attn.q`, `ffn.up`, ...) or `-` for a module no role names. */
   readonly role: string;
-  readonly layer: number | undefined;
+  /** Block index for per-layer modules, null for model-level ones. */
+  readonly layer: number | null;
   /** Sensitivity `mean_batches sum |W ⊙ dL/dW|`. */
   readonly score: number;
   /** `score` as a share of the total over all candidates (0..1). */
@@ -141,7 +142,7 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
         return {
           module: s.path,
           role: where[i]!.role,
-          layer: where[i]!.layer,
+          layer: where[i]!.layer ?? null,
           score: s.score,
           share: total > 0 ? s.score / total : 0,
           rank,
