@@ -68,7 +68,11 @@ describe('peftkit suggest', () => {
     expect(s.usedParameters).toBeLessThanOrEqual(s.budgetParameters);
     expect(s.usedParameters).toBe(s.modules.reduce((n, m) => n + m.params, 0));
     const row = (p: string) => s.modules.find((m) => m.module === p)!;
-    expect(s.modules.map((m) => m.module).sort()).toEqual(['body.input', 'body.layers.0.up', 'body.layers.1.up']);
+    expect(s.modules.map((m) => m.module).sort()).toEqual([
+      'body.input',
+      'body.layers.0.up',
+      'body.layers.1.up',
+    ]);
     expect(row('body.layers.1.up').score).toBe(0);
     expect(row('body.layers.0.up').score).toBeGreaterThan(0);
     expect(row('body.layers.1.up').rank).toBe(0);
@@ -78,7 +82,10 @@ describe('peftkit suggest', () => {
     expect(s.peft.targetModules).toContain('body.layers.0.up');
 
     // The written config trains as it is, and the adapter file carries the HF fields.
-    const yaml = parseYaml(await fs.readFile(out, 'utf8')) as { peft: Record<string, unknown>; preset?: string };
+    const yaml = parseYaml(await fs.readFile(out, 'utf8')) as {
+      peft: Record<string, unknown>;
+      preset?: string;
+    };
     expect(yaml.preset).toBeUndefined();
     expect(yaml.peft['targetModules']).toEqual(s.peft.targetModules);
     const runDir = path.join(tmp, 'run');

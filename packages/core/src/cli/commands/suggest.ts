@@ -4,7 +4,13 @@ import { parseSuggestBudget, suggestRun } from '../../plugin/run/suggest-run.js'
 import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { fmt, formatKeyValues, formatTable, printJson, printText } from '../output.js';
-import { addConfigFlags, addTrainingFlags, positiveInt, type RunFlags, resolveCliConfig } from '../run-options.js';
+import {
+  addConfigFlags,
+  addTrainingFlags,
+  positiveInt,
+  type RunFlags,
+  resolveCliConfig,
+} from '../run-options.js';
 
 interface SuggestFlags extends RunFlags {
   budget?: string;
@@ -66,7 +72,13 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
       printText(
         formatTable(
           ['role', 'modules', 'share', 'adapted', 'params'],
-          r.roles.map((x) => [x.role, String(x.modules), `${(100 * x.share).toFixed(1)}%`, String(x.adapted), fmt(x.params)]),
+          r.roles.map((x) => [
+            x.role,
+            String(x.modules),
+            `${(100 * x.share).toFixed(1)}%`,
+            String(x.adapted),
+            fmt(x.params),
+          ]),
         ),
       );
       printText('');
@@ -77,8 +89,14 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
             `${fmt(r.usedParameters)} of ${fmt(r.budgetParameters)} adapter parameters (${((100 * r.usedParameters) / r.baseParameters).toFixed(3)}% of ${fmt(r.baseParameters)} base parameters)`,
           ],
           ['targets', (r.peft['targetModules'] as string[]).join(', ')],
-          ['r', `${String(r.peft['r'])}${Object.keys(r.peft['rankPattern'] as object).length ? ' (others in rank_pattern)' : ''}`],
-          ['config', r.file ? `${r.file}  (peftkit train --config ${r.file})` : 'not written (give --out <file>)'],
+          [
+            'r',
+            `${String(r.peft['r'])}${Object.keys(r.peft['rankPattern'] as object).length ? ' (others in rank_pattern)' : ''}`,
+          ],
+          [
+            'config',
+            r.file ? `${r.file}  (peftkit train --config ${r.file})` : 'not written (give --out <file>)',
+          ],
         ]),
       );
     });

@@ -75,3 +75,9 @@ export {
   type SuggestRunResult,
   suggestRun,
 } from './suggest-run.js';
+export {
+  IMBALANCE_RATIO,
+  type ResolvedSampling,
+  type ResolveSamplingArgs,
+  resolveSampling,
+} from './resolve-sampling.js';

@@ -13,6 +13,7 @@ import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { batchLoader } from './batches.js';
+import { resolveSampling } from './resolve-sampling.js';
 import type { BuiltModel } from './build-model.js';
 import { prepareRun } from './prepare-run.js';
 
@@ -25,7 +26,9 @@ export function parseSuggestBudget(text: string): SuggestBudget {
   const pct = /^(\d+(?:\.\d+)?|\.\d+)%$/.exec(s);
   if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100) return { percent: Number(pct[1]) };
   if (/^\d+$/.test(s) && Number(s) > 0) return { params: Number(s) };
-  throw new UserError(`--budget: expected a percentage of the base's parameters (e.g. 0.5%) or a parameter count, got '${text}'`);
+  throw new UserError(
+    `--budget: expected a percentage of the base's parameters (e.g. 0.5%) or a parameter count, got '${text}'`,
+  );
 }
 
 export interface SuggestRunOptions {
@@ -102,17 +105,28 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
   const t = config.training;
   const model: AnyModule = built.headed.model;
   try {
+    const sampling = await resolveSampling({
+      sampling: config.data.sampling,
+      task: parts.head.task,
+      train: data.train,
+      labelOf: data.labelOf,
+      labels: data.labels,
+    });
+    if (sampling.note) log(sampling.note);
     const train = batchLoader(data.train, instance, {
       batchSize: t.batchSize,
       training: true,
       seed: t.seed,
       name: 'train',
-      sampling: config.data.sampling,
+      sampling: sampling.sampling,
       labelOf: data.labelOf,
       preprocessorId: parts.preprocessor.id,
     });
     const where = locateCandidates(built);
-    if (!where.length) throw new UserError(`suggest: the base of ${built.architecture.id} has no Linear module LoRA could adapt`);
+    if (!where.length)
+      throw new UserError(
+        `suggest: the base of ${built.architecture.id} has no Linear module LoRA could adapt`,
+      );
     const context = { config: parts.headConfig, labels: data.labels };
     const head = parts.head;
     const scored = await scoreModuleSensitivity({
@@ -188,7 +202,10 @@ function isLora(config: RunConfig): boolean {
 /** The preset's `loraAlpha / r` with LoRA's defaults applied; 2 when the run is not LoRA. */
 function loraAlphaRatio(host: PeftkitHost, config: RunConfig): number {
   if (!isLora(config)) return 2;
-  const parsed = host.peftMethods.get('LORA').config.parse(config.peft) as unknown as { r: number; loraAlpha: number };
+  const parsed = host.peftMethods.get('LORA').config.parse(config.peft) as unknown as {
+    r: number;
+    loraAlpha: number;
+  };
   return parsed.loraAlpha / parsed.r;
 }
 
@@ -223,7 +240,11 @@ function locateCandidates(built: BuiltModel): Candidate[] {
  * others in `rankPattern` (exact module paths), `loraAlpha` / `alphaPattern` keeping the
  * preset's `loraAlpha / r` ratio (2 when the preset is not LoRA).
  */
-function proposedPeft(config: RunConfig, rows: readonly SuggestRow[], ratio: number): Record<string, unknown> {
+function proposedPeft(
+  config: RunConfig,
+  rows: readonly SuggestRow[],
+  ratio: number,
+): Record<string, unknown> {
   const prior = isLora(config) ? { ...(config.peft as Record<string, unknown>) } : undefined;
   const adapted = rows.filter((r) => r.rank > 0);
   const counts = new Map<number, number>();

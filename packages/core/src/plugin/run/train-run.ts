@@ -15,6 +15,7 @@ import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
+import { resolveSampling } from './resolve-sampling.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
 import { assertEarlyStoppingSplit } from './early-stopping-split.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
@@ -141,6 +142,17 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       throw err;
     }
   }
+  const sampling = await resolveSampling({
+    sampling: config.data.sampling,
+    task: parts.head.task,
+    train: data.train,
+    labelOf: data.labelOf,
+    labels: data.labels,
+  }).catch((err: unknown) => {
+    headed.model.dispose();
+    throw err;
+  });
+  if (sampling.note) log(sampling.note);
   // Built before anything is written, so a sampling the data or preprocessor cannot serve fails early.
   const trainLoader = (() => {
     try {
@@ -149,7 +161,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
         training: true,
         seed: t.seed,
         name: 'train',
-        sampling: config.data.sampling,
+        sampling: sampling.sampling,
         labelOf: data.labelOf,
         preprocessorId: parts.preprocessor.id,
       });

@@ -5,6 +5,7 @@ import type { LrFinderResult } from '../../train/lr-finder/find-lr.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { batchLoader } from './batches.js';
+import { resolveSampling } from './resolve-sampling.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
 import { describeLrChoice, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 import { prepareRun } from './prepare-run.js';
@@ -49,12 +50,20 @@ export async function tuneLrRun(host: PeftkitHost, o: TuneLrRunOptions): Promise
   const t = config.training;
   let model: AnyModule = built.headed.model;
   try {
+    const sampling = await resolveSampling({
+      sampling: config.data.sampling,
+      task: parts.head.task,
+      train: data.train,
+      labelOf: data.labelOf,
+      labels: data.labels,
+    });
+    if (sampling.note) log(sampling.note);
     const train = batchLoader(data.train, instance, {
       batchSize: t.batchSize,
       training: true,
       seed: t.seed,
       name: 'train',
-      sampling: config.data.sampling,
+      sampling: sampling.sampling,
       labelOf: data.labelOf,
       preprocessorId: parts.preprocessor.id,
     });

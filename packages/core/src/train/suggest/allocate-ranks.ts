@@ -28,7 +28,10 @@ export function allocateRanks(
   o: AllocateRanksOptions,
 ): Map<string, number> {
   const levels = [...(o.ranks ?? [2, 4, 8, 16, 32, 64])];
-  if (!levels.length || levels.some((r, i) => !Number.isInteger(r) || r < 1 || (i > 0 && r <= levels[i - 1]!))) {
+  if (
+    !levels.length ||
+    levels.some((r, i) => !Number.isInteger(r) || r < 1 || (i > 0 && r <= levels[i - 1]!))
+  ) {
     throw new Error(`allocateRanks: ranks must be ascending positive integers, got [${levels}]`);
   }
   if (!(o.budget >= 0)) throw new Error(`allocateRanks: budget must be >= 0, got ${o.budget}`);

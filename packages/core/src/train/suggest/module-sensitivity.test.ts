@@ -11,7 +11,8 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const loss = (m: TinyBert, b: Batch): tf.Scalar => crossEntropy(m.call(b.ids) as tf.Tensor, b.labels) as tf.Scalar;
+const loss = (m: TinyBert, b: Batch): tf.Scalar =>
+  crossEntropy(m.call(b.ids) as tf.Tensor, b.labels) as tf.Scalar;
 
 function model(): TinyBert {
   setSeed(0);
@@ -28,7 +29,14 @@ describe('scoreModuleSensitivity', () => {
     const paths = linearPaths(m);
     const zeroed = 'encoder.layer.1.attention.self.value';
     const shrunk = 'encoder.layer.0.intermediate.dense';
-    const before = await scoreModuleSensitivity({ model: m, paths, batches: train, loss, maxBatches: 4, seed: 3 });
+    const before = await scoreModuleSensitivity({
+      model: m,
+      paths,
+      batches: train,
+      loss,
+      maxBatches: 4,
+      seed: 3,
+    });
     expect(before.every((s) => s.score > 0)).toBe(true);
     m.getSubmodule<Linear>(zeroed).weight.assign(tf.zeros([8, 8]));
     const w = m.getSubmodule<Linear>(shrunk).weight;
@@ -62,10 +70,24 @@ describe('scoreModuleSensitivity', () => {
     const m = model();
     const { train } = loaders();
     await expect(
-      scoreModuleSensitivity({ model: m, paths: ['embeddings'], batches: train, loss, maxBatches: 1, seed: 0 }),
+      scoreModuleSensitivity({
+        model: m,
+        paths: ['embeddings'],
+        batches: train,
+        loss,
+        maxBatches: 1,
+        seed: 0,
+      }),
     ).rejects.toThrow(/embeddings is not a Linear/);
     await expect(
-      scoreModuleSensitivity({ model: m, paths: linearPaths(m), batches: train, loss, maxBatches: 0, seed: 0 }),
+      scoreModuleSensitivity({
+        model: m,
+        paths: linearPaths(m),
+        batches: train,
+        loss,
+        maxBatches: 0,
+        seed: 0,
+      }),
     ).rejects.toThrow(/maxBatches/);
     m.dispose();
   });

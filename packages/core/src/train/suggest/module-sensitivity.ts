@@ -100,7 +100,9 @@ export async function scoreModuleSensitivity<M extends AnyModule, B>(
   return linears.map((m, i) => {
     const score = totals[i]! / seen;
     if (!Number.isFinite(score)) {
-      throw new Error(`scoreModuleSensitivity: the sensitivity of ${o.paths[i]} is not finite (loss diverged?)`);
+      throw new Error(
+        `scoreModuleSensitivity: the sensitivity of ${o.paths[i]} is not finite (loss diverged?)`,
+      );
     }
     return { path: o.paths[i]!, inFeatures: m.inFeatures, outFeatures: m.outFeatures, score };
   });
