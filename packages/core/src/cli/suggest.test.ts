@@ -33,7 +33,7 @@ beforeAll(async () => {
   const arch = host.architectures.get('toy/mlp');
   const config = { inFeatures: 2, hidden: 8, layers: 2 };
   const model = arch.build(config);
-  const dead = model.getSubmodule<Linear>('layers.1.up');
+  const dead = model.getSubmodule('layers.1.up') as Linear;
   dead.weight.assign(tf.zeros(dead.weight.shape));
   dead.bias!.assign(tf.zeros(dead.bias!.shape));
   base = path.join(tmp, 'base');

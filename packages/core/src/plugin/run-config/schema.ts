@@ -126,6 +126,12 @@ const trainingSchema = z
     metrics: z.array(z.string().min(1)).optional(),
     logEvery: positiveInt().default(10),
     /**
+     * Binary classification: after training, choose the decision threshold on the positive class's
+     * probability that maximises macro F1 on the evaluation split, save it with the run and use it
+     * in eval, predict and serve (`false`: keep argmax).
+     */
+    tuneThreshold: z.boolean().default(true),
+    /**
      * Refuse `--resume` when settings that change the trajectory (optimizer, data order,
      * trainable parameters) differ from the checkpoint's; `false` resumes anyway with a warning.
      */

@@ -56,6 +56,7 @@ export {
 export { RUN_FILES } from './run-files.js';
 export {
   baseDirOf,
+  type DecisionThreshold,
   RUN_STATUSES,
   type RunFailure,
   type RunKind,
@@ -81,3 +82,10 @@ export {
   type ResolveSamplingArgs,
   resolveSampling,
 } from './resolve-sampling.js';
+export {
+  applyThreshold,
+  describeThreshold,
+  type TuneThresholdArgs,
+  tuneRunThreshold,
+  withThreshold,
+} from './decision-threshold.js';

@@ -16,6 +16,7 @@ import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
 import { resolveSampling } from './resolve-sampling.js';
+import { describeThreshold, tuneRunThreshold } from './decision-threshold.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
 import { assertEarlyStoppingSplit } from './early-stopping-split.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
@@ -310,6 +311,25 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       await writeRunManifest(out, { ...manifest, status: 'interrupted', failure });
       const files = (await fs.readdir(out)).sort();
       return { outputDir: out, kind, status: 'interrupted', summary, labels: manifest.labels, files };
+    }
+    if (t.tuneThreshold && head.task === 'classification' && data.labels?.length === 2 && data.eval) {
+      const evalStep = (m: AnyModule, b: ModelBatch) =>
+        head.metricInputs(headForward(head, m, b, false, headConfig), b, context);
+      const decision = await tuneRunThreshold({
+        model,
+        eval: batchLoader(data.eval, instance, {
+          batchSize: t.evalBatchSize ?? t.batchSize,
+          training: false,
+          seed: t.seed,
+          name: 'eval',
+        }),
+        evalStep,
+        labels: data.labels,
+      });
+      if (decision) {
+        log(describeThreshold(decision));
+        manifest = { ...manifest, decisionThreshold: decision };
+      }
     }
     if (model instanceof PeftModel) await model.savePretrained(out);
     else {

@@ -47,3 +47,8 @@ export {
   type SensitivitySpecificity,
   sensitivitySpecificity,
 } from './threshold.js';
+export {
+  type BinaryThresholdChoice,
+  chooseBinaryThreshold,
+  recentreProbability,
+} from './decision-threshold.js';

@@ -38,8 +38,8 @@ describe('scoreModuleSensitivity', () => {
       seed: 3,
     });
     expect(before.every((s) => s.score > 0)).toBe(true);
-    m.getSubmodule<Linear>(zeroed).weight.assign(tf.zeros([8, 8]));
-    const w = m.getSubmodule<Linear>(shrunk).weight;
+    (m.getSubmodule(zeroed) as Linear).weight.assign(tf.zeros([8, 8]));
+    const w = (m.getSubmodule(shrunk) as Linear).weight;
     w.assign(tf.mul(w.value, 0.01));
     for (const [, p] of m.namedParameters()) p.trainable = false;
     m.train();
