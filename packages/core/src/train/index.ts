@@ -17,7 +17,6 @@ export {
 } from './gradients.js';
 export * from './losses/index.js';
 export * from './lr-finder/index.js';
-export * from './suggest/index.js';
 export {
   applySchedule,
   createSchedule,
@@ -41,4 +40,5 @@ export {
   rankAtMostOne,
 } from './param-groups.js';
 export * from './report/index.js';
+export * from './suggest/index.js';
 export * from './trainer/index.js';

@@ -38,7 +38,11 @@ async function train(name: string, training: Record<string, unknown>) {
 
 describe('binary decision threshold', () => {
   it('is tuned on the eval split, saved with the run, and used by eval and predict', async () => {
-    const { host, out, lines } = await train('tuned', { maxSteps: 30, lr: 3e-2, metrics: ['macro_f1', 'auroc'] });
+    const { host, out, lines } = await train('tuned', {
+      maxSteps: 30,
+      lr: 3e-2,
+      metrics: ['macro_f1', 'auroc'],
+    });
     expect(lines.some((l) => /^note: data.sampling auto: class-balanced sampling/.test(l))).toBe(true);
     const d = (await readRunManifest(out)).decisionThreshold!;
     expect(d).toMatchObject({ positiveLabel: 'pos', metric: 'macro_f1', examples: 300 });

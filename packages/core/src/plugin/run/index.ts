@@ -8,6 +8,13 @@ export {
   resolveArchitecture,
 } from './build-model.js';
 export {
+  applyThreshold,
+  describeThreshold,
+  type TuneThresholdArgs,
+  tuneRunThreshold,
+  withThreshold,
+} from './decision-threshold.js';
+export {
   assertEarlyStoppingSplit,
   EARLY_STOPPING_MIN_EVAL_EXAMPLES,
   EARLY_STOPPING_MIN_PER_CLASS,
@@ -45,6 +52,12 @@ export {
   readEvalData,
   readRunData,
 } from './read-data.js';
+export {
+  IMBALANCE_RATIO,
+  type ResolvedSampling,
+  type ResolveSamplingArgs,
+  resolveSampling,
+} from './resolve-sampling.js';
 export { rootPlacement } from './root-placement.js';
 export {
   parseEvaluatorOptions,
@@ -65,8 +78,6 @@ export {
   readRunManifest,
   writeRunManifest,
 } from './run-manifest.js';
-export { type TrainRunOptions, type TrainRunResult, trainRun } from './train-run.js';
-export { type TuneLrRunOptions, type TuneLrRunResult, tuneLrRun } from './tune-lr-run.js';
 export {
   parseSuggestBudget,
   type SuggestBudget,
@@ -76,16 +87,5 @@ export {
   type SuggestRunResult,
   suggestRun,
 } from './suggest-run.js';
-export {
-  IMBALANCE_RATIO,
-  type ResolvedSampling,
-  type ResolveSamplingArgs,
-  resolveSampling,
-} from './resolve-sampling.js';
-export {
-  applyThreshold,
-  describeThreshold,
-  type TuneThresholdArgs,
-  tuneRunThreshold,
-  withThreshold,
-} from './decision-threshold.js';
+export { type TrainRunOptions, type TrainRunResult, trainRun } from './train-run.js';
+export { type TuneLrRunOptions, type TuneLrRunResult, tuneLrRun } from './tune-lr-run.js';

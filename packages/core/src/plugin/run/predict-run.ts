@@ -8,8 +8,8 @@ import { disposeTensorsIn } from '../../train/data/dispose-batch.js';
 import { headForward, type Prediction } from '../head.js';
 import type { EncodeContext } from '../preprocessor.js';
 import { UserError } from '../user-error.js';
-import type { LoadedRun } from './load-run.js';
 import { applyThreshold } from './decision-threshold.js';
+import type { LoadedRun } from './load-run.js';
 import { RUN_FILES } from './run-files.js';
 import { readRunManifest } from './run-manifest.js';
 

@@ -13,9 +13,9 @@ import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { batchLoader } from './batches.js';
-import { resolveSampling } from './resolve-sampling.js';
 import type { BuiltModel } from './build-model.js';
 import { prepareRun } from './prepare-run.js';
+import { resolveSampling } from './resolve-sampling.js';
 
 /** `0.5%` of the base's parameters, or an absolute count of adapter parameters. */
 export type SuggestBudget = { readonly percent: number } | { readonly params: number };

@@ -15,9 +15,8 @@ import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
-import { resolveSampling } from './resolve-sampling.js';
-import { describeThreshold, tuneRunThreshold } from './decision-threshold.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
+import { describeThreshold, tuneRunThreshold } from './decision-threshold.js';
 import { assertEarlyStoppingSplit } from './early-stopping-split.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
@@ -26,6 +25,7 @@ import { assertTrainOutDir } from './output-dir.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
 import { addEvaluationToReport } from './report-evaluation.js';
+import { resolveSampling } from './resolve-sampling.js';
 import { RUN_FILES } from './run-files.js';
 import {
   assertNotTrainingElsewhere,

@@ -5,10 +5,10 @@ import type { LrFinderResult } from '../../train/lr-finder/find-lr.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { batchLoader } from './batches.js';
-import { resolveSampling } from './resolve-sampling.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
 import { describeLrChoice, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 import { prepareRun } from './prepare-run.js';
+import { resolveSampling } from './resolve-sampling.js';
 
 export interface TuneLrRunOptions {
   readonly config: RunConfig;

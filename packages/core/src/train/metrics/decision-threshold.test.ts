@@ -24,7 +24,10 @@ describe('chooseBinaryThreshold', () => {
     const c = chooseBinaryThreshold([0.05, 0.1, 0.2, 0.3, 0.35, 0.4], [0, 0, 0, 0, 1, 1])!;
     expect(c.threshold).toBeCloseTo(0.325, 10);
     expect(c.macroF1).toBe(1);
-    expect(c.defaultMacroF1).toBeCloseTo(macroF1([0.05, 0.1, 0.2, 0.3, 0.35, 0.4], [0, 0, 0, 0, 1, 1], 0.5), 12);
+    expect(c.defaultMacroF1).toBeCloseTo(
+      macroF1([0.05, 0.1, 0.2, 0.3, 0.35, 0.4], [0, 0, 0, 0, 1, 1], 0.5),
+      12,
+    );
     expect(c.examples).toBe(6);
   });
 

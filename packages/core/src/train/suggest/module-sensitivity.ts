@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { AnyModule } from '../../nn/module.js';
 import { Linear } from '../../nn/linear.js';
+import type { AnyModule } from '../../nn/module.js';
 import { getRng, setSeed } from '../../runtime/random.js';
 import type { BatchSource } from '../data/data-loader.js';
 import { valueAndGrads } from '../gradients.js';
