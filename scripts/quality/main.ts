@@ -36,17 +36,19 @@ interface Method {
 }
 
 const METHODS: readonly Method[] = [
-  { id: 'lora (preset default)', set: [] },
+  { id: 'lora', set: [] },
   { id: 'ia3', set: ['peft={peftType: IA3}'] },
   { id: 'bottleneck', set: ['peft={peftType: BOTTLENECK}'] },
   { id: 'full', set: ['peft=full'] },
-  { id: 'suggest 1% (LoRA)', set: [], suggestPercent: 1 },
+  { id: 'suggest-1%', set: [], suggestPercent: 1 },
 ];
 
 interface Options {
   minutes: number;
   seeds: number[];
   datasets: string[];
+  /** Method ids to run (default all); runs already in `<out>/runs.json` for other methods are kept. */
+  methods: string[] | undefined;
   epochs: number | undefined;
   /** Optimizer steps per run instead of the preset's epochs (a loaded machine). */
   maxSteps: number | undefined;
@@ -59,6 +61,7 @@ function parseArgs(argv: readonly string[]): Options {
     minutes: 15,
     seeds: [42, 43],
     datasets: ['review-source', 'review-domain'],
+    methods: undefined,
     epochs: undefined,
     maxSteps: undefined,
     out: path.join(ROOT, 'runs/quality'),
@@ -70,6 +73,7 @@ function parseArgs(argv: readonly string[]): Options {
     if (flag === '--minutes') o.minutes = Number(value);
     else if (flag === '--seeds') o.seeds = value.split(',').map(Number);
     else if (flag === '--datasets') o.datasets = value.split(',');
+    else if (flag === '--methods') o.methods = value.split(',');
     else if (flag === '--epochs') o.epochs = Number(value);
     else if (flag === '--max-steps') o.maxSteps = Number(value);
     else if (flag === '--out') o.out = path.resolve(value);
@@ -163,11 +167,21 @@ async function main(): Promise<void> {
     datasets.push(await make(path.join(o.out, 'data', id), 7));
   }
   const deadline = performance.now() + o.minutes * 60_000;
+  const unknown = (o.methods ?? []).filter((m) => !METHODS.some((x) => x.id === m));
+  if (unknown.length)
+    throw new Error(`unknown method ${unknown} (known: ${METHODS.map((m) => m.id).join(', ')})`);
+  const methods = METHODS.filter((m) => !o.methods || o.methods.includes(m.id));
+  // A suite split over several invocations (a time budget each): earlier finished runs of
+  // other dataset/method/seed combinations are kept.
+  const previous = await fs
+    .readFile(path.join(o.out, 'runs.json'), 'utf8')
+    .then((t) => (JSON.parse(t) as { runs: SuiteRun[] }).runs.filter((r) => r.skipped === undefined))
+    .catch(() => [] as SuiteRun[]);
   const runs: SuiteRun[] = [];
   // Dataset-major order: the first dataset (the issue-19 case) gets every method and seed first.
   for (const d of datasets) {
     for (const seed of o.seeds) {
-      for (const m of METHODS) {
+      for (const m of methods) {
         if (performance.now() > deadline) {
           runs.push({ dataset: d.id, method: m.id, seed, skipped: 'time budget' });
           continue;
@@ -181,12 +195,26 @@ async function main(): Promise<void> {
       }
     }
   }
+  const key = (r: SuiteRun) => `${r.dataset}/${r.method}/${r.seed}`;
+  const fresh = new Set(runs.filter((r) => r.skipped === undefined).map(key));
+  const order = new Map(METHODS.map((m, i) => [m.id, i]));
+  const all = [
+    ...previous.filter((r) => !fresh.has(key(r))),
+    ...runs.filter((r) => !previous.some((p) => key(p) === key(r)) || r.skipped === undefined),
+  ]
+    .filter((r, i, xs) => xs.findIndex((x) => key(x) === key(r)) === i)
+    .sort(
+      (a, b) =>
+        a.dataset.localeCompare(b.dataset) ||
+        (order.get(a.method) ?? 99) - (order.get(b.method) ?? 99) ||
+        a.seed - b.seed,
+    );
   const baselines = Object.fromEntries(datasets.map((d) => [d.id, majorityMacroF1(d.counts.test)]));
-  const rows = summarise(runs, baselines);
+  const rows = summarise(all, baselines);
   await fs.mkdir(o.out, { recursive: true });
   await fs.writeFile(
     path.join(o.out, 'runs.json'),
-    `${JSON.stringify({ runs, datasets, baselines }, null, 2)}\n`,
+    `${JSON.stringify({ runs: all, datasets, baselines }, null, 2)}\n`,
   );
   const table = markdownTable(rows);
   process.stdout.write(`${table}\n`);
