@@ -61,6 +61,21 @@ describe('resolveSampling', () => {
     expect(one.sampling).toBe('shuffle');
   });
 
+  it('auto leaves imbalance to a preprocessor that weights the classes itself (no double correction)', async () => {
+    const r = await resolveSampling({
+      sampling: 'auto',
+      task: 'classification',
+      train: rows([90, 10]),
+      labelOf,
+      labels,
+      preprocessorBalances: true,
+    });
+    expect(r.sampling).toBe('shuffle');
+    expect(r.note).toMatch(
+      /shuffle, although the largest class neg .*preprocessor already weights the classes/,
+    );
+  });
+
   it("an explicit choice is the user's: shuffle stays shuffle on imbalanced data", async () => {
     const r = await resolveSampling({
       sampling: 'shuffle',

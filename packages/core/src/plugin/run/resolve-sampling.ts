@@ -21,6 +21,8 @@ export interface ResolveSamplingArgs {
   readonly train: AnyDataset<unknown>;
   readonly labelOf: ((example: unknown) => string | number) | undefined;
   readonly labels: readonly string[] | undefined;
+  /** The fitted preprocessor corrects imbalance itself (`PreprocessorInstance.balancesClasses`). */
+  readonly preprocessorBalances?: boolean;
 }
 
 /**
@@ -51,6 +53,13 @@ export async function resolveSampling(a: ResolveSamplingArgs): Promise<ResolvedS
     typeof y === 'number' && a.labels?.[y] !== undefined ? `${a.labels[y]}` : String(y);
   const detail = `largest class ${name(major[0])} has ${major[1]} training examples, smallest ${name(minor[0])} ${minor[1]} (${ratio.toFixed(1)}x)`;
   if (ratio <= IMBALANCE_RATIO) return { sampling: 'shuffle', note: undefined, classCounts };
+  if (a.preprocessorBalances) {
+    return {
+      sampling: 'shuffle',
+      note: `note: data.sampling auto: shuffle, although the ${detail}: the preprocessor already weights the classes in the loss`,
+      classCounts,
+    };
+  }
   return {
     sampling: 'class-balanced',
     note: `note: data.sampling auto: class-balanced sampling, because the ${detail}, above ${IMBALANCE_RATIO}x; set data.sampling: shuffle to turn it off`,

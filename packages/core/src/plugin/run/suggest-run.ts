@@ -111,6 +111,7 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
       train: data.train,
       labelOf: data.labelOf,
       labels: data.labels,
+      preprocessorBalances: instance.balancesClasses?.() ?? false,
     });
     if (sampling.note) log(sampling.note);
     const train = batchLoader(data.train, instance, {

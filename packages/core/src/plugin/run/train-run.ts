@@ -149,6 +149,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     train: data.train,
     labelOf: data.labelOf,
     labels: data.labels,
+    preprocessorBalances: instance.balancesClasses?.() ?? false,
   }).catch((err: unknown) => {
     headed.model.dispose();
     throw err;

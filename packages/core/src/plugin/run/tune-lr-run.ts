@@ -56,6 +56,7 @@ export async function tuneLrRun(host: PeftkitHost, o: TuneLrRunOptions): Promise
       train: data.train,
       labelOf: data.labelOf,
       labels: data.labels,
+      preprocessorBalances: instance.balancesClasses?.() ?? false,
     });
     if (sampling.note) log(sampling.note);
     const train = batchLoader(data.train, instance, {
