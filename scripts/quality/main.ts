@@ -41,6 +41,9 @@ const METHODS: readonly Method[] = [
   { id: 'bottleneck', set: ['peft={peftType: BOTTLENECK}'] },
   { id: 'full', set: ['peft=full'] },
   { id: 'suggest-1%', set: [], suggestPercent: 1 },
+  // The same with the learning rate the nlp demo found best for adapters (1e-2, see its methods.ts).
+  { id: 'lora-lr1e-2', set: ['training.lr=0.01'] },
+  { id: 'suggest-1%-lr1e-2', set: ['training.lr=0.01'], suggestPercent: 1 },
 ];
 
 interface Options {
