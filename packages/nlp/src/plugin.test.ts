@@ -153,7 +153,11 @@ describe('@peftkit/nlp plugin', () => {
     ]);
 
     const run = await loadRun(host, out);
-    const evaluated = await evaluateRun(host, run, { data: test });
+    // Training's metrics are argmax metrics; the run also saved a decision threshold tuned on this
+    // same eval data, which `eval` applies. Without it, eval reproduces training's number.
+    expect(run.manifest.decisionThreshold?.examples).toBeGreaterThan(0);
+    const argmax = { ...run, manifest: { ...run.manifest, decisionThreshold: undefined } };
+    const evaluated = await evaluateRun(host, argmax, { data: test });
     expect(evaluated.metrics['accuracy']).toBeCloseTo(accuracy, 6);
 
     // The adapter directory holds the run's tokenizer as HF files: our reader and

@@ -12,6 +12,7 @@ import { registerPresets } from './commands/presets.js';
 import { registerPretrain } from './commands/pretrain.js';
 import { registerPush } from './commands/push.js';
 import { registerServe } from './commands/serve.js';
+import { registerSuggest } from './commands/suggest.js';
 import { registerTrain } from './commands/train.js';
 import { registerTuneLr } from './commands/tune-lr.js';
 import { CliContext, type GlobalFlags, type RunCliOptions } from './context.js';
@@ -46,6 +47,7 @@ export function buildProgram(options: RunCliOptions = {}): Command {
   registerInspect(program, ctx);
   registerTrain(program, ctx);
   registerTuneLr(program, ctx);
+  registerSuggest(program, ctx);
   registerEval(program, ctx);
   registerPredict(program, ctx);
   registerMerge(program, ctx);

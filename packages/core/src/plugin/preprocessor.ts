@@ -88,6 +88,12 @@ export interface PreprocessorInstance<E = unknown, X = unknown, B extends ModelB
    */
   lengthOf?(example: E): number;
   /**
+   * True when the preprocessor already corrects class imbalance itself (class weights it fitted
+   * and hands the loss), so `data.sampling: auto` leaves the order shuffled instead of
+   * correcting twice. Called after `fit`.
+   */
+  balancesClasses?(): boolean;
+  /**
    * Architecture config fields implied by the data (input width, vocabulary size). They fill the
    * fields of `model.config` the run config leaves unset; called after `fit`.
    */

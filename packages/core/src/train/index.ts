@@ -40,4 +40,5 @@ export {
   rankAtMostOne,
 } from './param-groups.js';
 export * from './report/index.js';
+export * from './suggest/index.js';
 export * from './trainer/index.js';

@@ -67,6 +67,9 @@ describe('ImagePreprocessor', () => {
     expect(Array.from(batch.targets!.dataSync())).toEqual([1, 0, 0, 1, 0, 0]);
     // 4 negatives, 2 positives: balanced weights 6/(2*4) and 6/(2*2).
     expect(batch.classWeights).toEqual([0.75, 1.5]);
+    // Weighted in the loss, so core's data.sampling auto does not also resample.
+    expect(pre.balancesClasses()).toBe(true);
+    expect(make({}).balancesClasses()).toBe(false);
     const again = make({ balance: 'weights' });
     again.loadState(pre.saveState());
     expect(again.saveState()).toEqual(pre.saveState());

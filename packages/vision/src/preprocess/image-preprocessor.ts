@@ -71,6 +71,11 @@ export class ImagePreprocessor implements PreprocessorInstance<ImageExample, Enc
     this.limit = new ConcurrencyLimit(concurrency);
   }
 
+  /** `balance: 'weights'` corrects imbalance in the loss: `data.sampling: auto` then keeps shuffling. */
+  balancesClasses(): boolean {
+    return this.options.balance !== 'none';
+  }
+
   /** With `balance: 'weights'`, counts classes (or per-label positives) in the training data. */
   async fit(train: AnyDataset<ImageExample>): Promise<void> {
     if (this.options.balance === 'none') return;

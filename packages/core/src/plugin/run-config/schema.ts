@@ -4,7 +4,7 @@ import type { PeftConfigInput } from '../../peft/config-map.js';
 import { SCHEDULE_KINDS } from '../../train/lr-schedule.js';
 
 /** How training examples are drawn each epoch (`data.sampling`). */
-export const DATA_SAMPLINGS = ['shuffle', 'class-balanced', 'group-by-length'] as const;
+export const DATA_SAMPLINGS = ['auto', 'shuffle', 'class-balanced', 'group-by-length'] as const;
 export type DataSampling = (typeof DATA_SAMPLINGS)[number];
 
 const options = () => z.record(z.string(), z.unknown()).default({});
@@ -26,12 +26,14 @@ const dataSchema = z.strictObject({
   options: options(),
   evalFraction: z.number().gt(0).lt(1).default(0.1),
   /**
-   * Order of training examples: `shuffle` (a seeded permutation per epoch), `class-balanced`
+   * Order of training examples: `auto` (default: `class-balanced` for a classification head whose
+   * training classes are imbalanced, largest over smallest > 3, else `shuffle`; see
+   * `resolveSampling`), `shuffle` (a seeded permutation per epoch), `class-balanced`
    * (drawn with replacement, weighted by inverse class frequency, from the reader's labels) or
    * `group-by-length` (shuffled, then batches of similar length, from the preprocessor's
    * `lengthOf`: less padding).
    */
-  sampling: z.enum(DATA_SAMPLINGS).default('shuffle'),
+  sampling: z.enum(DATA_SAMPLINGS).default('auto'),
   /**
    * Let manifests and folders point outside their dataset folder (absolute paths, `../`,
    * symlinks leading elsewhere); default false, so a shared dataset cannot read other files.
@@ -127,6 +129,12 @@ const trainingSchema = z
     /** Metric names (built-in or contributed); default: the head's `defaultMetrics`. */
     metrics: z.array(z.string().min(1)).optional(),
     logEvery: positiveInt().default(10),
+    /**
+     * Binary classification: after training, choose the decision threshold on the positive class's
+     * probability that maximises macro F1 on the evaluation split, save it with the run and use it
+     * in eval, predict and serve (`false`: keep argmax).
+     */
+    tuneThreshold: z.boolean().default(true),
     /**
      * Refuse `--resume` when settings that change the trajectory (optimizer, data order,
      * trainable parameters) differ from the checkpoint's; `false` resumes anyway with a warning.

@@ -12,8 +12,8 @@ export interface BatchLoaderOptions {
   readonly training: boolean;
   readonly seed: number;
   readonly name: string;
-  /** How a training loader draws its examples (`data.sampling`, default `shuffle`). */
-  readonly sampling?: DataSampling | undefined;
+  /** How a training loader draws its examples (`data.sampling` after `resolveSampling`; default `shuffle`). */
+  readonly sampling?: Exclude<DataSampling, 'auto'> | undefined;
   /** The class of a raw example (the reader's `labelOf`), for `class-balanced` sampling. */
   readonly labelOf?: ((example: unknown) => string | number) | undefined;
   /** The preprocessor's id, named when `group-by-length` finds no `lengthOf` on it. */

@@ -11,6 +11,7 @@ import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { batchLoader } from './batches.js';
+import { withThreshold } from './decision-threshold.js';
 import type { LoadedRun } from './load-run.js';
 import { inputPolicyOf, pickReader, readEvalData } from './read-data.js';
 
@@ -88,7 +89,11 @@ export async function evaluateRun(
       name: o.data,
     }),
     loss: (m, b) => head.loss(headForward(head, m, b, false, headConfig), b, context),
-    evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false, headConfig), b, context),
+    evalStep: (m, b) =>
+      withThreshold(
+        head.metricInputs(headForward(head, m, b, false, headConfig), b, context),
+        run.manifest.decisionThreshold,
+      ),
     metrics: (o.metrics ?? config.training.metrics ?? head.defaultMetrics).map((n) => host.createMetric(n)),
     observe: (p, t, c) => {
       tally.update(p, t, c);

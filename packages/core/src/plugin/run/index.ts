@@ -8,6 +8,13 @@ export {
   resolveArchitecture,
 } from './build-model.js';
 export {
+  applyThreshold,
+  describeThreshold,
+  type TuneThresholdArgs,
+  tuneRunThreshold,
+  withThreshold,
+} from './decision-threshold.js';
+export {
   assertEarlyStoppingSplit,
   EARLY_STOPPING_MIN_EVAL_EXAMPLES,
   EARLY_STOPPING_MIN_PER_CLASS,
@@ -45,6 +52,12 @@ export {
   readEvalData,
   readRunData,
 } from './read-data.js';
+export {
+  IMBALANCE_RATIO,
+  type ResolvedSampling,
+  type ResolveSamplingArgs,
+  resolveSampling,
+} from './resolve-sampling.js';
 export { rootPlacement } from './root-placement.js';
 export {
   parseEvaluatorOptions,
@@ -56,6 +69,7 @@ export {
 export { RUN_FILES } from './run-files.js';
 export {
   baseDirOf,
+  type DecisionThreshold,
   RUN_STATUSES,
   type RunFailure,
   type RunKind,
@@ -75,5 +89,14 @@ export {
   storeEvalRun,
   writeReportSections,
 } from './run-report.js';
+export {
+  parseSuggestBudget,
+  type SuggestBudget,
+  type SuggestRoleRow,
+  type SuggestRow,
+  type SuggestRunOptions,
+  type SuggestRunResult,
+  suggestRun,
+} from './suggest-run.js';
 export { randomBaseWarning, type TrainRunOptions, type TrainRunResult, trainRun } from './train-run.js';
 export { type TuneLrRunOptions, type TuneLrRunResult, tuneLrRun } from './tune-lr-run.js';

@@ -8,6 +8,7 @@ import { disposeTensorsIn } from '../../train/data/dispose-batch.js';
 import { headForward, type Prediction } from '../head.js';
 import type { EncodeContext } from '../preprocessor.js';
 import { UserError } from '../user-error.js';
+import { applyThreshold } from './decision-threshold.js';
 import type { LoadedRun } from './load-run.js';
 import { RUN_FILES } from './run-files.js';
 import { readRunManifest } from './run-manifest.js';
@@ -118,7 +119,8 @@ export async function predictExamples(
         config,
       });
       for (const [i, p] of predictions.entries()) {
-        out.push(inst.decodePrediction ? inst.decodePrediction(p, chunk[i]) : p);
+        const decided = applyThreshold(p, run.manifest.decisionThreshold, run.labels);
+        out.push(inst.decodePrediction ? inst.decodePrediction(decided, chunk[i]) : decided);
       }
     } finally {
       disposeTensorsIn(outputs);

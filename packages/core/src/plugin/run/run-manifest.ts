@@ -53,7 +53,31 @@ const manifestSchema = z.object({
   failure: z
     .object({ reason: z.string(), step: z.number().int().nonnegative().nullable(), at: z.string() })
     .optional(),
+  decisionThreshold: z
+    .object({
+      positiveLabel: z.string(),
+      threshold: z.number().min(0).max(1),
+      metric: z.literal('macro_f1'),
+      macroF1: z.number(),
+      defaultMacroF1: z.number(),
+      examples: z.number().int().positive(),
+    })
+    .optional(),
 });
+
+/**
+ * A binary run's tuned decision rule (`training.tuneThreshold`): predict `positiveLabel` (the
+ * second label) when its probability is greater than `threshold`; chosen on the evaluation split
+ * for macro F1 (`macroF1` there, `defaultMacroF1` with argmax).
+ */
+export interface DecisionThreshold {
+  positiveLabel: string;
+  threshold: number;
+  metric: 'macro_f1';
+  macroF1: number;
+  defaultMacroF1: number;
+  examples: number;
+}
 
 /** `peftkit-run.json`. */
 export interface RunManifest {
@@ -76,6 +100,8 @@ export interface RunManifest {
   owner?: { pid: number; host: string };
   /** Set with status `failed` or `interrupted`. */
   failure?: RunFailure;
+  /** Binary classification runs with `training.tuneThreshold`: the decision rule eval/predict/serve use. */
+  decisionThreshold?: DecisionThreshold;
 }
 
 export async function writeRunManifest(dir: string, manifest: RunManifest): Promise<void> {

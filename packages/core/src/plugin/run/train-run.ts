@@ -16,6 +16,7 @@ import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
+import { describeThreshold, tuneRunThreshold } from './decision-threshold.js';
 import { assertEarlyStoppingSplit } from './early-stopping-split.js';
 import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
@@ -24,6 +25,7 @@ import { assertTrainOutDir } from './output-dir.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
 import { addEvaluationToReport } from './report-evaluation.js';
+import { resolveSampling } from './resolve-sampling.js';
 import { RUN_FILES } from './run-files.js';
 import {
   assertNotTrainingElsewhere,
@@ -143,6 +145,18 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       throw err;
     }
   }
+  const sampling = await resolveSampling({
+    sampling: config.data.sampling,
+    task: parts.head.task,
+    train: data.train,
+    labelOf: data.labelOf,
+    labels: data.labels,
+    preprocessorBalances: instance.balancesClasses?.() ?? false,
+  }).catch((err: unknown) => {
+    headed.model.dispose();
+    throw err;
+  });
+  if (sampling.note) log(sampling.note);
   // Built before anything is written, so a sampling the data or preprocessor cannot serve fails early.
   const trainLoader = (() => {
     try {
@@ -151,7 +165,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
         training: true,
         seed: t.seed,
         name: 'train',
-        sampling: config.data.sampling,
+        sampling: sampling.sampling,
         labelOf: data.labelOf,
         preprocessorId: parts.preprocessor.id,
       });
@@ -300,6 +314,25 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       await writeRunManifest(out, { ...manifest, status: 'interrupted', failure });
       const files = (await fs.readdir(out)).sort();
       return { outputDir: out, kind, status: 'interrupted', summary, labels: manifest.labels, files };
+    }
+    if (t.tuneThreshold && head.task === 'classification' && data.labels?.length === 2 && data.eval) {
+      const evalStep = (m: AnyModule, b: ModelBatch) =>
+        head.metricInputs(headForward(head, m, b, false, headConfig), b, context);
+      const decision = await tuneRunThreshold({
+        model,
+        eval: batchLoader(data.eval, instance, {
+          batchSize: t.evalBatchSize ?? t.batchSize,
+          training: false,
+          seed: t.seed,
+          name: 'eval',
+        }),
+        evalStep,
+        labels: data.labels,
+      });
+      if (decision) {
+        log(describeThreshold(decision));
+        manifest = { ...manifest, decisionThreshold: decision };
+      }
     }
     if (model instanceof PeftModel) await model.savePretrained(out);
     else {

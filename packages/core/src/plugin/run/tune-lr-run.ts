@@ -8,6 +8,7 @@ import { batchLoader } from './batches.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
 import { describeLrChoice, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 import { prepareRun } from './prepare-run.js';
+import { resolveSampling } from './resolve-sampling.js';
 
 export interface TuneLrRunOptions {
   readonly config: RunConfig;
@@ -49,12 +50,21 @@ export async function tuneLrRun(host: PeftkitHost, o: TuneLrRunOptions): Promise
   const t = config.training;
   let model: AnyModule = built.headed.model;
   try {
+    const sampling = await resolveSampling({
+      sampling: config.data.sampling,
+      task: parts.head.task,
+      train: data.train,
+      labelOf: data.labelOf,
+      labels: data.labels,
+      preprocessorBalances: instance.balancesClasses?.() ?? false,
+    });
+    if (sampling.note) log(sampling.note);
     const train = batchLoader(data.train, instance, {
       batchSize: t.batchSize,
       training: true,
       seed: t.seed,
       name: 'train',
-      sampling: config.data.sampling,
+      sampling: sampling.sampling,
       labelOf: data.labelOf,
       preprocessorId: parts.preprocessor.id,
     });

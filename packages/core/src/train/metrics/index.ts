@@ -1,6 +1,11 @@
 export { accuracy } from './accuracy.js';
 export { auroc, aurocOneVsRest, averageRanks, type OneVsRestAuroc } from './auroc.js';
 export { confusionMatrix } from './confusion-matrix.js';
+export {
+  type BinaryThresholdChoice,
+  chooseBinaryThreshold,
+  recentreProbability,
+} from './decision-threshold.js';
 export type { Numbers } from './inputs.js';
 export {
   BufferedMetric,

@@ -20,7 +20,7 @@ const CAUSES =
   'likely causes: the learning rate (too low for this PEFT method, or too high; try `peftkit tune-lr` or training.lr: auto), ' +
   'the adapter targets (add roles, e.g. attn.k/attn.o/ffn.*, or raise the rank), ' +
   'a base trained from scratch or unrelated to this data (pass --base), ' +
-  'class imbalance (use data.sampling: balanced or more minority examples), or too few steps / early stopping too soon';
+  'class imbalance (data.sampling: class-balanced, which auto picks above 3x; more minority examples), or too few steps / early stopping too soon';
 
 /** Macro F1 over the classes that occur in the targets or predictions (scikit-learn's rule). */
 export function tallyMacroF1(d: ClassDistribution): number {

@@ -1,0 +1,310 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { Linear } from '../../nn/linear.js';
+import type { AnyModule } from '../../nn/module.js';
+import { resolveRole } from '../../peft/placement.js';
+import { layerIndexOf } from '../../peft/targets.js';
+import { allocateRanks } from '../../train/suggest/allocate-ranks.js';
+import { scoreModuleSensitivity } from '../../train/suggest/module-sensitivity.js';
+import { headForward } from '../head.js';
+import type { PeftkitHost } from '../peftkit-host.js';
+import type { RunConfig } from '../run-config/schema.js';
+import { UserError } from '../user-error.js';
+import { batchLoader } from './batches.js';
+import type { BuiltModel } from './build-model.js';
+import { prepareRun } from './prepare-run.js';
+import { resolveSampling } from './resolve-sampling.js';
+
+/** `0.5%` of the base's parameters, or an absolute count of adapter parameters. */
+export type SuggestBudget = { readonly percent: number } | { readonly params: number };
+
+/** Parses `--budget`: `0.5%` or `20000`. */
+export function parseSuggestBudget(text: string): SuggestBudget {
+  const s = text.trim();
+  const pct = /^(\d+(?:\.\d+)?|\.\d+)%$/.exec(s);
+  if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100) return { percent: Number(pct[1]) };
+  if (/^\d+$/.test(s) && Number(s) > 0) return { params: Number(s) };
+  throw new UserError(
+    `--budget: expected a percentage of the base's parameters (e.g. 0.5%) or a parameter count, got '${text}'`,
+  );
+}
+
+export interface SuggestRunOptions {
+  readonly config: RunConfig;
+  readonly origins?: ReadonlyMap<string, string>;
+  readonly budget: SuggestBudget;
+  /** Training batches the sensitivity is averaged over (default 8). */
+  readonly batches?: number;
+  /** Write the proposed run config here (YAML). */
+  readonly outFile?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** One scored module and what it gets. */
+export interface SuggestRow {
+  readonly module: string;
+  /** Placement role (`attn.q`, `ffn.up`, ...) or `-` for a module no role names. */
+  readonly role: string;
+  /** Block index for per-layer modules, null for model-level ones. */
+  readonly layer: number | null;
+  /** Sensitivity `mean_batches sum |W ⊙ dL/dW|`. */
+  readonly score: number;
+  /** `score` as a share of the total over all candidates (0..1). */
+  readonly share: number;
+  /** Proposed LoRA rank (0 = not adapted). */
+  readonly rank: number;
+  /** Adapter parameters at that rank. */
+  readonly params: number;
+}
+
+/** Role-level summary: where the sensitivity is. */
+export interface SuggestRoleRow {
+  readonly role: string;
+  readonly modules: number;
+  readonly share: number;
+  readonly adapted: number;
+  readonly params: number;
+}
+
+export interface SuggestRunResult {
+  /** Every candidate, most sensitive first. */
+  readonly rows: readonly SuggestRow[];
+  readonly roles: readonly SuggestRoleRow[];
+  readonly baseParameters: number;
+  readonly budgetParameters: number;
+  readonly usedParameters: number;
+  readonly batches: number;
+  /** The proposed `peft` block (camelCase run-config form; HF `rank_pattern`/`alpha_pattern` in files). */
+  readonly peft: Readonly<Record<string, unknown>>;
+  /** The whole proposed run config. */
+  readonly config: RunConfig;
+  readonly file: string | undefined;
+}
+
+/**
+ * `peftkit suggest`: which modules to adapt with LoRA, and at which rank, for this data. Builds
+ * the run as `train` would (data, preprocessor, base, head; no adapter), scores every `Linear` of
+ * the base by first-order sensitivity over a few training batches (`scoreModuleSensitivity`),
+ * spends the budget with `allocateRanks`, and proposes a LoRA config with HF `rank_pattern` /
+ * `alpha_pattern` (keeping the preset's `lora_alpha / r` ratio, dropout and other LoRA options).
+ * The head is trained whole as in every run and is not part of the budget.
+ */
+export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promise<SuggestRunResult> {
+  const { config } = o;
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const nBatches = o.batches ?? 8;
+  const prepared = await prepareRun(host, config, {
+    readData: true,
+    log,
+    ...(o.origins ? { origins: o.origins } : {}),
+  });
+  const { parts, instance, built } = prepared;
+  const data = prepared.data!;
+  const t = config.training;
+  const model: AnyModule = built.headed.model;
+  try {
+    const sampling = await resolveSampling({
+      sampling: config.data.sampling,
+      task: parts.head.task,
+      train: data.train,
+      labelOf: data.labelOf,
+      labels: data.labels,
+      preprocessorBalances: instance.balancesClasses?.() ?? false,
+    });
+    if (sampling.note) log(sampling.note);
+    const train = batchLoader(data.train, instance, {
+      batchSize: t.batchSize,
+      training: true,
+      seed: t.seed,
+      name: 'train',
+      sampling: sampling.sampling,
+      labelOf: data.labelOf,
+      preprocessorId: parts.preprocessor.id,
+    });
+    const where = locateCandidates(built);
+    if (!where.length)
+      throw new UserError(
+        `suggest: the base of ${built.architecture.id} has no Linear module LoRA could adapt`,
+      );
+    const context = { config: parts.headConfig, labels: data.labels };
+    const head = parts.head;
+    const scored = await scoreModuleSensitivity({
+      model,
+      paths: where.map((w) => w.path),
+      batches: train,
+      loss: (m, b) => head.loss(headForward(head, m, b, false, parts.headConfig), b, context),
+      maxBatches: nBatches,
+      seed: t.seed,
+    });
+    const baseParameters = model.getSubmodule(built.headed.basePath).numParameters();
+    const budgetParameters =
+      'percent' in o.budget ? Math.floor((baseParameters * o.budget.percent) / 100) : o.budget.params;
+    const ranks = allocateRanks(
+      scored.map((s) => ({
+        path: s.path,
+        score: s.score,
+        paramsPerRank: s.inFeatures + s.outFeatures,
+        maxRank: Math.min(s.inFeatures, s.outFeatures),
+      })),
+      { budget: budgetParameters },
+    );
+    const total = scored.reduce((n, s) => n + s.score, 0);
+    const rows: SuggestRow[] = scored
+      .map((s, i) => {
+        const rank = ranks.get(s.path) ?? 0;
+        return {
+          module: s.path,
+          role: where[i]!.role,
+          layer: where[i]!.layer ?? null,
+          score: s.score,
+          share: total > 0 ? s.score / total : 0,
+          rank,
+          params: rank * (s.inFeatures + s.outFeatures),
+        };
+      })
+      .sort((a, b) => b.score - a.score || a.module.localeCompare(b.module));
+    const usedParameters = rows.reduce((n, r) => n + r.params, 0);
+    if (usedParameters === 0) {
+      const cheapest = Math.min(...scored.map((s) => 2 * (s.inFeatures + s.outFeatures)));
+      throw new UserError(
+        `suggest: a budget of ${budgetParameters} adapter parameters cannot fit rank 2 on any module with a non-zero score (the cheapest needs ${cheapest}); raise --budget`,
+      );
+    }
+    const peft = proposedPeft(config, rows, loraAlphaRatio(host, config));
+    const proposed = proposedConfig(config, peft);
+    let file: string | undefined;
+    if (o.outFile) {
+      file = path.resolve(o.outFile);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, suggestedYaml(proposed, rows, budgetParameters, baseParameters));
+    }
+    return {
+      rows,
+      roles: roleSummary(rows),
+      baseParameters,
+      budgetParameters,
+      usedParameters,
+      batches: nBatches,
+      peft,
+      config: proposed,
+      file,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+function isLora(config: RunConfig): boolean {
+  return config.peft !== 'full' && config.peft.peftType.toUpperCase() === 'LORA';
+}
+
+/** The preset's `loraAlpha / r` with LoRA's defaults applied; 2 when the run is not LoRA. */
+function loraAlphaRatio(host: PeftkitHost, config: RunConfig): number {
+  if (!isLora(config)) return 2;
+  const parsed = host.peftMethods.get('LORA').config.parse(config.peft) as unknown as {
+    r: number;
+    loraAlpha: number;
+  };
+  return parsed.loraAlpha / parsed.r;
+}
+
+interface Candidate {
+  readonly path: string;
+  readonly role: string;
+  readonly layer: number | undefined;
+}
+
+/** Every Linear of the base (not the head), with the placement role that names it. */
+function locateCandidates(built: BuiltModel): Candidate[] {
+  const model = built.headed.model;
+  const roleOf = new Map<string, { role: string; layer: number | undefined }>();
+  for (const role of built.placement.roles) {
+    for (const t of resolveRole(model, built.placement, role)) {
+      if (!roleOf.has(t.path)) roleOf.set(t.path, { role, layer: t.layerIndex });
+    }
+  }
+  const basePrefix = `${built.headed.basePath}.`;
+  const inHead = (p: string) => built.headed.headPaths.some((h) => p === h || p.startsWith(`${h}.`));
+  const out: Candidate[] = [];
+  for (const [p, m] of model.namedModules()) {
+    if (!(m instanceof Linear) || !p.startsWith(basePrefix) || inHead(p)) continue;
+    const r = roleOf.get(p);
+    out.push({ path: p, role: r?.role ?? '-', layer: r ? r.layer : layerIndexOf(p, built.placement) });
+  }
+  return out;
+}
+
+/**
+ * The LoRA block: the adapted modules as `targetModules`, the most common rank as `r` and the
+ * others in `rankPattern` (exact module paths), `loraAlpha` / `alphaPattern` keeping the
+ * preset's `loraAlpha / r` ratio (2 when the preset is not LoRA).
+ */
+function proposedPeft(
+  config: RunConfig,
+  rows: readonly SuggestRow[],
+  ratio: number,
+): Record<string, unknown> {
+  const prior = isLora(config) ? { ...(config.peft as Record<string, unknown>) } : undefined;
+  const adapted = rows.filter((r) => r.rank > 0);
+  const counts = new Map<number, number>();
+  for (const r of adapted) counts.set(r.rank, (counts.get(r.rank) ?? 0) + 1);
+  const r = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]![0];
+  const rankPattern: Record<string, number> = {};
+  const alphaPattern: Record<string, number> = {};
+  for (const row of adapted) {
+    if (row.rank === r) continue;
+    rankPattern[row.module] = row.rank;
+    alphaPattern[row.module] = ratio * row.rank;
+  }
+  const {
+    targetRoles: _roles,
+    targetModules: _modules,
+    excludeModules: _exclude,
+    layersToTransform: _layers,
+    layersPattern: _pattern,
+    rankPattern: _rp,
+    alphaPattern: _ap,
+    ...kept
+  } = prior ?? {};
+  return {
+    ...kept,
+    peftType: 'LORA',
+    r,
+    loraAlpha: ratio * r,
+    targetModules: adapted.map((row) => row.module).sort(),
+    rankPattern,
+    alphaPattern,
+  };
+}
+
+/** The run config to train with: the user's, with the proposed `peft` and no preset or output dir. */
+function proposedConfig(config: RunConfig, peft: Record<string, unknown>): RunConfig {
+  const { preset: _preset, ...rest } = config;
+  const { dir: _dir, ...output } = config.output as Record<string, unknown>;
+  return { ...rest, output, peft } as unknown as RunConfig;
+}
+
+function suggestedYaml(config: RunConfig, rows: readonly SuggestRow[], budget: number, base: number): string {
+  const used = rows.reduce((n, r) => n + r.params, 0);
+  const header = [
+    '# Written by `peftkit suggest`: LoRA targets and per-module ranks from first-order sensitivity',
+    `# (|W * dL/dW| over training batches), ${used} adapter parameters of a ${budget} budget (${((100 * used) / base).toFixed(3)}% of ${base} base parameters).`,
+    '# Train with: peftkit train --config <this file>',
+  ];
+  return `${header.join('\n')}\n${toYaml(config, { lineWidth: 0 })}`;
+}
+
+function roleSummary(rows: readonly SuggestRow[]): SuggestRoleRow[] {
+  const by = new Map<string, { modules: number; share: number; adapted: number; params: number }>();
+  for (const r of rows) {
+    const e = by.get(r.role) ?? { modules: 0, share: 0, adapted: 0, params: 0 };
+    e.modules += 1;
+    e.share += r.share;
+    if (r.rank > 0) e.adapted += 1;
+    e.params += r.params;
+    by.set(r.role, e);
+  }
+  return [...by].map(([role, e]) => ({ role, ...e })).sort((a, b) => b.share - a.share);
+}

@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs';
+import { Linear } from '../../nn/linear.js';
+import type { AnyModule } from '../../nn/module.js';
+import { getRng, setSeed } from '../../runtime/random.js';
+import type { BatchSource } from '../data/data-loader.js';
+import { valueAndGrads } from '../gradients.js';
+import type { NamedParameter } from '../param-groups.js';
+
+/** One weight matrix LoRA could adapt, with how much the loss depends on it. */
+export interface ModuleSensitivity {
+  /** Module path in the scored model. */
+  readonly path: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** Mean over batches of `sum |W ⊙ dL/dW|` (see {@link scoreModuleSensitivity}). */
+  readonly score: number;
+}
+
+export interface ModuleSensitivityOptions<M extends AnyModule, B> {
+  readonly model: M;
+  /** Paths of the `Linear` modules to score (other module kinds are refused). */
+  readonly paths: readonly string[];
+  readonly batches: BatchSource<B>;
+  /** The run's loss on one batch. Called with the model in eval mode (no dropout noise). */
+  readonly loss: (model: M, batch: B) => tf.Scalar;
+  /** Batches to average over (the loader repeats epochs as needed). */
+  readonly maxBatches: number;
+  readonly seed: number;
+}
+
+/**
+ * Scores `Linear` weights by first-order Taylor sensitivity, the importance AdaLoRA (Zhang et
+ * al., 2023) allocates ranks by and Molchanov et al. (2019) prune with: `I(W) = sum_ij |W_ij *
+ * dL/dW_ij|`, the loss change a first-order expansion predicts when the weight is removed. It is
+ * averaged over `maxBatches` batches (absolute value per batch, as AdaLoRA's per-step
+ * sensitivity). A LoRA `B` matrix starts at zero, so the gradient of a fresh adapter says nothing
+ * about A; the base weight's own sensitivity does. One gradient pass per batch, inside
+ * `tf.tidy`; the model's weights, mode and the RNG are left as they were.
+ */
+export async function scoreModuleSensitivity<M extends AnyModule, B>(
+  o: ModuleSensitivityOptions<M, B>,
+): Promise<ModuleSensitivity[]> {
+  if (!Number.isInteger(o.maxBatches) || o.maxBatches < 1) {
+    throw new Error(`scoreModuleSensitivity: maxBatches must be a positive integer, got ${o.maxBatches}`);
+  }
+  const linears = o.paths.map((p) => {
+    const m = o.model.getSubmodule(p);
+    if (!(m instanceof Linear)) throw new Error(`scoreModuleSensitivity: ${p} is not a Linear module`);
+    return m;
+  });
+  const named: NamedParameter[] = linears.map((m, i) => [o.paths[i]!, m.weight]);
+  // Gradients need trainable weights; a frozen base is unfrozen only for the scoring pass.
+  const wasTrainable = named.map(([, p]) => p.trainable);
+  for (const [, p] of named) p.trainable = true;
+  const wasTraining = o.model.training;
+  const rngState = getRng().getState();
+  const totals = new Float64Array(named.length);
+  let seen = 0;
+  try {
+    setSeed(o.seed);
+    o.batches.reset();
+    o.batches.initSeed();
+    o.model.eval();
+    while (seen < o.maxBatches) {
+      let any = false;
+      for await (const batch of o.batches) {
+        any = true;
+        let scores: tf.Tensor;
+        try {
+          scores = tf.tidy(() => {
+            const { grads } = valueAndGrads(named, () => o.loss(o.model, batch));
+            return tf.stack(
+              named.map(([path, p]) => {
+                const g = grads.get(path);
+                return g ? tf.sum(tf.abs(tf.mul(p.value, g))) : tf.scalar(0);
+              }),
+            );
+          });
+        } finally {
+          o.batches.disposeBatch(batch);
+        }
+        const values = scores.dataSync();
+        scores.dispose();
+        values.forEach((v, i) => {
+          totals[i]! += v;
+        });
+        seen += 1;
+        if (seen >= o.maxBatches) break;
+      }
+      if (!any) throw new Error(`scoreModuleSensitivity: loader '${o.batches.name}' produced no batches`);
+    }
+  } finally {
+    named.forEach(([, p], i) => {
+      p.trainable = wasTrainable[i]!;
+    });
+    o.model.train(wasTraining);
+    o.batches.reset();
+    getRng().setState(rngState);
+  }
+  return linears.map((m, i) => {
+    const score = totals[i]! / seen;
+    if (!Number.isFinite(score)) {
+      throw new Error(
+        `scoreModuleSensitivity: the sensitivity of ${o.paths[i]} is not finite (loss diverged?)`,
+      );
+    }
+    return { path: o.paths[i]!, inFeatures: m.inFeatures, outFeatures: m.outFeatures, score };
+  });
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { majorityMacroF1, markdownTable, summarise } from './table.js';
+
+describe('quality suite table', () => {
+  it('averages seeds, divides by full fine-tuning, flags the majority baseline and skipped runs', () => {
+    const rows = summarise(
+      [
+        { dataset: 'd', method: 'full', seed: 1, macroF1: 0.8, trainablePercent: 100 },
+        { dataset: 'd', method: 'full', seed: 2, macroF1: 0.9, trainablePercent: 100 },
+        { dataset: 'd', method: 'lora', seed: 1, macroF1: 0.425, trainablePercent: 1.5 },
+        { dataset: 'd', method: 'lora', seed: 2, macroF1: 0.425, trainablePercent: 1.5 },
+        { dataset: 'd', method: 'ia3', seed: 1, skipped: 'budget' },
+      ],
+      { d: 0.45 },
+    );
+    expect(rows.map((r) => r.method)).toEqual(['full', 'lora', 'ia3']);
+    expect(rows[0]!.macroF1).toBeCloseTo(0.85, 12);
+    expect(rows[0]!.spread).toBeCloseTo(0.1, 12);
+    expect(rows[0]!.ratioToFull).toBeCloseTo(1, 12);
+    expect(rows[1]!.ratioToFull).toBeCloseTo(0.5, 12);
+    expect(rows[1]!.majorityBaseline).toBe(true);
+    expect(rows[2]).toMatchObject({ seeds: 0, macroF1: undefined, ratioToFull: undefined });
+    const md = markdownTable(rows);
+    expect(md).toContain('| d | lora | 0.425 (majority baseline) | 0.000 | 0.50x | 1.50 | 2 |');
+    expect(md).toContain('| d | ia3 | - | - | - | - | 0 |');
+  });
+
+  it('majority macro F1 is what a constant prediction scores', () => {
+    // 90/10: F1(majority) = 2*90/(90+100) = 0.947, minority 0 -> 0.474 (the 0.475).
+    expect(majorityMacroF1({ a: 90, b: 10 })).toBeCloseTo(0.4737, 4);
+    expect(majorityMacroF1({ a: 1, b: 1, c: 1 })).toBeCloseTo(1 / 6, 12);
+  });
+});

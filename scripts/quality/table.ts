@@ -1,0 +1,89 @@
+/** One finished (or skipped) training run of the suite. */
+export interface SuiteRun {
+  readonly dataset: string;
+  readonly method: string;
+  readonly seed: number;
+  /** Test-split macro F1; undefined when the run did not happen (budget). */
+  readonly macroF1?: number | undefined;
+  readonly accuracy?: number | undefined;
+  readonly trainablePercent?: number | undefined;
+  /** Decision threshold the run saved (binary runs). */
+  readonly threshold?: number | undefined;
+  readonly seconds?: number | undefined;
+  readonly skipped?: string | undefined;
+}
+
+/** Per dataset and method: mean and spread over seeds, and the ratio to full fine-tuning's mean. */
+export interface SuiteRow {
+  readonly dataset: string;
+  readonly method: string;
+  readonly seeds: number;
+  readonly macroF1: number | undefined;
+  readonly spread: number | undefined;
+  readonly ratioToFull: number | undefined;
+  readonly trainablePercent: number | undefined;
+  readonly majorityBaseline: boolean;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Groups runs by dataset and method (in first-seen order). `majorityBaseline` marks a mean
+ * macro F1 at or below what predicting the majority class scores (`baselines[dataset]`).
+ */
+export function summarise(
+  runs: readonly SuiteRun[],
+  baselines: Readonly<Record<string, number>>,
+): SuiteRow[] {
+  const groups = new Map<string, SuiteRun[]>();
+  for (const r of runs) {
+    const key = `${r.dataset}\u0000${r.method}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const fullMean = new Map<string, number>();
+  for (const [key, rs] of groups) {
+    const [dataset, method] = key.split('\u0000') as [string, string];
+    const done = rs.flatMap((r) => (r.macroF1 === undefined ? [] : [r.macroF1]));
+    if (method === 'full' && done.length) fullMean.set(dataset, mean(done));
+  }
+  return [...groups].map(([key, rs]) => {
+    const [dataset, method] = key.split('\u0000') as [string, string];
+    const done = rs.flatMap((r) => (r.macroF1 === undefined ? [] : [r.macroF1]));
+    const m = done.length ? mean(done) : undefined;
+    const full = fullMean.get(dataset);
+    const pct = rs.find((r) => r.trainablePercent !== undefined)?.trainablePercent;
+    return {
+      dataset,
+      method,
+      seeds: done.length,
+      macroF1: m,
+      spread: done.length > 1 ? Math.max(...done) - Math.min(...done) : undefined,
+      ratioToFull: m !== undefined && full ? m / full : undefined,
+      trainablePercent: pct,
+      majorityBaseline: m !== undefined && m <= (baselines[dataset] ?? 0) + 1e-9,
+    };
+  });
+}
+
+const f3 = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(3));
+
+/** The Markdown table docs/quality.md carries. */
+export function markdownTable(rows: readonly SuiteRow[]): string {
+  const head =
+    '| dataset | method | test macro F1 (mean of seeds) | spread (max-min) | ratio to full | trainable % | seeds |';
+  const sep = '| --- | --- | --- | --- | --- | --- | --- |';
+  const body = rows.map(
+    (r) =>
+      `| ${r.dataset} | ${r.method} | ${f3(r.macroF1)}${r.majorityBaseline ? ' (majority baseline)' : ''} | ${f3(r.spread)} | ${r.ratioToFull === undefined ? '-' : `${r.ratioToFull.toFixed(2)}x`} | ${r.trainablePercent === undefined ? '-' : r.trainablePercent.toFixed(2)} | ${r.seeds} |`,
+  );
+  return [head, sep, ...body].join('\n');
+}
+
+/** Macro F1 of always predicting the majority class: F1 1/(1+...) only for that class, 0 for others. */
+export function majorityMacroF1(counts: Readonly<Record<string, number>>): number {
+  const values = Object.values(counts);
+  const n = values.reduce((a, b) => a + b, 0);
+  const top = Math.max(...values);
+  // The majority class: precision top/n, recall 1, F1 2top/(top+n); every other class 0.
+  return (2 * top) / (top + n) / values.length;
+}
