@@ -13,6 +13,10 @@ export default defineConfig({
     ],
     // tfjs backends are process-global; forks keep test files isolated from each other.
     pool: 'forks',
+    // vitest's default is cores - 1 forks, i.e. one test file at a time on a 2-core CI machine,
+    // though a test file mostly keeps one core busy (its child processes aside) and the main
+    // process only collects results: one fork per core keeps both cores working.
+    maxWorkers: os.availableParallelism(),
     reporters: ['default', './scripts/plain-summary-reporter.ts'],
     // A path that is not a directory but reads as a Hub id (`runs/demo`) is looked up on the Hugging
     // Face Hub: tests never touch the network nor the developer's own HF cache (tests of the Hub
