@@ -12,10 +12,9 @@ import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
-import { batchLoader } from './batches.js';
 import type { BuiltModel } from './build-model.js';
 import { prepareRun } from './prepare-run.js';
-import { resolveSampling } from './resolve-sampling.js';
+import { trainBatchLoader } from './train-loader.js';
 
 /** `0.5%` of the base's parameters, or an absolute count of adapter parameters. */
 export type SuggestBudget = { readonly percent: number } | { readonly params: number };
@@ -100,29 +99,12 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
     log,
     ...(o.origins ? { origins: o.origins } : {}),
   });
-  const { parts, instance, built } = prepared;
+  const { parts, built } = prepared;
   const data = prepared.data!;
   const t = config.training;
   const model: AnyModule = built.headed.model;
   try {
-    const sampling = await resolveSampling({
-      sampling: config.data.sampling,
-      task: parts.head.task,
-      train: data.train,
-      labelOf: data.labelOf,
-      labels: data.labels,
-      preprocessorBalances: instance.balancesClasses?.() ?? false,
-    });
-    if (sampling.note) log(sampling.note);
-    const train = batchLoader(data.train, instance, {
-      batchSize: t.batchSize,
-      training: true,
-      seed: t.seed,
-      name: 'train',
-      sampling: sampling.sampling,
-      labelOf: data.labelOf,
-      preprocessorId: parts.preprocessor.id,
-    });
+    const train = await trainBatchLoader(prepared, config, log);
     const where = locateCandidates(built);
     if (!where.length)
       throw new UserError(

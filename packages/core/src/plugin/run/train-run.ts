@@ -25,7 +25,6 @@ import { assertTrainOutDir } from './output-dir.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
 import { addEvaluationToReport } from './report-evaluation.js';
-import { resolveSampling } from './resolve-sampling.js';
 import { RUN_FILES } from './run-files.js';
 import {
   assertNotTrainingElsewhere,
@@ -36,6 +35,7 @@ import {
 } from './run-lifecycle.js';
 import { type RunKind, type RunManifest, readRunManifest, writeRunManifest } from './run-manifest.js';
 import { configSection, readReportSections, renderRunReport, writeReportSections } from './run-report.js';
+import { trainBatchLoader } from './train-loader.js';
 
 export interface TrainRunOptions {
   readonly config: RunConfig;
@@ -145,35 +145,11 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       throw err;
     }
   }
-  const sampling = await resolveSampling({
-    sampling: config.data.sampling,
-    task: parts.head.task,
-    train: data.train,
-    labelOf: data.labelOf,
-    labels: data.labels,
-    preprocessorBalances: instance.balancesClasses?.() ?? false,
-  }).catch((err: unknown) => {
+  // Built before anything is written, so a sampling the data or preprocessor cannot serve fails early.
+  const trainLoader = await trainBatchLoader(prepared, config, log).catch((err: unknown) => {
     headed.model.dispose();
     throw err;
   });
-  if (sampling.note) log(sampling.note);
-  // Built before anything is written, so a sampling the data or preprocessor cannot serve fails early.
-  const trainLoader = (() => {
-    try {
-      return batchLoader(data.train, instance, {
-        batchSize: t.batchSize,
-        training: true,
-        seed: t.seed,
-        name: 'train',
-        sampling: sampling.sampling,
-        labelOf: data.labelOf,
-        preprocessorId: parts.preprocessor.id,
-      });
-    } catch (err) {
-      headed.model.dispose();
-      throw err;
-    }
-  })();
   const headFile = path.join(out, RUN_FILES.head);
   await fs.mkdir(out, { recursive: true });
   const base: string | null =

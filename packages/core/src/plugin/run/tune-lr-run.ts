@@ -4,11 +4,10 @@ import type { AnyModule } from '../../nn/module.js';
 import type { LrFinderResult } from '../../train/lr-finder/find-lr.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
-import { batchLoader } from './batches.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
 import { describeLrChoice, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 import { prepareRun } from './prepare-run.js';
-import { resolveSampling } from './resolve-sampling.js';
+import { trainBatchLoader } from './train-loader.js';
 
 export interface TuneLrRunOptions {
   readonly config: RunConfig;
@@ -45,29 +44,11 @@ export async function tuneLrRun(host: PeftkitHost, o: TuneLrRunOptions): Promise
     log,
     ...(o.origins ? { origins: o.origins } : {}),
   });
-  const { parts, instance, built } = prepared;
+  const { parts, built } = prepared;
   const data = prepared.data!;
-  const t = config.training;
   let model: AnyModule = built.headed.model;
   try {
-    const sampling = await resolveSampling({
-      sampling: config.data.sampling,
-      task: parts.head.task,
-      train: data.train,
-      labelOf: data.labelOf,
-      labels: data.labels,
-      preprocessorBalances: instance.balancesClasses?.() ?? false,
-    });
-    if (sampling.note) log(sampling.note);
-    const train = batchLoader(data.train, instance, {
-      batchSize: t.batchSize,
-      training: true,
-      seed: t.seed,
-      name: 'train',
-      sampling: sampling.sampling,
-      labelOf: data.labelOf,
-      preprocessorId: parts.preprocessor.id,
-    });
+    const train = await trainBatchLoader(prepared, config, log);
     if (config.peft !== 'full') model = applyPeft(host, config, built, (m) => log(`warning: ${m}`));
     freezeFixedHead(config, built.headed);
     const method = methodLabel(config);

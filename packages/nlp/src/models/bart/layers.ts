@@ -1,22 +1,15 @@
 import { activationFromName, dropout, LayerNorm, Linear, Module, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKv } from '../gpt2/attention.js';
+import type { CrossAttendingCall, CrossAttendingOutput } from '../seq2seq/cross-attending-layers.js';
 import { BartAttention } from './attention.js';
 import type { BartConfig } from './config.js';
 
-/** What a decoder layer needs besides its input. */
-export interface BartLayerCall {
-  /** Additive self-attention mask (causal + padding for the decoder). */
-  selfBias?: tf.Tensor | undefined;
-  selfPast?: LayerKv | undefined;
-  /** Decoder: the encoder output (when `crossPast` is absent) and its additive mask. */
-  source?: tf.Tensor | undefined;
-  crossPast?: LayerKv | undefined;
-  crossBias?: tf.Tensor | undefined;
-}
+/** What a layer needs besides its input. */
+export type BartLayerCall = CrossAttendingCall;
 
 /** What a layer returns: the new hidden states and (decoder) the keys/values to cache. */
-export type BartLayerOutput = { output: tf.Tensor; self: LayerKv; cross: LayerKv | undefined };
+export type BartLayerOutput = CrossAttendingOutput;
 
 /**
  * `layers.N` of BART's / Marian's encoder or decoder (post-norm): `self_attn` then

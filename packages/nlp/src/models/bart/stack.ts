@@ -1,14 +1,6 @@
-import {
-  additivePaddingMask,
-  causalMask,
-  dropout,
-  LayerNorm,
-  Module,
-  ModuleList,
-  type UnaryModule,
-} from '@peftkit/core';
+import { causalMask, dropout, LayerNorm, Module, ModuleList, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import type { LayerKv } from '../gpt2/attention.js';
+import { runCrossAttendingLayers, withPaddingBias } from '../seq2seq/cross-attending-layers.js';
 import { type Seq2SeqCache, seq2seqCacheLength } from '../seq2seq/seq2seq-cache.js';
 import type { Seq2SeqDecodeInputs } from '../seq2seq/seq2seq-lm.js';
 import type { BartConfig } from './config.js';
@@ -71,38 +63,14 @@ export class BartStack extends Module<
       h = tf.add(h, marianSinusoidalPositions(past, t, this.config.d_model));
     }
     h = dropout(h, this.config.dropout, this.training);
-    let selfBias: tf.Tensor | undefined = this.isDecoder ? causalMask(t, past) : undefined;
-    if (inputs.attentionMask) {
-      const m = additivePaddingMask(inputs.attentionMask, caller);
-      if (m.shape[3] !== past + t) {
-        throw new Error(
-          `${caller}: attentionMask must cover ${past + t} positions (past + new), got [${inputs.attentionMask.shape}]`,
-        );
-      }
-      selfBias = selfBias ? tf.add(selfBias, m) : m;
-    }
-    if (this.isDecoder && !inputs.encoderHidden && !inputs.cache) {
-      throw new Error(
-        `${caller}: the decoder needs encoderHidden or a cache holding the encoder keys/values`,
-      );
-    }
-    const crossBias = inputs.encoderMask ? additivePaddingMask(inputs.encoderMask, caller) : undefined;
-    const self: LayerKv[] = [];
-    const cross: LayerKv[] = [];
-    [...this.child<ModuleList<BartLayer>>('layers')].forEach((layer, i) => {
-      const out = layer.forward(h, {
-        selfBias,
-        selfPast: inputs.cache?.self[i],
-        source: inputs.encoderHidden,
-        crossPast: inputs.cache?.cross[i],
-        crossBias,
-      });
-      h = out.output;
-      if (this.isDecoder && out.cross) {
-        self.push(out.self);
-        cross.push(out.cross);
-      }
-    });
-    return { hidden: h, cache: { self, cross } };
+    const selfBias = withPaddingBias(
+      this.isDecoder ? causalMask(t, past) : undefined,
+      inputs.attentionMask,
+      past,
+      t,
+      caller,
+    );
+    const layers = [...this.child<ModuleList<BartLayer>>('layers')];
+    return runCrossAttendingLayers(layers, h, inputs, { isDecoder: this.isDecoder, selfBias, caller });
   }
 }

@@ -1,6 +1,5 @@
 import {
   type AnyModule,
-  additivePaddingMask,
   causalMask,
   Dropout,
   Module,
@@ -10,23 +9,21 @@ import {
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKv } from '../gpt2/attention.js';
+import {
+  type CrossAttendingCall,
+  type CrossAttendingOutput,
+  runCrossAttendingLayers,
+  withPaddingBias,
+} from '../seq2seq/cross-attending-layers.js';
 import { type Seq2SeqCache, seq2seqCacheLength } from '../seq2seq/seq2seq-cache.js';
 import type { T5Config } from './config.js';
 import { T5LayerAttention, T5LayerFF } from './layers.js';
 
 /** What a block needs besides its input (the stack computes the biases once for all blocks). */
-export interface T5BlockCall {
-  /** Additive self-attention bias: relative positions, causal and padding masks. */
-  selfBias: tf.Tensor | undefined;
-  selfPast?: LayerKv | undefined;
-  /** Decoder: the encoder output (when `crossPast` is absent), its keys/values, its mask. */
-  source?: tf.Tensor | undefined;
-  crossPast?: LayerKv | undefined;
-  crossBias?: tf.Tensor | undefined;
-}
+export type T5BlockCall = CrossAttendingCall;
 
 /** A block's output and (decoder) the keys/values to cache. */
-export type T5BlockOutput = { output: tf.Tensor; self: LayerKv; cross: LayerKv | undefined };
+export type T5BlockOutput = CrossAttendingOutput;
 
 /** One `block.N`: `layer.0` self-attention, (decoder) `layer.1` cross-attention, then the feed-forward. */
 export class T5Block extends Module<[tf.Tensor, T5BlockCall], T5BlockOutput> {
@@ -113,43 +110,14 @@ export class T5Stack extends Module<[tf.Tensor, T5StackInputs?], { hidden: tf.Te
     const past = seq2seqCacheLength(inputs.cache);
     const t = inputIds.shape[1] as number;
     const drop = this.child<UnaryModule>('dropout');
-    let h = drop.forward(this.embed().forward(inputIds));
+    const h = drop.forward(this.embed().forward(inputIds));
     const blocks = [...this.child<ModuleList<T5Block>>('block')];
     const first = blocks[0]?.layerAt<T5LayerAttention>(0).attention;
     let selfBias = first ? first.positionBias(t, past) : undefined;
     if (this.isDecoder) selfBias = selfBias ? tf.add(selfBias, causalMask(t, past)) : causalMask(t, past);
-    if (inputs.attentionMask) {
-      const m = additivePaddingMask(inputs.attentionMask, caller);
-      if (m.shape[3] !== past + t) {
-        throw new Error(
-          `${caller}: attentionMask must cover ${past + t} positions (past + new), got [${inputs.attentionMask.shape}]`,
-        );
-      }
-      selfBias = selfBias ? tf.add(selfBias, m) : m;
-    }
-    const crossBias = inputs.encoderMask ? additivePaddingMask(inputs.encoderMask, caller) : undefined;
-    if (this.isDecoder && !inputs.encoderHidden && !inputs.cache) {
-      throw new Error(
-        `${caller}: the decoder needs encoderHidden or a cache holding the encoder keys/values`,
-      );
-    }
-    const self: LayerKv[] = [];
-    const cross: LayerKv[] = [];
-    blocks.forEach((block, i) => {
-      const out = block.forward(h, {
-        selfBias,
-        selfPast: inputs.cache?.self[i],
-        source: inputs.encoderHidden,
-        crossPast: inputs.cache?.cross[i],
-        crossBias,
-      });
-      h = out.output;
-      if (this.isDecoder && out.cross) {
-        self.push(out.self);
-        cross.push(out.cross);
-      }
-    });
-    const hidden = drop.forward(this.child<UnaryModule>('final_layer_norm').forward(h));
-    return { hidden, cache: { self, cross } };
+    selfBias = withPaddingBias(selfBias, inputs.attentionMask, past, t, caller);
+    const out = runCrossAttendingLayers(blocks, h, inputs, { isDecoder: this.isDecoder, selfBias, caller });
+    const hidden = drop.forward(this.child<UnaryModule>('final_layer_norm').forward(out.hidden));
+    return { hidden, cache: out.cache };
   }
 }
