@@ -39,12 +39,16 @@ export interface ArchitectureCase {
   inputs(): unknown[];
 }
 
-/** The tensor an output is compared and trained on: the tensor itself or `lastHiddenState`. */
+/**
+ * The tensor an output is compared and trained on: the tensor itself, `lastHiddenState`, or an
+ * encoder-decoder's `logits`.
+ */
 export function primaryOutput(out: unknown): tf.Tensor {
   if (out instanceof tf.Tensor) return out;
-  const h = (out as { lastHiddenState?: unknown } | null)?.lastHiddenState;
-  if (h instanceof tf.Tensor) return h;
-  throw new Error('model output is neither a tensor nor an object with lastHiddenState');
+  const o = out as { lastHiddenState?: unknown; logits?: unknown } | null;
+  if (o?.lastHiddenState instanceof tf.Tensor) return o.lastHiddenState;
+  if (o?.logits instanceof tf.Tensor) return o.logits;
+  throw new Error('model output is neither a tensor nor an object with lastHiddenState or logits');
 }
 
 /** Builds `id` from the host (plugins) or, for speech (no plugin yet), from its package. */
@@ -69,6 +73,19 @@ function ids(vocab: number): tf.Tensor2D {
     [2, 5],
     'int32',
   );
+}
+
+/** Source ids with a padded row, and teacher-forced decoder inputs (4 positions). */
+function seq2seqInputs(): unknown[] {
+  const decoderInputIds = tf.tensor2d(
+    [
+      [2, 3, 4, 5],
+      [2, 7, 8, 9],
+    ],
+    [2, 4],
+    'int32',
+  );
+  return [ids(TEXT.vocab), { attentionMask: paddingMask(5, [5, 3]), decoderInputIds }];
 }
 
 /** Row 0 has 5 real tokens, row 1 has 3 (exercises masks, and prompt tuning's PromptAware). */
@@ -170,6 +187,48 @@ export const ARCHITECTURES: readonly ArchitectureCase[] = [
     }),
     inputs: () => [ids(TEXT.vocab), { attentionMask: paddingMask(5, [5, 3]) }],
   },
+  // Encoder-decoders: the teacher-forced forward's logits are the compared output.
+  {
+    id: 't5',
+    domain: 'nlp',
+    source: 'plugin',
+    build: fromArchitecture('t5', {
+      vocab_size: TEXT.vocab,
+      d_model: 8,
+      d_kv: 4,
+      d_ff: 16,
+      num_layers: 2,
+      num_heads: 2,
+      relative_attention_num_buckets: 8,
+      relative_attention_max_distance: 16,
+      dropout_rate: 0,
+    }),
+    inputs: () => seq2seqInputs(),
+  },
+  ...(['bart', 'marian'] as const).map(
+    (id): ArchitectureCase => ({
+      id,
+      domain: 'nlp',
+      source: 'plugin',
+      build: fromArchitecture(id, {
+        vocab_size: TEXT.vocab,
+        d_model: 8,
+        encoder_layers: 2,
+        decoder_layers: 2,
+        encoder_attention_heads: 2,
+        decoder_attention_heads: 2,
+        encoder_ffn_dim: 16,
+        decoder_ffn_dim: 16,
+        max_position_embeddings: 16,
+        dropout: 0,
+        pad_token_id: 1,
+        eos_token_id: 2,
+        decoder_start_token_id: 2,
+        forced_eos_token_id: 2,
+      }),
+      inputs: () => seq2seqInputs(),
+    }),
+  ),
   {
     id: 'vit',
     domain: 'vision',
