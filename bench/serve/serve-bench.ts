@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '@peftkit/core';
 import { type LoadResult, runLoad } from './load.js';
-import { ServeProcess } from './serve-process.js';
+import { type ServeProcess, startServe } from './serve-process.js';
 import { buildTextAdapters } from './text-adapters.js';
 
 /** Options of `benchServe`. */
@@ -93,8 +93,8 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchResult
   const failures: string[] = [];
   // Started together: each spends seconds loading plugins and the model.
   const [adapterServer, mergedServer] = await Promise.all([
-    ServeProcess.start(['--adapters', fx.adaptersDir, ...common]),
-    ServeProcess.start(['--adapters', fx.singleDir, '--base', fx.mergedDir, ...common]),
+    startServe(['--adapters', fx.adaptersDir, ...common]),
+    startServe(['--adapters', fx.singleDir, '--base', fx.mergedDir, ...common]),
   ]);
   try {
     // Warm up: every adapter loaded and every code path compiled before measuring.

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '@peftkit/core';
-import { ServeProcess } from '../../bench/serve/serve-process.js';
+import { startServe } from '../../bench/serve/serve-process.js';
 import { buildTextAdapters } from '../../bench/serve/text-adapters.js';
 
 /** Options of `serveSoak`. */
@@ -54,12 +54,7 @@ export async function serveSoak(o: ServeSoakOptions): Promise<ServeSoakResult> {
     const firstBytes = (await fs.stat(path.join(fx.adaptersDir, 'a1', 'adapter_model.safetensors'))).size;
     // About three adapters' tensors (a little less than their files): constant LRU churn.
     const budgetMb = (3 * firstBytes) / (1024 * 1024);
-    const server = await ServeProcess.start([
-      '--adapters',
-      fx.adaptersDir,
-      '--adapter-budget-mb',
-      String(budgetMb),
-    ]);
+    const server = await startServe(['--adapters', fx.adaptersDir, '--adapter-budget-mb', String(budgetMb)]);
     const rng = new Rng(o.seed);
     const operations: Record<string, number> = {};
     const errors: string[] = [];

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +9,7 @@ import { runCli } from '../cli/main.js';
 import { createPeftkit } from '../plugin/peftkit-host.js';
 import { toyPlugin } from '../plugin/testing/toy-plugin.js';
 import { createServer } from './server.js';
+import { ServeProcess } from './testing/serve-process.js';
 
 /**
  * The acceptance test of `peftkit serve`: the real CLI in a child process on a loopback port,
@@ -40,68 +40,9 @@ async function predictCli(dir: string, inputs: string[]): Promise<Pred[]> {
   return (await cli(['predict', '--json', '--adapter', dir, '--', ...inputs]))['predictions'] as Pred[];
 }
 
-class Server {
-  private stderr = '';
-  url = '';
-  exit: Promise<number | null>;
-  constructor(readonly child: ChildProcess) {
-    child.stderr?.on('data', (d: Buffer) => {
-      this.stderr += d.toString();
-    });
-    this.exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-  static async start(args: string[], env: Record<string, string> = {}): Promise<Server> {
-    const child = spawn(
-      process.execPath,
-      [bin, '--plugin', pluginModule, '--no-discover', 'serve', '--port', '0', ...args],
-      { env: { ...process.env, PEFTKIT_BACKEND: 'wasm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const s = new Server(child);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const m = /listening on (http:\/\/[^ ]+)/.exec(s.stderr);
-      if (m) {
-        s.url = m[1] as string;
-        return s;
-      }
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    child.kill('SIGKILL');
-    throw new Error(`server did not start: ${s.stderr}`);
-  }
-  get log(): string {
-    return this.stderr;
-  }
-  async call(
-    method: string,
-    route: string,
-    body?: unknown,
-    headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
-  ): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
-    const res = await fetch(this.url + route, {
-      method,
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text);
-    } catch {}
-    return { status: res.status, json, text };
-  }
-  async metric(name: string): Promise<number> {
-    const { text } = await this.call('GET', '/metrics');
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    if (!line) throw new Error(`metric ${name} missing:\n${text}`);
-    return Number(line.split(' ')[1]);
-  }
-}
-
 let tmp: string;
 let adapters: string;
-let server: Server;
+let server: ServeProcess;
 const inputs = ['1,2', '-3,-1', '0.5,-2', '2,2', '-1,0.25', '0,3'];
 const reference: Record<string, Pred[]> = {};
 
@@ -137,8 +78,10 @@ beforeAll(async () => {
   const alphaBytes = await safetensorsDataBytes(path.join(a, 'adapter_model.safetensors'));
   // A budget that holds one adapter's tensors and not two: every switch unloads the other one.
   const budgetMb = (alphaBytes * 1.5) / (1024 * 1024);
-  server = await Server.start(
-    [
+  server = await ServeProcess.start({
+    bin,
+    globalArgs: ['--plugin', pluginModule, '--no-discover'],
+    args: [
       '--adapters',
       adapters,
       '--batch-window-ms',
@@ -148,8 +91,10 @@ beforeAll(async () => {
       '--adapter-budget-mb',
       String(budgetMb),
     ],
-    { PEFTKIT_SERVE_TOKEN: TOKEN },
-  );
+    env: { PEFTKIT_BACKEND: 'wasm', PEFTKIT_SERVE_TOKEN: TOKEN },
+    headers: { authorization: `Bearer ${TOKEN}` },
+    timeoutMs: 30_000,
+  });
 });
 
 /** The tensor bytes a safetensors file holds (file size minus its 8-byte length and JSON header). */
