@@ -2,19 +2,14 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toyPlugin } from '../plugin/testing/toy-plugin.js';
-import { captureOutput } from './capture-output.js';
-import { runCli } from './main.js';
+import { runToyCli } from './testing/toy-cli.js';
 
 /**
  * CLI behaviour of issue 16 item 6 on the toy plugin: extending a finished run re-derives its
  * schedule, a failed extension leaves it usable, early stopping can be switched off, a random
  * base is announced once, and `config` shows and validates the model fields.
  */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await captureOutput(() => runCli(argv, { plugins: [toyPlugin], discover: false }));
-  return { code: r.result, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (argv: string[]) => runToyCli(argv);
 
 async function ok(argv: string[]): Promise<{ json: Record<string, unknown>; stderr: string }> {
   const r = await cli([argv[0] as string, '--json', ...argv.slice(1)]);

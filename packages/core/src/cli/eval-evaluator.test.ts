@@ -9,8 +9,7 @@ import { Evaluator } from '../plugin/evaluator.js';
 import { createPeftkit } from '../plugin/peftkit-host.js';
 import { predictExamples } from '../plugin/run/predict-run.js';
 import { toyPlugin } from '../plugin/testing/toy-plugin.js';
-import { captureOutput } from './capture-output.js';
-import { runCli } from './main.js';
+import { runToyCli } from './testing/toy-cli.js';
 
 /**
  * An evaluator that predicts `n` generated inputs with the run and reports how many fall in the
@@ -47,12 +46,7 @@ const probePlugin = definePlugin({
   }),
 });
 
-async function cli(argv: string[]) {
-  const { result, stdout, stderr } = await captureOutput(() =>
-    runCli(argv, { plugins: [toyPlugin, probePlugin], discover: false }),
-  );
-  return { code: result, stdout, stderr };
-}
+const cli = (argv: string[]) => runToyCli(argv, [toyPlugin, probePlugin]);
 
 let tmp: string;
 let plain: string;

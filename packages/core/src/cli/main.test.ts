@@ -2,25 +2,10 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toyPlugin } from '../plugin/testing/toy-plugin.js';
-import { captureOutput } from './capture-output.js';
-import { runCli } from './main.js';
-
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runToyCli } from './testing/toy-cli.js';
 
 /** Runs the CLI in-process with the toy plugin only, capturing both streams. */
-async function cli(argv: string[]): Promise<Captured> {
-  const {
-    result: code,
-    stdout,
-    stderr,
-  } = await captureOutput(() => runCli(argv, { plugins: [toyPlugin], discover: false }));
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runToyCli(argv);
 
 async function json(argv: string[]): Promise<Record<string, unknown> & unknown[]> {
   // Right after the command name, so inputs after `--` stay inputs.

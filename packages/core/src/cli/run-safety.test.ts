@@ -2,22 +2,13 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toyPlugin } from '../plugin/testing/toy-plugin.js';
-import { captureOutput } from './capture-output.js';
-import { runCli } from './main.js';
+import { runToyCli } from './testing/toy-cli.js';
 
 /**
  * Regression tests of issue 15 at the CLI: what a command may write over, and how a run that
  * failed, was refused or was cut short is left (status, reason) and recovered.
  */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const {
-    result: code,
-    stdout,
-    stderr,
-  } = await captureOutput(() => runCli(argv, { plugins: [toyPlugin], discover: false }));
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runToyCli(argv);
 
 async function ok(argv: string[]): Promise<Record<string, unknown>> {
   const r = await cli([argv[0] as string, '--json', ...argv.slice(1)]);

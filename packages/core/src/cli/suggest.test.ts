@@ -9,17 +9,9 @@ import { createPeftkit } from '../plugin/peftkit-host.js';
 import type { SuggestRow } from '../plugin/run/suggest-run.js';
 import { toyPlugin } from '../plugin/testing/toy-plugin.js';
 import { initBackend } from '../runtime/index.js';
-import { captureOutput } from './capture-output.js';
-import { runCli } from './main.js';
+import { runToyCli } from './testing/toy-cli.js';
 
-async function cli(argv: string[]) {
-  const {
-    result: code,
-    stdout,
-    stderr,
-  } = await captureOutput(() => runCli(argv, { plugins: [toyPlugin], discover: false }));
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runToyCli(argv);
 
 let tmp: string;
 let base: string;

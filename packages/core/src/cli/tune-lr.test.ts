@@ -2,19 +2,10 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toyPlugin } from '../plugin/testing/toy-plugin.js';
 import type { TrainSummary } from '../train/report/summary.js';
-import { captureOutput } from './capture-output.js';
-import { runCli } from './main.js';
+import { runToyCli } from './testing/toy-cli.js';
 
-async function cli(argv: string[]) {
-  const {
-    result: code,
-    stdout,
-    stderr,
-  } = await captureOutput(() => runCli(argv, { plugins: [toyPlugin], discover: false }));
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runToyCli(argv);
 
 let tmp: string;
 beforeAll(async () => {

@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureOutput } from '../cli/capture-output.js';
-import { runCli } from '../cli/main.js';
+import { runToyCli } from '../cli/testing/toy-cli.js';
 import { createPeftkit } from '../plugin/peftkit-host.js';
 import { toyPlugin } from '../plugin/testing/toy-plugin.js';
 import { createServer } from './server.js';
@@ -30,8 +29,8 @@ interface Pred {
 }
 
 async function cli(argv: string[]): Promise<Record<string, unknown>> {
-  const r = await captureOutput(() => runCli(argv, { plugins: [toyPlugin], discover: false }));
-  if (r.result !== 0) throw new Error(`peftkit ${argv.join(' ')}: exit ${r.result}: ${r.stderr}`);
+  const r = await runToyCli(argv);
+  if (r.code !== 0) throw new Error(`peftkit ${argv.join(' ')}: exit ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
