@@ -116,7 +116,10 @@ describe('peftkit serve: WAV uploads', () => {
 
     const json = await server.call('POST', '/v1/predict', {
       adapter: 'kws',
-      inputs: [{ base64: a.toString('base64'), mediaType: 'audio/x-wav' }, `data:audio/wav;base64,${b.toString('base64')}`],
+      inputs: [
+        { base64: a.toString('base64'), mediaType: 'audio/x-wav' },
+        `data:audio/wav;base64,${b.toString('base64')}`,
+      ],
     });
     expect(json.status, json.text).toBe(200);
     expectSame(json.json['predictions'] as Pred[], reference);

@@ -83,18 +83,28 @@ beforeAll(async () => {
     '--json',
   ]);
   const side = { raw: { width: SCAN_SIDE, height: SCAN_SIDE, channels: 1 as const } };
-  const pixels = (i: number) => Uint8Array.from(val.images.slice(i * SCAN_SIDE ** 2, (i + 1) * SCAN_SIDE ** 2));
+  const pixels = (i: number) =>
+    Uint8Array.from(val.images.slice(i * SCAN_SIDE ** 2, (i + 1) * SCAN_SIDE ** 2));
   png = path.join(dir, 'scan.png');
   await sharp(pixels(0), side).toColourspace('b-w').png().toFile(png);
   jpg = path.join(dir, 'scan.jpg');
   await sharp(pixels(1), side).toColourspace('b-w').jpeg({ quality: 90 }).toFile(jpg);
-  const predicted = JSON.parse((await peftkit(['predict', '--json', '--adapter', path.join(adapters, 'scanner'), png, jpg])).stdout);
+  const predicted = JSON.parse(
+    (await peftkit(['predict', '--json', '--adapter', path.join(adapters, 'scanner'), png, jpg])).stdout,
+  );
   reference = predicted.predictions as Pred[];
   server = await ServeProcess.start({
     bin,
     globalArgs,
     cwd: repoRoot,
-    args: ['--adapters', adapters, '--max-file-bytes', String(MAX_FILE), '--max-upload-bytes', String(MAX_UPLOAD)],
+    args: [
+      '--adapters',
+      adapters,
+      '--max-file-bytes',
+      String(MAX_FILE),
+      '--max-upload-bytes',
+      String(MAX_UPLOAD),
+    ],
   });
 }, 240_000);
 
@@ -136,7 +146,10 @@ describe('peftkit serve: image uploads', () => {
     const b64 = async (p: string) => (await fs.readFile(p)).toString('base64');
     const r = await server.call('POST', '/v1/predict', {
       adapters: ['scanner', 'scanner'],
-      inputs: [{ base64: await b64(png), mediaType: 'image/png' }, `data:image/jpeg;base64,${await b64(jpg)}`],
+      inputs: [
+        { base64: await b64(png), mediaType: 'image/png' },
+        `data:image/jpeg;base64,${await b64(jpg)}`,
+      ],
     });
     expect(r.status, r.text).toBe(200);
     expectSame(r.json['predictions'] as Pred[], reference);
@@ -189,7 +202,9 @@ describe('peftkit serve: image uploads', () => {
       ['file', new Blob([wav], { type: 'application/octet-stream' }), 'blob'],
     ]);
     expect(sniffed.status).toBe(415);
-    expect(sniffed.json['error']).toMatch(/^file 'blob' \(part 2\): media type audio\/\S+ \(read from the bytes\) is not one/);
+    expect(sniffed.json['error']).toMatch(
+      /^file 'blob' \(part 2\): media type audio\/\S+ \(read from the bytes\) is not one/,
+    );
 
     // Size limits: one file over --max-file-bytes, and files together over --max-upload-bytes.
     // Random pixels do not compress: a PNG larger than the per-file limit.
@@ -252,10 +267,16 @@ describe('peftkit serve: image uploads', () => {
 
   it('documents both request bodies in /openapi.json', async () => {
     const doc = (await server.call('GET', '/openapi.json')).json as {
-      paths: Record<string, { post: { requestBody: { content: Record<string, unknown> }; responses: Record<string, unknown> } }>;
+      paths: Record<
+        string,
+        { post: { requestBody: { content: Record<string, unknown> }; responses: Record<string, unknown> } }
+      >;
     };
     const predict = doc.paths['/v1/predict']?.post;
-    expect(Object.keys(predict?.requestBody.content ?? {}).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(Object.keys(predict?.requestBody.content ?? {}).sort()).toEqual([
+      'application/json',
+      'multipart/form-data',
+    ]);
     expect(Object.keys(predict?.responses ?? {})).toEqual(expect.arrayContaining(['413', '415']));
   });
 });

@@ -81,14 +81,28 @@ describe('byte inputs', () => {
       mediaType: 'image/png',
       sniffed: true,
     });
-    expect(await resolveMediaType(PNG_HEAD, undefined, 'f')).toEqual({ mediaType: 'image/png', sniffed: true });
-    const unknown = await rejection(resolveMediaType(new TextEncoder().encode('hello'), undefined, 'inputs[1]'));
+    expect(await resolveMediaType(PNG_HEAD, undefined, 'f')).toEqual({
+      mediaType: 'image/png',
+      sniffed: true,
+    });
+    const unknown = await rejection(
+      resolveMediaType(new TextEncoder().encode('hello'), undefined, 'inputs[1]'),
+    );
     expect([(unknown as InputStatusError).statusCode, unknown.message]).toEqual([
       415,
       'inputs[1]: cannot tell the media type from the bytes; send it (a Content-Type for the part, mediaType in JSON)',
     ]);
-    const url = await byteInputFromJson(`data:;base64,${Buffer.from(PNG_HEAD).toString('base64')}`, 'inputs[0]', 1000);
-    expect([url.mediaType, url.sniffed, url.name, url.bytes.length]).toEqual(['image/png', true, 'inputs[0]', 33]);
+    const url = await byteInputFromJson(
+      `data:;base64,${Buffer.from(PNG_HEAD).toString('base64')}`,
+      'inputs[0]',
+      1000,
+    );
+    expect([url.mediaType, url.sniffed, url.name, url.bytes.length]).toEqual([
+      'image/png',
+      true,
+      'inputs[0]',
+      33,
+    ]);
   });
 
   it('hands bytes to parseBytes only for a listed media type, naming the field otherwise', async () => {
@@ -105,13 +119,20 @@ describe('byte inputs', () => {
     expect(await parseByteInput(inst, 'vision/image', input, 'f')).toEqual({ ok: true });
     expect(seen).toEqual([[33, 'image/png', 'x.png']]);
     const wrong = await rejection(
-      parseByteInput(inst, 'vision/image', { ...input, mediaType: 'image/gif', sniffed: true }, "file 'x.gif' (part 1)"),
+      parseByteInput(
+        inst,
+        'vision/image',
+        { ...input, mediaType: 'image/gif', sniffed: true },
+        "file 'x.gif' (part 1)",
+      ),
     );
     expect([(wrong as InputStatusError).statusCode, wrong.message]).toEqual([
       415,
       "file 'x.gif' (part 1): media type image/gif (read from the bytes) is not one preprocessor 'vision/image' takes (image/png)",
     ]);
-    const bad = await rejection(parseByteInput(inst, 'vision/image', { ...input, bytes: PNG_HEAD.subarray(0, 4) }, 'inputs[2]'));
+    const bad = await rejection(
+      parseByteInput(inst, 'vision/image', { ...input, bytes: PNG_HEAD.subarray(0, 4) }, 'inputs[2]'),
+    );
     expect(bad).toBeInstanceOf(UserError);
     expect(bad).not.toBeInstanceOf(InputStatusError);
     expect(bad.message).toBe('inputs[2]: cannot decode image x.png: truncated');
@@ -128,7 +149,16 @@ describe('createServer: bytes for a preprocessor that takes text', () => {
   beforeAll(async () => {
     process.env['PEFTKIT_BACKEND'] = 'wasm';
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-serve-bytes-'));
-    const r = await runToyCli(['train', '--json', '--preset', 'toy/basic', '--out', path.join(tmp, 'a', 'rows'), '--max-steps', '2']);
+    const r = await runToyCli([
+      'train',
+      '--json',
+      '--preset',
+      'toy/basic',
+      '--out',
+      path.join(tmp, 'a', 'rows'),
+      '--max-steps',
+      '2',
+    ]);
     if (r.code !== 0) throw new Error(r.stderr);
   });
   afterAll(async () => {
@@ -169,8 +199,15 @@ describe('createServer: bytes for a preprocessor that takes text', () => {
         headers: { 'content-type': 'text/plain' },
         payload: 'hello',
       });
-      expect([plain.statusCode, plain.json().error]).toEqual([415, 'body: send application/json or multipart/form-data']);
-      const ok = await s.app.inject({ method: 'POST', url: '/v1/predict', payload: { adapter: 'rows', inputs: ['1,2'] } });
+      expect([plain.statusCode, plain.json().error]).toEqual([
+        415,
+        'body: send application/json or multipart/form-data',
+      ]);
+      const ok = await s.app.inject({
+        method: 'POST',
+        url: '/v1/predict',
+        payload: { adapter: 'rows', inputs: ['1,2'] },
+      });
       expect(ok.statusCode).toBe(200);
     } finally {
       await s.close();

@@ -93,8 +93,14 @@ export function checkFileSize(size: number, maxFileBytes: number, field: string)
 export function decodeBase64(text: string, field: string, maxFileBytes: number): Uint8Array {
   const compact = text.replace(/\s+/g, '');
   const body = compact.replace(/={1,2}$/, '');
-  if (!/^[A-Za-z0-9+/_-]*$/.test(body) || body.length % 4 === 1 || (compact.length !== body.length && compact.length % 4 !== 0)) {
-    throw new UserError(`${field}: invalid base64 (expected A-Z a-z 0-9 + / or - _, with optional = padding)`);
+  if (
+    !/^[A-Za-z0-9+/_-]*$/.test(body) ||
+    body.length % 4 === 1 ||
+    (compact.length !== body.length && compact.length % 4 !== 0)
+  ) {
+    throw new UserError(
+      `${field}: invalid base64 (expected A-Z a-z 0-9 + / or - _, with optional = padding)`,
+    );
   }
   // Checked before decoding: the decoded size follows from the length.
   checkFileSize(Math.floor((body.length * 3) / 4), maxFileBytes, field);

@@ -86,13 +86,20 @@ export async function readMultipartPredict(
       }
       if (buf.length === 0) throw new UserError(`${field}: empty file`);
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-      files.push({ bytes, name: p.filename || p.fieldname, ...(await resolveMediaType(bytes, p.mimetype, field)) });
+      files.push({
+        bytes,
+        name: p.filename || p.fieldname,
+        ...(await resolveMediaType(bytes, p.mimetype, field)),
+      });
       fields.push(field);
     }
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'FST_FILES_LIMIT') {
-      throw new InputStatusError(`multipart body: more than ${limits.maxInputs} file parts (--max-inputs)`, 413);
+      throw new InputStatusError(
+        `multipart body: more than ${limits.maxInputs} file parts (--max-inputs)`,
+        413,
+      );
     }
     if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
       throw new InputStatusError(`multipart body: more than ${limits.maxInputs + 1} fields`, 413);
@@ -101,11 +108,15 @@ export async function readMultipartPredict(
     throw err;
   }
   if (files.length === 0) {
-    throw new UserError('multipart body: no file parts (send each input as a file, e.g. curl -F file=@x.png)');
+    throw new UserError(
+      'multipart body: no file parts (send each input as a file, e.g. curl -F file=@x.png)',
+    );
   }
   if (adapters.length > 0) {
     if (adapter !== undefined) {
-      throw new UserError('multipart body: give exactly one of adapter (one name) or adapters (one per file)');
+      throw new UserError(
+        'multipart body: give exactly one of adapter (one name) or adapters (one per file)',
+      );
     }
     if (adapters.length !== files.length) {
       throw new UserError(`multipart body: ${adapters.length} adapters fields for ${files.length} files`);

@@ -134,7 +134,9 @@ export function openApiDocument(maxInputs: number, limits: DocumentedLimits): Re
                     ...predictBodySchema(maxInputs).properties,
                     inputs: {
                       ...predictBodySchema(maxInputs).properties.inputs,
-                      items: { anyOf: [{ type: 'string' }, base64Input, { type: 'object' }, { type: 'array' }] },
+                      items: {
+                        anyOf: [{ type: 'string' }, base64Input, { type: 'object' }, { type: 'array' }],
+                      },
                     },
                   },
                 },

@@ -1,12 +1,6 @@
 import type { Preprocessor, PreprocessorInstance } from '../plugin/preprocessor.js';
 import { UserError } from '../plugin/user-error.js';
-import {
-  type ByteInput,
-  byteInputFromJson,
-  isBase64Input,
-  isDataUrl,
-  parseByteInput,
-} from './byte-input.js';
+import { type ByteInput, byteInputFromJson, isBase64Input, isDataUrl, parseByteInput } from './byte-input.js';
 
 /**
  * An input of a JSON predict body: a string (what `peftkit predict` takes, or a base64 data:

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
 import multipart from '@fastify/multipart';
+import * as tf from '@tensorflow/tfjs';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { BASE_ADAPTER } from '../peft/adapter-layer.js';
 import type { Prediction } from '../plugin/head.js';
@@ -171,12 +171,18 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
   app.post<{ Body: PredictBody }>(
     '/v1/predict',
     // Only JSON bodies are validated by schema; multipart bodies are read part by part.
-    { schema: { body: { content: { 'application/json': { schema: predictBodySchema(options.maxInputs) } } } } },
+    {
+      schema: { body: { content: { 'application/json': { schema: predictBodySchema(options.maxInputs) } } } },
+    },
     async (req) => {
       let adapters: string[];
       let parsed: () => Promise<ParsedInputs>;
       if (req.isMultipart()) {
-        const form = await readMultipartPredict(req, { maxFileBytes, maxUploadBytes, maxInputs: options.maxInputs });
+        const form = await readMultipartPredict(req, {
+          maxFileBytes,
+          maxUploadBytes,
+          maxInputs: options.maxInputs,
+        });
         adapters = routeOf({ ...form, inputs: form.files });
         parsed = () => parseFileInputs(pool.run, form.files, form.fields);
       } else if (req.headers['content-type'] === undefined || req.mediaType !== 'application/json') {
@@ -270,11 +276,11 @@ function sendError(reply: FastifyReply, err: Error & { statusCode?: number }, lo
           ? err.statusCode
           : err instanceof UserError
             ? 400
-          : err instanceof TimeoutError
-            ? 504
-            : err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
-              ? err.statusCode
-              : 500;
+            : err instanceof TimeoutError
+              ? 504
+              : err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
+                ? err.statusCode
+                : 500;
   if (status === 500) log?.(`serve: internal error: ${err.stack ?? err.message}`);
   return reply.code(status).send({ error: status === 500 ? `internal error: ${err.message}` : err.message });
 }

@@ -159,7 +159,10 @@ export class ImagePreprocessor implements PreprocessorInstance<ImageExample, Enc
    */
   async parseBytes(bytes: Uint8Array, mediaType: string, name: string): Promise<ImageExample> {
     const source = { kind: 'bytes', bytes, name, dicom: mediaType === DICOM_MEDIA_TYPE } as const;
-    const image = await loadImage(source, { dicom: { window: this.options.dicomWindow }, limits: this.limits });
+    const image = await loadImage(source, {
+      dicom: { window: this.options.dicomWindow },
+      limits: this.limits,
+    });
     return { source: { kind: 'pixels', image, name } };
   }
 

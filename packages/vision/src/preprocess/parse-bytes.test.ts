@@ -57,7 +57,10 @@ const MEDIA: Record<string, string> = {
   dicom: 'application/dicom',
 };
 
-async function batchOf(pre: ImagePreprocessor, example: ImageExample): Promise<{ shape: number[]; data: Float32Array }> {
+async function batchOf(
+  pre: ImagePreprocessor,
+  example: ImageExample,
+): Promise<{ shape: number[]; data: Float32Array }> {
   const ctx = { training: false, rng: new Rng(1) };
   const batch = pre.collate([await pre.encode(example, ctx)]);
   const x = batch.inputs[0] as tf.Tensor;
@@ -96,10 +99,12 @@ describe('ImagePreprocessor.parseBytes', () => {
     await expect(pre.parseBytes(png.subarray(0, 60), 'image/png', 'cut.png')).rejects.toThrow(
       /cannot decode image cut\.png/,
     );
-    await expect(pre.parseBytes(new TextEncoder().encode('not a png'), 'image/png', 'text.png')).rejects.toThrow(
-      /cannot decode image text\.png/,
+    await expect(
+      pre.parseBytes(new TextEncoder().encode('not a png'), 'image/png', 'text.png'),
+    ).rejects.toThrow(/cannot decode image text\.png/);
+    await expect(pre.parseBytes(png, 'application/dicom', 'fake.dcm')).rejects.toThrow(
+      /cannot read DICOM fake\.dcm/,
     );
-    await expect(pre.parseBytes(png, 'application/dicom', 'fake.dcm')).rejects.toThrow(/cannot read DICOM fake\.dcm/);
   });
 
   it('keeps the run limits: an image over maxImageBytes is refused before decoding', async () => {
