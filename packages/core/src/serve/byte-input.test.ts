@@ -203,6 +203,15 @@ describe('createServer: bytes for a preprocessor that takes text', () => {
         415,
         'body: send application/json or multipart/form-data',
       ]);
+      const broken = await s.app.inject({
+        method: 'POST',
+        url: '/v1/predict',
+        headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+        payload:
+          '--xyz\r\nContent-Disposition: form-data; name="adapter"\r\n\r\nrows\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n\x89PNG',
+      });
+      expect(broken.statusCode).toBe(400);
+      expect(broken.json().error).toMatch(/^multipart body: /);
       const ok = await s.app.inject({
         method: 'POST',
         url: '/v1/predict',

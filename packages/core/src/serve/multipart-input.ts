@@ -105,7 +105,9 @@ export async function readMultipartPredict(
       throw new InputStatusError(`multipart body: more than ${limits.maxInputs + 1} fields`, 413);
     }
     if (code === 'FST_PROTO_VIOLATION') throw new UserError('multipart body: a reserved field name');
-    throw err;
+    if (err instanceof UserError) throw err;
+    // Anything else comes from parsing the stream (busboy): a malformed body is the client's.
+    throw new UserError(`multipart body: ${(err as Error).message}`, 2, { cause: err });
   }
   if (files.length === 0) {
     throw new UserError(

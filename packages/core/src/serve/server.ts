@@ -107,7 +107,7 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
     logger: false,
     return503OnClosing: true,
     // A number where a string is expected, or an unknown (misspelt) field, is a client bug to report.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
   });
   let closing = false;
   // While draining, answers close their connection, so keep-alive clients do not hold the exit.
