@@ -81,6 +81,20 @@ export interface PreprocessorInstance<E = unknown, X = unknown, B extends ModelB
    */
   parseInput?(input: string): E | Promise<E>;
   /**
+   * Media types `parseBytes` accepts, lower-case essences without parameters (`image/png`,
+   * `audio/wav`). `peftkit serve` refuses bytes of any other type (415) before calling it.
+   */
+  readonly mediaTypes?: readonly string[];
+  /**
+   * Parses one input given as the bytes of a file with its media type (one of `mediaTypes`):
+   * an upload to `peftkit serve` (a multipart file part, base64 in JSON). Decode here with the
+   * same code the file path of `parseInput` uses, so the same file gives the same tensors both
+   * ways, and throw the decoder's one-line error for bad bytes: the server reports it as a 400
+   * naming the input. `name` (the upload's file name or the request field) is for messages.
+   * Without it the preprocessor takes no bytes (text, table rows, JSON observations).
+   */
+  parseBytes?(bytes: Uint8Array, mediaType: string, name: string): E | Promise<E>;
+  /**
    * Cost of one raw example for length grouping (`data.sampling: group-by-length`), e.g. its
    * token count after truncation: examples of similar cost are batched together so little of each
    * batch is padding. Called once per training example at the start of a run, after `fit`.

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import multipart from '@fastify/multipart';
 import * as tf from '@tensorflow/tfjs';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { BASE_ADAPTER } from '../peft/adapter-layer.js';
@@ -8,7 +9,10 @@ import { predictExamples } from '../plugin/run/predict-run.js';
 import { UserError } from '../plugin/user-error.js';
 import { AdapterConflictError, AdapterPool, UnknownAdapterError } from './adapter-pool.js';
 import { Batcher } from './batcher.js';
+import { InputStatusError } from './byte-input.js';
+import { readMultipartPredict } from './multipart-input.js';
 import { addAdapterBodySchema, openApiDocument, predictBodySchema } from './openapi.js';
+import { type ParsedInputs, type PredictInput, parseFileInputs, parseJsonInputs } from './predict-inputs.js';
 import { SerialQueue } from './serial-queue.js';
 import { ServerMetrics } from './server-metrics.js';
 
@@ -26,6 +30,10 @@ export interface ServeOptions {
   readonly timeoutMs: number;
   /** Inputs per request at most. */
   readonly maxInputs: number;
+  /** Bytes of one uploaded file (multipart part or base64 input) at most; default 16 MiB. */
+  readonly maxFileBytes?: number | undefined;
+  /** Bytes of all files of one multipart request at most; default 64 MiB. */
+  readonly maxUploadBytes?: number | undefined;
   readonly log?: (line: string) => void;
 }
 
@@ -37,8 +45,10 @@ export interface PeftkitServer {
   close(): Promise<void>;
 }
 
-/** An input as sent: a string, or a JSON object/array for preprocessors that read JSON. */
-type PredictInput = string | Readonly<Record<string, unknown>> | readonly unknown[];
+/** Default `--max-file-bytes`: one uploaded file. */
+export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Default `--max-upload-bytes`: all files of one multipart request. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 interface PredictBody {
   adapter?: string;
@@ -97,13 +107,17 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
     logger: false,
     return503OnClosing: true,
     // A number where a string is expected, or an unknown (misspelt) field, is a client bug to report.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
   });
   let closing = false;
   // While draining, answers close their connection, so keep-alive clients do not hold the exit.
   app.addHook('onSend', async (_req, reply) => {
     if (closing) reply.header('connection', 'close');
   });
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  // File parts are read into memory one at a time, bounded per file and per request.
+  await app.register(multipart, { throwFileSizeLimit: true });
   const expected = options.token === undefined ? undefined : Buffer.from(`Bearer ${options.token}`);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -125,7 +139,9 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/openapi.json', async () => openApiDocument(options.maxInputs));
+  app.get('/openapi.json', async () =>
+    openApiDocument(options.maxInputs, { maxFileBytes, maxUploadBytes, maxBodyBytes: options.maxBodyBytes }),
+  );
   app.get('/metrics', async (_req, reply) => {
     const mem = tf.memory();
     reply.type('text/plain; version=0.0.4');
@@ -154,20 +170,38 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
   });
   app.post<{ Body: PredictBody }>(
     '/v1/predict',
-    { schema: { body: predictBodySchema(options.maxInputs) } },
+    // Only JSON bodies are validated by schema; multipart bodies are read part by part.
+    {
+      schema: { body: { content: { 'application/json': { schema: predictBodySchema(options.maxInputs) } } } },
+    },
     async (req) => {
-      const { inputs } = req.body;
-      const adapters = routeOf(req.body);
+      let adapters: string[];
+      let parsed: () => Promise<ParsedInputs>;
+      if (req.isMultipart()) {
+        const form = await readMultipartPredict(req, {
+          maxFileBytes,
+          maxUploadBytes,
+          maxInputs: options.maxInputs,
+        });
+        adapters = routeOf({ ...form, inputs: form.files });
+        parsed = () => parseFileInputs(pool.run, form.files, form.fields);
+      } else if (req.headers['content-type'] === undefined || req.mediaType !== 'application/json') {
+        throw new InputStatusError('body: send application/json or multipart/form-data', 415);
+      } else {
+        const { inputs } = req.body;
+        adapters = routeOf(req.body);
+        parsed = () => parseJsonInputs(pool.run, inputs, maxFileBytes);
+      }
       for (const a of new Set(adapters)) {
         if (a !== BASE_ADAPTER && !pool.has(a)) {
           throw new UnknownAdapterError(`unknown adapter '${a}'; GET /v1/adapters lists them`);
         }
       }
-      const examples = await parseInputs(pool, inputs);
+      const { examples, echoes } = await parsed();
       const predictions = await withTimeout(batcher.submit(adapters, examples), options.timeoutMs);
       return {
         predictions: predictions.map((p: Prediction, i) => ({
-          input: inputs[i],
+          input: echoes[i],
           adapter: adapters[i] === BASE_ADAPTER ? 'base' : adapters[i],
           ...p,
         })),
@@ -208,7 +242,11 @@ function groupByLabels(pool: AdapterPool, adapters: readonly string[]): number[]
 }
 
 /** One adapter name per input (`base` = no adapter). */
-function routeOf(body: PredictBody): string[] {
+function routeOf(body: {
+  adapter?: string | undefined;
+  adapters?: string[] | undefined;
+  inputs: readonly unknown[];
+}): string[] {
   const { adapter, adapters, inputs } = body;
   if ((adapter === undefined) === (adapters === undefined)) {
     throw new UserError('body: give exactly one of adapter (one name) or adapters (one name per input)');
@@ -218,26 +256,6 @@ function routeOf(body: PredictBody): string[] {
   }
   const names = adapters ?? inputs.map(() => adapter as string);
   return names.map((n) => (n === 'base' ? BASE_ADAPTER : n));
-}
-
-async function parseInputs(pool: AdapterPool, inputs: readonly PredictInput[]): Promise<unknown[]> {
-  const inst = pool.run.instance;
-  if (!inst.parseInput) {
-    throw new UserError(
-      `preprocessor '${pool.run.preprocessor.id}' cannot read inputs (it has no parseInput)`,
-    );
-  }
-  const out: unknown[] = [];
-  for (const [i, input] of inputs.entries()) {
-    try {
-      // `predict` reads JSON inputs from the command line as text: the same text reaches the
-      // preprocessor here, so the server needs no knowledge of what the JSON means.
-      out.push(await inst.parseInput(typeof input === 'string' ? input : JSON.stringify(input)));
-    } catch (err) {
-      throw new UserError(`inputs[${i}]: ${(err as Error).message}`);
-    }
-  }
-  return out;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -254,13 +272,15 @@ function sendError(reply: FastifyReply, err: Error & { statusCode?: number }, lo
       ? 404
       : err instanceof AdapterConflictError
         ? 409
-        : err instanceof UserError
-          ? 400
-          : err instanceof TimeoutError
-            ? 504
-            : err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
-              ? err.statusCode
-              : 500;
+        : err instanceof InputStatusError
+          ? err.statusCode
+          : err instanceof UserError
+            ? 400
+            : err instanceof TimeoutError
+              ? 504
+              : err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
+                ? err.statusCode
+                : 500;
   if (status === 500) log?.(`serve: internal error: ${err.stack ?? err.message}`);
   return reply.code(status).send({ error: status === 500 ? `internal error: ${err.message}` : err.message });
 }

@@ -28,7 +28,27 @@ export interface AudioExample {
    * folder's examples. Without it, augmentation adds white noise.
    */
   readonly noise?: readonly string[];
+  /**
+   * Samples already decoded at the preprocessor's sampling rate: an uploaded file that
+   * `parseBytes` decoded (`peftkit serve`). When present they are used instead of reading
+   * `path`, which then only names the upload.
+   */
+  readonly samples?: Float32Array;
 }
+
+/** Media types of the audio `decodeAudio` reads (`parseBytes` of the speech preprocessors). */
+export const AUDIO_MEDIA_TYPES: readonly string[] = [
+  'audio/wav',
+  'audio/x-wav',
+  'audio/wave',
+  'audio/vnd.wave',
+  'audio/mpeg',
+  'audio/mp3',
+  'audio/flac',
+  'audio/x-flac',
+  'audio/ogg',
+  'audio/opus',
+];
 
 /** Extensions the folder reader collects; formats are still detected from bytes when decoding. */
 export const AUDIO_EXTENSIONS = ['.wav', '.wave', '.mp3', '.flac', '.ogg', '.oga', '.opus'] as const;

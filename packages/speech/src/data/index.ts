@@ -10,7 +10,7 @@ import { manifestReader } from './manifest-reader.js';
 
 export { accentGroupOf, accentMatches } from './accent-match.js';
 export { type AudioCheckOptions, audioCheckShape, checkAudioFiles } from './audio-checks.js';
-export { AUDIO_EXTENSIONS, type AudioExample, isAudioPath } from './audio-example.js';
+export { AUDIO_EXTENSIONS, AUDIO_MEDIA_TYPES, type AudioExample, isAudioPath } from './audio-example.js';
 export { BACKGROUND_NOISE_DIR, backgroundNoiseFiles } from './background-noise.js';
 export {
   COMMON_VOICE_TABLES,

@@ -10,7 +10,7 @@ import {
   readJsonObject,
   z,
 } from '@peftkit/core';
-import type { AudioExample } from '../data/audio-example.js';
+import { AUDIO_MEDIA_TYPES, type AudioExample } from '../data/audio-example.js';
 import { fromHfPreprocessorConfig } from '../features/hf-preprocessor-config.js';
 import { LogMelPreprocessor, logMelOptions } from './log-mel-preprocessor.js';
 import type { EncodedSpeech, SpeechBatch } from './speech-batch.js';
@@ -143,6 +143,12 @@ export class AudioPreprocessor implements PreprocessorInstance<AudioExample, Enc
 
   parseInput(input: string): Promise<AudioExample> {
     return this.inner.parseInput(input);
+  }
+
+  readonly mediaTypes = AUDIO_MEDIA_TYPES;
+
+  parseBytes(bytes: Uint8Array, mediaType: string, name: string): Promise<AudioExample> {
+    return this.inner.parseBytes(bytes, mediaType, name);
   }
 
   lengthOf(example: AudioExample): number {

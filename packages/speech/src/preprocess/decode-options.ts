@@ -28,13 +28,21 @@ const speechDecodeOptions = z.object(speechDecodeShape);
 
 export type SpeechDecodeOptions = Readonly<z.output<typeof speechDecodeOptions>>;
 
-/** Mono samples of `file` at the options' rate, with their limits. */
-export async function decodeForModel(file: string, o: SpeechDecodeOptions): Promise<Float32Array> {
+/**
+ * Mono samples of `file` (a path, or a file's bytes named `name` in messages) at the options'
+ * rate, with their limits.
+ */
+export async function decodeForModel(
+  file: string | Uint8Array,
+  o: SpeechDecodeOptions,
+  name?: string,
+): Promise<Float32Array> {
   const decoded = await decodeAudio(file, {
     targetRate: o.samplingRate,
     maxSeconds: o.maxSeconds,
     maxBytes: o.maxBytes,
     resample: o.resample,
+    ...(name !== undefined ? { name } : {}),
   });
   return decoded.samples;
 }

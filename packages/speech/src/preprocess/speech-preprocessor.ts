@@ -8,7 +8,7 @@ import {
   UserError,
   writeJsonAtomic,
 } from '@peftkit/core';
-import type { AudioExample } from '../data/audio-example.js';
+import { AUDIO_MEDIA_TYPES, type AudioExample } from '../data/audio-example.js';
 import { WaveformAugment } from '../features/augment/waveform-augment.js';
 import { decodeForModel, type SpeechDecodeOptions } from './decode-options.js';
 import type { EncodedSpeech, SpeechBatch } from './speech-batch.js';
@@ -62,7 +62,7 @@ export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
     // takes its own generator now, before the first await (in batch order): augmentation (and a
     // feature dither) then replays exactly whatever order the files arrive in.
     const own: EncodeContext = { ...context, rng: new Rng(context.rng.nextSeed()) };
-    let samples = await decodeForModel(example.path, this.options);
+    let samples = example.samples ?? (await decodeForModel(example.path, this.options));
     if (this.augment && own.training) {
       const noises = await this.noiseRecordings(example.noise);
       samples = this.augment.apply(samples, own, noises);
@@ -94,6 +94,19 @@ export abstract class SpeechPreprocessorBase<O extends SpeechDecodeOptions>
     const stat = await fs.stat(file).catch(() => undefined);
     if (!stat?.isFile()) throw new UserError(`${input}: no such audio file`);
     return { path: file, source: input };
+  }
+
+  /** What `parseBytes` takes: the formats `decodeAudio` reads. */
+  readonly mediaTypes = AUDIO_MEDIA_TYPES;
+
+  /**
+   * An uploaded audio file (`peftkit serve`), decoded now as `encode` decodes a file of the same
+   * bytes (`decodeForModel`, same rate, resampler and limits): a truncated or corrupt upload
+   * fails here with the decoder's message naming `name`.
+   */
+  async parseBytes(bytes: Uint8Array, _mediaType: string, name: string): Promise<AudioExample> {
+    const samples = await decodeForModel(bytes, this.options, name);
+    return { path: name, source: name, samples, durationSeconds: samples.length / this.options.samplingRate };
   }
 
   /** Seconds of audio (from the reader's header probe), for `group-by-length`. */

@@ -9,7 +9,9 @@ import type { RawImage } from '../preprocess/raw-image.js';
 export type ImageSource =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'dicom'; readonly path: string }
-  | { readonly kind: 'pixels'; readonly image: RawImage; readonly name: string };
+  | { readonly kind: 'pixels'; readonly image: RawImage; readonly name: string }
+  /** The bytes of an image (or, with `dicom`, a DICOM) file, e.g. an upload to `peftkit serve`. */
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly name: string; readonly dicom: boolean };
 
 /**
  * One raw example of the vision plugin. `label` is a class index (single-label), a multi-hot
@@ -24,6 +26,17 @@ export interface ImageExample {
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'] as const;
 /** File extensions decoded as DICOM. */
 export const DICOM_EXTENSIONS = ['.dcm', '.dicom'] as const;
+
+/** The media type of DICOM files. */
+export const DICOM_MEDIA_TYPE = 'application/dicom';
+/** Media types of the files the plugin decodes (`ImagePreprocessor.parseBytes`). */
+export const IMAGE_MEDIA_TYPES: readonly string[] = [
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'image/tiff',
+  DICOM_MEDIA_TYPE,
+];
 
 /** True when the extension is one the plugin decodes (image or DICOM). */
 export function isImagePath(p: string): boolean {
@@ -44,5 +57,5 @@ export function sourceForPath(p: string): ImageSource {
 
 /** A name for messages: the path, or the in-memory name. */
 export function sourceName(source: ImageSource): string {
-  return source.kind === 'pixels' ? source.name : source.path;
+  return source.kind === 'pixels' || source.kind === 'bytes' ? source.name : source.path;
 }

@@ -20,7 +20,9 @@ export { encodeIdxU8, type IdxArray, parseIdx, readIdx } from './idx.js';
 export { type IdxOptions, idxFiles, idxOptions, idxReader, readIdxPair } from './idx-reader.js';
 export {
   DICOM_EXTENSIONS,
+  DICOM_MEDIA_TYPE,
   IMAGE_EXTENSIONS,
+  IMAGE_MEDIA_TYPES,
   type ImageExample,
   type ImageSource,
   isImagePath,

@@ -9,7 +9,13 @@ import {
   z,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
-import { type ImageExample, sourceForPath, sourceName } from '../data/image-example.js';
+import {
+  DICOM_MEDIA_TYPE,
+  IMAGE_MEDIA_TYPES,
+  type ImageExample,
+  sourceForPath,
+  sourceName,
+} from '../data/image-example.js';
 import { loadImage } from '../data/load-source.js';
 import { classWeightsFromCounts, posWeightsFromRows } from '../heads/class-balance.js';
 import { ConcurrencyLimit } from './concurrency.js';
@@ -141,6 +147,23 @@ export class ImagePreprocessor implements PreprocessorInstance<ImageExample, Enc
   /** A file path (image or DICOM) from `peftkit predict`. */
   parseInput(input: string): ImageExample {
     return { source: sourceForPath(input) };
+  }
+
+  /** What `parseBytes` takes: sharp's formats and DICOM. */
+  readonly mediaTypes = IMAGE_MEDIA_TYPES;
+
+  /**
+   * An uploaded image or DICOM file (`peftkit serve`), decoded now by the decoder a file of the
+   * same bytes goes through (`loadImage`, same options and limits), so a bad upload fails here
+   * with the decoder's message and gives the tensors its file gives.
+   */
+  async parseBytes(bytes: Uint8Array, mediaType: string, name: string): Promise<ImageExample> {
+    const source = { kind: 'bytes', bytes, name, dicom: mediaType === DICOM_MEDIA_TYPE } as const;
+    const image = await loadImage(source, {
+      dicom: { window: this.options.dicomWindow },
+      limits: this.limits,
+    });
+    return { source: { kind: 'pixels', image, name } };
   }
 
   /** `num_channels` and `image_size` (HF config names) when the options fix them. */

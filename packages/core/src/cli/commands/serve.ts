@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../plugin/user-error.js';
 import { initBackend } from '../../runtime/index.js';
-import { createServer } from '../../serve/server.js';
+import { createServer, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_UPLOAD_BYTES } from '../../serve/server.js';
 import type { CliContext } from '../context.js';
 
 interface ServeFlags {
@@ -17,6 +17,8 @@ interface ServeFlags {
   adapterBudgetMb: string;
   timeoutMs: string;
   maxInputs: string;
+  maxFileBytes: string;
+  maxUploadBytes: string;
 }
 
 function int(flag: string, value: string, min: number): number {
@@ -54,6 +56,16 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .option('--timeout-ms <ms>', 'per-request timeout of /v1/predict', '30000')
     .option('--max-inputs <n>', 'inputs per request at most', '256')
+    .option(
+      '--max-file-bytes <n>',
+      'bytes of one uploaded file (multipart part or base64 input)',
+      String(DEFAULT_MAX_FILE_BYTES),
+    )
+    .option(
+      '--max-upload-bytes <n>',
+      'bytes of all files of one multipart request',
+      String(DEFAULT_MAX_UPLOAD_BYTES),
+    )
     .action(async (opts: ServeFlags) => {
       const token = opts.token ?? process.env['PEFTKIT_SERVE_TOKEN'];
       if (token !== undefined && token.length === 0) throw new UserError('--token must not be empty');
@@ -71,6 +83,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         adapterBudgetBytes: Math.round(Number(opts.adapterBudgetMb) * 1024 * 1024),
         timeoutMs: int('timeout-ms', opts.timeoutMs, 1),
         maxInputs: int('max-inputs', opts.maxInputs, 1),
+        maxFileBytes: int('max-file-bytes', opts.maxFileBytes, 1),
+        maxUploadBytes: int('max-upload-bytes', opts.maxUploadBytes, 1),
         log: (line: string) => ctx.log(line),
       };
       if (!(Number.isFinite(options.adapterBudgetBytes) && options.adapterBudgetBytes >= 0)) {

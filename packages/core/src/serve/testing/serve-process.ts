@@ -68,8 +68,9 @@ export class ServeProcess {
   }
 
   /**
-   * One request: an object body is sent as JSON, a string body as is (malformed JSON tests).
-   * `json` is the parsed answer, or `{}` when it is not JSON.
+   * One request: an object body is sent as JSON, a string body as is (malformed JSON tests), a
+   * `FormData` as `multipart/form-data` (uploads). `json` is the parsed answer, or `{}` when it
+   * is not JSON.
    */
   async call(
     method: string,
@@ -77,10 +78,14 @@ export class ServeProcess {
     body?: unknown,
     headers: Readonly<Record<string, string>> = this.headers,
   ): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
+    const form = body instanceof FormData;
     const res = await fetch(this.url + route, {
       method,
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      // fetch sets the multipart Content-Type itself (with the boundary).
+      headers: { ...headers, ...(body === undefined || form ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined
+        ? {}
+        : { body: form ? body : typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
     let json: Record<string, unknown> = {};

@@ -1,0 +1,282 @@
+/**
+ * Image uploads to `peftkit serve` (issue 17), through the real binary: a tiny
+ * vision/medical-imaging run served by name, images sent as multipart file parts and as base64
+ * in JSON, each answer equal to `peftkit predict` on the same file; bad uploads are 4xx naming
+ * the part and the server's tensor count stays flat.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Rng } from '@peftkit/core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The server test helper of core (tests only; not part of core's public API).
+import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
+import { SCAN_SIDE, syntheticScans, writeScanNpz } from './testing/synthetic-scans.js';
+
+const run = promisify(execFile);
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(packageDir, '../..');
+const bin = path.join(repoRoot, 'packages/core/bin/peftkit.js');
+const globalArgs = ['--plugin', packageDir, '--no-discover'];
+const MAX_FILE = 6000;
+const MAX_UPLOAD = 9000;
+
+async function peftkit(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run(process.execPath, [bin, ...globalArgs, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, PEFTKIT_BACKEND: 'wasm' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`peftkit ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`);
+  }
+}
+
+interface Pred {
+  input: unknown;
+  adapter?: string;
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+let dir: string;
+let server: ServeProcess;
+let png: string;
+let jpg: string;
+let reference: Pred[];
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-vision-serve-'));
+  const rng = new Rng(11);
+  const val = syntheticScans(20, rng);
+  const data = path.join(dir, 'scans.npz');
+  await writeScanNpz(data, { train: syntheticScans(32, rng), val });
+  const config = path.join(dir, 'tiny.json');
+  await fs.writeFile(
+    config,
+    JSON.stringify({
+      model: {
+        config: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 },
+      },
+      training: { batchSize: 8 },
+    }),
+  );
+  const adapters = path.join(dir, 'adapters');
+  await peftkit([
+    'train',
+    '--preset',
+    'vision/medical-imaging',
+    '--data',
+    data,
+    '--config',
+    config,
+    '--max-steps',
+    '3',
+    '--out',
+    path.join(adapters, 'scanner'),
+    '--json',
+  ]);
+  const side = { raw: { width: SCAN_SIDE, height: SCAN_SIDE, channels: 1 as const } };
+  const pixels = (i: number) =>
+    Uint8Array.from(val.images.slice(i * SCAN_SIDE ** 2, (i + 1) * SCAN_SIDE ** 2));
+  png = path.join(dir, 'scan.png');
+  await sharp(pixels(0), side).toColourspace('b-w').png().toFile(png);
+  jpg = path.join(dir, 'scan.jpg');
+  await sharp(pixels(1), side).toColourspace('b-w').jpeg({ quality: 90 }).toFile(jpg);
+  const predicted = JSON.parse(
+    (await peftkit(['predict', '--json', '--adapter', path.join(adapters, 'scanner'), png, jpg])).stdout,
+  );
+  reference = predicted.predictions as Pred[];
+  server = await ServeProcess.start({
+    bin,
+    globalArgs,
+    cwd: repoRoot,
+    args: [
+      '--adapters',
+      adapters,
+      '--max-file-bytes',
+      String(MAX_FILE),
+      '--max-upload-bytes',
+      String(MAX_UPLOAD),
+    ],
+  });
+}, 240_000);
+
+afterAll(async () => {
+  if (server) expect(await server.stop()).toBe(0);
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function expectSame(got: Pred[], want: Pred[]) {
+  expect(got.map((p) => p.label)).toEqual(want.map((p) => p.label));
+  got.forEach((p, i) => {
+    for (const [label, prob] of Object.entries(want[i]?.probabilities ?? {})) {
+      expect(p.probabilities[label]).toBeCloseTo(prob, 5);
+    }
+  });
+}
+
+const file = async (p: string, type: string, name = path.basename(p)) =>
+  new File([await fs.readFile(p)], name, { type });
+
+describe('peftkit serve: image uploads', () => {
+  it('multipart file parts (declared and sniffed types) answer as peftkit predict does', async () => {
+    const form = new FormData();
+    form.append('adapter', 'scanner');
+    form.append('file', await file(png, 'image/png'));
+    // application/octet-stream: the type is read from the bytes (JPEG).
+    form.append('file', await file(jpg, 'application/octet-stream'));
+    const r = await server.call('POST', '/v1/predict', form);
+    expect(r.status, r.text).toBe(200);
+    const preds = r.json['predictions'] as Pred[];
+    expectSame(preds, reference);
+    const pngBytes = (await fs.stat(png)).size;
+    expect(preds[0]?.input).toEqual({ name: 'scan.png', mediaType: 'image/png', bytes: pngBytes });
+    expect(preds[1]?.input).toMatchObject({ name: 'scan.jpg', mediaType: 'image/jpeg' });
+    expect(preds.map((p) => p.adapter)).toEqual(['scanner', 'scanner']);
+  });
+
+  it('base64 JSON inputs and data: URLs answer as peftkit predict does', async () => {
+    const b64 = async (p: string) => (await fs.readFile(p)).toString('base64');
+    const r = await server.call('POST', '/v1/predict', {
+      adapters: ['scanner', 'scanner'],
+      inputs: [
+        { base64: await b64(png), mediaType: 'image/png' },
+        `data:image/jpeg;base64,${await b64(jpg)}`,
+      ],
+    });
+    expect(r.status, r.text).toBe(200);
+    expectSame(r.json['predictions'] as Pred[], reference);
+    // Without mediaType the type is read from the bytes.
+    const sniffed = await server.call('POST', '/v1/predict', {
+      adapter: 'scanner',
+      inputs: [{ base64: await b64(jpg), name: 'x' }],
+    });
+    expect(sniffed.status, sniffed.text).toBe(200);
+    expectSame(sniffed.json['predictions'] as Pred[], [reference[1] as Pred]);
+  });
+
+  it('refuses bad uploads with a 4xx naming the part, and leaks no tensors', async () => {
+    const good = new FormData();
+    good.append('adapter', 'scanner');
+    good.append('file', await file(png, 'image/png'));
+    expect((await server.call('POST', '/v1/predict', good)).status).toBe(200);
+    const tensors = await server.metric('peftkit_tensors');
+
+    const send = async (parts: [string, Blob | string, string?][]) => {
+      const form = new FormData();
+      for (const [k, v, n] of parts) {
+        if (typeof v === 'string') form.append(k, v);
+        else form.append(k, v, n);
+      }
+      return server.call('POST', '/v1/predict', form);
+    };
+    const bytes = await fs.readFile(png);
+    // A PNG signature then garbage: sharp's message, naming the part.
+    const corrupt = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([bytes], { type: 'image/png' }), 'ok.png'],
+      ['file', new Blob([bytes.subarray(0, 8), Buffer.alloc(200, 7)], { type: 'image/png' }), 'bad.png'],
+    ]);
+    expect(corrupt.status).toBe(400);
+    expect(corrupt.json['error']).toMatch(/^file 'bad\.png' \(part 3\): cannot decode image bad\.png/);
+
+    // A WAV to an image adapter: declared, and read from the bytes.
+    const wav = Buffer.concat([Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt '), Buffer.alloc(40)]);
+    const declared = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([wav], { type: 'audio/wav' }), 'tone.wav'],
+    ]);
+    expect([declared.status, declared.json['error']]).toEqual([
+      415,
+      "file 'tone.wav' (part 2): media type audio/wav is not one preprocessor 'vision/image' takes (image/png, image/jpeg, image/webp, image/tiff, application/dicom)",
+    ]);
+    const sniffed = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([wav], { type: 'application/octet-stream' }), 'blob'],
+    ]);
+    expect(sniffed.status).toBe(415);
+    expect(sniffed.json['error']).toMatch(
+      /^file 'blob' \(part 2\): media type audio\/\S+ \(read from the bytes\) is not one/,
+    );
+
+    // Size limits: one file over --max-file-bytes, and files together over --max-upload-bytes.
+    // Random pixels do not compress: a PNG larger than the per-file limit.
+    let seed = 7;
+    const random = Uint8Array.from({ length: 80 * 80 }, () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed >> 16;
+    });
+    const noise = await sharp(random, { raw: { width: 80, height: 80, channels: 1 } })
+      .png()
+      .toBuffer();
+    expect(noise.length).toBeGreaterThan(MAX_FILE);
+    const big = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([noise], { type: 'image/png' }), 'big.png'],
+    ]);
+    expect([big.status, big.json['error']]).toEqual([
+      413,
+      `file 'big.png' (part 2): over the ${MAX_FILE}-byte limit per file (--max-file-bytes)`,
+    ]);
+    const half = noise.subarray(0, MAX_FILE - 100);
+    const total = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([half], { type: 'image/png' }), 'a.png'],
+      ['file', new Blob([half], { type: 'image/png' }), 'b.png'],
+    ]);
+    expect(total.status).toBe(413);
+    expect(total.json['error']).toMatch(/^file 'b\.png' \(part 3\): .*--max-upload-bytes/);
+
+    // Routing and body mistakes.
+    const noAdapter = await send([['file', new Blob([bytes], { type: 'image/png' }), 'x.png']]);
+    expect([noAdapter.status, noAdapter.json['error']]).toEqual([
+      400,
+      'multipart body: missing field adapter (or one adapters field per file)',
+    ]);
+    const typo = await send([
+      ['adpater', 'scanner'],
+      ['file', new Blob([bytes], { type: 'image/png' }), 'x.png'],
+    ]);
+    expect(typo.status).toBe(400);
+    expect(typo.json['error']).toMatch(/^multipart field 'adpater' \(part 1\): unknown/);
+    const badB64 = await server.call('POST', '/v1/predict', {
+      adapter: 'scanner',
+      inputs: [{ base64: 'iVBOR*w0K', mediaType: 'image/png' }],
+    });
+    expect([badB64.status, badB64.json['error']]).toEqual([
+      400,
+      'inputs[0]: invalid base64 (expected A-Z a-z 0-9 + / or - _, with optional = padding)',
+    ]);
+    const bigB64 = await server.call('POST', '/v1/predict', {
+      adapter: 'scanner',
+      inputs: ['1', { base64: noise.toString('base64'), mediaType: 'image/png' }],
+    });
+    expect(bigB64.status).toBe(413);
+    expect(bigB64.json['error']).toMatch(/^inputs\[1\]: \d+ bytes, over the 6000-byte limit per file/);
+
+    expect((await server.call('POST', '/v1/predict', good)).status).toBe(200);
+    expect(await server.metric('peftkit_tensors')).toBe(tensors);
+  });
+
+  it('documents both request bodies in /openapi.json', async () => {
+    const doc = (await server.call('GET', '/openapi.json')).json as {
+      paths: Record<
+        string,
+        { post: { requestBody: { content: Record<string, unknown> }; responses: Record<string, unknown> } }
+      >;
+    };
+    const predict = doc.paths['/v1/predict']?.post;
+    expect(Object.keys(predict?.requestBody.content ?? {}).sort()).toEqual([
+      'application/json',
+      'multipart/form-data',
+    ]);
+    expect(Object.keys(predict?.responses ?? {})).toEqual(expect.arrayContaining(['413', '415']));
+  });
+});
