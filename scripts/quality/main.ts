@@ -35,6 +35,8 @@ interface Method {
   readonly suggestPercent?: number;
 }
 
+const ADALORA = '{peftType: ADALORA, initR: 12, targetR: 8, loraAlpha: 16, tinit: 15, tfinal: 30, deltaT: 5}';
+
 const METHODS: readonly Method[] = [
   { id: 'lora', set: [] },
   { id: 'ia3', set: ['peft={peftType: IA3}'] },
@@ -44,6 +46,11 @@ const METHODS: readonly Method[] = [
   // The same with the learning rate the nlp demo found best for adapters (1e-2, see its methods.ts).
   { id: 'lora-lr1e-2', set: ['training.lr=0.01'] },
   { id: 'suggest-1%-lr1e-2', set: ['training.lr=0.01'], suggestPercent: 1 },
+  // AdaLoRA (HF defaults init_r 12 -> target_r 8) on the preset's LoRA targets with its alpha;
+  // 10% warm-up, the last 20% at fixed ranks, a re-allocation every 5 steps; total_step is the
+  // run's total steps.
+  { id: 'adalora', set: [`peft=${ADALORA}`] },
+  { id: 'adalora-lr1e-2', set: [`peft=${ADALORA}`, 'training.lr=0.01'] },
 ];
 
 interface Options {
