@@ -57,10 +57,10 @@ class TunerRoot extends Module<unknown[], tf.TensorContainer> {
  * peft.printTrainableParameters();
  * await peft.savePretrained('out/adapter');
  */
-export class PeftModel<
-  I extends unknown[] = unknown[],
-  O extends tf.TensorContainer = tf.TensorContainer,
-> extends Module<I, O> {
+export class PeftModel<I extends unknown[] = unknown[], O extends tf.TensorContainer = tf.TensorContainer>
+  extends Module<I, O>
+  implements TrainingHooks
+{
   private readonly adapters = new Map<string, AdapterEntry>();
   private active: string[] = [];
   private readonly routing: AdapterRouting = { adapterNames: undefined };

@@ -14,7 +14,14 @@ interface Fixture {
   initR: number;
   targetR: number;
   loraAlpha: number;
-  schedule: { total_step: number; tinit: number; tfinal: number; deltaT: number; beta1: number; beta2: number };
+  schedule: {
+    total_step: number;
+    tinit: number;
+    tfinal: number;
+    deltaT: number;
+    beta1: number;
+    beta2: number;
+  };
   dims: [number, number][];
   x: number[];
   w: number[];
@@ -124,7 +131,12 @@ describe('AdaLoRA parity with PyTorch (HF PEFT SVDLinear, orthogonal regulariser
       });
       allocator.updateAndAllocate(step.globalStep, (p) => byParam.get(p));
       layers.forEach((l, k) => {
-        expectClose(l.factors('default').e.value.dataSync(), step.maskedE[k]!, 1e-5, `E @ ${step.globalStep}`);
+        expectClose(
+          l.factors('default').e.value.dataSync(),
+          step.maskedE[k]!,
+          1e-5,
+          `E @ ${step.globalStep}`,
+        );
       });
       expect(allocator.rankPattern).toEqual({
         'layer.0.lora_E': step.rankPattern[0],

@@ -33,8 +33,8 @@ function svdLayers(peft: PeftModel<[tf.Tensor], tf.Tensor>): [string, SvdLinear]
 
 /** Kept (non-zero) entries of every layer's E. */
 function keptPerLayer(peft: PeftModel<[tf.Tensor], tf.Tensor>): number[] {
-  return svdLayers(peft).map(([, l]) =>
-    Array.from(l.factors('default').e.value.dataSync()).filter((v) => v !== 0).length,
+  return svdLayers(peft).map(
+    ([, l]) => Array.from(l.factors('default').e.value.dataSync()).filter((v) => v !== 0).length,
   );
 }
 
@@ -117,7 +117,10 @@ describe('AdaLoRA', () => {
     const { a, b } = layer.factors('default');
     // Orthonormal rows of A (file [r, in]) and columns of B (file [out, r]): both terms vanish.
     const onehot = (rowsN: number, cols: number, at: (i: number) => number) =>
-      tf.tensor2d(Array.from({ length: rowsN * cols }, (_, k) => (at(Math.floor(k / cols)) === k % cols ? 1 : 0)), [rowsN, cols]);
+      tf.tensor2d(
+        Array.from({ length: rowsN * cols }, (_, k) => (at(Math.floor(k / cols)) === k % cols ? 1 : 0)),
+        [rowsN, cols],
+      );
     const a0 = onehot(8, 2, (i) => (i < 2 ? i : -1));
     const b0 = onehot(2, 8, (i) => i + 3);
     a.assign(a0);
@@ -190,20 +193,32 @@ describe('AdaLoRA', () => {
   it('without totalStep and without a known run length, training refuses naming totalStep', async () => {
     setSeed(5);
     const peft = getPeftModel(new TinyBert(), { peftType: 'ADALORA', targetModules: ['query'] }, quiet);
-    expect(() => peft.onTrainBegin({ totalSteps: undefined })).toThrow(/ADALORA adapter 'default': totalStep is required/);
+    expect(() => peft.onTrainBegin({ totalSteps: undefined })).toThrow(
+      /ADALORA adapter 'default': totalStep is required/,
+    );
     const peft2 = getPeftModel(
       new TinyBert(),
       { peftType: 'ADALORA', tinit: 8, tfinal: 4, targetModules: ['query'] },
       quiet,
     );
-    expect(() => peft2.onTrainBegin({ totalSteps: 10 })).toThrow(/tinit \(8\) must be below totalStep - tfinal/);
+    expect(() => peft2.onTrainBegin({ totalSteps: 10 })).toThrow(
+      /tinit \(8\) must be below totalStep - tfinal/,
+    );
   });
 
   it('save: HF keys (lora_A/lora_B/lora_E, no ranknum) sliced to the kept triplets, rank_pattern; reload is exact', async () => {
     setSeed(6);
     const peft = getPeftModel(
       new TinyBert(),
-      { peftType: 'ADALORA', initR: 4, targetR: 2, tinit: 1, tfinal: 3, deltaT: 2, targetModules: ['query', 'value'] },
+      {
+        peftType: 'ADALORA',
+        initR: 4,
+        targetR: 2,
+        tinit: 1,
+        tfinal: 3,
+        deltaT: 2,
+        targetModules: ['query', 'value'],
+      },
       quiet,
     );
     await trainToy(peft, 10);

@@ -10,7 +10,7 @@ export {
   adaloraSettingsFor,
   rankPatternKey,
 } from './config.js';
-export { SvdLinear, type SvdFactors } from './layer.js';
+export { type SvdFactors, SvdLinear } from './layer.js';
 export { adaloraMethod } from './method.js';
 export { orthogonalRegularization } from './orth-regularizer.js';
 export { type AllocatorSettings, RankAllocator } from './rank-allocator.js';

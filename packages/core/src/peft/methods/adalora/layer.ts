@@ -64,7 +64,11 @@ export class SvdLinear extends AdapterLayer<[tf.Tensor], tf.Tensor> {
   }
 
   factors(name: string): SvdFactors {
-    return { a: this.params('lora_A').get(name), b: this.params('lora_B').get(name), e: this.params('lora_E').get(name) };
+    return {
+      a: this.params('lora_A').get(name),
+      b: this.params('lora_B').get(name),
+      e: this.params('lora_E').get(name),
+    };
   }
 
   /** Triplets adapter `name` holds on this layer. */

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Linear, Parameter } from '../../../nn/index.js';
 import type { MethodTrainingContext, PeftMethod } from '../../method.js';
 import { adapterLayers, defineTunerMethod, layerFactory } from '../../tuner.js';
-import { type AdaloraConfig, adaloraConfig, adaloraSettingsFor, rankPatternKey, scheduleProblem } from './config.js';
+import {
+  type AdaloraConfig,
+  adaloraConfig,
+  adaloraSettingsFor,
+  rankPatternKey,
+  scheduleProblem,
+} from './config.js';
 import { SvdLinear } from './layer.js';
 import { orthogonalRegularization } from './orth-regularizer.js';
 import { RankAllocator } from './rank-allocator.js';
@@ -30,7 +36,10 @@ function dropAllocator(model: AnyModule, name: string): void {
  * Starts rank allocation for adapter `ctx.adapterName`: `totalStep` from the config, else the
  * run's total steps. Without either, allocation cannot be scheduled: an error naming the field.
  */
-function startAllocator(ctx: MethodTrainingContext<AdaloraConfig>, totalSteps: number | undefined): RankAllocator {
+function startAllocator(
+  ctx: MethodTrainingContext<AdaloraConfig>,
+  totalSteps: number | undefined,
+): RankAllocator {
   const { model, adapterName, config } = ctx;
   const totalStep = config.totalStep ?? totalSteps;
   if (totalStep === undefined) {
@@ -48,8 +57,8 @@ function startAllocator(ctx: MethodTrainingContext<AdaloraConfig>, totalSteps: n
     adapterName,
     config.rankPattern,
   );
-  let byName = allocators.get(model);
-  if (!byName) allocators.set(model, (byName = new Map()));
+  const byName = allocators.get(model) ?? new Map<string, RankAllocator>();
+  allocators.set(model, byName);
   byName.set(adapterName, allocator);
   return allocator;
 }

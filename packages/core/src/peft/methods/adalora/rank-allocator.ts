@@ -45,7 +45,7 @@ export class RankAllocator {
   ) {
     this.initBudget = layers.reduce((n, [, l]) => n + l.rank(adapterName), 0);
     this.targetBudget = settings.targetR * layers.length;
-    this.pattern = rankPattern ? structuredClone(rankPattern) as Record<string, boolean[]> : undefined;
+    this.pattern = rankPattern ? (structuredClone(rankPattern) as Record<string, boolean[]>) : undefined;
   }
 
   /** Kept triplets per module (`<path>.lora_E` -> mask), once an allocation has happened. */
