@@ -190,6 +190,19 @@ describe('AdaLoRA', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('disposing the model mid-pruning frees the rank allocator state too', async () => {
+    const before = tf.memory().numTensors;
+    setSeed(7);
+    const peft = getPeftModel(
+      new TinyBert(),
+      { peftType: 'ADALORA', initR: 4, targetR: 2, totalStep: 100, targetModules: ['query'] },
+      quiet,
+    );
+    await trainToy(peft, 3);
+    peft.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('without totalStep and without a known run length, training refuses naming totalStep', async () => {
     setSeed(5);
     const peft = getPeftModel(new TinyBert(), { peftType: 'ADALORA', targetModules: ['query'] }, quiet);

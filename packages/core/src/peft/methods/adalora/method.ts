@@ -85,6 +85,13 @@ export const adaloraMethod: PeftMethod<AdaloraConfig> = {
     dropAllocator(model, adapterName);
     tuner.remove(model, adapterName);
   },
+  // Not an in-place method, but this is the hook `unload`, `mergeAndUnload` and
+  // `PeftModel.dispose()` call to free what a method keeps outside the model: the allocators'
+  // smoothed importance of a run stopped before `totalStep - tfinal`.
+  releaseInPlace(model) {
+    for (const a of allocators.get(model)?.values() ?? []) a.dispose();
+    allocators.delete(model);
+  },
   training: {
     begin(ctx, info) {
       startAllocator(ctx, info.totalSteps);
