@@ -1,15 +1,19 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { saveSafetensors } from '../../../io/index.js';
 import { setSeed } from '../../../runtime/index.js';
 import { loaders, lossFn, type TinyPeft } from '../../../train/trainer/testing/toy-task.js';
 import { fit } from '../../../train/trainer/trainer.js';
-import { getPeftModel, type PeftModel } from '../../peft-model.js';
+import { getPeftModel, PeftModel } from '../../peft-model.js';
 import {
   adaptAndExpectUnchanged,
   expectConfigsRejected,
   expectMergeRoundTrip,
   expectReloadsExactly,
   ids,
+  maxAbsDiff,
   readAdapterConfig,
   readAdapterShapes,
   rows,
@@ -284,6 +288,101 @@ describe('AdaLoRA', () => {
     const x = ids();
     expectMergeRoundTrip(reloaded, x, q.linear.weight);
     x.dispose();
+  });
+
+  it('loads a file as HF PEFT writes it (all LoraConfig keys, rank_pattern, sliced tensors, no sidecar)', async () => {
+    const dir = tmp('hf-written');
+    await fs.mkdir(dir, { recursive: true });
+    const q0 = 'encoder.layer.0.attention.self.query';
+    const q1 = 'encoder.layer.1.attention.self.query';
+    // HF's AdaLoraConfig.to_dict() for init_r 3, target_r 2, lora_alpha 6, after training.
+    const config = {
+      peft_type: 'ADALORA',
+      auto_mapping: null,
+      base_model_name_or_path: null,
+      revision: null,
+      task_type: null,
+      inference_mode: true,
+      r: 8,
+      target_modules: ['query'],
+      exclude_modules: null,
+      lora_alpha: 6,
+      lora_dropout: 0.0,
+      fan_in_fan_out: false,
+      bias: 'none',
+      use_rslora: false,
+      modules_to_save: null,
+      init_lora_weights: true,
+      layers_to_transform: null,
+      layers_pattern: null,
+      rank_pattern: { [`${q0}.lora_E`]: [true, false, true], [`${q1}.lora_E`]: [false, false, true] },
+      alpha_pattern: {},
+      megatron_config: null,
+      megatron_core: 'megatron.core',
+      trainable_token_indices: null,
+      loftq_config: {},
+      eva_config: null,
+      corda_config: null,
+      use_dora: false,
+      layer_replication: null,
+      lora_bias: false,
+      target_r: 2,
+      init_r: 3,
+      tinit: 0,
+      tfinal: 0,
+      deltaT: 1,
+      beta1: 0.85,
+      beta2: 0.85,
+      orth_reg_weight: 0.5,
+      total_step: 100,
+    };
+    await fs.writeFile(path.join(dir, 'adapter_config.json'), JSON.stringify(config));
+    setSeed(8);
+    const file = new Map<string, tf.Tensor>();
+    for (const [p, kept] of [
+      [q0, 2],
+      [q1, 1],
+    ] as const) {
+      file.set(`base_model.model.${p}.lora_A`, tf.randomNormal([kept, 8]));
+      file.set(`base_model.model.${p}.lora_B`, tf.randomNormal([8, kept]));
+      file.set(`base_model.model.${p}.lora_E`, tf.randomNormal([kept, 1]));
+    }
+    await saveSafetensors(path.join(dir, 'adapter_model.safetensors'), file);
+    setSeed(9);
+    const peft = await PeftModel.fromPretrained(new TinyBert(), dir, quiet);
+    for (const [p, kept] of [
+      [q0, 2],
+      [q1, 1],
+    ] as const) {
+      const layer = peft.model.getSubmodule(p) as SvdLinear;
+      expect(layer.rank('default')).toBe(kept);
+      // HF's get_delta_weight: B @ (A * E) * scaling / (ranknum + 1e-5), [out, in]; ranknum = init_r.
+      const want = tf.tidy(() =>
+        tf.mul(
+          tf.matMul(
+            file.get(`base_model.model.${p}.lora_B`)!,
+            tf.mul(file.get(`base_model.model.${p}.lora_A`)!, file.get(`base_model.model.${p}.lora_E`)!),
+          ),
+          6 / (3 + 1e-5),
+        ),
+      );
+      const got = tf.tidy(() => tf.transpose(layer.deltaWeight('default')!));
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+      tf.dispose([want, got]);
+    }
+    // Saved again: the same keys and shapes, and the HF keys peftkit does not model round-trip.
+    const again = tmp('hf-written-again');
+    await peft.savePretrained(again);
+    expect(await readAdapterShapes(again)).toEqual(await readAdapterShapes(dir));
+    expect(await readAdapterConfig(again)).toMatchObject({
+      use_rslora: false,
+      alpha_pattern: {},
+      megatron_core: 'megatron.core',
+      rank_pattern: config.rank_pattern,
+      deltaT: 1,
+    });
+    tf.dispose([...file.values()]);
+    peft.dispose();
   });
 
   it('rejects bad configs and module types with errors naming the field', () => {
