@@ -2,7 +2,7 @@
  * `pnpm quality [--minutes 15] [--seeds 42,43] [--datasets review-source,review-domain]
  * [--epochs n | --max-steps n] [--out runs/quality] [--doc docs/quality.md]`: trains the classification presets on
  * datasets the demos do not use, for LoRA (the preset's default), IA3, bottleneck adapters, full
- * fine-tuning and `peftkit suggest` at a 1% budget, several seeds, and writes the test-split
+ * fine-tuning, `peftkit suggest` at a 1% budget and AdaLoRA, several seeds, and writes the test-split
  * table to docs/quality.md. Not part of CI (minutes of training); table.test.ts covers the table.
  */
 import * as fs from 'node:fs/promises';
