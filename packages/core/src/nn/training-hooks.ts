@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Parameter } from './parameter.js';
 
 /** What `TrainingHooks.onOptimizerStep` receives after each optimizer step. */
@@ -39,4 +39,13 @@ export function trainingHooksOf(model: unknown): TrainingHooks | undefined {
     typeof m.trainingLoss === 'function' ||
     typeof m.onOptimizerStep === 'function';
   return has ? m : undefined;
+}
+
+/**
+ * `loss` plus the model's `trainingLoss()` when it has one: what a training loop (the Trainer,
+ * the learning-rate finder) differentiates. Call inside the gradient tape.
+ */
+export function withTrainingLoss(model: unknown, loss: tf.Scalar): tf.Scalar {
+  const extra = trainingHooksOf(model)?.trainingLoss?.();
+  return extra ? (tf.add(loss, extra) as tf.Scalar) : loss;
 }

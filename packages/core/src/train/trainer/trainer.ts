@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
 import type { AnyModule } from '../../nn/module.js';
 import type { Parameter } from '../../nn/parameter.js';
-import { type TrainingHooks, trainingHooksOf } from '../../nn/training-hooks.js';
+import { type TrainingHooks, trainingHooksOf, withTrainingLoss } from '../../nn/training-hooks.js';
 import { getRng, setSeed } from '../../runtime/random.js';
 import { disposeGradients } from '../gradients.js';
 import { applySchedule, type Schedule } from '../lr-schedule.js';
@@ -255,9 +255,7 @@ export class Trainer<M extends AnyModule, B> {
 
   /** The batch loss plus the model's own training term (AdaLoRA's orthogonal regulariser). */
   private trainingLoss(batch: B): tf.Scalar {
-    const loss = this.o.loss(this.o.model, batch);
-    const extra = this.hooks?.trainingLoss?.();
-    return extra ? tf.add(loss, extra) : loss;
+    return withTrainingLoss(this.o.model, this.o.loss(this.o.model, batch));
   }
 
   /** Lets the model see the step's gradients (by parameter) before they are freed. */
