@@ -42,4 +42,37 @@ describe('peftkit train with ADALORA', () => {
     const evaluated = await runToyCli(['eval', '--json', '--adapter', out, '--data', 'toy:32?9']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
   });
+
+  it('a run stopped during pruning resumes (the allocator restarts; the trainable values are restored)', async () => {
+    const out = path.join(tmp, 'resume');
+    const peft =
+      '{peftType: ADALORA, initR: 4, targetR: 2, tinit: 1, tfinal: 2, totalStep: 8, targetRoles: [ffn.up]}';
+    const first = await runToyCli([
+      'train',
+      '--preset',
+      'toy/basic',
+      '--set',
+      `peft=${peft}`,
+      '--out',
+      out,
+      '--max-steps',
+      '4',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const mid = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(mid['total_step']).toBe(8);
+    const resumed = await runToyCli(['train', '--resume', out, '--max-steps', '8']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const end = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const kept = Object.values(end['rank_pattern'] as Record<string, boolean[]>).map(
+      (m) => m.filter(Boolean).length,
+    );
+    expect(kept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * kept.length);
+  });
 });
