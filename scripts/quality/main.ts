@@ -2,7 +2,7 @@
  * `pnpm quality [--minutes 15] [--seeds 42,43] [--datasets review-source,review-domain]
  * [--epochs n | --max-steps n] [--out runs/quality] [--doc docs/quality.md]`: trains the classification presets on
  * datasets the demos do not use, for LoRA (the preset's default), IA3, bottleneck adapters, full
- * fine-tuning and `peftkit suggest` at a 1% budget, several seeds, and writes the test-split
+ * fine-tuning, `peftkit suggest` at a 1% budget and AdaLoRA, several seeds, and writes the test-split
  * table to docs/quality.md. Not part of CI (minutes of training); table.test.ts covers the table.
  */
 import * as fs from 'node:fs/promises';
@@ -35,6 +35,8 @@ interface Method {
   readonly suggestPercent?: number;
 }
 
+const ADALORA = '{peftType: ADALORA, initR: 12, targetR: 8, loraAlpha: 16, tinit: 15, tfinal: 30, deltaT: 5}';
+
 const METHODS: readonly Method[] = [
   { id: 'lora', set: [] },
   { id: 'ia3', set: ['peft={peftType: IA3}'] },
@@ -44,6 +46,11 @@ const METHODS: readonly Method[] = [
   // The same with the learning rate the nlp demo found best for adapters (1e-2, see its methods.ts).
   { id: 'lora-lr1e-2', set: ['training.lr=0.01'] },
   { id: 'suggest-1%-lr1e-2', set: ['training.lr=0.01'], suggestPercent: 1 },
+  // AdaLoRA (HF defaults init_r 12 -> target_r 8) on the preset's LoRA targets with its alpha;
+  // 10% warm-up, the last 20% at fixed ranks, a re-allocation every 5 steps; total_step is the
+  // run's total steps.
+  { id: 'adalora', set: [`peft=${ADALORA}`] },
+  { id: 'adalora-lr1e-2', set: [`peft=${ADALORA}`, 'training.lr=0.01'] },
 ];
 
 interface Options {

@@ -109,6 +109,12 @@ export {
 export { RMSNorm, type RMSNormOptions } from './rms-norm.js';
 export { Sequential } from './sequential.js';
 export { stopGradient } from './stop-gradient.js';
+export {
+  type OptimizerStepInfo,
+  type TrainingHooks,
+  trainingHooksOf,
+  withTrainingLoss,
+} from './training-hooks.js';
 export { TransformerEncoder, type TransformerEncoderOptions } from './transformer-encoder.js';
 export {
   type AttentionModule,

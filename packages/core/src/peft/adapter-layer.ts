@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type AnyModule, Module, type Parameter } from '../nn/index.js';
+import { type AnyModule, Module, type Parameter, type TorchLayout } from '../nn/index.js';
 import { checkSafeMerge } from './safe-merge.js';
 
 /** Adapter name meaning "no adapter" in per-example routing. */
@@ -314,8 +314,9 @@ export class AdapterParameterDict extends AdapterContainerLike {
     if (!e) throw new Error(`${this.typeName}: no adapter '${name}'`);
     return e[1];
   }
-  init(name: string, make: () => tf.Tensor, trainable = true): Parameter {
-    return this.initParameter(name, make, { trainable });
+  /** `layout`: how the memory tensor maps to the file's (default identity). */
+  init(name: string, make: () => tf.Tensor, trainable = true, layout?: TorchLayout): Parameter {
+    return this.initParameter(name, make, { trainable, ...(layout ? { layout } : {}) });
   }
   entries(): [string, Parameter][] {
     return this.namedOwnParameters();

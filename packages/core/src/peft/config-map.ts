@@ -1,3 +1,4 @@
+import type { AdaloraConfigInput } from './methods/adalora/config.js';
 import type { BitfitConfigInput } from './methods/bitfit/config.js';
 import type { BottleneckConfigInput } from './methods/bottleneck/config.js';
 import type { Ia3ConfigInput } from './methods/ia3/config.js';
@@ -31,6 +32,7 @@ import type { VeraConfigInput } from './methods/vera/config.js';
  * (`as PeftConfigInput`) where they enter.
  */
 export interface PeftConfigMap {
+  ADALORA: AdaloraConfigInput;
   BITFIT: BitfitConfigInput;
   BOTTLENECK: BottleneckConfigInput;
   IA3: Ia3ConfigInput;

@@ -48,10 +48,13 @@ export {
   type InjectContext,
   type InjectReport,
   isPromptAware,
+  type MethodTrainingContext,
+  type MethodTrainingHooks,
   type PeftMethod,
   type PromptAware,
   type WeightedAdapterRequest,
 } from './method.js';
+export * from './methods/adalora/index.js';
 export * from './methods/bitfit/index.js';
 export * from './methods/bottleneck/index.js';
 export * from './methods/ia3/index.js';

@@ -1,4 +1,5 @@
-import type { AnyModule, Parameter } from '../nn/index.js';
+import type * as tf from '@tensorflow/tfjs';
+import type { AnyModule, OptimizerStepInfo, Parameter } from '../nn/index.js';
 import type { AdapterRouting } from './adapter-layer.js';
 import type { ConfigSpec, PeftConfig } from './config.js';
 import type { DefaultTargets, DefaultTargetsContext } from './defaults.js';
@@ -106,6 +107,41 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
    * projection saves the computed prefix).
    */
   loadTargets?(model: AnyModule, adapterName: string, config: Readonly<C>): Map<string, Parameter>;
+  /**
+   * What `savePretrained` writes instead of `adapterParameters`, for methods whose file form is
+   * computed from the live parameters (AdaLoRA keeps only the singular triplets its rank
+   * allocation kept). Keys as in `adapterParameters`; every returned `Parameter` is a fresh copy
+   * that the caller disposes after writing.
+   */
+  saveTensors?(model: AnyModule, adapterName: string, config: Readonly<C>): Map<string, Parameter>;
+  /**
+   * Config fields (camelCase) learnt or resolved during training, written to
+   * `adapter_config.json` over the config at save time (AdaLoRA's `rankPattern`, `totalStep`).
+   */
+  savedConfig?(model: AnyModule, adapterName: string, config: Readonly<C>): Readonly<Record<string, unknown>>;
+  /**
+   * Hooks into training, called by `PeftModel`'s `TrainingHooks` for each active adapter of this
+   * method that trains (not `inferenceMode`, adapters not disabled). The Trainer only knows the
+   * model's hooks, never the method.
+   */
+  readonly training?: MethodTrainingHooks<C>;
+}
+
+/** What a method's training hooks see: the adapted model and one of its adapters. */
+export interface MethodTrainingContext<C extends PeftConfig = PeftConfig> {
+  readonly model: AnyModule;
+  readonly adapterName: string;
+  readonly config: Readonly<C>;
+}
+
+/** Per-method training hooks (see `PeftMethod.training` and `TrainingHooks`). */
+export interface MethodTrainingHooks<C extends PeftConfig = PeftConfig> {
+  /** Before the first step; `totalSteps` is the run's total optimizer steps when known. */
+  begin?(ctx: MethodTrainingContext<C>, info: { readonly totalSteps: number | undefined }): void;
+  /** A term added to the training loss (inside the gradient tape), e.g. a regulariser. */
+  loss?(ctx: MethodTrainingContext<C>): tf.Scalar | undefined;
+  /** After each optimizer step, with that step's gradients. */
+  afterStep?(ctx: MethodTrainingContext<C>, info: OptimizerStepInfo): void;
 }
 
 /** The adapter state `PeftMethod.syncState` sees. */

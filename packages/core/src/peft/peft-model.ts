@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
-import { type AnyModule, Module } from '../nn/index.js';
+import * as tf from '@tensorflow/tfjs';
+import { type AnyModule, Module, type OptimizerStepInfo, type TrainingHooks } from '../nn/index.js';
 import { ensureBackend } from '../runtime/backend.js';
 import type { AdapterEntry } from './adapter-entry.js';
 import { type AdapterRouting, validateAdapterName } from './adapter-layer.js';
@@ -57,10 +57,10 @@ class TunerRoot extends Module<unknown[], tf.TensorContainer> {
  * peft.printTrainableParameters();
  * await peft.savePretrained('out/adapter');
  */
-export class PeftModel<
-  I extends unknown[] = unknown[],
-  O extends tf.TensorContainer = tf.TensorContainer,
-> extends Module<I, O> {
+export class PeftModel<I extends unknown[] = unknown[], O extends tf.TensorContainer = tf.TensorContainer>
+  extends Module<I, O>
+  implements TrainingHooks
+{
   private readonly adapters = new Map<string, AdapterEntry>();
   private active: string[] = [];
   private readonly routing: AdapterRouting = { adapterNames: undefined };
@@ -385,6 +385,43 @@ export class PeftModel<
     for (const l of layers) l.releaseAdapters();
     this.adapters.clear();
     this.active = [];
+  }
+
+  /**
+   * The active adapters that train (not `inferenceMode`, adapters not disabled) whose method has
+   * training hooks: the ones `TrainingHooks` calls reach.
+   */
+  private trainingAdapters(): { name: string; e: AdapterEntry }[] {
+    if (this.adaptersDisabled) return [];
+    const out: { name: string; e: AdapterEntry }[] = [];
+    for (const name of this.active) {
+      const e = this.adapters.get(name);
+      if (e?.method.training && !e.config.inferenceMode) out.push({ name, e });
+    }
+    return out;
+  }
+
+  /** `TrainingHooks`: tells the training adapters' methods that training starts. */
+  onTrainBegin(info: { readonly totalSteps: number | undefined }): void {
+    for (const { name, e } of this.trainingAdapters())
+      e.method.training?.begin?.({ model: this.model, adapterName: name, config: e.config }, info);
+  }
+
+  /** `TrainingHooks`: the sum of the training adapters' loss terms (AdaLoRA's regulariser), if any. */
+  trainingLoss(): tf.Scalar | undefined {
+    const terms: tf.Scalar[] = [];
+    for (const { name, e } of this.trainingAdapters()) {
+      const t = e.method.training?.loss?.({ model: this.model, adapterName: name, config: e.config });
+      if (t) terms.push(t);
+    }
+    if (terms.length === 0) return undefined;
+    return terms.length === 1 ? terms[0] : (tf.addN(terms) as tf.Scalar);
+  }
+
+  /** `TrainingHooks`: hands each optimizer step's gradients to the training adapters' methods. */
+  onOptimizerStep(info: OptimizerStepInfo): void {
+    for (const { name, e } of this.trainingAdapters())
+      e.method.training?.afterStep?.({ model: this.model, adapterName: name, config: e.config }, info);
   }
 
   /** Trainable and total parameter counts (total includes adapters, as HF counts). */

@@ -42,11 +42,13 @@ export function adapterTensors(
   name: string,
   e: AdapterEntry,
   forLoad: boolean,
+  own?: Map<string, Parameter>,
 ): Map<string, Parameter> {
   const out =
-    forLoad && e.method.loadTargets
+    own ??
+    (forLoad && e.method.loadTargets
       ? e.method.loadTargets(model, name, e.config)
-      : e.method.adapterParameters(model, name, e.config);
+      : e.method.adapterParameters(model, name, e.config));
   for (const [p, layer] of adapterLayers(model)) {
     if (!(layer instanceof ModulesToSaveWrapper) || !layer.hasAdapter(name)) continue;
     for (const [k, param] of layer.adapterParametersByKey(name)) {
@@ -80,6 +82,7 @@ export async function saveAdapters(
         ...e.config,
         ...(usesResolved ? { targetModules: compactTargets(store.model, e.targets) } : {}),
         ...e.fileConfig,
+        ...e.method.savedConfig?.(store.model, name, e.config),
         inferenceMode: true,
       },
       e.extraFileKeys,
@@ -94,10 +97,16 @@ export async function saveAdapters(
       targets: [...e.targets],
       modulesToSave: e.modulesToSave,
     });
-    await writeAdapterWeights(
-      path.join(out, ADAPTER_FILES.weights),
-      adapterTensors(store.model, name, e, false),
-    );
+    // A method whose file form differs from its live parameters hands over copies; freed below.
+    const copies = e.method.saveTensors?.(store.model, name, e.config);
+    try {
+      await writeAdapterWeights(
+        path.join(out, ADAPTER_FILES.weights),
+        adapterTensors(store.model, name, e, false, copies && new Map(copies)),
+      );
+    } finally {
+      for (const p of copies?.values() ?? []) p.dispose();
+    }
   }
 }
 

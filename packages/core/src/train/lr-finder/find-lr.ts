@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AnyModule } from '../../nn/module.js';
+import { withTrainingLoss } from '../../nn/training-hooks.js';
 import { getRng, setSeed } from '../../runtime/random.js';
 import type { BatchSource } from '../data/data-loader.js';
 import { disposeGradients } from '../gradients.js';
@@ -116,7 +117,8 @@ export async function findLearningRate<M extends AnyModule, B>(
         const i = lrs.length;
         const lr = minLr * (maxLr / minLr) ** (i / (steps - 1));
         try {
-          acc.add(() => o.loss(o.model, batch));
+          // The model's own training term (AdaLoRA's regulariser) is part of what is minimised.
+          acc.add(() => withTrainingLoss(o.model, o.loss(o.model, batch)));
         } finally {
           o.train.disposeBatch(batch);
         }

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeJsonAtomic } from '../../io/atomic-write.js';
 import type { AnyModule } from '../../nn/module.js';
+import type { Parameter } from '../../nn/parameter.js';
+import { type TrainingHooks, trainingHooksOf, withTrainingLoss } from '../../nn/training-hooks.js';
 import { getRng, setSeed } from '../../runtime/random.js';
 import { disposeGradients } from '../gradients.js';
 import { applySchedule, type Schedule } from '../lr-schedule.js';
@@ -82,6 +84,8 @@ export class Trainer<M extends AnyModule, B> {
   private window = { loss: 0, norm: 0, steps: 0, since: 0 };
   private lastStepEnd = 0;
   private readonly dirs: { root: string; last: string; best: string } | undefined;
+  /** The model's training hooks (AdaLoRA's regulariser and rank allocation), if it has any. */
+  private readonly hooks: TrainingHooks | undefined;
 
   constructor(options: FitOptions<M, B>) {
     this.o = resolveFitOptions(options);
@@ -89,6 +93,7 @@ export class Trainer<M extends AnyModule, B> {
     this.dirs = root
       ? { root, last: path.join(root, 'checkpoints', 'last'), best: path.join(root, 'checkpoints', 'best') }
       : undefined;
+    this.hooks = trainingHooksOf(options.model);
   }
 
   /** Trains until `epochs`/`maxSteps`, early stopping or a stop request; resolves to the summary. */
@@ -137,6 +142,7 @@ export class Trainer<M extends AnyModule, B> {
         trainableParameters: this.named.reduce((n, [, p]) => n + p.size, 0),
         totalParameters: o.model.numParameters(),
       };
+      this.hooks?.onTrainBegin?.({ totalSteps: o.totalSteps });
       for (const cb of o.callbacks ?? []) await cb.onTrainBegin?.(info, this.control);
       this.reporter.start({ startStep: this.step, totalSteps: o.totalSteps });
       const stop = await this.loop();
@@ -178,7 +184,7 @@ export class Trainer<M extends AnyModule, B> {
         return { reason: 'epochs', message: `completed ${o.epochs} epoch(s)` };
       for await (const batch of o.train) {
         try {
-          this.acc.add(() => o.loss(o.model, batch));
+          this.acc.add(() => this.trainingLoss(batch));
         } finally {
           o.train.disposeBatch(batch);
         }
@@ -209,6 +215,7 @@ export class Trainer<M extends AnyModule, B> {
     try {
       applySchedule(this.optimizer, this.baseLrs, this.schedule(this.optimizer.stepCount));
       this.optimizer.step(r.grads);
+      this.afterOptimizerStep(r.grads);
     } finally {
       disposeGradients(r.grads);
     }
@@ -244,6 +251,23 @@ export class Trainer<M extends AnyModule, B> {
     }
     this.lastStepEnd = performance.now();
     return this.stop !== undefined;
+  }
+
+  /** The batch loss plus the model's own training term (AdaLoRA's orthogonal regulariser). */
+  private trainingLoss(batch: B): tf.Scalar {
+    return withTrainingLoss(this.o.model, this.o.loss(this.o.model, batch));
+  }
+
+  /** Lets the model see the step's gradients (by parameter) before they are freed. */
+  private afterOptimizerStep(grads: ReadonlyMap<string, tf.Tensor>): void {
+    if (!this.hooks?.onOptimizerStep) return;
+    const byParameter = new Map<Parameter, tf.Tensor>();
+    for (const [name, p] of this.named) {
+      const g = grads.get(name);
+      if (g) byParameter.set(p, g);
+    }
+    // `this.step` counts completed steps and is incremented after this call.
+    this.hooks.onOptimizerStep({ step: this.step + 1, gradient: (p) => byParameter.get(p) });
   }
 
   private checkSignal(): void {

@@ -26,6 +26,7 @@ export function stackPaths(stacks: readonly { path: string; count: number }[], r
  */
 export const SEQ2SEQ_METHODS = [
   'LORA',
+  'ADALORA',
   'IA3',
   'LOHA',
   'LOKR',
