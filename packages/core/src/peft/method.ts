@@ -96,11 +96,12 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
    */
   syncState?(model: AnyModule, activation: AdapterActivation): void;
   /**
-   * In-place methods: called once by `unload()` (`keep` false: restore the original base values)
-   * and by `mergeAndUnload()` (`keep` true: leave the active adapter's values in the base); frees
-   * whatever the method kept.
+   * Frees what a method keeps outside the model's modules; called once per method by `unload()`
+   * (`keep` false), `mergeAndUnload()` and `PeftModel.dispose()` (`keep` true). In-place methods
+   * restore the original base values when `keep` is false and leave the active adapter's values
+   * in the base when true; others (AdaLoRA's allocators) just dispose their state.
    */
-  releaseInPlace?(model: AnyModule, keep: boolean): void;
+  releaseState?(model: AnyModule, keep: boolean): void;
   /**
    * The parameters `loadAdapter` writes the file's tensors into (default: `adapterParameters`).
    * For methods whose saved form differs from their training form (prefix tuning with

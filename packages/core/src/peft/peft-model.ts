@@ -375,10 +375,10 @@ export class PeftModel<I extends unknown[] = unknown[], O extends tf.TensorConta
     const model = this.model;
     const released = new Set<PeftMethod>();
     for (const e of this.adapters.values()) {
-      if (!e.method.releaseInPlace || released.has(e.method)) continue;
+      if (!e.method.releaseState || released.has(e.method)) continue;
       released.add(e.method);
       // `keep`: nothing is written back, the base is about to go.
-      e.method.releaseInPlace(model, true);
+      e.method.releaseState(model, true);
     }
     const layers = adapterLayers(model).map(([, l]) => l);
     super.dispose();

@@ -20,9 +20,9 @@ export function unloadAdapters(
   // First, so a method that cannot restore the base refuses before anything changed.
   const released = new Set<PeftMethod>();
   for (const e of entries) {
-    if (!e.method.releaseInPlace || released.has(e.method)) continue;
+    if (!e.method.releaseState || released.has(e.method)) continue;
     released.add(e.method);
-    e.method.releaseInPlace(model, merged);
+    e.method.releaseState(model, merged);
   }
   for (const [p, layer] of adapterLayers(model)) {
     let replacement = layer.base;

@@ -85,10 +85,9 @@ export const adaloraMethod: PeftMethod<AdaloraConfig> = {
     dropAllocator(model, adapterName);
     tuner.remove(model, adapterName);
   },
-  // Not an in-place method, but this is the hook `unload`, `mergeAndUnload` and
-  // `PeftModel.dispose()` call to free what a method keeps outside the model: the allocators'
-  // smoothed importance of a run stopped before `totalStep - tfinal`.
-  releaseInPlace(model) {
+  // The allocators' smoothed importance outlives training when a run stops before
+  // `totalStep - tfinal`.
+  releaseState(model) {
     for (const a of allocators.get(model)?.values() ?? []) a.dispose();
     allocators.delete(model);
   },

@@ -154,7 +154,7 @@ export function defineInPlaceMethod<C extends PeftConfig & { keepOriginals: bool
     peftType: spec.peftType,
     config: spec.config,
     // The active adapter's values already are the base's values: merging changes nothing, and
-    // mergeAndUnload keeps them (see releaseInPlace).
+    // mergeAndUnload keeps them (see releaseState).
     mergeable: true,
     perExampleRouting: false,
 
@@ -242,7 +242,7 @@ export function defineInPlaceMethod<C extends PeftConfig & { keepOriginals: bool
       if (target !== undefined) loadAdapter(state, target);
     },
 
-    releaseInPlace(model: AnyModule, keep: boolean) {
+    releaseState(model: AnyModule, keep: boolean) {
       const state = states.get(model);
       if (!state) return;
       if (!keep && state.loaded !== undefined) {
