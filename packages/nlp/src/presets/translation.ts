@@ -17,6 +17,8 @@ export const SEQ2SEQ_LORA = {
   loraAlpha: 16,
   loraDropout: 0.1,
   targetRoles: ['attn.q', 'attn.v', 'xattn.q', 'xattn.v'],
+  // HF PEFT's task type for encoder-decoder LMs, written to adapter_config.json.
+  taskType: 'SEQ_2_SEQ_LM',
 } as const;
 
 /**
