@@ -87,12 +87,15 @@ function textBatch(batch: ModelBatch): TextBatch {
   return batch;
 }
 
-/** Token ids as text: special tokens and -100 padding dropped. */
+/**
+ * Token ids as text: special tokens and -100 padding dropped, and ids past the tokenizer's
+ * vocabulary too (a model's embedding may be padded beyond it, as T5's 32128 rows for 32100 tokens).
+ */
 function decoder(tok: TextTokenizer): (row: ArrayLike<number>) => string {
   return (row) =>
     tok
       .decode(
-        Array.from(row).filter((id) => id >= 0),
+        Array.from(row).filter((id) => id >= 0 && id < tok.vocabSize),
         { skipSpecialTokens: true },
       )
       .trim();
