@@ -114,18 +114,20 @@ describe('peftkit CLI with nlp/translation', () => {
     const preprocessor = JSON.parse(await fs.readFile(path.join(out, 'preprocessor.json'), 'utf8'));
     expect(preprocessor.options).toMatchObject({ sourceLang: 'English', targetLang: 'Toy' });
 
-    // predict: the generated text, as JSON and as a plain line.
+    // predict (--json and plain) and eval start together: most of each is process start-up.
     const sentence = 'the big cat sees the dog';
-    const predicted = await json(['predict', '--json', '--adapter', out, sentence]);
+    const [predicted, line, evaluated] = await Promise.all([
+      json(['predict', '--json', '--adapter', out, sentence]),
+      peftkit(['predict', '--adapter', out, sentence]),
+      // eval on the same held-out TSV decodes the same way: the same BLEU and chrF.
+      json(['eval', '--json', '--adapter', out, '--data', evalFile]),
+    ]);
     const [p] = predicted['predictions'] as { input: string; value: string }[];
     expect(p?.input).toBe(sentence);
     expect(typeof p?.value).toBe('string');
     expect(p?.value.length).toBeGreaterThan(0);
-    const line = await peftkit(['predict', '--adapter', out, sentence]);
+    // The plain line prints the text itself, not a JSON string.
     expect(line.trim()).toBe(`${sentence}\t${p?.value}`);
-
-    // eval on the same held-out TSV decodes the same way: the same BLEU and chrF.
-    const evaluated = await json(['eval', '--json', '--adapter', out, '--data', evalFile]);
     const again = evaluated['metrics'] as Record<string, number>;
     expect(evaluated['examples']).toBe(32);
     expect(again['bleu']).toBeCloseTo(metrics['bleu'] as number, 6);

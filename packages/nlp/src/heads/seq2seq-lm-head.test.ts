@@ -1,4 +1,5 @@
-import { disposeTensorsIn, getPeftModel, initBackend, Rng, setSeed, UserError } from '@peftkit/core';
+import type { EvalOutput } from '@peftkit/core';
+import { disposeTensorsIn, getPeftModel, initBackend, setSeed, UserError } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seq2seqLmLoss } from '../models/seq2seq/seq2seq-loss.js';
@@ -16,8 +17,6 @@ import { generateSeq2Seq } from './seq2seq-generation.js';
 import { seq2seqLmHead, seq2seqLmHeadConfig } from './seq2seq-lm-head.js';
 
 const pairs = toyTranslationPairs(12, 11);
-const context = { training: false, rng: new Rng(0) };
-
 function setup(options: Record<string, unknown> = {}) {
   const tok = trainWordPiece(
     pairs.flatMap((p) => [p.source, p.target]),
@@ -158,16 +157,15 @@ describe('nlp/seq2seq-lm', () => {
     const { tok, pre, model } = setup();
     const b = batchOf(pre, pairs.slice(0, 3));
     const config = seq2seqLmHeadConfig.parse({ generation: { numBeams: 2, maxNewTokens: 5 } });
-    const step = () =>
+    const step = () => {
+      let inputs: EvalOutput | undefined;
       tf.tidy(() => {
         const out = seq2seqLmHead.forward?.(model, b, { training: false, config });
-        const inputs = seq2seqLmHead.metricInputs(out as never, b, { config });
-        return {
-          predictions: inputs.predictions as number[][],
-          targets: inputs.targets as number[][],
-          decode: inputs.decode,
-        };
+        inputs = seq2seqLmHead.metricInputs(out as never, b, { config });
       });
+      const r = inputs as EvalOutput;
+      return { predictions: r.predictions as number[][], targets: r.targets as number[][], decode: r.decode };
+    };
     const first = step();
     const before = tf.memory().numTensors;
     step();
@@ -199,7 +197,9 @@ describe('nlp/seq2seq-lm', () => {
     ]);
     const predict = async (generation: Record<string, unknown>) => {
       const config = seq2seqLmHeadConfig.parse({ generation });
-      const out = tf.tidy(() => seq2seqLmHead.forward?.(model, b, { training: false, config }));
+      const out = tf.tidy(
+        () => seq2seqLmHead.forward?.(model, b, { training: false, config }) as unknown as tf.TensorContainer,
+      );
       try {
         return await seq2seqLmHead.predict(out as never, { labels: undefined, model, batch: b, config });
       } finally {
