@@ -133,6 +133,9 @@ describe('peftkit CLI with nlp/translation', () => {
     expect(again['bleu']).toBeCloseTo(metrics['bleu'] as number, 6);
     expect(again['chrf']).toBeCloseTo(metrics['chrf'] as number, 6);
     expect(again['loss']).toBeCloseTo(metrics['loss'] as number, 5);
+    console.log(
+      `seq2seq e2e: bleu ${metrics['bleu']} chrf ${metrics['chrf']} loss ${metrics['loss']}; predicted '${p?.value}'`,
+    );
 
     // Loaded back in process, the adapter saves to the very same tensors and predicts the same.
     const host = await createPeftkit({ plugins: [nlpPlugin] });
