@@ -19,6 +19,7 @@ import { causalLmHead } from './heads/causal-lm-head.js';
 import { maskedLmHead } from './heads/masked-lm-head.js';
 import { perplexityMetric } from './heads/perplexity-metric.js';
 import { regressionHead } from './heads/regression-head.js';
+import { seq2seqLmHead } from './heads/seq2seq-lm-head.js';
 import { sequenceClassificationHead } from './heads/sequence-classification-head.js';
 import { tokenClassificationHead } from './heads/token-classification-head.js';
 import { TEXT_METRICS } from './metrics/index.js';
@@ -35,20 +36,23 @@ import {
   t5PlacementDefaults,
 } from './models/placement-defaults.js';
 import { t5Architecture } from './models/t5/architecture.js';
+import { seq2seqPreprocessor } from './preprocess/seq2seq-preprocessor.js';
 import { textPreprocessor } from './preprocess/text-preprocessor.js';
 import {
   causalLmPreset,
   domainMlmPreset,
   sentimentPreset,
+  summarizationPreset,
   tokenClassificationPreset,
   topicPreset,
+  translationPreset,
 } from './presets/index.js';
 
 /**
  * The `@peftkit/nlp` plugin: text readers (CSV/TSV, JSONL, label folders, plain-text corpora),
  * the `nlp/tokenizer` preprocessor (WordPiece / byte-level BPE), the `bert`, `distilbert`,
  * `gpt2`, `t5`, `bart` and `marian` architectures with their placements, the sequence/token
- * classification, regression, masked- and causal-LM heads, the `perplexity` metric, and the `nlp/*` presets.
+ * classification, regression, masked-, causal- and seq2seq-LM heads, the `perplexity` metric, and the `nlp/*` presets.
  */
 export const nlpPlugin = definePlugin({
   id: 'nlp',
@@ -68,6 +72,7 @@ export const nlpPlugin = definePlugin({
     ])
       bind(DatasetReader).toConstantValue(r);
     bind(Preprocessor).toConstantValue(textPreprocessor);
+    bind(Preprocessor).toConstantValue(seq2seqPreprocessor);
     for (const a of [
       bertArchitecture,
       distilBertArchitecture,
@@ -92,6 +97,7 @@ export const nlpPlugin = definePlugin({
       tokenClassificationHead,
       maskedLmHead,
       causalLmHead,
+      seq2seqLmHead,
     ]) {
       bind(Head).toConstantValue(h);
     }
@@ -102,6 +108,8 @@ export const nlpPlugin = definePlugin({
       tokenClassificationPreset,
       causalLmPreset,
       domainMlmPreset,
+      translationPreset,
+      summarizationPreset,
     ]) {
       bind(Preset).toConstantValue(p);
     }

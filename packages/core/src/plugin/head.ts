@@ -13,10 +13,15 @@ export const Head = Symbol.for('peftkit.Head');
  * A base with a head on top: the module that is trained and saved. The base must stay a child
  * at `basePath` (HF style: `bert` in `BertForSequenceClassification`), so base checkpoints can
  * be written and read without the head, and placement roles are re-rooted under it.
+ *
+ * `basePath: ''` means the headed model IS the base: HF's `T5ForConditionalGeneration` or
+ * `BartForConditionalGeneration` carry their LM head inside the base checkpoint, and adapter keys
+ * are then `base_model.model.<base path>` with no extra prefix. `headPaths` is usually empty then
+ * (any listed paths are still trained whole, inside the base).
  */
 export interface HeadedModel {
   readonly model: AnyModule;
-  /** Dotted path of the base inside `model` (non-empty). */
+  /** Dotted path of the base inside `model`; `''` when `model` is the base itself. */
   readonly basePath: string;
   /**
    * Paths of the head's own modules (the `head` role). They are trained whole next to the

@@ -159,20 +159,28 @@ export class BeamSearch {
     return top;
   }
 
-  /** The best hypothesis of each source (unfinished beams are added first, as HF's `finalize`). */
-  best(): number[][] {
-    return this.hyps.map((hyps, b) => {
+  /**
+   * The best `n` hypotheses of each source, best first, flattened source by source (HF's
+   * `num_return_sequences` layout: rows `b * n .. b * n + n - 1` belong to source `b`). Unfinished
+   * beams are added first, as HF's `finalize`. `n` must not exceed `numBeams`.
+   */
+  best(n = 1): number[][] {
+    if (!Number.isInteger(n) || n < 1 || n > this.numBeams) {
+      throw new Error(`beam search: numReturnSequences must be 1..numBeams (${this.numBeams}), got ${n}`);
+    }
+    return this.hyps.flatMap((hyps, b) => {
       if (!this.done[b]) {
         for (let j = 0; j < this.numBeams; j++) {
           const seq = this.seqs[b * this.numBeams + j] as number[];
           hyps.add([...seq], this.scores[b * this.numBeams + j] as number, seq.length - 1, false);
         }
       }
-      const ranked = [...hyps.beams].sort((x, y) => y.score - x.score);
-      const top = ranked[0];
-      if (!top) return [];
-      const tokens = top.tokens.slice(1);
-      return top.eos ? [...tokens, this.eos] : tokens;
+      const ranked = [...hyps.beams].sort((x, y) => y.score - x.score).slice(0, n);
+      while (ranked.length < n) ranked.push({ score: -Infinity, tokens: [0], eos: false });
+      return ranked.map((top) => {
+        const tokens = top.tokens.slice(1);
+        return top.eos ? [...tokens, this.eos] : tokens;
+      });
     });
   }
 }

@@ -14,6 +14,13 @@ export { type RegressionHeadConfig, regressionHead, regressionHeadConfig } from 
 export { argmax, chooseToken, type SamplingOptions } from './sampling.js';
 export { generateSeq2Seq, padSources, type Seq2SeqGenerateOptions } from './seq2seq-generation.js';
 export {
+  type Seq2SeqHeadOutputs,
+  type Seq2SeqLmHeadConfig,
+  seq2seqGenerationConfig,
+  seq2seqLmHead,
+  seq2seqLmHeadConfig,
+} from './seq2seq-lm-head.js';
+export {
   type SequenceClassificationHeadConfig,
   sequenceClassificationHead,
   sequenceClassificationHeadConfig,

@@ -23,6 +23,11 @@ export interface Seq2SeqGenerateOptions extends SamplingOptions, LogitsProcessor
   padTokenId?: number;
   /** Seed for sampling; default: peftkit's process generator (`setSeed`). */
   seed?: number;
+  /**
+   * Sequences returned per source (HF `num_return_sequences`, default 1): the best `n` beams, or
+   * `n` samples with `doSample`. Rows come source by source (`b * n + k`).
+   */
+  numReturnSequences?: number;
 }
 
 /** A padded source batch: ids and mask `[B, S]` (right padding). */
@@ -74,15 +79,29 @@ export function generateSeq2Seq(
   const numBeams = options.numBeams ?? 1;
   if (!Number.isInteger(numBeams) || numBeams < 1)
     throw new Error(`generateSeq2Seq: numBeams must be >= 1, got ${numBeams}`);
+  const returned = options.numReturnSequences ?? 1;
+  if (!Number.isInteger(returned) || returned < 1)
+    throw new Error(`generateSeq2Seq: numReturnSequences must be >= 1, got ${returned}`);
+  if (returned > 1 && numBeams === 1 && !options.doSample)
+    throw new Error('generateSeq2Seq: numReturnSequences > 1 needs beam search (numBeams) or doSample');
+  if (returned > numBeams && numBeams > 1)
+    throw new Error(
+      `generateSeq2Seq: numReturnSequences (${returned}) must not exceed numBeams (${numBeams})`,
+    );
+  // Sampling several sequences per source: each source repeated (HF's expand), one sample each.
+  const rows =
+    numBeams === 1 && returned > 1
+      ? sources.flatMap((s) => Array.from({ length: returned }, () => s))
+      : sources;
   const start = options.decoderStartTokenId ?? ids.decoderStartTokenId;
   const eos = options.eosTokenId ?? ids.eosTokenId;
   const pad = options.padTokenId ?? ids.padTokenId;
   const wasTraining = model.training;
   model.eval();
-  const { ids: src, mask } = padSources(sources, pad);
+  const { ids: src, mask } = padSources(rows, pad);
   try {
     const run = { model, src, mask, start, eos, pad, options: o };
-    return numBeams > 1 ? beamGenerate(run, numBeams) : stepGenerate(run, options.seed);
+    return numBeams > 1 ? beamGenerate(run, numBeams, returned) : stepGenerate(run, options.seed);
   } finally {
     src.dispose();
     mask.dispose();
@@ -176,7 +195,7 @@ function stepGenerate(run: Run, seed: number | undefined): number[][] {
   });
 }
 
-function beamGenerate(run: Run, numBeams: number): number[][] {
+function beamGenerate(run: Run, numBeams: number, returned: number): number[][] {
   const b = run.src.shape[0];
   // Every source repeated numBeams times (HF's expand), encoded once.
   const encoder = tf.tidy(() => {
@@ -207,5 +226,5 @@ function beamGenerate(run: Run, numBeams: number): number[][] {
     encoder.hidden.dispose();
     encoder.mask.dispose();
   }
-  return search.best();
+  return search.best(returned);
 }

@@ -26,6 +26,7 @@ export {
   type TruncationStrategy,
   truncateSpans,
 } from './encoding.js';
+export { fitTokenizer, type TokenizerSource } from './fit-tokenizer.js';
 export {
   METASPACE,
   type MetaspaceOptions,
@@ -48,6 +49,14 @@ export {
   SentencePieceTokenizer,
   type SentencePieceTokenizerOptions,
 } from './sentencepiece-tokenizer.js';
+export {
+  type EncodedPair,
+  resolveSourcePrefix,
+  Seq2SeqPreprocessor,
+  type Seq2SeqPreprocessorOptions,
+  seq2seqPreprocessor,
+  seq2seqPreprocessorOptions,
+} from './seq2seq-preprocessor.js';
 export { SentencePieceBpe, type SentencePieceBpeOptions } from './sp-bpe.js';
 export { type PieceDecoder, pieceDecoderFromJson } from './sp-decoder.js';
 export { nmtNfkc, normalizerFromJson, type TextNormalizer } from './sp-normalizer.js';

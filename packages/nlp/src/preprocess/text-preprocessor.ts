@@ -6,24 +6,16 @@ import {
   type JsonValue,
   type Preprocessor,
   type PreprocessorInstance,
-  UserError,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { TextExample } from '../data/text-example.js';
 import { type Encoding, padEncoding, stackEncodings } from './encoding.js';
+import { fitTokenizer } from './fit-tokenizer.js';
 import { maskTokens } from './mlm-masking.js';
 import type { TextBatch } from './text-batch.js';
 import type { TextTokenizer } from './tokenizer.js';
-import {
-  hasTokenizerFiles,
-  loadTokenizer,
-  saveTokenizer,
-  TOKENIZER_FILES,
-  tokenizerFromState,
-  tokenizerState,
-} from './tokenizer-files.js';
-import { trainWordPiece } from './wordpiece-trainer.js';
+import { saveTokenizer, tokenizerFromState, tokenizerState } from './tokenizer-files.js';
 
 export const OBJECTIVES = ['auto', 'masked-lm', 'causal-lm'] as const;
 
@@ -109,26 +101,7 @@ export class TextPreprocessor implements PreprocessorInstance<TextExample, Encod
    */
   async fit(train: AnyDataset<TextExample>, context: FitContext): Promise<void> {
     if (context.restored && this.tok) return;
-    if (this.options.tokenizer) {
-      this.tok = await loadTokenizer(this.options.tokenizer);
-      return;
-    }
-    if (context.baseDir !== undefined) {
-      if (!(await hasTokenizerFiles(context.baseDir))) {
-        throw new UserError(
-          `nlp/tokenizer: the base checkpoint ${context.baseDir} has no tokenizer (no ${TOKENIZER_FILES.json}, ${TOKENIZER_FILES.vocabTxt} or ${TOKENIZER_FILES.vocabJson} + ${TOKENIZER_FILES.merges}, no preprocessor.json); set preprocess.options.tokenizer to the directory of the tokenizer the base was trained with`,
-        );
-      }
-      this.tok = await loadTokenizer(context.baseDir);
-      return;
-    }
-    const texts: string[] = [];
-    for await (const t of textsOf(train)) texts.push(t);
-    this.tok = trainWordPiece(texts, {
-      vocabSize: this.options.vocabSize,
-      minFrequency: this.options.minFrequency,
-      normalizer: { lowercase: this.options.lowercase },
-    });
+    this.tok = await fitTokenizer(this.options, () => textsOf(train), context);
   }
 
   private objective(): 'masked-lm' | 'causal-lm' {

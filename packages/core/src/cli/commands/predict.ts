@@ -96,7 +96,10 @@ export function registerPredict(program: Command, ctx: CliContext): void {
               .slice(0, top)
               .map(([label, v]) => `${label} ${v.toFixed(3)}`)
               .join(', ');
-            const result = p.label ?? (p.value === undefined ? '?' : JSON.stringify(p.value));
+            // Generated text prints as it is; other values (numbers, lists) as JSON.
+            const result =
+              p.label ??
+              (p.value === undefined ? '?' : typeof p.value === 'string' ? p.value : JSON.stringify(p.value));
             const via = p.adapter !== undefined ? `${p.adapter}\t` : '';
             printText(`${via}${p.input}\t${result}${probs ? `\t(${probs})` : ''}`);
           }

@@ -140,10 +140,11 @@ export async function buildModel(a: BuildModelArgs): Promise<BuiltModel> {
       labels: a.labels,
     }),
   );
-  if (!headed.basePath) throw new Error(`head '${a.headId}': build() must return a non-empty basePath`);
   if (headed.model.getSubmodule(headed.basePath) !== base) {
     throw new Error(
-      `head '${a.headId}': the base must be the child at '${headed.basePath}' of the headed model`,
+      headed.basePath
+        ? `head '${a.headId}': the base must be the child at '${headed.basePath}' of the headed model`
+        : `head '${a.headId}': basePath '' means the headed model is the base itself, but build() returned another module`,
     );
   }
   if (a.reuseBaseHead && a.baseDir !== undefined) {

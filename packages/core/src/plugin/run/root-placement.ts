@@ -9,10 +9,12 @@ import type { HeadedModel } from '../head.js';
  * @example
  * rootPlacement(mlpPlacement, { basePath: 'mlp', headPaths: ['classifier'], model });
  * // layers 'mlp.layers', modelRoles { embed: ['mlp.input'], head: ['classifier'] }
+ * rootPlacement(t5Placement, { basePath: '', headPaths: [], model: t5 }); // paths unchanged
  */
 export function rootPlacement(placement: Placement, headed: HeadedModel): Placement {
   const base = headed.basePath;
-  const under = (p: string) => (p ? `${base}.${p}` : base);
+  // basePath '' (the headed model is the base): the architecture's paths stay as they are.
+  const under = (p: string) => (p && base ? `${base}.${p}` : p || base);
   const modelRoles: Partial<Record<Role, readonly string[]>> = {};
   for (const [role, paths] of Object.entries(placement.modelRoles) as [Role, readonly string[]][]) {
     modelRoles[role] = paths.map(under);

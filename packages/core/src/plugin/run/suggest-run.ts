@@ -207,7 +207,7 @@ function locateCandidates(built: BuiltModel): Candidate[] {
       if (!roleOf.has(t.path)) roleOf.set(t.path, { role, layer: t.layerIndex });
     }
   }
-  const basePrefix = `${built.headed.basePath}.`;
+  const basePrefix = built.headed.basePath ? `${built.headed.basePath}.` : '';
   const inHead = (p: string) => built.headed.headPaths.some((h) => p === h || p.startsWith(`${h}.`));
   const out: Candidate[] = [];
   for (const [p, m] of model.namedModules()) {
