@@ -26,6 +26,14 @@ export interface Preset {
   readonly description: string;
   readonly config: RunConfigLayer;
   /**
+   * Per-method defaults, keyed by `peftType` (`LORA`, `IA3`, ...) or `full`: a layer applied just
+   * above `config` when the run resolves to that method, so `--set peft=full` on a LoRA preset
+   * also gets full fine-tuning's learning rate, while anything the user sets still wins. Methods
+   * train best at different learning rates (adapters start from a zero update and need larger
+   * steps than full fine-tuning).
+   */
+  readonly perMethod?: Readonly<Record<string, RunConfigLayer>>;
+  /**
    * How `peftkit pretrain --preset <id>` gets a base: a layer over `config` that points `data` at
    * source-domain data (and usually sets a pretraining head). Training is always full.
    */

@@ -3,7 +3,8 @@ import { SMALL_BERT } from './sentiment.js';
 
 /**
  * `nlp/topic`: multi-class topic classification, scored by macro-F1 (classes are rarely
- * balanced). Mean pooling over tokens, LoRA r=8 on attn.q/attn.v, classifier trained whole.
+ * balanced). Mean pooling over tokens, LoRA r=8 on attn.q/attn.v (lr 1e-2; full fine-tuning 1e-3),
+ * classifier trained whole.
  * Bring data (`--data topics.csv`, columns `text,label`) and a base (`--base`).
  */
 export const topicPreset: Preset = {
@@ -27,4 +28,7 @@ export const topicPreset: Preset = {
       earlyStopping: { metric: 'macro_f1', mode: 'max', patience: 2 },
     },
   },
+  // docs/quality.md (2026-12-07): LoRA at lr 1e-2 beat 1e-3 on both suite datasets (review-source
+  // 0.631 vs 0.571 macro F1, review-domain 0.685 vs 0.578); full fine-tuning keeps 1e-3.
+  perMethod: { LORA: { training: { lr: 1e-2 } }, full: { training: { lr: 1e-3 } } },
 };

@@ -85,6 +85,7 @@ export function registerPresets(program: Command, ctx: CliContext): void {
         plugin: host.presets.pluginOf(id) ?? null,
         config: preset.config,
         pretrain: preset.pretrain ?? null,
+        perMethod: preset.perMethod ?? null,
         ...resolved,
       };
       if (asJson) return printJson(report);
@@ -97,6 +98,11 @@ export function registerPresets(program: Command, ctx: CliContext): void {
       ];
       if (preset.pretrain) rows.push(['pretrain', preset.pretrain.description]);
       printText(`${formatKeyValues(rows)}\n\nconfig:\n${indent(formatYaml(preset.config))}`);
+      if (preset.perMethod) {
+        printText(
+          `\nper method (over config when the run uses that method):\n${indent(formatYaml(preset.perMethod))}`,
+        );
+      }
       if (resolved.incomplete) printText(`\nnote: needs more before it runs: ${resolved.incomplete}`);
     });
 }

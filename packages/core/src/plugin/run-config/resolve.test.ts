@@ -79,6 +79,32 @@ describe('resolveRunConfig', () => {
     expect(full.config.peft).toBe('full');
   });
 
+  it("applies the preset's per-method layer for the resolved method, under the user's layers", () => {
+    const tuned = {
+      ...preset,
+      perMethod: { LORA: { training: { lr: 1e-2 } }, full: { training: { lr: 5e-4, epochs: 2 } } },
+    };
+    const lora = resolveRunConfig({ preset: tuned });
+    expect(lora.config.training.lr).toBe(1e-2);
+    expect(lora.origins.get('training.lr')).toBe('preset toy/basic (LORA)');
+    expect(lora.config.training.epochs).toBe(3);
+
+    const full = resolveRunConfig({ preset: tuned, layers: setFlagLayers(['peft=full']) });
+    expect(full.config.training.lr).toBe(5e-4);
+    expect(full.config.training.epochs).toBe(2);
+    const pretrain = resolveRunConfig({ preset: tuned, pretrain: true });
+    expect(pretrain.config.training.lr).toBe(5e-4);
+
+    // A method the preset has no layer for keeps the preset's own values.
+    const ia3 = resolveRunConfig({ preset: tuned, layers: setFlagLayers(['peft={peftType: IA3}']) });
+    expect(ia3.config.training.lr).toBe(1e-3);
+
+    // The user's value wins over the per-method default.
+    const mine = resolveRunConfig({ preset: tuned, layers: setFlagLayers(['training.lr=3e-3']) });
+    expect(mine.config.training.lr).toBe(3e-3);
+    expect(mine.origins.get('training.lr')).toBe('--set training.lr=3e-3');
+  });
+
   it('names the path and the layer of every invalid value', () => {
     const problems = problemsOf(() =>
       resolveRunConfig({

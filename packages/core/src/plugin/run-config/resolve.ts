@@ -61,8 +61,11 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRunC
       });
     }
   }
+  const presetLayers = layers.length;
   layers.push(...(options.layers ?? []));
   if (options.pretrain) layers.push({ name: 'pretrain', value: { peft: 'full' } });
+  const methodLayer = preset?.perMethod && perMethodLayer(preset, mergeLayers(layers).value['peft']);
+  if (methodLayer) layers.splice(presetLayers, 0, methodLayer);
   const { value, origins } = mergeLayers(layers);
   const parsed = runConfigSchema.safeParse(value);
   const found: { path: readonly PropertyKey[]; text: string }[] = parsed.success
@@ -77,4 +80,18 @@ export function resolveRunConfig(options: ResolveRunConfigOptions): ResolvedRunC
     throw new RunConfigError(problems);
   }
   return { config: parsed.data, origins };
+}
+
+/** The preset's `perMethod` layer for the method the merged `peft` block names, if any. */
+function perMethodLayer(preset: Preset, peft: unknown): ConfigLayer | undefined {
+  const method =
+    peft === 'full'
+      ? 'full'
+      : typeof peft === 'object' &&
+          peft !== null &&
+          typeof (peft as { peftType?: unknown }).peftType === 'string'
+        ? (peft as { peftType: string }).peftType
+        : undefined;
+  const value = method === undefined ? undefined : preset.perMethod?.[method];
+  return value && { name: `preset ${preset.id} (${method})`, value: value as Record<string, unknown> };
 }
