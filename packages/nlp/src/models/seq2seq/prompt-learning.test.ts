@@ -26,6 +26,7 @@ import { bartPlacement } from '../bart/placement.js';
 import { loadT5Checkpoint } from '../t5/checkpoint.js';
 import { t5Placement } from '../t5/placement.js';
 import { disposeSeq2SeqCache, type Seq2SeqCache } from './seq2seq-cache.js';
+import { seq2seqLmLoss } from './seq2seq-loss.js';
 
 /** What make_prompt_learning_fixture.py writes next to a model fixture. */
 interface PromptReference {
@@ -231,3 +232,62 @@ for (const [variant, load] of Object.entries(VARIANTS)) {
     });
   });
 }
+
+describe('prompt learning trains on a tiny T5', () => {
+  for (const peftType of ['PROMPT_TUNING', 'PREFIX_TUNING'] as const) {
+    it(`${peftType} learns a copy task: loss falls, only the prompt parameters change, tensor count stays flat`, async () => {
+      const { model, placement } = await VARIANTS['t5-v1_0'](path.join(SEQ2SEQ_FIXTURES, 't5-v1_0'));
+      const base = new Map(model.namedParameters().map(([n, p]) => [n, Array.from(p.value.dataSync())]));
+      const peft = getPeftModel(model, { peftType, numVirtualTokens: 4 }, { placement });
+      peft.train();
+      const params = peft.namedParameters({ trainableOnly: true });
+      const initial = params.map(([, p]) => Array.from(p.value.dataSync()));
+      const opt = tf.train.adam(0.1);
+      const ids = tf.tensor2d(
+        [
+          [3, 4, 5, 6],
+          [7, 8, 9, 1],
+        ],
+        undefined,
+        'int32',
+      );
+      const labels = tf.tensor2d(
+        [
+          [3, 4, 5, 6],
+          [7, 8, 9, -100],
+        ],
+        undefined,
+        'int32',
+      );
+      const step = () => {
+        const cost = opt.minimize(
+          () => seq2seqLmLoss(model, ids, labels),
+          true,
+          params.map(([, p]) => p.variable),
+        ) as tf.Scalar;
+        const v = cost.dataSync()[0] as number;
+        cost.dispose();
+        return v;
+      };
+      const first = step();
+      const before = tf.memory().numTensors;
+      let last = first;
+      for (let i = 0; i < 30; i++) last = step();
+      expect(tf.memory().numTensors).toBe(before);
+      // Measured (adam 0.1, 30 steps): prompt 3.71 -> ~2.6, prefix 3.43 -> ~1.5. A prompt in front
+      // of the encoder is the weaker lever on this random model, hence the looser bound.
+      expect(last).toBeLessThan(first * (peftType === 'PREFIX_TUNING' ? 0.6 : 0.8));
+      // The prompt moved; every base weight is bit-identical.
+      params.forEach(([, p], i) => {
+        expect(Array.from(p.value.dataSync())).not.toEqual(initial[i]);
+      });
+      for (const [name, p] of model.namedParameters()) {
+        const was = base.get(name);
+        if (was) expect(Array.from(p.value.dataSync()), name).toEqual(was);
+      }
+      tf.dispose([ids, labels]);
+      opt.dispose();
+      peft.dispose();
+    });
+  }
+});
