@@ -26,6 +26,7 @@ export {
   type TruncationStrategy,
   truncateSpans,
 } from './encoding.js';
+export { type MarianSpecials, marianTokenizerJson } from './marian-spm.js';
 export {
   METASPACE,
   type MetaspaceOptions,
@@ -43,6 +44,11 @@ export {
   type TemplatePiece,
   templateSpecialCount,
 } from './post-template.js';
+export {
+  readSentencePieceModel,
+  type SentencePieceModel,
+  type SentencePieceType,
+} from './sentencepiece-model.js';
 export {
   type SentencePiecePreTokenizer,
   SentencePieceTokenizer,
@@ -79,7 +85,9 @@ export {
 } from './tokenizer.js';
 export { readTokenizerConfig, type TokenizerConfigFields } from './tokenizer-config.js';
 export {
+  loadMarianTokenizer,
   loadTokenizer,
+  MARIAN_FILES,
   saveTokenizer,
   TOKENIZER_FILES,
   type TokenizerState,

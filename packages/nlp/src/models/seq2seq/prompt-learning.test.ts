@@ -17,13 +17,14 @@ import {
   type Reference,
   reference,
   SEQ2SEQ_FIXTURES,
-  type Seq2SeqTestModel,
   sources,
   untilEos,
 } from '../../testing/seq2seq-parity.js';
 import { loadBartCheckpoint } from '../bart/checkpoint.js';
+import type { BartForConditionalGeneration } from '../bart/model.js';
 import { bartPlacement } from '../bart/placement.js';
 import { loadT5Checkpoint } from '../t5/checkpoint.js';
+import type { T5ForConditionalGeneration } from '../t5/model.js';
 import { t5Placement } from '../t5/placement.js';
 import { disposeSeq2SeqCache, type Seq2SeqCache } from './seq2seq-cache.js';
 import { seq2seqLmLoss } from './seq2seq-loss.js';
@@ -43,22 +44,24 @@ interface PromptReference {
   prefix_greedy: number[][];
 }
 
+type Seq2SeqModel = T5ForConditionalGeneration | BartForConditionalGeneration;
+
 const VARIANTS = {
   't5-v1_0': async (dir: string) => {
     const { model, config } = await loadT5Checkpoint(dir);
-    return { model: model as Seq2SeqTestModel, placement: t5Placement(config), layers: config.num_layers };
+    return { model: model as Seq2SeqModel, placement: t5Placement(config), layers: config.num_layers };
   },
   bart: async (dir: string) => {
     const { model, config } = await loadBartCheckpoint(dir);
     return {
-      model: model as Seq2SeqTestModel,
+      model: model as Seq2SeqModel,
       placement: bartPlacement(config),
       layers: config.encoder_layers,
     };
   },
 } satisfies Record<
   string,
-  (dir: string) => Promise<{ model: Seq2SeqTestModel; placement: Placement; layers: number }>
+  (dir: string) => Promise<{ model: Seq2SeqModel; placement: Placement; layers: number }>
 >;
 
 let tmp: string;
@@ -76,12 +79,12 @@ function onlyTrainable(peft: PeftModel): Parameter {
   return (params[0] as [string, Parameter])[1];
 }
 
-function teacherForced(model: Seq2SeqTestModel | PeftModel, ref: Reference): tf.Tensor {
+function teacherForced(model: Seq2SeqModel | PeftModel, ref: Reference): tf.Tensor {
   return tf.tidy(() => {
     const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
     const attentionMask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
     const decoderInputIds = tf.tensor2d(ref.decoder_input_ids, undefined, 'int32');
-    return (model as Seq2SeqTestModel).call(ids, { attentionMask, decoderInputIds }).logits;
+    return (model as Seq2SeqModel).call(ids, { attentionMask, decoderInputIds }).logits;
   });
 }
 
