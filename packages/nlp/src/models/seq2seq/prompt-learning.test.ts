@@ -147,6 +147,20 @@ for (const [variant, load] of Object.entries(VARIANTS)) {
       table.assign(tf.tensor2d(pl.prefix, pl.prefix_shape as [number, number]));
       const logits = teacherForced(peft, ref);
       expect(maxDiff(logits, pl.prefix_logits)).toBeLessThan(1e-4);
+      // A decoder padding mask over the real positions gets the prefix's ones in front (HF).
+      const masked = tf.tidy(() => {
+        const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
+        const attentionMask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
+        const decoderInputIds = tf.tensor2d(ref.decoder_input_ids, undefined, 'int32');
+        const decoderAttentionMask = tf.onesLike(decoderInputIds);
+        return (peft as unknown as Seq2SeqModel).call(ids, {
+          attentionMask,
+          decoderInputIds,
+          decoderAttentionMask,
+        }).logits;
+      });
+      expect(maxDiff(masked, pl.prefix_logits)).toBeLessThan(1e-4);
+      masked.dispose();
 
       // Step by step with the cache: the prefix enters the cache on the first step only, and the
       // logits equal the teacher-forced ones.
