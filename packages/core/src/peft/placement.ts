@@ -28,6 +28,12 @@ export interface PlacementSpec<R extends PluginRole = never> {
   modelRoles?: Partial<Record<CoreRole | NoInfer<R>, string | readonly string[]>>;
   /** PEFT types this architecture supports (upper case, e.g. 'LORA'); omitted = all. */
   supports?: readonly string[];
+  /**
+   * HF PEFT's `num_transformer_submodules` for prompt learning on this architecture: 2 for
+   * encoder-decoders (what HF sets for task `SEQ_2_SEQ_LM`: the saved prompt has a row block per
+   * stack, and prefixes follow HF's encoder-decoder layer layout), else 1 (the default).
+   */
+  transformerSubmodules?: 1 | 2;
 }
 
 /** A validated, frozen placement. */
@@ -37,6 +43,8 @@ export interface Placement {
   readonly layerRoles: Readonly<Partial<Record<Role, readonly string[]>>>;
   readonly modelRoles: Readonly<Partial<Record<Role, readonly string[]>>>;
   readonly supports: readonly string[] | undefined;
+  /** See `PlacementSpec.transformerSubmodules` (1 when not declared). */
+  readonly transformerSubmodules: 1 | 2;
   /** The roles this placement maps (core's and declared ones), in declaration order. */
   readonly roles: readonly Role[];
   /** The plugin roles it declares, with descriptions (empty when it uses only core's). */
@@ -106,6 +114,7 @@ export function definePlacement<const R extends PluginRole = never>(spec: Placem
     layerRoles: Object.freeze(layerRoles),
     modelRoles: Object.freeze(modelRoles),
     supports: spec.supports ? Object.freeze(spec.supports.map((s) => s.toUpperCase())) : undefined,
+    transformerSubmodules: spec.transformerSubmodules ?? 1,
     roles: Object.freeze(roles),
     declaredRoles: Object.freeze(declared) as RoleDeclarations,
   });

@@ -27,6 +27,7 @@ export {
   truncateSpans,
 } from './encoding.js';
 export { fitTokenizer, type TokenizerSource } from './fit-tokenizer.js';
+export { type MarianSpecials, marianTokenizerJson } from './marian-spm.js';
 export {
   METASPACE,
   type MetaspaceOptions,
@@ -44,6 +45,11 @@ export {
   type TemplatePiece,
   templateSpecialCount,
 } from './post-template.js';
+export {
+  readSentencePieceModel,
+  type SentencePieceModel,
+  type SentencePieceType,
+} from './sentencepiece-model.js';
 export {
   type SentencePiecePreTokenizer,
   SentencePieceTokenizer,
@@ -88,7 +94,9 @@ export {
 } from './tokenizer.js';
 export { readTokenizerConfig, type TokenizerConfigFields } from './tokenizer-config.js';
 export {
+  loadMarianTokenizer,
   loadTokenizer,
+  MARIAN_FILES,
   saveTokenizer,
   TOKENIZER_FILES,
   type TokenizerState,

@@ -103,12 +103,21 @@ describe('loadTokenizer / saveTokenizer', () => {
     );
   });
 
-  it('refuses a raw SentencePiece model (Marian source.spm), saying to write tokenizer.json and that Marian has no fast tokenizer', async () => {
+  it('refuses raw SentencePiece files it cannot read, naming the file and what is missing', async () => {
     const dir = path.join(tmp, 'marian');
     await fs.mkdir(dir);
     await fs.writeFile(path.join(dir, 'source.spm'), Buffer.from([0x0a, 0x00]));
     await expect(loadTokenizer(dir)).rejects.toThrow(
-      /source\.spm: raw SentencePiece models are not read .*write tokenizer\.json instead.*MarianMT has none/,
+      /source\.spm: a Marian SentencePiece model needs vocab\.json/,
+    );
+    // With vocab.json, a file that is not a model protobuf is refused by name.
+    await fs.writeFile(path.join(dir, 'vocab.json'), JSON.stringify({ '</s>': 0, '<unk>': 1, '<pad>': 2 }));
+    await expect(loadTokenizer(dir)).rejects.toThrow(/source\.spm/);
+    const t5 = path.join(tmp, 't5-spm');
+    await fs.mkdir(t5);
+    await fs.writeFile(path.join(t5, 'spiece.model'), Buffer.from([0x0a, 0x00]));
+    await expect(loadTokenizer(t5)).rejects.toThrow(
+      /spiece\.model: raw SentencePiece models are read only for Marian .*write tokenizer\.json instead/,
     );
   });
 });

@@ -4,6 +4,8 @@ import { UserError, writeFileAtomic, writeJsonAtomic } from '@peftkit/core';
 import { formatMerges, parseMerges } from './bpe.js';
 import { ByteLevelBpeTokenizer } from './bpe-tokenizer.js';
 import { isRecord, type JsonRecord, numberMap } from './json-fields.js';
+import { marianTokenizerJson } from './marian-spm.js';
+import { readSentencePieceModel } from './sentencepiece-model.js';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { readTokenizerConfig, specialTokensMap, type TokenizerConfigFields } from './tokenizer-config.js';
@@ -21,8 +23,11 @@ export const TOKENIZER_FILES = {
   merges: 'merges.txt',
 } as const;
 
-/** Raw SentencePiece model files (Marian, T5, mBART); read only through their `tokenizer.json`. */
-const SENTENCEPIECE_MODEL_FILES = ['source.spm', 'target.spm', 'spiece.model', 'sentencepiece.bpe.model'];
+/** Marian's SentencePiece models (read with `vocab.json`, see `loadMarianTokenizer`). */
+export const MARIAN_FILES = { source: 'source.spm', target: 'target.spm' } as const;
+
+/** Raw SentencePiece model files of other families (T5, mBART); read only through `tokenizer.json`. */
+const SENTENCEPIECE_MODEL_FILES = ['spiece.model', 'sentencepiece.bpe.model'];
 
 async function readText(file: string): Promise<string | undefined> {
   try {
@@ -62,13 +67,15 @@ export async function hasTokenizerFiles(dir: string): Promise<boolean> {
   return (
     (await f(TOKENIZER_FILES.json)) ||
     (await f(TOKENIZER_FILES.vocabTxt)) ||
-    ((await f(TOKENIZER_FILES.vocabJson)) && (await f(TOKENIZER_FILES.merges)))
+    ((await f(TOKENIZER_FILES.vocabJson)) &&
+      ((await f(TOKENIZER_FILES.merges)) || (await f(MARIAN_FILES.source))))
   );
 }
 
 /**
  * Reads a Hugging Face tokenizer directory (offline): `tokenizer.json` when present, else
- * `vocab.txt` (BERT WordPiece), else `vocab.json` + `merges.txt` (GPT-2 byte-level BPE).
+ * `vocab.txt` (BERT WordPiece), else `vocab.json` + `merges.txt` (GPT-2 byte-level BPE), else
+ * `vocab.json` + `source.spm` (MarianMT, see `loadMarianTokenizer`).
  * `tokenizer_config.json` and `special_tokens_map.json` supply casing, special tokens and the
  * length limit.
  *
@@ -99,16 +106,78 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
       ...lengthAndSide(config),
     });
   }
+  if (await isFile(path.join(dir, MARIAN_FILES.source))) {
+    if (!vocabJson) {
+      throw new UserError(
+        `${path.join(dir, MARIAN_FILES.source)}: a Marian SentencePiece model needs ${TOKENIZER_FILES.vocabJson} next to it (the ids)`,
+      );
+    }
+    return marianFromFiles(dir, vocabJson, vocabJsonPath, 'source', config);
+  }
   for (const spm of SENTENCEPIECE_MODEL_FILES) {
     if (await isFile(path.join(dir, spm))) {
       throw new UserError(
-        `${path.join(dir, spm)}: raw SentencePiece models are not read (no maintained npm package reads them); write tokenizer.json instead (Python: AutoTokenizer.from_pretrained(dir).save_pretrained(dir) for models with a fast tokenizer; MarianMT has none, so Marian is not supported yet)`,
+        `${path.join(dir, spm)}: raw SentencePiece models are read only for Marian (source.spm + vocab.json); write tokenizer.json instead (Python: AutoTokenizer.from_pretrained(dir).save_pretrained(dir))`,
       );
     }
   }
   throw new Error(
     `${dir}: no tokenizer found: expected ${TOKENIZER_FILES.json}, ${TOKENIZER_FILES.vocabTxt}, or ${TOKENIZER_FILES.vocabJson} + ${TOKENIZER_FILES.merges}`,
   );
+}
+
+/**
+ * A MarianMT tokenizer directory without `tokenizer.json` (`source.spm`, `target.spm`,
+ * `vocab.json`, `tokenizer_config.json`), as transformers' slow `MarianTokenizer` reads it:
+ * `side` `'source'` tokenises inputs with `source.spm`, `'target'` labels with `target.spm`;
+ * both give `vocab.json` ids and append `</s>`. Built as the `tokenizer.json` of
+ * `marianTokenizerJson`, so it runs (and saves) as any SentencePiece unigram tokenizer.
+ * `loadTokenizer(dir)` returns the source side.
+ *
+ * @example const labels = await loadMarianTokenizer('models/opus-mt-en-de', 'target');
+ */
+export async function loadMarianTokenizer(
+  dir: string,
+  side: 'source' | 'target' = 'source',
+): Promise<SentencePieceTokenizer> {
+  const configJson = {
+    ...(await readJson(path.join(dir, TOKENIZER_FILES.config))),
+    ...(await readJson(path.join(dir, TOKENIZER_FILES.specialTokens))),
+  };
+  const config = readTokenizerConfig(configJson, path.join(dir, TOKENIZER_FILES.config));
+  const vocabJsonPath = path.join(dir, TOKENIZER_FILES.vocabJson);
+  const vocabJson = await readJson(vocabJsonPath);
+  if (!vocabJson) throw new UserError(`${vocabJsonPath}: missing (a Marian tokenizer needs vocab.json)`);
+  return marianFromFiles(dir, vocabJson, vocabJsonPath, side, config);
+}
+
+/** Largest SentencePiece model read (real Marian models are ~0.8 MB). */
+const MAX_SPM_BYTES = 64 * 1024 * 1024;
+
+async function marianFromFiles(
+  dir: string,
+  vocabJson: JsonRecord,
+  vocabJsonPath: string,
+  side: 'source' | 'target',
+  config: TokenizerConfigFields,
+): Promise<SentencePieceTokenizer> {
+  const spmPath = path.join(dir, MARIAN_FILES[side]);
+  const size = await fs.stat(spmPath).then(
+    (st) => st.size,
+    () => undefined,
+  );
+  if (size === undefined) throw new UserError(`${spmPath}: missing (Marian's ${side} SentencePiece model)`);
+  if (size > MAX_SPM_BYTES)
+    throw new UserError(`${spmPath}: ${size} bytes, more than a SentencePiece model (${MAX_SPM_BYTES})`);
+  const model = readSentencePieceModel(await fs.readFile(spmPath), spmPath);
+  const vocab = numberMap({ vocab: vocabJson }, 'vocab', vocabJsonPath);
+  const specials = {
+    eos: config.special.eos ?? '</s>',
+    unk: config.special.unk ?? '<unk>',
+    pad: config.special.pad ?? '<pad>',
+  };
+  const json = marianTokenizerJson(model, vocab, specials, `${spmPath} + ${vocabJsonPath}`);
+  return tokenizerFromJson(json, config, spmPath) as SentencePieceTokenizer;
 }
 
 function lengthAndSide(config: TokenizerConfigFields) {

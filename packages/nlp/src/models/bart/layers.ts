@@ -31,10 +31,10 @@ export class BartLayer extends Module<[tf.Tensor, BartLayerCall], BartLayerOutpu
     this.act = activationFromName(config.activation_function);
     this.dropoutRate = config.dropout;
     this.activationDropout = config.activation_dropout;
-    this.registerModule('self_attn', new BartAttention(e, heads, config.attention_dropout));
+    this.registerModule('self_attn', new BartAttention(e, heads, config.attention_dropout, isDecoder));
     this.registerModule('self_attn_layer_norm', new LayerNorm(e));
     if (isDecoder) {
-      this.registerModule('encoder_attn', new BartAttention(e, heads, config.attention_dropout));
+      this.registerModule('encoder_attn', new BartAttention(e, heads, config.attention_dropout, isDecoder));
       this.registerModule('encoder_attn_layer_norm', new LayerNorm(e));
     }
     this.registerModule('fc1', new Linear(e, ffn));

@@ -5,7 +5,9 @@ import type { BartConfig } from './config.js';
 /**
  * BART's / Marian's role map for a given config, with absolute paths (encoder layers, then
  * decoder layers; see `t5Placement` for why): `attn.*` the self-attentions of both stacks,
- * `xattn.*` the decoder's `encoder_attn`, `ffn.up/down` `fc1`/`fc2`, `embed` `model.shared`.
+ * `xattn.*` the decoder's `encoder_attn`, `ffn.up/down` `fc1`/`fc2`, `embed` `model.shared`;
+ * `attention` (prefix tuning) the decoder's `self_attn`, where HF PEFT puts prefixes, and prompt
+ * learning uses HF's encoder-decoder layout (`transformerSubmodules: 2`).
  */
 export function bartPlacement(config: BartConfig): Placement {
   const enc = { path: 'model.encoder.layers', count: config.encoder_layers };
@@ -16,7 +18,9 @@ export function bartPlacement(config: BartConfig): Placement {
     architecture: config.model_type,
     declaredRoles: SEQ2SEQ_ROLES,
     supports: SEQ2SEQ_METHODS,
+    transformerSubmodules: 2,
     modelRoles: {
+      attention: cross('self_attn'),
       'attn.q': both('self_attn.q_proj'),
       'attn.k': both('self_attn.k_proj'),
       'attn.v': both('self_attn.v_proj'),

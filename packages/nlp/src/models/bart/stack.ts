@@ -1,6 +1,16 @@
-import { causalMask, dropout, LayerNorm, Module, ModuleList, type UnaryModule } from '@peftkit/core';
+import {
+  causalMask,
+  dropout,
+  LayerNorm,
+  Module,
+  ModuleList,
+  prependVirtualTokens,
+  type UnaryModule,
+  withoutVirtualTokens,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { runCrossAttendingLayers, withPaddingBias } from '../seq2seq/cross-attending-layers.js';
+import { decoderPrefixLength, virtualTokenCount, withPrefixPositions } from '../seq2seq/prefix-positions.js';
 import { type Seq2SeqCache, seq2seqCacheLength } from '../seq2seq/seq2seq-cache.js';
 import type { Seq2SeqDecodeInputs } from '../seq2seq/seq2seq-lm.js';
 import type { BartConfig } from './config.js';
@@ -47,10 +57,26 @@ export class BartStack extends Module<
   forward(inputIds: tf.Tensor, inputs: Seq2SeqDecodeInputs = {}): { hidden: tf.Tensor; cache: Seq2SeqCache } {
     const caller = this.isDecoder ? 'BartStack(decoder).forward' : 'BartStack(encoder).forward';
     if (inputIds.rank !== 2) throw new Error(`${caller}: inputIds must be [B, T], got [${inputIds.shape}]`);
-    const past = seq2seqCacheLength(inputs.cache);
-    const t = inputIds.shape[1] as number;
-    let h = this.embed().forward(inputIds);
-    if (this.embedScale !== 1) h = tf.mul(h, this.embedScale);
+    const layers = [...this.child<ModuleList<BartLayer>>('layers')];
+    // Prefix tuning: the decoder's first call puts the prefix in front of its own positions (as
+    // HF's past_key_values, so positions and the causal mask start after it); later calls find it
+    // in the cache.
+    const prefix =
+      this.isDecoder && !inputs.cache
+        ? decoderPrefixLength(
+            layers.map((l) => l.getSubmodule('self_attn')),
+            caller,
+          )
+        : 0;
+    const past = seq2seqCacheLength(inputs.cache) + prefix;
+    // The decoder never sees prompt tuning's virtual tokens. The encoder's embedding returns them
+    // in front of the tokens: HF PEFT concatenates them to the (already scaled) token embeddings
+    // and the encoder gives every position, virtual ones first, a position embedding.
+    const embed = this.isDecoder ? withoutVirtualTokens(this.embed()) : this.embed();
+    let h = (embed as UnaryModule).forward(inputIds);
+    const virtual = virtualTokenCount(h, inputIds.shape[1] as number, caller);
+    const t = h.shape[1] as number;
+    if (this.embedScale !== 1) h = scaleTokens(h, virtual, this.embedScale);
     if (this.config.model_type === 'bart') {
       h = tf.add(h, this.child<LearnedPositions>('embed_positions').positions(past, t));
       h = this.child<UnaryModule>('layernorm_embedding').forward(h);
@@ -63,14 +89,27 @@ export class BartStack extends Module<
       h = tf.add(h, marianSinusoidalPositions(past, t, this.config.d_model));
     }
     h = dropout(h, this.config.dropout, this.training);
-    const selfBias = withPaddingBias(
-      this.isDecoder ? causalMask(t, past) : undefined,
-      inputs.attentionMask,
-      past,
-      t,
-      caller,
-    );
-    const layers = [...this.child<ModuleList<BartLayer>>('layers')];
+    const mask =
+      virtual > 0 && inputs.attentionMask
+        ? prependVirtualTokens(inputs.attentionMask, virtual, 1)
+        : withPrefixPositions(inputs.attentionMask, prefix);
+    const selfBias = withPaddingBias(this.isDecoder ? causalMask(t, past) : undefined, mask, past, t, caller);
     return runCrossAttendingLayers(layers, h, inputs, { isDecoder: this.isDecoder, selfBias, caller });
   }
+}
+
+/**
+ * `h` `[B, V + T, E]` with the token embeddings (after the `virtual` prompt rows) times `scale`:
+ * HF scales the token embeddings inside `embed_tokens`, and PEFT's prompt is not scaled.
+ */
+function scaleTokens(h: tf.Tensor, virtual: number, scale: number): tf.Tensor {
+  if (virtual === 0) return tf.mul(h, scale);
+  const [b, n, e] = h.shape as [number, number, number];
+  return tf.concat(
+    [
+      tf.slice(h, [0, 0, 0], [b, virtual, e]),
+      tf.mul(tf.slice(h, [0, virtual, 0], [b, n - virtual, e]), scale),
+    ],
+    1,
+  );
 }

@@ -1,4 +1,11 @@
-import { attendHeads, mergeHeads, splitHeads, type UnaryModule } from '@peftkit/core';
+import {
+  type AttentionPrefix,
+  attendHeads,
+  mergeHeads,
+  type PrefixHook,
+  splitHeads,
+  type UnaryModule,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKv } from '../gpt2/attention.js';
 
@@ -15,6 +22,12 @@ export interface CachedAttentionCall {
   past?: LayerKv | undefined;
   /** Additive bias broadcastable to `[B, H, Tq, S]`: masks (and T5's relative position bias). */
   bias?: tf.Tensor | undefined;
+  /**
+   * Self-attention without `past`: prefix-tuning keys/values `[B, P, H * D]` put in front of the
+   * new ones and returned with them, so the prefix enters the cache once (HF feeds prefixes as
+   * the decoder's first cached positions). Masks and positions must already count the `P`.
+   */
+  prefix?: AttentionPrefix | undefined;
   /** Applied to the attention probabilities (dropout). */
   dropout?: ((probs: tf.Tensor) => tf.Tensor) | undefined;
 }
@@ -54,8 +67,14 @@ export function cachedAttention(
   } else {
     const k = splitHeads(proj.k.forward(hidden), numHeads);
     const v = splitHeads(proj.v.forward(hidden), numHeads);
-    kv = call.past
-      ? { key: tf.concat([call.past.key, k], 2), value: tf.concat([call.past.value, v], 2) }
+    const front =
+      call.past ??
+      (call.prefix && {
+        key: splitHeads(call.prefix.key, numHeads),
+        value: splitHeads(call.prefix.value, numHeads),
+      });
+    kv = front
+      ? { key: tf.concat([front.key, k], 2), value: tf.concat([front.value, v], 2) }
       : { key: k, value: v };
   }
   const qs = scale === 1 ? q : tf.mul(q, scale);
@@ -64,4 +83,24 @@ export function cachedAttention(
     dropout: call.dropout,
   });
   return { output: proj.o.forward(mergeHeads(ctx)), kv };
+}
+
+/**
+ * The prefix a self-attention of an encoder-decoder puts in front of its keys/values on this
+ * call: only on the decoder's first call (no cache; later calls find it in the cache), and only
+ * when prefix tuning set a provider. Prefix tuning on encoder-decoders adapts the decoder
+ * self-attentions, as HF PEFT does, so a provider on an encoder or cross-attention is refused.
+ */
+export function selfAttentionPrefix(
+  hook: PrefixHook,
+  o: { batch: number; width: number; isDecoder: boolean; call: CachedAttentionCall; caller: string },
+): AttentionPrefix | undefined {
+  if (!hook.current) return undefined;
+  if (!o.isDecoder || o.call.kind !== 'self') {
+    throw new Error(
+      `${o.caller}: prefix tuning on encoder-decoders adapts the decoder self-attentions only (as HF PEFT); ` +
+        'target the placement role `attention`, not encoder or cross-attention modules',
+    );
+  }
+  return o.call.past ? undefined : hook.fetch(o.batch, o.width, o.caller);
 }

@@ -1,4 +1,4 @@
-import { additivePaddingMask } from '@peftkit/core';
+import { additivePaddingMask, prependVirtualTokens } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKv } from '../gpt2/attention.js';
 import type { Seq2SeqCache } from './seq2seq-cache.js';
@@ -45,6 +45,23 @@ export function withPaddingBias(
 }
 
 /**
+ * The source mask `[B, S]` widened to the encoder output: prompt tuning puts virtual tokens in
+ * front of the encoder input, so the encoder output (or its cached keys/values) is longer than the
+ * caller's mask by their count; they are always visible (ones in front, as HF PEFT extends the
+ * mask).
+ */
+function withVirtualSourceTokens(inputs: Seq2SeqDecodeInputs, caller: string): tf.Tensor {
+  const mask = inputs.encoderMask as tf.Tensor;
+  const source = inputs.encoderHidden?.shape[1] ?? inputs.cache?.cross[0]?.key.shape[2];
+  const given = mask.shape[1] as number;
+  if (source === undefined || source === given) return mask;
+  if (source < given) {
+    throw new Error(`${caller}: encoderMask covers ${given} positions, the encoder output has ${source}`);
+  }
+  return prependVirtualTokens(mask, source - given, 1);
+}
+
+/**
  * Runs `layers` over `h` the way both encoder-decoder families do: every layer gets the same
  * self-attention bias and source mask, its own cached keys/values, and (decoder) returns the
  * keys/values to cache. Throws, naming `caller`, when a decoder has neither the encoder output
@@ -61,7 +78,9 @@ export function runCrossAttendingLayers(
       `${o.caller}: the decoder needs encoderHidden or a cache holding the encoder keys/values`,
     );
   }
-  const crossBias = inputs.encoderMask ? additivePaddingMask(inputs.encoderMask, o.caller) : undefined;
+  const crossBias = inputs.encoderMask
+    ? additivePaddingMask(withVirtualSourceTokens(inputs, o.caller), o.caller)
+    : undefined;
   const self: LayerKv[] = [];
   const cross: LayerKv[] = [];
   let hidden = h;

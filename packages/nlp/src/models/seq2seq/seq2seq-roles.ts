@@ -19,10 +19,10 @@ export function stackPaths(stacks: readonly { path: string; count: number }[], r
 }
 
 /**
- * PEFT methods the encoder-decoders support: those that adapt or select existing weights.
- * Prompt and prefix tuning are left out (refused with the architecture's name) until the stacks
- * take virtual tokens / prefixes the way HF PEFT feeds them (encoder input, decoder attentions);
- * bottleneck adapters need `block` roles these placements do not declare yet.
+ * PEFT methods the encoder-decoders support: those that adapt or select existing weights, and
+ * prompt / prefix tuning the way HF PEFT's `PeftModelForSeq2SeqLM` feeds them (virtual tokens in
+ * front of the encoder input; prefixes as the decoder self-attentions' first cached positions).
+ * Bottleneck adapters need `block` roles these placements do not declare yet.
  */
 export const SEQ2SEQ_METHODS = [
   'LORA',
@@ -34,4 +34,6 @@ export const SEQ2SEQ_METHODS = [
   'BITFIT',
   'LN_TUNING',
   'SELECTIVE',
+  'PROMPT_TUNING',
+  'PREFIX_TUNING',
 ] as const;

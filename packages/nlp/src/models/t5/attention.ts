@@ -1,7 +1,11 @@
-import { dropout, Embedding, Linear, Module, type UnaryModule } from '@peftkit/core';
+import { dropout, Embedding, Linear, PrefixTunableAttention, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKv } from '../gpt2/attention.js';
-import { type CachedAttentionCall, cachedAttention } from '../seq2seq/cached-attention.js';
+import {
+  type CachedAttentionCall,
+  cachedAttention,
+  selfAttentionPrefix,
+} from '../seq2seq/cached-attention.js';
 import type { T5Config } from './config.js';
 import { relativeBucketGrid } from './relative-position.js';
 
@@ -9,14 +13,18 @@ import { relativeBucketGrid } from './relative-position.js';
  * `SelfAttention` / `EncDecAttention` of a T5 layer: bias-free `q`, `k`, `v`, `o` over
  * `num_heads * d_kv` and no score scaling (T5 folds it into the initialisation). The first
  * layer of each stack owns `relative_attention_bias` (`[num_buckets, num_heads]`), whose bias
- * the stack computes once (`positionBias`) and shares with every layer.
+ * the stack computes once (`positionBias`) and shares with every layer. A prefix-tuning host:
+ * a self-attention called without a cache puts the prefix in front of its keys/values (the
+ * decoder's, where HF PEFT puts it; the stack offsets positions and masks by its length).
  */
-export class T5Attention extends Module<
+export class T5Attention extends PrefixTunableAttention<
   [tf.Tensor, CachedAttentionCall],
   { output: tf.Tensor; kv: LayerKv }
 > {
   readonly numHeads: number;
   readonly innerDim: number;
+  /** `num_heads * d_kv`: the width of keys/values, so a prefix's `token_dim`. */
+  readonly embedDim: number;
   private readonly isDecoder: boolean;
   private readonly numBuckets: number;
   private readonly maxDistance: number;
@@ -27,6 +35,7 @@ export class T5Attention extends Module<
     super();
     this.numHeads = config.num_heads;
     this.innerDim = config.num_heads * config.d_kv;
+    this.embedDim = this.innerDim;
     this.isDecoder = options.isDecoder;
     this.numBuckets = config.relative_attention_num_buckets;
     this.maxDistance = config.relative_attention_max_distance;
@@ -69,8 +78,16 @@ export class T5Attention extends Module<
       v: this.child<UnaryModule>('v'),
       o: this.child<UnaryModule>('o'),
     };
+    const prefix = selfAttentionPrefix(this.prefixHook, {
+      batch: hidden.shape[0] as number,
+      width: this.innerDim,
+      isDecoder: this.isDecoder,
+      call,
+      caller: 'T5Attention.forward',
+    });
     return cachedAttention(hidden, proj, this.numHeads, 1, {
       ...call,
+      prefix,
       // Functional, as HF's T5Attention (no dropout module in its tree).
       dropout: (p) => dropout(p, this.dropoutRate, this.training),
     });

@@ -1,4 +1,12 @@
-import { activationFromName, Dropout, Linear, Module, RMSNorm, type UnaryModule } from '@peftkit/core';
+import {
+  type AnyModule,
+  activationFromName,
+  Dropout,
+  Linear,
+  Module,
+  RMSNorm,
+  type UnaryModule,
+} from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKv } from '../gpt2/attention.js';
 import type { CachedAttentionCall } from '../seq2seq/cached-attention.js';
@@ -71,6 +79,8 @@ export class T5LayerAttention extends Module<
   { output: tf.Tensor; kv: LayerKv }
 > {
   readonly attentionName: 'SelfAttention' | 'EncDecAttention';
+  /** The attention built here, for `positionBias` (the child may be wrapped by prefix tuning). */
+  readonly attention: T5Attention;
 
   constructor(
     config: T5Config,
@@ -79,17 +89,21 @@ export class T5LayerAttention extends Module<
   ) {
     super();
     this.attentionName = kind === 'self' ? 'SelfAttention' : 'EncDecAttention';
-    this.registerModule(this.attentionName, new T5Attention(config, options));
+    this.attention = this.registerModule(this.attentionName, new T5Attention(config, options));
     this.registerModule('layer_norm', t5Norm(config));
     this.registerModule('dropout', new Dropout(config.dropout_rate));
   }
 
-  get attention(): T5Attention {
-    return this.child<T5Attention>(this.attentionName);
+  /** The attention as called: the module at `attentionName` (an adapter wrapper, if any). */
+  get attentionModule(): AnyModule {
+    return this.child<AnyModule>(this.attentionName);
   }
 
   forward(x: tf.Tensor, call: CachedAttentionCall): { output: tf.Tensor; kv: LayerKv } {
-    const a = this.attention.forward(this.child<UnaryModule>('layer_norm').forward(x), call);
+    const a = this.child<T5Attention>(this.attentionName).forward(
+      this.child<UnaryModule>('layer_norm').forward(x),
+      call,
+    );
     return { output: tf.add(x, this.child<UnaryModule>('dropout').forward(a.output)), kv: a.kv };
   }
 }

@@ -8,6 +8,8 @@ import { type T5Config, t5FeedForward } from './config.js';
  * blocks): `attn.*` are the self-attentions of both stacks, `xattn.*` the decoder's
  * `EncDecAttention`; gated feed-forwards map `ffn.gate` to `wi_0` and `ffn.up` to `wi_1`.
  * Per-layer selection (`layersToTransform`) is therefore not available for T5 roles.
+ * `attention` (prefix tuning) is the decoder's `SelfAttention`, where HF PEFT puts prefixes, and
+ * prompt learning uses HF's encoder-decoder layout (`transformerSubmodules: 2`).
  */
 export function t5Placement(config: T5Config): Placement {
   const enc = { path: 'encoder.block', count: config.num_layers };
@@ -24,7 +26,9 @@ export function t5Placement(config: T5Config): Placement {
     architecture: 't5',
     declaredRoles: SEQ2SEQ_ROLES,
     supports: SEQ2SEQ_METHODS,
+    transformerSubmodules: 2,
     modelRoles: {
+      attention: stackPaths([dec], 'layer.0.SelfAttention'),
       'attn.q': selfAttn('q'),
       'attn.k': selfAttn('k'),
       'attn.v': selfAttn('v'),

@@ -4,8 +4,10 @@ import {
   Dropout,
   Module,
   ModuleList,
+  prependVirtualTokens,
   RMSNorm,
   type UnaryModule,
+  withoutVirtualTokens,
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerKv } from '../gpt2/attention.js';
@@ -15,6 +17,7 @@ import {
   runCrossAttendingLayers,
   withPaddingBias,
 } from '../seq2seq/cross-attending-layers.js';
+import { decoderPrefixLength, virtualTokenCount, withPrefixPositions } from '../seq2seq/prefix-positions.js';
 import { type Seq2SeqCache, seq2seqCacheLength } from '../seq2seq/seq2seq-cache.js';
 import type { T5Config } from './config.js';
 import { T5LayerAttention, T5LayerFF } from './layers.js';
@@ -107,15 +110,35 @@ export class T5Stack extends Module<[tf.Tensor, T5StackInputs?], { hidden: tf.Te
   forward(inputIds: tf.Tensor, inputs: T5StackInputs = {}): { hidden: tf.Tensor; cache: Seq2SeqCache } {
     const caller = this.isDecoder ? 'T5Stack(decoder).forward' : 'T5Stack(encoder).forward';
     if (inputIds.rank !== 2) throw new Error(`${caller}: inputIds must be [B, T], got [${inputIds.shape}]`);
-    const past = seq2seqCacheLength(inputs.cache);
-    const t = inputIds.shape[1] as number;
-    const drop = this.child<UnaryModule>('dropout');
-    const h = drop.forward(this.embed().forward(inputIds));
     const blocks = [...this.child<ModuleList<T5Block>>('block')];
+    // Prefix tuning: the decoder's first call puts the prefix in front of its own positions (as
+    // HF's past_key_values); later calls find it in the cache.
+    const prefix = inputs.cache
+      ? 0
+      : this.isDecoder
+        ? decoderPrefixLength(
+            blocks.map((b) => b.layerAt<T5LayerAttention>(0).attentionModule),
+            caller,
+          )
+        : 0;
+    const past = seq2seqCacheLength(inputs.cache) + prefix;
+    const drop = this.child<UnaryModule>('dropout');
+    // The decoder never sees prompt tuning's virtual tokens; the encoder's embedding returns them
+    // in front of the tokens, and every position after counts them.
+    const embed = this.isDecoder ? withoutVirtualTokens(this.embed()) : this.embed();
+    const embedded = (embed as UnaryModule).forward(inputIds);
+    const virtual = virtualTokenCount(embedded, inputIds.shape[1] as number, caller);
+    const t = embedded.shape[1] as number;
+    const h = drop.forward(embedded);
     const first = blocks[0]?.layerAt<T5LayerAttention>(0).attention;
+    // The relative position bias covers the prefix keys too (HF computes it over past + new).
     let selfBias = first ? first.positionBias(t, past) : undefined;
     if (this.isDecoder) selfBias = selfBias ? tf.add(selfBias, causalMask(t, past)) : causalMask(t, past);
-    selfBias = withPaddingBias(selfBias, inputs.attentionMask, past, t, caller);
+    const mask =
+      virtual > 0 && inputs.attentionMask
+        ? prependVirtualTokens(inputs.attentionMask, virtual, 1)
+        : withPrefixPositions(inputs.attentionMask, prefix);
+    selfBias = withPaddingBias(selfBias, mask, past, t, caller);
     const out = runCrossAttendingLayers(blocks, h, inputs, { isDecoder: this.isDecoder, selfBias, caller });
     const hidden = drop.forward(this.child<UnaryModule>('final_layer_norm').forward(out.hidden));
     return { hidden, cache: out.cache };

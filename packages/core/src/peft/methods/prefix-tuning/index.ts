@@ -3,7 +3,7 @@ import { prefixTuningMethod } from './method.js';
 
 export { type PrefixTuningConfig, type PrefixTuningConfigInput, prefixTuningConfig } from './config.js';
 export { PrefixEncoder, type PrefixEncoderOptions } from './encoder.js';
-export { type PrefixLayerSettings, PrefixTuningLayer } from './layer.js';
+export { activePrefixLength, type PrefixLayerSettings, PrefixTuningLayer } from './layer.js';
 export { prefixTuningMethod } from './method.js';
 
 registerPeftMethod(prefixTuningMethod);

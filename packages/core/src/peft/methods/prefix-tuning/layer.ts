@@ -50,6 +50,17 @@ export class PrefixTuningLayer extends AdapterLayer<unknown[], tf.Tensor> {
     this.layerIndex.delete(name);
   }
 
+  /**
+   * Positions the next call prepends to the keys/values (the active adapter's
+   * `numVirtualTokens`), 0 while no prefix adapter is active or adapters are disabled. Models
+   * that offset positions or masks by the prefix (encoder-decoders, where the prefix is the
+   * decoder's first cached positions, as in HF) read it before running their layers.
+   */
+  activePrefixLength(): number {
+    const name = this.adaptersForCall()[0];
+    return name === undefined ? 0 : this.encoders.get(name).numVirtualTokens;
+  }
+
   forward(...inputs: unknown[]): tf.Tensor {
     if (this.routing.adapterNames) {
       throw new Error(
@@ -73,4 +84,12 @@ export class PrefixTuningLayer extends AdapterLayer<unknown[], tf.Tensor> {
       host.setPrefixProvider(previous);
     }
   }
+}
+
+/**
+ * Prefix positions `module` prepends on its next call: `activePrefixLength()` of a
+ * `PrefixTuningLayer`, 0 for any other module (no prefix adapter there).
+ */
+export function activePrefixLength(module: AnyModule): number {
+  return module instanceof PrefixTuningLayer ? module.activePrefixLength() : 0;
 }

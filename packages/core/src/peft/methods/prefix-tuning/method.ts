@@ -22,6 +22,18 @@ function encoderOf(model: AnyModule, adapterName: string): PrefixEncoder {
   return holder[1].encoderFor(adapterName);
 }
 
+/**
+ * Which of the prefix's `numLayers` key/value slots attention host `i` reads. One stack: its own.
+ * Encoder-decoders (2 submodules): HF PEFT doubles the `[numLayers * 2]` key/value list, splits it
+ * in groups of four (self key, self value, cross key, cross value) per decoder layer and then
+ * drops the cross pair (the cross-attention cache is rebuilt from the encoder output), so decoder
+ * layer `i`'s self-attention reads slot `2i mod numLayers`; the hosts are the decoder
+ * self-attentions.
+ */
+export function prefixSlot(i: number, numLayers: number, submodules: 1 | 2): number {
+  return submodules === 2 ? (2 * i) % numLayers : i;
+}
+
 /** Checks a config value against what the model says; the error names the field. */
 function agree(field: string, given: number | undefined, actual: number, what: string): number {
   if (given !== undefined && given !== actual) {
@@ -32,7 +44,8 @@ function agree(field: string, given: number | undefined, actual: number, what: s
 
 /**
  * Prefix tuning (HF `PREFIX_TUNING`, Li & Liang 2021) as a `PeftMethod`: per-layer key/value
- * prefixes on every `attention` module (placement role, or `targetModules`), through
+ * prefixes on every `attention` module (placement role, or `targetModules`; for encoder-decoders
+ * the decoder self-attentions, laid out as `prefixSlot` says), through
  * `MultiHeadAttention.setPrefixProvider`. The file holds `prompt_embeddings`
  * `[numVirtualTokens, numLayers * 2 * tokenDim]` at the top level: the prefix itself, and with
  * `prefixProjection` the prefix the MLP computes (HF saves that too). A loaded adapter therefore
@@ -80,14 +93,16 @@ export const prefixTuningMethod: PeftMethod<PrefixTuningConfig> = {
         'PREFIX_TUNING: tokenDim is required: the attention modules do not state their embedDim',
       );
     }
+    let numAttentionHeads = config.numAttentionHeads;
     if (heads.size === 1 && !heads.has(undefined)) {
-      agree(
+      numAttentionHeads = agree(
         'numAttentionHeads',
         config.numAttentionHeads,
         [...heads][0] as number,
         'the attention modules have',
       );
     }
+    const submodules = config.numTransformerSubmodules ?? ctx.placement?.transformerSubmodules ?? 1;
     // HF builds the MLP only for training; an inference-mode adapter is its computed prefix.
     const project = config.prefixProjection && !config.inferenceMode;
     const encoder = new PrefixEncoder({
@@ -97,12 +112,20 @@ export const prefixTuningMethod: PeftMethod<PrefixTuningConfig> = {
       projectionHidden: project ? config.encoderHiddenSize : undefined,
       zeroInit: config.initWeights === 'zero',
     });
-    hosts.forEach(({ path, module }, layerIndex) => {
+    hosts.forEach(({ path, module }, i) => {
       const layer = module instanceof PrefixTuningLayer ? module : new PrefixTuningLayer(module, ctx.routing);
       if (layer !== module) ctx.model.setSubmodule(path, layer);
-      layer.addAdapter(adapterName, { encoder, layerIndex });
+      layer.addAdapter(adapterName, { encoder, layerIndex: prefixSlot(i, numLayers, submodules) });
     });
-    return { targets: hosts.map((h) => h.path) };
+    return {
+      targets: hosts.map((h) => h.path),
+      fileConfig: {
+        numTransformerSubmodules: submodules,
+        numLayers,
+        tokenDim,
+        ...(numAttentionHeads !== undefined ? { numAttentionHeads } : {}),
+      },
+    };
   },
 
   adapterParameters(model, adapterName) {

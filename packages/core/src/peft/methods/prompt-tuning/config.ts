@@ -9,11 +9,15 @@ import { type ConfigInput, type ConfigSpec, defineConfig, type PeftConfig } from
 export const promptLearningShape = {
   numVirtualTokens: z.number().int().positive(),
   tokenDim: z.number().int().positive().optional(),
+  /**
+   * HF's `num_transformer_submodules`: 2 for encoder-decoders (HF task `SEQ_2_SEQ_LM`), else 1.
+   * Omitted, the placement's `transformerSubmodules` decides (else 1); the file states it.
+   */
   numTransformerSubmodules: z
-    .literal(1, {
-      error: 'only 1 is supported (one embedding / one attention stack; encoder-decoder prompts are not)',
+    .union([z.literal(1), z.literal(2)], {
+      error: 'expected 1 (one stack) or 2 (encoder-decoder, as HF sets for SEQ_2_SEQ_LM)',
     })
-    .default(1),
+    .optional(),
   numAttentionHeads: z.number().int().positive().optional(),
   numLayers: z.number().int().positive().optional(),
 } as const;

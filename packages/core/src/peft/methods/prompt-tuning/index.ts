@@ -8,7 +8,12 @@ export {
   promptLearningShape,
   promptTuningConfig,
 } from './config.js';
-export { PromptEmbedding, type PromptLayerSettings, PromptTuningLayer } from './layer.js';
+export {
+  PromptEmbedding,
+  type PromptLayerSettings,
+  PromptTuningLayer,
+  withoutVirtualTokens,
+} from './layer.js';
 export { PROMPT_EMBEDDINGS_KEY, promptTuningMethod } from './method.js';
 export { promptDefaultTargets, resolvePromptTargets } from './targets.js';
 

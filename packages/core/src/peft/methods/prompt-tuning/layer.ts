@@ -4,11 +4,17 @@ import { AdapterLayer, AdapterModuleDict, type AdapterRouting } from '../../adap
 
 /**
  * One adapter's virtual tokens, after HF's `PromptEmbedding`: an `embedding` table of
- * `[numVirtualTokens, tokenDim]` whose rows are the prompt, in order.
+ * `[numVirtualTokens * numTransformerSubmodules, tokenDim]` whose first `used` rows are the
+ * prompt, in order. Encoder-decoders (2 submodules) keep a second block of rows, as HF saves it,
+ * that prompt tuning never reads (HF's P-tuning gives it to the decoder).
  */
 export class PromptEmbedding extends Module<[number], tf.Tensor> {
-  constructor(rows: number, dim: number, initial?: tf.Tensor2D) {
+  /** Rows prepended to the embedding output. */
+  readonly used: number;
+
+  constructor(rows: number, dim: number, initial?: tf.Tensor2D, used = rows) {
     super();
+    this.used = used;
     const table = this.registerModule('embedding', new Embedding(rows, dim));
     if (initial) table.weight.assign(initial);
   }
@@ -21,14 +27,18 @@ export class PromptEmbedding extends Module<[number], tf.Tensor> {
   forward(batchSize: number): tf.Tensor {
     // Broadcast the table instead of gathering rows: the gradient is a plain sum, where gather's
     // would go through UnsortedSegmentSum (slow on the cpu backend).
-    const w = this.weight.value;
+    const all = this.weight.value;
+    const w = this.used === all.shape[0] ? all : tf.slice(all, [0, 0], [this.used, -1]);
     return tf.broadcastTo(tf.expandDims(w, 0), [batchSize, ...w.shape]);
   }
 }
 
 /** What `PromptTuningLayer.addAdapter` needs (the method computes the init). */
 export interface PromptLayerSettings {
+  /** Rows of the table (`numVirtualTokens * numTransformerSubmodules`). */
   numVirtualTokens: number;
+  /** Rows prepended to the embedding output (default all). */
+  usedTokens?: number;
   tokenDim: number;
   /** `[numVirtualTokens, tokenDim]`, copied; random N(0, 1) when absent (HF's RANDOM). */
   initial?: tf.Tensor2D;
@@ -59,7 +69,7 @@ export class PromptTuningLayer extends AdapterLayer<unknown[], tf.Tensor> {
 
   addAdapter(name: string, config: Readonly<Record<string, unknown>>): void {
     const s = config as unknown as PromptLayerSettings;
-    this.prompts.set(name, new PromptEmbedding(s.numVirtualTokens, s.tokenDim, s.initial));
+    this.prompts.set(name, new PromptEmbedding(s.numVirtualTokens, s.tokenDim, s.initial, s.usedTokens));
   }
 
   forward(...inputs: unknown[]): tf.Tensor {
@@ -83,4 +93,14 @@ export class PromptTuningLayer extends AdapterLayer<unknown[], tf.Tensor> {
     }
     return tf.concat([prompt.forward(out.shape[0] as number), out], 1);
   }
+}
+
+/**
+ * `module` without prompt tuning's virtual tokens: the wrapped embedding when `module` is a
+ * `PromptTuningLayer` (other adapters it wraps still apply), else `module` itself. For models
+ * that use one embedding for two stacks (encoder-decoders): the prompt goes in front of the
+ * encoder input only, as HF PEFT feeds it, so the decoder embeds through this.
+ */
+export function withoutVirtualTokens(module: AnyModule): AnyModule {
+  return module instanceof PromptTuningLayer ? module.base : module;
 }

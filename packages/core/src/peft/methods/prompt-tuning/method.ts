@@ -44,7 +44,7 @@ function tokenInit(base: AnyModule, ids: readonly number[], rows: number, where:
 /**
  * Prompt tuning (HF `PROMPT_TUNING`, Lester et al. 2021) as a `PeftMethod`: trained virtual
  * tokens prepended to the output of the model's `embed` module. The file holds
- * `prompt_embeddings` `[numVirtualTokens, tokenDim]` at the top level and `modulesToSave` under
+ * `prompt_embeddings` `[numVirtualTokens * numTransformerSubmodules, tokenDim]` at the top level and `modulesToSave` under
  * `base_model.<path>`, as HF's prompt-learning PeftModel writes them. Models whose forward uses the
  * sequence length elsewhere (masks, positions) implement `PromptAware`.
  */
@@ -78,7 +78,8 @@ export const promptTuningMethod: PeftMethod<PromptTuningConfig> = {
         `PROMPT_TUNING: tokenDim is ${tokenDim}, but '${path}' (${base.typeName}) outputs ${inferred}`,
       );
     }
-    const rows = config.numVirtualTokens * config.numTransformerSubmodules;
+    const submodules = config.numTransformerSubmodules ?? ctx.placement?.transformerSubmodules ?? 1;
+    const rows = config.numVirtualTokens * submodules;
     const initial =
       config.promptTuningInit === 'tokens'
         ? tokenInit(base, config.promptTuningInitTokenIds ?? [], rows, path)
@@ -86,11 +87,16 @@ export const promptTuningMethod: PeftMethod<PromptTuningConfig> = {
     try {
       const layer = module instanceof PromptTuningLayer ? module : new PromptTuningLayer(module, ctx.routing);
       if (layer !== module) ctx.model.setSubmodule(path, layer);
-      layer.addAdapter(adapterName, { numVirtualTokens: rows, tokenDim, initial });
+      layer.addAdapter(adapterName, {
+        numVirtualTokens: rows,
+        usedTokens: config.numVirtualTokens,
+        tokenDim,
+        initial,
+      });
     } finally {
       initial?.dispose();
     }
-    return { targets: [path] };
+    return { targets: [path], fileConfig: { numTransformerSubmodules: submodules, tokenDim } };
   },
 
   adapterParameters(model, adapterName) {
@@ -107,7 +113,8 @@ export const promptTuningMethod: PeftMethod<PromptTuningConfig> = {
     }
   },
 
-  virtualTokens: (config) => config.numVirtualTokens * config.numTransformerSubmodules,
+  // Only the first block of rows is prepended (encoder-decoders: to the encoder input, as HF).
+  virtualTokens: (config) => config.numVirtualTokens,
 
   syncState(model, { active }) {
     const held = new Set(promptLayers(model).flatMap(([, l]) => l.adapterNames()));
