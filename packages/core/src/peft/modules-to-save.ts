@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Linear } from '../nn/index.js';
 import { AdapterLayer, AdapterModuleDict, type AdapterRouting, BASE_ADAPTER } from './adapter-layer.js';
 import { candidateModules, matchesNameOrSuffix } from './targets.js';
+import { adapterLayers } from './tuner.js';
 
 /**
  * Keeps the original module frozen and one fully trainable copy per adapter, as HF PEFT's
@@ -24,6 +25,30 @@ export class ModulesToSaveWrapper extends AdapterLayer<unknown[], tf.TensorConta
 
   private get copies(): AdapterModuleDict {
     return this.child<AdapterModuleDict>('modules_to_save');
+  }
+
+  /**
+   * Replaces each `Linear` of `name`'s copy whose weight `shapeOf` (PyTorch layout, keyed
+   * relative to the copy: `weight`, `out_proj.weight`) gives another shape by a fresh `Linear`
+   * of that shape, so a head of another task (another number of classes) can be loaded into it.
+   */
+  fitCopy(name: string, shapeOf: (key: string) => readonly number[] | undefined): void {
+    const copy = this.copies.get(name);
+    for (const [sub, m] of [...copy.namedModules()]) {
+      if (!(m instanceof Linear) || m.weight.layout !== 'linear') continue;
+      const shape = shapeOf(sub ? `${sub}.weight` : 'weight');
+      if (shape?.length !== 2) continue;
+      const [outFeatures, inFeatures] = shape as [number, number];
+      if (outFeatures === m.outFeatures && inFeatures === m.inFeatures) continue;
+      const next = new Linear(inFeatures, outFeatures, { bias: m.bias !== undefined });
+      next.train(m.training);
+      if (sub === '') {
+        this.copies.remove(name);
+        this.copies.set(name, next);
+      } else {
+        copy.setSubmodule(sub, next).dispose();
+      }
+    }
   }
 
   addAdapter(name: string): void {
@@ -74,6 +99,22 @@ export class ModulesToSaveWrapper extends AdapterLayer<unknown[], tf.TensorConta
   /** Merging has no meaning for a full copy; `mergeAndUnload` swaps the active copy in instead. */
   override merge(): void {}
   override unmerge(): void {}
+}
+
+/**
+ * Fits adapter `name`'s `modules_to_save` copies to a file's shapes (`fileShapes`: parameter
+ * key -> PyTorch-layout shape, keys as `adapterTensors` names them): see
+ * `ModulesToSaveWrapper.fitCopy`.
+ */
+export function fitModulesToSave(
+  model: AnyModule,
+  name: string,
+  fileShapes: ReadonlyMap<string, readonly number[]>,
+): void {
+  for (const [p, layer] of adapterLayers(model)) {
+    if (!(layer instanceof ModulesToSaveWrapper) || !layer.hasAdapter(name)) continue;
+    layer.fitCopy(name, (key) => fileShapes.get(`${p}.${key}`));
+  }
 }
 
 /**

@@ -165,3 +165,68 @@ describe('routed LoRA batches with many adapters', () => {
     peft.dispose();
   });
 });
+
+describe('routed batches of adapters whose heads differ', () => {
+  const tmp = useCpuAndTmpDir('lora-routed-heads');
+
+  /** A 5-class adapter saved from a TinyBert that shares the 3-class model's base (same seed, classifier built last). */
+  async function fiveClassAdapter(): Promise<{ dir: string; reference: PeftModel }> {
+    setSeed(3);
+    const model = new TinyBert({ vocab: 20, d: 8, ffn: 16, layers: 2, classes: 5 });
+    const reference = getPeftModel(
+      model,
+      { peftType: 'LORA', r: 4, targetModules: ['query', 'value'], modulesToSave: ['classifier'] },
+      { adapterName: 'five' },
+    );
+    randomise(reference, 'five', 900);
+    reference.eval();
+    const dir = tmp('five');
+    await reference.savePretrained(dir, { selectedAdapters: ['five'] });
+    return { dir: `${dir}/five`, reference };
+  }
+
+  it('a 5-class head loads next to 3-class ones (copy built with the file shape) and routes with them', async () => {
+    const peft = eightAdapters();
+    const { dir, reference } = await fiveClassAdapter();
+    await expect(peft.loadAdapter(dir, 'five')).rejects.toThrow(/shape mismatches[\s\S]*classifier\.weight/);
+    expect(peft.adapterNames()).not.toContain('five');
+    await peft.loadAdapter(dir, 'five', { headShapesFromFile: true });
+    peft.eval();
+    const routing = ['a1', 'five', '__base__', 'five', 'a4', 'a1', 'five'];
+    const x = batchOf(routing.length);
+    const routed = tf.tidy(() => peft.callWithAdapterNames(routing, x) as tf.Tensor);
+    expect(routed.shape).toEqual([routing.length, 5]);
+    const own = tf.tidy(() => reference.call(x) as tf.Tensor);
+    peft.setAdapter('five');
+    const alone = tf.tidy(() => peft.call(x) as tf.Tensor);
+    expect(alone.shape).toEqual([routing.length, 5]);
+    expect(maxAbsDiff(alone, own)).toBeLessThan(1e-6);
+    const got = (await routed.array()) as number[][];
+    const want = (await own.array()) as number[][];
+    for (const [i, n] of routing.entries()) {
+      if (n !== 'five') continue;
+      for (let j = 0; j < 5; j++)
+        expect(Math.abs((got[i]?.[j] ?? 0) - (want[i]?.[j] ?? 0))).toBeLessThan(1e-6);
+    }
+    // 3-class rows: their own outputs in the first three columns, zeros after.
+    for (const name of ['a1', 'a4', '__base__']) {
+      if (name !== '__base__') peft.setAdapter(name);
+      const three = tf.tidy(() =>
+        name === '__base__'
+          ? (peft.disableAdapter(() => peft.call(x)) as tf.Tensor)
+          : (peft.call(x) as tf.Tensor),
+      );
+      const w = (await three.array()) as number[][];
+      for (const [i, n] of routing.entries()) {
+        if (n !== name) continue;
+        for (let j = 0; j < 3; j++)
+          expect(Math.abs((got[i]?.[j] ?? 0) - (w[i]?.[j] ?? 0))).toBeLessThan(1e-6);
+        expect([got[i]?.[3], got[i]?.[4]]).toEqual([0, 0]);
+      }
+      three.dispose();
+    }
+    tf.dispose([x, routed, own, alone]);
+    reference.dispose();
+    peft.dispose();
+  });
+});
