@@ -72,6 +72,11 @@ beforeAll(async () => {
   // relabelling its run; zeta claims three labels but holds beta's 2-way head, so it is refused.
   await relabel('beta', 'delta', ['down', 'up']);
   await relabel('beta', 'zeta', ['a', 'b', 'c']);
+  // eta: beta's files claiming another head (id), which one routed model cannot serve.
+  await fs.cp(path.join(adapters, 'beta'), path.join(adapters, 'eta'), { recursive: true });
+  const etaManifest = path.join(adapters, 'eta', 'peftkit-run.json');
+  const eta = JSON.parse(await fs.readFile(etaManifest, 'utf8'));
+  await fs.writeFile(etaManifest, JSON.stringify({ ...eta, head: { ...eta.head, id: 'toy/other-head' } }));
   // epsilon: a 5-class task (labels c0..c4) trained on alpha's base: its head copy has 5 outputs.
   await cli([
     ...toy,
@@ -199,7 +204,7 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expectSame(r.json['predictions'] as Pred[], reference['alpha'] as Pred[]);
     list = (await server.call('GET', '/v1/adapters')).json['adapters'] as { name: string; loaded: boolean }[];
     expect(list.filter((a) => a.loaded).map((a) => a.name)).toEqual(['alpha']);
-    expect(list.map((a) => a.name)).toEqual(['alpha', 'beta', 'delta', 'epsilon', 'gamma', 'zeta']);
+    expect(list.map((a) => a.name)).toEqual(['alpha', 'beta', 'delta', 'epsilon', 'eta', 'gamma', 'zeta']);
   });
 
   it('counts an adapter by the tensor bytes it adds once loaded, not its file size', async () => {
@@ -237,7 +242,7 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expect(dup.status).toBe(409);
   });
 
-  it('refuses an adapter trained on another base with a 4xx naming it, and keeps serving', async () => {
+  it('refuses an adapter trained on another base, or with another head, with a 4xx naming it, and keeps serving', async () => {
     const r = await server.call('POST', '/v1/predict', {
       adapters: ['alpha', 'gamma'],
       inputs: ['1,2', '1,2'],
@@ -245,6 +250,11 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expect(r.status).toBe(409);
     expect(r.json['error']).toMatch(
       /^adapter 'gamma': trained on base .*gamma.*, but this server's base is .*alpha/,
+    );
+    const head = await server.call('POST', '/v1/predict', { adapter: 'eta', inputs: ['1,2'] });
+    expect(head.status).toBe(409);
+    expect(head.json['error']).toMatch(
+      /^adapter 'eta': .*trained as toy\/mlp \+ toy\/other-head, the first adapter as toy\/mlp \+ toy\/classify/,
     );
     const ok = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['1,2'] });
     expect(ok.status).toBe(200);

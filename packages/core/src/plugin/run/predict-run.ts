@@ -32,8 +32,8 @@ export interface PredictOptions {
   /**
    * With `adapterNames`: the labels each adapter's rows are decoded with, when adapters of
    * different tasks share the batch (default: the run's labels for every row). Rows are decoded
-   * per label set; a row whose output is wider than its labels (a head of another task with
-   * fewer classes, padded by the routed forward) keeps its first `labels.length` outputs.
+   * per label set. When label sets of different sizes share a batch (heads of different widths,
+   * the narrower padded by the routed forward), each row keeps its first `labels.length` outputs.
    */
   readonly labelsOf?: (adapterName: string) => readonly string[] | undefined;
 }
@@ -123,9 +123,10 @@ export async function predictExamples(
         rows && options.labelsOf
           ? groupRowsByLabels(rows, options.labelsOf)
           : [{ labels: run.labels, rows: undefined }];
+      const padded = new Set(groups.map((g) => g.labels?.length)).size > 1;
       const decoded: Prediction[] = new Array(chunk.length);
       for (const group of groups) {
-        const predictions = await predictRows(run, outputs, batch, group, config);
+        const predictions = await predictRows(run, outputs, batch, group, config, padded);
         for (const [k, p] of predictions.entries()) {
           const i = group.rows ? (group.rows[k] as number) : k;
           const decided = applyThreshold(p, run.manifest.decisionThreshold, group.labels);
@@ -174,8 +175,11 @@ async function predictRows(
   batch: ModelBatch,
   group: RowGroup,
   config: unknown,
+  padded: boolean,
 ): Promise<Prediction[]> {
-  const width = group.labels?.length;
+  // Narrow only when heads of different widths shared the pass (the routed forward padded the
+  // narrower ones); a head whose outputs are wider than its labels by design keeps them all.
+  const width = padded ? group.labels?.length : undefined;
   const narrow = (t: tf.Tensor) =>
     width !== undefined && t.rank >= 2 && (t.shape[t.rank - 1] as number) > width
       ? tf.slice(t, new Array(t.rank).fill(0), [...t.shape.slice(0, -1), width])
@@ -203,11 +207,14 @@ async function predictRows(
   }
 }
 
-/** `value` with every tensor in it (arrays and plain objects walked) replaced by `f(tensor)`. */
+/**
+ * `value` with every tensor in it (arrays and plain objects walked) replaced by `f(tensor)`;
+ * anything else (class instances, options objects with a prototype) is kept as it is.
+ */
 function mapTensors<T>(value: T, f: (t: tf.Tensor) => tf.Tensor): T {
   if (value instanceof tf.Tensor) return f(value) as T;
   if (Array.isArray(value)) return value.map((v) => mapTensors(v, f)) as T;
-  if (value !== null && typeof value === 'object') {
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapTensors(v, f)])) as T;
   }
   return value;
