@@ -15,7 +15,12 @@ import { torchStep } from './torch-compare.js';
 // so machine load affects both alike), optionally the same step in PyTorch; writes JSON to
 // bench/results/ and prints a markdown table (or, with --json, the JSON document) on stdout.
 // `--checkpointing` adds a row per method and path with gradient checkpointing on every encoder layer.
-// `pnpm bench serve ...`: the serving load test (bench/serve/main.ts) instead.
+// `pnpm bench serve ...`: the serving load test (bench/serve/main.ts) instead; `pnpm bench routed`:
+// the routed forward alone, one vs eight adapters per batch (bench/serve/routed-forward.ts).
+if (process.argv[2] === 'routed') {
+  const { routedForwardMain } = await import('./serve/routed-forward.js');
+  process.exit(await routedForwardMain(process.argv.slice(3)));
+}
 if (process.argv[2] === 'serve') {
   const { serveBenchMain } = await import('./serve/main.js');
   process.exit(await serveBenchMain(process.argv.slice(3)));

@@ -94,10 +94,29 @@ export async function writeAdapterWeights(
  */
 export async function readAdapterWeights(
   file: string,
-  params: ReadonlyMap<string, Parameter>,
+  wanted: ReadonlyMap<string, Parameter>,
+  options: {
+    /**
+     * Called once with the file shapes (PyTorch layout) of the keys whose shape differs from the
+     * model's, before any check; may rebuild modules to fit them and returns the parameters to
+     * load into instead (`PeftModel.loadAdapter`'s `headShapesFromFile`).
+     */
+    readonly fitShapes?: (
+      fileShapes: ReadonlyMap<string, readonly number[]>,
+    ) => ReadonlyMap<string, Parameter>;
+  } = {},
 ): Promise<void> {
   const { tensors } = await loadSafetensors(file);
   try {
+    let params = wanted;
+    if (options.fitShapes) {
+      const differing = new Map<string, readonly number[]>();
+      for (const [k, t] of tensors) {
+        const p = params.get(paramKeyOf(k));
+        if (p && !sameShape(t.shape, torchShapeOf(p.shape, p.layout))) differing.set(paramKeyOf(k), t.shape);
+      }
+      if (differing.size) params = options.fitShapes(differing);
+    }
     const byKey = new Map<string, tf.Tensor>();
     const unexpected: string[] = [];
     for (const [k, t] of tensors) {

@@ -237,10 +237,10 @@ export abstract class AdapterLayer<
   }
 
   /**
-   * Row masks for per-example routing: for each adapter named in `routing.adapterNames`, a
-   * `[B]` float mask of the rows that use it. `undefined` when routing is off.
+   * The checked per-row adapter names of this call (`routing.adapterNames`), or `undefined` when
+   * routing is off. Throws when routing cannot apply (adapters disabled or merged, wrong length).
    */
-  protected routedMasks(batchSize: number): Map<string, tf.Tensor1D> | undefined {
+  protected routedNames(batchSize: number): readonly string[] | undefined {
     const names = this.routing.adapterNames;
     if (!names) return undefined;
     if (this.adaptersDisabled || this.isMerged) {
@@ -249,16 +249,41 @@ export abstract class AdapterLayer<
     if (names.length !== batchSize) {
       throw new Error(`adapterNames has ${names.length} entries but the batch has ${batchSize} rows`);
     }
+    return names;
+  }
+
+  /**
+   * Rows of a routed call grouped by the adapter this layer applies to them, in first-seen
+   * order: `BASE_ADAPTER` collects the rows without one here (`__base__`, or an adapter this
+   * layer does not hold). `undefined` when routing is off.
+   */
+  protected routedGroups(batchSize: number): Map<string, number[]> | undefined {
+    const names = this.routedNames(batchSize);
+    if (!names) return undefined;
+    const held = new Set(this.adapterNames());
+    const groups = new Map<string, number[]>();
+    for (const [i, n] of names.entries()) {
+      const key = held.has(n) ? n : BASE_ADAPTER;
+      const rows = groups.get(key);
+      if (rows) rows.push(i);
+      else groups.set(key, [i]);
+    }
+    return groups;
+  }
+
+  /**
+   * Row masks for per-example routing: for each adapter named in `routing.adapterNames`, a
+   * `[B]` float mask of the rows that use it. `undefined` when routing is off.
+   */
+  protected routedMasks(batchSize: number): Map<string, tf.Tensor1D> | undefined {
+    const groups = this.routedGroups(batchSize);
+    if (!groups) return undefined;
     const out = new Map<string, tf.Tensor1D>();
-    for (const name of new Set(names)) {
-      if (name === BASE_ADAPTER || !this.hasAdapter(name)) continue;
-      out.set(
-        name,
-        tf.tensor1d(
-          names.map((n) => (n === name ? 1 : 0)),
-          'float32',
-        ),
-      );
+    for (const [name, rows] of groups) {
+      if (name === BASE_ADAPTER) continue;
+      const mask = new Float32Array(batchSize);
+      for (const r of rows) mask[r] = 1;
+      out.set(name, tf.tensor1d(mask, 'float32'));
     }
     return out;
   }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { AnyModule } from '../nn/index.js';
-import { AdapterLayer, AdapterModuleDict, type AdapterRouting } from './adapter-layer.js';
+import { type AnyModule, Linear } from '../nn/index.js';
+import { AdapterLayer, AdapterModuleDict, type AdapterRouting, BASE_ADAPTER } from './adapter-layer.js';
 import { candidateModules, matchesNameOrSuffix } from './targets.js';
+import { adapterLayers } from './tuner.js';
 
 /**
  * Keeps the original module frozen and one fully trainable copy per adapter, as HF PEFT's
@@ -26,6 +27,30 @@ export class ModulesToSaveWrapper extends AdapterLayer<unknown[], tf.TensorConta
     return this.child<AdapterModuleDict>('modules_to_save');
   }
 
+  /**
+   * Replaces each `Linear` of `name`'s copy whose weight `shapeOf` (PyTorch layout, keyed
+   * relative to the copy: `weight`, `out_proj.weight`) gives another shape by a fresh `Linear`
+   * of that shape, so a head of another task (another number of classes) can be loaded into it.
+   */
+  fitCopy(name: string, shapeOf: (key: string) => readonly number[] | undefined): void {
+    const copy = this.copies.get(name);
+    for (const [sub, m] of [...copy.namedModules()]) {
+      if (!(m instanceof Linear) || m.weight.layout !== 'linear') continue;
+      const shape = shapeOf(sub ? `${sub}.weight` : 'weight');
+      if (shape?.length !== 2) continue;
+      const [outFeatures, inFeatures] = shape as [number, number];
+      if (outFeatures === m.outFeatures && inFeatures === m.inFeatures) continue;
+      const next = new Linear(inFeatures, outFeatures, { bias: m.bias !== undefined });
+      next.train(m.training);
+      if (sub === '') {
+        this.copies.remove(name);
+        this.copies.set(name, next);
+      } else {
+        copy.setSubmodule(sub, next).dispose();
+      }
+    }
+  }
+
   addAdapter(name: string): void {
     const copy = this.base.clone();
     copy.requiresGrad(true);
@@ -40,21 +65,56 @@ export class ModulesToSaveWrapper extends AdapterLayer<unknown[], tf.TensorConta
 
   forward(...inputs: unknown[]): tf.TensorContainer {
     const first = inputs[0];
-    const masks = first instanceof tf.Tensor ? this.routedMasks(first.shape[0] ?? 1) : undefined;
-    if (!masks) return this.current().forward(...inputs);
-    // Per-example routing: run the original and each routed copy, pick rows by mask.
-    let out = this.base.forward(...inputs) as tf.Tensor;
-    for (const [name, mask] of masks) {
-      const y = this.copies.get(name).forward(...inputs) as tf.Tensor;
-      const m = tf.reshape(mask, [mask.shape[0], ...new Array(y.rank - 1).fill(1)]);
-      out = tf.add(tf.mul(out, tf.sub(1, m)), tf.mul(y, m));
+    const rows = first instanceof tf.Tensor ? (first.shape[0] ?? 1) : 1;
+    const groups = first instanceof tf.Tensor ? this.routedGroups(rows) : undefined;
+    if (!groups) return this.current().forward(...inputs);
+    const moduleOf = (name: string) => (name === BASE_ADAPTER ? this.base : this.copies.get(name));
+    if (groups.size === 1) return moduleOf([...groups.keys()][0] as string).forward(...inputs);
+    const modules = [...groups.keys()].map(moduleOf);
+    if (
+      inputs.length === 1 &&
+      modules.every((m) => m instanceof Linear && sameLinear(m, modules[0] as Linear))
+    ) {
+      return stackedLinear(first as tf.Tensor, [...groups.values()], modules as Linear[]);
     }
-    return out;
+    // Per-example routing: each module runs on its own rows only (tensor inputs gathered along
+    // the batch axis), and the rows are put back in order.
+    const order: number[] = [];
+    const outs: tf.Tensor[] = [];
+    for (const [name, idx] of groups) {
+      const take = tf.tensor1d(idx, 'int32');
+      const sub = inputs.map((t) => (t instanceof tf.Tensor && t.shape[0] === rows ? tf.gather(t, take) : t));
+      const y = moduleOf(name).forward(...sub);
+      if (!(y instanceof tf.Tensor)) {
+        throw new Error(`${this.typeName}: per-example routing needs a module with one tensor output`);
+      }
+      outs.push(y);
+      order.push(...idx);
+    }
+    const inverse = new Int32Array(rows);
+    for (const [pos, row] of order.entries()) inverse[row] = pos;
+    return tf.gather(tf.concat(padLastAxis(outs), 0), tf.tensor1d(inverse, 'int32'));
   }
 
   /** Merging has no meaning for a full copy; `mergeAndUnload` swaps the active copy in instead. */
   override merge(): void {}
   override unmerge(): void {}
+}
+
+/**
+ * Fits adapter `name`'s `modules_to_save` copies to a file's shapes (`fileShapes`: parameter
+ * key -> PyTorch-layout shape, keys as `adapterTensors` names them): see
+ * `ModulesToSaveWrapper.fitCopy`.
+ */
+export function fitModulesToSave(
+  model: AnyModule,
+  name: string,
+  fileShapes: ReadonlyMap<string, readonly number[]>,
+): void {
+  for (const [p, layer] of adapterLayers(model)) {
+    if (!(layer instanceof ModulesToSaveWrapper) || !layer.hasAdapter(name)) continue;
+    layer.fitCopy(name, (key) => fileShapes.get(`${p}.${key}`));
+  }
 }
 
 /**
@@ -86,4 +146,53 @@ export function wrapModulesToSave(
   const unmatched = patterns.filter((pat) => !wrapped.some((p) => matchesNameOrSuffix(p, pat)));
   if (unmatched.length) warn(`modulesToSave: no module matched ${unmatched.join(', ')}`);
   return wrapped;
+}
+
+/**
+ * Outputs of per-adapter copies whose last axis differs (heads of tasks with another number of
+ * classes) padded with zeros to the widest, so their rows can share one batch tensor; each row's
+ * own width is what its adapter's copy produced (`ModulesToSaveWrapper.outputWidth`). Other
+ * shape differences are an error naming them.
+ */
+function padLastAxis(outs: tf.Tensor[]): tf.Tensor[] {
+  const widest = Math.max(...outs.map((o) => o.shape[o.rank - 1] ?? 0));
+  return outs.map((o) => {
+    const w = o.shape[o.rank - 1] ?? 0;
+    if (w === widest) return o;
+    const pad: [number, number][] = o.shape.map(() => [0, 0]);
+    pad[o.rank - 1] = [0, widest - w];
+    return tf.pad(o, pad);
+  });
+}
+
+function sameLinear(a: Linear, b: Linear): boolean {
+  return a.inFeatures === b.inFeatures && a.outFeatures === b.outFeatures && !a.bias === !b.bias;
+}
+
+/**
+ * Routed rows through per-adapter copies of one `Linear` (a classifier head) in a fixed number
+ * of ops whatever the number of adapters: `x @ [W_1 .. W_n]` for all rows, each row keeping its
+ * own block (a 0/1 mask, summed over the blocks: exact), plus its own bias picked by a one-hot
+ * matMul.
+ */
+function stackedLinear(x: tf.Tensor, groups: readonly number[][], linears: readonly Linear[]): tf.Tensor {
+  const n = linears.length;
+  const { inFeatures, outFeatures } = linears[0] as Linear;
+  const rows = x.shape[0] ?? 1;
+  const flat = x.rank === 2 ? x : tf.reshape(x, [rows, -1, inFeatures]);
+  const inner = flat.rank === 2 ? 1 : (flat.shape[1] as number);
+  const w = tf.concat(
+    linears.map((l) => l.weight.value),
+    1,
+  );
+  const oneHot = new Float32Array(rows * n);
+  for (const [k, idx] of groups.entries()) for (const r of idx) oneHot[r * n + k] = 1;
+  const pick = tf.tensor2d(oneHot, [rows, n]);
+  const y = tf.reshape(tf.matMul(tf.reshape(flat, [-1, inFeatures]), w), [rows, inner, n, outFeatures]);
+  let out = tf.sum(tf.mul(y, tf.reshape(pick, [rows, 1, n, 1])), 2);
+  if (linears[0]?.bias) {
+    const b = tf.stack(linears.map((l) => l.bias?.value as tf.Tensor));
+    out = tf.add(out, tf.reshape(tf.matMul(pick, b), [rows, 1, outFeatures]));
+  }
+  return tf.reshape(out, [...x.shape.slice(0, -1), outFeatures]);
 }

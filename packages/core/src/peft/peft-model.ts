@@ -11,7 +11,13 @@ import { isPromptAware, type PeftMethod } from './method.js';
 import { ModulesToSaveWrapper, wrapModulesToSave } from './modules-to-save.js';
 import type { Placement } from './placement.js';
 import { type PeftMethodLookup, registeredPeftMethods } from './registry.js';
-import { type AdapterStore, adapterTensors, loadAdapter, saveAdapters } from './save-load.js';
+import {
+  type AdapterStore,
+  adapterTensors,
+  type LoadAdapterOptions,
+  loadAdapter,
+  saveAdapters,
+} from './save-load.js';
 import { adapterLayers } from './tuner.js';
 import { unloadAdapters } from './unload.js';
 import { addWeightedAdapter } from './weighted-adapter.js';
@@ -451,7 +457,7 @@ export class PeftModel<I extends unknown[] = unknown[], O extends tf.TensorConta
   }
 
   /** Adds adapter `name` from a directory written by `savePretrained` (or by HF PEFT). */
-  async loadAdapter(dir: string, name: string, options: { isTrainable?: boolean } = {}): Promise<void> {
+  async loadAdapter(dir: string, name: string, options: LoadAdapterOptions = {}): Promise<void> {
     await loadAdapter(this.store(), dir, name, options);
   }
 

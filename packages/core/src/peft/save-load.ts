@@ -11,7 +11,7 @@ import {
   writeAdapterWeights,
 } from './adapter-file.js';
 import { validateAdapterName } from './adapter-layer.js';
-import { ModulesToSaveWrapper } from './modules-to-save.js';
+import { fitModulesToSave, ModulesToSaveWrapper } from './modules-to-save.js';
 import type { Placement } from './placement.js';
 import type { PeftMethodLookup } from './registry.js';
 import { candidateModules, matchesNameOrSuffix } from './targets.js';
@@ -111,11 +111,24 @@ export async function saveAdapters(
 }
 
 /** Adds adapter `name` to `store` from a directory written by `saveAdapters` (or by HF PEFT). */
+/** Options of `loadAdapter` / `PeftModel.loadAdapter`. */
+export interface LoadAdapterOptions {
+  readonly isTrainable?: boolean;
+  /**
+   * Build the adapter's `modules_to_save` copies with the file's shapes where they differ (a
+   * classifier of another task with another number of classes on the same base): a `Linear` in
+   * a copy whose weight has another shape in the file is replaced by one of the file's shape.
+   * Everything else must still match. Per-example routing pads the narrower outputs with zeros
+   * to the widest (see `ModulesToSaveWrapper`); callers decode each row by its own width.
+   */
+  readonly headShapesFromFile?: boolean;
+}
+
 export async function loadAdapter(
   store: AdapterStore,
   dir: string,
   name: string,
-  options: { isTrainable?: boolean } = {},
+  options: LoadAdapterOptions = {},
 ): Promise<void> {
   validateAdapterName(name);
   const { fileConfig, sidecar } = await readAdapterConfig(dir);
@@ -131,10 +144,17 @@ export async function loadAdapter(
   const targeting = sidecar ? { targetModules: [...sidecar.targets], targetRoles: undefined } : {};
   store.addAdapter(name, { ...config, ...targeting, inferenceMode: !options.isTrainable }, extraFileKeys);
   try {
-    await readAdapterWeights(
-      path.join(dir, ADAPTER_FILES.weights),
-      adapterTensors(store.model, name, store.entry(name), true),
-    );
+    const params = () => adapterTensors(store.model, name, store.entry(name), true);
+    await readAdapterWeights(path.join(dir, ADAPTER_FILES.weights), params(), {
+      ...(options.headShapesFromFile
+        ? {
+            fitShapes: (shapes: ReadonlyMap<string, readonly number[]>) => {
+              fitModulesToSave(store.model, name, shapes);
+              return params();
+            },
+          }
+        : {}),
+    });
   } catch (err) {
     store.deleteAdapter(name);
     throw err;

@@ -58,7 +58,7 @@ interface Entry {
   measured: boolean;
   /** Its name inside the `PeftModel` while loaded. */
   internal: string | undefined;
-  /** Its own labels when they differ from the first adapter's (another task, as many classes). */
+  /** Its own labels when they differ from the first adapter's (another task, any number of classes). */
   labels: readonly string[] | undefined;
   lastUsed: number;
 }

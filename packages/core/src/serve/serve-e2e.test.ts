@@ -12,8 +12,8 @@ import { ServeProcess } from './testing/serve-process.js';
 
 /**
  * The acceptance test of `peftkit serve`: the real CLI in a child process on a loopback port,
- * serving two toy adapter runs trained on ONE base, a third task with as many classes, and two
- * that cannot share the base (another base; three labels), with a budget that holds one
+ * serving two toy adapter runs trained on ONE base, a third task with as many classes, a 5-class
+ * task, and two that cannot share the base (another base; three labels on a 2-way head), with a budget that holds one
  * adapter, so mixed requests load and unload adapters as they go.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,10 +69,32 @@ beforeAll(async () => {
   // gamma: trained on its own base, so it cannot share alpha's.
   await cli([...toy, '--out', path.join(adapters, 'gamma'), '--max-steps', '2', '--seed', '3']);
   // delta: another task with as many classes (labels 'down'/'up'), made from beta's weights by
-  // relabelling its run; epsilon claims three labels, which the shared 2-way head cannot serve.
+  // relabelling its run; zeta claims three labels but holds beta's 2-way head, so it is refused.
   await relabel('beta', 'delta', ['down', 'up']);
-  await relabel('beta', 'epsilon', ['a', 'b', 'c']);
-  for (const name of ['alpha', 'beta', 'delta'])
+  await relabel('beta', 'zeta', ['a', 'b', 'c']);
+  // eta: beta's files claiming another head (id), which one routed model cannot serve.
+  await fs.cp(path.join(adapters, 'beta'), path.join(adapters, 'eta'), { recursive: true });
+  const etaManifest = path.join(adapters, 'eta', 'peftkit-run.json');
+  const eta = JSON.parse(await fs.readFile(etaManifest, 'utf8'));
+  await fs.writeFile(etaManifest, JSON.stringify({ ...eta, head: { ...eta.head, id: 'toy/other-head' } }));
+  // epsilon: a 5-class task (labels c0..c4) trained on alpha's base: its head copy has 5 outputs.
+  await cli([
+    ...toy,
+    '--out',
+    path.join(adapters, 'epsilon'),
+    '--base',
+    path.join(a, 'base'),
+    '--set',
+    'data.train=toy:64?4?0?5',
+    '--max-steps',
+    '8',
+    '--set',
+    'training.lr=0.05',
+  ]);
+  // The toy preprocessor is the identity; its saved state only counts the rows it was fitted on,
+  // which the 5-class split changes. Served adapters share one preprocessor file, so use alpha's.
+  await fs.copyFile(path.join(a, 'preprocessor.json'), path.join(adapters, 'epsilon', 'preprocessor.json'));
+  for (const name of ['alpha', 'beta', 'delta', 'epsilon'])
     reference[name] = await predictCli(path.join(adapters, name), inputs);
   const alphaBytes = await safetensorsDataBytes(path.join(a, 'adapter_model.safetensors'));
   // A budget that holds one adapter's tensors and not two: every switch unloads the other one.
@@ -182,7 +204,7 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expectSame(r.json['predictions'] as Pred[], reference['alpha'] as Pred[]);
     list = (await server.call('GET', '/v1/adapters')).json['adapters'] as { name: string; loaded: boolean }[];
     expect(list.filter((a) => a.loaded).map((a) => a.name)).toEqual(['alpha']);
-    expect(list.map((a) => a.name)).toEqual(['alpha', 'beta', 'delta', 'epsilon', 'gamma']);
+    expect(list.map((a) => a.name)).toEqual(['alpha', 'beta', 'delta', 'epsilon', 'eta', 'gamma', 'zeta']);
   });
 
   it('counts an adapter by the tensor bytes it adds once loaded, not its file size', async () => {
@@ -220,7 +242,7 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expect(dup.status).toBe(409);
   });
 
-  it('refuses an adapter trained on another base with a 4xx naming it, and keeps serving', async () => {
+  it('refuses an adapter trained on another base, or with another head, with a 4xx naming it, and keeps serving', async () => {
     const r = await server.call('POST', '/v1/predict', {
       adapters: ['alpha', 'gamma'],
       inputs: ['1,2', '1,2'],
@@ -228,6 +250,11 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     expect(r.status).toBe(409);
     expect(r.json['error']).toMatch(
       /^adapter 'gamma': trained on base .*gamma.*, but this server's base is .*alpha/,
+    );
+    const head = await server.call('POST', '/v1/predict', { adapter: 'eta', inputs: ['1,2'] });
+    expect(head.status).toBe(409);
+    expect(head.json['error']).toMatch(
+      /^adapter 'eta': .*trained as toy\/mlp \+ toy\/other-head, the first adapter as toy\/mlp \+ toy\/classify/,
     );
     const ok = await server.call('POST', '/v1/predict', { adapter: 'alpha', inputs: ['1,2'] });
     expect(ok.status).toBe(200);
@@ -244,9 +271,41 @@ describe('peftkit serve (spawned CLI, loopback)', () => {
     );
     expect(new Set(preds.filter((_, i) => i % 2).map((p) => p.label))).not.toContain('pos');
     expect(Object.keys(preds[1]?.probabilities ?? {})).toEqual(['down', 'up']);
-    const three = await server.call('POST', '/v1/predict', { adapter: 'epsilon', inputs: ['1,2'] });
+    const three = await server.call('POST', '/v1/predict', { adapter: 'zeta', inputs: ['1,2'] });
     expect(three.status).toBe(409);
-    expect(three.json['error']).toMatch(/^adapter 'epsilon': .*it has 3 labels, the first adapter 2/);
+    expect(three.json['error']).toMatch(
+      /^adapter 'zeta': .*it has 3 labels but its head has the first adapter's output shape \(2 labels\)/,
+    );
+  });
+
+  it('serves a 5-class task next to 2-class ones: concurrent mixed requests, each equal to peftkit predict', async () => {
+    const before = await server.metric('peftkit_batch_rows_count');
+    const names = ['alpha', 'epsilon', 'beta', 'epsilon', 'alpha', 'epsilon'] as const;
+    const single = inputs.flatMap((input, i) =>
+      (['alpha', 'epsilon'] as const).map(async (name) => ({
+        name,
+        i,
+        res: await server.call('POST', '/v1/predict', { adapter: name, inputs: [input] }),
+      })),
+    );
+    const mixed = server.call('POST', '/v1/predict', { adapters: [...names], inputs });
+    for (const { name, i, res } of await Promise.all(single)) {
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      const [p] = res.json['predictions'] as Pred[];
+      expect(p?.adapter).toBe(name);
+      expectSame([p as Pred], [reference[name]?.[i] as Pred]);
+    }
+    const m = await mixed;
+    expect(m.status, JSON.stringify(m.json)).toBe(200);
+    const preds = m.json['predictions'] as Pred[];
+    expectSame(
+      preds,
+      inputs.map((_, i) => reference[names[i] as string]?.[i] as Pred),
+    );
+    expect(Object.keys(preds[1]?.probabilities ?? {})).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect(Object.keys(preds[0]?.probabilities ?? {})).toEqual(['neg', 'pos']);
+    // 12 one-input requests and the mixed one share few passes (100 ms window).
+    expect((await server.metric('peftkit_batch_rows_count')) - before).toBeLessThan(4);
   });
 
   it('auth, body size and input validation answer 4xx with a clear message', async () => {

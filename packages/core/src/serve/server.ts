@@ -78,26 +78,16 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
     (adapters, examples) =>
       queue.run(async () => {
         const internal = await pool.acquire(adapters.filter((a) => a !== BASE_ADAPTER));
-        // One pass per label set (adapters of other tasks with as many classes decode with their
-        // own labels); usually there is one.
-        const out: Prediction[] = new Array(examples.length);
-        for (const rows of groupByLabels(pool, adapters)) {
-          metrics.batch(rows.length);
-          const labels = pool.labelsOf(adapters[rows[0] as number] as string);
-          const predictions = await predictExamples(
-            { ...pool.run, labels },
-            rows.map((r) => examples[r]),
-            {
-              adapterNames: rows.map((r) => {
-                const a = adapters[r] as string;
-                return a === BASE_ADAPTER ? a : (internal.get(a) as string);
-              }),
-              batchSize: options.maxBatch,
-            },
-          );
-          for (const [i, r] of rows.entries()) out[r] = predictions[i] as Prediction;
-        }
-        return out;
+        metrics.batch(adapters.length);
+        // One pass for every row; adapters of other tasks (other labels, other class counts) have
+        // their rows decoded with their own labels.
+        const labelsOf = new Map<string, readonly string[] | undefined>([[BASE_ADAPTER, pool.run.labels]]);
+        for (const [name, inModel] of internal) labelsOf.set(inModel, pool.labelsOf(name));
+        return predictExamples(pool.run, examples, {
+          adapterNames: adapters.map((a) => (a === BASE_ADAPTER ? a : (internal.get(a) as string))),
+          labelsOf: (n) => labelsOf.get(n),
+          batchSize: options.maxBatch,
+        });
       }),
     { windowMs: options.batchWindowMs, maxBatch: options.maxBatch },
   );
@@ -227,18 +217,6 @@ export async function createServer(host: PeftkitHost, options: ServeOptions): Pr
       pool.dispose();
     },
   };
-}
-
-/** Row indices grouped by the label set their adapter decodes with, in first-seen order. */
-function groupByLabels(pool: AdapterPool, adapters: readonly string[]): number[][] {
-  const groups = new Map<string, number[]>();
-  for (const [i, a] of adapters.entries()) {
-    const key = JSON.stringify(a === BASE_ADAPTER ? pool.run.labels : pool.labelsOf(a));
-    const rows = groups.get(key) ?? [];
-    rows.push(i);
-    groups.set(key, rows);
-  }
-  return [...groups.values()];
 }
 
 /** One adapter name per input (`base` = no adapter). */

@@ -6,7 +6,7 @@ import { PeftModel } from '../../peft/index.js';
 import { Rng } from '../../runtime/random.js';
 import { disposeTensorsIn } from '../../train/data/dispose-batch.js';
 import { headForward, type Prediction } from '../head.js';
-import type { EncodeContext } from '../preprocessor.js';
+import type { EncodeContext, ModelBatch } from '../preprocessor.js';
 import { UserError } from '../user-error.js';
 import { applyThreshold } from './decision-threshold.js';
 import type { LoadedRun } from './load-run.js';
@@ -29,6 +29,13 @@ export interface PredictOptions {
    * adapter run (`run.model` a `PeftModel`) holding those adapters (`addRunAdapter`).
    */
   readonly adapterNames?: readonly string[];
+  /**
+   * With `adapterNames`: the labels each adapter's rows are decoded with, when adapters of
+   * different tasks share the batch (default: the run's labels for every row). Rows are decoded
+   * per label set. When label sets of different sizes share a batch (heads of different widths,
+   * the narrower padded by the routed forward), each row keeps its first `labels.length` outputs.
+   */
+  readonly labelsOf?: (adapterName: string) => readonly string[] | undefined;
 }
 
 /**
@@ -112,22 +119,105 @@ export async function predictExamples(
             ? (run.model as PeftModel).callWithAdapterNames(rows, ...batch.inputs)
             : headForward(run.head, run.model, batch, false, config)) as tf.TensorContainer,
       );
-      const predictions = await run.head.predict(outputs, {
-        labels: run.labels,
-        model: run.model,
-        batch,
-        config,
-      });
-      for (const [i, p] of predictions.entries()) {
-        const decided = applyThreshold(p, run.manifest.decisionThreshold, run.labels);
-        out.push(inst.decodePrediction ? inst.decodePrediction(decided, chunk[i]) : decided);
+      const groups =
+        rows && options.labelsOf
+          ? groupRowsByLabels(rows, options.labelsOf)
+          : [{ labels: run.labels, rows: undefined }];
+      const padded = new Set(groups.map((g) => g.labels?.length)).size > 1;
+      const decoded: Prediction[] = new Array(chunk.length);
+      for (const group of groups) {
+        const predictions = await predictRows(run, outputs, batch, group, config, padded);
+        for (const [k, p] of predictions.entries()) {
+          const i = group.rows ? (group.rows[k] as number) : k;
+          const decided = applyThreshold(p, run.manifest.decisionThreshold, group.labels);
+          decoded[i] = inst.decodePrediction ? inst.decodePrediction(decided, chunk[i]) : decided;
+        }
       }
+      out.push(...decoded);
     } finally {
       disposeTensorsIn(outputs);
       disposeTensorsIn(batch);
     }
   }
   return out;
+}
+
+interface RowGroup {
+  readonly labels: readonly string[] | undefined;
+  /** Row indices in the chunk; `undefined`: every row. */
+  readonly rows: readonly number[] | undefined;
+}
+
+/** Rows grouped by the label set their adapter decodes with; one group of all rows when they agree. */
+function groupRowsByLabels(
+  names: readonly string[],
+  labelsOf: (adapterName: string) => readonly string[] | undefined,
+): RowGroup[] {
+  const groups = new Map<string, { labels: readonly string[] | undefined; rows: number[] }>();
+  for (const [i, n] of names.entries()) {
+    const labels = labelsOf(n);
+    const key = JSON.stringify(labels ?? null);
+    const g = groups.get(key);
+    if (g) g.rows.push(i);
+    else groups.set(key, { labels, rows: [i] });
+  }
+  if (groups.size === 1) return [{ labels: [...groups.values()][0]?.labels, rows: undefined }];
+  return [...groups.values()];
+}
+
+/**
+ * The head's predictions for one row group: its rows of the outputs and the batch (every tensor
+ * whose first axis is the batch), outputs narrowed to the group's label count when wider.
+ */
+async function predictRows(
+  run: LoadedRun,
+  outputs: tf.TensorContainer,
+  batch: ModelBatch,
+  group: RowGroup,
+  config: unknown,
+  padded: boolean,
+): Promise<Prediction[]> {
+  // Narrow only when heads of different widths shared the pass (the routed forward padded the
+  // narrower ones); a head whose outputs are wider than its labels by design keeps them all.
+  const width = padded ? group.labels?.length : undefined;
+  const narrow = (t: tf.Tensor) =>
+    width !== undefined && t.rank >= 2 && (t.shape[t.rank - 1] as number) > width
+      ? tf.slice(t, new Array(t.rank).fill(0), [...t.shape.slice(0, -1), width])
+      : t;
+  if (!group.rows) {
+    const own = outputs instanceof tf.Tensor ? narrow(outputs) : outputs;
+    try {
+      return await run.head.predict(own, { labels: group.labels, model: run.model, batch, config });
+    } finally {
+      if (own !== outputs) disposeTensorsIn(own);
+    }
+  }
+  const size = batch.size;
+  const idx = tf.tensor1d([...group.rows], 'int32');
+  const take = (t: tf.Tensor) => (t.rank >= 1 && t.shape[0] === size ? tf.gather(t, idx) : t.clone());
+  const own = tf.tidy(() => mapTensors(outputs, (t) => narrow(take(t))));
+  // Every tensor of the batch with a batch axis, wherever the preprocessor put it.
+  const sub = { ...mapTensors({ ...batch }, take), size: group.rows.length } as ModelBatch;
+  idx.dispose();
+  try {
+    return await run.head.predict(own, { labels: group.labels, model: run.model, batch: sub, config });
+  } finally {
+    disposeTensorsIn(own);
+    disposeTensorsIn(sub);
+  }
+}
+
+/**
+ * `value` with every tensor in it (arrays and plain objects walked) replaced by `f(tensor)`;
+ * anything else (class instances, options objects with a prototype) is kept as it is.
+ */
+function mapTensors<T>(value: T, f: (t: tf.Tensor) => tf.Tensor): T {
+  if (value instanceof tf.Tensor) return f(value) as T;
+  if (Array.isArray(value)) return value.map((v) => mapTensors(v, f)) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapTensors(v, f)])) as T;
+  }
+  return value;
 }
 
 function checkRouting(run: LoadedRun, names: readonly string[], count: number): void {
@@ -171,9 +261,11 @@ export async function addRunAdapter(
   name: string,
   options: {
     /**
-     * Accept a peftkit run whose label set differs from the first adapter's but has as many
-     * labels (another task with as many classes): the head's output layer has the same shape,
-     * and the caller decodes that adapter's rows with its own labels (`peftkit serve` does).
+     * Accept a peftkit run whose label set differs from the first adapter's (another task): with
+     * as many labels the head's output layer has the same shape; with another number its
+     * `modules_to_save` head copy is built with the file's shapes (`headShapesFromFile`). The
+     * caller decodes that adapter's rows with its own labels (`predictExamples`' `labelsOf`, as
+     * `peftkit serve` does).
      */
     readonly allowOtherLabels?: boolean;
   } = {},
@@ -182,6 +274,8 @@ export async function addRunAdapter(
     throw new UserError(`${run.dir} holds a ${run.manifest.kind} model: load an adapter run first`);
   }
   const sidecar = path.join(dir, RUN_FILES.manifest);
+  let otherWidth = false;
+  let otherCount: number | undefined;
   if (await exists(sidecar)) {
     const other = await readRunManifest(dir);
     if (other.kind !== 'adapter') throw new UserError(`${dir} holds a ${other.kind} model, not an adapter`);
@@ -190,21 +284,41 @@ export async function addRunAdapter(
         `${dir}: trained as ${other.architecture.id} + ${other.head.id}, the first adapter as ${run.manifest.architecture.id} + ${run.manifest.head.id}`,
       );
     }
-    const sameLabels = options.allowOtherLabels
-      ? (other.labels?.length ?? -1) === (run.manifest.labels?.length ?? -1)
-      : JSON.stringify(other.labels) === JSON.stringify(run.manifest.labels);
-    if (!sameLabels) {
+    otherCount = other.labels?.length;
+    otherWidth = (otherCount ?? -1) !== (run.manifest.labels?.length ?? -1);
+    if (!options.allowOtherLabels && JSON.stringify(other.labels) !== JSON.stringify(run.manifest.labels)) {
       throw new UserError(
-        options.allowOtherLabels
-          ? `${dir}: it has ${other.labels?.length ?? 'no'} labels, the first adapter ${run.manifest.labels?.length ?? 'none'}; routed adapters share one output layer shape`
-          : `${dir}: its labels differ from the first adapter's; routed adapters share one label set`,
+        `${dir}: its labels differ from the first adapter's; routed adapters share one label set`,
+      );
+    }
+    if (otherWidth && (!other.labels || !run.manifest.labels)) {
+      throw new UserError(
+        `${dir}: it has ${other.labels ? `${other.labels.length} labels` : 'no labels'}, the first adapter ${run.manifest.labels ? run.manifest.labels.length : 'none'}; a head without labels must have the first adapter's shape`,
       );
     }
   }
   try {
-    await run.model.loadAdapter(dir, name);
+    await run.model.loadAdapter(dir, name, { headShapesFromFile: otherWidth });
   } catch (err) {
     throw new UserError(`${dir}: loading the adapter failed: ${(err as Error).message}`, 2, { cause: err });
   }
+  if (otherWidth && sameShapes(run.model, run.model.adapterNames()[0] as string, name)) {
+    run.model.deleteAdapter(name);
+    throw new UserError(
+      `${dir}: it has ${otherCount} labels but its head has the first adapter's output shape (${run.manifest.labels?.length} labels)`,
+    );
+  }
   run.model.eval();
+}
+
+/** Whether two adapters of `model` hold parameters of the same keys and shapes. */
+function sameShapes(model: PeftModel, a: string, b: string): boolean {
+  const pa = model.adapterStateDict(a);
+  const pb = model.adapterStateDict(b);
+  if (pa.size !== pb.size) return false;
+  for (const [k, p] of pa) {
+    const q = pb.get(k);
+    if (!q || JSON.stringify(q.shape) !== JSON.stringify(p.shape)) return false;
+  }
+  return true;
 }

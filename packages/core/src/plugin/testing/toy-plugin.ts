@@ -34,18 +34,22 @@ const LABELS = ['neg', 'pos'];
 const reader: DatasetReader<Row> = {
   id: 'toy/inline',
   description:
-    'toy:<rows>[?<seed>[?<cut>]]: points labelled by x0 + x1 > cut (default 0; 1.8 gives ~10% positives)',
+    'toy:<rows>[?<seed>[?<cut>[?<classes>]]]: points labelled by x0 + x1 > cut (default 0; 1.8 gives ~10% positives), or with classes > 2 by which of that many bands of tanh(x0 + x1) they fall in (labels c0..)',
   formats: ['toy:'],
   canRead: (p) => p.startsWith('toy:'),
   async read(location) {
-    const [, seed, cut] = location.slice(4).split('?');
+    const [, seed, cut, classes] = location.slice(4).split('?');
     const rng = new Rng(Number(seed ?? 1));
     const n = Number.parseInt(location.slice(4), 10);
+    const k = Number(classes ?? 2);
+    const band = (s: number) => Math.min(k - 1, Math.floor(((Math.tanh(s) + 1) / 2) * k));
     const rows = Array.from({ length: n }, (): Row => {
       const x: [number, number] = [rng.normal(0, 1), rng.normal(0, 1)];
-      return { x, label: x[0] + x[1] > Number(cut ?? 0) ? 1 : 0 };
+      const s = x[0] + x[1];
+      return { x, label: k > 2 ? band(s) : s > Number(cut ?? 0) ? 1 : 0 };
     });
-    return { dataset: arrayDataset(rows, location), labels: LABELS, labelOf: (r) => r.label };
+    const labels = k > 2 ? Array.from({ length: k }, (_, i) => `c${i}`) : LABELS;
+    return { dataset: arrayDataset(rows, location), labels, labelOf: (r) => r.label };
   },
 };
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, Embedding, normal, type Parameter, stopGradient, zeros } from '../../../nn/index.js';
+import { isTapeRecording } from '../../../runtime/recording.js';
 import { AdapterModuleDict, AdapterParameterDict, type AdapterRouting } from '../../adapter-layer.js';
 import type { LoraLayerSettings } from './config.js';
 import { type LoraFactors, LoraLayer } from './layer-common.js';
@@ -80,6 +81,19 @@ export class LoraEmbedding extends LoraLayer {
       a: this.params('lora_embedding_A').get(name).value.clone() as tf.Tensor2D,
       b: this.params('lora_embedding_B').get(name).value.clone() as tf.Tensor2D,
     };
+  }
+
+  protected override factorViews(name: string): LoraFactors {
+    return {
+      a: this.params('lora_embedding_A').get(name).value as tf.Tensor2D,
+      b: this.params('lora_embedding_B').get(name).value as tf.Tensor2D,
+    };
+  }
+
+  /** A gather of the stacked A rows; under a tape with a padding row, the masked pass keeps its zero gradient. */
+  protected override stackedLowRankInput(ids: tf.Tensor, a: tf.Tensor2D): tf.Tensor | undefined {
+    if (this.embedding.paddingIdx !== undefined && isTapeRecording()) return undefined;
+    return tf.gather(a, ids);
   }
 
   assignLoraFactors(name: string, a: tf.Tensor2D, b: tf.Tensor2D): void {

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AnyModule, type Dropout, type Parameter, stopGradient } from '../../../nn/index.js';
-import { AdapterContainerLike, AdapterLayer, type AdapterModuleDict } from '../../adapter-layer.js';
+import {
+  AdapterContainerLike,
+  AdapterLayer,
+  type AdapterModuleDict,
+  BASE_ADAPTER,
+} from '../../adapter-layer.js';
 import { checkSafeMerge } from '../../safe-merge.js';
 import type { LoraLayerSettings } from './config.js';
 import { DoraMagnitude, outputNorm } from './dora.js';
@@ -213,17 +218,107 @@ export abstract class LoraLayer extends AdapterLayer<[tf.Tensor], tf.Tensor> {
   /** HF's decision table: merged/disabled -> base only; per-example routing; else base + each active adapter. */
   forward(x: tf.Tensor): tf.Tensor {
     const result = this.base.forward(x) as tf.Tensor;
-    const masks = this.routedMasks(x.shape[0] ?? 1);
+    const groups = this.routedGroups(x.shape[0] ?? 1);
+    if (groups) return this.routedForward(x, result, groups);
     let out = result;
-    if (masks) {
-      for (const [name, mask] of masks) {
-        const shape = [mask.shape[0], ...new Array(result.rank - 1).fill(1)];
-        out = tf.add(out, tf.mul(this.adapterOutput(name, x, result), tf.reshape(mask, shape)));
-      }
-      return out;
-    }
     for (const name of this.adaptersForCall()) out = tf.add(out, this.adapterOutput(name, x, result));
     return out;
+  }
+
+  /**
+   * Per-example routing. One adapter for every row: that adapter's plain forward. Several
+   * stackable adapters (no DoRA, no `lora_B` bias, no active dropout): ONE low-rank product for
+   * all rows, as S-LoRA/punica batch rows of different adapters: the adapters' A factors side by
+   * side (`[P, R]`, R the sum of their ranks), each row's `x A` masked to its own adapter's
+   * columns (the mask carries that adapter's scaling), then the B factors stacked (`[R, out]`),
+   * so the op count does not grow with the number of adapters. Otherwise a masked pass per
+   * adapter.
+   */
+  private routedForward(x: tf.Tensor, result: tf.Tensor, groups: Map<string, number[]>): tf.Tensor {
+    const names = [...groups.keys()].filter((n) => n !== BASE_ADAPTER);
+    if (names.length === 0) return result;
+    if (groups.size === 1) return tf.add(result, this.adapterOutput(names[0] as string, x, result));
+    if (names.every((n) => this.stackable(n))) {
+      const stacked = this.stackedOutput(x, result, groups, names);
+      if (stacked) return tf.add(result, stacked);
+    }
+    let out = result;
+    const rows = x.shape[0] ?? 1;
+    for (const name of names) {
+      const mask = new Float32Array(rows);
+      for (const r of groups.get(name) ?? []) mask[r] = 1;
+      const m = tf.tensor(mask, [rows, ...new Array(result.rank - 1).fill(1)]);
+      out = tf.add(out, tf.mul(this.adapterOutput(name, x, result), m));
+    }
+    return out;
+  }
+
+  /** Whether adapter `name` is a plain low-rank update here (no DoRA, no `lora_B` bias, no dropout now). */
+  private stackable(name: string): boolean {
+    const st = this.adapterState(name);
+    return !st.useDora && !st.loraBias && !this.dropoutActive(name);
+  }
+
+  /** Whether the adapter's input dropout changes values on this call (training with `p > 0`). */
+  protected dropoutActive(name: string): boolean {
+    if (!this.hasSubmodule('lora_dropout')) return false;
+    const d = this.dict<Dropout>('lora_dropout');
+    if (!d.has(name)) return false;
+    const drop = d.get(name);
+    return drop.training && drop.p > 0;
+  }
+
+  /**
+   * `x` through concatenated A factors, `[...rows, R]`, or `undefined` when this layer type has
+   * no stacked path (the masked pass per adapter runs instead). `a` is `[P, R]` as `loraFactors`.
+   */
+  protected stackedLowRankInput(_x: tf.Tensor, _a: tf.Tensor2D): tf.Tensor | undefined {
+    return undefined;
+  }
+
+  /**
+   * The flattened A and B of adapter `name` as they are (no copy), or `undefined` when this layer
+   * type has no stacked path; subclasses with one override this and `stackedLowRankInput`.
+   */
+  protected factorViews(_name: string): LoraFactors | undefined {
+    return undefined;
+  }
+
+  private stackedOutput(
+    x: tf.Tensor,
+    result: tf.Tensor,
+    groups: Map<string, number[]>,
+    names: readonly string[],
+  ): tf.Tensor | undefined {
+    const maybe = names.map((n) => this.factorViews(n));
+    if (maybe.some((v) => v === undefined)) return undefined;
+    const views = maybe as LoraFactors[];
+    const a =
+      views.length === 1
+        ? views[0]?.a
+        : tf.concat(
+            views.map((v) => v.a),
+            1,
+          );
+    const xa = this.stackedLowRankInput(x, a as tf.Tensor2D);
+    if (!xa) return undefined;
+    const b = tf.concat(
+      views.map((v) => v.b),
+      0,
+    );
+    const rows = x.shape[0] ?? 1;
+    const width = b.shape[0];
+    const mask = new Float32Array(rows * width);
+    let offset = 0;
+    for (const [k, name] of names.entries()) {
+      const r = views[k]?.a.shape[1] as number;
+      const s = this.scaling(name);
+      for (const row of groups.get(name) ?? []) mask.fill(s, row * width + offset, row * width + offset + r);
+      offset += r;
+    }
+    const m = tf.tensor(mask, [rows, ...new Array(xa.rank - 2).fill(1), width]);
+    const y = tf.matMul(tf.reshape(tf.mul(xa, m), [-1, width]), b);
+    return tf.reshape(y, result.shape);
   }
 
   /** The adapter's additive contribution to the base output `result`. */

@@ -71,6 +71,19 @@ export class LoraLinear extends LoraLayer {
     };
   }
 
+  protected override factorViews(name: string): LoraFactors {
+    return {
+      a: this.dict<Linear>('lora_A').get(name).weight.value as tf.Tensor2D,
+      b: this.dict<Linear>('lora_B').get(name).weight.value as tf.Tensor2D,
+    };
+  }
+
+  protected override stackedLowRankInput(x: tf.Tensor, a: tf.Tensor2D): tf.Tensor {
+    const { inFeatures } = this.linear;
+    const y = tf.matMul(x.rank === 2 ? x : tf.reshape(x, [-1, inFeatures]), a);
+    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), a.shape[1]]);
+  }
+
   assignLoraFactors(name: string, a: tf.Tensor2D, b: tf.Tensor2D): void {
     this.dict<Linear>('lora_A').get(name).weight.assign(a);
     this.dict<Linear>('lora_B').get(name).weight.assign(b);
