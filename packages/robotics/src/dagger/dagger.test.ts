@@ -94,6 +94,8 @@ beforeAll(async () => {
   dagger = await runDagger(host, {
     config: config(path.join(tmp, 'demos'), {
       data: { options: { dagger: { budgetEpisodes: BUDGET, rounds } } },
+      // One report rollout: only the final round's report.html should run it.
+      evaluation: { report: { options: { episodes: 1, plots: 1 } } },
     }),
     outDir: path.join(tmp, 'dagger'),
     progress: 'none',
@@ -116,6 +118,17 @@ describe('runDagger', () => {
     const bcMse = await ownStateMse(bcDir);
     // Measured 0.009 vs 0.45: BC drifts into states no demonstration covers.
     expect(daggerMse).toBeLessThan(bcMse / 2);
+  });
+
+  it('rolls out for report.html (evaluation.report) in the final round only', async () => {
+    const hasEval = (round: string) =>
+      fs.stat(path.join(dagger.dir, round, 'eval')).then(
+        () => true,
+        () => false,
+      );
+    expect(await Promise.all(['round-0', 'round-1', 'round-2'].map(hasEval))).toEqual([false, false, true]);
+    const report = await fs.readFile(path.join(dagger.dir, 'round-2', 'report.html'), 'utf8');
+    expect(report).toContain('robotics/rollout');
   });
 
   it('spends exactly the episode budget and records every round in dagger.json and the run dirs', async () => {
