@@ -65,6 +65,13 @@ export interface SeedJob {
 export type RoboticsJob = PrepareJob | ZeroShotJob | SeedJob;
 export type RoboticsJobResult = Prepared | ScoredResult | SeedRun | { skipped: string };
 
+/** `weak-motor prepare`, `new-goal lora seed 43`: which job, for log lines. */
+export function describeJob(job: RoboticsJob): string {
+  if (job.kind === 'prepare') return `${job.scenario.id} prepare`;
+  const id = `${job.context.scenario.id} ${job.method.id}`;
+  return job.kind === 'seed' ? `${id} seed ${job.seed}` : id;
+}
+
 /** Runs one job in this process (a demo worker, or the demo itself). */
 export async function runRoboticsJob(
   host: PeftkitHost,
