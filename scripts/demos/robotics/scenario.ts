@@ -79,7 +79,8 @@ export async function runScenario(s: Scenario, c: ScenarioContext): Promise<Scen
   const seedRuns = new Map<string, Promise<SeedRun | { skipped: string }>[]>();
   const runSeeds = (method: RoboticsMethod, context: MethodContext) => {
     const round0Row = method.round0Of ? c.methods.find((m) => m.id === method.round0Of) : undefined;
-    if (method.round0Of) checkRound0(method, round0Row);
+    // Without that row in this demo's rows, DAgger trains its round 0 itself.
+    if (round0Row) checkRound0(method, round0Row);
     const outcomes = c.trainSeeds.map(async (seed, i) => {
       // The round-0 row's run of this seed, once it is trained (a skipped row shares nothing).
       const shared = round0Row ? await seedRuns.get(round0Row.id)?.[i] : undefined;
@@ -140,16 +141,15 @@ export async function runScenario(s: Scenario, c: ScenarioContext): Promise<Scen
 }
 
 /** A DAgger row's round 0 can be another row's run only when both train the same way. */
-function checkRound0(dagger: RoboticsMethod, round0: RoboticsMethod | undefined): void {
+function checkRound0(dagger: RoboticsMethod, round0: RoboticsMethod): void {
   const same =
-    round0 &&
     !round0.dagger &&
     JSON.stringify(round0.set) === JSON.stringify(dagger.set) &&
     (round0.stepsFactor ?? 1) === (dagger.stepsFactor ?? 1) &&
     (round0.extraDemos ?? 0) === (dagger.extraDemos ?? 0);
   if (!same) {
     throw new Error(
-      `row ${dagger.id}: round0Of '${dagger.round0Of}' is not a row of this demo that trains as its round 0 does (same set, steps and demos, no DAgger)`,
+      `row ${dagger.id}: round0Of '${dagger.round0Of}' does not train as its round 0 does (same set, steps and demos, no DAgger)`,
     );
   }
 }
