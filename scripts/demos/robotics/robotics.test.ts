@@ -166,7 +166,7 @@ describe('pnpm demo robotics (tiny budget)', () => {
     expect(md.match(/^pnpm peftkit-dagger --preset .* --set 'data\.options\.dagger=\{/gm)).toHaveLength(
       2 * RUNS_PER_TRAINED_ROW,
     );
-    expect(md.match(/^# round 0 is the lora row's run of this seed .*cp -r /gm)).toHaveLength(
+    expect(md.match(/^# round 0 is the lora row's run of this seed .*mkdir -p \S+ && cp -r /gm)).toHaveLength(
       2 * RUNS_PER_TRAINED_ROW,
     );
     expect(md).not.toContain('no CLI command');

@@ -204,7 +204,7 @@ async function daggerRun(
     });
     commands.push(
       `# round 0 is the ${method.round0Of} row's run of this seed (the same flags, data and seed), copied: ` +
-        `cp -r ${rel(round0.runDir)} ${rel(target)}; peftkit-dagger keeps a finished round-0 (without it, it trains the same run)`,
+        `mkdir -p ${rel(step.out)} && cp -r ${rel(round0.runDir)} ${rel(target)}; peftkit-dagger keeps a finished round-0 (without it, it trains the same run)`,
     );
   }
   const argv = stepArgv(
