@@ -53,10 +53,15 @@ export function stepArgv(step: CliStep, cwd: string): string[] {
   ];
 }
 
+/** `program` and its arguments as one shell line (arguments quoted where needed), for logs and docs. */
+export function shellCommand(program: string, argv: readonly string[]): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return [program, ...argv.map(quote)].join(' ');
+}
+
 /** `pnpm peftkit ...` with shell quoting, for logs and docs. */
 export function stepCommand(step: CliStep, cwd: string): string {
-  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return ['pnpm peftkit', ...stepArgv(step, cwd).map(quote)].join(' ');
+  return shellCommand('pnpm peftkit', stepArgv(step, cwd));
 }
 
 /**

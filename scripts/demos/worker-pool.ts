@@ -43,14 +43,15 @@ interface Pending<R> {
 export const defaultWorkers = () => Math.max(1, os.availableParallelism());
 
 /**
- * Child processes that each run one job at a time, jobs handed out first come first served. Each
+ * Child processes that each run one job at a time, jobs handed out by priority, then first come first served. Each
  * child keeps its own state between jobs (a demo starts tfjs and its plugin host once per child,
  * not once per job). Jobs and results cross as structured clones (`serialization: 'advanced'`).
  * Children run TypeScript through tsx, as `pnpm demo` does, also when the parent runs under vitest.
  */
 export class WorkerPool<J, R> {
   private readonly idle: ChildProcess[] = [];
-  private readonly queue: { id: number; job: J }[] = [];
+  /** Waiting jobs, highest priority first (first come first served among equals). */
+  private readonly queue: { id: number; job: J; priority: number }[] = [];
   private readonly pending = new Map<number, Pending<R>>();
   private readonly busy = new Map<ChildProcess, number>();
   private readonly children: ChildProcess[] = [];
@@ -90,12 +91,17 @@ export class WorkerPool<J, R> {
     return this.children.length;
   }
 
-  /** Queues `job`; resolves with its result, rejects with its error. */
-  run(job: J): Promise<R> {
+  /**
+   * Queues `job`; resolves with its result, rejects with its error. A free worker takes the
+   * waiting job of highest `priority` (default 0): give long jobs a higher one, so that they start
+   * first and no worker idles at the end while another finishes a long job.
+   */
+  run(job: J, priority = 0): Promise<R> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
     const id = this.nextId++;
     const result = new Promise<R>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.queue.push({ id, job });
+    const at = this.queue.findIndex((q) => q.priority < priority);
+    this.queue.splice(at < 0 ? this.queue.length : at, 0, { id, job, priority });
     this.dispatch();
     return result;
   }
@@ -121,7 +127,7 @@ export class WorkerPool<J, R> {
     while (this.idle.length && this.queue.length) {
       const child = this.idle.shift() as ChildProcess;
       if (!child.connected) continue;
-      const { id, job } = this.queue.shift() as { id: number; job: J };
+      const { id, job } = this.queue.shift() as { id: number; job: J; priority: number };
       this.busy.set(child, id);
       child.send({ type: 'job', id, job } satisfies JobMessage<J>);
     }

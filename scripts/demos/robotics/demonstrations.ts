@@ -18,9 +18,28 @@ export async function writeDemonstrations(
   episodes: number,
   seedStart: number,
 ): Promise<DemoSet> {
+  const [set] = await writeDemonstrationSets(env, [{ dir, episodes }], seedStart);
+  return set as DemoSet;
+}
+
+/**
+ * Several LeRobot folders of the same expert from the same first seed, each the first `episodes`
+ * of one collection (an episode depends only on its seed): the largest is collected once and the
+ * smaller ones are its first episodes.
+ */
+export async function writeDemonstrationSets(
+  env: EnvConfig,
+  sets: readonly { readonly dir: string; readonly episodes: number }[],
+  seedStart: number,
+): Promise<DemoSet[]> {
   using expert = await makeExpert(env);
-  const set = await collectDemonstrations(env, expert, { episodes, seedStart, actionNoise: ACTION_NOISE });
-  await writeLeRobotDataset(dir, set);
-  const frames = set.episodes.reduce((n, e) => n + e.length, 0);
-  return { dir, episodes, frames };
+  const episodes = Math.max(...sets.map((s) => s.episodes));
+  const all = await collectDemonstrations(env, expert, { episodes, seedStart, actionNoise: ACTION_NOISE });
+  const written: DemoSet[] = [];
+  for (const s of sets) {
+    const first = all.episodes.slice(0, s.episodes);
+    await writeLeRobotDataset(s.dir, { ...all, episodes: first });
+    written.push({ dir: s.dir, episodes: s.episodes, frames: first.reduce((n, e) => n + e.length, 0) });
+  }
+  return written;
 }

@@ -5,9 +5,16 @@ import type { CliStep } from '../cli-step.js';
 import type { Train } from '../train-step.js';
 import { writeConfigFile } from '../work-dir.js';
 import { PRETRAIN_PRESET, type Scenario, type ScenarioBudget, TARGET_SEED_START } from './config.js';
-import { type DemoSet, writeDemonstrations } from './demonstrations.js';
+import { type DemoSet, writeDemonstrationSets, writeDemonstrations } from './demonstrations.js';
 import type { RoboticsMethod } from './methods.js';
-import { type MethodContext, type ScoredResult, type SeedRun, trainSeed, zeroShotRow } from './run-method.js';
+import {
+  type MethodContext,
+  type ScoredResult,
+  type SeedRun,
+  type SharedRound0,
+  trainSeed,
+  zeroShotRow,
+} from './run-method.js';
 
 /**
  * A scenario's shared inputs: expert demos in the source setting, the behaviour-cloned base, and
@@ -51,10 +58,19 @@ export interface SeedJob {
   readonly method: RoboticsMethod;
   readonly seed: number;
   readonly context: MethodContext;
+  /** A DAgger row's round 0, already trained as another row's run of the same seed. */
+  readonly round0?: SharedRound0 | undefined;
 }
 
 export type RoboticsJob = PrepareJob | ZeroShotJob | SeedJob;
 export type RoboticsJobResult = Prepared | ScoredResult | SeedRun | { skipped: string };
+
+/** `weak-motor prepare`, `new-goal lora seed 43`: which job, for log lines. */
+export function describeJob(job: RoboticsJob): string {
+  if (job.kind === 'prepare') return `${job.scenario.id} prepare`;
+  const id = `${job.context.scenario.id} ${job.method.id}`;
+  return job.kind === 'seed' ? `${id} seed ${job.seed}` : id;
+}
 
 /** Runs one job in this process (a demo worker, or the demo itself). */
 export async function runRoboticsJob(
@@ -69,7 +85,7 @@ export async function runRoboticsJob(
     case 'zero-shot':
       return zeroShotRow(host, job.method, job.context);
     case 'seed':
-      return trainSeed(host, train, job.method, job.seed, job.context, log);
+      return trainSeed(host, train, job.method, job.seed, job.context, log, job.round0);
   }
 }
 
@@ -107,16 +123,25 @@ async function prepareScenario(train: Train, j: PrepareJob, log: (line: string) 
   const base = await train(pretrain);
 
   log(`demo: ${s.id}: expert demonstrations in the shifted setting (${budget.targetEpisodes} episodes)`);
-  const target = (episodes: number, name: string) =>
-    writeDemonstrations(s.targetEnv, path.join(j.dir, 'data', name), episodes, TARGET_SEED_START);
-  const targetDemos = await target(budget.targetEpisodes, 'target');
+  // The extra-demo sets start with the same episodes: one collection, written as each size.
+  const [targetDemos, ...more] = await writeDemonstrationSets(
+    s.targetEnv,
+    [
+      { dir: path.join(j.dir, 'data', 'target'), episodes: budget.targetEpisodes },
+      ...j.extra.map((extra) => ({
+        dir: path.join(j.dir, 'data', `target-plus-${extra}`),
+        episodes: budget.targetEpisodes + extra,
+      })),
+    ],
+    TARGET_SEED_START,
+  );
   const extraDemos: Record<number, DemoSet> = {};
-  for (const extra of j.extra) {
-    extraDemos[extra] = await target(budget.targetEpisodes + extra, `target-plus-${extra}`);
-  }
+  j.extra.forEach((extra, i) => {
+    extraDemos[extra] = more[i] as DemoSet;
+  });
   return {
     sourceDemos,
-    targetDemos,
+    targetDemos: targetDemos as DemoSet,
     extraDemos,
     pretrainConfig,
     adaptConfig,

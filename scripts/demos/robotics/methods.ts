@@ -9,6 +9,11 @@ export interface RoboticsMethod extends DemoMethod {
    */
   readonly dagger?: Omit<DaggerOptionsInput, 'env'>;
   /**
+   * The row whose run of the same seed is exactly this DAgger row's round 0 (the same `set`,
+   * steps and demos): the demo copies that run in as `round-0` instead of training it twice.
+   */
+  readonly round0Of?: string;
+  /**
    * Train on this many more expert episodes in the target setting than the other rows (the next
    * collection seeds after theirs, so the first episodes are the same): plain behaviour cloning
    * with DAgger's label budget, to tell DAgger's on-policy states from its extra data.
@@ -53,6 +58,7 @@ export const DEMO_METHODS: readonly RoboticsMethod[] = [
     label: 'LoRA r=16 + DAgger (2 rounds x 5 episodes)',
     set: [],
     dagger: { budgetEpisodes: DAGGER_EPISODES, rounds: 2, stepsPerRound: DAGGER_ROUND_STEPS },
+    round0Of: 'lora',
   },
   // DAgger's comparison: as many expert-labelled episodes, recorded by the expert itself (no
   // learner rollouts), and as many optimizer steps (300 + 2 x 150), plain behaviour cloning.

@@ -24,7 +24,7 @@ function facts(r: ScenarioReport): string[] {
     `scores: ${b.evalEpisodes} fixed-seed rollouts (seeds 1000...) per env with \`robotics/rollout\`; success = ${r.scenario.success}`,
     ...(r.results.some((x) => x.labelledEpisodes > 0)
       ? [
-          'DAgger row: the LoRA row, then rounds that roll the adapted policy out in the target setting (seeds 2000...), label every visited state with the expert, add those episodes to the demos and keep training the same adapter (`runDagger`); it uses more expert labels than the other rows (the demos-used column)',
+          "DAgger row: the LoRA row, then rounds that roll the adapted policy out in the target setting (seeds 2000...), label every visited state with the expert, add those episodes to the demos and keep training the same adapter (`peftkit-dagger`); its round 0 is the LoRA row's run of the same seed, shared rather than trained twice (its train time includes it); it uses more expert labels than the other rows (the demos-used column)",
         ]
       : []),
     ...(r.results.some((x) => x.id === 'lora-more-demos')

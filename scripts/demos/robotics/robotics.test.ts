@@ -58,6 +58,7 @@ const TINY_DAGGER: RoboticsMethod = {
   label: 'LoRA + DAgger (1 episode)',
   set: [],
   dagger: { budgetEpisodes: 1, rounds: 1, stepsPerRound: 1 },
+  round0Of: 'lora',
 };
 /** DAgger's comparison row: one more expert demo (the tiny DAgger row labels one episode). */
 const MORE_DEMOS: RoboticsMethod = { ...(pick(['lora-more-demos'])[0] as RoboticsMethod), extraDemos: 1 };
@@ -156,20 +157,50 @@ describe('pnpm demo robotics (tiny budget)', () => {
     expect(md).toContain('pnpm peftkit pretrain --preset robotics/behavior-cloning');
     expect(md.match(/pnpm peftkit pretrain /g)).toHaveLength(2);
     // head only, LoRA, full and LoRA on more demos once per training seed, in both scenarios;
-    // DAgger as a comment.
+    // DAgger with its own command, its round 0 copied from the LoRA run.
     expect(md.match(/^pnpm peftkit train /gm)).toHaveLength(2 * 4 * RUNS_PER_TRAINED_ROW);
     // Only the first training seed's runs roll out for report.html.
     expect(md.match(/^pnpm peftkit train .*--set evaluation\.report=null/gm)).toHaveLength(
       2 * 4 * (RUNS_PER_TRAINED_ROW - 1),
     );
-    expect(md.match(/^# pnpm peftkit train .*runDagger with data\.options\.dagger=/gm)).toHaveLength(
+    expect(md.match(/^pnpm peftkit-dagger --preset .* --set 'data\.options\.dagger=\{/gm)).toHaveLength(
       2 * RUNS_PER_TRAINED_ROW,
     );
+    expect(md.match(/^# round 0 is the lora row's run of this seed .*mkdir -p \S+ && cp -r /gm)).toHaveLength(
+      2 * RUNS_PER_TRAINED_ROW,
+    );
+    expect(md).not.toContain('no CLI command');
     // Two rollouts (shifted, source) per run: zero-shot once, 5 trained rows per seed, both scenarios.
     expect(md.match(/pnpm peftkit eval --adapter /g)).toHaveLength(2 * 2 * (1 + 5 * RUNS_PER_TRAINED_ROW));
     expect(md).toMatch(/\d+\.\d% ± \d+\.\d/);
     expect(md).toContain('1 + 1 labelled'.replace('1 + 1', `${TINY_SCENARIO.targetEpisodes} + 1`));
     expect(md).toContain('simulated');
+  });
+
+  it("starts the DAgger row from the LoRA row's run of the same seed: the same command but for --out", async () => {
+    const md = renderMarkdown(report, 'pnpm demo robotics');
+    for (const sc of report.scenarios) {
+      const dir = path.relative(ROOT, path.dirname(sc.base.runDir));
+      for (const seed of TINY.trainSeeds) {
+        const adapt = `${dir}/adapt/seed-${seed}`;
+        const line = (prefix: string, out: string) =>
+          md.split('\n').find((l) => l.startsWith(prefix) && l.includes(` --out ${adapt}/${out} `)) ?? '';
+        const lora = line('pnpm peftkit train ', 'lora');
+        const dagger = line('pnpm peftkit-dagger ', 'lora-dagger');
+        const flags = (l: string, program: string) =>
+          l
+            .replace(program, '')
+            .replace(/ --out \S+/, '')
+            .replace(/ --set 'data\.options\.dagger=[^']*'/, '');
+        expect(lora).not.toBe('');
+        expect(flags(dagger, 'pnpm peftkit-dagger')).toBe(flags(lora, 'pnpm peftkit train'));
+        // The copied run: the LoRA adapter, without the LoRA row's rollout folders.
+        const round0 = path.join(ROOT, adapt, 'lora-dagger', 'round-0');
+        const adapter = (run: string) => fingerprint(path.join(run, 'adapter_model.safetensors'));
+        expect(await adapter(round0)).toBe(await adapter(path.join(ROOT, adapt, 'lora')));
+        await expect(fs.stat(path.join(round0, 'eval-target'))).rejects.toThrow();
+      }
+    }
   });
 
   it('a worker run equals the same run in this process, one after the other', async () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { PeftkitHost } from '@peftkit/core';
 import { runDagger } from '@peftkit/robotics';
-import { type CliStep, resolveStep, stepCommand } from '../cli-step.js';
+import { type CliStep, resolveStep, shellCommand, stepArgv } from '../cli-step.js';
 import { ADAPTER_FILES, bytesOf, FULL_FILES, type MethodRow, skippedRow, trainedRow } from '../method-row.js';
 import { seconds, type Train, trainOrSkip } from '../train-step.js';
 import type { Scenario, ScenarioBudget } from './config.js';
@@ -105,6 +105,7 @@ export async function trainSeed(
   seed: number,
   c: MethodContext,
   log: (line: string) => void,
+  round0?: SharedRound0,
 ): Promise<SeedRun | { skipped: string }> {
   const step: CliStep = {
     command: 'train',
@@ -117,7 +118,7 @@ export async function trainSeed(
     maxSteps: Math.round(c.budget.adaptSteps * (method.stepsFactor ?? 1)),
     seed,
   };
-  if (method.dagger) return daggerRun(host, method, step, c, log);
+  if (method.dagger) return daggerRun(host, method, step, c, log, round0);
   const outcome = await trainOrSkip(train, step);
   if ('skipped' in outcome) return outcome;
   const row = await trainedRow(method, outcome.trained);
@@ -164,9 +165,19 @@ export function combineSeeds(
 }
 
 /**
+ * A finished run that is exactly a DAgger row's round 0 (the row `round0Of` names: the same
+ * flags, data and seed), and the seconds it trained.
+ */
+export interface SharedRound0 {
+  readonly runDir: string;
+  readonly trainSeconds: number;
+}
+
+/**
  * The row's `peftkit train` step as DAgger's round 0, then its rounds in the target setting
- * (`runDagger`; the env is the adapt config's evaluation env). There is no CLI command for
- * DAgger: the printed line names the API call and its options.
+ * (`runDagger`, as `peftkit-dagger` runs it; the env is the adapt config's evaluation env). With
+ * `round0`, that run is copied to `round-0` first (without its rollout folders), and `runDagger`
+ * keeps it instead of training the same run again.
  */
 async function daggerRun(
   host: PeftkitHost,
@@ -174,6 +185,7 @@ async function daggerRun(
   step: CliStep,
   c: MethodContext,
   log: (line: string) => void,
+  round0: SharedRound0 | undefined,
 ): Promise<SeedRun> {
   const resolved = await resolveStep(host, step);
   const dagger = method.dagger ?? { budgetEpisodes: 1 };
@@ -181,9 +193,31 @@ async function daggerRun(
     ...resolved,
     data: { ...resolved.data, options: { ...resolved.data.options, dagger } },
   };
+  const rel = (p: string) => path.relative(c.cwd, p);
+  const commands: string[] = [];
+  if (round0) {
+    const target = path.join(step.out, 'round-0');
+    await fs.mkdir(step.out, { recursive: true });
+    await fs.cp(round0.runDir, target, {
+      recursive: true,
+      filter: (src) => !/[\\/]eval-(target|source)$/.test(src),
+    });
+    commands.push(
+      `# round 0 is the ${method.round0Of} row's run of this seed (the same flags, data and seed), copied: ` +
+        `mkdir -p ${rel(step.out)} && cp -r ${rel(round0.runDir)} ${rel(target)}; peftkit-dagger keeps a finished round-0 (without it, it trains the same run)`,
+    );
+  }
+  const argv = stepArgv(
+    { ...step, set: [...step.set, `data.options.dagger=${JSON.stringify(dagger)}`] },
+    c.cwd,
+  );
+  const command = shellCommand('pnpm peftkit-dagger', argv.slice(1));
+  commands.push(command);
+  log(`demo: ${command}`);
   const t0 = performance.now();
   const result = await runDagger(host, { config, outDir: step.out, progress: 'none', log });
-  const trainSeconds = seconds(t0);
+  // The row's train time includes its round 0, also when that run was shared.
+  const trainSeconds = seconds(t0) + (round0?.trainSeconds ?? 0);
   const summary = JSON.parse(await fs.readFile(path.join(result.finalRun, 'summary.json'), 'utf8')) as {
     trainableParameters: number;
     totalParameters: number;
@@ -193,7 +227,6 @@ async function daggerRun(
     () => false,
   );
   const files = isAdapter ? ADAPTER_FILES : FULL_FILES;
-  const command = `# ${stepCommand(step, c.cwd)} is DAgger's round 0; then runDagger with data.options.dagger=${JSON.stringify(dagger)} (an API, no CLI command yet)`;
   const row: MethodRow = {
     id: method.id,
     label: method.label,
@@ -204,7 +237,7 @@ async function daggerRun(
     weightFiles: files,
     trainSeconds,
     runDir: result.finalRun,
-    command,
+    command: commands.join('\n'),
   };
-  return { row, scored: await score(host, result.finalRun, c), commands: [command] };
+  return { row, scored: await score(host, result.finalRun, c), commands };
 }

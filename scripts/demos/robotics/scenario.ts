@@ -70,22 +70,43 @@ export async function runScenario(s: Scenario, c: ScenarioContext): Promise<Scen
       reportSeed: c.trainSeeds[0] ?? c.seed,
     };
   };
-  // The slowest jobs (DAgger rows, then the most steps) are queued first so no core idles at the end.
+  // Longest jobs first (the pool's priority) so no worker idles at the end while another finishes
+  // a long one: DAgger rows, then the most optimizer steps. A row whose run is a DAgger row's
+  // round 0 goes before everything, as the DAgger row waits for it.
   const cost = (m: RoboticsMethod) => (m.dagger ? 3 : (m.stepsFactor ?? 1));
-  const queued = c.methods
-    .map((method, index) => ({ method, index }))
-    .sort((a, b) => cost(b.method) - cost(a.method));
+  const sharers = (m: RoboticsMethod) => c.methods.filter((d) => d.round0Of === m.id);
+  const priority = (m: RoboticsMethod) => cost(m) + sharers(m).reduce((n, d) => n + cost(d), 0);
+  const seedRuns = new Map<string, Promise<SeedRun | { skipped: string }>[]>();
+  const runSeeds = (method: RoboticsMethod, context: MethodContext) => {
+    const round0Row = method.round0Of ? c.methods.find((m) => m.id === method.round0Of) : undefined;
+    // Without that row in this demo's rows, DAgger trains its round 0 itself.
+    if (round0Row) checkRound0(method, round0Row);
+    const outcomes = c.trainSeeds.map(async (seed, i) => {
+      // The round-0 row's run of this seed, once it is trained (a skipped row shares nothing).
+      const shared = round0Row ? await seedRuns.get(round0Row.id)?.[i] : undefined;
+      const round0 =
+        shared && !('skipped' in shared)
+          ? { runDir: shared.row.runDir as string, trainSeconds: shared.row.trainSeconds ?? 0 }
+          : undefined;
+      return c.pool.run({ kind: 'seed', method, seed, context, round0 }, priority(method)) as Promise<
+        SeedRun | { skipped: string }
+      >;
+    });
+    seedRuns.set(method.id, outcomes);
+    return outcomes;
+  };
+  // Rows others share are started first, so their seed runs exist when the sharers ask.
+  const order = [...c.methods.entries()].sort(
+    ([, a], [, b]) => sharers(b).length - sharers(a).length || priority(b) - priority(a),
+  );
   const runs = new Map<number, Promise<ScoredResult>>();
-  for (const { method, index } of queued) {
+  for (const [index, method] of order) {
     const context = contextOf(method);
     const run = method.set
-      ? Promise.all(
-          c.trainSeeds.map(
-            (seed) =>
-              c.pool.run({ kind: 'seed', method, seed, context }) as Promise<SeedRun | { skipped: string }>,
-          ),
-        ).then((outcomes) => combineSeeds(method, c.trainSeeds, outcomes, context))
-      : (c.pool.run({ kind: 'zero-shot', method, context }) as Promise<ScoredResult>);
+      ? Promise.all(runSeeds(method, context)).then((outcomes) =>
+          combineSeeds(method, c.trainSeeds, outcomes, context),
+        )
+      : (c.pool.run({ kind: 'zero-shot', method, context }, priority(method)) as Promise<ScoredResult>);
     // Awaited below in row order; a failure is not "unhandled" while an earlier row is awaited.
     run.catch(() => {});
     runs.set(index, run);
@@ -117,4 +138,18 @@ export async function runScenario(s: Scenario, c: ScenarioContext): Promise<Scen
     results,
     commands,
   };
+}
+
+/** A DAgger row's round 0 can be another row's run only when both train the same way. */
+function checkRound0(dagger: RoboticsMethod, round0: RoboticsMethod): void {
+  const same =
+    !round0.dagger &&
+    JSON.stringify(round0.set) === JSON.stringify(dagger.set) &&
+    (round0.stepsFactor ?? 1) === (dagger.stepsFactor ?? 1) &&
+    (round0.extraDemos ?? 0) === (dagger.extraDemos ?? 0);
+  if (!same) {
+    throw new Error(
+      `row ${dagger.id}: round0Of '${dagger.round0Of}' does not train as its round 0 does (same set, steps and demos, no DAgger)`,
+    );
+  }
 }

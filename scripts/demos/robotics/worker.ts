@@ -4,7 +4,7 @@ import { createPeftkit, initBackend } from '@peftkit/core';
 import { roboticsPlugin } from '@peftkit/robotics';
 import { stepTrainer } from '../train-step.js';
 import { serveJobs } from '../worker-pool.js';
-import { type RoboticsJob, type RoboticsJobResult, runRoboticsJob } from './jobs.js';
+import { describeJob, type RoboticsJob, type RoboticsJobResult, runRoboticsJob } from './jobs.js';
 
 const cwd = process.env['PEFTKIT_DEMO_CWD'] ?? process.cwd();
 const ready = (async () => {
@@ -16,5 +16,11 @@ serveJobs<RoboticsJob, RoboticsJobResult>(async (job, log) => {
   const host = await ready;
   // Progress bars of parallel jobs would interleave: workers log commands and results only.
   const train = stepTrainer(host, { cwd, progress: 'none', log });
-  return runRoboticsJob(host, train, job, log);
+  // Each job's CPU seconds (this process: the jobs of a worker run one at a time), to see where
+  // the demo's CPU time goes on a machine whose wall times are not its own.
+  const before = process.cpuUsage();
+  const result = await runRoboticsJob(host, train, job, log);
+  const cpu = process.cpuUsage(before);
+  log(`demo: ${describeJob(job)}: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
+  return result;
 });

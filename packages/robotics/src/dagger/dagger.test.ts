@@ -94,6 +94,8 @@ beforeAll(async () => {
   dagger = await runDagger(host, {
     config: config(path.join(tmp, 'demos'), {
       data: { options: { dagger: { budgetEpisodes: BUDGET, rounds } } },
+      // One report rollout: only the final round's report.html should run it.
+      evaluation: { report: { options: { episodes: 1, plots: 1 } } },
     }),
     outDir: path.join(tmp, 'dagger'),
     progress: 'none',
@@ -116,6 +118,40 @@ describe('runDagger', () => {
     const bcMse = await ownStateMse(bcDir);
     // Measured 0.009 vs 0.45: BC drifts into states no demonstration covers.
     expect(daggerMse).toBeLessThan(bcMse / 2);
+  });
+
+  it('rolls out for report.html (evaluation.report) in the final round only', async () => {
+    const hasEval = (round: string) =>
+      fs.stat(path.join(dagger.dir, round, 'eval')).then(
+        () => true,
+        () => false,
+      );
+    expect(await Promise.all(['round-0', 'round-1', 'round-2'].map(hasEval))).toEqual([false, false, true]);
+    const report = await fs.readFile(path.join(dagger.dir, 'round-2', 'report.html'), 'utf8');
+    expect(report).toContain('robotics/rollout');
+  });
+
+  it('starts from a finished round-0 copied in (a run trained the same way) and ends with the same policy', async () => {
+    const dir = path.join(tmp, 'dagger-shared-round-0');
+    await fs.cp(path.join(dagger.dir, 'round-0'), path.join(dir, 'round-0'), { recursive: true });
+    const logs: string[] = [];
+    const again = await runDagger(host, {
+      config: config(path.join(tmp, 'demos'), {
+        data: { options: { dagger: { budgetEpisodes: BUDGET, rounds: 2 } } },
+        evaluation: { report: { options: { episodes: 1, plots: 1 } } },
+      }),
+      outDir: dir,
+      progress: 'none',
+      log: (l) => logs.push(l),
+    });
+    expect(logs).toContain('dagger: round-0 is already trained; keeping it');
+    expect(again.rounds[0]?.trainSeconds).toBe(0);
+    // Rollouts and training are deterministic: the same labelled data, the same final weights.
+    expect(again.rounds.map((r) => [r.labelledFrames, r.learner?.pc_success])).toEqual(
+      dagger.rounds.map((r) => [r.labelledFrames, r.learner?.pc_success]),
+    );
+    const weights = (run: string) => fs.readFile(path.join(run, 'model.safetensors'));
+    expect(Buffer.compare(await weights(again.finalRun), await weights(dagger.finalRun))).toBe(0);
   });
 
   it('spends exactly the episode budget and records every round in dagger.json and the run dirs', async () => {

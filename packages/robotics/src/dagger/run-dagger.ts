@@ -108,7 +108,12 @@ export async function runDagger(host: PeftkitHost, o: RunDaggerOptions): Promise
     const frames = (eps: readonly Episode[]) => eps.reduce((n, e) => n + e.length, 0);
 
     log(`dagger: round 0: behaviour cloning on ${demos.episodes.length} demonstrations`);
-    const round0 = await trainRound(host, config, path.join(dir, 'round-0'), o, undefined);
+    const plans = planRounds(options);
+    // Only the final round rolls out for its report.html (`evaluation.report`): the rounds before
+    // it are steps on the way, and their report rollouts cost about as much as a round's learner
+    // rollouts.
+    const stepOnTheWay = withoutReport(config);
+    const round0 = await trainRound(host, stepOnTheWay, path.join(dir, 'round-0'), o, undefined);
     records.push({
       round: 0,
       run: 'round-0',
@@ -126,7 +131,7 @@ export async function runDagger(host: PeftkitHost, o: RunDaggerOptions): Promise
     let previous = round0.dir;
     const collected: Episode[] = [];
     let nextIndex = Math.max(...demos.episodes.map((e) => e.index)) + 1;
-    for (const plan of planRounds(options)) {
+    for (const plan of plans) {
       const name = `round-${plan.round}`;
       const run = await loadRun(host, previous);
       let learner: DaggerRoundRecord['learner'];
@@ -169,7 +174,7 @@ export async function runDagger(host: PeftkitHost, o: RunDaggerOptions): Promise
           `${frames(labelled)} states labelled; training on ${aggregated.episodes.length} episodes`,
       );
       const roundConfig: RunConfig = {
-        ...config,
+        ...(plan === plans.at(-1) ? config : stepOnTheWay),
         // Every aggregated episode trains; without data.eval the demonstrations are the offline check.
         data: { ...config.data, train: dataDir, eval: config.data.eval ?? train },
         training: options.stepsPerRound
@@ -207,6 +212,13 @@ export async function runDagger(host: PeftkitHost, o: RunDaggerOptions): Promise
   } finally {
     expert.dispose();
   }
+}
+
+/** `config` without the report's evaluation (`evaluation.report: null`). */
+function withoutReport(config: RunConfig): RunConfig {
+  return config.evaluation?.report
+    ? { ...config, evaluation: { ...config.evaluation, report: null } }
+    : config;
 }
 
 /** The rollout env: `dagger.env`, else the run's `robotics/rollout` evaluation env. */

@@ -5,10 +5,32 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { computeFeatureStats } from './feature-stats.js';
 import { readLeRobotDataset } from './lerobot-dataset.js';
 import { writeLeRobotDataset } from './lerobot-writer.js';
+import { parquetDecodeThreadStarts } from './parquet-decode-thread.js';
 import { syntheticEpisodes } from './testing/synthetic-episodes.js';
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'lerobot-'));
 afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+
+describe('LeRobot reads', () => {
+  it('decode every file of a v2.1 folder on one shared thread, reads after reads too', async () => {
+    const set = syntheticEpisodes(12, 5);
+    const dir = path.join(tmp, 'many-files');
+    await writeLeRobotDataset(dir, set, { version: 'v2.1' });
+    expect(await fs.readdir(path.join(dir, 'data', 'chunk-000'))).toHaveLength(12);
+    const first = await readLeRobotDataset(dir);
+    const started = parquetDecodeThreadStarts();
+    const again = await Promise.all([readLeRobotDataset(dir), readLeRobotDataset(dir)]);
+    // A thread per file (the old way) would have started 24 more.
+    expect(parquetDecodeThreadStarts()).toBe(started);
+    expect(started).toBeLessThanOrEqual(1);
+    for (const back of again) {
+      expect(back.episodes.map((e) => e.length)).toEqual(first.episodes.map((e) => e.length));
+      expect(back.episodes.map((e) => Array.from(e.features['action']!))).toEqual(
+        set.episodes.map((e) => Array.from(e.features['action']!)),
+      );
+    }
+  });
+});
 
 describe.each(['v2.1', 'v3.0'] as const)('LeRobot %s', (version) => {
   it('round-trips episodes, tasks, rewards and stats through the folder layout', async () => {

@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import { checkLimit, DEFAULT_INPUT_LIMITS, type InputLimits, readBytesBounded } from '@peftkit/core';
 import { type FileMetaData, parquetMetadata, parquetSchema } from 'hyparquet';
+import { decodeParquetOffThread } from './parquet-decode-thread.js';
 
 /** Default `decodeSeconds` of `readParquetRows`. */
 export const DEFAULT_PARQUET_DECODE_SECONDS = 120;
@@ -14,8 +14,8 @@ export const DEFAULT_MAX_PARQUET_BYTES = DEFAULT_INPUT_LIMITS.maxFileBytes;
  * lz4) is supported. Errors name the file. Bounded by `limits`: the file by `maxFileBytes`, the
  * uncompressed size the footer declares for the wanted columns by `maxInflatedBytes` and their
  * value count (8 bytes each) by `maxArrayBytes`, all checked before any page is decompressed.
- * The pages are decoded in a worker thread, stopped after `decodeSeconds` (a damaged page can
- * make the decoder loop forever).
+ * The pages are decoded on a worker thread shared by every read (`decodeParquetOffThread`),
+ * stopped after `decodeSeconds` (a damaged page can make the decoder loop forever).
  */
 export async function readParquetRows(
   file: string,
@@ -35,41 +35,8 @@ export async function readParquetRows(
   }
   const wanted = columns ? columns.filter((c) => present.includes(c)) : present;
   checkDeclaredSizes(metadata, wanted, file, limits);
-  const rows = await decodeInWorker(buffer, wanted, file, decodeSeconds);
+  const rows = await decodeParquetOffThread(buffer, wanted, file, decodeSeconds);
   return { rows, columns: present };
-}
-
-/**
- * Decodes the rows in a worker thread: hyparquet runs synchronously, and a damaged page can send
- * it into an endless loop (found by fuzzing), which no timer on this thread could interrupt.
- */
-function decodeInWorker(
-  buffer: ArrayBuffer,
-  columns: readonly string[],
-  file: string,
-  seconds: number,
-): Promise<Record<string, unknown>[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./parquet-decode-worker.mjs', import.meta.url));
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new Error(`${file}: decoding did not finish within ${seconds} s (a damaged file?)`));
-    }, seconds * 1000);
-    const done = () => {
-      clearTimeout(timer);
-      void worker.terminate();
-    };
-    worker.once('message', (m: { rows?: Record<string, unknown>[]; error?: string }) => {
-      done();
-      if (m.rows) resolve(m.rows);
-      else reject(new Error(`${file}: not a readable parquet file: ${m.error}`));
-    });
-    worker.once('error', (err) => {
-      done();
-      reject(new Error(`${file}: not a readable parquet file: ${err.message}`, { cause: err }));
-    });
-    worker.postMessage({ buffer, columns: [...columns] }, [buffer]);
-  });
 }
 
 /** Sums what the footer declares for the `wanted` columns and checks it against `limits`. */
