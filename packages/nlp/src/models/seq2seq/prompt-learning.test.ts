@@ -28,7 +28,6 @@ import { loadT5Checkpoint } from '../t5/checkpoint.js';
 import type { T5ForConditionalGeneration } from '../t5/model.js';
 import { t5Placement } from '../t5/placement.js';
 import { disposeSeq2SeqCache, type Seq2SeqCache } from './seq2seq-cache.js';
-import { seq2seqLmLoss } from './seq2seq-loss.js';
 
 /** What make_prompt_learning_fixture.py writes next to a model fixture. */
 interface PromptReference {
