@@ -1,0 +1,19 @@
+/** One way to adapt the base: `--set` assignments over the preset, or `peftkit suggest`. */
+export interface SuiteMethod {
+  readonly id: string;
+  readonly set: readonly string[];
+  /** Build the peft block with `peftkit suggest` at this share of the base's parameters. */
+  readonly suggestPercent?: number;
+}
+
+/** The methods, in table order: the preset's default (LoRA) first, then the alternatives. */
+export const METHODS: readonly SuiteMethod[] = [
+  { id: 'lora', set: [] },
+  { id: 'ia3', set: ['peft={peftType: IA3}'] },
+  { id: 'bottleneck', set: ['peft={peftType: BOTTLENECK}'] },
+  { id: 'full', set: ['peft=full'] },
+  { id: 'suggest-1%', set: [], suggestPercent: 1 },
+  // The same with the learning rate the nlp demo found best for adapters (1e-2, see its methods.ts).
+  { id: 'lora-lr1e-2', set: ['training.lr=0.01'] },
+  { id: 'suggest-1%-lr1e-2', set: ['training.lr=0.01'], suggestPercent: 1 },
+];
