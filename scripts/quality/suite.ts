@@ -97,9 +97,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     runs,
   );
   // Runs recorded before presets were: their dataset's preset, when this invocation knows it.
-  const presetOf = new Map(
-    [...(previous.datasets ?? []), ...datasets].map((d) => [d.id, d.preset] as const),
-  );
+  const presetOf = new Map([...(previous.datasets ?? []), ...datasets].map((d) => [d.id, d.preset] as const));
   const withPresets = all.map((r) => (r.preset ? r : { ...r, preset: presetOf.get(r.dataset) }));
   const baselines = {
     ...previous.baselines,

@@ -83,7 +83,8 @@ async function digitsScannerC(c: PrepareContext): Promise<SuiteDataset> {
     id: 'digits-scanner-c',
     domain: 'vision',
     preset: 'vision/classification',
-    description: 'which digit (10 classes, balanced) on a new scanner: tilted -20 deg, blurred, gamma 1.8, noisy',
+    description:
+      'which digit (10 classes, balanced) on a new scanner: tilted -20 deg, blurred, gamma 1.8, noisy',
     licence: LICENCE,
     config: { ...RESNET, preprocess: demoConfig(DEFAULT_BUDGET)['preprocess'] as Record<string, unknown> },
     ...archiveDataset(t.file, base, t),
@@ -103,7 +104,8 @@ async function ringFinding(c: PrepareContext): Promise<SuiteDataset> {
     id: 'ring-finding',
     domain: 'vision',
     preset: 'vision/medical-imaging',
-    description: 'is the finding (a ring: digit 0, ~10%) on the scan? binary, imbalanced, inverted noisy scanner',
+    description:
+      'is the finding (a ring: digit 0, ~10%) on the scan? binary, imbalanced, inverted noisy scanner',
     licence: LICENCE,
     config: RESNET,
     extraMetrics: ['auroc'],
