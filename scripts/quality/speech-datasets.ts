@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { DemoAccent } from '../demos/speech/accent-corpus.js';
 import { COMMITTED_BASE } from '../demos/speech/base-checkpoint.js';
 import { cachedAccentCorpus } from '../demos/speech/corpus-cache.js';
+import { cachedKeywordCorpus, type KeywordCorpusPlan } from './keyword-corpus.js';
 import type { DatasetSpec, PrepareContext, SuiteDataset } from './suite-dataset.js';
 
 const LICENCE =
@@ -68,7 +69,53 @@ async function unseenAccents(c: PrepareContext): Promise<SuiteDataset> {
   };
 }
 
+/** Ten of Speech Commands' core words (Warden 2018), said by the unseen voices. */
+const KEYWORDS = ['yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'];
+
+const KEYWORDS_FULL: Omit<KeywordCorpusPlan, 'seed'> = {
+  keywords: KEYWORDS,
+  voices: UNSEEN_ACCENTS.map((a) => a.voice),
+  speakers: { train: 8, validation: 2, test: 4 },
+  repeats: 1,
+  noiseSnrDb: [10, 30],
+};
+/** Quick mode: three keywords, one speaker per split. */
+const KEYWORDS_QUICK: Omit<KeywordCorpusPlan, 'seed'> = {
+  ...KEYWORDS_FULL,
+  keywords: KEYWORDS.slice(0, 3),
+  speakers: { train: 1, validation: 1, test: 1 },
+};
+
+/**
+ * `unseen-keywords` (`speech/keyword-spotting`): which of ten Speech Commands words is said, by
+ * speakers of the four eSpeak NG voices the speech demo never uses, laid out as Speech Commands
+ * (`validation_list.txt`, `testing_list.txt`: validation and test speakers are in no training
+ * clip), on the committed speech demo base. One word per clip, white noise at 10-30 dB SNR.
+ */
+async function unseenKeywords(c: PrepareContext): Promise<SuiteDataset> {
+  const plan = { ...(c.quick ? KEYWORDS_QUICK : KEYWORDS_FULL), seed: c.seed + 200 };
+  const corpus = await cachedKeywordCorpus(
+    c.cacheDir,
+    c.quick ? 'unseen-keywords-quick' : 'unseen-keywords',
+    plan,
+    c.log,
+  );
+  return {
+    id: 'unseen-keywords',
+    domain: 'speech',
+    preset: 'speech/keyword-spotting',
+    description: `which word: ${plan.keywords.join(', ')}, said by the eSpeak NG voices the speech demo never uses; ${plan.keywords.length} classes, balanced, unseen test speakers`,
+    licence: LICENCE,
+    base: COMMITTED_BASE,
+    train: corpus.dir,
+    test: corpus.dir,
+    testSplit: 'test',
+    counts: { train: corpus.counts.train, val: corpus.counts.validation, test: corpus.counts.test },
+  };
+}
+
 /** The speech datasets: the committed speech demo base, accents and speakers it never heard. */
 export const SPEECH_DATASETS: readonly DatasetSpec[] = [
   { id: 'unseen-accents', domain: 'speech', prepare: unseenAccents },
+  { id: 'unseen-keywords', domain: 'speech', prepare: unseenKeywords },
 ];
