@@ -1,5 +1,5 @@
 /**
- * `pnpm quality [--minutes 15] [--seeds 42,43] [--datasets review-source,review-domain,...]
+ * `pnpm quality [--minutes 15] [--seeds 42,43] [--datasets review-source,review-domain,... | all]
  * [--methods lora,full,...] [--epochs n | --max-steps n] [--quick] [--out runs/quality]
  * [--doc docs/quality.md]`: trains each classification preset on datasets the demos do not use
  * (text, vision, speech), for LoRA (the presets' default), IA3, bottleneck adapters, full
@@ -10,6 +10,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DATASETS } from './registry.js';
 import { runSuite, type SuiteOptions } from './suite.js';
 import { markdownTable, writeTableBlocks } from './table.js';
 
@@ -41,7 +42,8 @@ function parseArgs(argv: readonly string[]): Options {
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--minutes') o.minutes = Number(value);
     else if (flag === '--seeds') o.seeds = value.split(',').map(Number);
-    else if (flag === '--datasets') o.datasets = value.split(',');
+    else if (flag === '--datasets')
+      o.datasets = value === 'all' ? DATASETS.map((d) => d.id) : value.split(',');
     else if (flag === '--methods') o.methods = value.split(',');
     else if (flag === '--epochs') o.epochs = Number(value);
     else if (flag === '--max-steps') o.maxSteps = Number(value);
