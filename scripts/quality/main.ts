@@ -17,7 +17,8 @@ import { markdownTable, writeTableBlocks } from './table.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 interface Options extends SuiteOptions {
-  readonly doc: string;
+  /** Absent: quick mode, whose numbers mean nothing, leaves the doc alone. */
+  readonly doc: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -29,8 +30,8 @@ function parseArgs(argv: readonly string[]): Options {
     epochs: undefined as number | undefined,
     maxSteps: undefined as number | undefined,
     quick: false,
-    out: path.join(ROOT, 'runs/quality'),
-    doc: path.join(ROOT, 'docs/quality.md'),
+    out: undefined as string | undefined,
+    doc: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -52,13 +53,19 @@ function parseArgs(argv: readonly string[]): Options {
     else throw new Error(`unknown flag ${flag}`);
     i++;
   }
-  return o;
+  // Quick mode keeps its meaningless numbers out of the real runs.json and docs/quality.md.
+  return {
+    ...o,
+    out: o.out ?? path.join(ROOT, o.quick ? 'runs/quality-quick' : 'runs/quality'),
+    doc: o.doc ?? (o.quick ? undefined : path.join(ROOT, 'docs/quality.md')),
+  };
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const { rows } = await runSuite(o);
   process.stdout.write(`${markdownTable(rows)}\n`);
+  if (!o.doc) return;
   const doc = await fs.readFile(o.doc, 'utf8').catch(() => '');
   const runsFile = path.relative(ROOT, path.join(o.out, 'runs.json'));
   const stamp = `Generated ${new Date().toISOString().slice(0, 10)} by \`pnpm quality ${process.argv.slice(2).join(' ')}\`; per-run numbers in \`${runsFile}\`.`;
