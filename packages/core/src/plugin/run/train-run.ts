@@ -15,6 +15,8 @@ import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
+import { DataParallelGroup } from './parallel/data-parallel-group.js';
+import { planWorkers } from './parallel/resolve-workers.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
 import { describeThreshold, tuneRunThreshold } from './decision-threshold.js';
 import { assertEarlyStoppingSplit } from './early-stopping-split.js';
@@ -185,6 +187,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   let model: AnyModule = headed.model;
   let summary: TrainSummary;
   let lrSection: ReportSection | undefined;
+  let group: DataParallelGroup | undefined;
   try {
     if (kind === 'adapter') {
       if (prepared.baseDir === undefined) {
@@ -239,6 +242,25 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       };
       await writeRunManifest(out, manifest);
     } else lr = t.lr;
+    const loss = (m: AnyModule, b: ModelBatch) => head.loss(headForward(head, m, b, true, headConfig), b, context);
+    const plan = planWorkers(t.workers, { parameters: model.numParameters(), batchSize: t.batchSize });
+    if (t.workers !== 1) log(plan.note);
+    group =
+      plan.ranks > 1
+        ? await DataParallelGroup.start({
+            host,
+            config,
+            ranks: plan.ranks,
+            threads: plan.threadsEach,
+            model,
+            architecture: architecture.id,
+            archConfig,
+            headConfig,
+            labels: data.labels ?? null,
+            initAdapterDir: kind === 'adapter' && init ? init.dir : undefined,
+            loss,
+          })
+        : undefined;
     summary = await new Trainer<AnyModule, ModelBatch>({
       model,
       train: trainLoader,
@@ -252,7 +274,8 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
             }),
           }
         : {}),
-      loss: (m, b) => head.loss(headForward(head, m, b, true, headConfig), b, context),
+      loss,
+      ...(group ? { gradientSource: group } : {}),
       evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false, headConfig), b, context),
       metrics: (t.metrics ?? head.defaultMetrics).map((name) => host.createMetric(name)),
       optimizer: {
@@ -320,6 +343,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     await recordFailure(out, manifest, prior, err, log);
     throw err;
   } finally {
+    await group?.close();
     model.dispose();
   }
   // The run is complete and loadable: an evaluation the config wants in the report runs on it.
