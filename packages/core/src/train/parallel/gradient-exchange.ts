@@ -111,9 +111,11 @@ export class GradientExchange {
     this.present.fill(0, rank * n, (rank + 1) * n);
     for (const [name, g] of grads) {
       const i = this.index.get(name);
-      if (i === undefined) throw new Error(`GradientExchange: '${name}' is not a trainable parameter of the group`);
+      if (i === undefined)
+        throw new Error(`GradientExchange: '${name}' is not a trainable parameter of the group`);
       const size = this.layout.sizes[i] as number;
-      if (g.length !== size) throw new Error(`GradientExchange: '${name}' has ${g.length} values, expected ${size}`);
+      if (g.length !== size)
+        throw new Error(`GradientExchange: '${name}' has ${g.length} values, expected ${size}`);
       const base = rank * this.total + (this.offsets[i] as number);
       for (let k = 0; k < size; k++) this.grads[base + k] = weight * (g[k] as number);
       this.present[rank * n + i] = 1;
@@ -184,7 +186,10 @@ export class GradientExchange {
   publishWeights(values: readonly ArrayLike<number>[]): number {
     values.forEach((v, i) => {
       const size = this.layout.sizes[i] as number;
-      if (v.length !== size) throw new Error(`GradientExchange: weights of '${this.layout.names[i]}' have ${v.length} values, expected ${size}`);
+      if (v.length !== size)
+        throw new Error(
+          `GradientExchange: weights of '${this.layout.names[i]}' have ${v.length} values, expected ${size}`,
+        );
       this.weights.set(v, this.offsets[i] as number);
     });
     // The store publishes the plain writes above to any rank that loads the new version.

@@ -118,8 +118,7 @@ export class Trainer<M extends AnyModule, B> {
       if (o.resumeFrom) {
         await this.restore(o.resumeFrom);
         o.gradientSource?.parametersChanged();
-      }
-      else {
+      } else {
         setSeed(o.seedValue);
         for (const loader of [o.train, o.eval]) {
           loader?.reset();

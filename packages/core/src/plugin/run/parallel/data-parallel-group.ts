@@ -74,7 +74,8 @@ export class DataParallelGroup implements BatchGradientSource<ModelBatch> {
     const named = o.model.namedParameters({ trainableOnly: true });
     const layout = { names: named.map(([n]) => n), sizes: named.map(([, p]) => p.size), ranks: o.ranks };
     for (const [n, p] of named) {
-      if (p.dtype !== 'float32') throw new Error(`training.workers: trainable parameter ${n} is ${p.dtype}, not float32`);
+      if (p.dtype !== 'float32')
+        throw new Error(`training.workers: trainable parameter ${n} is ${p.dtype}, not float32`);
     }
     const exchange = GradientExchange.create(layout);
     const native = nativeMatMulActive();
@@ -114,7 +115,8 @@ export class DataParallelGroup implements BatchGradientSource<ModelBatch> {
             if (m.type === 'ready') resolve();
             else reject(new Error(m.message));
           };
-          const onExit = (code: number) => reject(new Error(`worker ${rank} exited with code ${code} while starting`));
+          const onExit = (code: number) =>
+            reject(new Error(`worker ${rank} exited with code ${code} while starting`));
           w.once('message', onMessage);
           w.once('error', reject);
           w.once('exit', onExit);
@@ -146,7 +148,9 @@ export class DataParallelGroup implements BatchGradientSource<ModelBatch> {
   async lossAndGradients(batch: ModelBatch): Promise<{ loss: number; grads: Gradients }> {
     this.throwIfFailed();
     if (this.dirty) {
-      this.version = this.exchange.publishWeights(this.named.map(([, p]) => p.variable.dataSync() as Float32Array));
+      this.version = this.exchange.publishWeights(
+        this.named.map(([, p]) => p.variable.dataSync() as Float32Array),
+      );
       this.dirty = false;
     }
     this.step += 1;
@@ -219,7 +223,9 @@ export class DataParallelGroup implements BatchGradientSource<ModelBatch> {
     const done = await this.exchange.waitDone(rank, this.step, timeout, () => this.failure !== undefined);
     this.throwIfFailed();
     if (done !== true) {
-      throw new Error(`training.workers: worker ${rank} did not finish step ${this.step} within ${Math.round(timeout / 1000)} s`);
+      throw new Error(
+        `training.workers: worker ${rank} did not finish step ${this.step} within ${Math.round(timeout / 1000)} s`,
+      );
     }
   }
 }

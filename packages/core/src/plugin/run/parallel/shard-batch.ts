@@ -6,7 +6,12 @@ import type { ModelBatch } from '../../preprocessor.js';
  * arrays and plain objects (a forward's options, masks) keep their structure.
  */
 export type WireValue =
-  | { readonly t: 'tensor'; readonly dtype: tf.DataType; readonly shape: number[]; readonly data: tf.TypedArray | string[] }
+  | {
+      readonly t: 'tensor';
+      readonly dtype: tf.DataType;
+      readonly shape: number[];
+      readonly data: tf.TypedArray | string[];
+    }
   | { readonly t: 'array'; readonly items: WireValue[] }
   | { readonly t: 'object'; readonly entries: [string, WireValue][] }
   | { readonly t: 'value'; readonly value: unknown };
@@ -71,13 +76,16 @@ export function wireShard(
       return { t: 'object', entries: Object.entries(v).map(([k, x]) => [k, enc(x, `${path}.${k}`)]) };
     }
     if (typeof v === 'function' || typeof v === 'symbol') {
-      throw new Error(`training.workers: batch field ${path} is a ${typeof v}, which cannot be sent to a worker`);
+      throw new Error(
+        `training.workers: batch field ${path} is a ${typeof v}, which cannot be sent to a worker`,
+      );
     }
     return { t: 'value', value: v };
   };
-  const entries = Object.entries(batch).map(
-    ([key, v]): [string, WireValue] => [key, key === 'size' ? { t: 'value', value: count } : enc(v, `batch.${key}`)],
-  );
+  const entries = Object.entries(batch).map(([key, v]): [string, WireValue] => [
+    key,
+    key === 'size' ? { t: 'value', value: count } : enc(v, `batch.${key}`),
+  ]);
   return { wire: { t: 'object', entries }, transfer };
 }
 

@@ -13,7 +13,9 @@ export function replicaWorkerScript(): { readonly script: string | URL; readonly
     return { script: new URL('./replica-worker.js', import.meta.url), eval: false };
   }
   // require.resolve gives the CommonJS build of tsx's API; its ESM build sits next to it.
-  const tsx = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const tsx = createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs');
   const boot = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((t) => { t.register(); return import(${JSON.stringify(ts.href)}); });`;
   return { script: boot, eval: true };
 }
