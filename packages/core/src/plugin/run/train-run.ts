@@ -15,8 +15,6 @@ import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
 import { PEFTKIT_VERSION } from '../version.js';
 import { batchLoader } from './batches.js';
-import { DataParallelGroup } from './parallel/data-parallel-group.js';
-import { planWorkers } from './parallel/resolve-workers.js';
 import { applyPeft, freezeFixedHead } from './build-model.js';
 import { describeThreshold, tuneRunThreshold } from './decision-threshold.js';
 import { assertEarlyStoppingSplit } from './early-stopping-split.js';
@@ -24,6 +22,8 @@ import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
 import { describeLrChoice, lrSweepSection, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 import { assertTrainOutDir } from './output-dir.js';
+import { DataParallelGroup } from './parallel/data-parallel-group.js';
+import { planWorkers } from './parallel/resolve-workers.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
 import { addEvaluationToReport } from './report-evaluation.js';
@@ -242,7 +242,8 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       };
       await writeRunManifest(out, manifest);
     } else lr = t.lr;
-    const loss = (m: AnyModule, b: ModelBatch) => head.loss(headForward(head, m, b, true, headConfig), b, context);
+    const loss = (m: AnyModule, b: ModelBatch) =>
+      head.loss(headForward(head, m, b, true, headConfig), b, context);
     const plan = planWorkers(t.workers, { parameters: model.numParameters(), batchSize: t.batchSize });
     if (t.workers !== 1) log(plan.note);
     group =

@@ -132,7 +132,7 @@ export class DataParallelGroup implements BatchGradientSource<ModelBatch> {
     }
     const group = new DataParallelGroup(o, named, exchange, workers);
     group.previousThreads = previousThreads;
-    workers.forEach((w, i) => group.watch(w, i + 1));
+    for (const [i, w] of workers.entries()) group.watch(w, i + 1);
     return group;
   }
 
