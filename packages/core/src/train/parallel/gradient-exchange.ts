@@ -18,6 +18,7 @@ export interface ExchangeBuffers {
   readonly grads: SharedArrayBuffer;
   readonly weights: SharedArrayBuffer;
   readonly present: SharedArrayBuffer;
+  /** Per rank: weighted loss and weight (float64). */
   readonly losses: SharedArrayBuffer;
   readonly control: SharedArrayBuffer;
 }
@@ -90,7 +91,7 @@ export class GradientExchange {
       grads: new SharedArrayBuffer(4 * total * layout.ranks),
       weights: new SharedArrayBuffer(4 * total),
       present: new SharedArrayBuffer(4 * n * layout.ranks),
-      losses: new SharedArrayBuffer(8 * layout.ranks),
+      losses: new SharedArrayBuffer(16 * layout.ranks),
       control: new SharedArrayBuffer(4 * (layout.ranks + 1)),
     });
   }
@@ -105,7 +106,10 @@ export class GradientExchange {
     return this.total;
   }
 
-  /** Writes `weight * g` for each gradient into `rank`'s slot, and `weight * loss`. */
+  /**
+   * Writes `rank`'s gradients and loss into its slot with their weight (the shard size). The
+   * values are copied as they are; `reduce` applies the weights in its one pass over the slots.
+   */
   writeGradients(rank: number, grads: HostGradients, weight: number, loss: number): void {
     const n = this.layout.names.length;
     this.present.fill(0, rank * n, (rank + 1) * n);
@@ -116,11 +120,11 @@ export class GradientExchange {
       const size = this.layout.sizes[i] as number;
       if (g.length !== size)
         throw new Error(`GradientExchange: '${name}' has ${g.length} values, expected ${size}`);
-      const base = rank * this.total + (this.offsets[i] as number);
-      for (let k = 0; k < size; k++) this.grads[base + k] = weight * (g[k] as number);
+      this.grads.set(g, rank * this.total + (this.offsets[i] as number));
       this.present[rank * n + i] = 1;
     }
-    this.losses[rank] = weight * loss;
+    this.losses[2 * rank] = weight * loss;
+    this.losses[2 * rank + 1] = weight;
   }
 
   /** Marks `rank`'s gradients for step `step` as written and wakes rank 0. */
@@ -158,25 +162,28 @@ export class GradientExchange {
   }
 
   /**
-   * Sums the slots of `ranks` (in order) and divides by `totalWeight`: the mean gradient and loss
-   * of the global batch when each rank wrote `shardSize * value`.
+   * The weighted mean of the slots of `ranks` (in rank order): `sum_r (w_r / W) g_r` with `w_r` the
+   * weight each rank wrote and `W = totalWeight`. With shard sizes as weights this is the gradient
+   * (and loss) of the global batch's mean loss. A parameter no rank has a gradient for is `null`.
    */
   reduce(ranks: readonly number[], totalWeight: number): ReducedGradients {
     const n = this.layout.names.length;
     const out: (Float32Array | null)[] = [];
     let loss = 0;
-    for (const r of ranks) loss += this.losses[r] as number;
+    for (const r of ranks) loss += this.losses[2 * r] as number;
     for (let i = 0; i < n; i++) {
       const size = this.layout.sizes[i] as number;
       const off = this.offsets[i] as number;
       let sum: Float32Array | null = null;
       for (const r of ranks) {
         if (this.present[r * n + i] !== 1) continue;
+        const a = (this.losses[2 * r + 1] as number) / totalWeight;
         const slot = this.grads.subarray(r * this.total + off, r * this.total + off + size);
-        if (sum === null) sum = Float32Array.from(slot);
-        else for (let k = 0; k < size; k++) sum[k] = (sum[k] as number) + (slot[k] as number);
+        if (sum === null) {
+          sum = new Float32Array(size);
+          for (let k = 0; k < size; k++) sum[k] = a * (slot[k] as number);
+        } else for (let k = 0; k < size; k++) sum[k] = (sum[k] as number) + a * (slot[k] as number);
       }
-      if (sum !== null) for (let k = 0; k < size; k++) sum[k] = (sum[k] as number) / totalWeight;
       out.push(sum);
     }
     return { grads: out, loss: loss / totalWeight };
