@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { METHOD_CASES, prepareStep } from './method-step.js';
 import { REFERENCE_SHAPE } from './reference-model.js';
 
-// `tsx bench/data-parallel.ts [--quick]`: the reference step with training.workers' protocol
+// `pnpm bench --workers 2 [--quick]` (or `tsx bench/data-parallel.ts [--quick]`): the reference step with training.workers' protocol
 // (main thread = rank 0 with half the batch, one worker thread with the other half, shard sent
 // as transferred arrays, gradients summed through the SharedArrayBuffer, rank 0's AdamW step,
 // weights published back) against one process with 2 intra-op native threads. Everything of a

@@ -16,6 +16,14 @@ import { torchStep } from './torch-compare.js';
 // bench/results/ and prints a markdown table (or, with --json, the JSON document) on stdout.
 // `--checkpointing` adds a row per method and path with gradient checkpointing on every encoder layer.
 // `pnpm bench serve ...`: the serving load test (bench/serve/main.ts) instead.
+// `pnpm bench --workers 2 [--quick]`: training.workers (main thread + 1 worker, real all-reduce) vs
+// one process with 2 intra-op threads, on the reference LoRA and full step (bench/data-parallel.ts).
+if (process.argv.includes('--workers')) {
+  const n = process.argv[process.argv.indexOf('--workers') + 1];
+  if (n !== '2') throw new Error(`pnpm bench --workers: only 2 is measured (one per core here), got ${n}`);
+  await import('./data-parallel.js');
+  process.exit(0);
+}
 if (process.argv[2] === 'serve') {
   const { serveBenchMain } = await import('./serve/main.js');
   process.exit(await serveBenchMain(process.argv.slice(3)));
