@@ -17,9 +17,17 @@ import { torchStep } from './torch-compare.js';
 // `--checkpointing` adds a row per method and path with gradient checkpointing on every encoder layer.
 // `pnpm bench serve ...`: the serving load test (bench/serve/main.ts) instead; `pnpm bench routed`:
 // the routed forward alone, one vs eight adapters per batch (bench/serve/routed-forward.ts).
+// `pnpm bench --workers 2 [--quick]`: training.workers (main thread + 1 worker, real all-reduce) vs
+// one process with 2 intra-op threads, on the reference LoRA and full step (bench/data-parallel.ts).
 if (process.argv[2] === 'routed') {
   const { routedForwardMain } = await import('./serve/routed-forward.js');
   process.exit(await routedForwardMain(process.argv.slice(3)));
+}
+if (process.argv.includes('--workers')) {
+  const n = process.argv[process.argv.indexOf('--workers') + 1];
+  if (n !== '2') throw new Error(`pnpm bench --workers: only 2 is measured (one per core here), got ${n}`);
+  await import('./data-parallel.js');
+  process.exit(0);
 }
 if (process.argv[2] === 'serve') {
   const { serveBenchMain } = await import('./serve/main.js');

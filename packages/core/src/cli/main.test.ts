@@ -34,6 +34,7 @@ describe('peftkit CLI --json', () => {
     expect(report['pluginFailures']).toEqual([]);
     expect(report['declaredRoles']).toEqual([]); // the toy plugin uses core's roles only
     expect(Array.isArray(report['skipped'])).toBe(true);
+    expect(report['workers']).toEqual({ cores: os.availableParallelism(), sharedMemory: true });
   });
 
   it('presets, presets show, plugins and config parse as JSON', async () => {

@@ -20,6 +20,7 @@ export interface RunFlags {
   maxSteps?: number;
   epochs?: number;
   seed?: number;
+  workers?: 'auto' | number;
   resume?: string;
   json?: boolean;
 }
@@ -35,6 +36,15 @@ function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
   return n;
+}
+
+function workersFlag(value: string): 'auto' | number {
+  if (value === 'auto') return 'auto';
+  try {
+    return positiveInt(value);
+  } catch {
+    throw new InvalidArgumentError("must be 'auto' or a positive integer");
+  }
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -58,7 +68,12 @@ export function addTrainingFlags(cmd: Command): Command {
   return cmd
     .option('--max-steps <n>', 'optimizer steps; replaces the epoch budget', positiveInt)
     .option('--epochs <n>', 'epochs (training.epochs)', positiveInt)
-    .option('--seed <n>', 'seed for init, shuffling and dropout (training.seed)', nonNegativeInt);
+    .option('--seed <n>', 'seed for init, shuffling and dropout (training.seed)', nonNegativeInt)
+    .option(
+      '--workers <auto|n>',
+      'data-parallel replicas on worker threads, main thread included (training.workers; default 1)',
+      workersFlag,
+    );
 }
 
 /** The layer the dedicated flags make (above `--set`). */
@@ -76,6 +91,7 @@ function flagLayer(f: RunFlags): ConfigLayer {
   put('training', 'maxSteps', f.maxSteps);
   put('training', 'epochs', f.epochs);
   put('training', 'seed', f.seed);
+  put('training', 'workers', f.workers);
   return { name: 'command-line flags', value };
 }
 

@@ -27,6 +27,7 @@ export {
 } from './lr-schedule.js';
 export * from './metrics/index.js';
 export * from './optim/index.js';
+export * from './parallel/index.js';
 export {
   assertTrainable,
   type DefaultParamGroupsOptions,

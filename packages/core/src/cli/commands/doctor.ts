@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import type { PeftkitHost } from '../../plugin/peftkit-host.js';
@@ -20,6 +21,8 @@ export interface DoctorReport extends BackendReport {
   methods: { peftType: string; plugin: string | null }[];
   /** Evaluators `peftkit eval --evaluator` can run, with their plugins. */
   evaluators: { id: string; description: string; plugin: string }[];
+  /** What `training.workers` can use: cores, and whether shared memory and its waits work here. */
+  workers: { cores: number; sharedMemory: boolean };
 }
 
 /** Gathers what `peftkit doctor` reports: the backend choice and why, versions, plugins. */
@@ -51,6 +54,12 @@ export async function collectDoctorReport(version: string, host: PeftkitHost): P
     evaluators: host.evaluators
       .list()
       .map((e) => ({ id: e.value.id, description: e.value.description, plugin: e.plugin })),
+    workers: {
+      cores: availableParallelism(),
+      sharedMemory:
+        typeof SharedArrayBuffer === 'function' &&
+        typeof (Atomics as { waitAsync?: unknown }).waitAsync === 'function',
+    },
   };
 }
 
@@ -82,6 +91,12 @@ export function registerDoctor(program: Command, ctx: CliContext, version: strin
         ['simd', String(report.simd)],
         ['threads', String(report.threads)],
         ['matMul', matMulPath(report)],
+        [
+          'workers',
+          report.workers.sharedMemory
+            ? `training.workers up to ${report.workers.cores} (cores); auto uses them for large steps`
+            : 'unavailable (no SharedArrayBuffer / Atomics.waitAsync)',
+        ],
         ['kernel fixes', report.fixes.join(', ') || 'none'],
         ['plugins', report.plugins.map((p) => `${p.id}@${p.version}`).join(', ') || 'none'],
         ['presets', String(report.presets)],

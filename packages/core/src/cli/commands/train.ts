@@ -28,7 +28,8 @@ export function printRunResult(r: TrainRunResult): void {
     ['train loss', fmt(s.finalTrainLoss)],
   ];
   for (const [k, v] of Object.entries(s.finalMetrics ?? {})) rows.push([`eval ${k}`, fmt(v)]);
-  rows.push(['time', `${fmt(s.wallTimeSeconds)} s on ${s.backend}`], ['files', r.files.join(', ')]);
+  const workers = (s.workers ?? 1) > 1 ? `, ${s.workers} workers` : '';
+  rows.push(['time', `${fmt(s.wallTimeSeconds)} s on ${s.backend}${workers}`], ['files', r.files.join(', ')]);
   printText(formatKeyValues(rows));
   printWarnings(s.warnings);
 }

@@ -116,6 +116,12 @@ const trainingSchema = z
      * them (HF `gradient_checkpointing`): less memory, about one more forward pass of time.
      */
     gradientCheckpointing: z.boolean().default(false),
+    /**
+     * Data-parallel replicas on worker threads, the main thread included: `1` trains in the main
+     * thread only; `N` or `'auto'` (one per core when the step is large enough) splits each
+     * micro-batch across replicas and sums their gradients (see docs/training.md, "Workers").
+     */
+    workers: z.union([z.literal('auto'), positiveInt()]).default(1),
     /** Global-norm clipping; `null` disables it. */
     maxGradNorm: z.number().positive().nullable().default(1),
     /** Default: once per epoch. */

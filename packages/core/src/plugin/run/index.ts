@@ -34,6 +34,7 @@ export {
   inspectOutDir,
   type OutDirState,
 } from './output-dir.js';
+export * from './parallel/index.js';
 export {
   addRunAdapter,
   type InputPrediction,

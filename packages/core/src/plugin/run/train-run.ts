@@ -22,6 +22,8 @@ import { loadHeadWeights, saveHeadWeights } from './head-weights.js';
 import { loadInitAdapter, loadInitHead, resolveInitSource } from './init-from.js';
 import { describeLrChoice, lrSweepSection, methodLabel, sweepRunLr, writeLrSweepFiles } from './lr-sweep.js';
 import { assertTrainOutDir } from './output-dir.js';
+import { DataParallelGroup } from './parallel/data-parallel-group.js';
+import { planWorkers } from './parallel/resolve-workers.js';
 import { prepareRun } from './prepare-run.js';
 import { writePreprocessorFile } from './preprocessor-file.js';
 import { addEvaluationToReport } from './report-evaluation.js';
@@ -185,6 +187,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
   let model: AnyModule = headed.model;
   let summary: TrainSummary;
   let lrSection: ReportSection | undefined;
+  let group: DataParallelGroup | undefined;
   try {
     if (kind === 'adapter') {
       if (prepared.baseDir === undefined) {
@@ -239,6 +242,26 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
       };
       await writeRunManifest(out, manifest);
     } else lr = t.lr;
+    const loss = (m: AnyModule, b: ModelBatch) =>
+      head.loss(headForward(head, m, b, true, headConfig), b, context);
+    const plan = planWorkers(t.workers, { parameters: model.numParameters(), batchSize: t.batchSize });
+    if (t.workers !== 1) log(plan.note);
+    group =
+      plan.ranks > 1
+        ? await DataParallelGroup.start({
+            host,
+            config,
+            ranks: plan.ranks,
+            threads: plan.threadsEach,
+            model,
+            architecture: architecture.id,
+            archConfig,
+            headConfig,
+            labels: data.labels ?? null,
+            initAdapterDir: kind === 'adapter' && init ? init.dir : undefined,
+            loss,
+          })
+        : undefined;
     summary = await new Trainer<AnyModule, ModelBatch>({
       model,
       train: trainLoader,
@@ -252,7 +275,8 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
             }),
           }
         : {}),
-      loss: (m, b) => head.loss(headForward(head, m, b, true, headConfig), b, context),
+      loss,
+      ...(group ? { gradientSource: group } : {}),
       evalStep: (m, b) => head.metricInputs(headForward(head, m, b, false, headConfig), b, context),
       metrics: (t.metrics ?? head.defaultMetrics).map((name) => host.createMetric(name)),
       optimizer: {
@@ -320,6 +344,7 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     await recordFailure(out, manifest, prior, err, log);
     throw err;
   } finally {
+    await group?.close();
     model.dispose();
   }
   // The run is complete and loadable: an evaluation the config wants in the report runs on it.

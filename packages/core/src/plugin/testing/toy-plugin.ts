@@ -204,6 +204,9 @@ const preset: Preset = {
   },
 };
 
+/** The toy plugin's head, for test plugins that vary it. */
+export const toyHead = head;
+
 /** The toy plugin. */
 export const toyPlugin = definePlugin({
   id: 'toy',

@@ -35,6 +35,8 @@ export interface TrainSummary {
   finalTrainLoss: number | null;
   /** `tf.getBackend()` during training. */
   backend: string;
+  /** Data-parallel replicas that computed each batch (`training.workers`; 1 = the main thread only). */
+  workers?: number;
   /** High-water mark of `tf.memory().numBytes`, sampled after every backward pass and clipping. */
   peakTensorBytes: number;
   /** Bytes of optimizer state at the end. */

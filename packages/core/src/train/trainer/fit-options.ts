@@ -8,6 +8,7 @@ import type { NamedParameter } from '../param-groups.js';
 import type { ReportSection } from '../report/html-report.js';
 import type { ProgressReporter } from '../report/progress.js';
 import type { TrainerCallback } from './callbacks.js';
+import type { BatchGradientSource } from './gradient-source.js';
 
 /** Which optimizer and its hyper-parameters (PyTorch names and defaults). */
 export interface OptimizerConfig {
@@ -95,6 +96,11 @@ export interface FitOptions<M extends AnyModule, B> {
   epochs?: number;
   /** Optimizer steps; with `epochs` too, whichever comes first. */
   maxSteps?: number;
+  /**
+   * Computes each micro-batch's loss and gradients instead of `loss` on `model` (data-parallel
+   * replicas); `loss` still serves evaluation. See docs/training.md ("Workers").
+   */
+  gradientSource?: BatchGradientSource<B>;
   /** Micro-batches per optimizer step (default 1); gradients are averaged over them. */
   gradientAccumulationSteps?: number;
   /** Global-norm clipping threshold (default 1.0, as HF); `null` disables clipping. */

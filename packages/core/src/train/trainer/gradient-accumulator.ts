@@ -56,6 +56,18 @@ export class GradientAccumulator {
     return v;
   }
 
+  /** Adds one micro-batch's already computed loss and gradients (takes ownership of `grads`). */
+  addComputed(loss: number, grads: Gradients): void {
+    this.sample();
+    try {
+      accumulateGradients(this.sum, grads);
+    } finally {
+      disposeGradients(grads);
+    }
+    this.lossSum += loss;
+    this.count += 1;
+  }
+
   /** Mean gradients (clipped to `clipNorm` when given); resets the accumulator. */
   finish(clipNorm: number | null): AccumulatedStep {
     if (this.count === 0) throw new Error('GradientAccumulator.finish: no micro-batch was added');

@@ -19,6 +19,7 @@ export type {
   ScheduleConfig,
 } from './fit-options.js';
 export { type AccumulatedStep, GradientAccumulator } from './gradient-accumulator.js';
+export type { BatchGradientSource } from './gradient-source.js';
 export { MetricMonitor, type MonitorState } from './metric-monitor.js';
 export { CLASSIFICATION_FILE, FINAL_EVALUATION_TITLE, fit, Trainer } from './trainer.js';
 export {

@@ -120,8 +120,10 @@ export class Trainer<M extends AnyModule, B> {
         await fs.mkdir(this.dirs.root, { recursive: true });
         for (const note of await recoverCheckpoints(this.dirs.root)) this.reporter.log(note);
       }
-      if (o.resumeFrom) await this.restore(o.resumeFrom);
-      else {
+      if (o.resumeFrom) {
+        await this.restore(o.resumeFrom);
+        o.gradientSource?.parametersChanged();
+      } else {
         setSeed(o.seedValue);
         for (const loader of [o.train, o.eval]) {
           loader?.reset();
@@ -184,7 +186,10 @@ export class Trainer<M extends AnyModule, B> {
         return { reason: 'epochs', message: `completed ${o.epochs} epoch(s)` };
       for await (const batch of o.train) {
         try {
-          this.acc.add(() => this.trainingLoss(batch));
+          if (o.gradientSource) {
+            const r = await o.gradientSource.lossAndGradients(batch);
+            this.acc.addComputed(r.loss, r.grads);
+          } else this.acc.add(() => this.trainingLoss(batch));
         } finally {
           o.train.disposeBatch(batch);
         }
@@ -218,6 +223,7 @@ export class Trainer<M extends AnyModule, B> {
       this.afterOptimizerStep(r.grads);
     } finally {
       disposeGradients(r.grads);
+      o.gradientSource?.parametersChanged();
     }
     this.step += 1;
     this.lastLoss = r.meanLoss;
@@ -473,6 +479,7 @@ export class Trainer<M extends AnyModule, B> {
       finalMetrics: this.lastEval?.metrics ?? null,
       finalTrainLoss: this.lastLoss,
       backend: tf.getBackend(),
+      workers: this.o.gradientSource?.ranks ?? 1,
       peakTensorBytes: this.peakBytes(),
       optimizerStateBytes: this.optimizer.stateBytes(),
       stoppedEarly:
