@@ -40,3 +40,25 @@ it('peftkit train --workers 2 trains with two replicas and says so', async () =>
   expect(bad.code).not.toBe(0);
   expect(bad.stderr).toMatch(/--workers.*must be 'auto' or a positive integer/);
 });
+
+it("AdaLoRA: the workers' shards carry its regulariser and rank 0 prunes, so 2 workers match one thread", async () => {
+  const peft = {
+    peftType: 'ADALORA',
+    initR: 4,
+    targetR: 2,
+    tinit: 1,
+    tfinal: 1,
+    deltaT: 1,
+    orthRegWeight: 0.5,
+    targetRoles: ['ffn.up'],
+  };
+  const one = await runs.train({ peft, training: { workers: 1 } });
+  const two = await runs.train({ peft, training: { workers: 2 } });
+  expect(two.result.summary.workers).toBe(2);
+  const e = [...two.weights.entries()].find(([k]) => k.includes('lora_E'));
+  expect(e).toBeDefined();
+  // Pruning ran: some singular values were masked to exactly zero.
+  expect(Array.from(e?.[1] ?? []).some((v) => v === 0)).toBe(true);
+  expect(worstRelativeDifference(one.weights, two.weights)).toBeLessThan(1e-5);
+  expect(two.result.summary.finalTrainLoss).toBeCloseTo(one.result.summary.finalTrainLoss as number, 5);
+});
