@@ -18,6 +18,9 @@ export const METHODS: readonly SuiteMethod[] = [
   // The same with the learning rate the nlp demo found best for adapters (1e-2, see its methods.ts).
   { id: 'lora-lr1e-2', set: ['training.lr=0.01'] },
   { id: 'suggest-1%-lr1e-2', set: ['training.lr=0.01'], suggestPercent: 1 },
+  // LoRA on every linear role of the blocks (QLoRA's finding: adapting all linear layers is what
+  // closes the gap to full fine-tuning), at the preset's LoRA learning rate.
+  { id: 'lora-all', set: ['peft.targetRoles=[attn.q, attn.k, attn.v, attn.o, ffn.up, ffn.down]'] },
   // AdaLoRA (HF defaults init_r 12 -> target_r 8) on the preset's LoRA targets with its alpha;
   // 10% warm-up, the last 20% at fixed ranks, a re-allocation every 5 steps; total_step is the
   // run's total steps.
