@@ -107,6 +107,12 @@ export interface HeadHfInterop {
   /** PEFT `task_type` values of adapters for this task (`SEQ_CLS`). */
   readonly taskTypes: readonly string[];
   /**
+   * The head config a plain HF checkpoint directory implies (a generating head's defaults from
+   * `generation_config.json`), read when `loadHfRun` makes a run of it; unset keys keep the
+   * `configSchema` defaults. `baseConfig` is the directory's parsed `config.json`.
+   */
+  configFromCheckpoint?(baseDir: string, baseConfig: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
+  /**
    * Why this built model has no exact HF equivalent (a pooling HF's class does not do), or
    * undefined when it has one. A merge of such a model is written as the base plus
    * `head.safetensors`, with a note, rather than as a checkpoint `transformers` would misread.

@@ -4,6 +4,7 @@ import { writeDirAtomic } from '../../io/atomic-write.js';
 import { saveCheckpoint } from '../../io/checkpoint.js';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
+import { hfClassName } from '../architecture.js';
 import type { HeadedModel } from '../head.js';
 import { UserError } from '../user-error.js';
 import { saveHeadWeights } from './head-weights.js';
@@ -79,11 +80,9 @@ export async function mergeRun(
 
 /** `BertForSequenceClassification` when both the architecture and the head declare HF names. */
 function hfTaskClass(run: LoadedRun, merged: AnyModule, log?: (line: string) => void): string | undefined {
-  const a = run.architecture.hf;
-  const h = run.head.hf;
-  if (!a || !h) return undefined;
-  const name = `${a.classPrefix}${h.classSuffix}`;
-  const why = h.unsupported?.(merged);
+  const name = hfClassName(run.architecture, run.head);
+  if (name === undefined) return undefined;
+  const why = run.head.hf?.unsupported?.(merged);
   if (why === undefined) return name;
   log?.(`note: merge: not written as ${name} (${why}): base checkpoint + ${RUN_FILES.head}`);
   return undefined;
