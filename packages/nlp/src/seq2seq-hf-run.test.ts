@@ -197,14 +197,17 @@ describe('an HF PEFT LoRA (task_type SEQ_2_SEQ_LM) on a plain HF T5', () => {
   it('merge writes an HF T5ForConditionalGeneration directory that generates the same', async () => {
     const ref = JSON.parse(await fs.readFile(path.join(LORA, 'reference.json'), 'utf8')) as LoraReference;
     const out = path.join(tmp, 'merged-t5');
-    const texts = await withRun(LORA, async (run) => {
+    const { texts, headConfig } = await withRun(LORA, async (run) => {
       const tok = tokenizerOf(run);
       await mergeRun(run, out);
-      return ref.input_ids.map((ids) => textOf(tok, ids, 1, 0));
+      return { texts: ref.input_ids.map((ids) => textOf(tok, ids, 1, 0)), headConfig: run.headConfig };
     });
     const config = JSON.parse(await fs.readFile(path.join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ model_type: 't5', architectures: ['T5ForConditionalGeneration'] });
     expect(config.id2label).toBeUndefined();
+    // generate() defaults as the run decoded: HF's max_length 20 and T5's ids (read back below).
+    const generation = JSON.parse(await fs.readFile(path.join(out, 'generation_config.json'), 'utf8'));
+    expect(generation).toMatchObject({ max_length: 20, num_beams: 1, decoder_start_token_id: 0, eos_token_id: 1 });
     // HF's key set for a tied T5: the embedding once as shared.weight, no lm_head.
     const keys = (await readSafetensorsHeader(path.join(out, 'model.safetensors'))).entries.map((e) => e.name);
     const baseKeys = (await readSafetensorsHeader(dir('t5-v1_0/model.safetensors'))).entries
@@ -221,6 +224,7 @@ describe('an HF PEFT LoRA (task_type SEQ_2_SEQ_LM) on a plain HF T5', () => {
     }
     await withRun(hfOnly, async (run) => {
       expect(run.manifest.kind).toBe('full');
+      expect(run.headConfig).toEqual(headConfig);
       const predicted = await predictRun(run, texts);
       expect(predicted.map((p) => p.value)).toEqual(ref.adapter.map((r) => decode(tokenizerOf(run), r)));
     });

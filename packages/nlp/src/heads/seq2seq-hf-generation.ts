@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { readJsonObject, UserError } from '@peftkit/core';
+import { readJsonObject, UserError, writeJsonAtomic } from '@peftkit/core';
 
 /** The file `transformers` keeps a model's generation defaults in (next to `config.json`). */
 export const GENERATION_CONFIG_FILE = 'generation_config.json';
@@ -112,4 +112,64 @@ function suppressedTokens(g: Readonly<Record<string, unknown>>, where: string): 
     }
   }
   return [...new Set(out)];
+}
+
+/** The generation settings `writeSeq2SeqGenerationConfig` reads (the head's `generation`). */
+interface GenerationSettings {
+  readonly numBeams: number;
+  readonly maxNewTokens: number;
+  readonly minLength?: number | undefined;
+  readonly lengthPenalty: number;
+  readonly earlyStopping: boolean;
+  readonly noRepeatNgramSize: number;
+  readonly doSample: boolean;
+  readonly temperature: number;
+  readonly topK?: number | undefined;
+  readonly topP: number;
+  readonly numReturnSequences: number;
+  readonly decoderStartTokenId?: number | undefined;
+  readonly eosTokenId?: number | undefined;
+  readonly forcedBosTokenId?: number | undefined;
+  readonly forcedEosTokenId?: number | undefined;
+  readonly suppressTokens?: readonly number[] | undefined;
+}
+
+/**
+ * Writes `generation_config.json` for a merged encoder-decoder so `generate()` in `transformers`
+ * decodes as the run does: the head's `generation` settings in HF's names (`max_length` =
+ * `maxNewTokens + 1`), token ids from the settings or else `config.json`, suppressed tokens as
+ * one-token `bad_words_ids`. Reading it back with `seq2seqConfigFromCheckpoint` gives the same settings.
+ */
+export async function writeSeq2SeqGenerationConfig(
+  dir: string,
+  headConfig: unknown,
+  checkpointConfig: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const g = (headConfig as { generation?: GenerationSettings } | undefined)?.generation;
+  if (!g) throw new Error('nlp/seq2seq-lm: the head config has no generation settings');
+  const id = (own: number | undefined, key: string) => {
+    const v = own ?? checkpointConfig[key];
+    return typeof v === 'number' ? v : undefined;
+  };
+  const out: Record<string, unknown> = {
+    bos_token_id: id(undefined, 'bos_token_id'),
+    decoder_start_token_id: id(g.decoderStartTokenId, 'decoder_start_token_id'),
+    eos_token_id: id(g.eosTokenId, 'eos_token_id'),
+    pad_token_id: id(undefined, 'pad_token_id'),
+    forced_bos_token_id: id(g.forcedBosTokenId, 'forced_bos_token_id'),
+    forced_eos_token_id: id(g.forcedEosTokenId, 'forced_eos_token_id'),
+    num_beams: g.numBeams,
+    max_length: g.maxNewTokens + 1,
+    min_length: g.minLength,
+    length_penalty: g.lengthPenalty,
+    early_stopping: g.earlyStopping,
+    no_repeat_ngram_size: g.noRepeatNgramSize,
+    num_return_sequences: g.numReturnSequences,
+    ...(g.doSample
+      ? { do_sample: true, temperature: g.temperature, top_k: g.topK ?? 0, top_p: g.topP }
+      : {}),
+    bad_words_ids: g.suppressTokens && g.suppressTokens.length > 0 ? g.suppressTokens.map((t) => [t]) : undefined,
+  };
+  const defined = Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+  await writeJsonAtomic(path.join(dir, GENERATION_CONFIG_FILE), defined);
 }

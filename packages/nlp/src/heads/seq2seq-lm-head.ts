@@ -15,7 +15,7 @@ import { isTextBatch, type TextBatch } from '../preprocess/text-batch.js';
 import type { TextTokenizer } from '../preprocess/tokenizer.js';
 import { targetsOf } from './head-support.js';
 import { generateSeq2Seq, type Seq2SeqGenerateOptions } from './seq2seq-generation.js';
-import { seq2seqConfigFromCheckpoint } from './seq2seq-hf-generation.js';
+import { seq2seqConfigFromCheckpoint, writeSeq2SeqGenerationConfig } from './seq2seq-hf-generation.js';
 
 /** Decoding settings of `nlp/seq2seq-lm` (HF `generate` names in camelCase). */
 export const seq2seqGenerationConfig = z.strictObject({
@@ -131,7 +131,9 @@ export const seq2seqLmHead: Head<Seq2SeqLmHeadConfig, Seq2SeqHeadOutputs> = {
   hf: {
     classSuffix: 'ForConditionalGeneration',
     taskTypes: ['SEQ_2_SEQ_LM'],
+    readers: ['nlp/tsv-pairs', 'nlp/jsonl-pairs'],
     configFromCheckpoint: seq2seqConfigFromCheckpoint,
+    writeCheckpointFiles: writeSeq2SeqGenerationConfig,
   },
   build({ base, architecture }) {
     const lm = base as Partial<Seq2SeqLm>;

@@ -96,9 +96,12 @@ export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): P
       `${adapterDir ?? baseDir}: no weights for head ${built.headed.headPaths.join(', ')} (${head.id}): neither the adapter's modules_to_save nor the base checkpoint has them (${fromBase.note})`,
     );
   }
-  options.log?.(
-    `note: ${fromAdapter ? `head ${built.headed.headPaths.join(', ')}: from the adapter's modules_to_save` : fromBase.note}`,
-  );
+  // A head inside the base model (an encoder-decoder's LM head) has no weights of its own to note.
+  if (built.headed.headPaths.length > 0) {
+    options.log?.(
+      `note: ${fromAdapter ? `head ${built.headed.headPaths.join(', ')}: from the adapter's modules_to_save` : fromBase.note}`,
+    );
+  }
 
   let prepared: Awaited<ReturnType<typeof basePreprocessor>>;
   try {

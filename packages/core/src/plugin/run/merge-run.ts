@@ -24,7 +24,8 @@ import { writeRunManifest } from './run-manifest.js';
  * `Head.hf`), the checkpoint is the HF task model: `config.json` with `architectures`
  * (`BertForSequenceClassification`), `id2label`/`label2id`, and the head's weights inside
  * `model.safetensors` under HF's names (`bert.*`, `classifier.*`), which `transformers` loads as
- * that class. Otherwise it is the merged base alone plus `head.safetensors`.
+ * that class, plus the files the head adds (`Head.hf.writeCheckpointFiles`: a generating head's
+ * `generation_config.json`). Otherwise it is the merged base alone plus `head.safetensors`.
  *
  * `outDir` must be new or empty; a previous peftkit run or merge there is replaced only with
  * `overwrite`, and then wholesale: the checkpoint is built in a temp sibling and renamed in, so
@@ -61,7 +62,9 @@ export async function mergeRun(
   const taskClass = hfTaskClass(run, merged, o.log);
   await writeDirAtomic(out, async (tmp) => {
     if (taskClass) {
-      await saveCheckpoint(tmp, merged, hfTaskConfig(run, taskClass));
+      const config = hfTaskConfig(run, taskClass);
+      await saveCheckpoint(tmp, merged, config);
+      await run.head.hf?.writeCheckpointFiles?.(tmp, run.headConfig, config);
     } else {
       await run.architecture.saveCheckpoint(
         tmp,
