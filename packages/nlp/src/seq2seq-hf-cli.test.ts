@@ -81,7 +81,9 @@ describe('peftkit CLI on a plain HF T5 directory', () => {
     // Half of each reference replaced: fewer matching n-grams.
     const halved = outputs.map((o) => {
       const words = o.split(' ');
-      return [...words.slice(0, words.length / 2), ...words.slice(words.length / 2).map(() => 'tree')].join(' ');
+      return [...words.slice(0, words.length / 2), ...words.slice(words.length / 2).map(() => 'tree')].join(
+        ' ',
+      );
     });
     await fs.writeFile(other, `source\ttarget\n${texts.map((t, i) => `${t}\t${halved[i]}`).join('\n')}\n`);
     const a = await cli<{ metrics: Record<string, number>; examples: number }>([
@@ -95,7 +97,14 @@ describe('peftkit CLI on a plain HF T5 directory', () => {
     expect(a.code, a.stderr).toBe(0);
     expect(a.json.examples).toBe(2);
     expect(a.json.metrics['bleu']).toBeCloseTo(100, 4);
-    const b = await cli<{ metrics: Record<string, number> }>(['eval', '--adapter', LORA, '--data', other, '--json']);
+    const b = await cli<{ metrics: Record<string, number> }>([
+      'eval',
+      '--adapter',
+      LORA,
+      '--data',
+      other,
+      '--json',
+    ]);
     expect(b.code, b.stderr).toBe(0);
     expect(b.json.metrics['bleu']).toBeGreaterThan(0);
     expect(b.json.metrics['bleu']).toBeLessThan(90);
@@ -106,7 +115,12 @@ describe('peftkit CLI on a plain HF T5 directory', () => {
     const merged = await cli<{ files: string[] }>(['merge', '--adapter', LORA, '--out', out, '--json']);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.json.files).toEqual(
-      expect.arrayContaining(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json']),
+      expect.arrayContaining([
+        'config.json',
+        'generation_config.json',
+        'model.safetensors',
+        'tokenizer.json',
+      ]),
     );
     const config = JSON.parse(await fs.readFile(path.join(out, 'config.json'), 'utf8'));
     expect(config.architectures).toEqual(['T5ForConditionalGeneration']);
@@ -206,7 +220,9 @@ describe('Hub ids of plain HF encoder-decoders', () => {
     const remote = await cli(['predict', '--base', 'tiny/opus-mt-toy', '--json', ...inputs]);
     expect(remote.code, remote.stderr).toBe(0);
     expect(remote.json.predictions.map((p) => p.value)).toEqual(local.json.predictions.map((p) => p.value));
-    const fetched = hub.requests.filter((r) => r.url.includes('/resolve/')).map((r) => r.url.split('/').pop());
+    const fetched = hub.requests
+      .filter((r) => r.url.includes('/resolve/'))
+      .map((r) => r.url.split('/').pop());
     expect(new Set(fetched)).toEqual(
       new Set([
         'config.json',

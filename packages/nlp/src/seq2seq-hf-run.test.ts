@@ -207,9 +207,16 @@ describe('an HF PEFT LoRA (task_type SEQ_2_SEQ_LM) on a plain HF T5', () => {
     expect(config.id2label).toBeUndefined();
     // generate() defaults as the run decoded: HF's max_length 20 and T5's ids (read back below).
     const generation = JSON.parse(await fs.readFile(path.join(out, 'generation_config.json'), 'utf8'));
-    expect(generation).toMatchObject({ max_length: 20, num_beams: 1, decoder_start_token_id: 0, eos_token_id: 1 });
+    expect(generation).toMatchObject({
+      max_length: 20,
+      num_beams: 1,
+      decoder_start_token_id: 0,
+      eos_token_id: 1,
+    });
     // HF's key set for a tied T5: the embedding once as shared.weight, no lm_head.
-    const keys = (await readSafetensorsHeader(path.join(out, 'model.safetensors'))).entries.map((e) => e.name);
+    const keys = (await readSafetensorsHeader(path.join(out, 'model.safetensors'))).entries.map(
+      (e) => e.name,
+    );
     const baseKeys = (await readSafetensorsHeader(dir('t5-v1_0/model.safetensors'))).entries
       .map((e) => e.name)
       .filter((k) => !/^(encoder|decoder)\.embed_tokens\./.test(k));
@@ -218,7 +225,11 @@ describe('an HF PEFT LoRA (task_type SEQ_2_SEQ_LM) on a plain HF T5', () => {
     const hfOnly = path.join(tmp, 'merged-t5-hf-only');
     await fs.mkdir(hfOnly);
     for (const f of await fs.readdir(out)) {
-      if (/^(config|generation_config|tokenizer|tokenizer_config|special_tokens_map)\.json$|\.safetensors$/.test(f)) {
+      if (
+        /^(config|generation_config|tokenizer|tokenizer_config|special_tokens_map)\.json$|\.safetensors$/.test(
+          f,
+        )
+      ) {
         await fs.copyFile(path.join(out, f), path.join(hfOnly, f));
       }
     }
@@ -266,6 +277,8 @@ describe('seq2seqConfigFromCheckpoint', () => {
       /generation_config\.json: bad_words_ids entries of several tokens \(\[3,4\]\) are not supported/,
     );
     await fs.writeFile(path.join(d, 'generation_config.json'), JSON.stringify({ num_beams: 0 }));
-    await expect(seq2seqConfigFromCheckpoint(d, config)).rejects.toThrow(/num_beams must be an integer >= 1, got 0/);
+    await expect(seq2seqConfigFromCheckpoint(d, config)).rejects.toThrow(
+      /num_beams must be an integer >= 1, got 0/,
+    );
   });
 });

@@ -117,7 +117,10 @@ export interface HeadHfInterop {
    * `generation_config.json`), read when `loadHfRun` makes a run of it; unset keys keep the
    * `configSchema` defaults. `baseConfig` is the directory's parsed `config.json`.
    */
-  configFromCheckpoint?(baseDir: string, baseConfig: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
+  configFromCheckpoint?(
+    baseDir: string,
+    baseConfig: Readonly<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>>;
   /**
    * Writes the files besides `config.json` an HF checkpoint of this task carries that the head's
    * config decides (a generating head's `generation_config.json`), when a merge writes the HF

@@ -52,7 +52,9 @@ export async function seq2seqConfigFromCheckpoint(
   const eosRaw = g['eos_token_id'];
   const eos = Array.isArray(eosRaw) ? eosRaw[0] : eosRaw;
   if (eos !== undefined && eos !== null && (typeof eos !== 'number' || !Number.isInteger(eos) || eos < 0)) {
-    throw new UserError(`${where}: eos_token_id must be a token id (or a list of them), got ${JSON.stringify(eosRaw)}`);
+    throw new UserError(
+      `${where}: eos_token_id must be a token id (or a list of them), got ${JSON.stringify(eosRaw)}`,
+    );
   }
 
   const out: Record<string, unknown> = {};
@@ -165,10 +167,9 @@ export async function writeSeq2SeqGenerationConfig(
     early_stopping: g.earlyStopping,
     no_repeat_ngram_size: g.noRepeatNgramSize,
     num_return_sequences: g.numReturnSequences,
-    ...(g.doSample
-      ? { do_sample: true, temperature: g.temperature, top_k: g.topK ?? 0, top_p: g.topP }
-      : {}),
-    bad_words_ids: g.suppressTokens && g.suppressTokens.length > 0 ? g.suppressTokens.map((t) => [t]) : undefined,
+    ...(g.doSample ? { do_sample: true, temperature: g.temperature, top_k: g.topK ?? 0, top_p: g.topP } : {}),
+    bad_words_ids:
+      g.suppressTokens && g.suppressTokens.length > 0 ? g.suppressTokens.map((t) => [t]) : undefined,
   };
   const defined = Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
   await writeJsonAtomic(path.join(dir, GENERATION_CONFIG_FILE), defined);

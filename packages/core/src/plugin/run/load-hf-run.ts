@@ -258,7 +258,9 @@ function pickHead(
     const byClass = heads.find((h) => hfClassName(architecture, h) === cls);
     if (byClass) return byClass;
   }
-  const known = heads.map((h) => `${hfClassName(architecture, h)} / ${h.hf?.taskTypes.join(', ')}`).join('; ');
+  const known = heads
+    .map((h) => `${hfClassName(architecture, h)} / ${h.hf?.taskTypes.join(', ')}`)
+    .join('; ');
   throw new UserError(
     `${baseDir}: cannot tell the task: config.json architectures [${classes.join(', ')}] and the adapter's task_type ${JSON.stringify(taskType ?? null)} match no installed head (known: ${known || 'none'})`,
   );
