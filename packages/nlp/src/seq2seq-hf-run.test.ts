@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   createPeftkit,
+  getPeftModel,
   type LoadedRun,
   loadRun,
   mergeRun,
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSeq2Seq } from './heads/seq2seq-generation.js';
 import { seq2seqConfigFromCheckpoint } from './heads/seq2seq-hf-generation.js';
 import { loadBartCheckpoint } from './models/bart/checkpoint.js';
+import { bartPlacement } from './models/bart/placement.js';
 import type { Seq2SeqLm } from './models/seq2seq/seq2seq-lm.js';
 import { loadT5Checkpoint } from './models/t5/checkpoint.js';
 import { nlpPlugin } from './plugin.js';
@@ -239,6 +241,66 @@ describe('an HF PEFT LoRA (task_type SEQ_2_SEQ_LM) on a plain HF T5', () => {
       const predicted = await predictRun(run, texts);
       expect(predicted.map((p) => p.value)).toEqual(ref.adapter.map((r) => decode(tokenizerOf(run), r)));
     });
+  });
+});
+
+describe('an adapter on a plain HF Marian directory', () => {
+  it('saved as HF PEFT, loads by task_type, changes the output, and merges to MarianMTModel', async () => {
+    const texts = ['the cat sees the dog', 'a small house'];
+    const { model, config } = await loadBartCheckpoint(dir('marian'));
+    const peft = getPeftModel(
+      model,
+      {
+        peftType: 'LORA',
+        r: 2,
+        loraAlpha: 4,
+        targetModules: ['q_proj', 'v_proj'],
+        taskType: 'SEQ_2_SEQ_LM',
+        baseModelNameOrPath: dir('marian'),
+      },
+      { placement: bartPlacement(config) },
+    );
+    // LoRA B starts at zero (no change): give every factor values so the adapter matters.
+    tf.tidy(() => {
+      for (const [name, p] of peft.namedParameters({ trainableOnly: true })) {
+        p.assign(tf.randomNormal(p.shape, 0, 0.8, 'float32', name.length));
+      }
+    });
+    const adapterDir = path.join(tmp, 'marian-lora');
+    await peft.savePretrained(adapterDir);
+    peft.dispose();
+    const saved = JSON.parse(await fs.readFile(path.join(adapterDir, 'adapter_config.json'), 'utf8'));
+    expect(saved).toMatchObject({ peft_type: 'LORA', task_type: 'SEQ_2_SEQ_LM' });
+
+    const base = await withRun(dir('marian'), async (run) =>
+      (await predictRun(run, texts)).map((p) => p.value),
+    );
+    const out = path.join(tmp, 'merged-marian');
+    const adapted = await withRun(adapterDir, async (run) => {
+      expect(run.manifest.kind).toBe('adapter');
+      const values = (await predictRun(run, texts)).map((p) => p.value);
+      await mergeRun(run, out);
+      return values;
+    });
+    expect(adapted).not.toEqual(base);
+    const merged = JSON.parse(await fs.readFile(path.join(out, 'config.json'), 'utf8'));
+    expect(merged).toMatchObject({ model_type: 'marian', architectures: ['MarianMTModel'] });
+    const generation = JSON.parse(await fs.readFile(path.join(out, 'generation_config.json'), 'utf8'));
+    expect(generation).toMatchObject({ num_beams: 2, max_length: 12, bad_words_ids: [[25]] });
+    // Marian's tokenizer files travel with the merge; what MarianMTModel + MarianTokenizer read
+    // (no tokenizer.json: the .spm files are used) generates the same.
+    const hfOnly = path.join(tmp, 'merged-marian-hf-only');
+    await fs.mkdir(hfOnly);
+    for (const f of await fs.readdir(out)) {
+      if (!/^(peftkit-run|preprocessor|tokenizer)\.json$/.test(f)) {
+        await fs.copyFile(path.join(out, f), path.join(hfOnly, f));
+      }
+    }
+    expect((await fs.readdir(hfOnly)).sort()).toEqual(
+      expect.arrayContaining(['source.spm', 'target.spm', 'vocab.json', 'model.safetensors']),
+    );
+    const again = await withRun(hfOnly, async (run) => (await predictRun(run, texts)).map((p) => p.value));
+    expect(again).toEqual(adapted);
   });
 });
 

@@ -14,7 +14,7 @@ import { SEQ2SEQ_IGNORE_INDEX } from '../models/seq2seq/seq2seq-loss.js';
 import { fitTokenizer } from './fit-tokenizer.js';
 import type { TextBatch } from './text-batch.js';
 import type { TextTokenizer } from './tokenizer.js';
-import { saveTokenizer, tokenizerFromState, tokenizerState } from './tokenizer-files.js';
+import { copyMarianFiles, saveTokenizer, tokenizerFromState, tokenizerState } from './tokenizer-files.js';
 
 export const seq2seqPreprocessorOptions = z.strictObject({
   /** A Hugging Face tokenizer directory (tokenizer.json, ...); default: the base's, else trained. */
@@ -82,6 +82,8 @@ async function* pairTexts(ds: AnyDataset<TextPairExample>): AsyncGenerator<strin
 export class Seq2SeqPreprocessor implements PreprocessorInstance<TextPairExample, EncodedPair, TextBatch> {
   private tok: TextTokenizer | undefined;
   private readonly prefix: string;
+  /** The directory the tokenizer was read from in `fit` (a base or `tokenizer`), if any. */
+  private tokenizerDir: string | undefined;
 
   constructor(private readonly options: Seq2SeqPreprocessorOptions) {
     this.prefix = resolveSourcePrefix(options);
@@ -100,6 +102,7 @@ export class Seq2SeqPreprocessor implements PreprocessorInstance<TextPairExample
   async fit(train: AnyDataset<TextPairExample>, context: FitContext): Promise<void> {
     if (context.restored && this.tok) return;
     this.tok = await fitTokenizer(this.options, () => pairTexts(train), context);
+    this.tokenizerDir = this.options.tokenizer ?? context.baseDir;
   }
 
   private sourceIds(source: string): number[] {
@@ -167,6 +170,8 @@ export class Seq2SeqPreprocessor implements PreprocessorInstance<TextPairExample
 
   async saveFiles(dir: string): Promise<void> {
     await saveTokenizer(dir, this.tokenizer);
+    // transformers has no fast Marian tokenizer: its SentencePiece files must travel too.
+    if (this.tokenizerDir) await copyMarianFiles(this.tokenizerDir, dir);
   }
 
   saveState(): JsonValue {
