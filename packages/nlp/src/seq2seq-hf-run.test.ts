@@ -22,7 +22,7 @@ import { loadT5Checkpoint } from './models/t5/checkpoint.js';
 import { nlpPlugin } from './plugin.js';
 import type { Seq2SeqPreprocessor } from './preprocess/seq2seq-preprocessor.js';
 import type { TextTokenizer } from './preprocess/tokenizer.js';
-import { loadTokenizer } from './preprocess/tokenizer-files.js';
+import { loadMarianTokenizer, loadTokenizer } from './preprocess/tokenizer-files.js';
 import { SEQ2SEQ_FIXTURES } from './testing/seq2seq-parity.js';
 
 /**
@@ -301,6 +301,28 @@ describe('an adapter on a plain HF Marian directory', () => {
     );
     const again = await withRun(hfOnly, async (run) => (await predictRun(run, texts)).map((p) => p.value));
     expect(again).toEqual(adapted);
+  });
+});
+
+describe('Marian labels', () => {
+  it("are tokenised with target.spm (MarianTokenizer's text_target), also after a state round trip", async () => {
+    const target = 'das haus ist klein';
+    const sourceSide = await loadMarianTokenizer(dir('marian'), 'source');
+    const targetSide = await loadMarianTokenizer(dir('marian'), 'target');
+    const want = [...targetSide.encode(target).ids];
+    // The two models segment German differently, so the side matters.
+    expect(want).not.toEqual([...sourceSide.encode(target).ids]);
+    await withRun(dir('marian'), async (run) => {
+      const pre = run.instance as Seq2SeqPreprocessor;
+      const encoded = pre.encode({ source: 'the cat', target });
+      expect(encoded.labels).toEqual(want);
+      expect(encoded.source).toEqual([...sourceSide.encode('the cat').ids]);
+      const restored = run.preprocessor.create(run.preprocessOptions, {
+        labels: undefined,
+      }) as Seq2SeqPreprocessor;
+      restored.loadState?.(JSON.parse(JSON.stringify(pre.saveState())));
+      expect(restored.encode({ source: 'the cat', target }).labels).toEqual(want);
+    });
   });
 });
 
