@@ -299,7 +299,10 @@ export class PeftModel<I extends unknown[] = unknown[], O extends tf.TensorConta
     addWeightedAdapter(host, adapters, weights, adapterName, combinationType, options);
   }
 
-  /** Runs `fn` with every adapter switched off (merged ones are unmerged and re-merged after). */
+  /**
+   * Runs `fn` with every adapter switched off (merged ones are unmerged and re-merged after).
+   * When `fn` returns a promise, the adapters come back once it settles.
+   */
   disableAdapter<T>(fn: () => T): T {
     this.adaptersDisabled = true;
     try {
@@ -314,9 +317,7 @@ export class PeftModel<I extends unknown[] = unknown[], O extends tf.TensorConta
       l.unmerge();
       l.setDisabled(true);
     }
-    try {
-      return fn();
-    } finally {
+    const restore = () => {
       layers.forEach((l, i) => {
         l.setDisabled(false);
         const names = remerge[i] ?? [];
@@ -324,7 +325,17 @@ export class PeftModel<I extends unknown[] = unknown[], O extends tf.TensorConta
       });
       this.adaptersDisabled = false;
       this.syncMethods();
+    };
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      restore();
+      throw err;
     }
+    if (result instanceof Promise) return result.finally(restore) as T;
+    restore();
+    return result;
   }
 
   /** Merges the given (default: active) adapters into the base weights. */

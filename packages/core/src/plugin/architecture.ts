@@ -79,4 +79,20 @@ export interface ArchitectureHfInterop {
    * fitted with no examples and `baseDir` set to the checkpoint, so it must load from there.
    */
   readonly preprocessor: string;
+  /**
+   * Full HF class names, by head id, where the family does not follow `classPrefix` + the head's
+   * `classSuffix` (Marian's LM is `MarianMTModel`, not `MarianForConditionalGeneration`). Read
+   * when picking the head of a checkpoint's `architectures` and when a merge names its class.
+   */
+  readonly classNames?: Readonly<Record<string, string>>;
+}
+
+/** The HF class of `architecture` with the head `headId` (`BertForSequenceClassification`), if both declare one. */
+export function hfClassName(
+  architecture: { readonly hf?: ArchitectureHfInterop | undefined },
+  head: { readonly id: string; readonly hf?: { readonly classSuffix: string } | undefined },
+): string | undefined {
+  const a = architecture.hf;
+  if (!a || !head.hf) return undefined;
+  return a.classNames?.[head.id] ?? `${a.classPrefix}${head.hf.classSuffix}`;
 }

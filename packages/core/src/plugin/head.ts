@@ -107,6 +107,31 @@ export interface HeadHfInterop {
   /** PEFT `task_type` values of adapters for this task (`SEQ_CLS`). */
   readonly taskTypes: readonly string[];
   /**
+   * Readers of this task's data, tried in order (the first whose `canRead` accepts the file)
+   * when a run without a reader of its own (a plain HF directory) is evaluated: a pair task's
+   * `.tsv` is then read as pairs, not as a text table.
+   */
+  readonly readers?: readonly string[];
+  /**
+   * The head config a plain HF checkpoint directory implies (a generating head's defaults from
+   * `generation_config.json`), read when `loadHfRun` makes a run of it; unset keys keep the
+   * `configSchema` defaults. `baseConfig` is the directory's parsed `config.json`.
+   */
+  configFromCheckpoint?(
+    baseDir: string,
+    baseConfig: Readonly<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>>;
+  /**
+   * Writes the files besides `config.json` an HF checkpoint of this task carries that the head's
+   * config decides (a generating head's `generation_config.json`), when a merge writes the HF
+   * class: the inverse of `configFromCheckpoint`. `checkpointConfig` is the `config.json` written.
+   */
+  writeCheckpointFiles?(
+    dir: string,
+    config: unknown,
+    checkpointConfig: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
+  /**
    * Why this built model has no exact HF equivalent (a pooling HF's class does not do), or
    * undefined when it has one. A merge of such a model is written as the base plus
    * `head.safetensors`, with a note, rather than as a checkpoint `transformers` would misread.

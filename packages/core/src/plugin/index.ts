@@ -11,7 +11,7 @@
  * here so their schemas come from the same zod as core's, whatever zod they may also install.
  */
 export { z } from 'zod';
-export { Architecture, type ArchitectureHfInterop, type LoadedBase } from './architecture.js';
+export { Architecture, type ArchitectureHfInterop, hfClassName, type LoadedBase } from './architecture.js';
 export { headsDivideWidth } from './config-checks.js';
 export {
   CONTRIBUTION_KINDS,

@@ -14,6 +14,11 @@ export { type RegressionHeadConfig, regressionHead, regressionHeadConfig } from 
 export { argmax, chooseToken, type SamplingOptions } from './sampling.js';
 export { generateSeq2Seq, padSources, type Seq2SeqGenerateOptions } from './seq2seq-generation.js';
 export {
+  GENERATION_CONFIG_FILE,
+  seq2seqConfigFromCheckpoint,
+  writeSeq2SeqGenerationConfig,
+} from './seq2seq-hf-generation.js';
+export {
   type Seq2SeqHeadOutputs,
   type Seq2SeqLmHeadConfig,
   seq2seqGenerationConfig,

@@ -4,6 +4,8 @@ export interface LogitsProcessorOptions {
   minLength?: number;
   /** Forbid repeating any n-gram of this size (HF `no_repeat_ngram_size`; 0 = off). */
   noRepeatNgramSize?: number;
+  /** Never generated (HF `suppress_tokens`, and `bad_words_ids` of one token: Marian's pad). */
+  suppressTokens?: readonly number[] | undefined;
   /** Forced as the first generated token. */
   forcedBosTokenId?: number | undefined;
   /** Forced as the last token when the length limit is reached. */
@@ -22,7 +24,7 @@ export interface ProcessorContext {
 /**
  * Applies HF's logits processors in place to one row of scores (logits or log-probabilities),
  * in HF's order: minimum length (end-of-sequence banned), no-repeat n-gram (tokens completing an
- * n-gram already in `tokens` banned), forced BOS on the first step, forced EOS on the last.
+ * n-gram already in `tokens` banned), suppressed tokens, forced BOS on the first step, forced EOS on the last.
  * Banned entries become `-Infinity`.
  *
  * @example processLogits(row, { tokens: [0, 5, 7], eosTokenId: 1, maxLength: 20 }, { noRepeatNgramSize: 2 });
@@ -38,6 +40,7 @@ export function processLogits(
   if (n > 0 && len + 1 >= n) {
     for (const t of bannedNgramTokens(ctx.tokens, n)) row[t] = -Infinity;
   }
+  for (const t of options.suppressTokens ?? []) if (t < row.length) row[t] = -Infinity;
   const force = (id: number) => {
     row.fill(-Infinity);
     row[id] = 0;

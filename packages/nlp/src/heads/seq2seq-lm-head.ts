@@ -15,6 +15,7 @@ import { isTextBatch, type TextBatch } from '../preprocess/text-batch.js';
 import type { TextTokenizer } from '../preprocess/tokenizer.js';
 import { targetsOf } from './head-support.js';
 import { generateSeq2Seq, type Seq2SeqGenerateOptions } from './seq2seq-generation.js';
+import { seq2seqConfigFromCheckpoint, writeSeq2SeqGenerationConfig } from './seq2seq-hf-generation.js';
 
 /** Decoding settings of `nlp/seq2seq-lm` (HF `generate` names in camelCase). */
 export const seq2seqGenerationConfig = z.strictObject({
@@ -32,6 +33,13 @@ export const seq2seqGenerationConfig = z.strictObject({
   seed: z.number().int().optional(),
   /** `peftkit predict`: sequences per input (best beams, or samples); metrics use the first. */
   numReturnSequences: z.number().int().positive().default(1),
+  /** Token ids overriding the model config's (HF `generation_config.json` may set them). */
+  decoderStartTokenId: z.number().int().nonnegative().optional(),
+  eosTokenId: z.number().int().nonnegative().optional(),
+  forcedBosTokenId: z.number().int().nonnegative().optional(),
+  forcedEosTokenId: z.number().int().nonnegative().optional(),
+  /** Tokens never generated (HF `suppress_tokens`; one-token `bad_words_ids`, as Marian's pad). */
+  suppressTokens: z.array(z.number().int().nonnegative()).optional(),
 });
 
 export const seq2seqLmHeadConfig = z.strictObject({
@@ -79,6 +87,11 @@ function generationOptions(config: Seq2SeqLmHeadConfig | undefined): Seq2SeqGene
     ...(g.minLength !== undefined ? { minLength: g.minLength } : {}),
     ...(g.topK !== undefined ? { topK: g.topK } : {}),
     ...(g.seed !== undefined ? { seed: g.seed } : {}),
+    ...(g.decoderStartTokenId !== undefined ? { decoderStartTokenId: g.decoderStartTokenId } : {}),
+    ...(g.eosTokenId !== undefined ? { eosTokenId: g.eosTokenId } : {}),
+    ...(g.forcedBosTokenId !== undefined ? { forcedBosTokenId: g.forcedBosTokenId } : {}),
+    ...(g.forcedEosTokenId !== undefined ? { forcedEosTokenId: g.forcedEosTokenId } : {}),
+    ...(g.suppressTokens !== undefined ? { suppressTokens: g.suppressTokens } : {}),
   };
 }
 
@@ -115,6 +128,13 @@ export const seq2seqLmHead: Head<Seq2SeqLmHeadConfig, Seq2SeqHeadOutputs> = {
     'encoder-decoder LM head (T5/BART/Marian): teacher-forced cross-entropy, generation on eval and predict',
   configSchema: seq2seqLmHeadConfig,
   defaultMetrics: ['bleu'],
+  hf: {
+    classSuffix: 'ForConditionalGeneration',
+    taskTypes: ['SEQ_2_SEQ_LM'],
+    readers: ['nlp/tsv-pairs', 'nlp/jsonl-pairs'],
+    configFromCheckpoint: seq2seqConfigFromCheckpoint,
+    writeCheckpointFiles: writeSeq2SeqGenerationConfig,
+  },
   build({ base, architecture }) {
     const lm = base as Partial<Seq2SeqLm>;
     if (typeof lm.encode !== 'function' || typeof lm.decode !== 'function' || !lm.tokenIds) {

@@ -94,9 +94,11 @@ export {
 } from './tokenizer.js';
 export { readTokenizerConfig, type TokenizerConfigFields } from './tokenizer-config.js';
 export {
+  copyMarianFiles,
   loadMarianTokenizer,
   loadTokenizer,
   MARIAN_FILES,
+  marianTargetTokenizer,
   saveTokenizer,
   TOKENIZER_FILES,
   type TokenizerState,

@@ -14,7 +14,13 @@ import { SEQ2SEQ_IGNORE_INDEX } from '../models/seq2seq/seq2seq-loss.js';
 import { fitTokenizer } from './fit-tokenizer.js';
 import type { TextBatch } from './text-batch.js';
 import type { TextTokenizer } from './tokenizer.js';
-import { saveTokenizer, tokenizerFromState, tokenizerState } from './tokenizer-files.js';
+import {
+  copyMarianFiles,
+  marianTargetTokenizer,
+  saveTokenizer,
+  tokenizerFromState,
+  tokenizerState,
+} from './tokenizer-files.js';
 
 export const seq2seqPreprocessorOptions = z.strictObject({
   /** A Hugging Face tokenizer directory (tokenizer.json, ...); default: the base's, else trained. */
@@ -82,6 +88,10 @@ async function* pairTexts(ds: AnyDataset<TextPairExample>): AsyncGenerator<strin
 export class Seq2SeqPreprocessor implements PreprocessorInstance<TextPairExample, EncodedPair, TextBatch> {
   private tok: TextTokenizer | undefined;
   private readonly prefix: string;
+  /** The directory the tokenizer was read from in `fit` (a base or `tokenizer`), if any. */
+  private tokenizerDir: string | undefined;
+  /** Marian's labels tokeniser (`target.spm`, the same `vocab.json` ids); else the one tokenizer. */
+  private targetTok: TextTokenizer | undefined;
 
   constructor(private readonly options: Seq2SeqPreprocessorOptions) {
     this.prefix = resolveSourcePrefix(options);
@@ -100,6 +110,9 @@ export class Seq2SeqPreprocessor implements PreprocessorInstance<TextPairExample
   async fit(train: AnyDataset<TextPairExample>, context: FitContext): Promise<void> {
     if (context.restored && this.tok) return;
     this.tok = await fitTokenizer(this.options, () => pairTexts(train), context);
+    this.tokenizerDir = this.options.tokenizer ?? context.baseDir;
+    // As MarianTokenizer's text_target: labels are segmented by the target language's model.
+    this.targetTok = this.tokenizerDir ? await marianTargetTokenizer(this.tokenizerDir) : undefined;
   }
 
   private sourceIds(source: string): number[] {
@@ -113,7 +126,9 @@ export class Seq2SeqPreprocessor implements PreprocessorInstance<TextPairExample
   encode(example: TextPairExample): EncodedPair {
     const source = this.sourceIds(example.source);
     if (!example.target) return { source };
-    const labels = this.tokenizer.encode(example.target, { maxLength: this.options.maxTargetLength }).ids;
+    const labels = (this.targetTok ?? this.tokenizer).encode(example.target, {
+      maxLength: this.options.maxTargetLength,
+    }).ids;
     return { source, labels: [...labels] };
   }
 
@@ -167,15 +182,24 @@ export class Seq2SeqPreprocessor implements PreprocessorInstance<TextPairExample
 
   async saveFiles(dir: string): Promise<void> {
     await saveTokenizer(dir, this.tokenizer);
+    // transformers has no fast Marian tokenizer: its SentencePiece files must travel too.
+    if (this.tokenizerDir) await copyMarianFiles(this.tokenizerDir, dir);
   }
 
   saveState(): JsonValue {
-    return { tokenizer: tokenizerState(this.tokenizer) } as unknown as JsonValue;
+    return {
+      tokenizer: tokenizerState(this.tokenizer),
+      ...(this.targetTok ? { targetTokenizer: tokenizerState(this.targetTok) } : {}),
+    } as unknown as JsonValue;
   }
 
   loadState(state: JsonValue): void {
-    const s = state as { tokenizer?: unknown } | null;
+    const s = state as { tokenizer?: unknown; targetTokenizer?: unknown } | null;
     this.tok = tokenizerFromState(s?.tokenizer, 'nlp/seq2seq-tokenizer state');
+    this.targetTok =
+      s?.targetTokenizer === undefined
+        ? undefined
+        : tokenizerFromState(s.targetTokenizer, 'nlp/seq2seq-tokenizer state (targetTokenizer)');
   }
 }
 

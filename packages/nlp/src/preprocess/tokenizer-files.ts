@@ -243,6 +243,44 @@ export async function saveTokenizer(dir: string, tok: TextTokenizer): Promise<vo
   }
 }
 
+/** True when `dir` is a Marian tokenizer directory read from its `.spm` files (no `tokenizer.json`). */
+async function isMarianDir(dir: string): Promise<boolean> {
+  const has = (name: string) => isFile(path.join(dir, name));
+  return (
+    !(await has(TOKENIZER_FILES.json)) &&
+    (await has(MARIAN_FILES.source)) &&
+    (await has(MARIAN_FILES.target)) &&
+    (await has(TOKENIZER_FILES.vocabJson))
+  );
+}
+
+/** The `target.spm` side of a Marian tokenizer directory (labels), or undefined for other directories. */
+export async function marianTargetTokenizer(dir: string): Promise<TextTokenizer | undefined> {
+  return (await isMarianDir(dir)) ? loadMarianTokenizer(dir, 'target') : undefined;
+}
+
+/**
+ * Copies a Marian tokenizer's own files (`source.spm`, `target.spm`, `vocab.json`,
+ * `tokenizer_config.json`) from `from` to `to` when `from` is one (no `tokenizer.json`, both
+ * `.spm` files): what `MarianTokenizer` reads, next to the `tokenizer.json` peftkit writes.
+ * Returns whether it copied.
+ */
+export async function copyMarianFiles(from: string, to: string): Promise<boolean> {
+  const has = (name: string) => isFile(path.join(from, name));
+  if (!(await isMarianDir(from))) return false;
+  for (const name of [
+    MARIAN_FILES.source,
+    MARIAN_FILES.target,
+    TOKENIZER_FILES.vocabJson,
+    TOKENIZER_FILES.config,
+  ]) {
+    if (!(await has(name))) continue;
+    const bytes = await fs.readFile(path.join(from, name));
+    await writeFileAtomic(path.join(to, name), () => bytes);
+  }
+  return true;
+}
+
 /** A tokenizer as one JSON value (`tokenizer.json` + `tokenizer_config.json`), for preprocessor state. */
 export interface TokenizerState {
   readonly tokenizer: JsonRecord;

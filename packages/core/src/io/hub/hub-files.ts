@@ -1,10 +1,12 @@
 /**
- * The files peftkit reads from a model or adapter repository: configs, safetensors weights
+ * The files peftkit reads from a model or adapter repository: configs (generation defaults too), safetensors weights
  * (single or sharded), tokenizer and preprocessor files, HF PEFT adapter files and the files a
  * peftkit run adds. Never `*.bin`, `*.h5`, ONNX or other frameworks' weights.
  */
 const WANTED = new Set([
   'config.json',
+  // Generation defaults of encoder-decoders (num_beams, max_length, forced tokens).
+  'generation_config.json',
   'model.safetensors',
   'model.safetensors.index.json',
   'tokenizer.json',
@@ -14,6 +16,9 @@ const WANTED = new Set([
   'vocab.txt',
   'vocab.json',
   'merges.txt',
+  // Marian's SentencePiece models (read with vocab.json).
+  'source.spm',
+  'target.spm',
   'preprocessor_config.json',
   'feature_extractor_config.json',
   'adapter_config.json',

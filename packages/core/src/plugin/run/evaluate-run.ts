@@ -6,6 +6,7 @@ import {
 } from '../../train/report/classification-analysis.js';
 import { classificationWarnings, type RunWarning } from '../../train/report/run-warnings.js';
 import { evaluate } from '../../train/trainer/evaluate.js';
+import type { DatasetReader } from '../dataset-reader.js';
 import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { ModelBatch } from '../preprocessor.js';
@@ -61,11 +62,18 @@ export async function evaluateRun(
   const config = run.manifest.config as RunConfig;
   // The run's own reader only if it accepts this location: a reader that ignores paths (a
   // package-backed dataset) would otherwise silently evaluate its own data instead of o.data.
-  const own = run.manifest.reader ? host.readers.get(run.manifest.reader) : undefined;
-  const reader =
-    own && (await own.canRead(o.data))
-      ? own
-      : await pickReader(host, { ...config, data: { ...config.data, reader: undefined } }, o.data);
+  // A plain HF directory has no reader: its task's readers (`Head.hf.readers`) come first.
+  const preferred = run.manifest.reader ? [run.manifest.reader] : (run.head.hf?.readers ?? []);
+  let reader: DatasetReader | undefined;
+  for (const id of preferred) {
+    // The run's own reader must be installed; a task's suggestions may be absent.
+    const r = run.manifest.reader || host.readers.has(id) ? host.readers.get(id) : undefined;
+    if (r && (await r.canRead(o.data))) {
+      reader = r;
+      break;
+    }
+  }
+  reader ??= await pickReader(host, { ...config, data: { ...config.data, reader: undefined } }, o.data);
   const read = await readEvalData(
     reader,
     o.data,

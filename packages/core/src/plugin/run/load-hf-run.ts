@@ -10,7 +10,7 @@ import { ADAPTER_FILES, ADAPTER_KEY_PREFIX } from '../../peft/adapter-file.js';
 import { PeftModel } from '../../peft/index.js';
 import { ensureBackend } from '../../runtime/backend.js';
 import { arrayDataset } from '../../train/data/dataset.js';
-import type { Architecture } from '../architecture.js';
+import { type Architecture, hfClassName } from '../architecture.js';
 import type { Head, HeadedModel } from '../head.js';
 import { savedHeadConfig } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -67,7 +67,9 @@ export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): P
     );
   }
   const head = pickHead(host, architecture, baseConfig, adapterConfig, baseDir);
-  const headConfig = savedHeadConfig(head, {}, `head '${head.id}'`);
+  // A head's settings the checkpoint implies (generation defaults from generation_config.json).
+  const impliedConfig = (await head.hf?.configFromCheckpoint?.(baseDir, baseConfig)) ?? {};
+  const headConfig = savedHeadConfig(head, impliedConfig, `${baseDir}: head '${head.id}'`);
   // Labels the adapter's peftkit sidecar names (a pushed run trained on its own labels) win over the base's.
   let labels = (adapterDir ? await sidecarLabels(adapterDir) : undefined) ?? (await baseLabelsOf(baseDir));
   const adapterHead = adapterDir ? await adapterTensorShapes(adapterDir) : new Map<string, number[]>();
@@ -94,9 +96,12 @@ export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): P
       `${adapterDir ?? baseDir}: no weights for head ${built.headed.headPaths.join(', ')} (${head.id}): neither the adapter's modules_to_save nor the base checkpoint has them (${fromBase.note})`,
     );
   }
-  options.log?.(
-    `note: ${fromAdapter ? `head ${built.headed.headPaths.join(', ')}: from the adapter's modules_to_save` : fromBase.note}`,
-  );
+  // A head inside the base model (an encoder-decoder's LM head) has no weights of its own to note.
+  if (built.headed.headPaths.length > 0) {
+    options.log?.(
+      `note: ${fromAdapter ? `head ${built.headed.headPaths.join(', ')}: from the adapter's modules_to_save` : fromBase.note}`,
+    );
+  }
 
   let prepared: Awaited<ReturnType<typeof basePreprocessor>>;
   try {
@@ -130,6 +135,7 @@ export async function loadHfRun(host: PeftkitHost, options: LoadHfRunOptions): P
     baseDir,
     adapterConfig,
     preprocessOptions,
+    impliedConfig,
   });
   return {
     dir: adapterDir ?? baseDir,
@@ -241,7 +247,6 @@ function pickHead(
   adapterConfig: Record<string, unknown> | undefined,
   baseDir: string,
 ): Head {
-  const prefix = architecture.hf?.classPrefix ?? '';
   const heads = host.heads.values().filter((h) => h.hf !== undefined);
   const classes = Array.isArray(baseConfig['architectures']) ? baseConfig['architectures'].map(String) : [];
   const taskType = adapterConfig?.['task_type'];
@@ -250,10 +255,12 @@ function pickHead(
     if (byTask) return byTask;
   }
   for (const cls of classes) {
-    const byClass = heads.find((h) => `${prefix}${h.hf?.classSuffix}` === cls);
+    const byClass = heads.find((h) => hfClassName(architecture, h) === cls);
     if (byClass) return byClass;
   }
-  const known = heads.map((h) => `${prefix}${h.hf?.classSuffix} / ${h.hf?.taskTypes.join(', ')}`).join('; ');
+  const known = heads
+    .map((h) => `${hfClassName(architecture, h)} / ${h.hf?.taskTypes.join(', ')}`)
+    .join('; ');
   throw new UserError(
     `${baseDir}: cannot tell the task: config.json architectures [${classes.join(', ')}] and the adapter's task_type ${JSON.stringify(taskType ?? null)} match no installed head (known: ${known || 'none'})`,
   );
@@ -321,6 +328,7 @@ function hfManifest(
     baseDir: string;
     adapterConfig: Record<string, unknown> | undefined;
     preprocessOptions: Readonly<Record<string, unknown>>;
+    impliedConfig: Record<string, unknown>;
   },
 ): RunManifest {
   const pluginId = host.architectures.pluginOf(a.architecture.id);
@@ -330,7 +338,7 @@ function hfManifest(
     task: a.head.task,
     preprocess: { id: a.architecture.hf?.preprocessor, options: a.preprocessOptions },
     model: { architecture: a.architecture.id, base: a.baseDir },
-    head: { id: a.head.id },
+    head: { id: a.head.id, config: a.impliedConfig },
     peft: a.adapterConfig ? { peftType: String(a.adapterConfig['peft_type']) } : 'full',
     training: { maxSteps: 1 },
   });
@@ -344,7 +352,7 @@ function hfManifest(
     base: a.baseDir,
     head: {
       id: a.head.id,
-      config: {},
+      config: a.impliedConfig,
       basePath: a.built.headed.basePath,
       headPaths: [...a.built.headed.headPaths],
     },

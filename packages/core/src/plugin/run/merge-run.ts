@@ -4,6 +4,7 @@ import { writeDirAtomic } from '../../io/atomic-write.js';
 import { saveCheckpoint } from '../../io/checkpoint.js';
 import type { AnyModule } from '../../nn/module.js';
 import { PeftModel } from '../../peft/index.js';
+import { hfClassName } from '../architecture.js';
 import type { HeadedModel } from '../head.js';
 import { UserError } from '../user-error.js';
 import { saveHeadWeights } from './head-weights.js';
@@ -23,7 +24,8 @@ import { writeRunManifest } from './run-manifest.js';
  * `Head.hf`), the checkpoint is the HF task model: `config.json` with `architectures`
  * (`BertForSequenceClassification`), `id2label`/`label2id`, and the head's weights inside
  * `model.safetensors` under HF's names (`bert.*`, `classifier.*`), which `transformers` loads as
- * that class. Otherwise it is the merged base alone plus `head.safetensors`.
+ * that class, plus the files the head adds (`Head.hf.writeCheckpointFiles`: a generating head's
+ * `generation_config.json`). Otherwise it is the merged base alone plus `head.safetensors`.
  *
  * `outDir` must be new or empty; a previous peftkit run or merge there is replaced only with
  * `overwrite`, and then wholesale: the checkpoint is built in a temp sibling and renamed in, so
@@ -60,7 +62,9 @@ export async function mergeRun(
   const taskClass = hfTaskClass(run, merged, o.log);
   await writeDirAtomic(out, async (tmp) => {
     if (taskClass) {
-      await saveCheckpoint(tmp, merged, hfTaskConfig(run, taskClass));
+      const config = hfTaskConfig(run, taskClass);
+      await saveCheckpoint(tmp, merged, config);
+      await run.head.hf?.writeCheckpointFiles?.(tmp, run.headConfig, config);
     } else {
       await run.architecture.saveCheckpoint(
         tmp,
@@ -79,11 +83,9 @@ export async function mergeRun(
 
 /** `BertForSequenceClassification` when both the architecture and the head declare HF names. */
 function hfTaskClass(run: LoadedRun, merged: AnyModule, log?: (line: string) => void): string | undefined {
-  const a = run.architecture.hf;
-  const h = run.head.hf;
-  if (!a || !h) return undefined;
-  const name = `${a.classPrefix}${h.classSuffix}`;
-  const why = h.unsupported?.(merged);
+  const name = hfClassName(run.architecture, run.head);
+  if (name === undefined) return undefined;
+  const why = run.head.hf?.unsupported?.(merged);
   if (why === undefined) return name;
   log?.(`note: merge: not written as ${name} (${why}): base checkpoint + ${RUN_FILES.head}`);
   return undefined;

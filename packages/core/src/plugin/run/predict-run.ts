@@ -26,7 +26,8 @@ export interface PredictOptions {
   /**
    * One adapter name per input (`'__base__'`: none), as HF's `adapter_names`: each row runs
    * through its own adapter in the same batch (the engine's per-example routing). Needs an
-   * adapter run (`run.model` a `PeftModel`) holding those adapters (`addRunAdapter`).
+   * adapter run (`run.model` a `PeftModel`) holding those adapters (`addRunAdapter`). Heads that
+   * run the model their own way (`forward`: generation) get one pass per adapter instead.
    */
   readonly adapterNames?: readonly string[];
   /**
@@ -93,7 +94,12 @@ export async function predictExamples(
 ): Promise<Prediction[]> {
   const inst = run.instance;
   const names = options.adapterNames;
-  if (names !== undefined) checkRouting(run, names, examples.length);
+  if (names !== undefined) {
+    checkRouting(run, names, examples.length);
+    // A head that runs the model its own way (generation) cannot take per-row adapter masks:
+    // each adapter's rows run as their own pass with that adapter active.
+    if (run.head.forward) return predictPerAdapter(run, examples, names, options);
+  }
   const batchSize = options.batchSize ?? 32;
   const describe = options.describe ?? ((i: number) => `example ${i}`);
   const context: EncodeContext = { training: false, rng: new Rng(0) };
@@ -138,6 +144,46 @@ export async function predictExamples(
       disposeTensorsIn(outputs);
       disposeTensorsIn(batch);
     }
+  }
+  return out;
+}
+
+/**
+ * Routed prediction for heads with their own `forward`: the rows of each adapter (in order of
+ * first appearance) predicted in passes of their own, with that adapter set active (all adapters
+ * off for the base); the active adapters are restored after. Rows keep their order.
+ */
+async function predictPerAdapter(
+  run: LoadedRun,
+  examples: readonly unknown[],
+  names: readonly string[],
+  options: PredictOptions & { describe?: (index: number) => string },
+): Promise<Prediction[]> {
+  const model = run.model as PeftModel;
+  const byName = new Map<string, number[]>();
+  for (const [i, n] of names.entries()) byName.set(n, [...(byName.get(n) ?? []), i]);
+  const previous = model.activeAdapters;
+  const out: Prediction[] = new Array(examples.length);
+  try {
+    for (const [name, rows] of byName) {
+      const own = {
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+        describe: (k: number) => (options.describe ?? ((i: number) => `example ${i}`))(rows[k] as number),
+      };
+      const sub = rows.map((i) => examples[i]);
+      let predictions: Prediction[];
+      if (name === BASE_ADAPTER) {
+        predictions = await model.disableAdapter(() => predictExamples(run, sub, own));
+      } else {
+        model.setAdapter(name);
+        predictions = await predictExamples(run, sub, own);
+      }
+      rows.forEach((i, k) => {
+        out[i] = predictions[k] as Prediction;
+      });
+    }
+  } finally {
+    if (previous.length > 0) model.setAdapter(previous);
   }
   return out;
 }
@@ -227,11 +273,6 @@ function checkRouting(run: LoadedRun, names: readonly string[], count: number): 
   if (!(run.model instanceof PeftModel)) {
     throw new UserError(
       `${run.dir} holds a ${run.manifest.kind} model: there are no adapters to route inputs to`,
-    );
-  }
-  if (run.head.forward) {
-    throw new UserError(
-      `head '${run.head.id}' runs the model its own way (forward), so inputs cannot be routed to adapters`,
     );
   }
   const known = new Set([...run.model.adapterNames(), BASE_ADAPTER]);

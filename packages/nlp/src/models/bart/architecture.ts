@@ -20,6 +20,15 @@ function seq2seqArchitecture(id: 'bart' | 'marian', description: string): Archit
       return { model, config };
     },
     saveCheckpoint: saveBartCheckpoint,
+    // Plain HF directories load as runs; Marian's LM class breaks the `<prefix>ForConditionalGeneration` pattern.
+    hf:
+      id === 'bart'
+        ? { classPrefix: 'Bart', preprocessor: 'nlp/seq2seq-tokenizer' }
+        : {
+            classPrefix: 'Marian',
+            preprocessor: 'nlp/seq2seq-tokenizer',
+            classNames: { 'nlp/seq2seq-lm': 'MarianMTModel' },
+          },
     placement: bartPlacement,
     declaredRoles: SEQ2SEQ_ROLES,
     outputFeatures: (config) => config.d_model,

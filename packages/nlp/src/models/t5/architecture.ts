@@ -8,7 +8,8 @@ import { t5Placement } from './placement.js';
 /**
  * The `t5` architecture contribution: builds `T5ForConditionalGeneration` (T5 v1.0 and gated
  * v1.1 / Flan-T5), reads and writes HF checkpoint directories, and declares the placement with
- * the cross-attention roles `xattn.*`.
+ * the cross-attention roles `xattn.*`. A plain HF `T5ForConditionalGeneration` directory (with
+ * its `tokenizer.json`) loads as a run (`hf`).
  */
 export const t5Architecture: Architecture<T5Config> = {
   id: 't5',
@@ -21,6 +22,7 @@ export const t5Architecture: Architecture<T5Config> = {
     return { model, config };
   },
   saveCheckpoint: saveT5Checkpoint,
+  hf: { classPrefix: 'T5', preprocessor: 'nlp/seq2seq-tokenizer' },
   placement: t5Placement,
   declaredRoles: SEQ2SEQ_ROLES,
   outputFeatures: (config) => config.d_model,
