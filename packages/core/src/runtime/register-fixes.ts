@@ -25,6 +25,7 @@ import { identityWasmConfig } from './kernels/identity-wasm.js';
 import { maxPool3DGradWasmConfig, maxPoolGradConfig } from './kernels/max-pool-grad.js';
 import { stridedSliceWasmConfig } from './kernels/strided-slice-wasm.js';
 import { sumWasmConfig } from './kernels/sum-wasm.js';
+import { erfWasmConfig, expWasmConfig } from './kernels/unary-native-wasm.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.js';
 
 /**
@@ -74,6 +75,8 @@ const KERNEL_FIXES: readonly KernelFix[] = [
   wraps('StridedSlice', stridedSliceWasmConfig),
   replaces(identityWasmConfig),
   wraps('Sum', sumWasmConfig),
+  wraps('Erf', erfWasmConfig),
+  wraps('Exp', expWasmConfig),
 ];
 
 const GRADIENT_FIXES: readonly GradConfig[] = [
