@@ -65,4 +65,6 @@ for (const path of paths) {
     console.log(`| ${path} | ${name} | ${s.toFixed(0)} | ${f.toFixed(0)} | ${(f / s).toFixed(2)} |`);
   }
 }
-console.log(`\nload average ${load0.toFixed(1)} -> ${(loadavg()[0] as number).toFixed(1)}; ${steps} steps each, alternating`);
+console.log(
+  `\nload average ${load0.toFixed(1)} -> ${(loadavg()[0] as number).toFixed(1)}; ${steps} steps each, alternating`,
+);

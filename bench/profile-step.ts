@@ -32,14 +32,20 @@ for (const name of methods) {
     const shapes = new Map<string, { ms: number; n: number }>();
     for (const k of info.kernels) {
       const ms = k.kernelTimeMs as number;
-      for (const [map, key] of [[names, k.name], [shapes, `${k.name} ${JSON.stringify(k.inputShapes)}`]] as const) {
+      for (const [map, key] of [
+        [names, k.name],
+        [shapes, `${k.name} ${JSON.stringify(k.inputShapes)}`],
+      ] as const) {
         const e = map.get(key) ?? { ms: 0, n: 0 };
         e.ms += ms;
         e.n++;
         map.set(key, e);
       }
     }
-    for (const [src, dst] of [[names, byName], [shapes, byShape]] as const)
+    for (const [src, dst] of [
+      [names, byName],
+      [shapes, byShape],
+    ] as const)
       for (const [k, v] of src) {
         const d = dst.get(k);
         if (!d || v.ms < d.ms) dst.set(k, v);
@@ -49,9 +55,13 @@ for (const name of methods) {
   let total = 0;
   for (const [k, v] of byName) if (k !== 'unnamed scope') total += v.ms;
   const info = { kernels: { length: nKernels } };
-  console.log(`\n== ${name} on ${path}: steps ${times.map((t) => t.toFixed(0)).join(' ')} ms; kernel sum (min per kernel over ${profiles} profiles, custom-op scopes excluded) ${total.toFixed(0)} ms, ${info.kernels.length} kernels`);
+  console.log(
+    `\n== ${name} on ${path}: steps ${times.map((t) => t.toFixed(0)).join(' ')} ms; kernel sum (min per kernel over ${profiles} profiles, custom-op scopes excluded) ${total.toFixed(0)} ms, ${info.kernels.length} kernels`,
+  );
   for (const [k, v] of [...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 18))
-    console.log(`${k.padEnd(28)} ${v.ms.toFixed(1).padStart(8)} ms ${String(v.n).padStart(5)}x ${((100 * v.ms) / total).toFixed(1)}%`);
+    console.log(
+      `${k.padEnd(28)} ${v.ms.toFixed(1).padStart(8)} ms ${String(v.n).padStart(5)}x ${((100 * v.ms) / total).toFixed(1)}%`,
+    );
   console.log('-- top shapes');
   for (const [k, v] of [...byShape].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
     console.log(`${v.ms.toFixed(1).padStart(8)} ms ${String(v.n).padStart(4)}x ${k}`);

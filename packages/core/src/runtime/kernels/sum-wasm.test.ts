@@ -2,8 +2,8 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
-import { captureKernels, maxRelError, randomArray } from '../testing/cross-backend.js';
 import { nativeMatMulActive, setNativeMatMulActive } from '../native/index.js';
+import { captureKernels, maxRelError, randomArray } from '../testing/cross-backend.js';
 
 // Stock wasm kernels, captured before initBackend registers the fixes, are the reference.
 let stock: Record<'Sum', KernelConfig>;
@@ -30,7 +30,14 @@ function withStock<T>(name: keyof typeof stock, fn: () => T): T {
 }
 
 const randn = (shape: number[], seed: number, scale = 1) =>
-  tf.tensor(randomArray(shape.reduce((a, b) => a * b, 1), seed, scale), shape);
+  tf.tensor(
+    randomArray(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      scale,
+    ),
+    shape,
+  );
 
 /** Runs `fn` on wasm's own matMul and, when onnxruntime-node is usable, on the native one. */
 function onEachMatMulPath(fn: () => void): void {
@@ -107,7 +114,8 @@ describe('Sum over leading axes (wasm)', () => {
     const ref = withStock('Sum', run);
     onEachMatMulPath(() => {
       const ours = run();
-      for (let i = 0; i < 2; i++) expect(maxRelError(ours[i]!.dataSync(), ref[i]!.dataSync())).toBeLessThan(1e-6);
+      for (let i = 0; i < 2; i++)
+        expect(maxRelError(ours[i]!.dataSync(), ref[i]!.dataSync())).toBeLessThan(1e-6);
       tf.dispose(ours);
       const before = { tensors: tf.memory().numTensors, buffers: tf.engine().backend.numDataIds() };
       for (let i = 0; i < 3; i++) tf.dispose(run());

@@ -10,8 +10,9 @@
  * (a plain JavaScript loop over the rows was only 2-3x faster). Other reductions and non-float32
  * inputs go to the stock kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { boolAttr, input } from './attrs.js';
 import { matMul2d } from './call-kernel.js';
 import { kernelIo, sizeOf } from './kernel-io.js';

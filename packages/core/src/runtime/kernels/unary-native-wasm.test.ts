@@ -31,7 +31,25 @@ function onAndOff(fn: () => tf.Tensor[]): { native: Float32Array[]; wasm: Float3
 
 /** Values over the range where erf and exp are not saturated, plus edge cases; >= 1024 so the native path runs. */
 function grid(): tf.Tensor1D {
-  const v: number[] = [0, -0, 1e-30, -1e-8, 1e-4, 0.5, -0.5, 6, -6, 30, -30, 88, 89, -104, Infinity, -Infinity, NaN];
+  const v: number[] = [
+    0,
+    -0,
+    1e-30,
+    -1e-8,
+    1e-4,
+    0.5,
+    -0.5,
+    6,
+    -6,
+    30,
+    -30,
+    88,
+    89,
+    -104,
+    Infinity,
+    -Infinity,
+    NaN,
+  ];
   for (let i = -6000; i <= 6000; i++) v.push(i / 1000);
   return tf.tensor1d(v);
 }
@@ -42,7 +60,8 @@ function expectClose(a: Float32Array, b: Float32Array, tol: number): void {
     const w = b[i] as number;
     const n = a[i] as number;
     if (!Number.isFinite(w)) expect(n, `element ${i}`).toBe(w);
-    else expect(Math.abs(n - w) / Math.max(Math.abs(w), 1e-30), `element ${i}: ${n} vs ${w}`).toBeLessThan(tol);
+    else
+      expect(Math.abs(n - w) / Math.max(Math.abs(w), 1e-30), `element ${i}: ${n} vs ${w}`).toBeLessThan(tol);
   }
 }
 
