@@ -37,8 +37,12 @@ const use = (set: KernelConfig[]) => {
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
 
 const load0 = loadavg()[0] as number;
-console.log(`| path | method | stock ms | fixed ms | fixed/stock |`);
-console.log(`| ---- | ------ | -------: | -------: | ----------: |`);
+console.log(
+  '| path | method | stock ms (median / min) | fixed ms (median / min) | fixed/stock (median / min) |',
+);
+console.log(
+  '| ---- | ------ | ---------------------: | ----------------------: | -------------------------: |',
+);
 for (const path of paths) {
   setNativeMatMulActive(path === 'native');
   for (const name of methods) {
@@ -60,9 +64,14 @@ for (const path of paths) {
     }
     use(ours);
     dispose();
-    const s = median(t.stock);
-    const f = median(t.fixed);
-    console.log(`| ${path} | ${name} | ${s.toFixed(0)} | ${f.toFixed(0)} | ${(f / s).toFixed(2)} |`);
+    const [s, f] = [median(t.stock), median(t.fixed)];
+    const [sm, fm] = [Math.min(...t.stock), Math.min(...t.fixed)];
+    const cells = [
+      `${s.toFixed(0)} / ${sm.toFixed(0)}`,
+      `${f.toFixed(0)} / ${fm.toFixed(0)}`,
+      `${(f / s).toFixed(2)} / ${(fm / sm).toFixed(2)}`,
+    ];
+    console.log(`| ${path} | ${name} | ${cells.join(' | ')} |`);
   }
 }
 console.log(
