@@ -24,6 +24,8 @@ import { fusedMatMulWasmConfig } from './kernels/fused-mat-mul-wasm.js';
 import { identityWasmConfig } from './kernels/identity-wasm.js';
 import { maxPool3DGradWasmConfig, maxPoolGradConfig } from './kernels/max-pool-grad.js';
 import { stridedSliceWasmConfig } from './kernels/strided-slice-wasm.js';
+import { sumWasmConfig } from './kernels/sum-wasm.js';
+import { erfWasmConfig, expWasmConfig } from './kernels/unary-native-wasm.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum.js';
 
 /**
@@ -72,6 +74,9 @@ const KERNEL_FIXES: readonly KernelFix[] = [
   wraps('_FusedMatMul', fusedMatMulWasmConfig),
   wraps('StridedSlice', stridedSliceWasmConfig),
   replaces(identityWasmConfig),
+  wraps('Sum', sumWasmConfig),
+  wraps('Erf', erfWasmConfig),
+  wraps('Exp', expWasmConfig),
 ];
 
 const GRADIENT_FIXES: readonly GradConfig[] = [

@@ -79,21 +79,25 @@ function filled(shape: number[], seed: number): tf.Tensor {
 /** Largest relative difference between native and wasm over the feature cases (throws on errors). */
 function featureTest(): number {
   let worst = 0;
-  FEATURE_CASES.forEach(([sa, sb, tA, tB], i) => {
+  const compare = (run: () => tf.Tensor) =>
     tf.tidy(() => {
-      const a = filled(sa, i);
-      const b = filled(sb, 10 + i);
       setNativeMatMulActive(true);
-      const native = tf.matMul(a, b, tA, tB).dataSync();
+      const native = run().dataSync();
       setNativeMatMulActive(false);
-      const wasm = tf.matMul(a, b, tA, tB).dataSync();
+      const wasm = run().dataSync();
       if (native.length !== wasm.length) throw new Error(`size ${native.length} != ${wasm.length}`);
       wasm.forEach((w, j) => {
         const d = Math.abs((native[j] as number) - w) / Math.max(1, Math.abs(w));
         worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(worst, d);
       });
     });
+  FEATURE_CASES.forEach(([sa, sb, tA, tB], i) => {
+    compare(() => tf.matMul(filled(sa, i), filled(sb, 10 + i), tA, tB));
   });
+  // The elementwise kernels that also run natively (runtime/kernels/unary-native-wasm.ts), on
+  // enough elements to take the native path.
+  compare(() => tf.erf(tf.mul(filled([2048], 20), 3)));
+  compare(() => tf.exp(tf.mul(filled([2048], 21), 10)));
   return worst;
 }
 
@@ -136,6 +140,6 @@ export function enableNativeMatMul(env: NodeJS.ProcessEnv = process.env): Native
     enabled: true,
     threads: nativeThreads(),
     onnxruntimeVersion: version,
-    reason: `onnxruntime-node ${version} loaded and matched wasm on ${FEATURE_CASES.length} products`,
+    reason: `onnxruntime-node ${version} loaded and matched wasm on ${FEATURE_CASES.length} products, Erf and Exp`,
   };
 }

@@ -85,24 +85,14 @@ interface Signature {
   bias: boolean;
 }
 
-function session(s: NativeState, sig: Signature): OrtNativeSession {
-  const key = `${sig.op}|${sig.rankA}|${sig.rankB}|${sig.tA}|${sig.tB}|${sig.bias}|${s.threads}`;
-  const cached = s.sessions.get(key);
+/** The cached session under `key` (the thread count is added to it), built from `model` on first use. */
+function cachedSession(s: NativeState, key: string, model: () => Uint8Array): OrtNativeSession {
+  const fullKey = `${key}|${s.threads}`;
+  const cached = s.sessions.get(fullKey);
   if (cached !== undefined) return cached;
-  const inputs = [
-    { name: 'A', rank: sig.rankA },
-    { name: 'B', rank: sig.rankB },
-    ...(sig.bias ? [{ name: 'C', rank: 1 }] : []),
-  ];
-  const model = oneNodeModel({
-    opType: sig.op,
-    domain: sig.op === 'Gemm' ? '' : 'com.microsoft',
-    inputs,
-    output: { name: 'Y', rank: sig.op === 'Gemm' ? 2 : Math.max(sig.rankA, sig.rankB) },
-    intAttrs: { transA: sig.tA ? 1 : 0, transB: sig.tB ? 1 : 0 },
-  });
+  const bytes = model();
   const created = s.ort.createSession();
-  created.loadModel(model.buffer, model.byteOffset, model.byteLength, {
+  created.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
     intraOpNumThreads: s.threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -112,8 +102,46 @@ function session(s: NativeState, sig: Signature): OrtNativeSession {
     // many threads as cores, steal time from the main thread's other kernels (measured slower).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
-  s.sessions.set(key, created);
+  s.sessions.set(fullKey, created);
   return created;
+}
+
+/**
+ * The native session of a one-node float32 graph `Y = opType(X)` (rank 1, symbolic length), or
+ * undefined when the native path is off. For the elementwise kernels in `native-unary.ts`.
+ */
+export function nativeUnarySession(opType: string): OrtNativeSession | undefined {
+  const s = state;
+  if (!active || s === undefined) return undefined;
+  return cachedSession(s, `unary|${opType}`, () =>
+    oneNodeModel({
+      opType,
+      domain: '',
+      inputs: [{ name: 'X', rank: 1 }],
+      output: { name: 'Y', rank: 1 },
+      intAttrs: {},
+    }),
+  );
+}
+
+function session(s: NativeState, sig: Signature): OrtNativeSession {
+  const key = `${sig.op}|${sig.rankA}|${sig.rankB}|${sig.tA}|${sig.tB}|${sig.bias}`;
+  return cachedSession(s, key, () => matMulModel(sig));
+}
+
+function matMulModel(sig: Signature): Uint8Array {
+  const inputs = [
+    { name: 'A', rank: sig.rankA },
+    { name: 'B', rank: sig.rankB },
+    ...(sig.bias ? [{ name: 'C', rank: 1 }] : []),
+  ];
+  return oneNodeModel({
+    opType: sig.op,
+    domain: sig.op === 'Gemm' ? '' : 'com.microsoft',
+    inputs,
+    output: { name: 'Y', rank: sig.op === 'Gemm' ? 2 : Math.max(sig.rankA, sig.rankB) },
+    intAttrs: { transA: sig.tA ? 1 : 0, transB: sig.tB ? 1 : 0 },
+  });
 }
 
 function tensor(data: Float32Array, dims: number[]): OrtTensorLike {
