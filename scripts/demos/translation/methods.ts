@@ -1,0 +1,30 @@
+import type { DemoMethod } from '../method-row.js';
+
+/** A row of the translation demo: `set` absent = zero-shot (the base as is). */
+export interface TranslationMethod extends DemoMethod {
+  /** Learning rate (`training.lr`) of the row. */
+  readonly lr: number;
+}
+
+/**
+ * The rows, cheapest first. Methods that train a few new parameters over the frozen base get
+ * larger steps than full fine-tuning, which moves every weight.
+ */
+export const TRANSLATION_METHODS: readonly TranslationMethod[] = [
+  { id: 'zero-shot', label: 'zero-shot (the base as is)', lr: 0 },
+  // The preset's own method: LoRA r=8 on q, v of self- and cross-attention.
+  { id: 'lora', label: 'LoRA r=8 (q, v; self + cross)', set: [], lr: 1e-2 },
+  {
+    id: 'prefix',
+    label: 'prefix tuning (20 virtual tokens)',
+    set: ['peft={peftType: PREFIX_TUNING, numVirtualTokens: 20}'],
+    lr: 3e-2,
+  },
+  {
+    id: 'prompt',
+    label: 'prompt tuning (20 virtual tokens)',
+    set: ['peft={peftType: PROMPT_TUNING, numVirtualTokens: 20}'],
+    lr: 3e-2,
+  },
+  { id: 'full', label: 'full fine-tuning', set: ['peft=full'], lr: 1e-3 },
+];
