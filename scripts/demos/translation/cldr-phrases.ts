@@ -12,7 +12,9 @@ const require = createRequire(import.meta.url);
 /** A CLDR JSON file of `pkg` for `locale`, down to `main.<locale>`. */
 async function cldrMain(pkg: string, locale: string, file: string): Promise<Record<string, unknown>> {
   const where = require.resolve(`${pkg}/main/${locale}/${file}`);
-  const json = JSON.parse(await fs.readFile(where, 'utf8')) as { main: Record<string, Record<string, unknown>> };
+  const json = JSON.parse(await fs.readFile(where, 'utf8')) as {
+    main: Record<string, Record<string, unknown>>;
+  };
   const main = json.main[locale];
   if (!main) throw new Error(`${where}: no main.${locale}`);
   return main;
@@ -28,30 +30,54 @@ function at(obj: unknown, keys: readonly string[], what: string): Record<string,
 
 /**
  * Pairs of the same key in two flat string tables. Alternative forms (`-alt-short`, `-alt-variant`)
- * and rows whose text holds a tab, quote or newline are left out; a repeated English phrase keeps
+ * and rows whose text holds a tab, quote, newline or an unfilled `{0}` pattern are left out; a repeated English phrase keeps
  * its first German one, so every source has one reference.
  */
 function zip(en: Record<string, unknown>, de: Record<string, unknown>, into: Map<string, string>): void {
   for (const [key, source] of Object.entries(en)) {
     const target = de[key];
     if (key.includes('-alt-') || typeof source !== 'string' || typeof target !== 'string') continue;
-    if (/[\t\n"]/.test(source + target) || !source.trim() || !target.trim()) continue;
+    if (/[\t\n"{}]/.test(source + target) || !source.trim() || !target.trim()) continue;
     if (!into.has(source)) into.set(source, target);
   }
 }
 
-const pairs = (m: Map<string, string>): PhrasePair[] => [...m].map(([source, target]) => ({ source, target }));
+const pairs = (m: Map<string, string>): PhrasePair[] =>
+  [...m].map(([source, target]) => ({ source, target }));
+
+/** Numbers `{0}` is filled with in the unit patterns ("{0} hours"). */
+const UNIT_COUNTS_OTHER = [2, 3, 5, 10, 24, 100] as const;
 
 /**
- * The base's domain: English -> German display names of languages, territories and scripts
- * from `cldr-localenames-full` ("Abkhazian" -> "Abchasisch", "Ivory Coast" -> ...).
+ * Fills a pattern pair's `{0}` with each number, adding the filled pairs to `into` (pairs whose
+ * pattern is missing on either side are left out).
  */
-export async function localeNamePairs(): Promise<PhrasePair[]> {
+function fillPatterns(s: unknown, t: unknown, numbers: readonly number[], into: Map<string, string>): void {
+  if (typeof s !== 'string' || typeof t !== 'string') return;
+  for (const n of numbers) {
+    const fill = (p: string) => p.replace('{0}', String(n));
+    zip({ x: fill(s) }, { x: fill(t) }, into);
+  }
+}
+
+/**
+ * The base's domain: English -> German measurements from `cldr-units-full` (the long forms):
+ * each unit's name ("kilometers" -> "Kilometer") and its patterns filled with numbers
+ * ("1 hour" -> "1 Stunde", "24 hours" -> "24 Stunden").
+ */
+export async function unitPhrasePairs(): Promise<PhrasePair[]> {
   const out = new Map<string, string>();
-  for (const kind of ['languages', 'territories', 'scripts']) {
-    const table = async (locale: string) =>
-      at(await cldrMain('cldr-localenames-full', locale, `${kind}.json`), ['localeDisplayNames', kind], kind);
-    zip(await table('en'), await table('de'), out);
+  const units = async (l: string) =>
+    at(await cldrMain('cldr-units-full', l, 'units.json'), ['units', 'long'], 'units');
+  const [en, de] = [await units('en'), await units('de')];
+  for (const [name, enUnit] of Object.entries(en)) {
+    const e = enUnit as Record<string, unknown>;
+    const d = (de[name] ?? {}) as Record<string, unknown>;
+    // Prefix and power patterns ("milli{0}", "square {0}") are parts of words, not phrases.
+    if (typeof e['unitPattern-count-one'] !== 'string') continue;
+    zip({ x: e['displayName'] }, { x: d['displayName'] }, out);
+    fillPatterns(e['unitPattern-count-one'], d['unitPattern-count-one'], [1], out);
+    fillPatterns(e['unitPattern-count-other'], d['unitPattern-count-other'], UNIT_COUNTS_OTHER, out);
   }
   return pairs(out);
 }
@@ -68,7 +94,11 @@ const COUNTS_OTHER = [2, 3, 5, 10, 24] as const;
 export async function datePhrasePairs(): Promise<PhrasePair[]> {
   const out = new Map<string, string>();
   const greg = async (l: string) =>
-    at(await cldrMain('cldr-dates-full', l, 'ca-gregorian.json'), ['dates', 'calendars', 'gregorian'], 'gregorian');
+    at(
+      await cldrMain('cldr-dates-full', l, 'ca-gregorian.json'),
+      ['dates', 'calendars', 'gregorian'],
+      'gregorian',
+    );
   const [en, de] = [await greg('en'), await greg('de')];
   for (const table of ['months', 'days', 'quarters', 'dayPeriods']) {
     const path = [table, 'format', 'wide'];
@@ -91,12 +121,7 @@ export async function datePhrasePairs(): Promise<PhrasePair[]> {
         ['other', COUNTS_OTHER],
       ] as const) {
         const key = `relativeTimePattern-count-${count}`;
-        const [s, t] = [ep[key], dp[key]];
-        if (typeof s !== 'string' || typeof t !== 'string') continue;
-        for (const n of numbers) {
-          const fill = (p: string) => p.replace('{0}', String(n));
-          zip({ x: fill(s) }, { x: fill(t) }, out);
-        }
+        fillPatterns(ep[key], dp[key], numbers, out);
       }
     }
   }

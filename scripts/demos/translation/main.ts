@@ -11,7 +11,9 @@ export const TRANSLATION_USAGE = `pnpm demo translation [--quick] [--json] [--wo
 ${commonDemoUsage('translation')}`;
 
 /** What tests change besides flags: a tiny budget, other rows, no progress output. */
-export type TranslationDemoOverrides = Partial<Pick<TranslationDemoOptions, 'budget' | 'methods' | 'progress'>>;
+export type TranslationDemoOverrides = Partial<
+  Pick<TranslationDemoOptions, 'budget' | 'methods' | 'progress'>
+>;
 
 /** `pnpm demo translation [...]`: runs the demo, prints the table (or JSON), updates docs/results.md. */
 export async function translationDemoMain(

@@ -18,7 +18,7 @@ export const TRANSLATION_METHODS: readonly TranslationMethod[] = [
     id: 'prefix',
     label: 'prefix tuning (20 virtual tokens)',
     set: ['peft={peftType: PREFIX_TUNING, numVirtualTokens: 20}'],
-    lr: 3e-2,
+    lr: 1e-2,
   },
   {
     id: 'prompt',

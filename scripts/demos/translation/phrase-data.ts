@@ -30,11 +30,18 @@ const jsonl = (pairs: readonly PhrasePair[]) => pairs.map((p) => `${JSON.stringi
  * Writes `pairs` as `{"source", "target"}` JSONL train / val / test files (what `nlp/jsonl-pairs`
  * reads) after a seeded shuffle, so no phrase is in two splits.
  */
-export async function writePhraseSplits(pairs: readonly PhrasePair[], o: SplitOptions): Promise<PhraseSplits> {
+export async function writePhraseSplits(
+  pairs: readonly PhrasePair[],
+  o: SplitOptions,
+): Promise<PhraseSplits> {
   const pool = new Rng(o.seed).shuffle([...pairs]).slice(0, o.limit);
   const nTrain = Math.round(pool.length * o.trainFraction);
   const nVal = Math.round(pool.length * o.valFraction);
-  const parts = [pool.slice(0, nTrain), pool.slice(nTrain, nTrain + nVal), pool.slice(nTrain + nVal)] as const;
+  const parts = [
+    pool.slice(0, nTrain),
+    pool.slice(nTrain, nTrain + nVal),
+    pool.slice(nTrain + nVal),
+  ] as const;
   await fs.mkdir(o.dir, { recursive: true });
   const [trainFile, valFile, testFile] = ['train', 'val', 'test'].map((s) =>
     path.join(o.dir, `${o.name}-${s}.jsonl`),

@@ -7,8 +7,8 @@ import type { DemoRunOptions } from '../demo-cli.js';
 import { type MachineInfo, machineInfo } from '../machine.js';
 import { seconds, stepTrainer } from '../train-step.js';
 import { prepareWorkDir, writeConfigFile } from '../work-dir.js';
-import { datePhrasePairs, localeNamePairs } from './cldr-phrases.js';
-import { BASE_LR, stepConfig, TRANSLATION_PRESET, type TranslationDemoBudget } from './config.js';
+import { datePhrasePairs, unitPhrasePairs } from './cldr-phrases.js';
+import { BASE_LR, stepConfig, TRANSLATION_PRESET, type TranslationDemoBudget, UNIT_SPLIT } from './config.js';
 import { TRANSLATION_METHODS, type TranslationMethod } from './methods.js';
 import { type PhraseSplits, writePhraseSplits } from './phrase-data.js';
 import { type MethodResult, runMethod, scoreRun, type TranslationScores } from './run-method.js';
@@ -29,11 +29,11 @@ export interface TranslationDemoReport {
     readonly steps: number;
     readonly trainSeconds: number;
     readonly parameters: number;
-    /** The base on its own held-out names. */
+    /** The base on its own held-out measurements. */
     readonly test: TranslationScores;
   };
-  /** English -> German names of languages, territories, scripts (the base's domain). */
-  readonly names: PhraseSplits;
+  /** English -> German measurements (the base's domain). */
+  readonly units: PhraseSplits;
   /** English -> German date phrases (the new domain). */
   readonly dates: PhraseSplits;
   readonly results: readonly MethodResult[];
@@ -48,10 +48,10 @@ const load1 = () => Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
 
 /**
  * The "a team's own small translator meets a new domain" demo: a small T5 trained by peftkit from
- * scratch (full training) on English -> German names of languages and territories from Unicode
+ * scratch (full training) on English -> German measurements ("24 hours" -> "24 Stunden") from Unicode
  * CLDR, adapted to CLDR's English -> German date phrases with LoRA, prefix tuning, prompt tuning
  * and full fine-tuning (same steps, batch, seed), each scored by BLEU and chrF on held-out date
- * phrases and on the base's held-out names.
+ * phrases and on the base's held-out measurements.
  */
 export async function runTranslationDemo(o: TranslationDemoOptions): Promise<TranslationDemoReport> {
   const started = performance.now();
@@ -68,27 +68,27 @@ export async function runTranslationDemo(o: TranslationDemoOptions): Promise<Tra
   const configFile = path.join(work, 'translation-config.json');
   await writeConfigFile(configFile, stepConfig(budget));
 
-  log('demo: [1/3] writing CLDR English -> German pairs: locale names (base) and date phrases (new domain)');
+  log('demo: [1/3] writing CLDR English -> German pairs: measurements (base) and date phrases (new domain)');
   const split = { dir: path.join(work, 'data'), ...budget };
-  const names = await writePhraseSplits(await localeNamePairs(), { ...split, name: 'names' });
+  const units = await writePhraseSplits(await unitPhrasePairs(), { ...split, ...UNIT_SPLIT, name: 'units' });
   const dates = await writePhraseSplits(await datePhrasePairs(), { ...split, name: 'dates' });
 
-  log(`demo: [2/3] training the base T5 on the locale names (${budget.pretrainSteps} steps, full training)`);
+  log(`demo: [2/3] training the base T5 on the measurements (${budget.pretrainSteps} steps, full training)`);
   const baseStep: CliStep = {
     command: 'train',
     preset: TRANSLATION_PRESET,
     config: configFile,
     set: ['peft=full', `training.lr=${BASE_LR}`, `training.evalEvery.steps=${budget.pretrainSteps}`],
-    data: names.trainFile,
-    evalData: names.valFile,
+    data: units.trainFile,
+    evalData: units.valFile,
     out: path.join(work, 'base'),
     maxSteps: budget.pretrainSteps,
     seed: budget.seed,
   };
   const made = await train(baseStep);
   const baseDir = made.result.outputDir;
-  const [baseTest] = (await scoreRun(host, baseDir, [names.testFile])) as [TranslationScores];
-  log(`demo: base: chrF ${baseTest.chrf?.toFixed(1)} on held-out names`);
+  const [baseTest] = (await scoreRun(host, baseDir, [units.testFile])) as [TranslationScores];
+  log(`demo: base: chrF ${baseTest.chrf?.toFixed(1)} on held-out measurements`);
 
   log(`demo: [3/3] adapting to date phrases (${budget.adaptSteps} steps each), scoring held-out phrases`);
   const results: MethodResult[] = [];
@@ -96,14 +96,15 @@ export async function runTranslationDemo(o: TranslationDemoOptions): Promise<Tra
     const r = await runMethod(host, method, {
       base: baseDir,
       target: dates,
-      baseTestFile: names.testFile,
+      baseTestFile: units.testFile,
       budget,
       configFile,
       adaptDir: path.join(work, 'adapt'),
       train,
     });
     results.push(r);
-    if (r.status === 'ok') log(`demo: ${method.id}: BLEU ${r.test.bleu?.toFixed(1)}, chrF ${r.test.chrf?.toFixed(1)}`);
+    if (r.status === 'ok')
+      log(`demo: ${method.id}: BLEU ${r.test.bleu?.toFixed(1)}, chrF ${r.test.chrf?.toFixed(1)}`);
     else log(`demo: ${method.id}: skipped (${r.reason})`);
   }
   const cpu = process.cpuUsage(cpu0);
@@ -120,7 +121,7 @@ export async function runTranslationDemo(o: TranslationDemoOptions): Promise<Tra
       parameters: made.result.summary.totalParameters,
       test: baseTest,
     },
-    names,
+    units,
     dates,
     results,
     wallTimeSeconds: seconds(started),

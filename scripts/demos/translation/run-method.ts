@@ -2,11 +2,14 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { evaluateRun, loadRun, type PeftkitHost } from '@peftkit/core';
 import type { CliStep } from '../cli-step.js';
-import { bytesOf, FULL_FILES, type MethodRow, skippedRow, trainedRow } from '../method-row.js';
+import { bytesOf, type MethodRow, skippedRow, trainedRow } from '../method-row.js';
 import { type Train, trainOrSkip } from '../train-step.js';
 import { TRANSLATION_PRESET, type TranslationDemoBudget } from './config.js';
 import type { TranslationMethod } from './methods.js';
 import type { PhraseSplits } from './phrase-data.js';
+
+/** What zero-shot ships: the base's weights (a translation run has no separate head file). */
+const BASE_FILES = ['model.safetensors'] as const;
 
 /** BLEU and chrF (0..100, sacreBLEU's definitions) of a run on held-out pairs. */
 export interface TranslationScores {
@@ -18,12 +21,12 @@ export interface TranslationScores {
 export interface MethodResult extends MethodRow {
   readonly lr: number;
   readonly test: TranslationScores;
-  /** The same run on the base domain's held-out names: what adapting cost the old task. */
+  /** The same run on the base domain's held-out measurements: what adapting cost the old task. */
   readonly baseDomain: TranslationScores;
 }
 
 export interface MethodContext {
-  /** The base: a full `train` run on the locale names. */
+  /** The base: a full `train` run on the measurements. */
   readonly base: string;
   readonly target: PhraseSplits;
   /** The base domain's test split. */
@@ -60,7 +63,7 @@ export async function scoreRun(
 /**
  * One row: zero-shot scores the base as is; every other row trains from the base on the date
  * phrases' train split (scored on their val split at the end) and is then scored on the held-out
- * date phrases and the base's held-out names. A method the architecture cannot host becomes a
+ * date phrases and the base's held-out measurements. A method the architecture cannot host becomes a
  * skipped row with the reason.
  */
 export async function runMethod(
@@ -70,7 +73,10 @@ export async function runMethod(
 ): Promise<MethodResult> {
   const files = [c.target.testFile, c.baseTestFile];
   if (!method.set) {
-    const [test, baseDomain] = (await scoreRun(host, c.base, files)) as [TranslationScores, TranslationScores];
+    const [test, baseDomain] = (await scoreRun(host, c.base, files)) as [
+      TranslationScores,
+      TranslationScores,
+    ];
     const summary = JSON.parse(await fs.readFile(path.join(c.base, 'summary.json'), 'utf8')) as {
       totalParameters: number;
     };
@@ -80,8 +86,8 @@ export async function runMethod(
       status: 'ok',
       trainableParameters: 0,
       totalParameters: summary.totalParameters,
-      weightBytes: await bytesOf(c.base, FULL_FILES.filter((f) => f === 'model.safetensors')),
-      weightFiles: ['model.safetensors'],
+      weightBytes: await bytesOf(c.base, BASE_FILES),
+      weightFiles: BASE_FILES,
       trainSeconds: 0,
       runDir: c.base,
       command: null,
