@@ -26,6 +26,11 @@ export const DEMOS: Readonly<Record<string, Demo>> = {
       'a speech recogniser meets a new (synthetic) accent: zero-shot vs LoRA, MMS-style bottleneck, IA3, full',
     run: async (args) => (await import('./speech/main.js')).speechDemoMain(args),
   },
+  translation: {
+    summary:
+      'a small English->German T5 trained on place names meets date phrases: zero-shot vs LoRA, prefix, prompt tuning, full',
+    run: async (args) => (await import('./translation/main.js')).translationDemoMain(args),
+  },
 };
 
 export const DEFAULT_DEMO = 'nlp';
