@@ -108,37 +108,12 @@ export function describeSeq2SeqParity(
     });
 
     it('decoding one token at a time with the cache gives the full forward logits', () => {
-      const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
-      const mask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
-      const before = tf.memory().numTensors;
-      const encoderHidden = tf.tidy(() => model.encode(ids, mask));
-      const steps: tf.Tensor[] = [];
-      let cache: Seq2SeqCache | undefined;
-      const t = ref.decoder_input_ids[0]?.length as number;
-      for (let i = 0; i < t; i++) {
-        const step = tf.tidy(() => {
-          const col = tf.tensor2d(
-            ref.decoder_input_ids.map((r) => [r[i] as number]),
-            undefined,
-            'int32',
-          );
-          return model.decode(
-            col,
-            cache ? { cache, encoderMask: mask } : { encoderHidden, encoderMask: mask },
-          );
-        });
-        disposeSeq2SeqCache(cache);
-        cache = step.cache;
-        steps.push(step.logits);
-      }
-      expect(cache?.self[0]?.key.shape).toEqual(cacheShapes.self);
-      expect(cache?.cross[0]?.key.shape).toEqual(cacheShapes.cross);
-      const all = tf.concat(steps, 1);
-      expect(maxDiff(all, ref.logits)).toBeLessThan(1e-4);
-      disposeSeq2SeqCache(cache);
-      tf.dispose([...steps, all, encoderHidden]);
-      expect(tf.memory().numTensors).toBe(before);
-      tf.dispose([ids, mask]);
+      const r = cachedDecode(model, ref);
+      expect(r.selfKeyShape).toEqual(cacheShapes.self);
+      expect(r.crossKeyShape).toEqual(cacheShapes.cross);
+      expect(maxDiff(r.logits, ref.logits)).toBeLessThan(1e-4);
+      r.logits.dispose();
+      expect(r.leaked).toBe(0);
     });
 
     it('greedy generation (with min length and no-repeat n-gram) matches the reference', () => {
@@ -172,4 +147,50 @@ export function describeSeq2SeqParity(
       expect(tf.memory().numTensors).toBe(before);
     });
   });
+}
+
+/** What `cachedDecode` returns: the step logits concatenated, the first layer's cache key shapes, and tensors left behind. */
+export interface CachedDecode {
+  readonly logits: tf.Tensor;
+  readonly selfKeyShape: readonly number[] | undefined;
+  readonly crossKeyShape: readonly number[] | undefined;
+  readonly leaked: number;
+}
+
+/**
+ * Encodes `ref.input_ids` once, then decodes `ref.decoder_input_ids` one token per step through
+ * the KV cache, as generation does; the caller compares `logits` with the teacher-forced forward.
+ */
+export function cachedDecode(
+  model: Seq2SeqLm,
+  ref: { input_ids: number[][]; attention_mask: number[][]; decoder_input_ids: number[][] },
+): CachedDecode {
+  const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
+  const mask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
+  const before = tf.memory().numTensors;
+  const encoderHidden = tf.tidy(() => model.encode(ids, mask));
+  const steps: tf.Tensor[] = [];
+  let cache: Seq2SeqCache | undefined;
+  const t = ref.decoder_input_ids[0]?.length as number;
+  for (let i = 0; i < t; i++) {
+    const step = tf.tidy(() => {
+      const col = tf.tensor2d(
+        ref.decoder_input_ids.map((r) => [r[i] as number]),
+        undefined,
+        'int32',
+      );
+      return model.decode(col, cache ? { cache, encoderMask: mask } : { encoderHidden, encoderMask: mask });
+    });
+    disposeSeq2SeqCache(cache);
+    cache = step.cache;
+    steps.push(step.logits);
+  }
+  const selfKeyShape = cache?.self[0]?.key.shape;
+  const crossKeyShape = cache?.cross[0]?.key.shape;
+  const logits = tf.concat(steps, 1);
+  disposeSeq2SeqCache(cache);
+  tf.dispose([...steps, encoderHidden]);
+  const leaked = tf.memory().numTensors - before - 1;
+  tf.dispose([ids, mask]);
+  return { logits, selfKeyShape, crossKeyShape, leaked };
 }

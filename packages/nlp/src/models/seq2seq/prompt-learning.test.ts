@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSeq2Seq } from '../../heads/seq2seq-generation.js';
 import { trainCopyTask } from '../../testing/copy-task.js';
 import {
+  cachedDecode,
   maxDiff,
   type Reference,
   reference,
@@ -27,7 +28,6 @@ import { bartPlacement } from '../bart/placement.js';
 import { loadT5Checkpoint } from '../t5/checkpoint.js';
 import type { T5ForConditionalGeneration } from '../t5/model.js';
 import { t5Placement } from '../t5/placement.js';
-import { disposeSeq2SeqCache, type Seq2SeqCache } from './seq2seq-cache.js';
 
 /** What make_prompt_learning_fixture.py writes next to a model fixture. */
 interface PromptReference {
@@ -164,37 +164,12 @@ for (const [variant, load] of Object.entries(VARIANTS)) {
 
       // Step by step with the cache: the prefix enters the cache on the first step only, and the
       // logits equal the teacher-forced ones.
-      const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
-      const mask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
-      const before = tf.memory().numTensors;
-      const encoderHidden = tf.tidy(() => model.encode(ids, mask));
-      const steps: tf.Tensor[] = [];
-      let cache: Seq2SeqCache | undefined;
-      const t = ref.decoder_input_ids[0]?.length as number;
-      for (let i = 0; i < t; i++) {
-        const step = tf.tidy(() => {
-          const col = tf.tensor2d(
-            ref.decoder_input_ids.map((r) => [r[i] as number]),
-            undefined,
-            'int32',
-          );
-          return model.decode(
-            col,
-            cache ? { cache, encoderMask: mask } : { encoderHidden, encoderMask: mask },
-          );
-        });
-        disposeSeq2SeqCache(cache);
-        cache = step.cache;
-        steps.push(step.logits);
-      }
+      const r = cachedDecode(model, ref);
       // Self cache: P prefix positions + t decoded ones.
-      expect(cache?.self[0]?.key.shape[2]).toBe(pl.num_virtual_tokens + t);
-      const all = tf.concat(steps, 1);
-      expect(maxDiff(all, pl.prefix_logits)).toBeLessThan(1e-4);
-      disposeSeq2SeqCache(cache);
-      tf.dispose([...steps, all, encoderHidden]);
-      expect(tf.memory().numTensors).toBe(before);
-      tf.dispose([ids, mask]);
+      expect(r.selfKeyShape?.[2]).toBe(pl.num_virtual_tokens + (ref.decoder_input_ids[0]?.length as number));
+      expect(maxDiff(r.logits, pl.prefix_logits)).toBeLessThan(1e-4);
+      r.logits.dispose();
+      expect(r.leaked).toBe(0);
 
       const out = generateSeq2Seq(model, sources(ref), { maxLength: ref.greedy.options.max_length });
       expect(out).toEqual(pl.prefix_greedy.map((row) => untilEos(row, ref.greedy.options.eos)));
