@@ -28,7 +28,7 @@ export const DEMOS: Readonly<Record<string, Demo>> = {
   },
   translation: {
     summary:
-      'a small English->German T5 trained on place names meets date phrases: zero-shot vs LoRA, prefix, prompt tuning, full',
+      'a small English->German T5 trained on measurements meets date phrases: zero-shot vs LoRA, prefix, prompt tuning, full',
     run: async (args) => (await import('./translation/main.js')).translationDemoMain(args),
   },
 };
