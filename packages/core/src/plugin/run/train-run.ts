@@ -244,7 +244,11 @@ export async function trainRun(host: PeftkitHost, o: TrainRunOptions): Promise<T
     } else lr = t.lr;
     const loss = (m: AnyModule, b: ModelBatch) =>
       head.loss(headForward(head, m, b, true, headConfig), b, context);
-    const plan = planWorkers(t.workers, { parameters: model.numParameters(), batchSize: t.batchSize });
+    const plan = planWorkers(t.workers, {
+      parameters: model.numParameters(),
+      trainableParameters: model.numParameters({ trainableOnly: true }),
+      batchSize: t.batchSize,
+    });
     if (t.workers !== 1) log(plan.note);
     group =
       plan.ranks > 1

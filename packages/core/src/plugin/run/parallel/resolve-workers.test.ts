@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { AUTO_WORKERS_MIN_WORK, planWorkers } from './resolve-workers.js';
+import { AUTO_WORKERS_MAX_TRAINABLE, AUTO_WORKERS_MIN_WORK, planWorkers } from './resolve-workers.js';
 import { shardSizes } from './shard-batch.js';
 
 describe('planWorkers', () => {
@@ -23,6 +23,23 @@ describe('planWorkers', () => {
     expect(planWorkers('auto', big, { PEFTKIT_THREADS: '2' }).ranks).toBe(cores);
     expect(planWorkers('auto', { parameters: 1000, batchSize: 16 }, { PEFTKIT_THREADS: '2' }).ranks).toBe(1);
     expect(planWorkers('auto', big, { PEFTKIT_THREADS: '1' }).ranks).toBe(1);
+  });
+
+  it('auto: not for many trainable parameters (full fine-tuning), whose all-reduce eats the gain', () => {
+    const cores = Math.min(availableParallelism(), 2);
+    const peft = { ...big, trainableParameters: 100_000 };
+    expect(planWorkers('auto', peft, { PEFTKIT_THREADS: '2' }).ranks).toBe(cores);
+    const full = planWorkers(
+      'auto',
+      { ...big, trainableParameters: AUTO_WORKERS_MAX_TRAINABLE + 1 },
+      { PEFTKIT_THREADS: '2' },
+    );
+    expect(full.ranks).toBe(1);
+    if (cores > 1) expect(full.note).toMatch(/trainable parameters are above/);
+    // An explicit number is taken as given.
+    expect(planWorkers(2, { ...big, trainableParameters: 5_000_000 }, { PEFTKIT_THREADS: '2' }).ranks).toBe(
+      2,
+    );
   });
 });
 
