@@ -13,26 +13,30 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
+/** `peftkit train` of the toy preset with an ADALORA block. */
+const trainAdalora = (out: string, peft: string, maxSteps: number) =>
+  runToyCli([
+    'train',
+    '--preset',
+    'toy/basic',
+    '--set',
+    `peft=${peft}`,
+    '--out',
+    out,
+    '--max-steps',
+    String(maxSteps),
+  ]);
+
+const adapterConfig = async (out: string) =>
+  JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+
 describe('peftkit train with ADALORA', () => {
   it('totalStep defaults to the run length; the run saves rank_pattern and evaluates from its files', async () => {
     const out = path.join(tmp, 'run');
     const peft = '{peftType: ADALORA, initR: 4, targetR: 2, tinit: 1, tfinal: 2, targetRoles: [ffn.up]}';
-    const train = await runToyCli([
-      'train',
-      '--preset',
-      'toy/basic',
-      '--set',
-      `peft=${peft}`,
-      '--out',
-      out,
-      '--max-steps',
-      '8',
-    ]);
+    const train = await trainAdalora(out, peft, 8);
     expect(train.code, train.stderr).toBe(0);
-    const config = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const config = await adapterConfig(out);
     expect(config).toMatchObject({ peft_type: 'ADALORA', total_step: 8, init_r: 4, target_r: 2 });
     const pattern = config['rank_pattern'] as Record<string, boolean[]>;
     const kept = Object.values(pattern).map((m) => m.filter(Boolean).length);
@@ -47,29 +51,13 @@ describe('peftkit train with ADALORA', () => {
     const out = path.join(tmp, 'resume');
     const peft =
       '{peftType: ADALORA, initR: 4, targetR: 2, tinit: 1, tfinal: 2, totalStep: 8, targetRoles: [ffn.up]}';
-    const first = await runToyCli([
-      'train',
-      '--preset',
-      'toy/basic',
-      '--set',
-      `peft=${peft}`,
-      '--out',
-      out,
-      '--max-steps',
-      '4',
-    ]);
+    const first = await trainAdalora(out, peft, 4);
     expect(first.code, first.stderr).toBe(0);
-    const mid = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const mid = await adapterConfig(out);
     expect(mid['total_step']).toBe(8);
     const resumed = await runToyCli(['train', '--resume', out, '--max-steps', '8']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const end = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const end = await adapterConfig(out);
     const kept = Object.values(end['rank_pattern'] as Record<string, boolean[]>).map(
       (m) => m.filter(Boolean).length,
     );
