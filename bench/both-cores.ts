@@ -7,7 +7,7 @@ import {
   setNativeMatMulThreads,
 } from '@peftkit/core';
 import { METHOD_CASES, prepareStep } from './method-step.js';
-import { REFERENCE_SHAPE } from './reference-model.js';
+import { benchShape, median } from './reference-model.js';
 
 // `tsx bench/both-cores.ts [--quick]`: which way of using both cores makes the reference step
 // faster? (a) one process, native GEMM with 2 intra-op threads; (b) one process, 1 thread;
@@ -15,11 +15,10 @@ import { REFERENCE_SHAPE } from './reference-model.js';
 // lockstep. (c) leaves out the gradient all-reduce, so it is a lower bound on what data-parallel
 // workers would cost. Also wasm alone vs two wasm workers.
 const quick = process.argv.includes('--quick');
-const shape = quick ? { ...REFERENCE_SHAPE, layers: 1, batch: 4 } : REFERENCE_SHAPE;
+const shape = benchShape(quick);
 const steps = quick ? 3 : 6;
 await initBackend({ prefer: 'wasm' });
 const native = nativeMatMulActive();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 function single(method: string, onNative: boolean, threads: number): number {
   setNativeMatMulActive(onNative);

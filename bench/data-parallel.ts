@@ -11,7 +11,7 @@ import {
 } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import { METHOD_CASES, prepareStep } from './method-step.js';
-import { REFERENCE_SHAPE } from './reference-model.js';
+import { benchShape, median } from './reference-model.js';
 
 // `pnpm bench --workers 2 [--quick]` (or `tsx bench/data-parallel.ts [--quick]`): the reference step with training.workers' protocol
 // (main thread = rank 0 with half the batch, one worker thread with the other half, shard sent
@@ -19,11 +19,10 @@ import { REFERENCE_SHAPE } from './reference-model.js';
 // weights published back) against one process with 2 intra-op native threads. Everything of a
 // real optimizer step is timed: sharding, both halves, the barrier, the all-reduce, the update.
 const quick = process.argv.includes('--quick');
-const shape = quick ? { ...REFERENCE_SHAPE, layers: 1, batch: 4 } : REFERENCE_SHAPE;
+const shape = benchShape(quick);
 const steps = quick ? 3 : 8;
 await initBackend({ prefer: 'wasm' });
 const native = nativeMatMulActive();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const tsEntry = (file: string) => {
   const entry = new URL(file, import.meta.url).href;
   return `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;

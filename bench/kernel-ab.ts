@@ -3,7 +3,7 @@ import { initBackend, nativeMatMulActive, setNativeMatMulActive } from '@peftkit
 import type { KernelConfig } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { METHOD_CASES, prepareStep } from './method-step.js';
-import { REFERENCE_SHAPE } from './reference-model.js';
+import { median, REFERENCE_SHAPE } from './reference-model.js';
 
 // `tsx bench/kernel-ab.ts [--methods a,b] [--paths native,wasm] [--steps n] [--kernels Sum,Erf,Exp]`:
 // reference training steps with peftkit's wrapping kernels for the given names against the stock
@@ -34,7 +34,6 @@ const use = (set: KernelConfig[]) => {
     tf.registerKernel(c);
   }
 };
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
 
 const load0 = loadavg()[0] as number;
 console.log(

@@ -31,6 +31,16 @@ export const REFERENCE_SHAPE: ReferenceShape = {
   classes: 2,
 };
 
+/** The reference shape, or a one-layer batch-of-4 cut of it for `--quick` runs. */
+export function benchShape(quick: boolean): ReferenceShape {
+  return quick ? { ...REFERENCE_SHAPE, layers: 1, batch: 4 } : REFERENCE_SHAPE;
+}
+
+/** Middle value of a sample (the upper one of an even count), as the benches report step times. */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+}
+
 /**
  * Token + position embeddings, a post-norm encoder stack (nn `TransformerEncoderLayer`), mean
  * pooling and a linear classifier. Children are looked up at call time so PEFT wrappers apply.

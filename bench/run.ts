@@ -6,7 +6,7 @@ import { initBackend, nativeMatMulActive, nativeThreads, setNativeMatMulActive }
 import * as tf from '@tensorflow/tfjs';
 import { gemmCeiling } from './gemm-ceiling.js';
 import { benchMethod, METHOD_CASES, type MethodResult } from './method-step.js';
-import { REFERENCE_SHAPE } from './reference-model.js';
+import { benchShape } from './reference-model.js';
 import { torchStep } from './torch-compare.js';
 
 // `pnpm bench [--quick] [--json] [--only name,name] [--paths native,wasm] [--no-torch]
@@ -50,7 +50,7 @@ const paths = (listArg('--paths') ?? (nativeAvailable ? ['native', 'wasm'] : ['w
   (p) => p === 'wasm' || (p === 'native' && nativeAvailable),
 );
 const threads = nativeThreads();
-const shape = quick ? { ...REFERENCE_SHAPE, layers: 1, batch: 4 } : REFERENCE_SHAPE;
+const shape = benchShape(quick);
 const steps = quick ? 3 : 8;
 const cases = METHOD_CASES.filter((c) => !only || only.includes(c.name) || c.name === 'full');
 const load = () => loadavg().map((l) => Number(l.toFixed(2)));
