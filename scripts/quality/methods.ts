@@ -36,7 +36,10 @@ export const METHODS: readonly SuiteMethod[] = [
   { id: 'lora-embed-lr3e-3', set: ['peft.targetRoles=[attn.q, attn.v, embed]', 'training.lr=0.003'] },
   { id: 'lora-embed-all-lr3e-3', set: [`${ALL_LINEAR.slice(0, -1)}, embed]`, 'training.lr=0.003'] },
   { id: 'lora-conv', set: ['peft.targetRoles=[attn.q, attn.v, conv]'] },
-  { id: 'lora-conv-ffn', set: ['peft.targetRoles=[attn.q, attn.v, ffn.up, ffn.down, conv]', 'training.lr=0.003'] },
+  {
+    id: 'lora-conv-ffn',
+    set: ['peft.targetRoles=[attn.q, attn.v, ffn.up, ffn.down, conv]', 'training.lr=0.003'],
+  },
   { id: 'lora-lr3e-3', set: ['training.lr=0.003'] },
   { id: 'full-lr3e-4', set: ['peft=full', 'training.lr=0.0003'] },
   { id: 'full-lr3e-3', set: ['peft=full', 'training.lr=0.003'] },

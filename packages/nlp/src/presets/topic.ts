@@ -18,7 +18,13 @@ export const topicPreset: Preset = {
     preprocess: { id: 'nlp/tokenizer', options: { maxLength: 128 } },
     model: { architecture: 'bert', config: { ...SMALL_BERT } },
     head: { id: 'nlp/sequence-classification', config: { pooling: 'mean' } },
-    peft: { peftType: 'LORA', r: 8, loraAlpha: 16, loraDropout: 0.1, targetRoles: ['attn.q', 'attn.v', 'embed'] },
+    peft: {
+      peftType: 'LORA',
+      r: 8,
+      loraAlpha: 16,
+      loraDropout: 0.1,
+      targetRoles: ['attn.q', 'attn.v', 'embed'],
+    },
     training: {
       epochs: 5,
       batchSize: 16,

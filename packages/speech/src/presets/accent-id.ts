@@ -24,7 +24,13 @@ export const accentIdPreset: Preset = {
     preprocess: { id: 'speech/audio', options: { ...PRESET_FRONT_END } },
     model: { architecture: 'speech/conv-transformer', config: { ...SMALL_SPEECH_ENCODER } },
     head: { id: 'speech/utterance-classification', config: { pooling: 'attentive' } },
-    peft: { peftType: 'LORA', r: 8, loraAlpha: 16, loraDropout: 0.05, targetRoles: ['attn.q', 'attn.v', 'conv'] },
+    peft: {
+      peftType: 'LORA',
+      r: 8,
+      loraAlpha: 16,
+      loraDropout: 0.05,
+      targetRoles: ['attn.q', 'attn.v', 'conv'],
+    },
     training: {
       epochs: 10,
       batchSize: 16,
