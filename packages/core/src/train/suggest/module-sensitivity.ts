@@ -44,8 +44,8 @@ export interface ModuleSensitivityOptions<M extends AnyModule, B> {
  * al., 2023) allocates ranks by and Molchanov et al. (2019) prune with: `I(W) = sum_ij |W_ij *
  * dL/dW_ij|`, the loss change a first-order expansion predicts when the weight is removed. It is
  * averaged over `maxBatches` batches (absolute value per batch, as AdaLoRA's per-step
- * sensitivity). A LoRA `B` matrix starts at zero, so the gradient of a fresh adapter says nothing
- * about A; the base weight's own sensitivity does. One gradient pass per batch, inside
+ * sensitivity). One LoRA factor starts at zero (`B`; `A` on an Embedding), so the gradient of a
+ * fresh adapter says nothing about the other; the base weight's own sensitivity does. One gradient pass per batch, inside
  * `tf.tidy`; the model's weights, mode and the RNG are left as they were.
  *
  * The weight scored is the module's `weight`: the matrix of a `Linear`, the table of an
