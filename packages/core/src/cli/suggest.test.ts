@@ -106,7 +106,7 @@ describe('peftkit suggest', () => {
     }
     const text = await cli(['suggest', ...common, '--budget', '20%']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/module\s+role\s+layer\s+score\s+share\s+rank\s+params/);
+    expect(text.stdout).toMatch(/module\s+kind\s+role\s+layer\s+score\s+share\s+rank\s+params/);
     expect(text.stdout).toMatch(/budget\s+\d+ of 33 adapter parameters/);
     expect(text.stdout).toContain('not written');
   });

@@ -22,7 +22,7 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('suggest')
     .description(
-      'which modules to adapt with LoRA and at which rank: scores every Linear of the base by sensitivity on a few batches of your data and spends a parameter budget (same flags as train)',
+      'which modules to adapt with LoRA and at which rank: scores every Linear, Embedding and Conv of the base by sensitivity on a few batches of your data and spends a parameter budget (same flags as train)',
     )
     .option('--budget <n>', "adapter parameters: a share of the base's (0.5%) or a count", '1%')
     .option('--batches <n>', 'training batches to average the sensitivity over', positiveInt, 8)
@@ -56,9 +56,10 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
       }
       printText(
         formatTable(
-          ['module', 'role', 'layer', 'score', 'share', 'rank', 'params'],
+          ['module', 'kind', 'role', 'layer', 'score', 'share', 'rank', 'params'],
           r.rows.map((row) => [
             row.module,
+            row.kind,
             row.role,
             row.layer === null ? '-' : String(row.layer),
             row.score.toExponential(2),

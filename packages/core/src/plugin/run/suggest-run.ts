@@ -2,11 +2,13 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { Linear } from '../../nn/linear.js';
 import type { AnyModule } from '../../nn/module.js';
+import { type LoraConfig, loraSettingsFor } from '../../peft/methods/lora/config.js';
+import { type LoraModuleKind, type LoraRankCost, loraRankCost } from '../../peft/methods/lora/rank-cost.js';
+import { checkLoraSettings } from '../../peft/methods/lora/settings-check.js';
 import { resolveRole } from '../../peft/placement.js';
 import { layerIndexOf } from '../../peft/targets.js';
-import { allocateRanks } from '../../train/suggest/allocate-ranks.js';
+import { allocateRanks, allowedRanks, type RankCandidate } from '../../train/suggest/allocate-ranks.js';
 import { scoreModuleSensitivity } from '../../train/suggest/module-sensitivity.js';
 import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
@@ -44,6 +46,8 @@ export interface SuggestRunOptions {
 /** One scored module and what it gets. */
 export interface SuggestRow {
   readonly module: string;
+  /** `Linear`, `Embedding`, `Conv1d` or `Conv2d`. */
+  readonly kind: LoraModuleKind;
   /** Placement role (`attn.q`, `ffn.up`, ...) or `-` for a module no role names. */
   readonly role: string;
   /** Block index for per-layer modules, null for model-level ones. */
@@ -84,11 +88,14 @@ export interface SuggestRunResult {
 
 /**
  * `peftkit suggest`: which modules to adapt with LoRA, and at which rank, for this data. Builds
- * the run as `train` would (data, preprocessor, base, head; no adapter), scores every `Linear` of
- * the base by first-order sensitivity over a few training batches (`scoreModuleSensitivity`),
- * spends the budget with `allocateRanks`, and proposes a LoRA config with HF `rank_pattern` /
- * `alpha_pattern` (keeping the preset's `lora_alpha / r` ratio, dropout and other LoRA options).
- * The head is trained whole as in every run and is not part of the budget.
+ * the run as `train` would (data, preprocessor, base, head; no adapter), scores every module of
+ * the base LoRA can wrap (`Linear`, `Embedding`, `Conv1d`, `Conv2d`) by first-order sensitivity
+ * over a few training batches (`scoreModuleSensitivity`), spends the budget with `allocateRanks`
+ * at each kind's real LoRA cost per rank (`loraRankCost`), and proposes a LoRA config with HF
+ * `rank_pattern` / `alpha_pattern` (keeping the preset's `lora_alpha / r` ratio, dropout and other
+ * LoRA options). A module the preset's LoRA options rule out (e.g. an Embedding with `loraBias`,
+ * anything but a Linear with PiSSA init, DoRA on a grouped conv) is scored but gets no rank. The
+ * head is trained whole as in every run and is not part of the budget.
  */
 export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promise<SuggestRunResult> {
   const { config } = o;
@@ -108,8 +115,15 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
     const where = locateCandidates(built);
     if (!where.length)
       throw new UserError(
-        `suggest: the base of ${built.architecture.id} has no Linear module LoRA could adapt`,
+        `suggest: the base of ${built.architecture.id} has no module LoRA could adapt (Linear, Embedding, Conv1d, Conv2d)`,
       );
+    const refused = refusedByLoraOptions(host, config, where);
+    if (refused.size) {
+      const [p, why] = [...refused][0]!;
+      log(
+        `suggest: ${refused.size} module(s) are scored but get no rank, as the LoRA options refuse them (e.g. ${p}: ${why})`,
+      );
+    }
     const context = { config: parts.headConfig, labels: data.labels };
     const head = parts.head;
     const scored = await scoreModuleSensitivity({
@@ -123,37 +137,35 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
     const baseParameters = model.getSubmodule(built.headed.basePath).numParameters();
     const budgetParameters =
       'percent' in o.budget ? Math.floor((baseParameters * o.budget.percent) / 100) : o.budget.params;
-    const ranks = allocateRanks(
-      scored.map((s) => ({
+    const rankCandidates = scored.map((s, i) => {
+      const { paramsPerRank, maxRank, rankMultiple } = where[i]!.cost;
+      return {
         path: s.path,
         score: s.score,
-        paramsPerRank: s.inFeatures + s.outFeatures,
-        maxRank: Math.min(s.inFeatures, s.outFeatures),
-      })),
-      { budget: budgetParameters },
-    );
+        paramsPerRank,
+        maxRank: refused.has(s.path) ? 0 : maxRank,
+        rankMultiple,
+      };
+    });
+    const ranks = allocateRanks(rankCandidates, { budget: budgetParameters });
     const total = scored.reduce((n, s) => n + s.score, 0);
     const rows: SuggestRow[] = scored
       .map((s, i) => {
         const rank = ranks.get(s.path) ?? 0;
         return {
           module: s.path,
+          kind: s.kind,
           role: where[i]!.role,
           layer: where[i]!.layer ?? null,
           score: s.score,
           share: total > 0 ? s.score / total : 0,
           rank,
-          params: rank * (s.inFeatures + s.outFeatures),
+          params: rank * where[i]!.cost.paramsPerRank,
         };
       })
       .sort((a, b) => b.score - a.score || a.module.localeCompare(b.module));
     const usedParameters = rows.reduce((n, r) => n + r.params, 0);
-    if (usedParameters === 0) {
-      const cheapest = Math.min(...scored.map((s) => 2 * (s.inFeatures + s.outFeatures)));
-      throw new UserError(
-        `suggest: a budget of ${budgetParameters} adapter parameters cannot fit rank 2 on any module with a non-zero score (the cheapest needs ${cheapest}); raise --budget`,
-      );
-    }
+    if (usedParameters === 0) throw new UserError(noFitMessage(rankCandidates, budgetParameters));
     const peft = proposedPeft(config, rows, loraAlphaRatio(host, config));
     const proposed = proposedConfig(config, peft);
     let file: string | undefined;
@@ -196,9 +208,11 @@ interface Candidate {
   readonly path: string;
   readonly role: string;
   readonly layer: number | undefined;
+  readonly module: AnyModule;
+  readonly cost: LoraRankCost;
 }
 
-/** Every Linear of the base (not the head), with the placement role that names it. */
+/** Every module of the base (not the head) LoRA can wrap, with the placement role that names it. */
 function locateCandidates(built: BuiltModel): Candidate[] {
   const model = built.headed.model;
   const roleOf = new Map<string, { role: string; layer: number | undefined }>();
@@ -211,11 +225,59 @@ function locateCandidates(built: BuiltModel): Candidate[] {
   const inHead = (p: string) => built.headed.headPaths.some((h) => p === h || p.startsWith(`${h}.`));
   const out: Candidate[] = [];
   for (const [p, m] of model.namedModules()) {
-    if (!(m instanceof Linear) || !p.startsWith(basePrefix) || inHead(p)) continue;
+    const cost = loraRankCost(m);
+    if (!cost || !p.startsWith(basePrefix) || inHead(p)) continue;
     const r = roleOf.get(p);
-    out.push({ path: p, role: r?.role ?? '-', layer: r ? r.layer : layerIndexOf(p, built.placement) });
+    out.push({
+      path: p,
+      role: r?.role ?? '-',
+      layer: r ? r.layer : layerIndexOf(p, built.placement),
+      module: m,
+      cost,
+    });
   }
   return out;
+}
+
+/**
+ * Candidates LoRA would refuse with the preset's own options (which the proposal keeps), by path,
+ * with LoRA's reason. Checked at the candidate's smallest rank, so only option/kind conflicts
+ * count (ranks are kept legal by `rankMultiple`).
+ */
+function refusedByLoraOptions(
+  host: PeftkitHost,
+  config: RunConfig,
+  candidates: readonly Candidate[],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!isLora(config)) return out;
+  const parsed = host.peftMethods.get('LORA').config.parse(config.peft) as unknown as LoraConfig;
+  const settings = loraSettingsFor({ ...parsed, rankPattern: {}, alphaPattern: {} }, '');
+  for (const c of candidates) {
+    try {
+      checkLoraSettings(c.module, { ...settings, r: c.cost.rankMultiple });
+    } catch (err) {
+      out.set(c.path, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return out;
+}
+
+/** Why nothing was adapted: the cheapest legal step, or that no module can take LoRA at all. */
+function noFitMessage(candidates: readonly RankCandidate[], budget: number): string {
+  let cheapest: { path: string; rank: number; params: number } | undefined;
+  for (const c of candidates) {
+    if (!(c.score > 0)) continue;
+    const rank = allowedRanks(c)[0];
+    if (rank === undefined) continue;
+    if (!cheapest || rank * c.paramsPerRank < cheapest.params) {
+      cheapest = { path: c.path, rank, params: rank * c.paramsPerRank };
+    }
+  }
+  if (!cheapest) {
+    return 'suggest: no module of the base both has a non-zero sensitivity and can take a LoRA rank';
+  }
+  return `suggest: a budget of ${budget} adapter parameters cannot fit rank ${cheapest.rank} on any module with a non-zero score (the cheapest, ${cheapest.path}, needs ${cheapest.params}); raise --budget`;
 }
 
 /**

@@ -46,6 +46,41 @@ describe('allocateRanks', () => {
     expect(r.get('wide')).toBe(0);
   });
 
+  it('compares kinds by score per parameter: an embedding row table is adapted only when its score pays for its width', () => {
+    // A 4000 x 128 Embedding costs 4128 per rank, a 128 x 128 Linear 256.
+    const emb = (score: number): RankCandidate => ({ path: 'emb', score, paramsPerRank: 4128, maxRank: 128 });
+    const lins = [0, 1, 2, 3].map((i) => linear(`q${i}`, 1, 128));
+    const budget = 4 * 2 * 256 + 2 * 4128;
+    // 10x a Linear's score: after rank 2 on each Linear, rank 2 on the embedding beats deepening one.
+    const rich = allocateRanks([emb(10), ...lins], { budget });
+    expect(Object.fromEntries(rich)).toEqual({ emb: 2, q0: 2, q1: 2, q2: 2, q3: 2 });
+    expect(spent([emb(10), ...lins], rich)).toBe(budget);
+    // 3x is not enough for 16x the price: the budget deepens the Linears instead.
+    const poor = allocateRanks([emb(3), ...lins], { budget });
+    expect(poor.get('emb')).toBe(0);
+    expect(spent([emb(3), ...lins], poor)).toBeGreaterThan(budget / 2);
+  });
+
+  it('gives a grouped conv only multiples of its groups, and nothing when none fits under its max rank', () => {
+    const grouped: RankCandidate = { path: 'g', score: 5, paramsPerRank: 10, maxRank: 64, rankMultiple: 4 };
+    for (const budget of [30, 40, 100, 1000, 1e6]) {
+      const r = allocateRanks([grouped, linear('l', 1)], { budget }).get('g')!;
+      expect(r % 4).toBe(0);
+      expect(r * 10).toBeLessThanOrEqual(budget);
+    }
+    expect(allocateRanks([grouped], { budget: 39 }).get('g')).toBe(0);
+    expect(allocateRanks([grouped], { budget: 40 }).get('g')).toBe(4);
+    const depthwise: RankCandidate = {
+      path: 'd',
+      score: 5,
+      paramsPerRank: 10,
+      maxRank: 16,
+      rankMultiple: 32,
+    };
+    expect(allocateRanks([depthwise], { budget: 1e6 }).get('d')).toBe(0);
+    expect(() => allocateRanks([{ ...grouped, rankMultiple: 0 }], { budget: 1 })).toThrow(/g: rankMultiple/);
+  });
+
   it('rejects bad rank ladders and budgets', () => {
     expect(() => allocateRanks([], { budget: 1, ranks: [4, 2] })).toThrow(/ascending/);
     expect(() => allocateRanks([], { budget: Number.NaN })).toThrow(/budget/);

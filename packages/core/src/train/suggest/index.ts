@@ -1,4 +1,10 @@
-export { type AllocateRanksOptions, allocateRanks, type RankCandidate } from './allocate-ranks.js';
+export {
+  type AllocateRanksOptions,
+  allocateRanks,
+  allowedRanks,
+  DEFAULT_LORA_RANKS,
+  type RankCandidate,
+} from './allocate-ranks.js';
 export {
   type ModuleSensitivity,
   type ModuleSensitivityOptions,

@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Conv2d } from '../../nn/conv2d.js';
+import { Embedding } from '../../nn/embedding.js';
 import { Linear } from '../../nn/linear.js';
+import { Module } from '../../nn/module.js';
 import { TinyBert } from '../../peft/testing/tiny-bert.js';
 import { getRng, setSeed } from '../../runtime/random.js';
+import { DataLoader } from '../data/data-loader.js';
+import { arrayDataset } from '../data/dataset.js';
 import { crossEntropy } from '../losses/cross-entropy.js';
 import { type Batch, loaders } from '../trainer/testing/toy-task.js';
 import { scoreModuleSensitivity } from './module-sensitivity.js';
@@ -66,7 +71,7 @@ describe('scoreModuleSensitivity', () => {
     m.dispose();
   });
 
-  it('refuses modules that are not Linear and a non-positive batch count', async () => {
+  it('refuses modules LoRA does not wrap and a non-positive batch count', async () => {
     const m = model();
     const { train } = loaders();
     await expect(
@@ -78,7 +83,7 @@ describe('scoreModuleSensitivity', () => {
         maxBatches: 1,
         seed: 0,
       }),
-    ).rejects.toThrow(/embeddings is not a Linear/);
+    ).rejects.toThrow(/embeddings is not a Linear, Embedding, Conv1d or Conv2d module \(got Embeddings\)/);
     await expect(
       scoreModuleSensitivity({
         model: m,
@@ -90,5 +95,112 @@ describe('scoreModuleSensitivity', () => {
       }),
     ).rejects.toThrow(/maxBatches/);
     m.dispose();
+  });
+});
+
+/** Holds one module; the tests' losses call it directly. */
+class Holder extends Module<[tf.Tensor], tf.Tensor> {
+  constructor(m: Module<[tf.Tensor], tf.Tensor>) {
+    super();
+    this.registerModule('m', m);
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return this.child('m').forward(x);
+  }
+}
+
+/** Batches of fixed tensors, in order. */
+function fixedBatches<T>(rows: T[], batchSize: number, collate: (rows: T[]) => tf.Tensor) {
+  return new DataLoader(arrayDataset(rows, 'fixed'), {
+    batchSize,
+    shuffle: false,
+    collate,
+    disposeBatch: (b: tf.Tensor) => b.dispose(),
+  });
+}
+
+describe('scoreModuleSensitivity on an Embedding and a Conv2d', () => {
+  it('an Embedding scores sum over seen rows of count * |E[v] * c|; rows the data never reaches count nothing', async () => {
+    setSeed(5);
+    const emb = new Embedding(6, 3);
+    const model = new Holder(emb);
+    const c = [0.5, -2, 1.5];
+    // loss = sum_t E[ids_t] . c, so dL/dE[v] = count(v) * c.
+    const loss = (m: Holder, ids: tf.Tensor) =>
+      tf.tidy(() => tf.sum(tf.mul(m.forward(ids), tf.tensor1d(c))) as tf.Scalar);
+    const batches = [
+      [0, 1, 1, 4],
+      [4, 4, 2, 0],
+    ];
+    const source = fixedBatches(batches, 1, (rows) => tf.tensor2d(rows, [1, 4], 'int32'));
+    const score = async () =>
+      (
+        await scoreModuleSensitivity({ model, paths: ['m'], batches: source, loss, maxBatches: 2, seed: 0 })
+      )[0]!;
+    const hand = () => {
+      const e = emb.weight.value.arraySync() as number[][];
+      const perBatch = batches.map((ids) =>
+        ids.reduce((s, v) => s + e[v]!.reduce((t, w, j) => t + Math.abs(w * c[j]!), 0), 0),
+      );
+      return (perBatch[0]! + perBatch[1]!) / 2;
+    };
+    const tensors = tf.memory().numTensors;
+    const r = await score();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(r).toMatchObject({ path: 'm', kind: 'Embedding', inFeatures: 6, outFeatures: 3 });
+    expect(r.score).toBeCloseTo(hand(), 5);
+    // Rows 3 and 5 appear in no batch: making them huge changes nothing.
+    const w = emb.weight.value.arraySync() as number[][];
+    w[3] = [100, -100, 100];
+    w[5] = [-50, 50, 50];
+    emb.weight.assign(tf.tensor2d(w));
+    expect((await score()).score).toBeCloseTo(r.score, 5);
+    // Row 4 (seen three times) does count.
+    w[4] = w[4]!.map((x) => 10 * x);
+    emb.weight.assign(tf.tensor2d(w));
+    expect((await score()).score).toBeCloseTo(hand(), 4);
+    expect((await score()).score).toBeGreaterThan(r.score);
+    model.dispose();
+  });
+
+  it('a Conv2d scores sum |K * dL/dK| with dL/dK the correlation of the padded input and the upstream gradient', async () => {
+    setSeed(6);
+    const [B, H, W, I, O] = [2, 4, 3, 2, 3];
+    const conv = new Conv2d(I, O, 3, { padding: 1 });
+    const model = new Holder(conv);
+    // loss = sum(conv(x) * g) for a fixed g, so the upstream gradient is g.
+    const g = Array.from({ length: B * H * W * O }, (_, i) => Math.sin(1.3 * i + 0.2));
+    const x = Array.from({ length: B * H * W * I }, (_, i) => Math.cos(0.7 * i));
+    const loss = (m: Holder, batch: tf.Tensor) =>
+      tf.tidy(() => tf.sum(tf.mul(m.forward(batch), tf.tensor4d(g, [B, H, W, O]))) as tf.Scalar);
+    const source = fixedBatches([x], 1, (rows) => tf.tensor4d(rows[0]!, [B, H, W, I]));
+    const [r] = await scoreModuleSensitivity({
+      model,
+      paths: ['m'],
+      batches: source,
+      loss,
+      maxBatches: 1,
+      seed: 0,
+    });
+    expect(r).toMatchObject({ kind: 'Conv2d', inFeatures: I, outFeatures: O });
+    // Kernel HWIO; out[b, y, x, o] = sum_{kh, kw, i} in[b, y + kh - 1, x + kw - 1, i] * K[kh, kw, i, o] + bias.
+    const k = conv.weight.value.dataSync();
+    const at = (b: number, y: number, xx: number, i: number) =>
+      y < 0 || y >= H || xx < 0 || xx >= W ? 0 : x[((b * H + y) * W + xx) * I + i]!;
+    let hand = 0;
+    for (let kh = 0; kh < 3; kh++)
+      for (let kw = 0; kw < 3; kw++)
+        for (let i = 0; i < I; i++)
+          for (let o = 0; o < O; o++) {
+            let grad = 0;
+            for (let b = 0; b < B; b++)
+              for (let y = 0; y < H; y++)
+                for (let xx = 0; xx < W; xx++)
+                  grad += at(b, y + kh - 1, xx + kw - 1, i) * g[((b * H + y) * W + xx) * O + o]!;
+            hand += Math.abs(k[((kh * 3 + kw) * I + i) * O + o]! * grad);
+          }
+    expect(hand).toBeGreaterThan(0);
+    expect(r!.score).toBeCloseTo(hand, 4);
+    model.dispose();
   });
 });

@@ -1,16 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
+import { Conv1d } from '../../nn/conv1d.js';
+import { Conv2d } from '../../nn/conv2d.js';
+import { Embedding } from '../../nn/embedding.js';
 import { Linear } from '../../nn/linear.js';
 import type { AnyModule } from '../../nn/module.js';
+import type { Parameter } from '../../nn/parameter.js';
+import type { LoraModuleKind } from '../../peft/methods/lora/rank-cost.js';
 import { getRng, setSeed } from '../../runtime/random.js';
 import type { BatchSource } from '../data/data-loader.js';
 import { valueAndGrads } from '../gradients.js';
 import type { NamedParameter } from '../param-groups.js';
 
-/** One weight matrix LoRA could adapt, with how much the loss depends on it. */
+/** One weight LoRA could adapt, with how much the loss depends on it. */
 export interface ModuleSensitivity {
   /** Module path in the scored model. */
   readonly path: string;
+  readonly kind: LoraModuleKind;
+  /** `in` features or channels; `numEmbeddings` for an Embedding. */
   readonly inFeatures: number;
+  /** `out` features or channels; `embeddingDim` for an Embedding. */
   readonly outFeatures: number;
   /** Mean over batches of `sum |W ⊙ dL/dW|` (see {@link scoreModuleSensitivity}). */
   readonly score: number;
@@ -18,7 +26,10 @@ export interface ModuleSensitivity {
 
 export interface ModuleSensitivityOptions<M extends AnyModule, B> {
   readonly model: M;
-  /** Paths of the `Linear` modules to score (other module kinds are refused). */
+  /**
+   * Paths of the modules to score: `Linear`, `Embedding`, `Conv1d` or `Conv2d`, the kinds LoRA
+   * wraps (other kinds are refused).
+   */
   readonly paths: readonly string[];
   readonly batches: BatchSource<B>;
   /** The run's loss on one batch. Called with the model in eval mode (no dropout noise). */
@@ -29,13 +40,20 @@ export interface ModuleSensitivityOptions<M extends AnyModule, B> {
 }
 
 /**
- * Scores `Linear` weights by first-order Taylor sensitivity, the importance AdaLoRA (Zhang et
+ * Scores module weights by first-order Taylor sensitivity, the importance AdaLoRA (Zhang et
  * al., 2023) allocates ranks by and Molchanov et al. (2019) prune with: `I(W) = sum_ij |W_ij *
  * dL/dW_ij|`, the loss change a first-order expansion predicts when the weight is removed. It is
  * averaged over `maxBatches` batches (absolute value per batch, as AdaLoRA's per-step
- * sensitivity). A LoRA `B` matrix starts at zero, so the gradient of a fresh adapter says nothing
- * about A; the base weight's own sensitivity does. One gradient pass per batch, inside
+ * sensitivity). One LoRA factor starts at zero (`B`; `A` on an Embedding), so the gradient of a
+ * fresh adapter says nothing about the other; the base weight's own sensitivity does. One gradient pass per batch, inside
  * `tf.tidy`; the model's weights, mode and the RNG are left as they were.
+ *
+ * The weight scored is the module's `weight`: the matrix of a `Linear`, the table of an
+ * `Embedding`, the kernel of a convolution. The score is a predicted loss change, in the loss's
+ * units whatever the kind, so scores of different kinds can be compared (what a rank costs on
+ * each is the allocator's business). An Embedding's gradient is non-zero only on the rows of
+ * the tokens the scored batches contain, so its score measures the table as this data uses it:
+ * rows the data never reaches contribute nothing, as they would contribute nothing to training.
  */
 export async function scoreModuleSensitivity<M extends AnyModule, B>(
   o: ModuleSensitivityOptions<M, B>,
@@ -43,12 +61,16 @@ export async function scoreModuleSensitivity<M extends AnyModule, B>(
   if (!Number.isInteger(o.maxBatches) || o.maxBatches < 1) {
     throw new Error(`scoreModuleSensitivity: maxBatches must be a positive integer, got ${o.maxBatches}`);
   }
-  const linears = o.paths.map((p) => {
-    const m = o.model.getSubmodule(p);
-    if (!(m instanceof Linear)) throw new Error(`scoreModuleSensitivity: ${p} is not a Linear module`);
+  const modules = o.paths.map((p) => {
+    const m = scoredModule(o.model.getSubmodule(p));
+    if (!m) {
+      throw new Error(
+        `scoreModuleSensitivity: ${p} is not a Linear, Embedding, Conv1d or Conv2d module (got ${o.model.getSubmodule(p).typeName})`,
+      );
+    }
     return m;
   });
-  const named: NamedParameter[] = linears.map((m, i) => [o.paths[i]!, m.weight]);
+  const named: NamedParameter[] = modules.map((m, i) => [o.paths[i]!, m.weight]);
   // Gradients need trainable weights; a frozen base is unfrozen only for the scoring pass.
   const wasTrainable = named.map(([, p]) => p.trainable);
   for (const [, p] of named) p.trainable = true;
@@ -97,13 +119,38 @@ export async function scoreModuleSensitivity<M extends AnyModule, B>(
     o.batches.reset();
     getRng().setState(rngState);
   }
-  return linears.map((m, i) => {
+  return modules.map((m, i) => {
     const score = totals[i]! / seen;
     if (!Number.isFinite(score)) {
       throw new Error(
         `scoreModuleSensitivity: the sensitivity of ${o.paths[i]} is not finite (loss diverged?)`,
       );
     }
-    return { path: o.paths[i]!, inFeatures: m.inFeatures, outFeatures: m.outFeatures, score };
+    return { path: o.paths[i]!, kind: m.kind, inFeatures: m.inFeatures, outFeatures: m.outFeatures, score };
   });
+}
+
+interface ScoredModule {
+  readonly kind: LoraModuleKind;
+  readonly weight: Parameter;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+}
+
+function scoredModule(m: AnyModule): ScoredModule | undefined {
+  if (m instanceof Linear) {
+    return { kind: 'Linear', weight: m.weight, inFeatures: m.inFeatures, outFeatures: m.outFeatures };
+  }
+  if (m instanceof Embedding) {
+    return { kind: 'Embedding', weight: m.weight, inFeatures: m.numEmbeddings, outFeatures: m.embeddingDim };
+  }
+  if (m instanceof Conv1d || m instanceof Conv2d) {
+    return {
+      kind: m instanceof Conv1d ? 'Conv1d' : 'Conv2d',
+      weight: m.weight,
+      inFeatures: m.inChannels,
+      outFeatures: m.outChannels,
+    };
+  }
+  return undefined;
 }

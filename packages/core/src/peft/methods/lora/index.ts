@@ -17,6 +17,7 @@ export { type LoraAdapterState, type LoraFactors, LoraLayer } from './layer-comm
 export { LoraLinear } from './linear.js';
 export { loraMethod } from './method.js';
 export { convertPissaToLora } from './pissa-convert.js';
+export { type LoraModuleKind, type LoraRankCost, loraRankCost } from './rank-cost.js';
 export { LORA_COMBINATION_TYPES, type LoraCombinationType } from './weighted-adapter.js';
 
 registerPeftMethod(loraMethod);
