@@ -27,8 +27,8 @@ export const DEMO_METHODS: readonly NlpDemoMethod[] = [
     set: ['peft={peftType: SELECTIVE, targetRoles: [head]}'],
     lr: 3e-3,
   },
-  // The preset's own method: LoRA r=8 on attn.q and attn.v.
-  { id: 'lora', label: 'LoRA r=8 (q, v) + head', set: [], lr: 1e-2 },
+  // The preset's own method: LoRA r=8 on attn.q, attn.v and the word embedding.
+  { id: 'lora', label: 'LoRA r=8 (q, v, embed) + head', set: [], lr: 3e-3 },
   { id: 'ia3', label: 'IA3 (k, v, ffn.down) + head', set: ['peft={peftType: IA3}'], lr: 1e-2 },
   {
     id: 'bottleneck',

@@ -106,11 +106,12 @@ describe('pnpm demo nlp (tiny budget)', () => {
       await fs.readFile(path.join(lora?.runDir ?? '', 'adapter_config.json'), 'utf8'),
     );
     expect(config.peft_type).toBe('LORA');
-    expect([...config.target_modules].sort()).toEqual(['query', 'value']);
+    expect([...config.target_modules].sort()).toEqual(['query', 'value', 'word_embeddings']);
     const header = await readSafetensorsHeader(path.join(lora?.runDir ?? '', 'adapter_model.safetensors'));
     const names = header.entries.map((e) => e.name);
     expect(names).toContain('base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight');
     expect(names).toContain('base_model.model.bert.encoder.layer.1.attention.self.value.lora_B.weight');
+    expect(names).toContain('base_model.model.bert.embeddings.word_embeddings.lora_embedding_A');
     expect(names.some((n) => n.startsWith('base_model.model.classifier.'))).toBe(true);
   });
 

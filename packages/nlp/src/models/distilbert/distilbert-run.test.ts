@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe('nlp/sentiment on a Hugging Face hub DistilBERT directory', () => {
-  it('trains LoRA on q_lin/v_lin with the checkpoint head, saves HF PEFT keys, and reloads to the same metrics', async () => {
+  it('trains LoRA on q_lin/v_lin/word_embeddings with the checkpoint head, saves HF PEFT keys, and reloads to the same metrics', async () => {
     const train = path.join(tmp, 'train.jsonl');
     const labels = ['negative', 'positive'];
     const lines = Array.from({ length: 8 }, (_, i) =>
@@ -72,7 +72,9 @@ describe('nlp/sentiment on a Hugging Face hub DistilBERT directory', () => {
             data: { train, eval: train },
             // Named explicitly here; without it the base’s model_type would override the preset’s `bert`.
             model: { architecture: 'distilbert', base: hub },
-            training: { maxSteps: 3, batchSize: 4 },
+            // A tuned decision threshold would apply at evaluation but not to the run's own final
+            // metrics: off, so the two describe the same predictions.
+            training: { maxSteps: 3, batchSize: 4, tuneThreshold: false },
           },
         },
       ],
@@ -85,7 +87,7 @@ describe('nlp/sentiment on a Hugging Face hub DistilBERT directory', () => {
     );
 
     const adapterConfig = JSON.parse(await fs.readFile(path.join(out, 'adapter_config.json'), 'utf8'));
-    expect(adapterConfig.target_modules).toEqual(['q_lin', 'v_lin']);
+    expect(adapterConfig.target_modules).toEqual(['q_lin', 'v_lin', 'word_embeddings']);
     expect(adapterConfig.modules_to_save).toEqual(['pre_classifier', 'classifier']);
     const header = await readSafetensorsHeader(path.join(out, 'adapter_model.safetensors'));
     const shapes = new Map(header.entries.map((e) => [e.name, e.shape]));
@@ -93,6 +95,9 @@ describe('nlp/sentiment on a Hugging Face hub DistilBERT directory', () => {
     expect(shapes.get(`${layer}.q_lin.lora_A.weight`)).toEqual([8, 16]);
     expect(shapes.get(`${layer}.q_lin.lora_B.weight`)).toEqual([16, 8]);
     expect(shapes.get(`${layer}.v_lin.lora_A.weight`)).toEqual([8, 16]);
+    const embedding = 'base_model.model.distilbert.embeddings.word_embeddings';
+    expect(shapes.get(`${embedding}.lora_embedding_A`)?.[0]).toBe(8);
+    expect(shapes.get(`${embedding}.lora_embedding_B`)).toEqual([16, 8]);
     expect(shapes.get('base_model.model.pre_classifier.weight')).toEqual([16, 16]);
     expect(shapes.get('base_model.model.classifier.weight')).toEqual([2, 16]);
 
