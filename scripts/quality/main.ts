@@ -1,7 +1,7 @@
 /**
  * `pnpm quality [--minutes 15] [--seeds 42,43] [--datasets review-source,review-domain,... | all]
  * [--methods lora,full,...] [--epochs n | --max-steps n] [--quick] [--out runs/quality]
- * [--doc docs/quality.md]`: trains each classification preset on datasets the demos do not use
+ * [--doc docs/quality.md] [--merge dir,dir,...]`: trains each classification preset on datasets the demos do not use
  * (text, vision, speech), for LoRA (the presets' default), IA3, bottleneck adapters, full
  * fine-tuning, `peftkit suggest` at a 1% budget and AdaLoRA, several seeds, and writes the test-split
  * table to docs/quality.md (text rows and vision/speech rows in their own marked blocks). Not
@@ -10,6 +10,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mergeRunsFiles } from './merge.js';
 import { DATASETS } from './registry.js';
 import { runSuite, type SuiteOptions } from './suite.js';
 import { markdownTable, writeTableBlocks } from './table.js';
@@ -19,6 +20,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 interface Options extends SuiteOptions {
   /** Absent: quick mode, whose numbers mean nothing, leaves the doc alone. */
   readonly doc: string | undefined;
+  /** Train nothing: combine these outputs' runs.json into `out` and write the tables. */
+  readonly merge: readonly string[] | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -32,6 +35,7 @@ function parseArgs(argv: readonly string[]): Options {
     quick: false,
     out: undefined as string | undefined,
     doc: undefined as string | undefined,
+    merge: undefined as string[] | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -50,6 +54,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (flag === '--max-steps') o.maxSteps = Number(value);
     else if (flag === '--out') o.out = path.resolve(value);
     else if (flag === '--doc') o.doc = path.resolve(value);
+    else if (flag === '--merge') o.merge = value.split(',').map((d) => path.resolve(d));
     else throw new Error(`unknown flag ${flag}`);
     i++;
   }
@@ -63,7 +68,7 @@ function parseArgs(argv: readonly string[]): Options {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const { rows } = await runSuite(o);
+  const { rows } = o.merge ? await mergeRunsFiles(o.merge, o.out) : await runSuite(o);
   process.stdout.write(`${markdownTable(rows)}\n`);
   if (!o.doc) return;
   const doc = await fs.readFile(o.doc, 'utf8').catch(() => '');

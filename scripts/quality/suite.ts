@@ -36,7 +36,8 @@ export interface SuiteResult {
   readonly rows: readonly SuiteRow[];
 }
 
-interface RunsFile {
+/** `<out>/runs.json`: every finished run, the datasets they were scored on, majority baselines. */
+export interface RunsFile {
   runs: SuiteRun[];
   datasets?: SuiteDataset[];
   baselines?: Record<string, number>;
