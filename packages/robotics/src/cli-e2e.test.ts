@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { writeLeRobotDataset } from './data/lerobot-writer.js';
 import { makeExpert } from './experts/make-expert.js';
 import { collectDemonstrations } from './rollout/collect-demonstrations.js';
@@ -16,27 +15,15 @@ import { collectDemonstrations } from './rollout/collect-demonstrations.js';
  * a twice-as-heavy pole from the committed expert dataset, rollouts of the adapted policy in the
  * shifted simulator, and a prediction in robot units.
  */
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = path.join(repoRoot, 'packages', 'core', 'bin', 'peftkit.js');
 const heavyDemos = fileURLToPath(new URL('../test-data/cartpole-heavy-pole', import.meta.url));
-const exec = promisify(execFile);
+const cli = spawnedCli({ env: { PEFTKIT_BACKEND: 'cpu' } });
 
 async function peftkit(args: string[]): Promise<{ json: Record<string, unknown>; stderr: string }> {
   const started = performance.now();
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, PEFTKIT_BACKEND: 'cpu' },
-    });
-    if (process.env['PEFTKIT_E2E_TIMING'])
-      process.stderr.write(`${args[0]} ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-    return { json: JSON.parse(stdout), stderr };
-  } catch (err) {
-    const e = err as { code?: number; stderr?: string; message: string };
-    throw new Error(`peftkit ${args.join(' ')} failed (exit ${e.code}): ${e.stderr ?? e.message}`);
-  }
+  const { stdout, stderr } = await cli.ok(args);
+  if (process.env['PEFTKIT_E2E_TIMING'])
+    process.stderr.write(`${args[0]} ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return { json: JSON.parse(stdout), stderr };
 }
 
 const HEAVY = { id: 'cartpole', poleMass: 1 } as const;

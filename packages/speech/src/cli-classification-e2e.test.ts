@@ -3,9 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
+import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { encodeWav } from './audio/testing/index.js';
 import { speakTones } from './data/testing/index.js';
-import { peftkitJson, peftkitRaw } from './testing/index.js';
+
+const { json: peftkitJson, run: peftkitRaw } = spawnedCli();
 
 /**
  * `speech/keyword-spotting` and `speech/accent-id` through the real `peftkit` binary: train each

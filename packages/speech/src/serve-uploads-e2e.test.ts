@@ -8,12 +8,13 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 // The server test helper of core (tests only; not part of core's public API).
 import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
 import { encodeWav } from './audio/testing/index.js';
 import { speakTones } from './data/testing/index.js';
-import { peftkitJson, REPO_ROOT } from './testing/index.js';
 
+const { json: peftkitJson } = spawnedCli();
 const RATE = 16_000;
 const MAX_FILE = 40_000;
 const KEYWORDS: Readonly<Record<string, string>> = { yes: 'a', no: 'c' };
@@ -81,8 +82,6 @@ beforeAll(async () => {
   ]);
   reference = (await peftkitJson(['predict', '--json', '--adapter', out, ...clips]))['predictions'] as Pred[];
   server = await ServeProcess.start({
-    bin: path.join(REPO_ROOT, 'packages', 'core', 'bin', 'peftkit.js'),
-    cwd: REPO_ROOT,
     args: ['--adapters', adapters, '--max-file-bytes', String(MAX_FILE)],
   });
 }, 240_000);

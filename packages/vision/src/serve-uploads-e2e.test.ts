@@ -4,39 +4,18 @@
  * in JSON, each answer equal to `peftkit predict` on the same file; bad uploads are 4xx naming
  * the part and the server's tensor count stays flat.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { Rng } from '@peftkit/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The server test helper of core (tests only; not part of core's public API).
 import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
-import { SCAN_SIDE, syntheticScans, writeScanNpz } from './testing/synthetic-scans.js';
+import { VISION_PACKAGE, visionCli, writeTinyScanRun } from './testing/tiny-scan-run.js';
 
-const run = promisify(execFile);
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const repoRoot = path.resolve(packageDir, '../..');
-const bin = path.join(repoRoot, 'packages/core/bin/peftkit.js');
-const globalArgs = ['--plugin', packageDir, '--no-discover'];
+const cli = visionCli({ PEFTKIT_BACKEND: 'wasm' });
 const MAX_FILE = 6000;
 const MAX_UPLOAD = 9000;
-
-async function peftkit(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
-  try {
-    return await run(process.execPath, [bin, ...globalArgs, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, PEFTKIT_BACKEND: 'wasm' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new Error(`peftkit ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`);
-  }
-}
 
 interface Pred {
   input: unknown;
@@ -53,50 +32,22 @@ let reference: Pred[];
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-vision-serve-'));
-  const rng = new Rng(11);
-  const val = syntheticScans(20, rng);
-  const data = path.join(dir, 'scans.npz');
-  await writeScanNpz(data, { train: syntheticScans(32, rng), val });
-  const config = path.join(dir, 'tiny.json');
-  await fs.writeFile(
-    config,
-    JSON.stringify({
-      model: {
-        config: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 },
-      },
-      training: { batchSize: 8 },
-    }),
-  );
+  const run = await writeTinyScanRun(dir, 11, 32);
   const adapters = path.join(dir, 'adapters');
-  await peftkit([
-    'train',
-    '--preset',
-    'vision/medical-imaging',
-    '--data',
-    data,
-    '--config',
-    config,
-    '--max-steps',
-    '3',
-    '--out',
-    path.join(adapters, 'scanner'),
+  await cli.ok(run.trainArgs(3, path.join(adapters, 'scanner')));
+  png = await run.writeImage(0, path.join(dir, 'scan.png'));
+  jpg = await run.writeImage(1, path.join(dir, 'scan.jpg'), 'jpeg');
+  const predicted = await cli.json([
+    'predict',
     '--json',
+    '--adapter',
+    path.join(adapters, 'scanner'),
+    png,
+    jpg,
   ]);
-  const side = { raw: { width: SCAN_SIDE, height: SCAN_SIDE, channels: 1 as const } };
-  const pixels = (i: number) =>
-    Uint8Array.from(val.images.slice(i * SCAN_SIDE ** 2, (i + 1) * SCAN_SIDE ** 2));
-  png = path.join(dir, 'scan.png');
-  await sharp(pixels(0), side).toColourspace('b-w').png().toFile(png);
-  jpg = path.join(dir, 'scan.jpg');
-  await sharp(pixels(1), side).toColourspace('b-w').jpeg({ quality: 90 }).toFile(jpg);
-  const predicted = JSON.parse(
-    (await peftkit(['predict', '--json', '--adapter', path.join(adapters, 'scanner'), png, jpg])).stdout,
-  );
-  reference = predicted.predictions as Pred[];
+  reference = predicted['predictions'] as Pred[];
   server = await ServeProcess.start({
-    bin,
-    globalArgs,
-    cwd: repoRoot,
+    globalArgs: ['--plugin', VISION_PACKAGE, '--no-discover'],
     args: [
       '--adapters',
       adapters,
