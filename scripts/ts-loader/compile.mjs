@@ -72,3 +72,32 @@ export async function precompile(dir, files) {
     }),
   );
 }
+
+/**
+ * Lays out `packageDir` (a workspace package) compiled under `out` as its published tarball has it:
+ * `package.json` with the published exports, `dist/` with every source module of `src/` as
+ * JavaScript (test helpers included, `*.test.ts` not) and the hand-written `.mjs`/`.cjs`/`.json`
+ * files, and `node_modules` linked to the package's own, so its imports resolve as in the repository.
+ */
+export async function buildPackage(packageDir, out, files) {
+  esbuild ??= loadEsbuild();
+  const src = path.join(packageDir, 'src');
+  const dist = path.join(out, 'dist');
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+  fs.mkdirSync(dist, { recursive: true });
+  fs.writeFileSync(
+    path.join(out, 'package.json'),
+    JSON.stringify({ ...pkg, exports: pkg.publishConfig?.exports ?? pkg.exports }),
+  );
+  fs.symlinkSync(path.join(packageDir, 'node_modules'), path.join(out, 'node_modules'), 'dir');
+  await Promise.all(
+    files.map(async (file) => {
+      const target = path.join(dist, path.relative(src, file));
+      await fs.promises.mkdir(path.dirname(target), { recursive: true });
+      if (!/\.[mc]?ts$/.test(file)) return fs.promises.copyFile(file, target);
+      const source = await fs.promises.readFile(file, 'utf8');
+      const { code } = await esbuild.transform(source, transformOptions(file));
+      await fs.promises.writeFile(target.replace(/ts$/, 'js'), code);
+    }),
+  );
+}
