@@ -58,8 +58,7 @@ beforeAll(async () => {
   const source = await collectDemonstrations({ id: 'cartpole' }, expert, { episodes: 8, actionNoise: 0.2 });
   await writeLeRobotDataset(path.join(tmp, 'source'), source);
   const base = path.join(tmp, 'base');
-  // In a folder of its own: `serve --adapters` serves every run in it.
-  lora = path.join(tmp, 'adapters', 'heavy');
+  lora = path.join(tmp, 'lora');
   await peftkit([
     'pretrain',
     '--json',
@@ -175,8 +174,11 @@ describe('peftkit serve with a robotics policy adapter', () => {
 
   it('takes observation JSON objects and answers as peftkit predict does', async () => {
     const want = (predicted.json['predictions'] as { value: number[] }[]).slice(1);
+    // The run under the name it is served by, in a folder of its own (`serve --adapters` serves each run in it).
+    const adapters = path.join(tmp, 'adapters');
+    await fs.cp(lora, path.join(adapters, 'heavy'), { recursive: true });
     server = await ServeProcess.start({
-      args: ['--adapters', path.dirname(lora)],
+      args: ['--adapters', adapters],
       env: { PEFTKIT_BACKEND: 'cpu' },
     });
     const res = await server.call('POST', '/v1/predict', { adapter: 'heavy', inputs: observations });
