@@ -18,6 +18,8 @@ export default defineConfig({
     // process only collects results: one fork per core keeps both cores working.
     maxWorkers: os.availableParallelism(),
     reporters: ['default', './scripts/plain-summary-reporter.ts'],
+    // Compiles the sources once per run for the `peftkit` processes tests spawn (scripts/ts-loader).
+    globalSetup: ['./scripts/ts-loader/global-setup.ts'],
     // A path that is not a directory but reads as a Hub id (`runs/demo`) is looked up on the Hugging
     // Face Hub: tests never touch the network nor the developer's own HF cache (tests of the Hub
     // code set their own cache and loopback endpoint).

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Rng } from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { SENTIMENT_DOMAINS, sentimentFixture } from './presets/fixtures.js';
 
 /**
@@ -13,24 +11,8 @@ import { SENTIMENT_DOMAINS, sentimentFixture } from './presets/fixtures.js';
  * from the repository root, which finds @peftkit/nlp the way a user's install does (workspace
  * discovery), on the UCI sentences the `sentiment` package ships.
  */
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = path.join(repoRoot, 'packages', 'core', 'bin', 'peftkit.js');
-const run = promisify(execFile);
-
-async function peftkit(args: string[]): Promise<Record<string, unknown>> {
-  try {
-    const { stdout } = await run(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    // --json: stdout is exactly one JSON document (progress and notes go to stderr).
-    return JSON.parse(stdout);
-  } catch (err) {
-    const e = err as { code?: number; stderr?: string; message: string };
-    throw new Error(`peftkit ${args.join(' ')} failed (exit ${e.code}): ${e.stderr ?? e.message}`);
-  }
-}
+// --json: stdout is exactly one JSON document (progress and notes go to stderr).
+const { json: peftkit } = spawnedCli();
 
 interface Sentence {
   readonly text: string;

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createPeftkit, loadRun, loadSafetensors, predictRun } from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { nlpPlugin } from './plugin.js';
 import { toTsv, toyTranslationPairs } from './testing/toy-translation.js';
 
@@ -14,25 +12,9 @@ import { toTsv, toyTranslationPairs } from './testing/toy-translation.js';
  * which finds @peftkit/nlp by workspace discovery): train on a small TSV, predict a sentence,
  * eval reproduces the BLEU of the run, and the adapter is in HF PEFT's layout for T5.
  */
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = path.join(repoRoot, 'packages', 'core', 'bin', 'peftkit.js');
-const run = promisify(execFile);
-
-async function peftkit(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (err) {
-    const e = err as { code?: number; stderr?: string; message: string };
-    throw new Error(`peftkit ${args.join(' ')} failed (exit ${e.code}): ${e.stderr ?? e.message}`);
-  }
-}
-
-const json = async (args: string[]) => JSON.parse(await peftkit(args)) as Record<string, unknown>;
+const cli = spawnedCli();
+const peftkit = async (args: string[]) => (await cli.ok(args)).stdout;
+const json = cli.json;
 
 let tmp: string;
 let trainFile: string;

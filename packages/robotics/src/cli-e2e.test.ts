@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
+import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
 import { writeLeRobotDataset } from './data/lerobot-writer.js';
 import { makeExpert } from './experts/make-expert.js';
 import { collectDemonstrations } from './rollout/collect-demonstrations.js';
@@ -14,29 +14,20 @@ import { collectDemonstrations } from './rollout/collect-demonstrations.js';
  * from the repository root that finds @peftkit/robotics by workspace discovery, as a user's
  * install does): behaviour cloning on source-physics cartpole demonstrations, LoRA adaptation to
  * a twice-as-heavy pole from the committed expert dataset, rollouts of the adapted policy in the
- * shifted simulator, and a prediction in robot units.
+ * shifted simulator, and a prediction in robot units. The adapted policy is then served by
+ * `peftkit serve`: observation JSON objects in the request body reach the policy's preprocessor
+ * through the plugin host (the server knows nothing of robots), and the answers equal
+ * `peftkit predict` for the same observations. One pretrain and one adaptation serve both.
  */
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = path.join(repoRoot, 'packages', 'core', 'bin', 'peftkit.js');
 const heavyDemos = fileURLToPath(new URL('../test-data/cartpole-heavy-pole', import.meta.url));
-const exec = promisify(execFile);
+const cli = spawnedCli({ env: { PEFTKIT_BACKEND: 'cpu' } });
 
 async function peftkit(args: string[]): Promise<{ json: Record<string, unknown>; stderr: string }> {
   const started = performance.now();
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, PEFTKIT_BACKEND: 'cpu' },
-    });
-    if (process.env['PEFTKIT_E2E_TIMING'])
-      process.stderr.write(`${args[0]} ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-    return { json: JSON.parse(stdout), stderr };
-  } catch (err) {
-    const e = err as { code?: number; stderr?: string; message: string };
-    throw new Error(`peftkit ${args.join(' ')} failed (exit ${e.code}): ${e.stderr ?? e.message}`);
-  }
+  const { stdout, stderr } = await cli.ok(args);
+  if (process.env['PEFTKIT_E2E_TIMING'])
+    process.stderr.write(`${args[0]} ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return { json: JSON.parse(stdout), stderr };
 }
 
 const HEAVY = { id: 'cartpole', poleMass: 1 } as const;
@@ -50,49 +41,67 @@ const METRICS = [
   'std_sum_reward',
 ];
 
+/** The pole leans towards +x: the expert pushes the cart the same way; so should the policy. */
+const LEANING = { 'observation.state': [0, Math.cos(0.1), Math.sin(0.1), 0, 0] };
+/** What the server is asked, and `peftkit predict` answers too. */
+const observations = [0.1, -0.05, 0.2].map((angle) => ({
+  'observation.state': [0, Math.cos(angle), Math.sin(angle), 0.1, -angle],
+}));
+
 let tmp: string;
+let lora: string;
+let trained: Awaited<ReturnType<typeof peftkit>>;
+let predicted: Awaited<ReturnType<typeof peftkit>>;
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-robotics-cli-'));
   using expert = await makeExpert({ id: 'cartpole' });
   const source = await collectDemonstrations({ id: 'cartpole' }, expert, { episodes: 8, actionNoise: 0.2 });
   await writeLeRobotDataset(path.join(tmp, 'source'), source);
-});
+  const base = path.join(tmp, 'base');
+  lora = path.join(tmp, 'lora');
+  await peftkit([
+    'pretrain',
+    '--json',
+    '--preset',
+    'robotics/behavior-cloning',
+    '--data',
+    path.join(tmp, 'source'),
+    '--set',
+    'model.config={hidden_size: 64, num_layers: 2}',
+    '--epochs',
+    '5',
+    '--out',
+    base,
+  ]);
+  trained = await peftkit([
+    'train',
+    '--json',
+    '--preset',
+    'robotics/dynamics-shift',
+    '--base',
+    base,
+    '--data',
+    heavyDemos,
+    '--set',
+    'evaluation.options.env.poleMass=1',
+    '--epochs',
+    '6',
+    '--out',
+    lora,
+  ]);
+  predicted = await peftkit([
+    'predict',
+    '--json',
+    '--adapter',
+    lora,
+    '--',
+    ...[LEANING, ...observations].map((o) => JSON.stringify(o)),
+  ]);
+}, 300_000);
 afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
 
 describe('peftkit CLI on cartpole (robotics e2e)', () => {
   it('pretrains, adapts to a heavier pole from committed demos, rolls out and predicts', async () => {
-    const base = path.join(tmp, 'base');
-    const lora = path.join(tmp, 'lora');
-    await peftkit([
-      'pretrain',
-      '--json',
-      '--preset',
-      'robotics/behavior-cloning',
-      '--data',
-      path.join(tmp, 'source'),
-      '--set',
-      'model.config={hidden_size: 64, num_layers: 2}',
-      '--epochs',
-      '5',
-      '--out',
-      base,
-    ]);
-    const trained = await peftkit([
-      'train',
-      '--json',
-      '--preset',
-      'robotics/dynamics-shift',
-      '--base',
-      base,
-      '--data',
-      heavyDemos,
-      '--set',
-      'evaluation.options.env.poleMass=1',
-      '--epochs',
-      '6',
-      '--out',
-      lora,
-    ]);
     expect(trained.json['kind']).toBe('adapter');
     const adapterConfig = JSON.parse(await fs.readFile(path.join(lora, 'adapter_config.json'), 'utf8'));
     expect(adapterConfig.target_modules).toEqual(['linear']); // policy.trunk: every trunk layer's linear
@@ -150,17 +159,44 @@ describe('peftkit CLI on cartpole (robotics e2e)', () => {
       `robotics e2e: LoRA policy in the heavy-pole cartpole: pc_success ${metrics['pc_success']}% over 4 episodes\n`,
     );
 
-    const predicted = await peftkit([
-      'predict',
-      '--json',
-      '--adapter',
-      lora,
-      '--',
-      JSON.stringify({ 'observation.state': [0, Math.cos(0.1), Math.sin(0.1), 0, 0] }),
-    ]);
     const [prediction] = predicted.json['predictions'] as { value: number[] }[];
     expect(prediction?.value).toHaveLength(1);
-    // The pole leans towards +x: the expert pushes the cart the same way; so should the policy.
+    // LEANING: the policy pushes towards +x, as the expert does.
     expect(prediction?.value[0]).toBeGreaterThan(0);
   }, 300_000);
+});
+
+describe('peftkit serve with a robotics policy adapter', () => {
+  let server: ServeProcess | undefined;
+  afterAll(() => {
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+  });
+
+  it('takes observation JSON objects and answers as peftkit predict does', async () => {
+    const want = (predicted.json['predictions'] as { value: number[] }[]).slice(1);
+    // The run under the name it is served by, in a folder of its own (`serve --adapters` serves each run in it).
+    const adapters = path.join(tmp, 'adapters');
+    await fs.cp(lora, path.join(adapters, 'heavy'), { recursive: true });
+    server = await ServeProcess.start({
+      args: ['--adapters', adapters],
+      env: { PEFTKIT_BACKEND: 'cpu' },
+    });
+    const res = await server.call('POST', '/v1/predict', { adapter: 'heavy', inputs: observations });
+    const body = res.json as {
+      predictions: { input: unknown; adapter: string; value: number[] }[];
+    };
+    expect(res.status).toBe(200);
+    expect(body.predictions).toHaveLength(observations.length);
+    for (const [i, p] of body.predictions.entries()) {
+      expect(p.input).toEqual(observations[i]);
+      expect(p.adapter).toBe('heavy');
+      expect(p.value).toHaveLength((want[i] as { value: number[] }).value.length);
+      for (const [j, v] of p.value.entries()) expect(v).toBeCloseTo(want[i]?.value[j] as number, 5);
+    }
+    // The policy's own validation names the input: an object without its observation key.
+    const bad = await server.call('POST', '/v1/predict', { adapter: 'heavy', inputs: [{ wrong: [1, 2] }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json['error']).toMatch(/^inputs\[0\]: /);
+    await server.stop();
+  });
 });

@@ -2,19 +2,30 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
+import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vitest';
+import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
+// The server test helper of core (tests only; not part of core's public API).
+import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
 import { encodeWav } from './audio/testing/index.js';
 import { speakTones } from './data/testing/index.js';
-import { peftkitJson, peftkitRaw } from './testing/index.js';
+
+const { json: peftkitJson, run: peftkitRaw } = spawnedCli();
 
 /**
  * `speech/keyword-spotting` and `speech/accent-id` through the real `peftkit` binary: train each
  * preset (LoRA on attn.q/attn.v, classifier whole) a few epochs on a tiny encoder, `predict` a WAV
  * and an MP3 (plain and `--json`), and `eval` reproducing the training summary. The "speech" is
  * tone speech (`speakTones`: each letter a pitch), so the data is generated here in milliseconds.
+ *
+ * WAV uploads to `peftkit serve` (issue 17) on the keyword-spotting run, served by name: clips sent
+ * as multipart file parts and as base64 in JSON, each answer equal to `peftkit predict` on the same
+ * file; a truncated WAV, an image and an oversize part are 4xx naming the part, and the server's
+ * tensor count stays flat.
  */
 const MP3 = fileURLToPath(new URL('../test-data/audio/tone-440hz-16k-mono-notag.mp3', import.meta.url));
 const RATE = 16_000;
+/** The server's --max-file-bytes: above a keyword clip, below two seconds of audio. */
+const MAX_FILE = 40_000;
 
 /** A tiny random encoder instead of the presets' d=144 x 4 layers; batches of 4. */
 const TINY = [
@@ -120,9 +131,42 @@ async function checkPredictions(
   return predictions;
 }
 
+/** A Speech Commands clip: speaker `i` of `word`. */
+const clipOf = (data: string, word: string, i: number) =>
+  path.join(data, word, `${(0x1000000a + i).toString(16)}_nohash_0.wav`);
+
+/** The speech/keyword-spotting run: Speech Commands data, trained a few epochs on the tiny encoder. */
+async function trainKeywordSpotting(tmp: string) {
+  const data = path.join(tmp, 'speech_commands');
+  await writeSpeechCommands(data);
+  // In a folder of its own: `serve --adapters` serves every run in it.
+  const out = path.join(tmp, 'adapters', 'kws');
+  const trained = await peftkitJson([
+    'train',
+    '--json',
+    '--preset',
+    'speech/keyword-spotting',
+    '--data',
+    data,
+    '--out',
+    out,
+    '--epochs',
+    '4',
+    '--seed',
+    '1',
+    ...TINY,
+  ]);
+  return { data, out, trained };
+}
+
 let tmp: string;
+/** Trained once, for the keyword-spotting test and the serve tests; started before either. */
+let kws: ReturnType<typeof trainKeywordSpotting>;
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-speech-cls-'));
+  kws = trainKeywordSpotting(tmp);
+  // A failure is reported by the tests that await it.
+  kws.catch(() => undefined);
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
@@ -133,24 +177,7 @@ describe.concurrent('peftkit CLI: speech classification presets', () => {
   it('speech/keyword-spotting: Speech Commands folder with split lists and _background_noise_; predict WAV and MP3; eval reproduces', async ({
     expect,
   }) => {
-    const data = path.join(tmp, 'speech_commands');
-    await writeSpeechCommands(data);
-    const out = path.join(tmp, 'kws');
-    const trained = await peftkitJson([
-      'train',
-      '--json',
-      '--preset',
-      'speech/keyword-spotting',
-      '--data',
-      data,
-      '--out',
-      out,
-      '--epochs',
-      '4',
-      '--seed',
-      '1',
-      ...TINY,
-    ]);
+    const { data, out, trained } = await kws;
     expect(trained['kind']).toBe('adapter');
     // Sub-folders are the classes, sorted; the noise folder is not one.
     expect(trained['labels']).toEqual(['no', 'up', 'yes']);
@@ -162,7 +189,7 @@ describe.concurrent('peftkit CLI: speech classification presets', () => {
     // The utterance head (HF Wav2Vec2ForSequenceClassification names) is trained whole.
     expect(adapterConfig['modules_to_save']).toEqual(['projector', 'classifier']);
 
-    const wav = path.join(data, 'yes', `${(0x1000000a + PER_KEYWORD - 1).toString(16)}_nohash_0.wav`);
+    const wav = clipOf(data, 'yes', PER_KEYWORD - 1);
     const [, evaluated, tested] = await Promise.all([
       checkPredictions(expect, out, [wav, MP3], ['no', 'up', 'yes'], 'plain'),
       // Without --split: the validation list, as training scored it.
@@ -220,4 +247,92 @@ describe.concurrent('peftkit CLI: speech classification presets', () => {
     for (const m of ['accuracy', 'macro_f1', 'loss'])
       expect(again[m]).toBeCloseTo(summary.finalMetrics[m] as number, 5);
   }, 300_000);
+});
+
+interface Pred {
+  input: unknown;
+  adapter?: string;
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+let server: ServeProcess;
+let clips: string[];
+let reference: Pred[];
+
+function expectSame(got: Pred[], want: Pred[]) {
+  expect(got.map((p) => p.label)).toEqual(want.map((p) => p.label));
+  got.forEach((p, i) => {
+    for (const [label, prob] of Object.entries(want[i]?.probabilities ?? {})) {
+      expect(p.probabilities[label]).toBeCloseTo(prob, 5);
+    }
+  });
+}
+
+describe('peftkit serve: WAV uploads', () => {
+  beforeAll(async () => {
+    const { data, out } = await kws;
+    // The testing-list clips of two keywords.
+    clips = [clipOf(data, 'yes', PER_KEYWORD - 1), clipOf(data, 'no', PER_KEYWORD - 1)];
+    [reference, server] = await Promise.all([
+      peftkitJson(['predict', '--json', '--adapter', out, ...clips]).then((r) => r['predictions'] as Pred[]),
+      ServeProcess.start({ args: ['--adapters', path.dirname(out), '--max-file-bytes', String(MAX_FILE)] }),
+    ]);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (server) expect(await server.stop()).toBe(0);
+  });
+
+  it('multipart WAV parts and base64 WAVs answer as peftkit predict does', async () => {
+    const [a, b] = (await Promise.all(clips.map((c) => fs.readFile(c)))) as [Buffer, Buffer];
+    const form = new FormData();
+    form.append('adapter', 'kws');
+    form.append('clip', new File([a], 'a.wav', { type: 'audio/wav' }));
+    form.append('clip', new File([b], 'b.wav', { type: 'application/octet-stream' }));
+    const r = await server.call('POST', '/v1/predict', form);
+    expect(r.status, r.text).toBe(200);
+    const preds = r.json['predictions'] as Pred[];
+    expectSame(preds, reference);
+    expect(preds[1]?.input).toEqual({ name: 'b.wav', mediaType: 'audio/wav', bytes: b.length });
+
+    const json = await server.call('POST', '/v1/predict', {
+      adapter: 'kws',
+      inputs: [
+        { base64: a.toString('base64'), mediaType: 'audio/x-wav' },
+        `data:audio/wav;base64,${b.toString('base64')}`,
+      ],
+    });
+    expect(json.status, json.text).toBe(200);
+    expectSame(json.json['predictions'] as Pred[], reference);
+  });
+
+  it('refuses a truncated WAV, an image and an oversize part naming the part; no tensors leak', async () => {
+    const tensors = await server.metric('peftkit_tensors');
+    const wav = await fs.readFile(clips[0] as string);
+    const send = async (blob: Blob, name: string) => {
+      const form = new FormData();
+      form.append('adapter', 'kws');
+      form.append('clip', blob, name);
+      return server.call('POST', '/v1/predict', form);
+    };
+    // The header promises more samples than the file holds: the WAV decoder's message.
+    const cut = await send(new Blob([wav.subarray(0, 30)], { type: 'audio/wav' }), 'cut.wav');
+    expect(cut.status).toBe(400);
+    expect(cut.json['error']).toMatch(/^file 'cut\.wav' \(part 2\): .*cut\.wav/);
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55', 'hex');
+    const image = await send(new Blob([png], { type: 'application/octet-stream' }), 'photo');
+    expect([image.status, image.json['error']]).toEqual([
+      415,
+      "file 'photo' (part 2): media type image/png (read from the bytes) is not one preprocessor 'speech/audio' takes (audio/wav, audio/x-wav, audio/wave, audio/vnd.wave, audio/mpeg, audio/mp3, audio/flac, audio/x-flac, audio/ogg, audio/opus)",
+    ]);
+    const long = encodeWav([new Float32Array(RATE * 2)], RATE, '16');
+    expect(long.length).toBeGreaterThan(MAX_FILE);
+    const big = await send(new Blob([long], { type: 'audio/wav' }), 'long.wav');
+    expect([big.status, big.json['error']]).toEqual([
+      413,
+      `file 'long.wav' (part 2): over the ${MAX_FILE}-byte limit per file (--max-file-bytes)`,
+    ]);
+    expect(await server.metric('peftkit_tensors')).toBe(tensors);
+  });
 });

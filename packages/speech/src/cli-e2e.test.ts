@@ -3,8 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliOutcome as Outcome, spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { CV_HEADER as HEADER, writeToneLocale } from './data/testing/index.js';
-import { type CliOutcome as Outcome, peftkitJson as peftkit, peftkitRaw } from './testing/index.js';
+
+const { json: peftkit, run: peftkitRaw } = spawnedCli();
 
 /**
  * The acceptance test of the speech plugin through the real `peftkit` binary (a child process

@@ -2,78 +2,46 @@
  * Issue 7's acceptance, end to end through the real `peftkit` binary in a child process:
  * `train --preset vision/medical-imaging --data <npz>` reports AUROC and sensitivity/specificity
  * in `summary.json`, and `predict --adapter <dir> image.png` prints class probabilities.
+ *
+ * Image uploads to `peftkit serve` (issue 17) on the same run, served by name: images sent as
+ * multipart file parts and as base64 in JSON, each answer equal to `peftkit predict` on the same
+ * file; bad uploads are 4xx naming the part and the server's tensor count stays flat.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { Rng } from '@peftkit/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCAN_SIDE, syntheticScans, writeScanNpz } from './testing/synthetic-scans.js';
+// The server test helper of core (tests only; not part of core's public API).
+import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
+import { VISION_PACKAGE, visionCli, writeTinyScanRun } from './testing/tiny-scan-run.js';
 
-const run = promisify(execFile);
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const repoRoot = path.resolve(packageDir, '../..');
-const bin = path.join(repoRoot, 'packages/core/bin/peftkit.js');
-
-/** Runs the CLI with only this plugin loaded; rejects with its stderr on a non-zero exit. */
-async function peftkit(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
-  try {
-    return await run(process.execPath, [bin, '--plugin', packageDir, '--no-discover', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, PEFTKIT_BACKEND: 'cpu' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new Error(`peftkit ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`);
-  }
-}
+/** The CLI with only this plugin loaded; rejects with its stderr on a non-zero exit. */
+const cli = visionCli({ PEFTKIT_BACKEND: 'cpu' });
+const MAX_FILE = 6000;
+const MAX_UPLOAD = 9000;
 
 let dir: string;
+/** The run, in a folder of its own: `serve --adapters` serves every run in it. */
+let out: string;
+let train: { stdout: string; stderr: string };
+let png: string;
+let jpg: string;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-vision-cli-'));
-});
+  // 48 training scans; a tiny ViT keeps the run to seconds, everything else is the preset's.
+  const run = await writeTinyScanRun(dir, 5, 48);
+  out = path.join(dir, 'adapters', 'scanner');
+  train = await cli.ok(run.trainArgs(6, out));
+  png = await run.writeImage(0, path.join(dir, 'scan.png'));
+  jpg = await run.writeImage(1, path.join(dir, 'scan.jpg'), 'jpeg');
+}, 240_000);
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
 describe('peftkit CLI with the vision plugin', () => {
   it('trains vision/medical-imaging on a MedMNIST .npz and predicts a PNG', async () => {
-    const rng = new Rng(5);
-    // 20 scans: the preset's early stopping refuses a smaller validation split.
-    const val = syntheticScans(20, rng);
-    const data = path.join(dir, 'scans.npz');
-    await writeScanNpz(data, { train: syntheticScans(48, rng), val });
-    // A tiny ViT keeps the run to seconds; everything else is the preset's.
-    const config = path.join(dir, 'tiny.json');
-    await fs.writeFile(
-      config,
-      JSON.stringify({
-        model: {
-          config: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 },
-        },
-        training: { batchSize: 8 },
-      }),
-    );
-    const out = path.join(dir, 'run');
-    const train = await peftkit([
-      'train',
-      '--preset',
-      'vision/medical-imaging',
-      '--data',
-      data,
-      '--config',
-      config,
-      '--max-steps',
-      '6',
-      '--out',
-      out,
-      '--json',
-    ]);
     const result = JSON.parse(train.stdout) as { outputDir: string; kind: string };
     expect(result).toMatchObject({ outputDir: out, kind: 'adapter' });
     // Without --eval-data the archive's own val split is the eval data.
@@ -93,16 +61,12 @@ describe('peftkit CLI with the vision plugin', () => {
       expect(summary.finalMetrics[key]).toBeLessThanOrEqual(1);
     }
 
-    const png = path.join(dir, 'scan.png');
-    await sharp(Uint8Array.from(val.images.slice(0, SCAN_SIDE * SCAN_SIDE)), {
-      raw: { width: SCAN_SIDE, height: SCAN_SIDE, channels: 1 },
-    })
-      .toColourspace('b-w')
-      .png()
-      .toFile(png);
-
+    // The text and --json predictions start together: most of each is process start-up.
+    const [text, json] = await Promise.all([
+      cli.ok(['predict', '--adapter', out, png]),
+      cli.ok(['predict', '--adapter', out, png, '--json']),
+    ]);
     // Text: "<input>\t<label>\t(<label> <p>, <label> <p>)", probabilities to 3 decimals.
-    const text = await peftkit(['predict', '--adapter', out, png]);
     const line = text.stdout.trim();
     const [input, label, probs] = line.split('\t');
     expect(input).toBe(png);
@@ -113,7 +77,6 @@ describe('peftkit CLI with the vision plugin', () => {
     expect(pairs.map(([l]) => l).sort()).toEqual(['0', '1']);
     expect(Math.abs(pairs.reduce((s, [, p]) => s + p, 0) - 1)).toBeLessThanOrEqual(0.002);
 
-    const json = await peftkit(['predict', '--adapter', out, png, '--json']);
     const parsed = JSON.parse(json.stdout) as {
       adapter: string;
       predictions: { input: string; label: string; probabilities: Record<string, number> }[];
@@ -125,5 +88,207 @@ describe('peftkit CLI with the vision plugin', () => {
     expect(Object.keys(p?.probabilities ?? {}).sort()).toEqual(['0', '1']);
     expect(Object.values(p?.probabilities ?? {}).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(p?.label).toBe(label);
+  });
+});
+
+interface Pred {
+  input: unknown;
+  adapter?: string;
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+let server: ServeProcess;
+let reference: Pred[];
+
+describe('peftkit serve: image uploads', () => {
+  beforeAll(async () => {
+    // On the wasm backend, reference answers and server alike.
+    const wasm = visionCli({ PEFTKIT_BACKEND: 'wasm' });
+    [reference, server] = await Promise.all([
+      wasm.json(['predict', '--json', '--adapter', out, png, jpg]).then((r) => r['predictions'] as Pred[]),
+      ServeProcess.start({
+        globalArgs: ['--plugin', VISION_PACKAGE, '--no-discover'],
+        env: { PEFTKIT_BACKEND: 'wasm' },
+        args: [
+          '--adapters',
+          path.dirname(out),
+          '--max-file-bytes',
+          String(MAX_FILE),
+          '--max-upload-bytes',
+          String(MAX_UPLOAD),
+        ],
+      }),
+    ]);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (server) expect(await server.stop()).toBe(0);
+  });
+
+  function expectSame(got: Pred[], want: Pred[]) {
+    expect(got.map((p) => p.label)).toEqual(want.map((p) => p.label));
+    got.forEach((p, i) => {
+      for (const [label, prob] of Object.entries(want[i]?.probabilities ?? {})) {
+        expect(p.probabilities[label]).toBeCloseTo(prob, 5);
+      }
+    });
+  }
+
+  const file = async (p: string, type: string, name = path.basename(p)) =>
+    new File([await fs.readFile(p)], name, { type });
+
+  it('multipart file parts (declared and sniffed types) answer as peftkit predict does', async () => {
+    const form = new FormData();
+    form.append('adapter', 'scanner');
+    form.append('file', await file(png, 'image/png'));
+    // application/octet-stream: the type is read from the bytes (JPEG).
+    form.append('file', await file(jpg, 'application/octet-stream'));
+    const r = await server.call('POST', '/v1/predict', form);
+    expect(r.status, r.text).toBe(200);
+    const preds = r.json['predictions'] as Pred[];
+    expectSame(preds, reference);
+    const pngBytes = (await fs.stat(png)).size;
+    expect(preds[0]?.input).toEqual({ name: 'scan.png', mediaType: 'image/png', bytes: pngBytes });
+    expect(preds[1]?.input).toMatchObject({ name: 'scan.jpg', mediaType: 'image/jpeg' });
+    expect(preds.map((p) => p.adapter)).toEqual(['scanner', 'scanner']);
+  });
+
+  it('base64 JSON inputs and data: URLs answer as peftkit predict does', async () => {
+    const b64 = async (p: string) => (await fs.readFile(p)).toString('base64');
+    const r = await server.call('POST', '/v1/predict', {
+      adapters: ['scanner', 'scanner'],
+      inputs: [
+        { base64: await b64(png), mediaType: 'image/png' },
+        `data:image/jpeg;base64,${await b64(jpg)}`,
+      ],
+    });
+    expect(r.status, r.text).toBe(200);
+    expectSame(r.json['predictions'] as Pred[], reference);
+    // Without mediaType the type is read from the bytes.
+    const sniffed = await server.call('POST', '/v1/predict', {
+      adapter: 'scanner',
+      inputs: [{ base64: await b64(jpg), name: 'x' }],
+    });
+    expect(sniffed.status, sniffed.text).toBe(200);
+    expectSame(sniffed.json['predictions'] as Pred[], [reference[1] as Pred]);
+  });
+
+  it('refuses bad uploads with a 4xx naming the part, and leaks no tensors', async () => {
+    const good = new FormData();
+    good.append('adapter', 'scanner');
+    good.append('file', await file(png, 'image/png'));
+    expect((await server.call('POST', '/v1/predict', good)).status).toBe(200);
+    const tensors = await server.metric('peftkit_tensors');
+
+    const send = async (parts: [string, Blob | string, string?][]) => {
+      const form = new FormData();
+      for (const [k, v, n] of parts) {
+        if (typeof v === 'string') form.append(k, v);
+        else form.append(k, v, n);
+      }
+      return server.call('POST', '/v1/predict', form);
+    };
+    const bytes = await fs.readFile(png);
+    // A PNG signature then garbage: sharp's message, naming the part.
+    const corrupt = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([bytes], { type: 'image/png' }), 'ok.png'],
+      ['file', new Blob([bytes.subarray(0, 8), Buffer.alloc(200, 7)], { type: 'image/png' }), 'bad.png'],
+    ]);
+    expect(corrupt.status).toBe(400);
+    expect(corrupt.json['error']).toMatch(/^file 'bad\.png' \(part 3\): cannot decode image bad\.png/);
+
+    // A WAV to an image adapter: declared, and read from the bytes.
+    const wav = Buffer.concat([Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt '), Buffer.alloc(40)]);
+    const declared = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([wav], { type: 'audio/wav' }), 'tone.wav'],
+    ]);
+    expect([declared.status, declared.json['error']]).toEqual([
+      415,
+      "file 'tone.wav' (part 2): media type audio/wav is not one preprocessor 'vision/image' takes (image/png, image/jpeg, image/webp, image/tiff, application/dicom)",
+    ]);
+    const sniffed = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([wav], { type: 'application/octet-stream' }), 'blob'],
+    ]);
+    expect(sniffed.status).toBe(415);
+    expect(sniffed.json['error']).toMatch(
+      /^file 'blob' \(part 2\): media type audio\/\S+ \(read from the bytes\) is not one/,
+    );
+
+    // Size limits: one file over --max-file-bytes, and files together over --max-upload-bytes.
+    // Random pixels do not compress: a PNG larger than the per-file limit.
+    let seed = 7;
+    const random = Uint8Array.from({ length: 80 * 80 }, () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed >> 16;
+    });
+    const noise = await sharp(random, { raw: { width: 80, height: 80, channels: 1 } })
+      .png()
+      .toBuffer();
+    expect(noise.length).toBeGreaterThan(MAX_FILE);
+    const big = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([noise], { type: 'image/png' }), 'big.png'],
+    ]);
+    expect([big.status, big.json['error']]).toEqual([
+      413,
+      `file 'big.png' (part 2): over the ${MAX_FILE}-byte limit per file (--max-file-bytes)`,
+    ]);
+    const half = noise.subarray(0, MAX_FILE - 100);
+    const total = await send([
+      ['adapter', 'scanner'],
+      ['file', new Blob([half], { type: 'image/png' }), 'a.png'],
+      ['file', new Blob([half], { type: 'image/png' }), 'b.png'],
+    ]);
+    expect(total.status).toBe(413);
+    expect(total.json['error']).toMatch(/^file 'b\.png' \(part 3\): .*--max-upload-bytes/);
+
+    // Routing and body mistakes.
+    const noAdapter = await send([['file', new Blob([bytes], { type: 'image/png' }), 'x.png']]);
+    expect([noAdapter.status, noAdapter.json['error']]).toEqual([
+      400,
+      'multipart body: missing field adapter (or one adapters field per file)',
+    ]);
+    const typo = await send([
+      ['adpater', 'scanner'],
+      ['file', new Blob([bytes], { type: 'image/png' }), 'x.png'],
+    ]);
+    expect(typo.status).toBe(400);
+    expect(typo.json['error']).toMatch(/^multipart field 'adpater' \(part 1\): unknown/);
+    const badB64 = await server.call('POST', '/v1/predict', {
+      adapter: 'scanner',
+      inputs: [{ base64: 'iVBOR*w0K', mediaType: 'image/png' }],
+    });
+    expect([badB64.status, badB64.json['error']]).toEqual([
+      400,
+      'inputs[0]: invalid base64 (expected A-Z a-z 0-9 + / or - _, with optional = padding)',
+    ]);
+    const bigB64 = await server.call('POST', '/v1/predict', {
+      adapter: 'scanner',
+      inputs: ['1', { base64: noise.toString('base64'), mediaType: 'image/png' }],
+    });
+    expect(bigB64.status).toBe(413);
+    expect(bigB64.json['error']).toMatch(/^inputs\[1\]: \d+ bytes, over the 6000-byte limit per file/);
+
+    expect((await server.call('POST', '/v1/predict', good)).status).toBe(200);
+    expect(await server.metric('peftkit_tensors')).toBe(tensors);
+  });
+
+  it('documents both request bodies in /openapi.json', async () => {
+    const doc = (await server.call('GET', '/openapi.json')).json as {
+      paths: Record<
+        string,
+        { post: { requestBody: { content: Record<string, unknown> }; responses: Record<string, unknown> } }
+      >;
+    };
+    const predict = doc.paths['/v1/predict']?.post;
+    expect(Object.keys(predict?.requestBody.content ?? {}).sort()).toEqual([
+      'application/json',
+      'multipart/form-data',
+    ]);
+    expect(Object.keys(predict?.responses ?? {})).toEqual(expect.arrayContaining(['413', '415']));
   });
 });

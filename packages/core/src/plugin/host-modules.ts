@@ -1,4 +1,5 @@
 import { register } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 /**
  * Module resolution hook (runs on Node's loader thread): bare imports of `@peftkit/core` and the
@@ -42,10 +43,17 @@ let typeScriptReady = import.meta.url.endsWith('.ts');
 /**
  * Lets TypeScript plugin modules load when the host itself runs compiled JavaScript (an installed
  * package under plain `node`): registers tsx once. From sources, a TypeScript loader is already active.
+ * `PEFTKIT_TS_LOADER` names a module that registers another loader instead (the test suite's,
+ * which bin/peftkit.js has imported already when it runs a test build of core).
  */
 export async function enableTypeScriptPlugins(): Promise<void> {
   if (typeScriptReady) return;
   typeScriptReady = true;
+  const loader = process.env['PEFTKIT_TS_LOADER'];
+  if (loader) {
+    await import(pathToFileURL(loader).href);
+    return;
+  }
   const tsx = (await import('tsx/esm/api')) as { register: () => unknown };
   tsx.register();
 }

@@ -17,7 +17,6 @@ import { ServeProcess } from './testing/serve-process.js';
  * adapter, so mixed requests load and unload adapters as they go.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-const bin = path.resolve(here, '../../bin/peftkit.js');
 const pluginModule = path.resolve(here, '../plugin/testing/toy-plugin-module.ts');
 const TOKEN = 'e2e-secret';
 
@@ -100,7 +99,6 @@ beforeAll(async () => {
   // A budget that holds one adapter's tensors and not two: every switch unloads the other one.
   const budgetMb = (alphaBytes * 1.5) / (1024 * 1024);
   server = await ServeProcess.start({
-    bin,
     globalArgs: ['--plugin', pluginModule, '--no-discover'],
     args: [
       '--adapters',

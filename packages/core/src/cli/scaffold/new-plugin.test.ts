@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPluginPackages } from '../../plugin/discover-plugins.js';
 import { UserError } from '../../plugin/user-error.js';
+import { spawnedCli } from '../testing/spawned-cli.js';
 import { pluginIdOf, scaffoldPlugin } from './new-plugin.js';
-
-const bin = fileURLToPath(new URL('../../../bin/peftkit.js', import.meta.url));
-const run = promisify(execFile);
 
 // A project outside the workspace: the scaffolded plugin is "installed" into its node_modules
 // (a symlink, as `npm install ../plugin` makes) and has no node_modules of its own, so its
@@ -47,10 +42,9 @@ describe('peftkit new-plugin', () => {
     const found = await findPluginPackages({ cwd: project });
     expect(found.map((p) => p.name)).toContain('@me/peftkit-points');
 
-    const { stdout } = await run(
-      process.execPath,
-      [
-        bin,
+    const cli = spawnedCli({ cwd: project, env: { PEFTKIT_BACKEND: 'cpu' } });
+    const stdout = (
+      await cli.ok([
         'train',
         '--json',
         '--preset',
@@ -59,9 +53,8 @@ describe('peftkit new-plugin', () => {
         'points:?rows=200',
         '--epochs',
         '2',
-      ],
-      { cwd: project, env: { ...process.env, PEFTKIT_BACKEND: 'cpu' } },
-    );
+      ])
+    ).stdout;
     const result = JSON.parse(stdout) as { status: string; labels: string[]; summary: { steps: number } };
     expect(result.status).toBe('complete');
     expect(result.labels).toEqual(['inside', 'outside']);

@@ -1,14 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { PEFTKIT_BIN, REPO_ROOT } from '../../cli/testing/spawned-cli.js';
 
 /** How to start a `peftkit serve` child process. */
 export interface ServeProcessOptions {
-  /** The CLI entry (`packages/core/bin/peftkit.js`). */
-  readonly bin: string;
+  /** The CLI entry; the repository's `packages/core/bin/peftkit.js` by default. */
+  readonly bin?: string;
   /** Serve flags after `serve --host 127.0.0.1 --port 0`. */
   readonly args: readonly string[];
   /** Global flags before `serve` (`--plugin m --no-discover`). */
   readonly globalArgs?: readonly string[];
+  /** The repository root by default (workspace discovery finds the plugins there). */
   readonly cwd?: string;
   /** Added to the environment; `PEFTKIT_BACKEND` defaults to the caller's, else wasm. */
   readonly env?: Readonly<Record<string, string>>;
@@ -42,9 +44,18 @@ export class ServeProcess {
 
   /** Spawns the server and waits for `listening on <url>`; throws with its stderr otherwise. */
   static async start(o: ServeProcessOptions): Promise<ServeProcess> {
-    const argv = [o.bin, ...(o.globalArgs ?? []), 'serve', '--host', '127.0.0.1', '--port', '0', ...o.args];
+    const argv = [
+      o.bin ?? PEFTKIT_BIN,
+      ...(o.globalArgs ?? []),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      ...o.args,
+    ];
     const child = spawn(process.execPath, argv, {
-      ...(o.cwd ? { cwd: o.cwd } : {}),
+      cwd: o.cwd ?? REPO_ROOT,
       env: { ...process.env, PEFTKIT_BACKEND: process.env['PEFTKIT_BACKEND'] ?? 'wasm', ...o.env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
