@@ -1,5 +1,5 @@
 import type { Preset } from '@peftkit/core';
-import { SMALL_BERT } from './sentiment.js';
+import { SMALL_BERT, TEXT_CLASSIFICATION_LORA } from './sentiment.js';
 
 /**
  * `nlp/topic`: multi-class topic classification, scored by macro-F1 (classes are rarely
@@ -18,13 +18,7 @@ export const topicPreset: Preset = {
     preprocess: { id: 'nlp/tokenizer', options: { maxLength: 128 } },
     model: { architecture: 'bert', config: { ...SMALL_BERT } },
     head: { id: 'nlp/sequence-classification', config: { pooling: 'mean' } },
-    peft: {
-      peftType: 'LORA',
-      r: 8,
-      loraAlpha: 16,
-      loraDropout: 0.1,
-      targetRoles: ['attn.q', 'attn.v', 'embed'],
-    },
+    peft: { ...TEXT_CLASSIFICATION_LORA },
     training: {
       epochs: 5,
       batchSize: 16,
