@@ -117,7 +117,8 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
       throw new UserError(
         `suggest: the base of ${built.architecture.id} has no module LoRA could adapt (Linear, Embedding, Conv1d, Conv2d)`,
       );
-    const refused = refusedByLoraOptions(host, config, where);
+    const runLora = parsedRunLora(host, config);
+    const refused = refusedByLoraOptions(runLora, where);
     if (refused.size) {
       const [p, why] = [...refused][0]!;
       log(
@@ -166,7 +167,7 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
       .sort((a, b) => b.score - a.score || a.module.localeCompare(b.module));
     const usedParameters = rows.reduce((n, r) => n + r.params, 0);
     if (usedParameters === 0) throw new UserError(noFitMessage(rankCandidates, budgetParameters));
-    const peft = proposedPeft(config, rows, loraAlphaRatio(host, config));
+    const peft = proposedPeft(config, rows, runLora ? runLora.loraAlpha / runLora.r : 2);
     const proposed = proposedConfig(config, peft);
     let file: string | undefined;
     if (o.outFile) {
@@ -194,14 +195,13 @@ function isLora(config: RunConfig): boolean {
   return config.peft !== 'full' && config.peft.peftType.toUpperCase() === 'LORA';
 }
 
-/** The preset's `loraAlpha / r` with LoRA's defaults applied; 2 when the run is not LoRA. */
-function loraAlphaRatio(host: PeftkitHost, config: RunConfig): number {
-  if (!isLora(config)) return 2;
-  const parsed = host.peftMethods.get('LORA').config.parse(config.peft) as unknown as {
-    r: number;
-    loraAlpha: number;
-  };
-  return parsed.loraAlpha / parsed.r;
+/**
+ * The run's own LoRA options with LoRA's defaults applied (the proposal keeps them: its
+ * `loraAlpha / r` ratio, 2 when the run is not LoRA, and what they refuse), or undefined.
+ */
+function parsedRunLora(host: PeftkitHost, config: RunConfig): LoraConfig | undefined {
+  if (!isLora(config)) return undefined;
+  return host.peftMethods.get('LORA').config.parse(config.peft) as unknown as LoraConfig;
 }
 
 interface Candidate {
@@ -245,13 +245,11 @@ function locateCandidates(built: BuiltModel): Candidate[] {
  * count (ranks are kept legal by `rankMultiple`).
  */
 function refusedByLoraOptions(
-  host: PeftkitHost,
-  config: RunConfig,
+  parsed: LoraConfig | undefined,
   candidates: readonly Candidate[],
 ): Map<string, string> {
   const out = new Map<string, string>();
-  if (!isLora(config)) return out;
-  const parsed = host.peftMethods.get('LORA').config.parse(config.peft) as unknown as LoraConfig;
+  if (!parsed) return out;
   const settings = loraSettingsFor({ ...parsed, rankPattern: {}, alphaPattern: {} }, '');
   for (const c of candidates) {
     try {
