@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { mergeRuns, type RunsFile } from './suite.js';
+import { mergeRuns, type RunsFile, writeRunsFile } from './suite.js';
 import { type SuiteRow, type SuiteRun, summarise } from './table.js';
 
 /**
@@ -30,8 +30,6 @@ export async function mergeRunsFiles(
     for (const d of parsed.datasets ?? []) datasets.set(d.id, d);
     baselines = { ...baselines, ...parsed.baselines };
   }
-  await fs.mkdir(out, { recursive: true });
-  const merged: RunsFile = { runs, datasets: [...datasets.values()], baselines };
-  await fs.writeFile(path.join(out, 'runs.json'), `${JSON.stringify(merged, null, 2)}\n`);
+  await writeRunsFile(out, { runs, datasets: [...datasets.values()], baselines });
   return { runs, rows: summarise(runs, baselines) };
 }

@@ -6,7 +6,10 @@ export interface SuiteMethod {
   readonly suggestPercent?: number;
 }
 
-const ALL_LINEAR = 'peft.targetRoles=[attn.q, attn.k, attn.v, attn.o, ffn.up, ffn.down]';
+/** A `--set` of LoRA's target roles. */
+const targets = (...roles: string[]) => `peft.targetRoles=[${roles.join(', ')}]`;
+/** Every linear role of a transformer block. */
+const ALL_LINEAR = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.up', 'ffn.down'];
 const ADALORA = '{peftType: ADALORA, initR: 12, targetR: 8, loraAlpha: 16, tinit: 15, tfinal: 30, deltaT: 5}';
 
 /** The methods, in table order: the preset's default (LoRA) first, then the alternatives. */
@@ -23,24 +26,24 @@ export const METHODS: readonly SuiteMethod[] = [
   { id: 'suggest-1%-lr1e-2', set: ['training.lr=0.01'], suggestPercent: 1 },
   // LoRA on every linear role of the blocks (QLoRA's finding: adapting all linear layers is what
   // closes the gap to full fine-tuning), at the preset's LoRA learning rate.
-  { id: 'lora-all', set: ['peft.targetRoles=[attn.q, attn.k, attn.v, attn.o, ffn.up, ffn.down]'] },
+  { id: 'lora-all', set: [targets(...ALL_LINEAR)] },
   // AdaLoRA (HF defaults init_r 12 -> target_r 8) on the preset's LoRA targets with its alpha;
   // 10% warm-up, the last 20% at fixed ranks, a re-allocation every 5 steps; total_step is the
   // run's total steps.
   { id: 'adalora', set: [`peft=${ADALORA}`] },
   { id: 'adalora-lr1e-2', set: [`peft=${ADALORA}`, 'training.lr=0.01'] },
-  // Session-7 candidates for closing the text gap (docs/quality.md, "Closing the gap").
-  { id: 'lora-embed', set: ['peft.targetRoles=[attn.q, attn.v, embed]'] },
-  { id: 'lora-all-lr1e-3', set: [ALL_LINEAR, 'training.lr=0.001'] },
-  { id: 'lora-all-lr3e-3', set: [ALL_LINEAR, 'training.lr=0.003'] },
+  // The candidates of docs/quality.md "How these defaults were chosen" (targets, rates, schedule).
+  { id: 'lora-embed', set: [targets('attn.q', 'attn.v', 'embed')] },
+  { id: 'lora-all-lr1e-3', set: [targets(...ALL_LINEAR), 'training.lr=0.001'] },
+  { id: 'lora-all-lr3e-3', set: [targets(...ALL_LINEAR), 'training.lr=0.003'] },
   { id: 'lora-ep15', set: ['training.epochs=15', 'training.earlyStopping.patience=4'] },
   { id: 'lora-r16-lr3e-2', set: ['peft.r=16', 'peft.loraAlpha=32', 'training.lr=0.03'] },
-  { id: 'lora-embed-lr3e-3', set: ['peft.targetRoles=[attn.q, attn.v, embed]', 'training.lr=0.003'] },
-  { id: 'lora-embed-all-lr3e-3', set: [`${ALL_LINEAR.slice(0, -1)}, embed]`, 'training.lr=0.003'] },
-  { id: 'lora-conv', set: ['peft.targetRoles=[attn.q, attn.v, conv]'] },
+  { id: 'lora-embed-lr3e-3', set: [targets('attn.q', 'attn.v', 'embed'), 'training.lr=0.003'] },
+  { id: 'lora-embed-all-lr3e-3', set: [targets(...ALL_LINEAR, 'embed'), 'training.lr=0.003'] },
+  { id: 'lora-conv', set: [targets('attn.q', 'attn.v', 'conv')] },
   {
     id: 'lora-conv-ffn',
-    set: ['peft.targetRoles=[attn.q, attn.v, ffn.up, ffn.down, conv]', 'training.lr=0.003'],
+    set: [targets('attn.q', 'attn.v', 'ffn.up', 'ffn.down', 'conv'), 'training.lr=0.003'],
   },
   { id: 'lora-lr3e-3', set: ['training.lr=0.003'] },
   { id: 'full-lr3e-4', set: ['peft=full', 'training.lr=0.0003'] },

@@ -43,6 +43,12 @@ export interface RunsFile {
   baselines?: Record<string, number>;
 }
 
+/** Writes `<dir>/runs.json` (creating `dir`). */
+export async function writeRunsFile(dir: string, content: RunsFile): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'runs.json'), `${JSON.stringify(content, null, 2)}\n`);
+}
+
 /**
  * Prepares the datasets, trains every method x seed on each (dataset-major, so the first
  * dataset gets every method and seed first), scores the test data, merges with earlier runs in
@@ -108,8 +114,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     ...(previous.datasets ?? []).filter((p) => !datasets.some((d) => d.id === p.id)),
     ...datasets,
   ];
-  await fs.mkdir(o.out, { recursive: true });
-  await fs.writeFile(file, `${JSON.stringify({ runs: withPresets, datasets: known, baselines }, null, 2)}\n`);
+  await writeRunsFile(o.out, { runs: withPresets, datasets: known, baselines });
   return { runs: withPresets, datasets, rows: summarise(withPresets, baselines) };
 }
 
