@@ -10,18 +10,13 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { input } from './attrs.js';
 import { callKernel } from './call-kernel.js';
 import { kernelIo } from './kernel-io.js';
-import { stockBehind, wrapperConfig } from './wrap-stock.js';
+import { runStockKernel, stockBehind, wrapperConfig } from './wrap-stock.js';
 
 const KERNEL = 'StridedSlice';
 
 let stock: KernelConfig | undefined;
 
-function runStock(args: Parameters<KernelFunc>[0]): TensorInfo {
-  if (stock === undefined) throw new Error(`${KERNEL}: the stock wasm kernel was not captured`);
-  const out = stock.kernelFunc(args);
-  if (Array.isArray(out)) throw new Error(`${KERNEL}: stock kernel returned ${out.length} outputs`);
-  return out;
-}
+const runStock = (args: Parameters<KernelFunc>[0]): TensorInfo => runStockKernel(KERNEL, stock, args);
 
 const stridedSlice: KernelFunc = (args) => {
   const x = input(args.inputs, 'x', KERNEL);

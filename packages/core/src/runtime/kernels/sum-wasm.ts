@@ -16,18 +16,13 @@ import * as tf from '@tensorflow/tfjs';
 import { boolAttr, input } from './attrs.js';
 import { matMul2d } from './call-kernel.js';
 import { kernelIo, sizeOf } from './kernel-io.js';
-import { stockBehind, wrapperConfig } from './wrap-stock.js';
+import { runStockKernel, stockBehind, wrapperConfig } from './wrap-stock.js';
 
 const KERNEL = 'Sum';
 
 let stock: KernelConfig | undefined;
 
-function runStock(args: Parameters<KernelFunc>[0]): TensorInfo {
-  if (stock === undefined) throw new Error(`${KERNEL}: the stock wasm kernel was not captured`);
-  const out = stock.kernelFunc(args);
-  if (Array.isArray(out)) throw new Error(`${KERNEL}: stock kernel returned ${out.length} outputs`);
-  return out;
-}
+const runStock = (args: Parameters<KernelFunc>[0]): TensorInfo => runStockKernel(KERNEL, stock, args);
 
 /** How many leading axes `axes` reduces, or 0 when it is not exactly a leading block short of the last axis. */
 function leadingAxes(axis: unknown, shape: number[]): number {

@@ -11,19 +11,14 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { nativeUnarySession } from '../native/native-matmul.js';
 import { input } from './attrs.js';
 import { kernelIo, sizeOf } from './kernel-io.js';
-import { stockBehind, wrapperConfig } from './wrap-stock.js';
+import { runStockKernel, stockBehind, wrapperConfig } from './wrap-stock.js';
 
 /** Below this many elements the native call's fixed cost (~15 us) outweighs the gain. */
 const MIN_NATIVE_ELEMENTS = 1024;
 
 function unaryNativeWasm(kernelName: 'Erf' | 'Exp') {
   let stock: KernelConfig | undefined;
-  const runStock = (args: Parameters<KernelFunc>[0]): TensorInfo => {
-    if (stock === undefined) throw new Error(`${kernelName}: the stock wasm kernel was not captured`);
-    const out = stock.kernelFunc(args);
-    if (Array.isArray(out)) throw new Error(`${kernelName}: stock kernel returned ${out.length} outputs`);
-    return out;
-  };
+  const runStock = (args: Parameters<KernelFunc>[0]): TensorInfo => runStockKernel(kernelName, stock, args);
   const kernelFunc: KernelFunc = (args) => {
     const x = input(args.inputs, 'x', kernelName);
     const n = sizeOf(x.shape);

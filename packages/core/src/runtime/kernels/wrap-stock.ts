@@ -4,7 +4,7 @@
  * it wraps under a process-wide key so that a second copy of peftkit (bundling, test module
  * resets) unwraps to the stock kernel instead of wrapping a wrapper.
  */
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 
 const WRAPS = Symbol.for('peftkit.runtime.wrapsKernel');
 
@@ -29,4 +29,19 @@ export function wrapperConfig(kernelFunc: KernelFunc, stock: KernelConfig): Kern
   };
   Reflect.set(config, WRAPS, stock);
   return config;
+}
+
+/**
+ * Runs the stock kernel a wrapper captured (`undefined` until its config was built), for kernels
+ * with one output: the wrappers' fallback path.
+ */
+export function runStockKernel(
+  kernelName: string,
+  stock: KernelConfig | undefined,
+  args: Parameters<KernelFunc>[0],
+): TensorInfo {
+  if (stock === undefined) throw new Error(`${kernelName}: the stock wasm kernel was not captured`);
+  const out = stock.kernelFunc(args);
+  if (Array.isArray(out)) throw new Error(`${kernelName}: stock kernel returned ${out.length} outputs`);
+  return out;
 }
