@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { enableNativeMatMul } from '../native/enable-native.js';
-import { setNativeMatMulActive } from '../native/native-matmul.js';
 import { maxRelError, randomArray } from '../testing/cross-backend.js';
+import { onAndOff } from '../testing/native-on-off.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
@@ -15,19 +15,6 @@ beforeAll(async () => {
 afterAll(() => {
   enableNativeMatMul(process.env);
 });
-
-/** `fn`'s outputs with the native path on and off (off: the stock wasm kernels). */
-function onAndOff(fn: () => tf.Tensor[]): { native: Float32Array[]; wasm: Float32Array[] } {
-  const run = (on: boolean) => {
-    setNativeMatMulActive(on);
-    try {
-      return tf.tidy(() => fn().map((t) => Float32Array.from(t.dataSync())));
-    } finally {
-      setNativeMatMulActive(true);
-    }
-  };
-  return { native: run(true), wasm: run(false) };
-}
 
 /** Values over the range where erf and exp are not saturated, plus edge cases; >= 1024 so the native path runs. */
 function grid(): tf.Tensor1D {

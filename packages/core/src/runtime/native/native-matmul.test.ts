@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { maxRelError, randomArray, valuesOn, weightedSum } from '../testing/cross-backend.js';
+import { onAndOff } from '../testing/native-on-off.js';
 import { enableNativeMatMul, threadsFromEnv } from './enable-native.js';
 import { nativeMatMulActive, setNativeMatMulActive } from './native-matmul.js';
 
@@ -31,19 +32,6 @@ const CASES = [
   { name: 'broadcast [2,3] x [1,3]', a: [2, 3], b: [1, 3], dims: [5, 7, 3] },
   { name: 'tiny', a: [2], b: [2], dims: [1, 1, 1] },
 ] as const;
-
-/** Runs `fn` with the native path on, then off, and returns both results. */
-function onAndOff(fn: () => tf.Tensor[]): { native: Float32Array[]; wasm: Float32Array[] } {
-  const run = (on: boolean) => {
-    setNativeMatMulActive(on);
-    try {
-      return tf.tidy(() => fn().map((t) => Float32Array.from(t.dataSync())));
-    } finally {
-      setNativeMatMulActive(true);
-    }
-  };
-  return { native: run(true), wasm: run(false) };
-}
 
 function expectAgree(r: { native: Float32Array[]; wasm: Float32Array[] }): void {
   expect(r.native).toHaveLength(r.wasm.length);
