@@ -49,5 +49,7 @@ export const METHODS: readonly SuiteMethod[] = [
   { id: 'full-lr3e-4', set: ['peft=full', 'training.lr=0.0003'] },
   { id: 'full-lr3e-3', set: ['peft=full', 'training.lr=0.003'] },
   { id: 'ia3-lr1e-2', set: ['peft={peftType: IA3}', 'training.lr=0.01'] },
+  // Issue-19 suggest study: what the word embedding alone buys inside a 1% budget (8,256 params).
+  { id: 'lora-embedonly-r2', set: [targets('embed'), 'peft.r=2', 'peft.loraAlpha=4'] },
   { id: 'bottleneck-lr1e-2', set: ['peft={peftType: BOTTLENECK}', 'training.lr=0.01'] },
 ];

@@ -52,7 +52,7 @@ export interface SuggestRow {
   readonly role: string;
   /** Block index for per-layer modules, null for model-level ones. */
   readonly layer: number | null;
-  /** Sensitivity `mean_batches sum |W ⊙ dL/dW|`. */
+  /** Loss decrease per Adam step and unit of learning rate of a rank-1 LoRA adapter here (`scoreModuleSensitivity`). */
   readonly score: number;
   /** `score` as a share of the total over all candidates (0..1). */
   readonly share: number;
@@ -89,8 +89,9 @@ export interface SuggestRunResult {
 /**
  * `peftkit suggest`: which modules to adapt with LoRA, and at which rank, for this data. Builds
  * the run as `train` would (data, preprocessor, base, head; no adapter), scores every module of
- * the base LoRA can wrap (`Linear`, `Embedding`, `Conv1d`, `Conv2d`) by first-order sensitivity
- * over a few training batches (`scoreModuleSensitivity`), spends the budget with `allocateRanks`
+ * the base LoRA can wrap (`Linear`, `Embedding`, `Conv1d`, `Conv2d`) by what a fresh LoRA adapter
+ * there would do under Adam over a few training batches (`scoreModuleSensitivity`), spends the
+ * budget with `allocateRanks`
  * at each kind's real LoRA cost per rank (`loraRankCost`), and proposes a LoRA config with HF
  * `rank_pattern` / `alpha_pattern` (keeping the preset's `lora_alpha / r` ratio, dropout and other
  * LoRA options). A module the preset's LoRA options rule out (e.g. an Embedding with `loraBias`,
@@ -331,8 +332,8 @@ function proposedConfig(config: RunConfig, peft: Record<string, unknown>): RunCo
 function suggestedYaml(config: RunConfig, rows: readonly SuggestRow[], budget: number, base: number): string {
   const used = rows.reduce((n, r) => n + r.params, 0);
   const header = [
-    '# Written by `peftkit suggest`: LoRA targets and per-module ranks from first-order sensitivity',
-    `# (|W * dL/dW| over training batches), ${used} adapter parameters of a ${budget} budget (${((100 * used) / base).toFixed(3)}% of ${base} base parameters).`,
+    '# Written by `peftkit suggest`: LoRA targets and per-module ranks from the loss decrease per Adam step',
+    `# a fresh LoRA adapter would give on each module (over training batches), ${used} adapter parameters of a ${budget} budget (${((100 * used) / base).toFixed(3)}% of ${base} base parameters).`,
     '# Train with: peftkit train --config <this file>',
   ];
   return `${header.join('\n')}\n${toYaml(config, { lineWidth: 0 })}`;

@@ -61,6 +61,30 @@ describe('allocateRanks', () => {
     expect(spent([emb(3), ...lins], poor)).toBeGreaterThan(budget / 2);
   });
 
+  it('takes one expensive module over cheap ones when it is worth more in total, though cheap ones are worth more per parameter', () => {
+    // Rank 2 on 'cheap' is worth 0.0198 per parameter, on 'dear' 0.0176: a greedy order by value
+    // per parameter takes 'cheap' first, after which 'dear' (900) no longer fits in 1000, and
+    // deepening 'cheap' to rank 8 is worth 7.9 in all. 'dear' alone is worth 15.8.
+    const cheap: RankCandidate = { path: 'cheap', score: 2.5, paramsPerRank: 100, maxRank: 64 };
+    const dear: RankCandidate = { path: 'dear', score: 10, paramsPerRank: 450, maxRank: 2 };
+    expect(Object.fromEntries(allocateRanks([cheap, dear], { budget: 1000 }))).toEqual({ cheap: 0, dear: 2 });
+    // With room for both, both.
+    expect(Object.fromEntries(allocateRanks([cheap, dear], { budget: 1100 }))).toEqual({ cheap: 2, dear: 2 });
+  });
+
+  it('never exceeds a budget too fine to tabulate exactly (costs rounded up to budget / 65536)', () => {
+    const c = [
+      { path: 'a', score: 3, paramsPerRank: 100_003, maxRank: 64 },
+      { path: 'b', score: 2, paramsPerRank: 70_001, maxRank: 64 },
+      { path: 'c', score: 1, paramsPerRank: 3, maxRank: 64 },
+    ];
+    for (const budget of [1_234_567, 7_654_321, 20_000_000]) {
+      const r = allocateRanks(c, { budget });
+      expect(spent(c, r)).toBeLessThanOrEqual(budget);
+      expect(r.get('a')).toBeGreaterThan(0);
+    }
+  });
+
   it('gives a grouped conv only multiples of its groups, and nothing when none fits under its max rank', () => {
     const grouped: RankCandidate = { path: 'g', score: 5, paramsPerRank: 10, maxRank: 64, rankMultiple: 4 };
     for (const budget of [30, 40, 100, 1000, 1e6]) {
@@ -84,5 +108,8 @@ describe('allocateRanks', () => {
   it('rejects bad rank ladders and budgets', () => {
     expect(() => allocateRanks([], { budget: 1, ranks: [4, 2] })).toThrow(/ascending/);
     expect(() => allocateRanks([], { budget: Number.NaN })).toThrow(/budget/);
+    expect(() => allocateRanks([{ ...linear('x', 1), paramsPerRank: 2.5 }], { budget: 10 })).toThrow(
+      /x: paramsPerRank must be a positive integer/,
+    );
   });
 });

@@ -18,6 +18,11 @@ export const DEFAULT_LORA_RANKS: readonly number[] = Object.freeze([2, 4, 8, 16,
 
 /** The ranks of `ladder` a candidate can take: up to its `maxRank`, multiples of its `rankMultiple`. */
 export function allowedRanks(c: RankCandidate, ladder: readonly number[] = DEFAULT_LORA_RANKS): number[] {
+  if (!Number.isInteger(c.paramsPerRank) || c.paramsPerRank < 1) {
+    throw new Error(
+      `allocateRanks: ${c.path}: paramsPerRank must be a positive integer, got ${c.paramsPerRank}`,
+    );
+  }
   const multiple = c.rankMultiple ?? 1;
   if (!Number.isInteger(multiple) || multiple < 1) {
     throw new Error(`allocateRanks: ${c.path}: rankMultiple must be a positive integer, got ${multiple}`);
@@ -32,15 +37,27 @@ export interface AllocateRanksOptions {
   readonly ranks?: readonly number[];
 }
 
+/** Most capacity steps of the knapsack table (candidates x ranks x steps operations). */
+const KNAPSACK_STEPS = 65536;
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 /**
  * Gives each candidate a LoRA rank (0 = not adapted) under a parameter budget. A module's value
  * for rank r is modelled as `score * log2(1 + r)` (diminishing returns, as the spectra of LoRA
- * updates fall off quickly); the allocator greedily takes the step to the next allowed rank with
- * the highest value per parameter that still fits. So the most sensitive modules are adapted
- * first, a module only gets a higher rank when that beats adapting the next module, and a module
- * with zero sensitivity never gets a rank. A candidate's allowed ranks are the ladder's ranks up
- * to its `maxRank` that are multiples of its `rankMultiple`. Deterministic: ties go to the
- * earlier candidate.
+ * updates fall off quickly; `score` is the value of rank 1), and the ranks maximise the total
+ * value within the budget: a multiple-choice knapsack, solved by dynamic programming over the
+ * budget in steps of the greatest common divisor of the choices' costs (exact), or, when that
+ * would take more than `KNAPSACK_STEPS` steps, of `budget / KNAPSACK_STEPS` with every cost
+ * rounded up (the budget is never exceeded; up to one step per adapted module may go unspent). So one
+ * expensive module (a word embedding, thousands of parameters per rank) is chosen over many cheap
+ * ones exactly when it is worth more in total, which a greedy value-per-parameter order gets
+ * wrong once cheap modules have used the room it needs. A module with zero score never gets a
+ * rank. A candidate's allowed ranks are the ladder's ranks up to its `maxRank` that are multiples
+ * of its `rankMultiple`. Deterministic: of equal totals the one found first (earlier candidates
+ * at lower ranks) is kept.
  */
 export function allocateRanks(
   candidates: readonly RankCandidate[],
@@ -56,32 +73,40 @@ export function allocateRanks(
   if (!(o.budget >= 0)) throw new Error(`allocateRanks: budget must be >= 0, got ${o.budget}`);
   const allowed = candidates.map((c) => {
     const ranks = allowedRanks(c, ladder);
-    return c.score > 0 ? ranks : [];
+    return c.score > 0 ? ranks.filter((r) => r * c.paramsPerRank <= o.budget) : [];
   });
-  // Index into the candidate's allowed ranks; -1 = not adapted.
-  const level = candidates.map(() => -1);
-  const rankOf = (i: number) => (level[i]! < 0 ? 0 : allowed[i]![level[i]!]!);
-  let left = o.budget;
-  for (;;) {
-    let best = -1;
-    let bestGain = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      const c = candidates[i]!;
-      const from = rankOf(i);
-      const to = allowed[i]![level[i]! + 1];
-      if (to === undefined) continue;
-      const cost = (to - from) * c.paramsPerRank;
-      if (cost > left) continue;
-      const gain = (c.score * (Math.log2(1 + to) - Math.log2(1 + from))) / cost;
-      if (gain > bestGain) {
-        best = i;
-        bestGain = gain;
+  const budget = Math.floor(o.budget);
+  const costs = candidates.flatMap((c, i) => allowed[i]!.map((r) => r * c.paramsPerRank));
+  const common = costs.reduce((g, x) => gcd(g, x), 0) || 1;
+  const step = budget / common <= KNAPSACK_STEPS ? common : Math.max(1, Math.ceil(budget / KNAPSACK_STEPS));
+  const capacity = Math.floor(budget / step);
+  // best[c]: the largest total value of the candidates so far within c steps.
+  let best = new Float64Array(capacity + 1);
+  // choice[i][c]: index + 1 into allowed[i] of candidate i's rank at capacity c (0 = none).
+  const choice = candidates.map(() => new Uint8Array(capacity + 1));
+  candidates.forEach((cand, i) => {
+    const next = Float64Array.from(best);
+    allowed[i]!.forEach((r, k) => {
+      const cost = Math.ceil((r * cand.paramsPerRank) / step);
+      const value = cand.score * Math.log2(1 + r);
+      for (let c = capacity; c >= cost; c--) {
+        const v = best[c - cost]! + value;
+        if (v > next[c]!) {
+          next[c] = v;
+          choice[i]![c] = k + 1;
+        }
       }
-    }
-    if (best < 0) break;
-    const from = rankOf(best);
-    level[best]! += 1;
-    left -= (rankOf(best) - from) * candidates[best]!.paramsPerRank;
+    });
+    best = next;
+  });
+  const ranks = new Map<string, number>();
+  let c = capacity;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const cand = candidates[i]!;
+    const k = choice[i]![c]!;
+    const r = k ? allowed[i]![k - 1]! : 0;
+    if (k) c -= Math.ceil((r * cand.paramsPerRank) / step);
+    ranks.set(cand.path, r);
   }
-  return new Map(candidates.map((c, i) => [c.path, rankOf(i)]));
+  return new Map(candidates.map((cand) => [cand.path, ranks.get(cand.path)!]));
 }

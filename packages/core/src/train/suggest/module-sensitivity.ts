@@ -20,7 +20,10 @@ export interface ModuleSensitivity {
   readonly inFeatures: number;
   /** `out` features or channels; `embeddingDim` for an Embedding. */
   readonly outFeatures: number;
-  /** Mean over batches of `sum |W ⊙ dL/dW|` (see {@link scoreModuleSensitivity}). */
+  /**
+   * Expected first-step loss decrease of Adam on a fresh LoRA adapter of rank 1 here, per unit
+   * of learning rate, mean over batches (see {@link scoreModuleSensitivity}).
+   */
   readonly score: number;
 }
 
@@ -40,20 +43,28 @@ export interface ModuleSensitivityOptions<M extends AnyModule, B> {
 }
 
 /**
- * Scores module weights by first-order Taylor sensitivity, the importance AdaLoRA (Zhang et
- * al., 2023) allocates ranks by and Molchanov et al. (2019) prune with: `I(W) = sum_ij |W_ij *
- * dL/dW_ij|`, the loss change a first-order expansion predicts when the weight is removed. It is
- * averaged over `maxBatches` batches (absolute value per batch, as AdaLoRA's per-step
- * sensitivity). One LoRA factor starts at zero (`B`; `A` on an Embedding), so the gradient of a
- * fresh adapter says nothing about the other; the base weight's own sensitivity does. One gradient pass per batch, inside
- * `tf.tidy`; the model's weights, mode and the RNG are left as they were.
+ * Scores each module by what a fresh LoRA adapter on it can do for this data: the expected loss
+ * decrease of the first Adam step on the adapter (HF's init), per unit of learning rate and per
+ * unit of rank, averaged over `maxBatches` batches. Adam's first step moves every entry of the
+ * factor that starts at zero by `lr * sign(gradient)`, so the loss falls by `lr * sum |gradient|`
+ * over those entries; their gradient is the base weight's gradient `G` times the other factor's
+ * random init, whose expectation has a closed form:
+ * - `Linear(in, out)` (and a conv, `in` = input channels x kernel area): `lora_B` starts at zero
+ *   and `lora_A` is kaiming-uniform, `U(+-1/sqrt(in))`; per rank `sum_o ||G[o, :]|| * sqrt(2 / (3 pi in))`
+ *   (one entry per output unit, each a random projection of that unit's weight gradient);
+ * - `Embedding(num, dim)`: `lora_embedding_A` starts at zero and `lora_embedding_B` is `N(0, 1)`;
+ *   per rank `sum_v ||G[v, :]|| * sqrt(2 / pi)` (one entry per token row).
  *
- * The weight scored is the module's `weight`: the matrix of a `Linear`, the table of an
- * `Embedding`, the kernel of a convolution. The score is a predicted loss change, in the loss's
- * units whatever the kind, so scores of different kinds can be compared (what a rank costs on
- * each is the allocator's business). An Embedding's gradient is non-zero only on the rows of
- * the tokens the scored batches contain, so its score measures the table as this data uses it:
- * rows the data never reaches contribute nothing, as they would contribute nothing to training.
+ * This is the "LoRA-gradient" importance (AdaLoRA's sensitivity of the adapter rather than of the
+ * weight) taken in expectation, and it is what makes scores comparable across kinds: Adam's
+ * per-entry normalisation means an Embedding adapter moves every token the data uses by a full
+ * step however small that token's gradient, which a weight-level signal such as
+ * `sum |W * dL/dW|` (the Taylor importance used before) undervalues many times over on text
+ * (measured: docs/quality.md). The score does not depend on the weight's own values, only on
+ * how the loss reacts to the module's output and on its inputs; an Embedding row the data never
+ * reaches scores nothing. A grouped conv is scored on its in-group weight gradient (the part its
+ * grouped `lora_B` can reach). One gradient pass per batch, inside `tf.tidy`; the model's
+ * weights, mode and the RNG are left as they were.
  */
 export async function scoreModuleSensitivity<M extends AnyModule, B>(
   o: ModuleSensitivityOptions<M, B>,
@@ -76,7 +87,10 @@ export async function scoreModuleSensitivity<M extends AnyModule, B>(
   for (const [, p] of named) p.trainable = true;
   const wasTraining = o.model.training;
   const rngState = getRng().getState();
-  const totals = new Float64Array(named.length);
+  // Per module: the sum over batches of the weight gradient, as [rows, units] (units: output
+  // units, or token rows of an Embedding), and of each unit's squared gradient norm.
+  const sums: (tf.Tensor | undefined)[] = named.map(() => undefined);
+  const squares: (tf.Tensor | undefined)[] = named.map(() => undefined);
   let seen = 0;
   try {
     setSeed(o.seed);
@@ -87,30 +101,31 @@ export async function scoreModuleSensitivity<M extends AnyModule, B>(
       let any = false;
       for await (const batch of o.batches) {
         any = true;
-        let scores: tf.Tensor;
         try {
-          scores = tf.tidy(() => {
+          tf.tidy(() => {
             const { grads } = valueAndGrads(named, () => o.loss(o.model, batch));
-            return tf.stack(
-              named.map(([path, p]) => {
-                const g = grads.get(path);
-                return g ? tf.sum(tf.abs(tf.mul(p.value, g))) : tf.scalar(0);
-              }),
-            );
+            named.forEach(([path], i) => {
+              const g = grads.get(path);
+              if (!g) return;
+              const units = unitsOf(g, modules[i]!);
+              const sq = tf.sum(tf.square(units), 0);
+              const prev = [sums[i], squares[i]];
+              sums[i] = tf.keep(prev[0] ? tf.add(prev[0], units) : units.clone());
+              squares[i] = tf.keep(prev[1] ? tf.add(prev[1], sq) : sq);
+              tf.dispose(prev);
+            });
           });
         } finally {
           o.batches.disposeBatch(batch);
         }
-        const values = scores.dataSync();
-        scores.dispose();
-        values.forEach((v, i) => {
-          totals[i]! += v;
-        });
         seen += 1;
         if (seen >= o.maxBatches) break;
       }
       if (!any) throw new Error(`scoreModuleSensitivity: loader '${o.batches.name}' produced no batches`);
     }
+  } catch (err) {
+    tf.dispose([...sums, ...squares].filter((t): t is tf.Tensor => t !== undefined));
+    throw err;
   } finally {
     named.forEach(([, p], i) => {
       p.trainable = wasTrainable[i]!;
@@ -119,8 +134,16 @@ export async function scoreModuleSensitivity<M extends AnyModule, B>(
     o.batches.reset();
     getRng().setState(rngState);
   }
+  const totals = modules.map((m, i) => {
+    const [sum, square] = [sums[i], squares[i]];
+    if (!sum || !square) return 0;
+    const value = tf.tidy(() => steadyGain(tf.div(sum, seen), tf.div(square, seen), m));
+    const out = value.dataSync()[0]!;
+    tf.dispose([sum, square, value]);
+    return out;
+  });
   return modules.map((m, i) => {
-    const score = totals[i]! / seen;
+    const score = totals[i]!;
     if (!Number.isFinite(score)) {
       throw new Error(
         `scoreModuleSensitivity: the sensitivity of ${o.paths[i]} is not finite (loss diverged?)`,
@@ -135,14 +158,28 @@ interface ScoredModule {
   readonly weight: Parameter;
   readonly inFeatures: number;
   readonly outFeatures: number;
+  /** A conv's `groups` (1 otherwise). */
+  readonly groups: number;
 }
 
 function scoredModule(m: AnyModule): ScoredModule | undefined {
   if (m instanceof Linear) {
-    return { kind: 'Linear', weight: m.weight, inFeatures: m.inFeatures, outFeatures: m.outFeatures };
+    return {
+      kind: 'Linear',
+      weight: m.weight,
+      inFeatures: m.inFeatures,
+      outFeatures: m.outFeatures,
+      groups: 1,
+    };
   }
   if (m instanceof Embedding) {
-    return { kind: 'Embedding', weight: m.weight, inFeatures: m.numEmbeddings, outFeatures: m.embeddingDim };
+    return {
+      kind: 'Embedding',
+      weight: m.weight,
+      inFeatures: m.numEmbeddings,
+      outFeatures: m.embeddingDim,
+      groups: 1,
+    };
   }
   if (m instanceof Conv1d || m instanceof Conv2d) {
     return {
@@ -150,7 +187,44 @@ function scoredModule(m: AnyModule): ScoredModule | undefined {
       weight: m.weight,
       inFeatures: m.inChannels,
       outFeatures: m.outChannels,
+      groups: m.groups,
     };
   }
   return undefined;
+}
+
+/**
+ * The gradient as `[rows, units]`: each column one unit the zero-init factor has one entry per
+ * rank for (an output unit of a Linear or conv, a token row of an Embedding). The weight is
+ * stored `[..., out]` for a Linear or conv (`[in, out]`, `[k, in/groups, out]`,
+ * `[kh, kw, in/groups, out]`, depthwise `[kh, kw, in, out/in]`, which flattens to output units
+ * too) and `[num, dim]` for an Embedding.
+ */
+function unitsOf(g: tf.Tensor, m: ScoredModule): tf.Tensor2D {
+  if (m.kind === 'Embedding') return tf.transpose(tf.reshape(g, [-1, m.outFeatures])) as tf.Tensor2D;
+  return tf.reshape(g, [-1, m.outFeatures]) as tf.Tensor2D;
+}
+
+/**
+ * Adam's loss decrease per step and unit of learning rate on the zero-init factor, per rank
+ * (see {@link scoreModuleSensitivity}), from the batch mean `mean` of the unit gradients
+ * (`[rows, units]`) and the batch mean `square` of their squared norms (`[units]`). A factor entry
+ * is a unit's gradient projected on a random init vector `r` of i.i.d. entries of deviation
+ * `sigma`: Adam moves it by `lr * E[g.r] / sqrt(E[(g.r)^2])`, which lowers the loss by
+ * `lr * E[g.r]^2 / sqrt(E[(g.r)^2])`, about `sigma * sqrt(2/pi) * ||mean||^2 / sqrt(square)` over
+ * `r` (exactly `E|g.r|` for one batch: the first step). A unit whose gradient keeps its direction
+ * counts its full norm; one whose gradient flips from batch to batch (a bias-like weight under
+ * balanced batches) counts little, as Adam would move it little.
+ */
+function steadyGain(mean: tf.Tensor, square: tf.Tensor, m: ScoredModule): tf.Scalar {
+  const consistent = tf.div(tf.sum(tf.square(mean), 0), tf.sqrt(tf.maximum(square, 1e-30)));
+  const total = tf.sum(consistent);
+  if (m.kind === 'Embedding') {
+    // lora_embedding_B ~ N(0, 1): one zero-init entry per token row.
+    return tf.mul(total, Math.sqrt(2 / Math.PI));
+  }
+  // lora_A ~ U(+-1/sqrt(fanIn)) over all input channels, variance 1/(3 fanIn); lora_B has one
+  // zero-init entry per output unit per rank, 1/groups of one for a grouped conv's grouped lora_B.
+  const fanIn = mean.shape[0]! * m.groups;
+  return tf.mul(total, Math.sqrt(2 / (3 * Math.PI * fanIn)) / m.groups);
 }
