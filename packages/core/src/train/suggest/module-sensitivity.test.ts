@@ -247,26 +247,34 @@ describe('scoreModuleSensitivity is the first Adam step of a real LoRA adapter',
     return total / seeds.length;
   }
 
+  /** Scores `make()`'s module on one batch and compares with the sampled gain of a real adapter. */
+  async function expectClosedFormMatchesLora(
+    make: () => Module<[tf.Tensor], tf.Tensor>,
+    factor: RegExp,
+    loss: (m: Holder) => tf.Scalar,
+  ): Promise<void> {
+    setSeed(100);
+    const model = new Holder(make());
+    const [s] = await scoreModuleSensitivity({
+      model,
+      paths: ['m'],
+      batches: fixedBatches([0], 1, () => tf.scalar(0)),
+      loss: (m) => loss(m),
+      maxBatches: 1,
+      seed: 0,
+    });
+    const sampled = loraFirstStepGain(make, factor, 16, loss);
+    expect(Math.abs(sampled / s!.score - 1)).toBeLessThan(0.08);
+    model.dispose();
+  }
+
   it("a Linear: the closed form matches lora_B's first-step gradient under the real lora_A init (within sampling error)", async () => {
     const [B, I, O] = [4, 32, 24];
     setSeed(9);
     const x = tf.randomNormal([B, I]);
     const up = tf.randomNormal([B, O]);
     const loss = (m: Holder) => tf.tidy(() => tf.sum(tf.mul(m.forward(x), up)) as tf.Scalar);
-    setSeed(100);
-    const model = new Holder(new Linear(I, O));
-    const source = fixedBatches([0], 1, () => tf.scalar(0));
-    const [s] = await scoreModuleSensitivity({
-      model,
-      paths: ['m'],
-      batches: source,
-      loss: (m) => loss(m),
-      maxBatches: 1,
-      seed: 0,
-    });
-    const sampled = loraFirstStepGain(() => new Linear(I, O), /lora_B/, 16, loss);
-    expect(Math.abs(sampled / s!.score - 1)).toBeLessThan(0.08);
-    model.dispose();
+    await expectClosedFormMatchesLora(() => new Linear(I, O), /lora_B/, loss);
     tf.dispose([x, up]);
   });
 
@@ -276,20 +284,7 @@ describe('scoreModuleSensitivity is the first Adam step of a real LoRA adapter',
     setSeed(8);
     const up = tf.randomNormal([1, 8, D]);
     const loss = (m: Holder) => tf.tidy(() => tf.sum(tf.mul(m.forward(ids), up)) as tf.Scalar);
-    setSeed(100);
-    const model = new Holder(new Embedding(N, D));
-    const source = fixedBatches([0], 1, () => tf.scalar(0));
-    const [s] = await scoreModuleSensitivity({
-      model,
-      paths: ['m'],
-      batches: source,
-      loss: (m) => loss(m),
-      maxBatches: 1,
-      seed: 0,
-    });
-    const sampled = loraFirstStepGain(() => new Embedding(N, D), /lora_embedding_A/, 16, loss);
-    expect(Math.abs(sampled / s!.score - 1)).toBeLessThan(0.08);
-    model.dispose();
+    await expectClosedFormMatchesLora(() => new Embedding(N, D), /lora_embedding_A/, loss);
     tf.dispose([ids, up]);
   });
 });
