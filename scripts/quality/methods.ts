@@ -50,6 +50,9 @@ export const METHODS: readonly SuiteMethod[] = [
   { id: 'full-lr3e-3', set: ['peft=full', 'training.lr=0.003'] },
   { id: 'ia3-lr1e-2', set: ['peft={peftType: IA3}', 'training.lr=0.01'] },
   // Issue-19 suggest study: what the word embedding alone buys inside a 1% budget (8,256 params).
+  // The preset's own targets at suggest's budget: rank 1 (0.55% on the text base) and 2 (1.09%).
+  { id: 'lora-r1', set: ['peft.r=1', 'peft.loraAlpha=2'] },
+  { id: 'lora-r2', set: ['peft.r=2', 'peft.loraAlpha=4'] },
   { id: 'lora-embedonly-r2', set: [targets('embed'), 'peft.r=2', 'peft.loraAlpha=4'] },
   { id: 'bottleneck-lr1e-2', set: ['peft={peftType: BOTTLENECK}', 'training.lr=0.01'] },
 ];
