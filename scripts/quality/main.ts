@@ -18,7 +18,10 @@ import { markdownTable, writeTableBlocks } from './table.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 interface Options extends SuiteOptions {
-  /** Absent: quick mode, whose numbers mean nothing, leaves the doc alone. */
+  /**
+   * Absent: the doc is left alone (quick mode, whose numbers mean nothing, and an invocation with
+   * its own `--out`, one of several side by side whose partial tables would overwrite each other).
+   */
   readonly doc: string | undefined;
   /** Train nothing: combine these outputs' runs.json into `out` and write the tables. */
   readonly merge: readonly string[] | undefined;
@@ -58,11 +61,14 @@ function parseArgs(argv: readonly string[]): Options {
     else throw new Error(`unknown flag ${flag}`);
     i++;
   }
-  // Quick mode keeps its meaningless numbers out of the real runs.json and docs/quality.md.
+  // Quick mode keeps its meaningless numbers out of the real runs.json and docs/quality.md. A
+  // training invocation with its own --out is one of several run side by side (one per core):
+  // each holds part of the suite, so only --merge (or an explicit --doc) writes the doc.
+  const writesDoc = !o.quick && (o.merge !== undefined || o.out === undefined);
   return {
     ...o,
     out: o.out ?? path.join(ROOT, o.quick ? 'runs/quality-quick' : 'runs/quality'),
-    doc: o.doc ?? (o.quick ? undefined : path.join(ROOT, 'docs/quality.md')),
+    doc: o.doc ?? (writesDoc ? path.join(ROOT, 'docs/quality.md') : undefined),
   };
 }
 
