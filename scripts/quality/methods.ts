@@ -24,6 +24,8 @@ export const METHODS: readonly SuiteMethod[] = [
   // The same with the learning rate the nlp demo found best for adapters (1e-2, see its methods.ts).
   { id: 'lora-lr1e-2', set: ['training.lr=0.01'] },
   { id: 'suggest-1%-lr1e-2', set: ['training.lr=0.01'], suggestPercent: 1 },
+  // suggest's proposal with the learning rate the LR finder picks for it (`training.lr: auto`).
+  { id: 'suggest-1%-lrauto', set: ['training.lr=auto'], suggestPercent: 1 },
   // LoRA on every linear role of the blocks (QLoRA's finding: adapting all linear layers is what
   // closes the gap to full fine-tuning), at the preset's LoRA learning rate.
   { id: 'lora-all', set: [targets(...ALL_LINEAR)] },
