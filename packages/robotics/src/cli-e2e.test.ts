@@ -60,6 +60,8 @@ let adapted: Awaited<ReturnType<typeof peftkit>>;
 let again: Awaited<ReturnType<typeof peftkit>>;
 let report: string;
 let server: ServeProcess | undefined;
+/** `peftkit serve` on the adapted run, started beside predict and the evals. */
+let serving: Promise<ServeProcess> | undefined;
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-robotics-cli-'));
   using expert = await makeExpert({ id: 'cartpole' });
@@ -102,10 +104,10 @@ beforeAll(async () => {
   const adapters = path.join(tmp, 'adapters');
   await fs.cp(lora, path.join(adapters, 'heavy'), { recursive: true });
   const options = JSON.stringify({ env: HEAVY, episodes: 4 });
-  const serving = ServeProcess.start({ args: ['--adapters', adapters], env: { PEFTKIT_BACKEND: 'cpu' } });
-  // Kept for afterAll even when a command below fails.
-  serving.then((s) => (server = s)).catch(() => undefined);
-  [predicted, adapted, again] = await Promise.all([
+  serving = ServeProcess.start({ args: ['--adapters', adapters], env: { PEFTKIT_BACKEND: 'cpu' } });
+  // afterAll stops it even when a command below fails.
+  serving.catch(() => undefined);
+  [predicted, adapted, again, server] = await Promise.all([
     peftkit([
       'predict',
       '--json',
@@ -131,7 +133,8 @@ beforeAll(async () => {
   ]);
 }, 300_000);
 afterAll(async () => {
-  if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+  const started = await serving?.catch(() => undefined);
+  if (started && started.child.exitCode === null) started.child.kill('SIGKILL');
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
