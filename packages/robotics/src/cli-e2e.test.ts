@@ -17,7 +17,9 @@ import { collectDemonstrations } from './rollout/collect-demonstrations.js';
  * shifted simulator, and a prediction in robot units. The adapted policy is then served by
  * `peftkit serve`: observation JSON objects in the request body reach the policy's preprocessor
  * through the plugin host (the server knows nothing of robots), and the answers equal
- * `peftkit predict` for the same observations. One pretrain and one adaptation serve both.
+ * `peftkit predict` for the same observations. One pretrain and one adaptation serve both; the
+ * commands that only read the adapted run (predict, two evals, the server) start together, as
+ * each child process is single-threaded and mostly start-up.
  */
 const heavyDemos = fileURLToPath(new URL('../test-data/cartpole-heavy-pole', import.meta.url));
 const cli = spawnedCli({ env: { PEFTKIT_BACKEND: 'cpu' } });
@@ -52,6 +54,14 @@ let tmp: string;
 let lora: string;
 let trained: Awaited<ReturnType<typeof peftkit>>;
 let predicted: Awaited<ReturnType<typeof peftkit>>;
+/** `eval --evaluator robotics/rollout --options` with its own report folder. */
+let adapted: Awaited<ReturnType<typeof peftkit>>;
+/** A bare `eval`: the run config's evaluation. */
+let again: Awaited<ReturnType<typeof peftkit>>;
+let report: string;
+let server: ServeProcess | undefined;
+/** `peftkit serve` on the adapted run, started beside predict and the evals. */
+let serving: Promise<ServeProcess> | undefined;
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-robotics-cli-'));
   using expert = await makeExpert({ id: 'cartpole' });
@@ -89,16 +99,44 @@ beforeAll(async () => {
     '--out',
     lora,
   ]);
-  predicted = await peftkit([
-    'predict',
-    '--json',
-    '--adapter',
-    lora,
-    '--',
-    ...[LEANING, ...observations].map((o) => JSON.stringify(o)),
+  report = path.join(tmp, 'report');
+  // The run under the name it is served by, in a folder of its own (`serve --adapters` serves each run in it).
+  const adapters = path.join(tmp, 'adapters');
+  await fs.cp(lora, path.join(adapters, 'heavy'), { recursive: true });
+  const options = JSON.stringify({ env: HEAVY, episodes: 4 });
+  serving = ServeProcess.start({ args: ['--adapters', adapters], env: { PEFTKIT_BACKEND: 'cpu' } });
+  // afterAll stops it even when a command below fails.
+  serving.catch(() => undefined);
+  [predicted, adapted, again, server] = await Promise.all([
+    peftkit([
+      'predict',
+      '--json',
+      '--adapter',
+      lora,
+      '--',
+      ...[LEANING, ...observations].map((o) => JSON.stringify(o)),
+    ]),
+    peftkit([
+      'eval',
+      '--json',
+      '--adapter',
+      lora,
+      '--evaluator',
+      'robotics/rollout',
+      '--options',
+      options,
+      '--out',
+      report,
+    ]),
+    peftkit(['eval', '--json', '--adapter', lora, '--options', '{"episodes": 4}']),
+    serving,
   ]);
 }, 300_000);
-afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
+afterAll(async () => {
+  const started = await serving?.catch(() => undefined);
+  if (started && started.child.exitCode === null) started.child.kill('SIGKILL');
+  await fs.rm(tmp, { recursive: true, force: true });
+});
 
 describe('peftkit CLI on cartpole (robotics e2e)', () => {
   it('pretrains, adapts to a heavier pole from committed demos, rolls out and predicts', async () => {
@@ -117,20 +155,7 @@ describe('peftkit CLI on cartpole (robotics e2e)', () => {
     expect(reported.aggregated.n_episodes).toBe(3);
     expect(reported.per_episode[0].seed).toBe(1000);
 
-    const options = JSON.stringify({ env: HEAVY, episodes: 4 });
-    const report = path.join(tmp, 'report');
-    const adapted = await peftkit([
-      'eval',
-      '--json',
-      '--adapter',
-      lora,
-      '--evaluator',
-      'robotics/rollout',
-      '--options',
-      options,
-      '--out',
-      report,
-    ]);
+    // `eval --evaluator robotics/rollout --options` (run in beforeAll) with a report folder of its own.
     const metrics = adapted.json['metrics'] as Record<string, number>;
     expect(Object.keys(metrics).sort()).toEqual(METRICS);
     expect(metrics['n_episodes']).toBe(4);
@@ -150,7 +175,6 @@ describe('peftkit CLI on cartpole (robotics e2e)', () => {
 
     // A bare eval runs the run config's evaluation (the preset's rollout, poleMass set at train
     // time); the rollout metrics are the same numbers again.
-    const again = await peftkit(['eval', '--json', '--adapter', lora, '--options', '{"episodes": 4}']);
     expect(again.json['evaluator']).toBe('robotics/rollout');
     expect((again.json['options'] as { env: unknown }).env).toEqual(HEAVY);
     expect(again.json['metrics']).toEqual(metrics);
@@ -167,20 +191,9 @@ describe('peftkit CLI on cartpole (robotics e2e)', () => {
 });
 
 describe('peftkit serve with a robotics policy adapter', () => {
-  let server: ServeProcess | undefined;
-  afterAll(() => {
-    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
-  });
-
   it('takes observation JSON objects and answers as peftkit predict does', async () => {
     const want = (predicted.json['predictions'] as { value: number[] }[]).slice(1);
-    // The run under the name it is served by, in a folder of its own (`serve --adapters` serves each run in it).
-    const adapters = path.join(tmp, 'adapters');
-    await fs.cp(lora, path.join(adapters, 'heavy'), { recursive: true });
-    server = await ServeProcess.start({
-      args: ['--adapters', adapters],
-      env: { PEFTKIT_BACKEND: 'cpu' },
-    });
+    if (!server) throw new Error('peftkit serve did not start');
     const res = await server.call('POST', '/v1/predict', { adapter: 'heavy', inputs: observations });
     const body = res.json as {
       predictions: { input: unknown; adapter: string; value: number[] }[];

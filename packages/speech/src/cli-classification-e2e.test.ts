@@ -97,7 +97,8 @@ interface ClassPrediction {
 
 /**
  * `predict --json` on `clips` gives each the most probable class with a distribution over the
- * labels; with `plain`, the human output prints the same labels (one line per clip).
+ * labels; with `plain`, the human output prints the same labels (one line per clip). `predicted`:
+ * that `predict --json` already started (its answer shared with other tests).
  */
 async function checkPredictions(
   expect: ExpectStatic,
@@ -105,9 +106,10 @@ async function checkPredictions(
   clips: readonly string[],
   labels: readonly string[],
   plain?: 'plain',
+  predicted?: Promise<Record<string, unknown>>,
 ) {
   const [json, text] = await Promise.all([
-    peftkitJson(['predict', '--json', '--adapter', run, ...clips]),
+    predicted ?? peftkitJson(['predict', '--json', '--adapter', run, ...clips]),
     plain ? peftkitRaw(['predict', '--adapter', run, ...clips]) : undefined,
   ]);
   const predictions = json['predictions'] as ClassPrediction[];
@@ -134,6 +136,16 @@ async function checkPredictions(
 /** A Speech Commands clip: speaker `i` of `word`. */
 const clipOf = (data: string, word: string, i: number) =>
   path.join(data, word, `${(0x1000000a + i).toString(16)}_nohash_0.wav`);
+
+/**
+ * What the keyword-spotting run predicts: the testing-list clips of 'yes' and 'no' (the serve
+ * tests upload these two) and the MP3.
+ */
+const kwsClips = (data: string) => [
+  clipOf(data, 'yes', PER_KEYWORD - 1),
+  clipOf(data, 'no', PER_KEYWORD - 1),
+  MP3,
+];
 
 /** The speech/keyword-spotting run: Speech Commands data, trained a few epochs on the tiny encoder. */
 async function trainKeywordSpotting(tmp: string) {
@@ -162,13 +174,29 @@ async function trainKeywordSpotting(tmp: string) {
 let tmp: string;
 /** Trained once, for the keyword-spotting test and the serve tests; started before either. */
 let kws: ReturnType<typeof trainKeywordSpotting>;
+/** `predict --json` on `kwsClips` with the run: checked by its test, the serve tests' reference. */
+let kwsPredicted: Promise<Record<string, unknown>>;
+/**
+ * `peftkit serve` on the run, started once it is trained, beside the presets' tests (each child
+ * process is single-threaded; the machine has more than one core).
+ */
+let serving: Promise<ServeProcess>;
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-speech-cls-'));
   kws = trainKeywordSpotting(tmp);
+  kwsPredicted = kws.then(({ data, out }) =>
+    peftkitJson(['predict', '--json', '--adapter', out, ...kwsClips(data)]),
+  );
+  serving = kws.then(({ out }) =>
+    ServeProcess.start({ args: ['--adapters', path.dirname(out), '--max-file-bytes', String(MAX_FILE)] }),
+  );
   // A failure is reported by the tests that await it.
-  kws.catch(() => undefined);
+  for (const p of [kws, kwsPredicted, serving]) p.catch(() => undefined);
 });
 afterAll(async () => {
+  // The serve tests stop it; this is for a run that skipped them or failed before.
+  const started = await serving?.catch(() => undefined);
+  if (started && started.child.exitCode === null) started.child.kill('SIGKILL');
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
@@ -189,9 +217,9 @@ describe.concurrent('peftkit CLI: speech classification presets', () => {
     // The utterance head (HF Wav2Vec2ForSequenceClassification names) is trained whole.
     expect(adapterConfig['modules_to_save']).toEqual(['projector', 'classifier']);
 
-    const wav = clipOf(data, 'yes', PER_KEYWORD - 1);
     const [, evaluated, tested] = await Promise.all([
-      checkPredictions(expect, out, [wav, MP3], ['no', 'up', 'yes'], 'plain'),
+      // Two WAVs and the MP3; the JSON answer is shared with the serve tests (started in beforeAll).
+      checkPredictions(expect, out, kwsClips(data), ['no', 'up', 'yes'], 'plain', kwsPredicted),
       // Without --split: the validation list, as training scored it.
       peftkitJson(['eval', '--json', '--adapter', out, '--data', data]),
       peftkitJson(['eval', '--json', '--adapter', out, '--data', data, '--split', 'test']),
@@ -271,12 +299,12 @@ function expectSame(got: Pred[], want: Pred[]) {
 
 describe('peftkit serve: WAV uploads', () => {
   beforeAll(async () => {
-    const { data, out } = await kws;
-    // The testing-list clips of two keywords.
-    clips = [clipOf(data, 'yes', PER_KEYWORD - 1), clipOf(data, 'no', PER_KEYWORD - 1)];
+    const { data } = await kws;
+    // The testing-list clips of two keywords, and what `peftkit predict` answers for them.
+    clips = kwsClips(data).slice(0, 2);
     [reference, server] = await Promise.all([
-      peftkitJson(['predict', '--json', '--adapter', out, ...clips]).then((r) => r['predictions'] as Pred[]),
-      ServeProcess.start({ args: ['--adapters', path.dirname(out), '--max-file-bytes', String(MAX_FILE)] }),
+      kwsPredicted.then((r) => (r['predictions'] as Pred[]).slice(0, 2)),
+      serving,
     ]);
   }, 240_000);
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type CliOutcome as Outcome, spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { CV_HEADER as HEADER, writeToneLocale } from './data/testing/index.js';
 
@@ -49,8 +49,11 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-describe('peftkit CLI with the speech plugin', () => {
-  it('pretrains a base, adapts it with --preset speech/accent-adaptation, predicts a clip, eval reproduces the metrics', async () => {
+// The bad-data errors run beside the training pipeline: each child process is single-threaded.
+describe.concurrent('peftkit CLI with the speech plugin', () => {
+  it('pretrains a base, adapts it with --preset speech/accent-adaptation, predicts a clip, eval reproduces the metrics', async ({
+    expect,
+  }) => {
     // 1. The base: the preset's recogniser trained whole on the source accent.
     const baseDir = path.join(tmp, 'base');
     const pretrained = await peftkit([
@@ -141,7 +144,9 @@ describe('peftkit CLI with the speech plugin', () => {
     );
   }, 120_000);
 
-  it('names a corrupt clip and a path escaping the dataset in one-line errors (exit 2)', async () => {
+  it('names a corrupt clip and a path escaping the dataset in one-line errors (exit 2)', async ({
+    expect,
+  }) => {
     const bad = path.join(tmp, 'bad');
     await fs.mkdir(path.join(bad, 'clips'), { recursive: true });
     await fs.writeFile(path.join(bad, 'clips', 'broken.wav'), 'RIFF....WAVEnot really audio');
