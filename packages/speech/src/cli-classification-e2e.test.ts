@@ -6,6 +6,10 @@ import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vi
 import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 // The server test helper of core (tests only; not part of core's public API).
 import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
+import {
+  expectSamePredictions,
+  type ServedPrediction,
+} from '../../core/src/serve/testing/served-predictions.js';
 import { encodeWav } from './audio/testing/index.js';
 import { speakTones } from './data/testing/index.js';
 
@@ -89,12 +93,6 @@ async function writeAccentManifest(root: string): Promise<string> {
   return file;
 }
 
-interface ClassPrediction {
-  readonly input: string;
-  readonly label: string;
-  readonly probabilities: Record<string, number>;
-}
-
 /**
  * `predict --json` on `clips` gives each the most probable class with a distribution over the
  * labels; with `plain`, the human output prints the same labels (one line per clip). `predicted`:
@@ -112,7 +110,7 @@ async function checkPredictions(
     predicted ?? peftkitJson(['predict', '--json', '--adapter', run, ...clips]),
     plain ? peftkitRaw(['predict', '--adapter', run, ...clips]) : undefined,
   ]);
-  const predictions = json['predictions'] as ClassPrediction[];
+  const predictions = json['predictions'] as ServedPrediction<string>[];
   expect(predictions.map((p) => p.input)).toEqual(clips);
   for (const p of predictions) {
     expect(Object.keys(p.probabilities).sort()).toEqual([...labels]);
@@ -277,25 +275,9 @@ describe.concurrent('peftkit CLI: speech classification presets', () => {
   }, 300_000);
 });
 
-interface Pred {
-  input: unknown;
-  adapter?: string;
-  label: string;
-  probabilities: Record<string, number>;
-}
-
 let server: ServeProcess;
 let clips: string[];
-let reference: Pred[];
-
-function expectSame(got: Pred[], want: Pred[]) {
-  expect(got.map((p) => p.label)).toEqual(want.map((p) => p.label));
-  got.forEach((p, i) => {
-    for (const [label, prob] of Object.entries(want[i]?.probabilities ?? {})) {
-      expect(p.probabilities[label]).toBeCloseTo(prob, 5);
-    }
-  });
-}
+let reference: ServedPrediction[];
 
 describe('peftkit serve: WAV uploads', () => {
   beforeAll(async () => {
@@ -303,7 +285,7 @@ describe('peftkit serve: WAV uploads', () => {
     // The testing-list clips of two keywords, and what `peftkit predict` answers for them.
     clips = kwsClips(data).slice(0, 2);
     [reference, server] = await Promise.all([
-      kwsPredicted.then((r) => (r['predictions'] as Pred[]).slice(0, 2)),
+      kwsPredicted.then((r) => (r['predictions'] as ServedPrediction[]).slice(0, 2)),
       serving,
     ]);
   }, 240_000);
@@ -320,8 +302,8 @@ describe('peftkit serve: WAV uploads', () => {
     form.append('clip', new File([b], 'b.wav', { type: 'application/octet-stream' }));
     const r = await server.call('POST', '/v1/predict', form);
     expect(r.status, r.text).toBe(200);
-    const preds = r.json['predictions'] as Pred[];
-    expectSame(preds, reference);
+    const preds = r.json['predictions'] as ServedPrediction[];
+    expectSamePredictions(preds, reference);
     expect(preds[1]?.input).toEqual({ name: 'b.wav', mediaType: 'audio/wav', bytes: b.length });
 
     const json = await server.call('POST', '/v1/predict', {
@@ -332,7 +314,7 @@ describe('peftkit serve: WAV uploads', () => {
       ],
     });
     expect(json.status, json.text).toBe(200);
-    expectSame(json.json['predictions'] as Pred[], reference);
+    expectSamePredictions(json.json['predictions'] as ServedPrediction[], reference);
   });
 
   it('refuses a truncated WAV, an image and an oversize part naming the part; no tensors leak', async () => {

@@ -14,6 +14,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The server test helper of core (tests only; not part of core's public API).
 import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
+import {
+  expectSamePredictions,
+  type ServedPrediction,
+} from '../../core/src/serve/testing/served-predictions.js';
 import { VISION_PACKAGE, visionCli, writeTinyScanRun } from './testing/tiny-scan-run.js';
 
 /** The CLI with only this plugin loaded; rejects with its stderr on a non-zero exit. */
@@ -79,7 +83,7 @@ describe('peftkit CLI with the vision plugin', () => {
 
     const parsed = JSON.parse(json.stdout) as {
       adapter: string;
-      predictions: { input: string; label: string; probabilities: Record<string, number> }[];
+      predictions: ServedPrediction<string>[];
     };
     expect(parsed.adapter).toBe(out);
     expect(parsed.predictions).toHaveLength(1);
@@ -91,22 +95,17 @@ describe('peftkit CLI with the vision plugin', () => {
   });
 });
 
-interface Pred {
-  input: unknown;
-  adapter?: string;
-  label: string;
-  probabilities: Record<string, number>;
-}
-
 let server: ServeProcess;
-let reference: Pred[];
+let reference: ServedPrediction[];
 
 describe('peftkit serve: image uploads', () => {
   beforeAll(async () => {
     // On the wasm backend, reference answers and server alike.
     const wasm = visionCli({ PEFTKIT_BACKEND: 'wasm' });
     [reference, server] = await Promise.all([
-      wasm.json(['predict', '--json', '--adapter', out, png, jpg]).then((r) => r['predictions'] as Pred[]),
+      wasm
+        .json(['predict', '--json', '--adapter', out, png, jpg])
+        .then((r) => r['predictions'] as ServedPrediction[]),
       ServeProcess.start({
         globalArgs: ['--plugin', VISION_PACKAGE, '--no-discover'],
         env: { PEFTKIT_BACKEND: 'wasm' },
@@ -126,15 +125,6 @@ describe('peftkit serve: image uploads', () => {
     if (server) expect(await server.stop()).toBe(0);
   });
 
-  function expectSame(got: Pred[], want: Pred[]) {
-    expect(got.map((p) => p.label)).toEqual(want.map((p) => p.label));
-    got.forEach((p, i) => {
-      for (const [label, prob] of Object.entries(want[i]?.probabilities ?? {})) {
-        expect(p.probabilities[label]).toBeCloseTo(prob, 5);
-      }
-    });
-  }
-
   const file = async (p: string, type: string, name = path.basename(p)) =>
     new File([await fs.readFile(p)], name, { type });
 
@@ -146,8 +136,8 @@ describe('peftkit serve: image uploads', () => {
     form.append('file', await file(jpg, 'application/octet-stream'));
     const r = await server.call('POST', '/v1/predict', form);
     expect(r.status, r.text).toBe(200);
-    const preds = r.json['predictions'] as Pred[];
-    expectSame(preds, reference);
+    const preds = r.json['predictions'] as ServedPrediction[];
+    expectSamePredictions(preds, reference);
     const pngBytes = (await fs.stat(png)).size;
     expect(preds[0]?.input).toEqual({ name: 'scan.png', mediaType: 'image/png', bytes: pngBytes });
     expect(preds[1]?.input).toMatchObject({ name: 'scan.jpg', mediaType: 'image/jpeg' });
@@ -164,14 +154,16 @@ describe('peftkit serve: image uploads', () => {
       ],
     });
     expect(r.status, r.text).toBe(200);
-    expectSame(r.json['predictions'] as Pred[], reference);
+    expectSamePredictions(r.json['predictions'] as ServedPrediction[], reference);
     // Without mediaType the type is read from the bytes.
     const sniffed = await server.call('POST', '/v1/predict', {
       adapter: 'scanner',
       inputs: [{ base64: await b64(jpg), name: 'x' }],
     });
     expect(sniffed.status, sniffed.text).toBe(200);
-    expectSame(sniffed.json['predictions'] as Pred[], [reference[1] as Pred]);
+    expectSamePredictions(sniffed.json['predictions'] as ServedPrediction[], [
+      reference[1] as ServedPrediction,
+    ]);
   });
 
   it('refuses bad uploads with a 4xx naming the part, and leaks no tensors', async () => {

@@ -9,6 +9,7 @@ import { createPeftkit } from '../plugin/peftkit-host.js';
 import { toyPlugin } from '../plugin/testing/toy-plugin.js';
 import { createServer } from './server.js';
 import { ServeProcess } from './testing/serve-process.js';
+import { expectSamePredictions, type ServedPrediction } from './testing/served-predictions.js';
 
 /**
  * The acceptance test of `peftkit serve`: the real CLI in a child process on a loopback port,
@@ -20,12 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const pluginModule = path.resolve(here, '../plugin/testing/toy-plugin-module.ts');
 const TOKEN = 'e2e-secret';
 
-interface Pred {
-  input: string;
-  adapter?: string;
-  label: string;
-  probabilities: Record<string, number>;
-}
+type Pred = ServedPrediction<string>;
 
 async function cli(argv: string[]): Promise<Record<string, unknown>> {
   const r = await runToyCli(argv);
@@ -134,13 +130,10 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
+/** The served answers are the CLI's, for the same inputs (here both name inputs by their text). */
 function expectSame(got: Pred[], want: Pred[]): void {
   expect(got.map((p) => [p.input, p.label])).toEqual(want.map((p) => [p.input, p.label]));
-  for (const [i, p] of got.entries()) {
-    for (const [label, v] of Object.entries((want[i] as Pred).probabilities)) {
-      expect(p.probabilities[label]).toBeCloseTo(v, 5);
-    }
-  }
+  expectSamePredictions(got, want);
 }
 
 describe('peftkit serve (spawned CLI, loopback)', () => {
