@@ -80,6 +80,8 @@ export function allocateRanks(
   const common = costs.reduce((g, x) => gcd(g, x), 0) || 1;
   const step = budget / common <= KNAPSACK_STEPS ? common : Math.max(1, Math.ceil(budget / KNAPSACK_STEPS));
   const capacity = Math.floor(budget / step);
+  /** Table steps rank `r` of `c` takes (rounded up: never over budget). */
+  const stepsOf = (c: RankCandidate, r: number) => Math.ceil((r * c.paramsPerRank) / step);
   // best[c]: the largest total value of the candidates so far within c steps.
   let best = new Float64Array(capacity + 1);
   // choice[i][c]: index + 1 into allowed[i] of candidate i's rank at capacity c (0 = none).
@@ -87,7 +89,7 @@ export function allocateRanks(
   candidates.forEach((cand, i) => {
     const next = Float64Array.from(best);
     allowed[i]!.forEach((r, k) => {
-      const cost = Math.ceil((r * cand.paramsPerRank) / step);
+      const cost = stepsOf(cand, r);
       const value = cand.score * Math.log2(1 + r);
       for (let c = capacity; c >= cost; c--) {
         const v = best[c - cost]! + value;
@@ -99,14 +101,14 @@ export function allocateRanks(
     });
     best = next;
   });
-  const ranks = new Map<string, number>();
+  // Walk back from the full budget: each candidate's choice at the capacity the later ones left.
+  const ranks = candidates.map(() => 0);
   let c = capacity;
   for (let i = candidates.length - 1; i >= 0; i--) {
-    const cand = candidates[i]!;
     const k = choice[i]![c]!;
-    const r = k ? allowed[i]![k - 1]! : 0;
-    if (k) c -= Math.ceil((r * cand.paramsPerRank) / step);
-    ranks.set(cand.path, r);
+    if (!k) continue;
+    ranks[i] = allowed[i]![k - 1]!;
+    c -= stepsOf(candidates[i]!, ranks[i]!);
   }
-  return new Map(candidates.map((cand) => [cand.path, ranks.get(cand.path)!]));
+  return new Map(candidates.map((cand, i) => [cand.path, ranks[i]!]));
 }
