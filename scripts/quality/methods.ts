@@ -4,12 +4,17 @@ export interface SuiteMethod {
   readonly set: readonly string[];
   /** Build the peft block with `peftkit suggest` at this share of the base's parameters. */
   readonly suggestPercent?: number;
+  /** Build it with `peftkit suggest --budget run`: as many adapter parameters as the preset's default. */
+  readonly suggestRunBudget?: boolean;
+  /** `peftkit suggest --probe-steps n` (unset: suggest's default, a 30-step probe; 0: the first step only). */
+  readonly suggestProbeSteps?: number;
 }
 
 /** A `--set` of LoRA's target roles. */
 const targets = (...roles: string[]) => `peft.targetRoles=[${roles.join(', ')}]`;
 /** Every linear role of a transformer block. */
 const ALL_LINEAR = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.up', 'ffn.down'];
+const NORMS = 'bn1, bn2, bn3, downsample.1, LayerNorm, layer_norm, self_attn_layer_norm, final_layer_norm';
 const ADALORA = '{peftType: ADALORA, initR: 12, targetR: 8, loraAlpha: 16, tinit: 15, tfinal: 30, deltaT: 5}';
 
 /** The methods, in table order: the preset's default (LoRA) first, then the alternatives. */
@@ -21,6 +26,7 @@ export const METHODS: readonly SuiteMethod[] = [
   { id: 'suggest-1%', set: [], suggestPercent: 1 },
   // About the budget of the presets' own LoRA on the text suite (4.2%, with the word embedding).
   { id: 'suggest-5%', set: [], suggestPercent: 5 },
+  { id: 'suggest-5%-firststep', set: [], suggestPercent: 5, suggestProbeSteps: 0 },
   // The same with the learning rate the nlp demo found best for adapters (1e-2, see its methods.ts).
   { id: 'lora-lr1e-2', set: ['training.lr=0.01'] },
   { id: 'suggest-1%-lr1e-2', set: ['training.lr=0.01'], suggestPercent: 1 },
@@ -57,4 +63,17 @@ export const METHODS: readonly SuiteMethod[] = [
   { id: 'lora-r2', set: ['peft.r=2', 'peft.loraAlpha=4'] },
   { id: 'lora-embedonly-r2', set: [targets('embed'), 'peft.r=2', 'peft.loraAlpha=4'] },
   { id: 'bottleneck-lr1e-2', set: ['peft={peftType: BOTTLENECK}', 'training.lr=0.01'] },
+  // Issue-19 suggest study: the norms (every domain's names; unmatched ones only warn) trained
+  // whole next to the LoRA adapters (HF `modules_to_save`).
+  { id: 'suggest-1%-norms', set: [`peft.modulesToSave=[${NORMS}]`], suggestPercent: 1, suggestProbeSteps: 0 },
+  { id: 'lora-norms', set: [`peft.modulesToSave=[${NORMS}]`] },
+  // The proposal with a larger lora_alpha / r (the preset's is 2): small ranks learn slower.
+  { id: 'suggest-1%-a4', set: ['peft.r=8', 'peft.loraAlpha=32'], suggestPercent: 1, suggestProbeSteps: 0 },
+  { id: 'suggest-1%-a8', set: ['peft.r=8', 'peft.loraAlpha=64'], suggestPercent: 1, suggestProbeSteps: 0 },
+  // suggest at the preset default's own size: where the same parameters are better spent.
+  { id: 'suggest-run', set: [], suggestRunBudget: true },
+  // suggest's scores from the first Adam step only (its default until 2026-12-07; rows before then
+  // under `suggest-1%`, `suggest-5%`, `suggest-1%-lr1e-2`, `suggest-1%-lrauto` ran this way).
+  { id: 'suggest-1%-firststep', set: [], suggestPercent: 1, suggestProbeSteps: 0 },
+  { id: 'suggest-run-firststep', set: [], suggestRunBudget: true, suggestProbeSteps: 0 },
 ];

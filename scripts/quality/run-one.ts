@@ -85,8 +85,10 @@ export async function runOne(
   let config = configFor(host, d, m, seed, b);
   const slug = `${d.id}-${m.id.replace(/[^a-z0-9]+/gi, '-')}-${seed}`;
   const out = path.join(b.runsDir, slug);
-  if (m.suggestPercent !== undefined) {
-    const s = await suggestRun(host, { config, budget: { percent: m.suggestPercent }, log });
+  if (m.suggestPercent !== undefined || m.suggestRunBudget) {
+    const budget = m.suggestRunBudget ? { run: true as const } : { percent: m.suggestPercent! };
+    const probe = m.suggestProbeSteps !== undefined ? { probeSteps: m.suggestProbeSteps } : {};
+    const s = await suggestRun(host, { config, budget, log, ...probe });
     log(
       `suggest: ${s.usedParameters} adapter parameters on ${(s.peft['targetModules'] as string[]).length} modules`,
     );

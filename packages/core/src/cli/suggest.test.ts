@@ -111,6 +111,36 @@ describe('peftkit suggest', () => {
     expect(text.stdout).toContain('not written');
   });
 
+  it("--budget run spends what the run's own adapter trains; --probe-steps scores by a short probe", async () => {
+    const common = ['--preset', 'toy/basic', '--base', base, '--data', 'toy:256?5', '--batches', '2'];
+    const run = await cli(['suggest', '--json', ...common, '--budget', 'run', '--probe-steps', '0']);
+    expect(run.code, run.stderr).toBe(0);
+    const s = JSON.parse(run.stdout) as SuggestJson & { probeSteps: number };
+    // toy/basic: LoRA r=2 on the MLP's default targets (both blocks' 8x8 `up`), 2 x 2 x (8 + 8).
+    expect(s.budgetParameters).toBe(64);
+    expect(s.probeSteps).toBe(0);
+    const full = await cli(['suggest', ...common, '--budget', 'run', '--set', 'peft=full']);
+    expect(full.code).toBe(2);
+    expect(full.stderr).toMatch(/--budget run needs a PEFT config to match/);
+
+    const tensors = tf.memory().numTensors;
+    const probed = await cli(['suggest', '--json', ...common, '--budget', '40%', '--probe-steps', '6']);
+    expect(probed.code, probed.stderr).toBe(0);
+    // The probe's adapter, optimizer state and the model are all released.
+    expect(tf.memory().numTensors).toBe(tensors);
+    const p = JSON.parse(probed.stdout) as SuggestJson & { probeSteps: number };
+    expect(p.probeSteps).toBe(6);
+    const row = (q: string) => p.modules.find((m) => m.module === q)!;
+    // The zeroed block's probe adapter cannot move the loss (its ReLU input stays at 0).
+    expect(row('body.layers.1.up').score).toBe(0);
+    expect(row('body.layers.0.up').score).toBeGreaterThan(0);
+    expect(row('body.layers.1.up').rank).toBe(0);
+    expect(p.usedParameters).toBeLessThanOrEqual(p.budgetParameters);
+    const text = await cli(['suggest', ...common, '--budget', '40%', '--probe-steps', '3']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/scored by\s+a rank-4 LoRA probe on every module, 3 training steps/);
+  });
+
   it('a budget too small for any adapter, or malformed, is a one-line error', async () => {
     const tiny = await cli(['suggest', '--preset', 'toy/basic', '--budget', '5']);
     expect(tiny.code).toBe(2);

@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { parseSuggestBudget, suggestRun } from '../../plugin/run/suggest-run.js';
+import { DEFAULT_PROBE_STEPS, parseSuggestBudget, suggestRun } from '../../plugin/run/suggest-run.js';
 import { initBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { fmt, formatKeyValues, formatTable, printJson, printText } from '../output.js';
 import {
   addConfigFlags,
   addTrainingFlags,
+  nonNegativeInt,
   positiveInt,
   type RunFlags,
   resolveCliConfig,
@@ -15,6 +16,7 @@ import {
 interface SuggestFlags extends RunFlags {
   budget?: string;
   batches?: number;
+  probeSteps?: number;
   out?: string;
 }
 
@@ -24,8 +26,18 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
     .description(
       'which modules to adapt with LoRA and at which rank: scores every Linear, Embedding and Conv of the base by sensitivity on a few batches of your data and spends a parameter budget (same flags as train)',
     )
-    .option('--budget <n>', "adapter parameters: a share of the base's (0.5%) or a count", '1%')
+    .option(
+      '--budget <n>',
+      "adapter parameters: a share of the base's (0.5%), a count, or 'run' (as many as the run's own adapter)",
+      '1%',
+    )
     .option('--batches <n>', 'training batches to average the sensitivity over', positiveInt, 8)
+    .option(
+      '--probe-steps <n>',
+      'score by training a rank-4 LoRA probe on every candidate for n steps (0: from the first step only, no training)',
+      nonNegativeInt,
+      DEFAULT_PROBE_STEPS,
+    )
     .option('--out <file>', 'write the proposed run config (YAML) here');
   addTrainingFlags(addConfigFlags(cmd))
     .option('--json', 'print one JSON object')
@@ -39,6 +51,7 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
         origins,
         budget,
         batches: opts.batches ?? 8,
+        probeSteps: opts.probeSteps ?? DEFAULT_PROBE_STEPS,
         ...(opts.out ? { outFile: path.resolve(ctx.cwd, opts.out) } : {}),
         log: (l) => ctx.log(l),
       });
@@ -48,6 +61,7 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
           budgetParameters: r.budgetParameters,
           usedParameters: r.usedParameters,
           batches: r.batches,
+          probeSteps: r.probeSteps,
           modules: r.rows,
           roles: r.roles,
           peft: r.peft,
@@ -88,6 +102,12 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
           [
             'budget',
             `${fmt(r.usedParameters)} of ${fmt(r.budgetParameters)} adapter parameters (${((100 * r.usedParameters) / r.baseParameters).toFixed(3)}% of ${fmt(r.baseParameters)} base parameters)`,
+          ],
+          [
+            'scored by',
+            r.probeSteps
+              ? `a rank-4 LoRA probe on every module, ${r.probeSteps} training steps`
+              : `the first Adam step of a LoRA adapter on each module, ${r.batches} batches`,
           ],
           ['targets', (r.peft['targetModules'] as string[]).join(', ')],
           [

@@ -91,6 +91,7 @@ export {
   writeReportSections,
 } from './run-report.js';
 export {
+  DEFAULT_PROBE_STEPS,
   parseSuggestBudget,
   type SuggestBudget,
   type SuggestRoleRow,

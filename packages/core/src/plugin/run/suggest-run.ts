@@ -10,27 +10,42 @@ import { resolveRole } from '../../peft/placement.js';
 import { layerIndexOf } from '../../peft/targets.js';
 import { allocateRanks, allowedRanks, type RankCandidate } from '../../train/suggest/allocate-ranks.js';
 import { scoreModuleSensitivity } from '../../train/suggest/module-sensitivity.js';
+import { probeAttribution } from '../../train/suggest/probe-attribution.js';
 import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
 import { UserError } from '../user-error.js';
-import type { BuiltModel } from './build-model.js';
+import { applyPeft, type BuiltModel } from './build-model.js';
 import { prepareRun } from './prepare-run.js';
 import { trainBatchLoader } from './train-loader.js';
 
-/** `0.5%` of the base's parameters, or an absolute count of adapter parameters. */
-export type SuggestBudget = { readonly percent: number } | { readonly params: number };
+/**
+ * `0.5%` of the base's parameters, an absolute count of adapter parameters, or `run`: as many as
+ * the run's own PEFT config trains (the preset's default adapter, head excluded), to ask where
+ * the same parameters are better spent.
+ */
+export type SuggestBudget =
+  | { readonly percent: number }
+  | { readonly params: number }
+  | { readonly run: true };
 
-/** Parses `--budget`: `0.5%` or `20000`. */
+/** Parses `--budget`: `0.5%`, `20000` or `run`. */
 export function parseSuggestBudget(text: string): SuggestBudget {
   const s = text.trim();
+  if (s === 'run') return { run: true };
   const pct = /^(\d+(?:\.\d+)?|\.\d+)%$/.exec(s);
   if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100) return { percent: Number(pct[1]) };
   if (/^\d+$/.test(s) && Number(s) > 0) return { params: Number(s) };
   throw new UserError(
-    `--budget: expected a percentage of the base's parameters (e.g. 0.5%) or a parameter count, got '${text}'`,
+    `--budget: expected a percentage of the base's parameters (e.g. 0.5%), a parameter count, or 'run' (as many as the run's own adapter), got '${text}'`,
   );
 }
+
+/**
+ * Steps of `suggest`'s probe by default: on the quality suite, 30 steps scored better proposals
+ * at 1% than the first step alone (docs/quality.md) for the price of 30 short training steps.
+ */
+export const DEFAULT_PROBE_STEPS = 30;
 
 export interface SuggestRunOptions {
   readonly config: RunConfig;
@@ -38,6 +53,13 @@ export interface SuggestRunOptions {
   readonly budget: SuggestBudget;
   /** Training batches the sensitivity is averaged over (default 8). */
   readonly batches?: number;
+  /**
+   * Score by a short probe: train a LoRA adapter of rank 4 on every candidate (with the head) for
+   * this many Adam steps at the run's learning rate and attribute the loss decrease to each
+   * (`probeAttribution`). Default {@link DEFAULT_PROBE_STEPS}; 0 scores the first step only
+   * (`scoreModuleSensitivity`, no training).
+   */
+  readonly probeSteps?: number;
   /** Write the proposed run config here (YAML). */
   readonly outFile?: string;
   readonly log?: (line: string) => void;
@@ -52,7 +74,11 @@ export interface SuggestRow {
   readonly role: string;
   /** Block index for per-layer modules, null for model-level ones. */
   readonly layer: number | null;
-  /** Loss decrease per Adam step and unit of learning rate of a rank-1 LoRA adapter here (`scoreModuleSensitivity`). */
+  /**
+   * What one unit of rank is worth here: the loss decrease per Adam step and unit of learning rate
+   * of a rank-1 LoRA adapter (`scoreModuleSensitivity`), or with `probeSteps` the loss decrease
+   * the probe's adapter here caused (`probeAttribution`) over `log2(1 + its rank)`.
+   */
   readonly score: number;
   /** `score` as a share of the total over all candidates (0..1). */
   readonly share: number;
@@ -79,6 +105,8 @@ export interface SuggestRunResult {
   readonly budgetParameters: number;
   readonly usedParameters: number;
   readonly batches: number;
+  /** Steps of the probe the scores come from; 0 when they come from the first step. */
+  readonly probeSteps: number;
   /** The proposed `peft` block (camelCase run-config form; HF `rank_pattern`/`alpha_pattern` in files). */
   readonly peft: Readonly<Record<string, unknown>>;
   /** The whole proposed run config. */
@@ -111,6 +139,8 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
   const data = prepared.data!;
   const t = config.training;
   const model: AnyModule = built.headed.model;
+  // The probe wraps the model in its adapter: dispose through it.
+  let owner: AnyModule = model;
   try {
     const train = await trainBatchLoader(prepared, config, log);
     const where = locateCandidates(built);
@@ -128,17 +158,49 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
     }
     const context = { config: parts.headConfig, labels: data.labels };
     const head = parts.head;
-    const scored = await scoreModuleSensitivity({
+    const baseParameters = model.getSubmodule(built.headed.basePath).numParameters();
+    const budgetParameters =
+      'percent' in o.budget
+        ? Math.floor((baseParameters * o.budget.percent) / 100)
+        : 'params' in o.budget
+          ? o.budget.params
+          : runAdapterParameters(host, config, built, log);
+    const loss = (m: AnyModule, b: Parameters<typeof head.loss>[1]) =>
+      head.loss(headForward(head, m, b, false, parts.headConfig), b, context);
+    const probeSteps = o.probeSteps ?? DEFAULT_PROBE_STEPS;
+    let scored = await scoreModuleSensitivity({
       model,
       paths: where.map((w) => w.path),
       batches: train,
-      loss: (m, b) => head.loss(headForward(head, m, b, false, parts.headConfig), b, context),
+      loss,
       maxBatches: nBatches,
       seed: t.seed,
     });
-    const baseParameters = model.getSubmodule(built.headed.basePath).numParameters();
-    const budgetParameters =
-      'percent' in o.budget ? Math.floor((baseParameters * o.budget.percent) / 100) : o.budget.params;
+    if (probeSteps > 0) {
+      const probe = applyPeft(host, { ...config, peft: probePeft(where) }, built, (m) =>
+        log(`warning: ${m}`),
+      );
+      owner = probe;
+      const trainable = model.namedParameters({ trainableOnly: true });
+      const groups = new Map(
+        where.map((w) => [w.path, trainable.filter(([name]) => name.startsWith(`${w.path}.`))] as const),
+      );
+      const grouped = new Set([...groups.values()].flat().map(([name]) => name));
+      const attribution = await probeAttribution({
+        model,
+        groups,
+        others: trainable.filter(([name]) => !grouped.has(name)),
+        batches: train,
+        loss,
+        steps: probeSteps,
+        lr: typeof t.lr === 'number' ? t.lr : 1e-3,
+        seed: t.seed,
+      });
+      scored = scored.map((s, i) => ({
+        ...s,
+        score: (attribution.get(s.path) ?? 0) / Math.log2(1 + probeRank(where[i]!)),
+      }));
+    }
     const rankCandidates = scored.map((s, i) => {
       const { paramsPerRank, maxRank, rankMultiple } = where[i]!.cost;
       return {
@@ -174,7 +236,10 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
     if (o.outFile) {
       file = path.resolve(o.outFile);
       await fs.mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, suggestedYaml(proposed, rows, budgetParameters, baseParameters));
+      await writeFileAtomic(
+        file,
+        suggestedYaml(proposed, rows, budgetParameters, baseParameters, probeSteps),
+      );
     }
     return {
       rows,
@@ -183,13 +248,68 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
       budgetParameters,
       usedParameters,
       batches: nBatches,
+      probeSteps,
       peft,
       config: proposed,
       file,
     };
   } finally {
-    model.dispose();
+    owner.dispose();
   }
+}
+
+/**
+ * What the run's own PEFT config trains besides the head: its adapter applied to the model (which
+ * scoring is done with), trainable parameters minus the head's. Refused for full fine-tuning.
+ */
+function runAdapterParameters(
+  host: PeftkitHost,
+  config: RunConfig,
+  built: BuiltModel,
+  log: (line: string) => void,
+): number {
+  if (config.peft === 'full') {
+    throw new UserError(
+      'suggest: --budget run needs a PEFT config to match; this run fine-tunes the whole model (peft: full)',
+    );
+  }
+  const model = built.headed.model;
+  const head = config.head.trainable
+    ? built.headed.headPaths.reduce((n, p) => n + model.getSubmodule(p).numParameters(), 0)
+    : 0;
+  const peft = applyPeft(host, config, built, (m) => log(`warning: ${m}`));
+  const parameters = peft.numParameters({ trainableOnly: true }) - head;
+  peft.unload();
+  if (parameters < 1) {
+    throw new UserError(
+      `suggest: --budget run: the run's ${config.peft.peftType} config trains no parameters besides the head`,
+    );
+  }
+  return parameters;
+}
+
+/** The probe's rank on a candidate: 4, or the next multiple a grouped conv allows, within its maxRank. */
+function probeRank(c: Candidate): number {
+  const m = c.cost.rankMultiple ?? 1;
+  return Math.max(m, Math.min(Math.ceil(4 / m) * m, c.cost.maxRank));
+}
+
+/**
+ * A plain LoRA config (alpha = 2r) with a probe-rank adapter on every candidate, also those the
+ * run's own LoRA options refuse: they are scored like the others and get no rank afterwards.
+ */
+function probePeft(where: readonly Candidate[]): RunConfig['peft'] {
+  const on = where.filter((w) => w.cost.maxRank > 0);
+  const rankPattern = Object.fromEntries(on.map((w) => [w.path, probeRank(w)]));
+  const alphaPattern = Object.fromEntries(on.map((w) => [w.path, 2 * probeRank(w)]));
+  return {
+    peftType: 'LORA',
+    r: 4,
+    loraAlpha: 8,
+    targetModules: on.map((w) => w.path),
+    rankPattern,
+    alphaPattern,
+  } as unknown as RunConfig['peft'];
 }
 
 function isLora(config: RunConfig): boolean {
@@ -329,11 +449,20 @@ function proposedConfig(config: RunConfig, peft: Record<string, unknown>): RunCo
   return { ...rest, output, peft } as unknown as RunConfig;
 }
 
-function suggestedYaml(config: RunConfig, rows: readonly SuggestRow[], budget: number, base: number): string {
+function suggestedYaml(
+  config: RunConfig,
+  rows: readonly SuggestRow[],
+  budget: number,
+  base: number,
+  probeSteps: number,
+): string {
   const used = rows.reduce((n, r) => n + r.params, 0);
+  const source = probeSteps
+    ? `the loss decrease a LoRA probe on every module gave over ${probeSteps} training steps, per module`
+    : 'the loss decrease per Adam step a fresh LoRA adapter would give on each module (over training batches)';
   const header = [
-    '# Written by `peftkit suggest`: LoRA targets and per-module ranks from the loss decrease per Adam step',
-    `# a fresh LoRA adapter would give on each module (over training batches), ${used} adapter parameters of a ${budget} budget (${((100 * used) / base).toFixed(3)}% of ${base} base parameters).`,
+    `# Written by \`peftkit suggest\`: LoRA targets and per-module ranks from ${source};`,
+    `# ${used} adapter parameters of a ${budget} budget (${((100 * used) / base).toFixed(3)}% of ${base} base parameters).`,
     '# Train with: peftkit train --config <this file>',
   ];
   return `${header.join('\n')}\n${toYaml(config, { lineWidth: 0 })}`;

@@ -10,3 +10,4 @@ export {
   type ModuleSensitivityOptions,
   scoreModuleSensitivity,
 } from './module-sensitivity.js';
+export { type ProbeAttributionOptions, probeAttribution } from './probe-attribution.js';
