@@ -71,7 +71,9 @@ export async function probeAttribution<M extends AnyModule, B>(
           });
           const values = await decrease.data();
           decrease.dispose();
-          attributed.forEach((a, i) => totals.set(a.path, totals.get(a.path)! + values[i]!));
+          attributed.forEach((a, i) => {
+            totals.set(a.path, totals.get(a.path)! + values[i]!);
+          });
         } finally {
           o.batches.disposeBatch(batch);
         }
