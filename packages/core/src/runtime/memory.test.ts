@@ -34,7 +34,7 @@ describe('expectNoLeak', () => {
   });
 
   it('passes on a tidy loop, sync or async', async () => {
-    const a = tf.randomNormal([8, 8]);
+    const a = tf.randomNormal([8, 8], 0, 1, 'float32', 101);
     await expect(
       expectNoLeak(() => tf.tidy(() => tf.matMul(a, a).sum()).dispose(), { iterations: 5 }),
     ).resolves.toBe(0);

@@ -48,7 +48,7 @@ describe('speech encoders on the wasm backend', () => {
       encoder_ffn_dim: 32,
       max_source_positions: 12,
     });
-    const x = tf.randomNormal([2, 8, 20]);
+    const x = tf.randomNormal([2, 8, 20], 0, 1, 'float32', 101);
     expectLoraTrains(new WhisperEncoder(cfg), whisperPlacement, x, undefined);
     x.dispose();
   });
@@ -73,7 +73,7 @@ describe('speech encoders on the wasm backend', () => {
     );
     const named = peft.namedParameters({ trainableOnly: true });
     const opt = new AdamW([{ params: named, lr: 0.05 }], { weightDecay: 0 });
-    const wav = tf.randomNormal([2, 64]);
+    const wav = tf.randomNormal([2, 64], 0, 1, 'float32', 102);
     const losses: number[] = [];
     const counts: number[] = [];
     for (let i = 0; i < 3; i++) {

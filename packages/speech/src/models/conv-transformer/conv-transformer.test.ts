@@ -55,7 +55,7 @@ describe('ConvTransformerEncoder', () => {
     setSeed(1);
     expect([1, 4, 5, 100, 101].map(convTransformerOutputLength)).toEqual([1, 1, 2, 25, 26]);
     const model = new ConvTransformerEncoder(SMALL).eval();
-    const x = tf.randomNormal([2, 10, 37]);
+    const x = tf.randomNormal([2, 10, 37], 0, 1, 'float32', 101);
     const mask = tf.tensor2d([Array(37).fill(1), [...Array(20).fill(1), ...Array(17).fill(0)]]);
     const out = model.call(x, { attentionMask: mask });
     expect(out.lastHiddenState.shape).toEqual([2, 10, 16]);
@@ -66,7 +66,7 @@ describe('ConvTransformerEncoder', () => {
       ...Array(5).fill(0),
     ]);
     // Longer than any table built so far: positions are computed, not stored.
-    const long = tf.randomNormal([1, 10, 900]);
+    const long = tf.randomNormal([1, 10, 900], 0, 1, 'float32', 102);
     const outLong = model.call(long);
     expect(outLong.lastHiddenState.shape).toEqual([1, 225, 16]);
     const wrong = tf.zeros([1, 37, 10]);
@@ -87,7 +87,7 @@ describe('ConvTransformerEncoder', () => {
     const { model: back, config } = await loadConvTransformer(dir);
     expect(config).toEqual(SMALL);
     expect(stateValues(back)).toEqual(stateValues(model));
-    const x = tf.randomNormal([1, 10, 16]);
+    const x = tf.randomNormal([1, 10, 16], 0, 1, 'float32', 103);
     const a = model.call(x);
     const b = (back.eval() as ConvTransformerEncoder).call(x);
     expect(maxAbsDiff(a.lastHiddenState, b.lastHiddenState)).toBe(0);
@@ -100,7 +100,7 @@ describe('ConvTransformerEncoder', () => {
     setSeed(3);
     const model = new ConvTransformerEncoder({ ...SMALL, dropout: 0.1 });
     expect(checkPlacement(model, convTransformerPlacement)).toEqual([]);
-    const x = tf.randomNormal([2, 10, 24]);
+    const x = tf.randomNormal([2, 10, 24], 0, 1, 'float32', 104);
     const mask = tf.tensor2d([Array(24).fill(1), [...Array(13).fill(1), ...Array(11).fill(0)]]);
     const { wrapped } = expectLoraTrains(model, convTransformerPlacement, x, mask);
     expect(wrapped).toEqual([

@@ -71,7 +71,7 @@ describe('Wav2Vec2Model SpecAugment', () => {
     const model = new Wav2Vec2Model(
       wav2vec2Config({ ...base, mask_time_prob: 0.3, mask_feature_prob: 0.3, mask_feature_length: 2 }),
     );
-    const wav = tf.randomNormal([2, 80]);
+    const wav = tf.randomNormal([2, 80], 0, 1, 'float32', 101);
     const evalOut = model.eval().call(wav).lastHiddenState;
     model.train();
     setSeed(5);
@@ -103,7 +103,7 @@ describe('Wav2Vec2Model SpecAugment', () => {
       seen.push(tf.keep(h.clone()));
       return original(h, m);
     };
-    const wav = tf.randomNormal([1, 80]);
+    const wav = tf.randomNormal([1, 80], 0, 1, 'float32', 102);
     const out = model.call(wav);
     const h = seen[0]!;
     const embed = model.maskedSpecEmbed!.value;

@@ -93,7 +93,7 @@ describe('Wav2Vec2Model', () => {
     expect([64, 50, 41, 9, 10].map((n) => featureEncoderOutputLength(cfg, n))).toEqual([10, 7, 6, 0, 1]);
     expect(featureEncoderOutputLength(wav2vec2Config(), 16000)).toBe(49);
     const model = new Wav2Vec2Model(cfg).eval();
-    const wav = tf.randomNormal([3, 64]);
+    const wav = tf.randomNormal([3, 64], 0, 1, 'float32', 101);
     const mask = tf.tensor2d([
       Array(64).fill(1),
       [...Array(41).fill(1), ...Array(23).fill(0)],
@@ -134,7 +134,7 @@ describe('Wav2Vec2Model', () => {
       expect(stateValues(back), name).toEqual(stateValues(model));
       model.eval();
       back.eval();
-      const wav = tf.randomNormal([1, 70]);
+      const wav = tf.randomNormal([1, 70], 0, 1, 'float32', 102);
       const a = model.call(wav);
       const b = (back as Wav2Vec2Model).call(wav);
       expect(Array.from(b.lastHiddenState.dataSync()), name).toEqual(
@@ -190,7 +190,7 @@ describe('Wav2Vec2Model', () => {
       apply_spec_augment: false,
     });
     const model = new Wav2Vec2Model(cfg);
-    const wav = tf.randomNormal([1, 64]);
+    const wav = tf.randomNormal([1, 64], 0, 1, 'float32', 103);
     const trainA = model.train().call(wav);
     const evalA = model.eval().call(wav);
     const w = model.getSubmodule('encoder.layers.0.feed_forward.output_dense').namedParameters()[0]![1];
@@ -234,7 +234,7 @@ describe('Wav2Vec2Model', () => {
   it('trains LoRA on attn.q/attn.v of the stable variant with a padded batch, without leaking', () => {
     setSeed(3);
     const model = new Wav2Vec2Model(STABLE);
-    const wav = tf.randomNormal([2, 64]);
+    const wav = tf.randomNormal([2, 64], 0, 1, 'float32', 104);
     const mask = tf.tensor2d([Array(64).fill(1), [...Array(41).fill(1), ...Array(23).fill(0)]]);
     const { wrapped } = expectLoraTrains(model, wav2vec2Placement(STABLE), wav, mask);
     expect(wrapped).toEqual([
@@ -248,7 +248,7 @@ describe('Wav2Vec2Model', () => {
 
   it('trains LoRA on the post-norm variant and on HuBERT (its BatchNorm statistics stay frozen)', () => {
     setSeed(4);
-    const wav = tf.randomNormal([2, 50]);
+    const wav = tf.randomNormal([2, 50], 0, 1, 'float32', 105);
     for (const model of [
       new Wav2Vec2Model(wav2vec2Config(TINY)),
       new HubertModel(hubertConfig({ ...TINY, feat_proj_layer_norm: false, conv_pos_batch_norm: true })),
@@ -273,7 +273,7 @@ describe('Wav2Vec2Model', () => {
     ).toEqual(['feature_extractor.conv_layers.0.conv', 'feature_extractor.conv_layers.1.conv']);
     conv.dispose();
     const model = new Wav2Vec2Model(cfg).eval();
-    const wav = tf.randomNormal([1, 64]);
+    const wav = tf.randomNormal([1, 64], 0, 1, 'float32', 106);
     const before = model.call(wav);
     const prefix = getPeftModel(model, { peftType: 'PREFIX_TUNING', numVirtualTokens: 2 }, { placement });
     prefix.eval();

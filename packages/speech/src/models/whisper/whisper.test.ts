@@ -65,7 +65,7 @@ describe('WhisperEncoder', () => {
     setSeed(1);
     const enc = new WhisperEncoder(TINY).eval();
     expect([1, 2, 15, 24].map(whisperOutputLength)).toEqual([1, 1, 8, 12]);
-    const x = tf.randomNormal([2, 8, 15]);
+    const x = tf.randomNormal([2, 8, 15], 0, 1, 'float32', 101);
     const frameMask = tf.tensor2d([Array(15).fill(1), [...Array(9).fill(1), ...Array(6).fill(0)]]);
     const out = enc.call(x, { attentionMask: frameMask });
     expect(out.lastHiddenState.shape).toEqual([2, 8, 16]);
@@ -76,7 +76,10 @@ describe('WhisperEncoder', () => {
     ]);
     // Masked key positions do not reach the valid frames: scrambling frames 11.. (positions 6..,
     // beyond conv2's receptive field of frame 9) leaves row 1's first 5 outputs unchanged.
-    const scrambled = tf.concat([tf.slice(x, [0, 0, 0], [2, 8, 11]), tf.randomNormal([2, 8, 4])], 2);
+    const scrambled = tf.concat(
+      [tf.slice(x, [0, 0, 0], [2, 8, 11]), tf.randomNormal([2, 8, 4], 0, 1, 'float32', 102)],
+      2,
+    );
     const again = enc.call(scrambled, { attentionMask: frameMask });
     const first5 = (t: tf.Tensor) => tf.slice(t, [1, 0, 0], [1, 5, 16]);
     expect(maxAbsDiff(first5(out.lastHiddenState), first5(again.lastHiddenState))).toBeLessThan(1e-6);
@@ -122,7 +125,7 @@ describe('WhisperEncoder', () => {
     const { model: back } = await whisperArchitecture.loadCheckpoint(dir);
     expect(stateValues(back)).toEqual(stateValues(enc));
     back.eval();
-    const x = tf.randomNormal([1, 8, 20]);
+    const x = tf.randomNormal([1, 8, 20], 0, 1, 'float32', 103);
     const a = enc.call(x);
     const b = (back as WhisperEncoder).call(x);
     expect(Array.from(b.lastHiddenState.dataSync())).toEqual(Array.from(a.lastHiddenState.dataSync()));
@@ -163,7 +166,7 @@ describe('WhisperEncoder', () => {
   it('trains LoRA on attn.q/attn.v without touching the base or leaking tensors', () => {
     setSeed(3);
     const enc = new WhisperEncoder(TINY);
-    const x = tf.randomNormal([2, 8, 16]);
+    const x = tf.randomNormal([2, 8, 16], 0, 1, 'float32', 104);
     const mask = tf.tensor2d([Array(16).fill(1), [...Array(10).fill(1), ...Array(6).fill(0)]]);
     const { wrapped } = expectLoraTrains(enc, whisperPlacement, x, mask);
     expect(wrapped).toEqual([
@@ -178,7 +181,7 @@ describe('WhisperEncoder', () => {
   it('serves prefix tuning through the attention role, with a frame mask', () => {
     setSeed(4);
     const enc = new WhisperEncoder(TINY).eval();
-    const x = tf.randomNormal([2, 8, 12]);
+    const x = tf.randomNormal([2, 8, 12], 0, 1, 'float32', 105);
     const mask = tf.tensor2d([Array(12).fill(1), [...Array(8).fill(1), ...Array(4).fill(0)]]);
     const before = enc.call(x, { attentionMask: mask });
     const peft = getPeftModel(

@@ -222,7 +222,7 @@ describe('ResNet', () => {
     const trainable = peft.namedParameters({ trainableOnly: true });
     expect(trainable.every(([k]) => k.includes('lora_'))).toBe(true);
     const opt = tf.train.adam(0.05);
-    const x = tf.randomNormal([4, 16, 16, 3]);
+    const x = tf.randomNormal([4, 16, 16, 3], 0, 1, 'float32', 101);
     const y = tf.tensor1d([0, 1, 2, 0], 'int32');
     for (let step = 0; step < 3; step++) {
       const { value, grads } = tf.variableGrads(
@@ -263,11 +263,11 @@ describe('ResNet', () => {
       .namedOwnBuffers()
       .find(([k]) => k === 'running_mean')![1];
     const before = Array.from(rm.value.dataSync());
-    tf.tidy(() => net.forward(tf.randomNormal([2, 16, 16, 3])));
+    tf.tidy(() => net.forward(tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 102)));
     expect(Array.from(rm.value.dataSync())).not.toEqual(before);
     for (const p of net.parameters()) p.trainable = false;
     const frozen = Array.from(rm.value.dataSync());
-    tf.tidy(() => net.forward(tf.randomNormal([2, 16, 16, 3])));
+    tf.tidy(() => net.forward(tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 103)));
     expect(Array.from(rm.value.dataSync())).toEqual(frozen);
     net.dispose();
   });

@@ -279,7 +279,7 @@ describe('ViT', () => {
     peft.dispose();
 
     const vit2 = new ViTModel(CFG);
-    const x = tf.randomNormal([2, 16, 16, 3]);
+    const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 101);
     const before = vit2.call(x);
     const prefix = getPeftModel(
       vit2,

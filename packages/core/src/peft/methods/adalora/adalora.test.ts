@@ -343,9 +343,9 @@ describe('AdaLoRA', () => {
       [q0, 2],
       [q1, 1],
     ] as const) {
-      file.set(`base_model.model.${p}.lora_A`, tf.randomNormal([kept, 8]));
-      file.set(`base_model.model.${p}.lora_B`, tf.randomNormal([8, kept]));
-      file.set(`base_model.model.${p}.lora_E`, tf.randomNormal([kept, 1]));
+      file.set(`base_model.model.${p}.lora_A`, tf.randomNormal([kept, 8], 0, 1, 'float32', 101));
+      file.set(`base_model.model.${p}.lora_B`, tf.randomNormal([8, kept], 0, 1, 'float32', 102));
+      file.set(`base_model.model.${p}.lora_E`, tf.randomNormal([kept, 1], 0, 1, 'float32', 103));
     }
     await saveSafetensors(path.join(dir, 'adapter_model.safetensors'), file);
     setSeed(9);
