@@ -1,9 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Rng } from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
+import { onlyPlugin, spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { SENTIMENT_DOMAINS, sentimentFixture } from './presets/fixtures.js';
 
 /**
@@ -13,6 +14,10 @@ import { SENTIMENT_DOMAINS, sentimentFixture } from './presets/fixtures.js';
  */
 // --json: stdout is exactly one JSON document (progress and notes go to stderr).
 const { json: peftkit } = spawnedCli();
+/** predict and eval load only @peftkit/nlp (`onlyPlugin`): training found it by discovery. */
+const { json: peftkitNlp } = spawnedCli({
+  globalArgs: onlyPlugin(fileURLToPath(new URL('..', import.meta.url))),
+});
 
 interface Sentence {
   readonly text: string;
@@ -117,7 +122,11 @@ describe('peftkit CLI with the nlp plugin', () => {
       expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'vocab.txt']),
     );
 
-    const predicted = await peftkit(['predict', '--json', '--adapter', out, 'The service was terrible.']);
+    // predict and eval only read the run: they start together.
+    const [predicted, evaluated] = await Promise.all([
+      peftkitNlp(['predict', '--json', '--adapter', out, 'The service was terrible.']),
+      peftkitNlp(['eval', '--json', '--adapter', out, '--data', evalFile]),
+    ]);
     const [p] = predicted['predictions'] as {
       input: string;
       label: string;
@@ -131,7 +140,6 @@ describe('peftkit CLI with the nlp plugin', () => {
     expect(probability).toBeGreaterThanOrEqual(0.5); // the label is the most probable class
     expect((p?.probabilities['0'] ?? 0) + (p?.probabilities['1'] ?? 0)).toBeCloseTo(1, 5);
 
-    const evaluated = await peftkit(['eval', '--json', '--adapter', out, '--data', evalFile]);
     const again = evaluated['metrics'] as Record<string, number>;
     expect(evaluated['examples']).toBe(300);
     expect(again['accuracy']).toBeCloseTo(metrics['accuracy'] as number, 6);

@@ -1,18 +1,21 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createPeftkit, loadRun, loadSafetensors, predictRun } from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
+import { onlyPlugin, spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { nlpPlugin } from './plugin.js';
 import { toTsv, toyTranslationPairs } from './testing/toy-translation.js';
 
 /**
  * `nlp/translation` through the real `peftkit` binary (a child process from the repository root,
- * which finds @peftkit/nlp by workspace discovery): train on a small TSV, predict a sentence,
+ * loading @peftkit/nlp by `--plugin`): train on a small TSV, predict a sentence,
  * eval reproduces the BLEU of the run, and the adapter is in HF PEFT's layout for T5.
  */
-const cli = spawnedCli();
+/** Only this package's plugin: cli-e2e.test.ts covers finding it by workspace discovery. */
+const PLUGIN = onlyPlugin(fileURLToPath(new URL('..', import.meta.url)));
+const cli = spawnedCli({ globalArgs: PLUGIN });
 const peftkit = async (args: string[]) => (await cli.ok(args)).stdout;
 const json = cli.json;
 

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
+import { onlyPlugin, spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
 import { writeLeRobotDataset } from './data/lerobot-writer.js';
 import { makeExpert } from './experts/make-expert.js';
@@ -22,11 +22,17 @@ import { collectDemonstrations } from './rollout/collect-demonstrations.js';
  * each child process is single-threaded and mostly start-up.
  */
 const heavyDemos = fileURLToPath(new URL('../test-data/cartpole-heavy-pole', import.meta.url));
-const cli = spawnedCli({ env: { PEFTKIT_BACKEND: 'cpu' } });
+/** The pretraining child finds @peftkit/robotics by workspace discovery; the others load only it. */
+const discovered = spawnedCli({ env: { PEFTKIT_BACKEND: 'cpu' } });
+const PLUGIN = onlyPlugin(fileURLToPath(new URL('..', import.meta.url)));
+const cli = spawnedCli({ env: { PEFTKIT_BACKEND: 'cpu' }, globalArgs: PLUGIN });
 
-async function peftkit(args: string[]): Promise<{ json: Record<string, unknown>; stderr: string }> {
+async function peftkit(
+  args: string[],
+  via = cli,
+): Promise<{ json: Record<string, unknown>; stderr: string }> {
   const started = performance.now();
-  const { stdout, stderr } = await cli.ok(args);
+  const { stdout, stderr } = await via.ok(args);
   if (process.env['PEFTKIT_E2E_TIMING'])
     process.stderr.write(`${args[0]} ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return { json: JSON.parse(stdout), stderr };
@@ -69,20 +75,23 @@ beforeAll(async () => {
   await writeLeRobotDataset(path.join(tmp, 'source'), source);
   const base = path.join(tmp, 'base');
   lora = path.join(tmp, 'lora');
-  await peftkit([
-    'pretrain',
-    '--json',
-    '--preset',
-    'robotics/behavior-cloning',
-    '--data',
-    path.join(tmp, 'source'),
-    '--set',
-    'model.config={hidden_size: 64, num_layers: 2}',
-    '--epochs',
-    '5',
-    '--out',
-    base,
-  ]);
+  await peftkit(
+    [
+      'pretrain',
+      '--json',
+      '--preset',
+      'robotics/behavior-cloning',
+      '--data',
+      path.join(tmp, 'source'),
+      '--set',
+      'model.config={hidden_size: 64, num_layers: 2}',
+      '--epochs',
+      '5',
+      '--out',
+      base,
+    ],
+    discovered,
+  );
   trained = await peftkit([
     'train',
     '--json',
@@ -104,7 +113,11 @@ beforeAll(async () => {
   const adapters = path.join(tmp, 'adapters');
   await fs.cp(lora, path.join(adapters, 'heavy'), { recursive: true });
   const options = JSON.stringify({ env: HEAVY, episodes: 4 });
-  serving = ServeProcess.start({ args: ['--adapters', adapters], env: { PEFTKIT_BACKEND: 'cpu' } });
+  serving = ServeProcess.start({
+    args: ['--adapters', adapters],
+    globalArgs: PLUGIN,
+    env: { PEFTKIT_BACKEND: 'cpu' },
+  });
   // afterAll stops it even when a command below fails.
   serving.catch(() => undefined);
   [predicted, adapted, again, server] = await Promise.all([

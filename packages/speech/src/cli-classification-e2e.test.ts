@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vitest';
-import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
+import { onlyPlugin, spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 // The server test helper of core (tests only; not part of core's public API).
 import { ServeProcess } from '../../core/src/serve/testing/serve-process.js';
 import {
@@ -13,7 +13,9 @@ import {
 import { encodeWav } from './audio/testing/index.js';
 import { speakTones } from './data/testing/index.js';
 
-const { json: peftkitJson, run: peftkitRaw } = spawnedCli();
+/** Only this package's plugin: cli-e2e.test.ts covers finding it by workspace discovery. */
+const PLUGIN = onlyPlugin(fileURLToPath(new URL('..', import.meta.url)));
+const { json: peftkitJson, run: peftkitRaw } = spawnedCli({ globalArgs: PLUGIN });
 
 /**
  * `speech/keyword-spotting` and `speech/accent-id` through the real `peftkit` binary: train each
@@ -186,7 +188,10 @@ beforeAll(async () => {
     peftkitJson(['predict', '--json', '--adapter', out, ...kwsClips(data)]),
   );
   serving = kws.then(({ out }) =>
-    ServeProcess.start({ args: ['--adapters', path.dirname(out), '--max-file-bytes', String(MAX_FILE)] }),
+    ServeProcess.start({
+      args: ['--adapters', path.dirname(out), '--max-file-bytes', String(MAX_FILE)],
+      globalArgs: PLUGIN,
+    }),
   );
   // A failure is reported by the tests that await it.
   for (const p of [kws, kwsPredicted, serving]) p.catch(() => undefined);

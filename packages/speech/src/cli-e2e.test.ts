@@ -3,10 +3,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type CliOutcome as Outcome, spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
+import {
+  type CliOutcome as Outcome,
+  onlyPlugin,
+  spawnedCli,
+} from '../../core/src/cli/testing/spawned-cli.js';
 import { CV_HEADER as HEADER, writeToneLocale } from './data/testing/index.js';
 
-const { json: peftkit, run: peftkitRaw } = spawnedCli();
+/** The pretraining child finds @peftkit/speech by workspace discovery; the others load only it. */
+const discovered = spawnedCli();
+const { json: peftkit, run: peftkitRaw } = spawnedCli({
+  globalArgs: onlyPlugin(fileURLToPath(new URL('..', import.meta.url))),
+});
 
 /**
  * The acceptance test of the speech plugin through the real `peftkit` binary (a child process
@@ -56,7 +64,7 @@ describe.concurrent('peftkit CLI with the speech plugin', () => {
   }) => {
     // 1. The base: the preset's recogniser trained whole on the source accent.
     const baseDir = path.join(tmp, 'base');
-    const pretrained = await peftkit([
+    const pretrained = await discovered.json([
       'train',
       '--json',
       '--preset',

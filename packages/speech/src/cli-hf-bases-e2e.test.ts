@@ -5,13 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { createPeftkit, initBackend, loadRun, loadSafetensors, type PeftkitHost } from '@peftkit/core';
 import type * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
+import { onlyPlugin, spawnedCli } from '../../core/src/cli/testing/spawned-cli.js';
 import { encodeWav } from './audio/testing/index.js';
 import { CV_HEADER, speakTones } from './data/testing/index.js';
 import { loadMmsAdapter, loadWav2Vec2, saveRunMmsAdapter } from './models/index.js';
 import { speechPlugin } from './plugin.js';
 
-const { json: peftkitJson, run: peftkitRaw } = spawnedCli();
+/** Only this package's plugin: cli-e2e.test.ts covers finding it by workspace discovery. */
+const PLUGIN = onlyPlugin(fileURLToPath(new URL('..', import.meta.url)));
+const { json: peftkitJson, run: peftkitRaw } = spawnedCli({ globalArgs: PLUGIN });
 
 /**
  * Hugging Face bases through the real `peftkit` binary: tiny HF-layout directories assembled from

@@ -13,6 +13,18 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../..', import.meta.url
 /** `packages/core/bin/peftkit.js`. */
 export const PEFTKIT_BIN = path.join(REPO_ROOT, 'packages', 'core', 'bin', 'peftkit.js');
 
+/**
+ * Global flags that load only the plugin package in `packageDir`. A child that discovers the
+ * repository's workspace imports every plugin in it (five: about 1 s of CPU at each start); the
+ * end-to-end tests keep one discovering child per domain, as a user's install finds the plugin,
+ * and start the others with these flags.
+ */
+export const onlyPlugin = (packageDir: string): readonly string[] => [
+  '--plugin',
+  packageDir,
+  '--no-discover',
+];
+
 /** How a `peftkit` child process ended. */
 export interface CliOutcome {
   /** The exit code; -1 when it was killed (timeout) before exiting. */
