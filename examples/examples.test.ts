@@ -10,9 +10,16 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 let out: string;
 
+/**
+ * The TypeScript loader: the test run's (scripts/ts-loader, set up by vitest's globalSetup: core
+ * compiled once, run as JavaScript) as for the `peftkit` children, else tsx as a user has it. Under
+ * tsx each example compiled core's sources again (about 1.2 s more CPU per example).
+ */
+const loader = process.env['PEFTKIT_TS_LOADER'] ?? 'tsx';
+
 /** Runs one example as a user would (`npx tsx examples/<file> <outDir>`), on the cpu backend. */
 async function example(file: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join('examples', file), ...args], {
+  const { stdout } = await run(process.execPath, ['--import', loader, path.join('examples', file), ...args], {
     cwd: repo,
     env: { ...process.env, PEFTKIT_BACKEND: 'cpu' },
     maxBuffer: 16 * 1024 * 1024,
