@@ -113,8 +113,11 @@ describe('peftkit suggest', () => {
 
   it("--budget run spends what the run's own adapter trains; --probe-steps scores by a short probe", async () => {
     const common = ['--preset', 'toy/basic', '--base', base, '--data', 'toy:256?5', '--batches', '2'];
+    const before = tf.memory().numTensors;
     const run = await cli(['suggest', '--json', ...common, '--budget', 'run', '--probe-steps', '0']);
     expect(run.code, run.stderr).toBe(0);
+    // The run's adapter, applied to count it, is unloaded and released with the model.
+    expect(tf.memory().numTensors).toBe(before);
     const s = JSON.parse(run.stdout) as SuggestJson & { probeSteps: number };
     // toy/basic: LoRA r=2 on the MLP's default targets (both blocks' 8x8 `up`), 2 x 2 x (8 + 8).
     expect(s.budgetParameters).toBe(64);

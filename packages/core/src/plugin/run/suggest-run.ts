@@ -259,8 +259,9 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
 }
 
 /**
- * What the run's own PEFT config trains besides the head: its adapter applied to the model (which
- * scoring is done with), trainable parameters minus the head's. Refused for full fine-tuning.
+ * What the run's own PEFT config trains besides the head: its adapter applied to the model, the
+ * trainable parameters counted less the head's, and unloaded again (the model is left as it was
+ * for scoring). Refused for full fine-tuning.
  */
 function runAdapterParameters(
   host: PeftkitHost,
