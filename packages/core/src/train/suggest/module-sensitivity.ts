@@ -6,10 +6,10 @@ import { Linear } from '../../nn/linear.js';
 import type { AnyModule } from '../../nn/module.js';
 import type { Parameter } from '../../nn/parameter.js';
 import type { LoraModuleKind } from '../../peft/methods/lora/rank-cost.js';
-import { getRng, setSeed } from '../../runtime/random.js';
 import type { BatchSource } from '../data/data-loader.js';
 import { valueAndGrads } from '../gradients.js';
 import type { NamedParameter } from '../param-groups.js';
+import { visitSeededBatches } from './seeded-batches.js';
 
 /** One weight LoRA could adapt, with how much the loss depends on it. */
 export interface ModuleSensitivity {
@@ -85,44 +85,34 @@ export async function scoreModuleSensitivity<M extends AnyModule, B>(
   // Gradients need trainable weights; a frozen base is unfrozen only for the scoring pass.
   const wasTrainable = named.map(([, p]) => p.trainable);
   for (const [, p] of named) p.trainable = true;
-  const wasTraining = o.model.training;
-  const rngState = getRng().getState();
   // Per module: the sum over batches of the weight gradient, as [rows, units] (units: output
   // units, or token rows of an Embedding), and of each unit's squared gradient norm.
   const sums: (tf.Tensor | undefined)[] = named.map(() => undefined);
   const squares: (tf.Tensor | undefined)[] = named.map(() => undefined);
-  let seen = 0;
   try {
-    setSeed(o.seed);
-    o.batches.reset();
-    o.batches.initSeed();
-    o.model.eval();
-    while (seen < o.maxBatches) {
-      let any = false;
-      for await (const batch of o.batches) {
-        any = true;
-        try {
-          tf.tidy(() => {
-            const { grads } = valueAndGrads(named, () => o.loss(o.model, batch));
-            named.forEach(([path], i) => {
-              const g = grads.get(path);
-              if (!g) return;
-              const units = unitsOf(g, modules[i]!);
-              const sq = tf.sum(tf.square(units), 0);
-              const prev = [sums[i], squares[i]];
-              sums[i] = tf.keep(prev[0] ? tf.add(prev[0], units) : units.clone());
-              squares[i] = tf.keep(prev[1] ? tf.add(prev[1], sq) : sq);
-              tf.dispose(prev);
-            });
+    await visitSeededBatches(
+      {
+        model: o.model,
+        batches: o.batches,
+        count: o.maxBatches,
+        seed: o.seed,
+        caller: 'scoreModuleSensitivity',
+      },
+      (batch) =>
+        tf.tidy(() => {
+          const { grads } = valueAndGrads(named, () => o.loss(o.model, batch));
+          named.forEach(([path], i) => {
+            const g = grads.get(path);
+            if (!g) return;
+            const units = unitsOf(g, modules[i]!);
+            const sq = tf.sum(tf.square(units), 0);
+            const prev = [sums[i], squares[i]];
+            sums[i] = tf.keep(prev[0] ? tf.add(prev[0], units) : units.clone());
+            squares[i] = tf.keep(prev[1] ? tf.add(prev[1], sq) : sq);
+            tf.dispose(prev);
           });
-        } finally {
-          o.batches.disposeBatch(batch);
-        }
-        seen += 1;
-        if (seen >= o.maxBatches) break;
-      }
-      if (!any) throw new Error(`scoreModuleSensitivity: loader '${o.batches.name}' produced no batches`);
-    }
+        }),
+    );
   } catch (err) {
     tf.dispose([...sums, ...squares].filter((t): t is tf.Tensor => t !== undefined));
     throw err;
@@ -130,14 +120,11 @@ export async function scoreModuleSensitivity<M extends AnyModule, B>(
     named.forEach(([, p], i) => {
       p.trainable = wasTrainable[i]!;
     });
-    o.model.train(wasTraining);
-    o.batches.reset();
-    getRng().setState(rngState);
   }
   const totals = modules.map((m, i) => {
     const [sum, square] = [sums[i], squares[i]];
     if (!sum || !square) return 0;
-    const value = tf.tidy(() => steadyGain(tf.div(sum, seen), tf.div(square, seen), m));
+    const value = tf.tidy(() => steadyGain(tf.div(sum, o.maxBatches), tf.div(square, o.maxBatches), m));
     const out = value.dataSync()[0]!;
     tf.dispose([sum, square, value]);
     return out;

@@ -117,6 +117,18 @@ describe('probeAttribution', () => {
     await expect(
       probeAttribution({ model: b.m, groups, others: [], batches: train, loss, steps: 0, lr: 1e-2, seed: 3 }),
     ).rejects.toThrow(/steps must be a positive integer, got 0/);
+    await expect(
+      probeAttribution({
+        model: b.m,
+        groups: new Map(),
+        others: [],
+        batches: train,
+        loss,
+        steps: 2,
+        lr: 1e-2,
+        seed: 3,
+      }),
+    ).rejects.toThrow(/no candidate has a parameter to train/);
     stray.dispose();
     a.m.dispose();
     b.m.dispose();

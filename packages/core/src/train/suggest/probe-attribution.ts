@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AnyModule } from '../../nn/module.js';
-import { getRng, setSeed } from '../../runtime/random.js';
 import type { BatchSource } from '../data/data-loader.js';
 import { valueAndGrads } from '../gradients.js';
 import { Adam } from '../optim/adam.js';
 import type { NamedParameter } from '../param-groups.js';
+import { visitSeededBatches } from './seeded-batches.js';
 
 export interface ProbeAttributionOptions<M extends AnyModule, B> {
   /** The model with a probe adapter on every candidate (and whatever else trains, e.g. the head). */
@@ -41,52 +41,35 @@ export async function probeAttribution<M extends AnyModule, B>(
   const attributed = [...o.groups].flatMap(([path, params]) =>
     params.map(([name, p]) => ({ name, p, path })),
   );
+  if (!attributed.length) throw new Error('probeAttribution: no candidate has a parameter to train');
   const named: NamedParameter[] = [...[...o.groups.values()].flat(), ...o.others];
   const optimizer = new Adam(named, { lr: o.lr });
   const totals = new Map<string, number>([...o.groups.keys()].map((p) => [p, 0]));
-  const wasTraining = o.model.training;
-  const rngState = getRng().getState();
-  let done = 0;
   try {
-    setSeed(o.seed);
-    o.batches.reset();
-    o.batches.initSeed();
-    o.model.eval();
-    while (done < o.steps) {
-      let any = false;
-      for await (const batch of o.batches) {
-        any = true;
-        try {
-          // One entry per attributed parameter: -g . (its move this step).
-          const decrease = tf.tidy(() => {
-            const { grads } = valueAndGrads(named, () => o.loss(o.model, batch));
-            const before = attributed.map((a) => a.p.value.clone());
-            optimizer.step(grads);
-            return tf.stack(
-              attributed.map((a, i) => {
-                const g = grads.get(a.name);
-                return g ? tf.neg(tf.sum(tf.mul(g, tf.sub(a.p.value, before[i]!)))) : tf.scalar(0);
-              }),
-            );
-          });
-          const values = await decrease.data();
-          decrease.dispose();
-          attributed.forEach((a, i) => {
-            totals.set(a.path, totals.get(a.path)! + values[i]!);
-          });
-        } finally {
-          o.batches.disposeBatch(batch);
-        }
-        done += 1;
-        if (done >= o.steps) break;
-      }
-      if (!any) throw new Error(`probeAttribution: loader '${o.batches.name}' produced no batches`);
-    }
+    await visitSeededBatches(
+      { model: o.model, batches: o.batches, count: o.steps, seed: o.seed, caller: 'probeAttribution' },
+      async (batch) => {
+        // One entry per attributed parameter: -g . (its move this step).
+        const decrease = tf.tidy(() => {
+          const { grads } = valueAndGrads(named, () => o.loss(o.model, batch));
+          const before = attributed.map((a) => a.p.value.clone());
+          optimizer.step(grads);
+          return tf.stack(
+            attributed.map((a, i) => {
+              const g = grads.get(a.name);
+              return g ? tf.neg(tf.sum(tf.mul(g, tf.sub(a.p.value, before[i]!)))) : tf.scalar(0);
+            }),
+          );
+        });
+        const values = await decrease.data();
+        decrease.dispose();
+        attributed.forEach((a, i) => {
+          totals.set(a.path, totals.get(a.path)! + values[i]!);
+        });
+      },
+    );
   } finally {
     optimizer.dispose();
-    o.model.train(wasTraining);
-    o.batches.reset();
-    getRng().setState(rngState);
   }
   for (const [p, v] of totals) {
     if (!Number.isFinite(v))
