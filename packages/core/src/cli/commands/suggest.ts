@@ -31,7 +31,12 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
       "adapter parameters: a share of the base's (0.5%), a count, or 'run' (as many as the run's own adapter)",
       '1%',
     )
-    .option('--batches <n>', 'training batches to average the sensitivity over', positiveInt, 8)
+    .option(
+      '--batches <n>',
+      'training batches the first-step score (--probe-steps 0) averages over',
+      positiveInt,
+      8,
+    )
     .option(
       '--probe-steps <n>',
       'score by training a rank-4 LoRA probe on every candidate for n steps (0: from the first step only, no training)',

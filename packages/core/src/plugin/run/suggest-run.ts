@@ -51,7 +51,7 @@ export interface SuggestRunOptions {
   readonly config: RunConfig;
   readonly origins?: ReadonlyMap<string, string>;
   readonly budget: SuggestBudget;
-  /** Training batches the sensitivity is averaged over (default 8). */
+  /** Training batches the first-step score is averaged over (default 8; unused by the probe). */
   readonly batches?: number;
   /**
    * Score by a short probe: train a LoRA adapter of rank 4 on every candidate (with the head) for
@@ -168,14 +168,8 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
     const loss = (m: AnyModule, b: Parameters<typeof head.loss>[1]) =>
       head.loss(headForward(head, m, b, false, parts.headConfig), b, context);
     const probeSteps = o.probeSteps ?? DEFAULT_PROBE_STEPS;
-    let scored = await scoreModuleSensitivity({
-      model,
-      paths: where.map((w) => w.path),
-      batches: train,
-      loss,
-      maxBatches: nBatches,
-      seed: t.seed,
-    });
+    // One score per candidate, in `where`'s order: the probe's credit, or the first step's.
+    let scored: { readonly path: string; readonly kind: LoraModuleKind; readonly score: number }[];
     if (probeSteps > 0) {
       const probe = applyPeft(host, { ...config, peft: probePeft(where) }, built, (m) =>
         log(`warning: ${m}`),
@@ -196,10 +190,20 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
         lr: typeof t.lr === 'number' ? t.lr : 1e-3,
         seed: t.seed,
       });
-      scored = scored.map((s, i) => ({
-        ...s,
-        score: (attribution.get(s.path) ?? 0) / Math.log2(1 + probeRank(where[i]!)),
+      scored = where.map((w) => ({
+        path: w.path,
+        kind: w.cost.kind,
+        score: (attribution.get(w.path) ?? 0) / Math.log2(1 + probeRank(w)),
       }));
+    } else {
+      scored = await scoreModuleSensitivity({
+        model,
+        paths: where.map((w) => w.path),
+        batches: train,
+        loss,
+        maxBatches: nBatches,
+        seed: t.seed,
+      });
     }
     const rankCandidates = scored.map((s, i) => {
       const { paramsPerRank, maxRank, rankMultiple } = where[i]!.cost;
