@@ -44,6 +44,16 @@ interface SuggestJson {
   roles: { role: string; share: number }[];
   peft: { r: number; loraAlpha: number; targetModules: string[]; rankPattern: Record<string, number> };
   file: string | null;
+  probeSteps: number;
+}
+
+/** `suggest --json` that must succeed and release every tensor it made (adapters, model, optimizer). */
+async function suggestReleasing(args: string[]): Promise<SuggestJson> {
+  const tensors = tf.memory().numTensors;
+  const r = await cli(['suggest', '--json', ...args]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(tf.memory().numTensors).toBe(tensors);
+  return JSON.parse(r.stdout) as SuggestJson;
 }
 
 describe('peftkit suggest', () => {
@@ -113,12 +123,8 @@ describe('peftkit suggest', () => {
 
   it("--budget run spends what the run's own adapter trains; --probe-steps scores by a short probe", async () => {
     const common = ['--preset', 'toy/basic', '--base', base, '--data', 'toy:256?5', '--batches', '2'];
-    const before = tf.memory().numTensors;
-    const run = await cli(['suggest', '--json', ...common, '--budget', 'run', '--probe-steps', '0']);
-    expect(run.code, run.stderr).toBe(0);
     // The run's adapter, applied to count it, is unloaded and released with the model.
-    expect(tf.memory().numTensors).toBe(before);
-    const s = JSON.parse(run.stdout) as SuggestJson & { probeSteps: number };
+    const s = await suggestReleasing([...common, '--budget', 'run', '--probe-steps', '0']);
     // toy/basic: LoRA r=2 on the MLP's default targets (both blocks' 8x8 `up`), 2 x 2 x (8 + 8).
     expect(s.budgetParameters).toBe(64);
     expect(s.probeSteps).toBe(0);
@@ -126,12 +132,8 @@ describe('peftkit suggest', () => {
     expect(full.code).toBe(2);
     expect(full.stderr).toMatch(/--budget run needs a PEFT config to match/);
 
-    const tensors = tf.memory().numTensors;
-    const probed = await cli(['suggest', '--json', ...common, '--budget', '40%', '--probe-steps', '6']);
-    expect(probed.code, probed.stderr).toBe(0);
-    // The probe's adapter, optimizer state and the model are all released.
-    expect(tf.memory().numTensors).toBe(tensors);
-    const p = JSON.parse(probed.stdout) as SuggestJson & { probeSteps: number };
+    // The probe's adapter and optimizer state are released with the model.
+    const p = await suggestReleasing([...common, '--budget', '40%', '--probe-steps', '6']);
     expect(p.probeSteps).toBe(6);
     const row = (q: string) => p.modules.find((m) => m.module === q)!;
     // The zeroed block's probe adapter cannot move the loss (its ReLU input stays at 0).
