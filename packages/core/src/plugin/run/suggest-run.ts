@@ -10,7 +10,7 @@ import { resolveRole } from '../../peft/placement.js';
 import { layerIndexOf } from '../../peft/targets.js';
 import { allocateRanks, allowedRanks, type RankCandidate } from '../../train/suggest/allocate-ranks.js';
 import { scoreModuleSensitivity } from '../../train/suggest/module-sensitivity.js';
-import { probeAttribution } from '../../train/suggest/probe-attribution.js';
+import { type ProbeAttributionOptions, probeAttribution } from '../../train/suggest/probe-attribution.js';
 import { headForward } from '../head.js';
 import type { PeftkitHost } from '../peftkit-host.js';
 import type { RunConfig } from '../run-config/schema.js';
@@ -175,26 +175,13 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
         log(`warning: ${m}`),
       );
       owner = probe;
-      const trainable = model.namedParameters({ trainableOnly: true });
-      const groups = new Map(
-        where.map((w) => [w.path, trainable.filter(([name]) => name.startsWith(`${w.path}.`))] as const),
-      );
-      const grouped = new Set([...groups.values()].flat().map(([name]) => name));
-      const attribution = await probeAttribution({
-        model,
-        groups,
-        others: trainable.filter(([name]) => !grouped.has(name)),
+      scored = await probeScores(model, where, {
         batches: train,
         loss,
         steps: probeSteps,
         lr: typeof t.lr === 'number' ? t.lr : 1e-3,
         seed: t.seed,
       });
-      scored = where.map((w) => ({
-        path: w.path,
-        kind: w.cost.kind,
-        score: (attribution.get(w.path) ?? 0) / Math.log2(1 + probeRank(w)),
-      }));
     } else {
       scored = await scoreModuleSensitivity({
         model,
@@ -260,6 +247,30 @@ export async function suggestRun(host: PeftkitHost, o: SuggestRunOptions): Promi
   } finally {
     owner.dispose();
   }
+}
+
+/**
+ * The probe's score of each candidate (in `where`'s order), on a model wrapped with `probePeft`:
+ * the loss decrease its adapter caused over the probe (`probeAttribution`; everything else that
+ * trains, the head, is credited to no one) over `log2(1 + its probe rank)`.
+ */
+async function probeScores<B>(
+  model: AnyModule,
+  where: readonly Candidate[],
+  o: Omit<ProbeAttributionOptions<AnyModule, B>, 'model' | 'groups' | 'others'>,
+): Promise<{ path: string; kind: LoraModuleKind; score: number }[]> {
+  const trainable = model.namedParameters({ trainableOnly: true });
+  const groups = new Map(
+    where.map((w) => [w.path, trainable.filter(([name]) => name.startsWith(`${w.path}.`))] as const),
+  );
+  const grouped = new Set([...groups.values()].flat().map(([name]) => name));
+  const others = trainable.filter(([name]) => !grouped.has(name));
+  const attribution = await probeAttribution({ ...o, model, groups, others });
+  return where.map((w) => ({
+    path: w.path,
+    kind: w.cost.kind,
+    score: (attribution.get(w.path) ?? 0) / Math.log2(1 + probeRank(w)),
+  }));
 }
 
 /**
