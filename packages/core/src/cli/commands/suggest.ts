@@ -24,7 +24,7 @@ export function registerSuggest(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('suggest')
     .description(
-      'which modules to adapt with LoRA and at which rank: scores every Linear, Embedding and Conv of the base by sensitivity on a few batches of your data and spends a parameter budget (same flags as train)',
+      'which modules to adapt with LoRA and at which rank: scores every Linear, Embedding and Conv of the base by what a short LoRA probe on your data does there and spends a parameter budget (same flags as train)',
     )
     .option(
       '--budget <n>',

@@ -104,6 +104,7 @@ export interface SuggestRunResult {
   readonly baseParameters: number;
   readonly budgetParameters: number;
   readonly usedParameters: number;
+  /** Training batches the first-step score averages over (not used when `probeSteps` > 0). */
   readonly batches: number;
   /** Steps of the probe the scores come from; 0 when they come from the first step. */
   readonly probeSteps: number;
