@@ -62,6 +62,13 @@ describe('loraPlusParamGroups', () => {
   it('uses the isB predicate and fails loudly when nothing matches', () => {
     expect(isLoraB('x.lora_B.weight')).toBe(true);
     expect(isLoraB('x.lora_BB.weight')).toBe(false);
+    expect(isLoraB('x.lora_B')).toBe(true);
+    expect(isLoraB('x.lora_B.default.weight')).toBe(true);
+    // An embedding adapter's output-side factor, in memory and in files; never its A.
+    expect(isLoraB('bert.embeddings.word_embeddings.lora_embedding_B.default')).toBe(true);
+    expect(isLoraB('bert.embeddings.word_embeddings.lora_embedding_B')).toBe(true);
+    expect(isLoraB('bert.embeddings.word_embeddings.lora_embedding_A.default')).toBe(false);
+    expect(isLoraB('x.lora_embedding_BB')).toBe(false);
     const groups = loraPlusParamGroups(named(), {
       lr: 1,
       loraplusLrRatio: 4,

@@ -27,9 +27,12 @@ export const rankAtMostOne: NoDecayRule = (_path, p) => p.shape.length <= 1;
 /**
  * The default LoRA+ "is this a B matrix" test. PEFT stores B as `<target>.lora_B.<adapter>.weight`
  * (in memory) or `<target>.lora_B.weight` (in files); both contain `.lora_B.` or end in `lora_B`.
+ * An adapted Embedding's output-side factor is `lora_embedding_B` (`<target>.lora_embedding_B.<adapter>`
+ * in memory, `<target>.lora_embedding_B` in files): it is B to LoRA+ as well, where HF PEFT's
+ * `create_loraplus_optimizer` instead puts every embedding adapter tensor in a group of its own at
+ * `loraplus_lr_embedding` (1e-6 by default, which all but freezes it).
  */
-export const isLoraB = (path: string): boolean =>
-  path.includes('.lora_B.') || path.endsWith('lora_B.weight') || path.endsWith('lora_B');
+export const isLoraB = (path: string): boolean => /(^|\.)lora_(embedding_)?B(\.|$)/.test(path);
 
 /**
  * Throws, naming every offender, if a parameter is frozen: only trainable parameters may get
