@@ -3,9 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, datasetSpec } from './registry.js';
-import { mergeRuns } from './suite.js';
-import { type SuiteRow, writeTableBlocks } from './table.js';
-import { expectOneScoredRow, quickSuite } from './testing/quick-suite.js';
+import { runOne } from './run-one.js';
+import { mergeRuns, runSuite } from './suite.js';
+import { type SuiteRow, type SuiteRun, writeTableBlocks } from './table.js';
+import { expectOneScoredRow, QUICK, quickSuite } from './testing/quick-suite.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -47,6 +48,27 @@ describe('quality suite', () => {
     const saved = JSON.parse(await fs.readFile(path.join(tmp, 'text', 'runs.json'), 'utf8'));
     expect(saved.runs).toHaveLength(1);
     expect(saved.baselines['review-source']).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('a run that throws is recorded as failed and the others still run and are saved', async () => {
+    const r = await runSuite({
+      ...QUICK,
+      methods: ['ia3', 'lora'],
+      datasets: ['review-source'],
+      out: path.join(tmp, 'failing'),
+      runOne: (host, d, m, seed, b) => {
+        if (m.id === 'ia3') throw new Error('ia3 exploded\nsecond line');
+        return runOne(host, d, m, seed, b);
+      },
+    });
+    expectOneScoredRow(r, 'review-source', 'nlp/topic');
+    const saved = JSON.parse(await fs.readFile(path.join(tmp, 'failing', 'runs.json'), 'utf8'));
+    expect(saved.runs.map((x: SuiteRun) => [x.method, x.skipped])).toEqual([
+      ['lora', undefined],
+      ['ia3', 'failed: ia3 exploded'],
+    ]);
+    // No temporary file is left next to runs.json.
+    expect((await fs.readdir(path.join(tmp, 'failing'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('keeps earlier finished runs; a fresh run replaces one, a skipped one never does', () => {

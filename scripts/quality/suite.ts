@@ -27,6 +27,8 @@ export interface SuiteOptions {
   /** A few examples per dataset and a few pretraining steps: the CI test of this code path. */
   readonly quick?: boolean;
   readonly log?: (line: string) => void;
+  /** Trains and scores one run (default {@link runOne}; tests wrap it to make one fail). */
+  readonly runOne?: typeof runOne;
 }
 
 export interface SuiteResult {
@@ -43,10 +45,13 @@ export interface RunsFile {
   baselines?: Record<string, number>;
 }
 
-/** Writes `<dir>/runs.json` (creating `dir`). */
+/** Writes `<dir>/runs.json` (creating `dir`) through a temporary file: a killed suite leaves the last whole file. */
 export async function writeRunsFile(dir: string, content: RunsFile): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, 'runs.json'), `${JSON.stringify(content, null, 2)}\n`);
+  const file = path.join(dir, 'runs.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`);
+  await fs.rename(tmp, file);
 }
 
 /**
@@ -85,6 +90,29 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     .catch(() => ({ runs: [] }) as RunsFile);
   const runs: SuiteRun[] = [];
   const budget = { epochs: o.epochs, maxSteps: o.maxSteps, runsDir: path.join(o.out, 'runs'), log };
+  // runs.json is rewritten after every run, so hours of finished runs survive a crash or a kill.
+  const save = async (): Promise<RunsFile> => {
+    const all = mergeRuns(
+      previous.runs.filter((r) => r.skipped === undefined),
+      runs,
+    );
+    // Runs recorded before presets were: their dataset's preset, when this invocation knows it.
+    const presetOf = new Map(
+      [...(previous.datasets ?? []), ...datasets].map((d) => [d.id, d.preset] as const),
+    );
+    const withPresets = all.map((r) => (r.preset ? r : { ...r, preset: presetOf.get(r.dataset) }));
+    const baselines = {
+      ...previous.baselines,
+      ...Object.fromEntries(datasets.map((d) => [d.id, majorityMacroF1(d.counts.test)])),
+    };
+    const known = [
+      ...(previous.datasets ?? []).filter((p) => !datasets.some((d) => d.id === p.id)),
+      ...datasets,
+    ];
+    const content = { runs: withPresets, datasets: known, baselines };
+    await writeRunsFile(o.out, content);
+    return content;
+  };
   for (const d of datasets) {
     for (const seed of o.seeds) {
       for (const m of methods) {
@@ -93,28 +121,21 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
           continue;
         }
         log(`quality: ${d.id} (${d.preset}) / ${m.id} / seed ${seed}`);
-        const r = await runOne(host, d, m, seed, budget);
-        log(`quality: -> test macro F1 ${r.macroF1?.toFixed(3)} (${r.seconds?.toFixed(0)} s)`);
-        runs.push(r);
+        try {
+          const r = await (o.runOne ?? runOne)(host, d, m, seed, budget);
+          log(`quality: -> test macro F1 ${r.macroF1?.toFixed(3)} (${r.seconds?.toFixed(0)} s)`);
+          runs.push(r);
+        } catch (e) {
+          // One method failing (a config a preset refuses, a diverged run) must not cost the others.
+          const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+          log(`quality: -> failed: ${message}`);
+          runs.push({ dataset: d.id, preset: d.preset, method: m.id, seed, skipped: `failed: ${message}` });
+        }
+        await save();
       }
     }
   }
-  const all = mergeRuns(
-    previous.runs.filter((r) => r.skipped === undefined),
-    runs,
-  );
-  // Runs recorded before presets were: their dataset's preset, when this invocation knows it.
-  const presetOf = new Map([...(previous.datasets ?? []), ...datasets].map((d) => [d.id, d.preset] as const));
-  const withPresets = all.map((r) => (r.preset ? r : { ...r, preset: presetOf.get(r.dataset) }));
-  const baselines = {
-    ...previous.baselines,
-    ...Object.fromEntries(datasets.map((d) => [d.id, majorityMacroF1(d.counts.test)])),
-  };
-  const known = [
-    ...(previous.datasets ?? []).filter((p) => !datasets.some((d) => d.id === p.id)),
-    ...datasets,
-  ];
-  await writeRunsFile(o.out, { runs: withPresets, datasets: known, baselines });
+  const { runs: withPresets, baselines } = await save();
   return { runs: withPresets, datasets, rows: summarise(withPresets, baselines) };
 }
 
