@@ -8,6 +8,8 @@ export interface SuiteMethod {
   readonly suggestRunBudget?: boolean;
   /** `peftkit suggest --probe-steps n` (unset: suggest's default, a 30-step probe; 0: the first step only). */
   readonly suggestProbeSteps?: number;
+  /** The preset's epochs times this (a smaller adapter may need longer to converge). */
+  readonly epochsScale?: number;
 }
 
 /** A `--set` of LoRA's target roles. */
@@ -76,4 +78,11 @@ export const METHODS: readonly SuiteMethod[] = [
   // under `suggest-1%`, `suggest-5%`, `suggest-1%-lr1e-2`, `suggest-1%-lrauto` ran this way).
   { id: 'suggest-1%-firststep', set: [], suggestPercent: 1, suggestProbeSteps: 0 },
   { id: 'suggest-run-firststep', set: [], suggestRunBudget: true, suggestProbeSteps: 0 },
+  // Fourth pass: recipes known to help low-rank LoRA, on suggest's 1% proposal (DoRA's magnitude
+  // vectors, LoRA+'s faster B, twice the preset's epochs), and the default at twice the epochs.
+  { id: 'suggest-1%-dora', set: ['peft.useDora=true'], suggestPercent: 1 },
+  { id: 'suggest-1%-loraplus16', set: ['training.loraplusLrRatio=16'], suggestPercent: 1 },
+  { id: 'suggest-1%-loraplus4', set: ['training.loraplusLrRatio=4'], suggestPercent: 1 },
+  { id: 'suggest-1%-2x', set: [], suggestPercent: 1, epochsScale: 2 },
+  { id: 'lora-2x', set: [], epochsScale: 2 },
 ];

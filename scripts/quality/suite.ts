@@ -91,7 +91,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const runs: SuiteRun[] = [];
   const budget = { epochs: o.epochs, maxSteps: o.maxSteps, runsDir: path.join(o.out, 'runs'), log };
   // runs.json is rewritten after every run, so hours of finished runs survive a crash or a kill.
-  const save = async (): Promise<RunsFile> => {
+  const save = async (): Promise<Required<RunsFile>> => {
     const all = mergeRuns(
       previous.runs.filter((r) => r.skipped === undefined),
       runs,
