@@ -1,7 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   captureOutput,
   disposeAll,
@@ -12,6 +11,13 @@ import {
 } from '@peftkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nlpPlugin } from './plugin.js';
+import {
+  HF_PEFT_FIXTURE,
+  type HfPeftReference,
+  type PredictJson,
+  readHfPeftReference,
+  worstProbabilityDiff,
+} from './testing/hf-peft-fixture.js';
 
 /**
  * `peftkit predict / eval / merge` on directories PyTorch wrote in exact Hugging Face layout, with no
@@ -19,23 +25,12 @@ import { nlpPlugin } from './plugin.js';
  * BertForSequenceClassification checkpoint with a tokenizer, and two HF PEFT LoRA adapters. The
  * expected probabilities come from a hand-written torch forward of the merged weights.
  */
-const FIXTURE = fileURLToPath(new URL('../test-data/hf-peft', import.meta.url));
+const FIXTURE = HF_PEFT_FIXTURE;
 const BASE = path.join(FIXTURE, 'base');
 const CLF = path.join(FIXTURE, 'adapter-clf');
 const QKV = path.join(FIXTURE, 'adapter-qkv');
 
-interface Reference {
-  labels: string[];
-  texts: string[];
-  base: number[][];
-  'adapter-clf': number[][];
-  'adapter-qkv': number[][];
-}
-interface PredictJson {
-  predictions: { input: string; label: string; probabilities: Record<string, number>; adapter?: string }[];
-}
-
-let ref: Reference;
+let ref: HfPeftReference;
 let tmp: string;
 
 async function cli<T>(args: string[], cwd = FIXTURE): Promise<{ code: number; json: T; stderr: string }> {
@@ -47,19 +42,15 @@ async function cli<T>(args: string[], cwd = FIXTURE): Promise<{ code: number; js
 
 function expectProbabilities(out: PredictJson, expected: number[][]): void {
   expect(out.predictions).toHaveLength(expected.length);
-  let worst = 0;
   for (const [i, p] of out.predictions.entries()) {
     const row = expected[i] as number[];
-    for (const [j, label] of ref.labels.entries()) {
-      worst = Math.max(worst, Math.abs((p.probabilities[label] as number) - (row[j] as number)));
-    }
     expect(p.label).toBe(ref.labels[row.indexOf(Math.max(...row))]);
   }
-  expect(worst).toBeLessThan(1e-4);
+  expect(worstProbabilityDiff(out, expected, ref.labels)).toBeLessThan(1e-4);
 }
 
 beforeAll(async () => {
-  ref = JSON.parse(await fs.readFile(path.join(FIXTURE, 'reference.json'), 'utf8'));
+  ref = await readHfPeftReference();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-hf-peft-'));
 });
 afterAll(async () => {

@@ -1,10 +1,16 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { captureOutput, runCli } from '@peftkit/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { nlpPlugin } from './plugin.js';
+import {
+  HF_PEFT_FIXTURE,
+  type HfPeftReference,
+  type PredictJson,
+  readHfPeftReference,
+  worstProbabilityDiff,
+} from './testing/hf-peft-fixture.js';
 import { type LoopbackHub, startLoopbackHub } from './testing/loopback-hub.js';
 
 /**
@@ -13,23 +19,12 @@ import { type LoopbackHub, startLoopbackHub } from './testing/loopback-hub.js';
  * into a Hugging Face cache made here (HF_HUB_CACHE) in `huggingface_hub`'s layout, and the
  * predictions must equal the local-directory run and the PyTorch reference.
  */
-const FIXTURE = fileURLToPath(new URL('../test-data/hf-peft', import.meta.url));
+const FIXTURE = HF_PEFT_FIXTURE;
 const BASE_REPO = 'peftkit-test/tiny-bert';
 const LORA_REPO = 'peftkit-test/tiny-lora';
 const TOKEN = 'hf_loopbacktoken';
 
-interface Reference {
-  labels: string[];
-  texts: string[];
-  base: number[][];
-  'adapter-clf': number[][];
-  'adapter-qkv': number[][];
-}
-interface PredictJson {
-  predictions: { input: string; label: string; probabilities: Record<string, number> }[];
-}
-
-let ref: Reference;
+let ref: HfPeftReference;
 let tmp: string;
 let cache: string;
 let hub: LoopbackHub;
@@ -58,21 +53,13 @@ async function cli<T = PredictJson>(args: string[]) {
   return { code: result, json: (stdout.trim() ? JSON.parse(stdout) : undefined) as T, stderr };
 }
 
-function worstDiff(out: PredictJson, expected: number[][]): number {
-  let worst = 0;
-  for (const [i, p] of out.predictions.entries()) {
-    for (const [j, label] of ref.labels.entries()) {
-      worst = Math.max(worst, Math.abs((p.probabilities[label] as number) - (expected[i]?.[j] as number)));
-    }
-  }
-  return worst;
-}
+const worstDiff = (out: PredictJson, expected: number[][]) => worstProbabilityDiff(out, expected, ref.labels);
 
 const repoFolder = (repo: string) => path.join(cache, `models--${repo.replace('/', '--')}`);
 const downloads = () => hub.requests.filter((r) => r.url.includes('/resolve/'));
 
 beforeAll(async () => {
-  ref = JSON.parse(await fs.readFile(path.join(FIXTURE, 'reference.json'), 'utf8'));
+  ref = await readHfPeftReference();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'peftkit-hub-cli-'));
   cache = path.join(tmp, 'hf-cache');
   hub = await startLoopbackHub();
