@@ -5,11 +5,12 @@ Run with Debian's python3-torch (no `transformers` / `peft` needed), after make_
 make_bart_fixture.py (it reads their model.safetensors and reference.json):
     /usr/bin/python3 packages/nlp/test-data/seq2seq/make_prompt_learning_fixture.py
 
-Writes <variant>/prompt-learning.json for t5-v1_0 and bart:
+Writes <variant>/prompt-learning.json for t5-v1_0, bart and marian:
     prompt           [2P, d_model]: PROMPT_TUNING's prompt_embeddings with num_transformer_submodules
                      2 (HF's SEQ_2_SEQ_LM); only the first P rows reach the model
     prompt_logits    teacher-forced logits: the first P prompt rows in front of the encoder input
-                     embeddings (BART: after embed_scale, which lives in `shared`), the source mask
+                     embeddings (BART: after embed_scale, which lives in `shared`; Marian: without
+                     it, as MarianEncoder scales only ids it embeds itself), the source mask
                      extended with P ones (encoder self-attention and cross-attention), encoder
                      positions / relative buckets over P + S positions; the decoder unchanged
     prefix           [P, num_layers * 2 * token_dim]: PREFIX_TUNING's prompt_embeddings
@@ -23,6 +24,7 @@ Writes <variant>/prompt-learning.json for t5-v1_0 and bart:
                      every step (the reference loop of make_t5_fixture.py).
 """
 import json
+import math
 import os
 import struct
 import sys
@@ -185,13 +187,66 @@ def bart_models(sd, c, prompt, prefix):
     return (prompt_encode, prompt_decode), (bart.bart_encode, prefix_decode), c['d_model']
 
 
+# ---- Marian ----
+
+def marian_encode_embeds(sd, c, x, mask):
+    """MarianEncoder given inputs_embeds: it adds sinusoidal positions 0 .. T-1 and does NOT
+    multiply by embed_scale (it only scales token ids it embeds itself)."""
+    T = x.shape[1]
+    x = x + bart.sinusoidal(c['max_position_embeddings'], c['d_model'])[:T]
+    bias = t5.pad_mask(mask)
+    for i in range(c['encoder_layers']):
+        q = f'model.encoder.layers.{i}.'
+        x = bart.ln(x + bart.attend(sd, q + 'self_attn.', x, x, bias, c['encoder_attention_heads']), sd,
+                    q + 'self_attn_layer_norm')
+        x = bart.ffn(sd, c, q, x)
+    return x
+
+
+def marian_decode_prefix(sd, c, dec, enc, enc_mask, layers):
+    T = dec.shape[1]
+    # The decoder embeds its own ids (scaled); positions start after the prefix (past length P).
+    x = sd['model.shared.weight'][dec] * math.sqrt(c['d_model'])
+    x = x + bart.sinusoidal(c['max_position_embeddings'], c['d_model'])[P:P + T]
+    causal = torch.triu(torch.full((T, P + T), t5.NEG), P + 1)[None, None]
+    cross = t5.pad_mask(enc_mask)
+    h = c['decoder_attention_heads']
+    for i in range(c['decoder_layers']):
+        q = f'model.decoder.layers.{i}.'
+        x = bart.ln(x + bart_self_attend_past(sd, q + 'self_attn.', x, layers[i], causal, h), sd,
+                    q + 'self_attn_layer_norm')
+        x = bart.ln(x + bart.attend(sd, q + 'encoder_attn.', x, enc, cross, h), sd, q + 'encoder_attn_layer_norm')
+        x = bart.ffn(sd, c, q, x)
+    return x @ sd['model.shared.weight'].T + sd['final_logits_bias']
+
+
+def marian_models(sd, c, prompt, prefix):
+    assert c['model_type'] == 'marian' and c['scale_embedding']
+
+    def prompt_encode(sd_, c_, ids, mask):
+        # PEFT embeds the ids with the backbone's `shared` (a plain nn.Embedding in Marian) and
+        # passes inputs_embeds: unlike BART, whose `shared` scales itself, the tokens stay unscaled.
+        x = torch.cat([prompt[:P].unsqueeze(0).expand(ids.shape[0], -1, -1), sd['model.shared.weight'][ids]], 1)
+        return marian_encode_embeds(sd, c, x, with_prompt(mask))
+
+    def prompt_decode(sd_, c_, dec, enc, mask):
+        return bart.bart_decode(sd, c, dec, enc, with_prompt(mask))
+
+    def prefix_decode(sd_, c_, dec, enc, mask):
+        layers = hf_prefix_layers(prefix, dec.shape[0], c['encoder_layers'], c['decoder_attention_heads'],
+                                  c['d_model'])
+        return marian_decode_prefix(sd, c, dec, enc, mask, layers)
+    return (prompt_encode, prompt_decode), (bart.bart_encode, prefix_decode), c['d_model']
+
+
 def with_prompt(mask):
     return torch.cat([torch.ones(mask.shape[0], P, dtype=mask.dtype), mask], 1)
 
 
 def main():
     for seed, (name, build, layers_key) in enumerate([('t5-v1_0', t5_models, 'num_layers'),
-                                                      ('bart', bart_models, 'encoder_layers')]):
+                                                      ('bart', bart_models, 'encoder_layers'),
+                                                      ('marian', marian_models, 'encoder_layers')]):
         d = os.path.join(HERE, name)
         sd = load_safetensors(os.path.join(d, 'model.safetensors'))
         with open(os.path.join(d, 'config.json')) as f:

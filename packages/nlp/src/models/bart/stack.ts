@@ -70,13 +70,16 @@ export class BartStack extends Module<
         : 0;
     const past = seq2seqCacheLength(inputs.cache) + prefix;
     // The decoder never sees prompt tuning's virtual tokens. The encoder's embedding returns them
-    // in front of the tokens: HF PEFT concatenates them to the (already scaled) token embeddings
-    // and the encoder gives every position, virtual ones first, a position embedding.
+    // in front of the tokens: HF PEFT concatenates them to the token embeddings of the backbone's
+    // `shared` and hands the encoder inputs_embeds, to which it gives every position, virtual ones
+    // first, a position embedding. BART's `shared` scales the tokens itself; MarianEncoder scales
+    // only ids it embeds itself, so with a prompt Marian's tokens reach it unscaled.
     const embed = this.isDecoder ? withoutVirtualTokens(this.embed()) : this.embed();
     let h = (embed as UnaryModule).forward(inputIds);
     const virtual = virtualTokenCount(h, inputIds.shape[1] as number, caller);
     const t = h.shape[1] as number;
-    if (this.embedScale !== 1) h = scaleTokens(h, virtual, this.embedScale);
+    const scaled = this.config.model_type === 'bart' || virtual === 0;
+    if (this.embedScale !== 1 && scaled) h = scaleTokens(h, virtual, this.embedScale);
     if (this.config.model_type === 'bart') {
       h = tf.add(h, this.child<LearnedPositions>('embed_positions').positions(past, t));
       h = this.child<UnaryModule>('layernorm_embedding').forward(h);

@@ -59,6 +59,15 @@ const VARIANTS = {
       layers: config.encoder_layers,
     };
   },
+  // scale_embedding true: prompt tuning hands MarianEncoder inputs_embeds, which it does not scale.
+  marian: async (dir: string) => {
+    const { model, config } = await loadBartCheckpoint(dir);
+    return {
+      model: model as Seq2SeqModel,
+      placement: bartPlacement(config),
+      layers: config.encoder_layers,
+    };
+  },
 } satisfies Record<
   string,
   (dir: string) => Promise<{ model: Seq2SeqModel; placement: Placement; layers: number }>
@@ -213,7 +222,7 @@ for (const [variant, load] of Object.entries(VARIANTS)) {
       peft.dispose();
       const other = (await load(dir)).model;
       const encoderAttention =
-        variant === 'bart' ? 'model.encoder.layers.0.self_attn' : 'encoder.block.0.layer.0.SelfAttention';
+        variant === 't5-v1_0' ? 'encoder.block.0.layer.0.SelfAttention' : 'model.encoder.layers.0.self_attn';
       const onEncoder = getPeftModel(other, {
         peftType: 'PREFIX_TUNING',
         numVirtualTokens: 2,
