@@ -44,10 +44,11 @@ export function stepConfig(budget: TranslationDemoBudget): Record<string, unknow
         lowercase: false,
       },
     },
-    // An untied LM head: T5 v1.0's tied head scales its logits by d_model^-0.5, which with
-    // peftkit's 0.05-std init starts them near zero; trained from scratch, such a base only
-    // learned the target's word frequencies in 600 steps (held-out chrF 7, the same output
-    // for every source); with an untied head the training loss after 100 steps was 2.9, not 4.1.
+    // An untied LM head (T5 v1.1's layout). Chosen when peftkit drew every T5 weight with one
+    // 0.05 std: T5 v1.0's tied head scales its logits by d_model^-0.5, which then started them
+    // near zero, and such a base learned only the target's word frequencies in 600 steps
+    // (held-out chrF 7); untied, the training loss after 100 steps was 2.9, not 4.1. T5 now
+    // follows HF's per-module init (`shared` std 1); the tied layout was not measured again.
     model: { architecture: 't5', config: { ...SMALL_T5, tie_word_embeddings: false } },
     head: { config: { generation: { numBeams: 1, maxNewTokens: 24 } } },
     training: {

@@ -1,15 +1,9 @@
-import {
-  Embedding,
-  initTransformerWeights,
-  Linear,
-  Module,
-  type Parameter,
-  type UnaryModule,
-} from '@peftkit/core';
+import { Embedding, Linear, Module, type Parameter, type UnaryModule } from '@peftkit/core';
 import * as tf from '@tensorflow/tfjs';
 import type { Seq2SeqCache } from '../seq2seq/seq2seq-cache.js';
 import type { Seq2SeqDecodeInputs, Seq2SeqLm, Seq2SeqTokenIds } from '../seq2seq/seq2seq-lm.js';
 import type { T5Config } from './config.js';
+import { initT5Weights } from './init.js';
 import { T5Stack } from './stack.js';
 
 /** Inputs of a teacher-forced T5 forward. */
@@ -68,7 +62,7 @@ export class T5ForConditionalGeneration
     if (!config.tie_word_embeddings) {
       this.registerModule('lm_head', new Linear(config.d_model, config.vocab_size, { bias: false }));
     }
-    initTransformerWeights(this, 0.05 * config.initializer_factor);
+    initT5Weights(this, config);
   }
 
   get vocabSize(): number {
