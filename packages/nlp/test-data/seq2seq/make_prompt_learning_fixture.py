@@ -154,10 +154,14 @@ def bart_self_attend_past(sd, p, x, past, bias, heads):
 
 def bart_decode_prefix(sd, c, dec, enc, enc_mask, layers):
     T = dec.shape[1]
-    x = sd['model.shared.weight'][dec]
-    # HF: past_key_values_length = P, so learned positions start at P (+ the offset 2).
-    x = x + sd['model.decoder.embed_positions.weight'][torch.arange(P, P + T) + 2]
-    x = bart.ln(x, sd, 'model.decoder.layernorm_embedding')
+    # The decoder embeds its own ids (Marian: scaled); positions start after the prefix (past P):
+    # BART's learned ones (+ the offset 2, then layernorm_embedding), Marian's sinusoidal ones.
+    x = sd['model.shared.weight'][dec] * (math.sqrt(c['d_model']) if c['scale_embedding'] else 1.0)
+    if c['model_type'] == 'bart':
+        x = x + sd['model.decoder.embed_positions.weight'][torch.arange(P, P + T) + 2]
+        x = bart.ln(x, sd, 'model.decoder.layernorm_embedding')
+    else:
+        x = x + bart.sinusoidal(c['max_position_embeddings'], c['d_model'])[P:P + T]
     causal = torch.triu(torch.full((T, P + T), t5.NEG), P + 1)[None, None]
     cross = t5.pad_mask(enc_mask)
     h = c['decoder_attention_heads']
@@ -171,11 +175,15 @@ def bart_decode_prefix(sd, c, dec, enc, enc_mask, layers):
 
 
 def bart_models(sd, c, prompt, prefix):
-    assert c['model_type'] == 'bart' and not c['scale_embedding']
+    """BART (scale_embedding false) and Marian (true, sinusoidal positions)."""
+    assert (c['model_type'] == 'bart') != c['scale_embedding']
+    encode_embeds = bart_encode_embeds if c['model_type'] == 'bart' else marian_encode_embeds
 
     def prompt_encode(sd_, c_, ids, mask):
+        # PEFT embeds the ids with the backbone's `shared` and passes inputs_embeds: BART has no
+        # embed_scale here; Marian's `shared` is a plain nn.Embedding, so its tokens stay unscaled.
         x = torch.cat([prompt[:P].unsqueeze(0).expand(ids.shape[0], -1, -1), sd['model.shared.weight'][ids]], 1)
-        return bart_encode_embeds(sd, c, x, with_prompt(mask))
+        return encode_embeds(sd, c, x, with_prompt(mask))
 
     def prompt_decode(sd_, c_, dec, enc, mask):
         return bart.bart_decode(sd, c, dec, enc, with_prompt(mask))
@@ -203,42 +211,6 @@ def marian_encode_embeds(sd, c, x, mask):
     return x
 
 
-def marian_decode_prefix(sd, c, dec, enc, enc_mask, layers):
-    T = dec.shape[1]
-    # The decoder embeds its own ids (scaled); positions start after the prefix (past length P).
-    x = sd['model.shared.weight'][dec] * math.sqrt(c['d_model'])
-    x = x + bart.sinusoidal(c['max_position_embeddings'], c['d_model'])[P:P + T]
-    causal = torch.triu(torch.full((T, P + T), t5.NEG), P + 1)[None, None]
-    cross = t5.pad_mask(enc_mask)
-    h = c['decoder_attention_heads']
-    for i in range(c['decoder_layers']):
-        q = f'model.decoder.layers.{i}.'
-        x = bart.ln(x + bart_self_attend_past(sd, q + 'self_attn.', x, layers[i], causal, h), sd,
-                    q + 'self_attn_layer_norm')
-        x = bart.ln(x + bart.attend(sd, q + 'encoder_attn.', x, enc, cross, h), sd, q + 'encoder_attn_layer_norm')
-        x = bart.ffn(sd, c, q, x)
-    return x @ sd['model.shared.weight'].T + sd['final_logits_bias']
-
-
-def marian_models(sd, c, prompt, prefix):
-    assert c['model_type'] == 'marian' and c['scale_embedding']
-
-    def prompt_encode(sd_, c_, ids, mask):
-        # PEFT embeds the ids with the backbone's `shared` (a plain nn.Embedding in Marian) and
-        # passes inputs_embeds: unlike BART, whose `shared` scales itself, the tokens stay unscaled.
-        x = torch.cat([prompt[:P].unsqueeze(0).expand(ids.shape[0], -1, -1), sd['model.shared.weight'][ids]], 1)
-        return marian_encode_embeds(sd, c, x, with_prompt(mask))
-
-    def prompt_decode(sd_, c_, dec, enc, mask):
-        return bart.bart_decode(sd, c, dec, enc, with_prompt(mask))
-
-    def prefix_decode(sd_, c_, dec, enc, mask):
-        layers = hf_prefix_layers(prefix, dec.shape[0], c['encoder_layers'], c['decoder_attention_heads'],
-                                  c['d_model'])
-        return marian_decode_prefix(sd, c, dec, enc, mask, layers)
-    return (prompt_encode, prompt_decode), (bart.bart_encode, prefix_decode), c['d_model']
-
-
 def with_prompt(mask):
     return torch.cat([torch.ones(mask.shape[0], P, dtype=mask.dtype), mask], 1)
 
@@ -246,7 +218,7 @@ def with_prompt(mask):
 def main():
     for seed, (name, build, layers_key) in enumerate([('t5-v1_0', t5_models, 'num_layers'),
                                                       ('bart', bart_models, 'encoder_layers'),
-                                                      ('marian', marian_models, 'encoder_layers')]):
+                                                      ('marian', bart_models, 'encoder_layers')]):
         d = os.path.join(HERE, name)
         sd = load_safetensors(os.path.join(d, 'model.safetensors'))
         with open(os.path.join(d, 'config.json')) as f:

@@ -46,28 +46,20 @@ interface PromptReference {
 
 type Seq2SeqModel = T5ForConditionalGeneration | BartForConditionalGeneration;
 
+/** BART and Marian share their model class and loader. */
+async function loadBartFamily(dir: string) {
+  const { model, config } = await loadBartCheckpoint(dir);
+  return { model: model as Seq2SeqModel, placement: bartPlacement(config), layers: config.encoder_layers };
+}
+
 const VARIANTS = {
   't5-v1_0': async (dir: string) => {
     const { model, config } = await loadT5Checkpoint(dir);
     return { model: model as Seq2SeqModel, placement: t5Placement(config), layers: config.num_layers };
   },
-  bart: async (dir: string) => {
-    const { model, config } = await loadBartCheckpoint(dir);
-    return {
-      model: model as Seq2SeqModel,
-      placement: bartPlacement(config),
-      layers: config.encoder_layers,
-    };
-  },
+  bart: loadBartFamily,
   // scale_embedding true: prompt tuning hands MarianEncoder inputs_embeds, which it does not scale.
-  marian: async (dir: string) => {
-    const { model, config } = await loadBartCheckpoint(dir);
-    return {
-      model: model as Seq2SeqModel,
-      placement: bartPlacement(config),
-      layers: config.encoder_layers,
-    };
-  },
+  marian: loadBartFamily,
 } satisfies Record<
   string,
   (dir: string) => Promise<{ model: Seq2SeqModel; placement: Placement; layers: number }>
