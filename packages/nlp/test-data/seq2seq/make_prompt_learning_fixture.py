@@ -127,9 +127,15 @@ def t5_models(sd, c, prompt, prefix):
 # ---- BART ----
 
 def bart_encode_embeds(sd, c, x, mask):
+    """The encoder given inputs_embeds: BART adds its learned positions (+ the offset 2) and
+    layernorm_embedding; MarianEncoder adds sinusoidal positions 0 .. T-1 and does NOT multiply by
+    embed_scale (it only scales token ids it embeds itself)."""
     T = x.shape[1]
-    x = x + sd['model.encoder.embed_positions.weight'][torch.arange(T) + 2]
-    x = bart.ln(x, sd, 'model.encoder.layernorm_embedding')
+    if c['model_type'] == 'bart':
+        x = x + sd['model.encoder.embed_positions.weight'][torch.arange(T) + 2]
+        x = bart.ln(x, sd, 'model.encoder.layernorm_embedding')
+    else:
+        x = x + bart.sinusoidal(c['max_position_embeddings'], c['d_model'])[:T]
     bias = t5.pad_mask(mask)
     for i in range(c['encoder_layers']):
         q = f'model.encoder.layers.{i}.'
@@ -177,13 +183,12 @@ def bart_decode_prefix(sd, c, dec, enc, enc_mask, layers):
 def bart_models(sd, c, prompt, prefix):
     """BART (scale_embedding false) and Marian (true, sinusoidal positions)."""
     assert (c['model_type'] == 'bart') != c['scale_embedding']
-    encode_embeds = bart_encode_embeds if c['model_type'] == 'bart' else marian_encode_embeds
 
     def prompt_encode(sd_, c_, ids, mask):
         # PEFT embeds the ids with the backbone's `shared` and passes inputs_embeds: BART has no
         # embed_scale here; Marian's `shared` is a plain nn.Embedding, so its tokens stay unscaled.
         x = torch.cat([prompt[:P].unsqueeze(0).expand(ids.shape[0], -1, -1), sd['model.shared.weight'][ids]], 1)
-        return encode_embeds(sd, c, x, with_prompt(mask))
+        return bart_encode_embeds(sd, c, x, with_prompt(mask))
 
     def prompt_decode(sd_, c_, dec, enc, mask):
         return bart.bart_decode(sd, c, dec, enc, with_prompt(mask))
@@ -193,22 +198,6 @@ def bart_models(sd, c, prompt, prefix):
                                   c['d_model'])
         return bart_decode_prefix(sd, c, dec, enc, mask, layers)
     return (prompt_encode, prompt_decode), (bart.bart_encode, prefix_decode), c['d_model']
-
-
-# ---- Marian ----
-
-def marian_encode_embeds(sd, c, x, mask):
-    """MarianEncoder given inputs_embeds: it adds sinusoidal positions 0 .. T-1 and does NOT
-    multiply by embed_scale (it only scales token ids it embeds itself)."""
-    T = x.shape[1]
-    x = x + bart.sinusoidal(c['max_position_embeddings'], c['d_model'])[:T]
-    bias = t5.pad_mask(mask)
-    for i in range(c['encoder_layers']):
-        q = f'model.encoder.layers.{i}.'
-        x = bart.ln(x + bart.attend(sd, q + 'self_attn.', x, x, bias, c['encoder_attention_heads']), sd,
-                    q + 'self_attn_layer_norm')
-        x = bart.ffn(sd, c, q, x)
-    return x
 
 
 def with_prompt(mask):
