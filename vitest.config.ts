@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Test files that run in a fresh process each (vitest's default isolation). Every other test file
- * of the packages shares its worker's module graph with the files before it: loading tfjs,
- * inversify and core again for each of ~250 unit test files cost about 1.4 s of CPU apiece (7.5
- * minutes per run), two thirds of a CI run's collect time.
+ * Test files that run in a fresh process each (the `isolated` project). Every other test file of
+ * the packages is in `shared`, which `pnpm test` (scripts/run-tests.mjs) runs with --no-isolate:
+ * each worker loads tfjs, inversify and core once, where loading them for every file cost about
+ * 1.4 s of CPU per file (474 s of a clean run's 1,150 s of worker time, across all 322 files).
  *
  * A file belongs here when it cannot share a process:
  * - it documents stock tfjs kernels or registers kernels itself (`runtime/`): it needs a tfjs
