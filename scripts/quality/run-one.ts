@@ -54,13 +54,13 @@ export function configFor(
     ],
     peftMethods: host.peftMethods,
   });
-  if (m.epochsScale !== undefined && config.training.epochs !== undefined) {
-    return { ...config, training: { ...config.training, epochs: config.training.epochs * m.epochsScale } };
-  }
   if (b.maxSteps && !b.epochs) {
     // --max-steps alone replaces the preset's epoch budget (as the CLI's --max-steps does).
     const { epochs: _dropped, ...training } = config.training;
     return { ...config, training };
+  }
+  if (m.epochsScale !== undefined && config.training.epochs !== undefined) {
+    return { ...config, training: { ...config.training, epochs: config.training.epochs * m.epochsScale } };
   }
   return config;
 }
