@@ -90,28 +90,24 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     .catch(() => ({ runs: [] }) as RunsFile);
   const runs: SuiteRun[] = [];
   const budget = { epochs: o.epochs, maxSteps: o.maxSteps, runsDir: path.join(o.out, 'runs'), log };
+  // Runs recorded before presets were: their dataset's preset, when this invocation knows it.
+  const presetOf = new Map([...(previous.datasets ?? []), ...datasets].map((d) => [d.id, d.preset] as const));
+  const baselines = {
+    ...previous.baselines,
+    ...Object.fromEntries(datasets.map((d) => [d.id, majorityMacroF1(d.counts.test)])),
+  };
+  const known = [
+    ...(previous.datasets ?? []).filter((p) => !datasets.some((d) => d.id === p.id)),
+    ...datasets,
+  ];
   // runs.json is rewritten after every run, so hours of finished runs survive a crash or a kill.
-  const save = async (): Promise<Required<RunsFile>> => {
+  const save = async (): Promise<SuiteRun[]> => {
     const all = mergeRuns(
       previous.runs.filter((r) => r.skipped === undefined),
       runs,
-    );
-    // Runs recorded before presets were: their dataset's preset, when this invocation knows it.
-    const presetOf = new Map(
-      [...(previous.datasets ?? []), ...datasets].map((d) => [d.id, d.preset] as const),
-    );
-    const withPresets = all.map((r) => (r.preset ? r : { ...r, preset: presetOf.get(r.dataset) }));
-    const baselines = {
-      ...previous.baselines,
-      ...Object.fromEntries(datasets.map((d) => [d.id, majorityMacroF1(d.counts.test)])),
-    };
-    const known = [
-      ...(previous.datasets ?? []).filter((p) => !datasets.some((d) => d.id === p.id)),
-      ...datasets,
-    ];
-    const content = { runs: withPresets, datasets: known, baselines };
-    await writeRunsFile(o.out, content);
-    return content;
+    ).map((r) => (r.preset ? r : { ...r, preset: presetOf.get(r.dataset) }));
+    await writeRunsFile(o.out, { runs: all, datasets: known, baselines });
+    return all;
   };
   for (const d of datasets) {
     for (const seed of o.seeds) {
@@ -135,8 +131,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       }
     }
   }
-  const { runs: withPresets, baselines } = await save();
-  return { runs: withPresets, datasets, rows: summarise(withPresets, baselines) };
+  const all = await save();
+  return { runs: all, datasets, rows: summarise(all, baselines) };
 }
 
 /**
