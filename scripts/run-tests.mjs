@@ -22,28 +22,22 @@ const runs = [
   ['--project', 'isolated'],
 ];
 let failed = false;
+const total = { passed: 0, failed: 0, skipped: 0 };
 try {
   for (const [i, run] of runs.entries()) {
+    const summary = path.join(summaries, `${i}.json`);
     const r = spawnSync(
       process.execPath,
       [vitest, 'run', ...run, ...(filtered ? ['--passWithNoTests'] : []), ...args],
-      {
-        cwd: root,
-        stdio: 'inherit',
-        env: { ...process.env, PEFTKIT_TEST_SUMMARY: path.join(summaries, `${i}.json`) },
-      },
+      { cwd: root, stdio: 'inherit', env: { ...process.env, PEFTKIT_TEST_SUMMARY: summary } },
     );
     if (r.status !== 0) failed = true;
-  }
-  const total = { passed: 0, failed: 0, skipped: 0 };
-  for (const [i] of runs.entries()) {
-    const file = path.join(summaries, `${i}.json`);
     // No summary: that run died before reporting.
-    if (!fs.existsSync(file)) {
+    if (!fs.existsSync(summary)) {
       failed = true;
       continue;
     }
-    const s = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const s = JSON.parse(fs.readFileSync(summary, 'utf8'));
     for (const k of Object.keys(total)) total[k] += s[k];
   }
   process.stdout.write(
